@@ -1,0 +1,1 @@
+//! C ABI over the `hollow` crate. Placeholder: the exported functions arrive with the C ABI issue.

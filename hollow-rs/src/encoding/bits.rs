@@ -1,0 +1,221 @@
+//! Fixed-length bit arrays, Hollow's `FixedLengthElementArray`.
+//!
+//! The array is one long bit string. Bit `i` is bit `i % 64` (least significant first) of word `i / 64`.
+//! An element of `w` bits (`0 ..= 64`) at bit offset `o` may straddle two words. On the wire the array is
+//! a VarLong word count followed by that many **big-endian** 64-bit words; in memory the words are native
+//! `u64`s, converted once at load, plus one zero padding word so that reading an element that ends in the
+//! last word never needs a branch or a bounds special case.
+
+use super::reader::ByteReader;
+use crate::error::Result;
+
+/// A mask of the low `width` bits (`width` in `0..=64`).
+#[inline]
+pub const fn mask(width: u32) -> u64 {
+    if width >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << width) - 1
+    }
+}
+
+/// Number of bits needed to store `value` (0 for 0): `64 - leading_zeros(value)`.
+#[inline]
+pub const fn bits_needed(value: u64) -> u32 {
+    64 - value.leading_zeros()
+}
+
+/// A bit-packed array of 64-bit words.
+#[derive(Clone, PartialEq, Eq)]
+pub struct BitArray {
+    /// `num_words` payload words followed by one zero padding word.
+    words: Box<[u64]>,
+}
+
+impl std::fmt::Debug for BitArray {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "BitArray({} words)", self.num_words())
+    }
+}
+
+impl Default for BitArray {
+    fn default() -> Self {
+        BitArray::zeroed_words(0)
+    }
+}
+
+impl BitArray {
+    /// An all-zero array of `num_words` words.
+    pub fn zeroed_words(num_words: usize) -> Self {
+        BitArray { words: vec![0u64; num_words + 1].into_boxed_slice() }
+    }
+
+    /// An all-zero array with room for at least `num_bits` bits.
+    pub fn zeroed_bits(num_bits: u64) -> Self {
+        Self::zeroed_words(num_bits.div_ceil(64) as usize)
+    }
+
+    /// Read `num_words` big-endian words from `r`.
+    pub fn read_words(r: &mut ByteReader<'_>, num_words: u64, what: &str) -> Result<Self> {
+        let n = r.check_len(num_words, 8, what)?;
+        let raw = r.bytes(n * 8, what)?;
+        let mut words = Vec::with_capacity(n + 1);
+        words.extend(raw.chunks_exact(8).map(|c| u64::from_be_bytes(c.try_into().expect("8 bytes"))));
+        words.push(0);
+        Ok(BitArray { words: words.into_boxed_slice() })
+    }
+
+    /// Read a VarLong word count and that many big-endian words (`SegmentedLongArray.readFrom`).
+    pub fn read_from(r: &mut ByteReader<'_>, what: &str) -> Result<Self> {
+        let n = r.varlong_count(what)?;
+        Self::read_words(r, n, what)
+    }
+
+    /// Number of payload words.
+    #[inline]
+    pub fn num_words(&self) -> usize {
+        self.words.len() - 1
+    }
+
+    /// Number of payload bits.
+    #[inline]
+    pub fn num_bits(&self) -> u64 {
+        self.num_words() as u64 * 64
+    }
+
+    /// The payload words.
+    pub fn words(&self) -> &[u64] {
+        &self.words[..self.num_words()]
+    }
+
+    /// Approximate heap size in bytes.
+    pub fn heap_bytes(&self) -> usize {
+        self.words.len() * 8
+    }
+
+    /// The `width`-bit element at bit `offset`, masked with `mask` (which must be [`mask`]`(width)`).
+    ///
+    /// Panics if the element does not lie within the array; callers validate sizes at load time.
+    #[inline]
+    pub fn get_masked(&self, offset: u64, mask: u64) -> u64 {
+        let idx = (offset >> 6) as usize;
+        let shift = (offset & 63) as u32;
+        let lo = self.words[idx] >> shift;
+        // Two shifts so that shift == 0 contributes nothing instead of overflowing.
+        let hi = (self.words[idx + 1] << 1) << (63 - shift);
+        (lo | hi) & mask
+    }
+
+    /// The `width`-bit element (`0 ..= 64`) at bit `offset`.
+    #[inline]
+    pub fn get(&self, offset: u64, width: u32) -> u64 {
+        self.get_masked(offset, mask(width))
+    }
+
+    /// True when a `width`-bit element at `offset` lies within the payload.
+    #[inline]
+    pub fn contains(&self, offset: u64, width: u32) -> bool {
+        offset.checked_add(width as u64).is_some_and(|end| end <= self.num_bits())
+    }
+
+    /// Store the low `width` bits of `value` at bit `offset`, replacing what was there.
+    pub fn set(&mut self, offset: u64, width: u32, value: u64) {
+        if width == 0 {
+            return;
+        }
+        let m = mask(width);
+        let value = value & m;
+        let idx = (offset >> 6) as usize;
+        let shift = (offset & 63) as u32;
+        self.words[idx] = (self.words[idx] & !(m << shift)) | (value << shift);
+        if shift + width > 64 {
+            let spill = 64 - shift;
+            let hm = m >> spill;
+            self.words[idx + 1] = (self.words[idx + 1] & !hm) | (value >> spill);
+        }
+    }
+
+    /// Copy `num_bits` bits starting at `src_offset` in `src` to `dst_offset` in `self`.
+    pub fn copy_bits(&mut self, src: &BitArray, src_offset: u64, dst_offset: u64, num_bits: u64) {
+        let mut done = 0;
+        while done < num_bits {
+            let n = (num_bits - done).min(64) as u32;
+            let v = src.get(src_offset + done, n);
+            self.set(dst_offset + done, n, v);
+            done += n as u64;
+        }
+    }
+
+    /// Append the first `num_words` words as big-endian longs, preceded by nothing.
+    pub fn write_words(&self, out: &mut Vec<u8>, num_words: usize) {
+        out.reserve(num_words * 8);
+        for i in 0..num_words {
+            let w = self.words.get(i).copied().unwrap_or(0);
+            out.extend_from_slice(&w.to_be_bytes());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn elements_straddle_words() {
+        let mut a = BitArray::zeroed_bits(256);
+        a.set(60, 10, 0x3FF);
+        assert_eq!(a.words()[0], 0xF << 60);
+        assert_eq!(a.words()[1], 0x3F);
+        assert_eq!(a.get(60, 10), 0x3FF);
+        a.set(100, 64, u64::MAX - 5);
+        assert_eq!(a.get(100, 64), u64::MAX - 5);
+        a.set(128, 64, 0x0123_4567_89AB_CDEF);
+        assert_eq!(a.get(128, 64), 0x0123_4567_89AB_CDEF);
+        assert_eq!(a.get(0, 0), 0);
+    }
+
+    #[test]
+    fn set_replaces_previous_bits() {
+        let mut a = BitArray::zeroed_bits(128);
+        a.set(62, 5, 0b11111);
+        a.set(62, 5, 0b00101);
+        assert_eq!(a.get(62, 5), 0b00101);
+        assert_eq!(a.get(0, 62), 0);
+        assert_eq!(a.get(67, 61), 0);
+    }
+
+    #[test]
+    fn reads_big_endian_words() {
+        // The worked example of the format doc: one long 0xCD2 holding two 6-bit records.
+        let bytes = [0x01, 0, 0, 0, 0, 0, 0, 0x0C, 0xD2];
+        let mut r = ByteReader::new(&bytes);
+        let a = BitArray::read_from(&mut r, "fixed").unwrap();
+        assert_eq!(a.num_words(), 1);
+        assert_eq!(a.get(0, 3), 2);
+        assert_eq!(a.get(3, 3), 2);
+        assert_eq!(a.get(6, 3), 3);
+        assert_eq!(a.get(9, 3), 0b110);
+        let mut out = Vec::new();
+        a.write_words(&mut out, 1);
+        assert_eq!(out, &bytes[1..]);
+    }
+
+    #[test]
+    fn copy_bits_handles_unaligned_runs() {
+        let mut src = BitArray::zeroed_bits(300);
+        for i in 0..30 {
+            src.set(i * 9 + 3, 9, (i * 37) & 0x1FF);
+        }
+        let mut dst = BitArray::zeroed_bits(400);
+        dst.copy_bits(&src, 3, 70, 270);
+        for i in 0..30 {
+            assert_eq!(dst.get(70 + i * 9, 9), (i * 37) & 0x1FF);
+        }
+    }
+
+    #[test]
+    fn truncated_words_are_errors() {
+        let mut r = ByteReader::new(&[0x02, 0, 0, 0, 0, 0, 0, 0, 1]);
+        assert!(BitArray::read_from(&mut r, "fixed").is_err());
+    }
+}

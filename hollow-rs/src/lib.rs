@@ -1,0 +1,26 @@
+//! # hollow
+//!
+//! A Rust implementation of [Netflix Hollow](https://hollow.how)'s core: read-only, in-memory datasets
+//! that one producer writes in cycles and many consumers read, kept in sync by snapshot, delta and
+//! reverse-delta blobs. Blobs are byte-compatible with Java Hollow (blob format version 1030, v7.x).
+//!
+//! ## Layers
+//!
+//! * [`encoding`]: the raw primitives of the wire format (VarInts, bit arrays, Hollow strings, hashes).
+//! * [`schema`]: object, list, set and map schemas; their binary form, text form and hash.
+//! * [`blob`]: the blob container: header, tags, type-section envelopes.
+//! * [`write`]: the write state engine: records to ordinals, snapshot/delta/reverse-delta writing.
+//! * [`read`]: the read state engine: loading snapshots, applying deltas, record access.
+//! * [`tools`]: checksums and dumps over a read state.
+
+#![warn(missing_docs)]
+
+pub mod blob;
+pub mod encoding;
+pub mod error;
+pub mod read;
+pub mod schema;
+pub mod tools;
+pub mod write;
+
+pub use error::{Error, ErrorKind, Result};
