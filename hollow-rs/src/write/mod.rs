@@ -49,6 +49,9 @@ pub mod record;
 mod tags;
 mod type_state;
 
+#[cfg(test)]
+mod tests;
+
 pub use engine::{WriteStateEngine, DEFAULT_TARGET_MAX_TYPE_SHARD_SIZE};
 pub use record::{
     FieldRef, ListRecord, MapRecord, ObjectRecord, RecordRef, SetRecord, NULL_DOUBLE_BITS, NULL_FLOAT_BITS,
