@@ -405,9 +405,6 @@ impl WriteStateEngine {
         self.prepare_for_write()?;
         let changed: Vec<usize> =
             (0..self.types.len()).filter(|&i| self.types[i].has_changed_since_last_cycle()).collect();
-        for &i in &changed {
-            self.types[i].touch_for_delta(direction);
-        }
         let header = self.header(&changed, direction);
         atomically(out, |out| {
             header.write(out)?;

@@ -436,3 +436,24 @@ fn null_string_hash_key_is_an_error_and_unbound_key_falls_back() {
     engine.add("SetOfX", &[0, 1].into_iter().collect::<SetRecord>()).unwrap();
     engine.write_snapshot(&mut Vec::new()).unwrap();
 }
+
+#[test]
+fn populated_bitset_length_follows_javas_history() {
+    // Verified with Java Hollow 7.14.51: 20,000 records in cycle 1, then a single record per cycle.
+    // Every snapshot's populated bitset has 512 longs: cycle 2 because its max ordinal (19,999, a
+    // ghost) is read; cycles 3 and 4 because each bitset object keeps the segments it once had.
+    let mut engine = WriteStateEngine::new();
+    engine.add_schema(int_type("S")).unwrap();
+    for (cycle, values) in [0..20_000, 0..1, 0..1, 5..6].into_iter().enumerate() {
+        engine.prepare_for_next_cycle();
+        add_ints(&mut engine, "S", values);
+        let mut snapshot = Vec::new();
+        engine.write_snapshot(&mut snapshot).unwrap();
+        if cycle > 0 {
+            engine.write_delta(&mut Vec::new()).unwrap();
+            engine.write_reverse_delta(&mut Vec::new()).unwrap();
+        }
+        let at = snapshot.len() - 4 - 512 * 8;
+        assert_eq!(&snapshot[at..at + 4], &512i32.to_be_bytes(), "cycle {}", cycle + 1);
+    }
+}
