@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use super::ordinal_map::MAX_ORDINAL;
 use super::record::{RecordRef, Value};
 use super::tags::{TagMinter, NO_STATE_TAG};
 use super::type_state::{Dataset, Direction, TypeWriteState};
@@ -262,6 +263,12 @@ impl WriteStateEngine {
         bytes.clear();
         let types = &self.types;
         let check = |referenced: &str, ordinal: u32, what: &dyn Fn() -> String| -> Result<()> {
+            if ordinal > MAX_ORDINAL {
+                return Err(Error::InvalidArgument(format!(
+                    "{}: ordinal {ordinal} is out of range (at most {MAX_ORDINAL})",
+                    what()
+                )));
+            }
             match self.by_name.get(referenced) {
                 Some(&i) if !types[i].current.get(ordinal) => Err(Error::InvalidArgument(format!(
                     "{}: {referenced} record {ordinal} is not populated in this cycle",
