@@ -43,3 +43,6 @@ pub use object::{ObjectTypeReadState, NULL_DOUBLE_BITS, NULL_FLOAT_BITS};
 pub use populated::PopulatedOrdinals;
 pub use set::SetTypeReadState;
 pub use type_state::TypeReadState;
+
+#[cfg(test)]
+mod tests;

@@ -72,13 +72,7 @@ impl ObjectTypeReadState {
         delta_schema: &ObjectSchema,
         num_shards: u32,
     ) -> Result<Self> {
-        let mut core = self.core.clone();
-        let mut shards = self.shards.clone();
-        if num_shards != core.sharding.num_shards() {
-            let new = Sharding::new(num_shards);
-            shards = object_data::reshard(&self.field_types, core.sharding, &shards, new);
-            core.sharding = new;
-        }
+        let ObjectTypeReadState { core, shards, .. } = self.with_num_shards(num_shards);
         let delta_types = field_types(delta_schema);
         // Fields are matched by name; a field whose type changed is treated as absent from the delta.
         let mapping: Vec<Option<usize>> = self
@@ -102,6 +96,19 @@ impl ObjectTypeReadState {
         }
         let next_core = next_core(next[0].data.max_ordinal);
         Ok(ObjectTypeReadState { core: next_core, field_types: self.field_types.clone(), shards: next })
+    }
+
+    /// This state spread over `num_shards` shards (a power of two): Java's consumer-side resharding,
+    /// done when a delta arrives with a different shard count. Records, ordinals and pending removals
+    /// are unchanged.
+    pub(crate) fn with_num_shards(&self, num_shards: u32) -> Self {
+        if num_shards == self.core.sharding.num_shards() {
+            return self.clone();
+        }
+        let new = Sharding::new(num_shards);
+        let shards = object_data::reshard(&self.field_types, self.core.sharding, &self.shards, new);
+        let core = TypeCore { sharding: new, ..self.core.clone() };
+        ObjectTypeReadState { core, field_types: self.field_types.clone(), shards }
     }
 
     /// The type's schema.

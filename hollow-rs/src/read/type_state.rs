@@ -171,3 +171,22 @@ impl<D> DeltaBody<D> {
         (shards, next)
     }
 }
+
+#[cfg(test)]
+impl TypeReadState {
+    /// This state spread over `num_shards` shards, records unchanged.
+    pub(crate) fn with_num_shards(&self, num_shards: u32) -> TypeReadState {
+        match self {
+            TypeReadState::Object(s) => TypeReadState::Object(s.with_num_shards(num_shards)),
+            TypeReadState::List(s) => {
+                TypeReadState::List(ListTypeReadState { inner: s.inner.with_num_shards(num_shards) })
+            }
+            TypeReadState::Set(s) => {
+                TypeReadState::Set(SetTypeReadState { inner: s.inner.with_num_shards(num_shards) })
+            }
+            TypeReadState::Map(s) => {
+                TypeReadState::Map(MapTypeReadState { inner: s.inner.with_num_shards(num_shards) })
+            }
+        }
+    }
+}
