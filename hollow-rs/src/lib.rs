@@ -20,6 +20,7 @@ pub mod encoding;
 pub mod error;
 pub mod read;
 pub mod schema;
+pub mod store;
 pub mod tools;
 pub mod write;
 
