@@ -23,6 +23,19 @@ use crate::error::{Error, Result};
 pub const ANNOUNCEMENT_FILE: &str = "announced.version";
 const ANNOUNCEMENT_TMP_FILE: &str = "announced.version.tmp";
 
+/// A blob file found in the directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredBlob {
+    /// What the blob holds.
+    pub blob_type: BlobType,
+    /// The version it applies to (deltas and reverse deltas).
+    pub from_version: Option<Version>,
+    /// The version it leads to.
+    pub to_version: Version,
+    /// Where it is.
+    pub path: PathBuf,
+}
+
 /// A directory holding blobs and the announced version. Implements all four store roles.
 #[derive(Debug, Clone)]
 pub struct FilesystemBlobStore {
@@ -64,29 +77,35 @@ impl FilesystemBlobStore {
         &self.dir
     }
 
-    /// Every blob file in the directory, parsed: (type, from, to, path).
-    pub fn list(&self) -> Result<Vec<(BlobType, Option<Version>, Version, PathBuf)>> {
+    /// Every blob file in the directory, ordered by destination version.
+    pub fn list(&self) -> Result<Vec<StoredBlob>> {
         let entries = fs::read_dir(&self.dir).map_err(|e| Error::io(format!("listing {}", self.dir.display()), e))?;
         let mut out = Vec::new();
         for entry in entries {
             let entry = entry.map_err(|e| Error::io(format!("listing {}", self.dir.display()), e))?;
             let name = entry.file_name();
-            if let Some((t, from, to)) = name.to_str().and_then(Blob::parse_file_name) {
-                out.push((t, from, to, entry.path()));
+            if let Some((blob_type, from_version, to_version)) = name.to_str().and_then(Blob::parse_file_name) {
+                out.push(StoredBlob { blob_type, from_version, to_version, path: entry.path() });
             }
         }
-        out.sort_by_key(|(t, from, to, _)| (*to, *from, t.file_prefix()));
+        out.sort_by_key(|b| (b.to_version, b.from_version, b.blob_type.file_prefix()));
         Ok(out)
     }
 
-    fn read_blob(&self, blob_type: BlobType, from: Option<Version>, to: Version, path: &Path) -> Result<Blob> {
+    fn read_blob(&self, stored: &StoredBlob) -> Result<Blob> {
+        let path = &stored.path;
         let data = fs::read(path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
-        Ok(Blob { blob_type, from_version: from, to_version: to, data: data.into() })
+        Ok(Blob {
+            blob_type: stored.blob_type,
+            from_version: stored.from_version,
+            to_version: stored.to_version,
+            data: data.into(),
+        })
     }
 
     fn find_from(&self, blob_type: BlobType, from: Version) -> Result<Option<Blob>> {
-        let found = self.list()?.into_iter().find(|(t, f, _, _)| *t == blob_type && *f == Some(from));
-        found.map(|(t, f, to, path)| self.read_blob(t, f, to, &path)).transpose()
+        let found = self.list()?.into_iter().find(|b| b.blob_type == blob_type && b.from_version == Some(from));
+        found.map(|b| self.read_blob(&b)).transpose()
     }
 
     fn write_atomically(&self, final_name: &str, tmp_name: &str, data: &[u8]) -> Result<()> {
@@ -120,9 +139,9 @@ impl BlobRetriever for FilesystemBlobStore {
         let best = self
             .list()?
             .into_iter()
-            .filter(|(t, _, to, _)| *t == BlobType::Snapshot && *to <= desired)
-            .max_by_key(|(_, _, to, _)| *to);
-        best.map(|(t, f, to, path)| self.read_blob(t, f, to, &path)).transpose()
+            .filter(|b| b.blob_type == BlobType::Snapshot && b.to_version <= desired)
+            .max_by_key(|b| b.to_version);
+        best.map(|b| self.read_blob(&b)).transpose()
     }
 
     fn retrieve_delta(&self, from: Version) -> Result<Option<Blob>> {
@@ -138,7 +157,8 @@ impl BlobRetriever for FilesystemBlobStore {
         if !path.is_file() {
             return Ok(None);
         }
-        self.read_blob(BlobType::Header, None, version, &path).map(Some)
+        self.read_blob(&StoredBlob { blob_type: BlobType::Header, from_version: None, to_version: version, path })
+            .map(Some)
     }
 }
 
