@@ -16,6 +16,7 @@
 #![warn(missing_docs)]
 
 pub mod blob;
+pub mod consumer;
 pub mod encoding;
 pub mod error;
 pub mod read;
