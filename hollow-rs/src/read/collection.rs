@@ -42,6 +42,8 @@ impl CollectionState {
     }
 
     pub(crate) fn apply_delta(&self, r: &mut ByteReader<'_>, num_shards: u32) -> Result<Self> {
+        // Each delta shard takes bytes: a shard count the rest of the blob cannot hold is not resharded for.
+        r.check_len(num_shards as u64, 1, "shards")?;
         let CollectionState { core, shards, .. } = self.with_num_shards(num_shards);
         let maxes: Vec<i32> = shards.iter().map(|s| s.data.max_ordinal).collect();
         let kind = self.kind;

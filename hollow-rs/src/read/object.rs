@@ -72,6 +72,8 @@ impl ObjectTypeReadState {
         delta_schema: &ObjectSchema,
         num_shards: u32,
     ) -> Result<Self> {
+        // Each delta shard takes bytes: a shard count the rest of the blob cannot hold is not resharded for.
+        r.check_len(num_shards as u64, 1, "shards")?;
         let ObjectTypeReadState { core, shards, .. } = self.with_num_shards(num_shards);
         let delta_types = field_types(delta_schema);
         // Fields are matched by name; a field whose type changed is treated as absent from the delta.

@@ -14,7 +14,7 @@
 //! previous record's end (0 for the first record). Its top bit marks null, and a null keeps the previous
 //! end in its low bits so that offsets never go backwards. Other fields store their value directly; the
 //! all-ones value of the field's width is null (FLOAT and DOUBLE use the sentinels
-//! `0x7FC00001` / `0x7FF8000000000001` instead, see [`super::object`]).
+//! `0x7FC00001` / `0x7FF8000000000001` instead, see `object`).
 //!
 //! Parsing checks everything the accessors later rely on: widths, that the fixed data holds every
 //! record, and that heap offsets never go backwards nor past the heap. Accessors therefore never see an
