@@ -164,6 +164,14 @@ impl ObjectTypeReadState {
     pub fn read_double(&self, ordinal: u32, field: usize) -> Option<f64> {
         todo!()
     }
+    /// Raw stored bits of a FLOAT field; `None` only for the null sentinel.
+    pub fn read_float_bits(&self, ordinal: u32, field: usize) -> Option<u32> {
+        todo!()
+    }
+    /// Raw stored bits of a DOUBLE field; `None` only for the null sentinel.
+    pub fn read_double_bits(&self, ordinal: u32, field: usize) -> Option<u64> {
+        todo!()
+    }
     /// Text of a STRING field; borrowed for ASCII, lone surrogates become U+FFFD.
     pub fn read_string(&self, ordinal: u32, field: usize) -> Option<Cow<'_, str>> {
         todo!()

@@ -7,4 +7,6 @@
 //! * [`dump`]: a state as JSON, in the layout of the reference vectors' `expected/state-<v>.json`.
 //! * [`java_float`]: Java 17's `Float.toString` / `Double.toString`, which the other two need.
 
+pub mod checksum;
 pub mod java_float;
+pub mod stringify;
