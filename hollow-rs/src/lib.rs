@@ -16,10 +16,12 @@
 #![warn(missing_docs)]
 
 pub mod blob;
+pub mod consumer;
 pub mod encoding;
 pub mod error;
 pub mod read;
 pub mod schema;
+pub mod store;
 pub mod tools;
 pub mod write;
 
