@@ -8,5 +8,6 @@
 //! * [`java_float`]: Java 17's `Float.toString` / `Double.toString`, which the other two need.
 
 pub mod checksum;
+pub mod dump;
 pub mod java_float;
 pub mod stringify;
