@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use hollow::read::ReadStateEngine;
 use hollow::tools::dump::dump_state;
+use hollow::tools::stringify::{Stringifier, StringifyOptions};
 use serde_json::Value;
 
 fn scenario_dir(scenario: &str) -> PathBuf {
@@ -212,4 +213,335 @@ fn first_difference_reports_the_path() {
     let b: Value = serde_json::json!({"types": [{"maxOrdinal": 3, "records": [1, 5]}]});
     assert_eq!(first_difference(&a, &b, "$").as_deref(), Some("$.types[0].records[1]: ours 2, Java's 5"));
     assert_eq!(first_difference(&a, &a, "$"), None);
+}
+
+/// `HollowRecordJsonStringifier` with its other options (the dumps only use compact, uncollapsed
+/// output): (scenario, version, prettyPrint, collapseAllSingleFieldObjects, type, ordinal, what Java
+/// Hollow v7.14.51 printed for that record of that snapshot).
+const STRINGIFIER_OPTION_CASES: &[(&str, i64, bool, bool, &str, u32, &str)] = &[
+    (
+        "collections",
+        3,
+        true,
+        false,
+        "Show",
+        3,
+        r#"{
+  "id": 2,
+  "title": "The Crown",
+  "tags": [
+    {
+      "value": "history"
+    },
+    {
+      "value": "drama"
+    },
+    {
+      "value": "royal"
+    }
+  ],
+  "seasons": [
+    {
+      "value": 6
+    },    {
+      "value": 4
+    },    {
+      "value": 3
+    },    {
+      "value": 2
+    },    {
+      "value": 1
+    },    {
+      "value": 5
+    }
+  ],
+  "counters": {
+    "views": {
+      "value": 800000
+    }
+  },
+  "cast": [
+    {
+      "personId": 13,
+      "name": "Claire"
+    },
+    {
+      "personId": 14,
+      "name": "Olivia"
+    },
+    {
+      "personId": 18,
+      "name": "Imelda"
+    }
+  ],
+  "crew": [
+    {
+      "personId": 22,
+      "name": "Peter Morgan"
+    }
+  ],
+  "roles": [
+  {
+    "key":{
+        "personId": 13,
+        "name": "Claire"
+      },
+    "value":{
+        "name": {
+          "value": "Elizabeth"
+        },
+        "lead": true
+      }
+  }],
+  "episodesBySeason": {
+    "S1": [
+      {
+        "value": 1
+      },
+      {
+        "value": 2
+      },
+      {
+        "value": 3
+      }
+    ]
+  },
+  "nestedLists": [
+    [
+      {
+        "value": "x"
+      }
+    ]
+  ],
+  "studio": {
+    "name": "Left Bank",
+    "address": {
+      "city": {
+        "value": "London"
+      },
+      "zip": 10000
+    }
+  },
+  "keywords": [
+    {
+      "value": "royalty"
+    }
+  ]
+}"#,
+    ),
+    (
+        "collections",
+        3,
+        false,
+        true,
+        "Show",
+        3,
+        r#"{"id": 2,"title": "The Crown","tags": ["history","drama","royal"],"seasons": [6,4,3,2,1,5],"counters": {"views": 800000},"cast": [{"personId": 13,"name": "Claire"},{"personId": 14,"name": "Olivia"},{"personId": 18,"name": "Imelda"}],"crew": [{"personId": 22,"name": "Peter Morgan"}],"roles": [{"key":{"personId": 13,"name": "Claire"},"value":{"name": "Elizabeth","lead": true}}],"episodesBySeason": {"S1": [1,2,3]},"nestedLists": [["x"]],"studio": {"name": "Left Bank","address": {"city": "London","zip": 10000}},"keywords": ["royalty"]}"#,
+    ),
+    (
+        "collections",
+        3,
+        true,
+        true,
+        "Show",
+        3,
+        r#"{
+  "id": 2,
+  "title": "The Crown",
+  "tags": [
+    "history",
+    "drama",
+    "royal"
+  ],
+  "seasons": [
+    6,    4,    3,    2,    1,    5
+  ],
+  "counters": {
+    "views": 800000
+  },
+  "cast": [
+    {
+      "personId": 13,
+      "name": "Claire"
+    },
+    {
+      "personId": 14,
+      "name": "Olivia"
+    },
+    {
+      "personId": 18,
+      "name": "Imelda"
+    }
+  ],
+  "crew": [
+    {
+      "personId": 22,
+      "name": "Peter Morgan"
+    }
+  ],
+  "roles": [
+  {
+    "key":{
+        "personId": 13,
+        "name": "Claire"
+      },
+    "value":{
+        "name": "Elizabeth",
+        "lead": true
+      }
+  }],
+  "episodesBySeason": {
+    "S1": [
+      1,
+      2,
+      3
+    ]
+  },
+  "nestedLists": [
+    [
+      "x"
+    ]
+  ],
+  "studio": {
+    "name": "Left Bank",
+    "address": {
+      "city": "London",
+      "zip": 10000
+    }
+  },
+  "keywords": [
+    "royalty"
+  ]
+}"#,
+    ),
+    (
+        "collections",
+        3,
+        true,
+        false,
+        "Show",
+        1,
+        r#"{
+  "id": 1,
+  "title": "",
+  "tags": [],
+  "seasons": [],
+  "counters": { },
+  "cast": [],
+  "crew": [],
+  "roles": { },
+  "episodesBySeason": { },
+  "nestedLists": [],
+  "studio": {
+    "name": "21 Laps",
+    "address": {
+      "city": {
+        "value": "Los Angeles"
+      },
+      "zip": 90001
+    }
+  },
+  "keywords": []
+}"#,
+    ),
+    (
+        "primitives",
+        2,
+        true,
+        false,
+        "AllTypes",
+        3,
+        r#"{
+  "id": 4,
+  "intVal": -1,
+  "longVal": -1,
+  "doubleVal": -Infinity,
+  "boolVal": false,
+  "shortVal": -1,
+  "byteVal": -1,
+  "charVal": 233,
+  "inlineString": "naïve café – 日本語 Ελληνικά",
+  "refString": {
+    "value": "emoji 😀🎬 👩‍👩‍👧"
+  },
+  "bytesVal": [0, -1, 127, -128],
+  "boxedInt": {
+    "value": 0
+  },
+  "boxedLong": {
+    "value": 0
+  },
+  "boxedFloat": {
+    "value": -0.0
+  },
+  "boxedDouble": {
+    "value": -0.0
+  },
+  "boxedBool": {
+    "value": true
+  },
+  "boxedShort": {
+    "value": 0
+  },
+  "boxedByte": {
+    "value": 0
+  },
+  "boxedChar": {
+    "value": 55357
+  },
+  "inlineInt": -1,
+  "inlineLong": -1,
+  "inlineFloat": Infinity,
+  "inlineDouble": NaN,
+  "inlineBool": true,
+  "inlineShort": -1,
+  "inlineByte": -1,
+  "inlineChar": 8364,
+  "color": {
+    "_name": "RED"
+  },
+  "date": {
+    "value": -1
+  }
+}"#,
+    ),
+];
+
+#[test]
+fn stringifier_options_match_java() {
+    for &(scenario, version, pretty_print, collapse, type_name, ordinal, expected) in STRINGIFIER_OPTION_CASES {
+        let version = 20250101000000000 + version;
+        let engine =
+            ReadStateEngine::from_snapshot(&read_blob(scenario, &format!("snapshot-{version}"))).expect("snapshot");
+        let options = StringifyOptions { pretty_print, collapse_all_single_field_objects: collapse };
+        let text = Stringifier::new(&engine, options).to_string(type_name, ordinal);
+        assert_same_text(&text, expected, &format!("{scenario} {type_name} {ordinal} {options:?}"));
+    }
+}
+
+/// `HollowChecksum.forStateEngineWithCommonSchemas(a, b)` covers only the types `b` also has; values
+/// computed by Java Hollow v7.14.51 over these snapshots.
+#[test]
+fn checksum_with_common_schemas_matches_java() {
+    use hollow::tools::checksum::HollowChecksum;
+    let load = |scenario: &str, version: i64| {
+        ReadStateEngine::from_snapshot(&read_blob(scenario, &format!("snapshot-{}", 20250101000000000 + version)))
+            .expect("snapshot")
+    };
+    let primitives = load("primitives", 1);
+    let collections = load("collections", 1);
+    let strings = load("strings", 3);
+    let sharded = load("sharded", 2);
+    let cases = [
+        (&primitives, &collections, "3c2cf81e"),
+        (&collections, &primitives, "bddcad9e"),
+        (&strings, &sharded, "dd9c5355"),
+        (&sharded, &collections, "edfdf4c9"),
+    ];
+    for (i, (engine, common_with, expected)) in cases.into_iter().enumerate() {
+        let checksum = HollowChecksum::for_state_engine_with_common_schemas(engine, common_with).expect("compatible");
+        assert_eq!(checksum.to_string(), expected, "case {i}");
+    }
+    assert_eq!(HollowChecksum::for_state_engine(&primitives).to_string(), "4e6b2dc2");
+    assert_eq!(HollowChecksum::for_state_engine(&collections).to_string(), "1a4479b1");
 }
