@@ -514,7 +514,7 @@ fn stringifier_options_match_java() {
         let engine =
             ReadStateEngine::from_snapshot(&read_blob(scenario, &format!("snapshot-{version}"))).expect("snapshot");
         let options = StringifyOptions { pretty_print, collapse_all_single_field_objects: collapse };
-        let text = Stringifier::new(&engine, options).to_string(type_name, ordinal);
+        let text = Stringifier::new(&engine, options).stringify(type_name, ordinal);
         assert_same_text(&text, expected, &format!("{scenario} {type_name} {ordinal} {options:?}"));
     }
 }

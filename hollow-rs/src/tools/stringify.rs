@@ -15,12 +15,16 @@
 //! * Strings escape `"`, `\`, `\n`, `\r`, `\t`, `\b`, `\f` and other code units below 0x20
 //!   (`\u0001`); everything else, lone surrogates included, is copied as is.
 //!
+//! A record that (in corrupt data) contains itself prints as `null` where it recurs.
+//!
 //! With `pretty_print`, entries go on their own lines, indented by two spaces per level, in Java's
 //! (slightly irregular) layout.
 //!
 //! Text is written to a [`TextSink`], because a Hollow string is UTF-16 and may hold a lone
 //! surrogate, which a Rust `String` cannot; [`stringify`] replaces those with U+FFFD, while a sink
 //! such as the dump's JSON writer can keep them exactly.
+
+use std::cell::RefCell;
 
 use crate::encoding::hollow_string;
 use crate::read::{
@@ -67,10 +71,14 @@ pub fn stringify(engine: &ReadStateEngine, type_name: &str, ordinal: u32) -> Str
 }
 
 /// Writes records of one state as text.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Stringifier<'a> {
     engine: &'a ReadStateEngine,
     options: StringifyOptions,
+    /// Records being expanded (type state address, ordinal), outermost first. Valid data never
+    /// references a record from inside itself, but a corrupt blob can; the repeat then prints as
+    /// `null` instead of recursing without end (Java would overflow its stack).
+    expanding: RefCell<Vec<(usize, u32)>>,
 }
 
 const NEWLINE: &str = "\n";
@@ -79,11 +87,11 @@ const INDENT: &str = "  ";
 impl<'a> Stringifier<'a> {
     /// A stringifier over `engine`.
     pub fn new(engine: &'a ReadStateEngine, options: StringifyOptions) -> Self {
-        Stringifier { engine, options }
+        Stringifier { engine, options, expanding: RefCell::new(Vec::new()) }
     }
 
     /// The record `ordinal` of type `type_name` as a `String` (lone surrogates become U+FFFD).
-    pub fn to_string(&self, type_name: &str, ordinal: u32) -> String {
+    pub fn stringify(&self, type_name: &str, ordinal: u32) -> String {
         let mut out = String::new();
         self.write_record(&mut out, type_name, ordinal);
         out
@@ -103,12 +111,19 @@ impl<'a> Stringifier<'a> {
             out.push_str("null");
             return;
         };
+        let record = (state as *const TypeReadState as usize, ordinal);
+        if self.expanding.borrow().contains(&record) {
+            out.push_str("null");
+            return;
+        }
+        self.expanding.borrow_mut().push(record);
         match state {
             TypeReadState::Object(object) => self.write_object(out, object, ordinal, indentation),
             TypeReadState::List(list) => self.write_list(out, list, ordinal, indentation),
             TypeReadState::Set(set) => self.write_set(out, set, ordinal, indentation),
             TypeReadState::Map(map) => self.write_map(out, map, ordinal, indentation),
         }
+        self.expanding.borrow_mut().pop();
     }
 
     fn newline_and_indent(&self, out: &mut dyn TextSink, indentation: usize) {
