@@ -69,8 +69,8 @@ impl HollowChecksum {
 
     /// The checksum of every type of `engine` (`HollowChecksum.forStateEngine`).
     pub fn for_state_engine(engine: &ReadStateEngine) -> Self {
-        Self::for_state_engine_with_common_schemas(engine, engine)
-            .expect("a state's schemas are always compatible with themselves")
+        // Each type is compared with its own schema, which `type_checksum` accepts without checks.
+        Self::for_state_engine_with_common_schemas(engine, engine).expect("a schema is compatible with itself")
     }
 
     /// The checksum of the types of `engine` that `common_with` also has, OBJECT types restricted
@@ -147,6 +147,12 @@ fn shard_order(populated: &PopulatedOrdinals, num_shards: u32) -> impl Iterator<
 /// Indexes (in `schema`) and types of the fields `schema` shares with `other`, sorted by name
 /// (`HollowObjectSchema.findCommonSchema`, then Java's name sort).
 fn common_fields_by_name(schema: &ObjectSchema, other: &ObjectSchema) -> Result<Vec<(usize, FieldType)>> {
+    if schema == other {
+        // Every field; no comparison, so this cannot fail (even with duplicate names in corrupt data).
+        let mut all: Vec<_> = schema.fields.iter().enumerate().collect();
+        all.sort_by(|a, b| a.1.name.encode_utf16().cmp(b.1.name.encode_utf16()));
+        return Ok(all.into_iter().map(|(index, field)| (index, field.field_type)).collect());
+    }
     let mut common = Vec::new();
     for (index, field) in schema.fields.iter().enumerate() {
         let Some(theirs) = other.fields.iter().find(|f| f.name == field.name) else { continue };
