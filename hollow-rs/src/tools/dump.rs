@@ -288,6 +288,7 @@ fn write_hollow_string(out: &mut String, encoded: &[u8]) {
     if encoded.is_ascii() {
         escape_str_into(out, std::str::from_utf8(encoded).expect("ASCII is UTF-8"));
     } else {
+        // Bytes that are not VarInt code units can only come from a corrupt blob; they print as "".
         escape_utf16_into(out, &hollow_string::decode_utf16(encoded).unwrap_or_default());
     }
     out.push('"');

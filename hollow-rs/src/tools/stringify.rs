@@ -392,6 +392,7 @@ fn write_escaped_string(out: &mut dyn TextSink, encoded: &[u8]) {
         out.push_str(&escaped);
         return;
     }
+    // Bytes that are not VarInt code units can only come from a corrupt blob; they print as "".
     let units = hollow_string::decode_utf16(encoded).unwrap_or_default();
     let mut escaped: Vec<u16> = Vec::with_capacity(units.len());
     let mut ascii_escape = String::new();
