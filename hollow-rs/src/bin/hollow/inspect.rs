@@ -37,7 +37,10 @@ pub fn run(dir: &Path, version: Option<i64>) -> hollow::Result<()> {
     let state = consumer.read_state().expect("a successful refresh leaves a state");
     let engine = state.engine();
     println!("types at version {target}:");
-    println!("  {:<32} {:<7} {:>10} {:>8} {:>12} {:>14}", "type", "kind", "records", "shards", "max ordinal", "heap bytes");
+    println!(
+        "  {:<32} {:<7} {:>10} {:>8} {:>12} {:>14}",
+        "type", "kind", "records", "shards", "max ordinal", "heap bytes"
+    );
     for t in engine.types() {
         println!(
             "  {:<32} {:<7} {:>10} {:>8} {:>12} {:>14}",

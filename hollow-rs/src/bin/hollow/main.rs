@@ -59,7 +59,10 @@ fn main() -> ExitCode {
 }
 
 /// The version to read in `store`: `requested`, else the announced one, else the newest snapshot.
-fn target_version(store: &hollow::store::filesystem::FilesystemBlobStore, requested: Option<i64>) -> hollow::Result<i64> {
+fn target_version(
+    store: &hollow::store::filesystem::FilesystemBlobStore,
+    requested: Option<i64>,
+) -> hollow::Result<i64> {
     use hollow::store::{AnnouncementWatcher, BlobType};
     if let Some(v) = requested {
         return Ok(v);
@@ -67,11 +70,7 @@ fn target_version(store: &hollow::store::filesystem::FilesystemBlobStore, reques
     if let Some(v) = store.latest_version()? {
         return Ok(v);
     }
-    store
-        .list()?
-        .into_iter()
-        .filter(|b| b.blob_type == BlobType::Snapshot)
-        .map(|b| b.to_version)
-        .max()
-        .ok_or_else(|| hollow::Error::NotFound(format!("no snapshot and no announced version in {}", store.dir().display())))
+    store.list()?.into_iter().filter(|b| b.blob_type == BlobType::Snapshot).map(|b| b.to_version).max().ok_or_else(
+        || hollow::Error::NotFound(format!("no snapshot and no announced version in {}", store.dir().display())),
+    )
 }
