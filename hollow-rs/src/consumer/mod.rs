@@ -1,0 +1,367 @@
+//! The consumer: follows the announced version and serves lock-free reads.
+//!
+//! A [`Consumer`] holds the current [`ReadState`] in an `ArcSwap`. Readers call
+//! [`Consumer::read_state`] and get an `Arc` that pins one version for as long as they hold it; they
+//! never take a lock and never see a half-applied state. A refresh plans the blobs to apply
+//! ([`planner`]), builds the new state off to the side (applying a delta never modifies the old
+//! state), and swaps it in only when every blob applied. A failed refresh leaves the last good version
+//! in place, reports the error, and makes the next refresh start from a fresh snapshot.
+
+pub mod planner;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use arc_swap::ArcSwapOption;
+
+use crate::error::{Error, Result};
+use crate::read::ReadStateEngine;
+use crate::store::{AnnouncementWatcher, BlobRetriever, BlobType, Version};
+use planner::{Planner, UpdatePlan};
+
+/// One version of the dataset, as consumers read it. Cheap to clone through `Arc`; holding it pins the
+/// version.
+#[derive(Debug)]
+pub struct ReadState {
+    version: Version,
+    engine: ReadStateEngine,
+}
+
+impl ReadState {
+    /// A read state over `engine` at `version`.
+    pub fn new(version: Version, engine: ReadStateEngine) -> Self {
+        ReadState { version, engine }
+    }
+
+    /// The version this state holds.
+    pub fn version(&self) -> Version {
+        self.version
+    }
+
+    /// The underlying read state engine (typed access to every type).
+    pub fn engine(&self) -> &ReadStateEngine {
+        &self.engine
+    }
+}
+
+/// Hears about refreshes. Every method has an empty default.
+pub trait RefreshListener: Send + Sync {
+    /// A refresh from `from` to `to` started.
+    fn refresh_started(&self, from: Option<Version>, to: Version) {
+        let _ = (from, to);
+    }
+    /// A blob was applied while building the new state (not yet visible to readers).
+    fn blob_applied(&self, blob_type: BlobType, to: Version) {
+        let _ = (blob_type, to);
+    }
+    /// The new state is visible to readers.
+    fn refresh_succeeded(&self, from: Option<Version>, to: Version) {
+        let _ = (from, to);
+    }
+    /// The refresh failed; readers still see `from`.
+    fn refresh_failed(&self, from: Option<Version>, to: Version, error: &Error) {
+        let _ = (from, to, error);
+    }
+}
+
+/// Counters about a consumer's refreshes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConsumerMetrics {
+    /// Refreshes that changed the state.
+    pub refreshes_succeeded: u64,
+    /// Refreshes that failed.
+    pub refreshes_failed: u64,
+    /// Failures since the last success.
+    pub consecutive_failures: u64,
+    /// Snapshots loaded.
+    pub snapshots_applied: u64,
+    /// Deltas and reverse deltas applied.
+    pub deltas_applied: u64,
+    /// Bytes of blobs applied.
+    pub bytes_applied: u64,
+    /// Duration of the last successful refresh.
+    pub last_refresh_duration: Duration,
+}
+
+struct RefreshState {
+    force_snapshot: bool,
+    metrics: ConsumerMetrics,
+}
+
+struct Inner {
+    retriever: Arc<dyn BlobRetriever>,
+    watcher: Option<Arc<dyn AnnouncementWatcher>>,
+    listeners: Vec<Arc<dyn RefreshListener>>,
+    planner: Planner,
+    current: ArcSwapOption<ReadState>,
+    /// Serializes refreshes; readers never touch it.
+    refresh: Mutex<RefreshState>,
+}
+
+/// Follows a blob store and serves the current version. Clones share one consumer.
+#[derive(Clone)]
+pub struct Consumer {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Consumer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Consumer").field("current_version", &self.current_version()).finish()
+    }
+}
+
+/// Builds a [`Consumer`].
+pub struct ConsumerBuilder {
+    retriever: Arc<dyn BlobRetriever>,
+    watcher: Option<Arc<dyn AnnouncementWatcher>>,
+    listeners: Vec<Arc<dyn RefreshListener>>,
+    planner: Planner,
+}
+
+impl ConsumerBuilder {
+    /// Announcements come from `watcher`; without one, only [`Consumer::refresh_to`] works.
+    pub fn with_announcement_watcher(mut self, watcher: Arc<dyn AnnouncementWatcher>) -> Self {
+        self.watcher = Some(watcher);
+        self
+    }
+
+    /// Add a refresh listener.
+    pub fn with_refresh_listener(mut self, listener: Arc<dyn RefreshListener>) -> Self {
+        self.listeners.push(listener);
+        self
+    }
+
+    /// Most deltas to follow before loading a snapshot instead (default 32, as Java).
+    pub fn with_max_deltas_before_double_snapshot(mut self, n: usize) -> Self {
+        self.planner.max_deltas_before_double_snapshot = n.max(1);
+        self
+    }
+
+    /// Whether a fresh snapshot may replace the state when deltas cannot reach the target (default true).
+    pub fn with_double_snapshot(mut self, allow: bool) -> Self {
+        self.planner.allow_double_snapshot = allow;
+        self
+    }
+
+    /// The consumer. It holds no state until the first refresh.
+    pub fn build(self) -> Consumer {
+        Consumer {
+            inner: Arc::new(Inner {
+                retriever: self.retriever,
+                watcher: self.watcher,
+                listeners: self.listeners,
+                planner: self.planner,
+                current: ArcSwapOption::empty(),
+                refresh: Mutex::new(RefreshState { force_snapshot: false, metrics: ConsumerMetrics::default() }),
+            }),
+        }
+    }
+}
+
+impl Consumer {
+    /// Start building a consumer that reads blobs from `retriever`.
+    pub fn builder(retriever: Arc<dyn BlobRetriever>) -> ConsumerBuilder {
+        ConsumerBuilder { retriever, watcher: None, listeners: Vec::new(), planner: Planner::default() }
+    }
+
+    /// The current state, if any: a cheap handle that pins one version. Never blocks.
+    pub fn read_state(&self) -> Option<Arc<ReadState>> {
+        self.inner.current.load_full()
+    }
+
+    /// The current version, if any.
+    pub fn current_version(&self) -> Option<Version> {
+        self.inner.current.load().as_ref().map(|s| s.version)
+    }
+
+    /// Counters about refreshes so far.
+    pub fn metrics(&self) -> ConsumerMetrics {
+        self.lock_refresh().metrics.clone()
+    }
+
+    fn lock_refresh(&self) -> MutexGuard<'_, RefreshState> {
+        // The refresh state is a flag and counters, consistent after any panic.
+        self.inner.refresh.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Refresh to the announced version. Returns the version now held. With nothing announced (or no
+    /// watcher), returns the current version unchanged, or `NotFound` if there is none.
+    pub fn refresh(&self) -> Result<Option<Version>> {
+        let announced = match &self.inner.watcher {
+            Some(w) => w.latest_version()?,
+            None => None,
+        };
+        match announced {
+            Some(v) => self.refresh_to(v).map(Some),
+            None => Ok(self.current_version()),
+        }
+    }
+
+    /// Refresh to exactly `version` (forward by deltas, back by reverse deltas, or by snapshot).
+    /// On any failure the current state stays as it was.
+    pub fn refresh_to(&self, version: Version) -> Result<Version> {
+        let mut state = self.lock_refresh();
+        let current = self.inner.current.load_full();
+        let from = current.as_ref().map(|s| s.version);
+        if from == Some(version) {
+            return Ok(version);
+        }
+        let started = Instant::now();
+        for l in &self.inner.listeners {
+            l.refresh_started(from, version);
+        }
+        let result = self.build_state(current.as_deref(), version, state.force_snapshot, &mut state.metrics);
+        match result {
+            Ok(new_state) => {
+                self.inner.current.store(Some(Arc::new(new_state)));
+                state.force_snapshot = false;
+                state.metrics.refreshes_succeeded += 1;
+                state.metrics.consecutive_failures = 0;
+                state.metrics.last_refresh_duration = started.elapsed();
+                for l in &self.inner.listeners {
+                    l.refresh_succeeded(from, version);
+                }
+                Ok(version)
+            }
+            Err(e) => {
+                state.force_snapshot = self.inner.planner.allow_double_snapshot;
+                state.metrics.refreshes_failed += 1;
+                state.metrics.consecutive_failures += 1;
+                for l in &self.inner.listeners {
+                    l.refresh_failed(from, version, &e);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    fn build_state(
+        &self,
+        current: Option<&ReadState>,
+        version: Version,
+        force_snapshot: bool,
+        metrics: &mut ConsumerMetrics,
+    ) -> Result<ReadState> {
+        let from = current.map(|s| s.version);
+        let plan: UpdatePlan = self.inner.planner.plan(&*self.inner.retriever, from, version, force_snapshot)?;
+        let reached = plan.destination(from);
+        if reached != Some(version) {
+            return Err(Error::NotFound(format!(
+                "version {version}: no snapshot or delta path leads there from {}",
+                from.map_or("an empty consumer".to_owned(), |v| format!("version {v}"))
+            )));
+        }
+        let mut engine: Option<ReadStateEngine> = None;
+        for blob in &plan.blobs {
+            let next = match (blob.blob_type, engine.as_ref().or(current.map(|s| &s.engine))) {
+                (BlobType::Snapshot, _) => ReadStateEngine::from_snapshot(&blob.data),
+                (BlobType::Delta | BlobType::ReverseDelta, Some(base)) => base.apply_delta(&blob.data),
+                (BlobType::Delta | BlobType::ReverseDelta, None) => {
+                    Err(Error::InvalidArgument("update plan starts with a delta but there is no state".into()))
+                }
+                (BlobType::Header, _) => continue,
+            }
+            .map_err(|e| blob_context(e, blob))?;
+            if blob.blob_type == BlobType::Snapshot {
+                metrics.snapshots_applied += 1;
+            } else {
+                metrics.deltas_applied += 1;
+            }
+            metrics.bytes_applied += blob.data.len() as u64;
+            for l in &self.inner.listeners {
+                l.blob_applied(blob.blob_type, blob.to_version);
+            }
+            engine = Some(next);
+        }
+        let engine = engine.ok_or_else(|| Error::NotFound(format!("version {version}: nothing to apply")))?;
+        Ok(ReadState::new(version, engine))
+    }
+
+    /// Refresh whenever the watcher announces a new version, on a background thread, until the returned
+    /// handle is stopped or dropped. Refresh errors are reported to the refresh listeners.
+    pub fn subscribe(&self) -> Result<Subscription> {
+        let watcher = self
+            .inner
+            .watcher
+            .clone()
+            .ok_or_else(|| Error::InvalidArgument("subscribe needs an announcement watcher".into()))?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let consumer = self.clone();
+        let stop_flag = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("hollow-consumer-refresh".into())
+            .spawn(move || {
+                let mut seen = None;
+                let mut backoff = Duration::ZERO;
+                while !stop_flag.load(Ordering::Acquire) {
+                    if !backoff.is_zero() {
+                        sleep_unless_stopped(&stop_flag, backoff);
+                    }
+                    match watcher.wait_for_change(seen, Duration::from_millis(100)) {
+                        Ok(Some(v)) if Some(v) != consumer.current_version() => {
+                            // A failed refresh (already reported to listeners) is retried with backoff.
+                            if consumer.refresh_to(v).is_ok() {
+                                seen = Some(v);
+                                backoff = Duration::ZERO;
+                            } else {
+                                backoff = (backoff * 2).clamp(Duration::from_millis(100), Duration::from_secs(10));
+                            }
+                        }
+                        Ok(v) => seen = v,
+                        Err(_) => backoff = (backoff * 2).clamp(Duration::from_millis(100), Duration::from_secs(10)),
+                    }
+                }
+            })
+            .map_err(|e| Error::io("starting the refresh thread", e))?;
+        Ok(Subscription { stop, thread: Some(thread) })
+    }
+}
+
+fn sleep_unless_stopped(stop: &AtomicBool, total: Duration) {
+    let deadline = Instant::now() + total;
+    while !stop.load(Ordering::Acquire) {
+        let now = Instant::now();
+        if now >= deadline {
+            return;
+        }
+        std::thread::sleep((deadline - now).min(Duration::from_millis(20)));
+    }
+}
+
+fn blob_context(e: Error, blob: &crate::store::Blob) -> Error {
+    match e {
+        Error::CorruptBlob { message, position } => {
+            Error::CorruptBlob { message: format!("{}: {message}", blob.file_name()), position }
+        }
+        other => other,
+    }
+}
+
+/// A background refresh loop started by [`Consumer::subscribe`]. Dropping it stops the loop.
+#[derive(Debug)]
+pub struct Subscription {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Subscription {
+    /// Stop the loop and wait for it to finish.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        self.stop.store(true, Ordering::Release);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}

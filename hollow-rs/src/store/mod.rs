@@ -1,0 +1,247 @@
+//! Blob stores: where a producer puts its blobs and announcements, and where consumers find them.
+//!
+//! Four roles, one trait each, so that any storage can be plugged in:
+//!
+//! * [`BlobPublisher`]: stages and publishes snapshot, delta, reverse-delta and header blobs.
+//! * [`BlobRetriever`]: finds them again (the best snapshot at or below a version, the delta or reverse
+//!   delta leaving a version, a header).
+//! * [`Announcer`]: makes a version the one consumers should be on.
+//! * [`AnnouncementWatcher`]: tells consumers which version is announced and wakes them when it changes.
+//!
+//! Two implementations come with the crate: [`memory::InMemoryBlobStore`] (all four roles, shareable
+//! between a producer and consumers in one process) and [`filesystem`] (Java Hollow's directory layout,
+//! so a Java consumer can follow a directory hollow-rs writes and the other way round).
+
+pub mod filesystem;
+pub mod memory;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::error::Result;
+
+/// A data version. Java Hollow uses `long` versions; by default producers mint `yyyyMMddHHmmss` plus a
+/// 3-digit counter.
+pub type Version = i64;
+
+/// What a blob holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BlobType {
+    /// A full state at `to_version`.
+    Snapshot,
+    /// The changes from `from_version` to `to_version` (newer).
+    Delta,
+    /// The changes from `from_version` back to `to_version` (older).
+    ReverseDelta,
+    /// The header of the state at `to_version`, with all schemas and no data.
+    Header,
+}
+
+impl BlobType {
+    /// The prefix of Java's file names for this kind of blob.
+    pub fn file_prefix(self) -> &'static str {
+        match self {
+            BlobType::Snapshot => "snapshot",
+            BlobType::Delta => "delta",
+            BlobType::ReverseDelta => "reversedelta",
+            BlobType::Header => "header",
+        }
+    }
+}
+
+/// A blob and where it sits in the version chain.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Blob {
+    /// What the blob holds.
+    pub blob_type: BlobType,
+    /// The version it applies to (deltas and reverse deltas only).
+    pub from_version: Option<Version>,
+    /// The version it leads to.
+    pub to_version: Version,
+    /// The blob's bytes.
+    pub data: Arc<[u8]>,
+}
+
+impl std::fmt::Debug for Blob {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Blob({} bytes)", self.data.len())?;
+        f.write_str(" ")?;
+        f.write_str(&self.file_name())
+    }
+}
+
+impl Blob {
+    /// A snapshot of `version`.
+    pub fn snapshot(version: Version, data: impl Into<Arc<[u8]>>) -> Self {
+        Blob { blob_type: BlobType::Snapshot, from_version: None, to_version: version, data: data.into() }
+    }
+
+    /// A delta from `from` to `to`.
+    pub fn delta(from: Version, to: Version, data: impl Into<Arc<[u8]>>) -> Self {
+        Blob { blob_type: BlobType::Delta, from_version: Some(from), to_version: to, data: data.into() }
+    }
+
+    /// A reverse delta from `from` (newer) back to `to` (older).
+    pub fn reverse_delta(from: Version, to: Version, data: impl Into<Arc<[u8]>>) -> Self {
+        Blob { blob_type: BlobType::ReverseDelta, from_version: Some(from), to_version: to, data: data.into() }
+    }
+
+    /// The header blob of `version`.
+    pub fn header(version: Version, data: impl Into<Arc<[u8]>>) -> Self {
+        Blob { blob_type: BlobType::Header, from_version: None, to_version: version, data: data.into() }
+    }
+
+    /// Java's file name for this blob: `snapshot-<v>`, `delta-<from>-<to>`, `reversedelta-<from>-<to>`,
+    /// `header-<v>`.
+    pub fn file_name(&self) -> String {
+        match self.from_version {
+            Some(from) => format!("{}-{}-{}", self.blob_type.file_prefix(), from, self.to_version),
+            None => format!("{}-{}", self.blob_type.file_prefix(), self.to_version),
+        }
+    }
+
+    /// Parse one of Java's file names into (type, from, to). Names with anything extra (staging suffixes,
+    /// optional parts) are not blobs of this kind and give `None`.
+    pub fn parse_file_name(name: &str) -> Option<(BlobType, Option<Version>, Version)> {
+        let (prefix, rest) = name.split_once('-')?;
+        let blob_type = match prefix {
+            "snapshot" => BlobType::Snapshot,
+            "delta" => BlobType::Delta,
+            "reversedelta" => BlobType::ReverseDelta,
+            "header" => BlobType::Header,
+            _ => return None,
+        };
+        let parse = |s: &str| -> Option<Version> {
+            if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            s.parse().ok()
+        };
+        match blob_type {
+            BlobType::Snapshot | BlobType::Header => Some((blob_type, None, parse(rest)?)),
+            BlobType::Delta | BlobType::ReverseDelta => {
+                let (from, to) = rest.split_once('-')?;
+                Some((blob_type, Some(parse(from)?), parse(to)?))
+            }
+        }
+    }
+}
+
+/// Stages and publishes blobs (Java's `BlobStager` and `Publisher` in one). A publish must be all or
+/// nothing: a reader never sees a partly written blob.
+pub trait BlobPublisher: Send + Sync {
+    /// Publish one blob.
+    fn publish(&self, blob: &Blob) -> Result<()>;
+}
+
+/// Finds published blobs.
+pub trait BlobRetriever: Send + Sync {
+    /// The snapshot with the greatest version at or below `desired`, if any.
+    fn retrieve_snapshot(&self, desired: Version) -> Result<Option<Blob>>;
+    /// The delta that starts at `from`, if any.
+    fn retrieve_delta(&self, from: Version) -> Result<Option<Blob>>;
+    /// The reverse delta that starts at `from`, if any.
+    fn retrieve_reverse_delta(&self, from: Version) -> Result<Option<Blob>>;
+    /// The header blob of `version`, if any.
+    fn retrieve_header(&self, version: Version) -> Result<Option<Blob>> {
+        let _ = version;
+        Ok(None)
+    }
+}
+
+/// Announces the version consumers should be on.
+pub trait Announcer: Send + Sync {
+    /// Make `version` the announced version.
+    fn announce(&self, version: Version) -> Result<()>;
+}
+
+/// Tells consumers which version is announced.
+pub trait AnnouncementWatcher: Send + Sync {
+    /// The announced version, or `None` if nothing has been announced.
+    fn latest_version(&self) -> Result<Option<Version>>;
+
+    /// Block until the announced version differs from `seen` or `timeout` passes; return the announced
+    /// version then. The default polls [`latest_version`](Self::latest_version).
+    fn wait_for_change(&self, seen: Option<Version>, timeout: Duration) -> Result<Option<Version>> {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            let v = self.latest_version()?;
+            let now = std::time::Instant::now();
+            if v != seen || now >= deadline {
+                return Ok(v);
+            }
+            std::thread::sleep((deadline - now).min(Duration::from_millis(50)));
+        }
+    }
+}
+
+impl<T: BlobPublisher + ?Sized> BlobPublisher for Arc<T> {
+    fn publish(&self, blob: &Blob) -> Result<()> {
+        (**self).publish(blob)
+    }
+}
+
+impl<T: BlobRetriever + ?Sized> BlobRetriever for Arc<T> {
+    fn retrieve_snapshot(&self, desired: Version) -> Result<Option<Blob>> {
+        (**self).retrieve_snapshot(desired)
+    }
+    fn retrieve_delta(&self, from: Version) -> Result<Option<Blob>> {
+        (**self).retrieve_delta(from)
+    }
+    fn retrieve_reverse_delta(&self, from: Version) -> Result<Option<Blob>> {
+        (**self).retrieve_reverse_delta(from)
+    }
+    fn retrieve_header(&self, version: Version) -> Result<Option<Blob>> {
+        (**self).retrieve_header(version)
+    }
+}
+
+impl<T: Announcer + ?Sized> Announcer for Arc<T> {
+    fn announce(&self, version: Version) -> Result<()> {
+        (**self).announce(version)
+    }
+}
+
+impl<T: AnnouncementWatcher + ?Sized> AnnouncementWatcher for Arc<T> {
+    fn latest_version(&self) -> Result<Option<Version>> {
+        (**self).latest_version()
+    }
+    fn wait_for_change(&self, seen: Option<Version>, timeout: Duration) -> Result<Option<Version>> {
+        (**self).wait_for_change(seen, timeout)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_round_trip() {
+        let cases = [
+            (Blob::snapshot(20250101000000001, vec![]), "snapshot-20250101000000001"),
+            (Blob::delta(1, 2, vec![]), "delta-1-2"),
+            (Blob::reverse_delta(2, 1, vec![]), "reversedelta-2-1"),
+            (Blob::header(7, vec![]), "header-7"),
+        ];
+        for (blob, name) in cases {
+            assert_eq!(blob.file_name(), name);
+            assert_eq!(Blob::parse_file_name(name), Some((blob.blob_type, blob.from_version, blob.to_version)));
+        }
+    }
+
+    #[test]
+    fn foreign_names_are_not_blobs() {
+        for name in [
+            "announced.version",
+            "snapshot-12.tmp",
+            "delta-1-2.3fa9",
+            "delta-1",
+            "snapshot_part-1",
+            "snapshot-",
+            "delta--2",
+            "snapshot-99999999999999999999",
+        ] {
+            assert_eq!(Blob::parse_file_name(name), None, "{name}");
+        }
+    }
+}
