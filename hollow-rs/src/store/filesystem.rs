@@ -103,8 +103,12 @@ impl FilesystemBlobStore {
         })
     }
 
+    /// The blob of `blob_type` leaving `from`. If a failed producer cycle left an unannounced blob from
+    /// the same version, the one with the highest destination (published last, since versions increase)
+    /// wins, as in the in-memory store.
     fn find_from(&self, blob_type: BlobType, from: Version) -> Result<Option<Blob>> {
-        let found = self.list()?.into_iter().find(|b| b.blob_type == blob_type && b.from_version == Some(from));
+        let candidates = self.list()?.into_iter().filter(|b| b.blob_type == blob_type && b.from_version == Some(from));
+        let found = candidates.max_by_key(|b| b.to_version);
         found.map(|b| self.read_blob(&b)).transpose()
     }
 
