@@ -9,8 +9,8 @@ use super::overlay::Overlay;
 use super::path::PathRules;
 use super::shape::KeyShape;
 use super::source::Source;
-use super::table::{apply_changes, for_each_key, rebuild_threshold, SlotTable};
-use crate::error::{Error, Result};
+use super::table::{for_each_key, plan_update, SlotTable, Update};
+use crate::error::Result;
 use crate::read::ReadStateEngine;
 
 /// Finds every record of a type whose key fields match: `year`, `studio.address.city.value`,
@@ -142,24 +142,14 @@ impl HashIndex {
     }
 
     pub(crate) fn updated_in<S: Source>(&self, from: &S, to: &S) -> Result<Self> {
-        if from.version_tag() != self.version {
-            return Err(Error::InvalidArgument(format!(
-                "hash index {} is for state {:#018x}, not {:#018x}",
-                self.shape.describe(),
-                self.version,
-                from.version_tag()
-            )));
-        }
-        if self.shape.types().any(|t| from.schema(t) != to.schema(t)) {
-            let fields: Vec<&str> = self.key_fields().collect();
-            return Self::build_in(to, self.type_name(), &fields);
-        }
-        let mut overlay = self.overlay.clone();
-        apply_changes(&self.shape, &mut overlay, from, to);
-        if overlay.len() > rebuild_threshold(self.base.members.len()) {
-            return Ok(Self::build_with_shape(to, self.shape.clone()));
-        }
-        Ok(HashIndex { shape: self.shape.clone(), base: self.base.clone(), overlay, version: to.version_tag() })
+        Ok(match plan_update(&self.shape, self.version, &self.overlay, self.base.members.len(), from, to)? {
+            Update::Unchanged => HashIndex { version: to.version_tag(), ..self.clone() },
+            Update::Overlay(overlay) => HashIndex { overlay, version: to.version_tag(), ..self.clone() },
+            Update::Rebuild => {
+                let fields: Vec<&str> = self.key_fields().collect();
+                Self::build_in(to, self.type_name(), &fields)?
+            }
+        })
     }
 
     /// Changes held outside the base table (for tests of the rebuild policy).

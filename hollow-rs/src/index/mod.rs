@@ -44,12 +44,15 @@
 //! Removed records stay readable in `b` as ghosts, but the index reads their keys in `a`, where
 //! they are still populated, so this does not depend on ghosts. Records whose ordinal was freed and
 //! reused across two deltas are handled too: the base entry is ignored (stale) and the new record is
-//! in the overlay. This is also why `updated` must be given the state the index is for (checked by
-//! randomized tag) and a `b` exactly one transition away: between two states further apart, an
-//! ordinal may have been removed and reused, and would look unchanged.
+//! in the overlay.
 //!
-//! A snapshot (a double snapshot, or a schema change) is a new lineage: build a new index. If the
-//! schemas on the key paths differ between `a` and `b`, `updated` rebuilds rather than diffs.
+//! The diff is only sound between a state and the next one: across two transitions an ordinal may
+//! have been removed and reused, and would look unchanged. So `updated` checks that `a` is the
+//! state the index is for (by randomized tag; an error otherwise) and that `b` was reached from `a`
+//! (its origin tag is `a`'s). Anything else (a state further away, a double snapshot of another
+//! lineage) and any change of the schemas on the key paths makes `updated` rebuild from `b`, which
+//! is always correct. When the read engine shares the indexed type's state between `a` and `b`
+//! (the delta did not touch it), `updated` does nothing but retag.
 //!
 //! ## Lookups
 //!

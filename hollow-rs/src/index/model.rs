@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use super::key::{double_key_bits, FieldValue};
-use super::source::{merge_difference, CollectionRecords, MapRecords, ObjectRecords, Source};
+use super::source::{CollectionRecords, MapRecords, ObjectRecords, Source};
 use crate::schema::{FieldType, Schema};
 use std::ops::ControlFlow;
 
@@ -99,6 +99,7 @@ static NEXT_TAG: AtomicI64 = AtomicI64::new(1);
 #[derive(Debug, Clone)]
 pub(crate) struct Engine {
     tag: i64,
+    origin: i64,
     schemas: BTreeMap<String, Schema>,
     types: BTreeMap<String, EngineType>,
 }
@@ -117,6 +118,7 @@ impl Engine {
     pub(crate) fn snapshot(schemas: &[Schema], state: &State) -> Engine {
         let mut e = Engine {
             tag: NEXT_TAG.fetch_add(1, Ordering::Relaxed),
+            origin: -1,
             schemas: schemas.iter().map(|s| (s.name().to_owned(), s.clone())).collect(),
             types: BTreeMap::new(),
         };
@@ -131,7 +133,7 @@ impl Engine {
     /// The state reached by a delta (or reverse delta) to `target`: records removed become ghosts,
     /// the ghosts of the previous transition are wiped.
     pub(crate) fn transition(&self, target: &State) -> Engine {
-        let mut next = Engine { tag: NEXT_TAG.fetch_add(1, Ordering::Relaxed), ..self.clone() };
+        let mut next = Engine { tag: NEXT_TAG.fetch_add(1, Ordering::Relaxed), origin: self.tag, ..self.clone() };
         for (name, t) in &mut next.types {
             let empty = BTreeMap::new();
             let target_records = target.types.get(name).unwrap_or(&empty);
@@ -221,6 +223,14 @@ impl Source for Engine {
     fn version_tag(&self) -> i64 {
         self.tag
     }
+    fn origin_tag(&self) -> i64 {
+        self.origin
+    }
+    fn shares_type(&self, other: &Self, type_name: &str) -> bool {
+        // Across one transition, a type whose populated set did not change did not change at all,
+        // as a read engine that shares the type's state between the two versions.
+        self.types.get(type_name).map(|t| &t.populated) == other.types.get(type_name).map(|t| &t.populated)
+    }
     fn schema(&self, type_name: &str) -> Option<&Schema> {
         self.schemas.get(type_name)
     }
@@ -260,5 +270,41 @@ impl Engine {
     pub(crate) fn populated_record(&self, type_name: &str, ordinal: u32) -> Option<&Record> {
         let t = self.types.get(type_name)?;
         t.populated.contains(&ordinal).then(|| self.record(type_name, ordinal)).flatten()
+    }
+}
+
+/// Symmetric difference of two ascending ordinal sequences.
+pub(crate) fn merge_difference(
+    old: impl Iterator<Item = u32>,
+    new: impl Iterator<Item = u32>,
+    removed: &mut Vec<u32>,
+    added: &mut Vec<u32>,
+) {
+    let mut old = old.peekable();
+    let mut new = new.peekable();
+    loop {
+        match (old.peek().copied(), new.peek().copied()) {
+            (Some(a), Some(b)) if a == b => {
+                old.next();
+                new.next();
+            }
+            (Some(a), Some(b)) if a < b => {
+                removed.push(a);
+                old.next();
+            }
+            (Some(_), Some(b)) => {
+                added.push(b);
+                new.next();
+            }
+            (Some(a), None) => {
+                removed.push(a);
+                old.next();
+            }
+            (None, Some(b)) => {
+                added.push(b);
+                new.next();
+            }
+            (None, None) => return,
+        }
     }
 }

@@ -7,7 +7,7 @@ use super::overlay::Overlay;
 use super::path::PathRules;
 use super::shape::KeyShape;
 use super::source::Source;
-use super::table::{apply_changes, for_each_key, rebuild_threshold, SlotTable};
+use super::table::{for_each_key, plan_update, SlotTable, Update};
 use crate::error::{Error, Result};
 use crate::read::ReadStateEngine;
 
@@ -61,11 +61,12 @@ impl PrimaryKeyIndex {
         self.get_many_in(engine, keys)
     }
 
-    /// This index moved from version `from` (the one it is for) to `to`, which must have been
-    /// reached from `from` by one delta or reverse delta. Only the records of the indexed type that
-    /// changed are visited; when the changes since the last full build exceed an eighth of the
-    /// index, the table is rebuilt from `to` instead. If the schemas on the key paths differ, the
-    /// index is rebuilt.
+    /// This index moved from version `from` (the one it is for; an error otherwise) to `to`, the
+    /// state reached from `from` by one delta or reverse delta. Only the records of the indexed type
+    /// that changed are visited; when the changes since the last full build exceed an eighth of the
+    /// index, the table is rebuilt from `to` instead. If `to` was not reached from `from` (its
+    /// origin tag differs) or the schemas on the key paths changed, the index is rebuilt from `to`.
+    /// `self` stays valid for `from`.
     pub fn updated(&self, from: &ReadStateEngine, to: &ReadStateEngine) -> Result<Self> {
         self.updated_in(from, to)
     }
@@ -166,24 +167,14 @@ impl PrimaryKeyIndex {
     }
 
     pub(crate) fn updated_in<S: Source>(&self, from: &S, to: &S) -> Result<Self> {
-        if from.version_tag() != self.version {
-            return Err(Error::InvalidArgument(format!(
-                "primary key index {} is for state {:#018x}, not {:#018x}",
-                self.shape.describe(),
-                self.version,
-                from.version_tag()
-            )));
-        }
-        if self.shape.types().any(|t| from.schema(t) != to.schema(t)) {
-            let fields: Vec<&str> = self.key_fields().collect();
-            return Self::build_in(to, self.type_name(), &fields);
-        }
-        let mut overlay = self.overlay.clone();
-        apply_changes(&self.shape, &mut overlay, from, to);
-        if overlay.len() > rebuild_threshold(self.base.entries) {
-            return Ok(Self::build_with_shape(to, self.shape.clone()));
-        }
-        Ok(PrimaryKeyIndex { shape: self.shape.clone(), base: self.base.clone(), overlay, version: to.version_tag() })
+        Ok(match plan_update(&self.shape, self.version, &self.overlay, self.base.entries, from, to)? {
+            Update::Unchanged => PrimaryKeyIndex { version: to.version_tag(), ..self.clone() },
+            Update::Overlay(overlay) => PrimaryKeyIndex { overlay, version: to.version_tag(), ..self.clone() },
+            Update::Rebuild => {
+                let fields: Vec<&str> = self.key_fields().collect();
+                Self::build_in(to, self.type_name(), &fields)?
+            }
+        })
     }
 
     /// Changes held outside the base table (for tests of the rebuild policy).

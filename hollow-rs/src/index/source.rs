@@ -8,7 +8,9 @@
 use std::ops::ControlFlow;
 
 use super::key::{double_key_bits, float_key_bits, FieldValue};
-use crate::read::{ListTypeReadState, MapTypeReadState, ObjectTypeReadState, ReadStateEngine, SetTypeReadState};
+use crate::read::{
+    ListTypeReadState, MapTypeReadState, ObjectTypeReadState, PopulatedOrdinals, ReadStateEngine, SetTypeReadState,
+};
 use crate::schema::{FieldType, Schema};
 
 /// Records of a dataset at one version, as the indexes read them.
@@ -28,6 +30,10 @@ pub(crate) trait Source {
 
     /// Identifies this version (the randomized tag of the state).
     fn version_tag(&self) -> i64;
+    /// The version this one was reached from (the origin tag of the last blob applied).
+    fn origin_tag(&self) -> i64;
+    /// Whether `self` and `other` share a type's state, so that it is the same in both.
+    fn shares_type(&self, other: &Self, type_name: &str) -> bool;
     /// A type's schema.
     fn schema(&self, type_name: &str) -> Option<&Schema>;
     /// An OBJECT type.
@@ -81,6 +87,14 @@ impl Source for ReadStateEngine {
         self.randomized_tag()
     }
 
+    fn origin_tag(&self) -> i64 {
+        ReadStateEngine::origin_tag(self)
+    }
+
+    fn shares_type(&self, other: &Self, type_name: &str) -> bool {
+        self.shares_type_with(other, type_name)
+    }
+
     fn schema(&self, type_name: &str) -> Option<&Schema> {
         self.type_state(type_name).map(|t| t.schema())
     }
@@ -108,50 +122,10 @@ impl Source for ReadStateEngine {
     }
 
     fn populated_changes(&self, newer: &Self, type_name: &str, removed: &mut Vec<u32>, added: &mut Vec<u32>) {
-        let old = self.type_state(type_name).map(|t| t.populated());
-        let new = newer.type_state(type_name).map(|t| t.populated());
-        merge_difference(
-            old.into_iter().flat_map(|p| p.iter()),
-            new.into_iter().flat_map(|p| p.iter()),
-            removed,
-            added,
-        );
-    }
-}
-
-/// Symmetric difference of two ascending ordinal sequences.
-pub(crate) fn merge_difference(
-    old: impl Iterator<Item = u32>,
-    new: impl Iterator<Item = u32>,
-    removed: &mut Vec<u32>,
-    added: &mut Vec<u32>,
-) {
-    let mut old = old.peekable();
-    let mut new = new.peekable();
-    loop {
-        match (old.peek().copied(), new.peek().copied()) {
-            (Some(a), Some(b)) if a == b => {
-                old.next();
-                new.next();
-            }
-            (Some(a), Some(b)) if a < b => {
-                removed.push(a);
-                old.next();
-            }
-            (Some(_), Some(b)) => {
-                added.push(b);
-                new.next();
-            }
-            (Some(a), None) => {
-                removed.push(a);
-                old.next();
-            }
-            (None, Some(b)) => {
-                added.push(b);
-                new.next();
-            }
-            (None, None) => return,
-        }
+        let empty = PopulatedOrdinals::default();
+        let old = self.type_state(type_name).map_or(&empty, |t| t.populated());
+        let new = newer.type_state(type_name).map_or(&empty, |t| t.populated());
+        old.diff(new, removed, added);
     }
 }
 
@@ -187,18 +161,5 @@ impl CollectionRecords for EngineCollection<'_> {
 impl MapRecords for &MapTypeReadState {
     fn try_for_each(self, ordinal: u32, f: &mut dyn FnMut(u32, u32) -> ControlFlow<()>) -> ControlFlow<()> {
         self.entries(ordinal).try_for_each(|(k, v)| f(k, v))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn difference_of_sorted_sequences() {
-        let (mut removed, mut added) = (Vec::new(), Vec::new());
-        merge_difference([1, 2, 5, 9].into_iter(), [2, 3, 9, 10, 11].into_iter(), &mut removed, &mut added);
-        assert_eq!(removed, [1, 5]);
-        assert_eq!(added, [3, 10, 11]);
     }
 }

@@ -11,6 +11,7 @@ use std::ops::ControlFlow;
 use super::overlay::Overlay;
 use super::shape::KeyShape;
 use super::source::Source;
+use crate::error::{Error, Result};
 
 const EMPTY: u64 = u64::MAX;
 
@@ -92,10 +93,55 @@ pub(crate) fn rebuild_threshold(base_entries: usize) -> usize {
     (base_entries / 8).max(64)
 }
 
+/// How an index moves from version `from` to version `to`.
+pub(crate) enum Update {
+    /// The indexed records did not change: the same tables serve `to`.
+    Unchanged,
+    /// The changes since the base, with those of this transition.
+    Overlay(Overlay),
+    /// Build anew from `to`: it is not one transition from `from`, the schemas on the key paths
+    /// changed, or the overlay outgrew [`rebuild_threshold`].
+    Rebuild,
+}
+
+/// Decide how an index for `version` (with `overlay` over a base of `base_entries`) moves from
+/// `from` to `to`; fails if `from` is not the version the index is for.
+pub(crate) fn plan_update<S: Source>(
+    shape: &KeyShape,
+    version: i64,
+    overlay: &Overlay,
+    base_entries: usize,
+    from: &S,
+    to: &S,
+) -> Result<Update> {
+    if from.version_tag() != version {
+        return Err(Error::InvalidArgument(format!(
+            "the index {} is for state {version:#018x}, not {:#018x}",
+            shape.describe(),
+            from.version_tag()
+        )));
+    }
+    if to.version_tag() == version {
+        return Ok(Update::Unchanged);
+    }
+    if to.origin_tag() != version || shape.types().any(|t| from.schema(t) != to.schema(t)) {
+        return Ok(Update::Rebuild);
+    }
+    if from.shares_type(to, shape.root()) {
+        return Ok(Update::Unchanged);
+    }
+    let mut overlay = overlay.clone();
+    apply_changes(shape, &mut overlay, from, to);
+    if overlay.len() > rebuild_threshold(base_entries) {
+        return Ok(Update::Rebuild);
+    }
+    Ok(Update::Overlay(overlay))
+}
+
 /// Fold the root-type changes between `from` and `to` into `overlay`. The cost follows the number
 /// of changed records: a removed record's keys are read in `from` (where it is still populated), an
 /// added record's in `to`.
-pub(crate) fn apply_changes<S: Source>(shape: &KeyShape, overlay: &mut Overlay, from: &S, to: &S) {
+fn apply_changes<S: Source>(shape: &KeyShape, overlay: &mut Overlay, from: &S, to: &S) {
     let (mut removed, mut added) = (Vec::new(), Vec::new());
     from.populated_changes(to, shape.root(), &mut removed, &mut added);
     let mut hashes = Vec::new();

@@ -361,6 +361,26 @@ fn updated_checks_the_version() {
 }
 
 #[test]
+fn a_state_more_than_one_transition_away_is_rebuilt_not_diffed() {
+    // Movie 1's ordinal is freed in v1 and reused by movie 5 in v2: between v0 and v2 it looks
+    // unchanged, so diffing v0 against v2 would keep id 1 and miss id 5.
+    let schemas = schemas();
+    let mut p = Producer::default();
+    let v0 = publish(&mut p, &[movie(1, 0, 0), movie(2, 1, 1)]);
+    let v1 = publish(&mut p, &[movie(2, 1, 1)]);
+    let v2 = publish(&mut p, &[movie(2, 1, 1), movie(5, 2, 2)]);
+    assert_eq!(v0.movies.keys().next(), v2.movies.keys().next(), "the model reused the ordinal");
+    let e0 = Engine::snapshot(&schemas, &v0.state);
+    let e2 = e0.transition(&v1.state).transition(&v2.state);
+    let ix = PrimaryKeyIndex::build_by_schema_key(&e0, "Movie").unwrap().updated_in(&e0, &e2).unwrap();
+    assert_eq!(ix.get_in(&e2, &[1_i64.into()]), None);
+    assert_eq!(ix.get_in(&e2, &[5_i64.into()]), v2.movies.keys().next().copied());
+    let hx = HashIndex::build_in(&e0, "Movie", &["year"]).unwrap().updated_in(&e0, &e2).unwrap();
+    assert_eq!(hx.find_in(&e2, &[0.into()]).len(), 0);
+    assert_eq!(hx.find_in(&e2, &[2.into()]).len(), 1);
+}
+
+#[test]
 fn overlay_is_folded_into_a_new_base_past_the_threshold() {
     THRESHOLD.with(|t| t.set(Some(3)));
     let schemas = schemas();
@@ -443,4 +463,69 @@ proptest! {
         walk(&versions);
         THRESHOLD.with(|t| t.set(None));
     }
+}
+
+/// The engines of a walk over a Java vector scenario: snapshot, deltas forward, reverse deltas back.
+fn vector_walk(scenario: &str) -> Vec<crate::read::ReadStateEngine> {
+    use crate::read::ReadStateEngine;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors").join(scenario).join("blobs");
+    let blob = |name: String| std::fs::read(dir.join(&name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let mut versions: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.unwrap().file_name().to_str()?.strip_prefix("header-").map(str::to_owned))
+        .collect();
+    versions.sort();
+    let mut engines = vec![ReadStateEngine::from_snapshot(&blob(format!("snapshot-{}", versions[0]))).unwrap()];
+    for p in versions.windows(2) {
+        let next = engines.last().unwrap().apply_delta(&blob(format!("delta-{}-{}", p[0], p[1]))).unwrap();
+        engines.push(next);
+    }
+    for p in versions.windows(2).rev() {
+        let next = engines.last().unwrap().apply_delta(&blob(format!("reversedelta-{}-{}", p[1], p[0]))).unwrap();
+        engines.push(next);
+    }
+    engines
+}
+
+/// On the real read engine, with thousands of changes per delta: indexes kept only by their
+/// overlay, and indexes rebuilt on every update, answer as indexes built from scratch.
+#[test]
+fn real_engine_overlay_only_and_rebuild_always_agree_with_fresh_builds() {
+    for threshold in [Some(usize::MAX), Some(0)] {
+        THRESHOLD.with(|t| t.set(threshold));
+        for scenario in ["sharded", "sharded-reshard"] {
+            let engines = vector_walk(scenario);
+            let mut by_id = PrimaryKeyIndex::build_by_schema_key(&engines[0], "Item").unwrap();
+            let mut by_part = HashIndex::build_in(&engines[0], "Item", &["parts.element.partNo"]).unwrap();
+            for (i, e) in engines.iter().enumerate() {
+                if i > 0 {
+                    by_id = by_id.updated_in(&engines[i - 1], e).unwrap();
+                    by_part = by_part.updated_in(&engines[i - 1], e).unwrap();
+                    if threshold == Some(usize::MAX) {
+                        assert!(by_id.overlay_len() > 0, "{scenario} step {i}: the overlay holds the changes");
+                    }
+                }
+                let fresh_id = PrimaryKeyIndex::build_by_schema_key(e, "Item").unwrap();
+                let fresh_part = HashIndex::build_in(e, "Item", &["parts.element.partNo"]).unwrap();
+                let item = e.object("Item").unwrap();
+                let mut checked = 0;
+                for o in e.type_state("Item").unwrap().populated().iter() {
+                    let key = [KeyValue::Long(item.read_long(o, 0).unwrap())];
+                    assert_eq!(by_id.get_in(e, &key), Some(o), "{scenario} step {i}: {key:?}");
+                    assert_eq!(fresh_id.get_in(e, &key), Some(o));
+                    checked += 1;
+                }
+                assert!(checked > 500, "{scenario} step {i}: {checked} items");
+                let mut matched = 0;
+                for part_no in -1..501 {
+                    let key = [KeyValue::Int(part_no)];
+                    let found = by_part.find_in(e, &key).to_vec();
+                    assert_eq!(found, fresh_part.find_in(e, &key).to_vec(), "{scenario} step {i}: part {part_no}");
+                    matched += found.len();
+                }
+                assert!(matched > checked, "{scenario} step {i}: {matched} part matches");
+            }
+        }
+    }
+    THRESHOLD.with(|t| t.set(None));
 }
