@@ -491,3 +491,66 @@ fn hostile_sizes_are_rejected_before_allocating() {
         Err(Error::CorruptBlob { .. })
     ));
 }
+
+#[test]
+#[ignore]
+/// Timings of a 1M-record load, full read and 1% delta: `cargo test perf_probe -- --ignored --nocapture`.
+fn perf_probe() {
+    // 1M records {int id; string title} in one shard; then a delta changing 1% of them.
+    let n: u64 = 1_000_000;
+    let mut fixed = crate::encoding::BitArray::zeroed_bits(n * 56);
+    let mut heap = Vec::new();
+    for i in 0..n {
+        heap.extend_from_slice(format!("title{i}").as_bytes());
+        fixed.set(i * 56, 24, crate::encoding::zigzag::encode_i32(i as i32) as u64);
+        fixed.set(i * 56 + 24, 32, heap.len() as u64);
+    }
+    let mut body = Vec::new();
+    varint::write_i32(&mut body, (n - 1) as i32);
+    body.extend([24, 32]);
+    varint::write_usize(&mut body, fixed.num_words());
+    fixed.write_words(&mut body, fixed.num_words());
+    body.push(0);
+    varint::write_usize(&mut body, heap.len());
+    body.extend_from_slice(&heap);
+    let ords: Vec<u32> = (0..n as u32).collect();
+    crate::blob::populated::write(&mut body, &ords, crate::blob::populated::java_num_longs(Some(n as u32 - 1)));
+    let snap = blob(-1, 1, &[(&movie(), 1, body)]);
+    let t = std::time::Instant::now();
+    let e = ReadStateEngine::from_snapshot(&snap).unwrap();
+    eprintln!("load {} MB: {:?}", snap.len() >> 20, t.elapsed());
+    let m = e.object("Movie").unwrap();
+    let t = std::time::Instant::now();
+    let mut total = 0i64;
+    let mut len = 0usize;
+    for o in 0..n as u32 {
+        total += m.read_int(o, 0).unwrap() as i64;
+        len += m.read_string(o, 1).unwrap().len();
+    }
+    eprintln!("read 1M ints+strings: {:?} ({total} {len})", t.elapsed());
+    // Delta: remove every 100th, add them back with new titles.
+    let changed: Vec<u32> = (0..n as u32).step_by(100).collect();
+    let mut dfixed = crate::encoding::BitArray::zeroed_bits(changed.len() as u64 * 56);
+    let mut dheap = Vec::new();
+    for (k, &o) in changed.iter().enumerate() {
+        dheap.extend_from_slice(format!("new{o}").as_bytes());
+        dfixed.set(k as u64 * 56, 24, crate::encoding::zigzag::encode_i32(o as i32) as u64);
+        dfixed.set(k as u64 * 56 + 24, 32, dheap.len() as u64);
+    }
+    let mut body = Vec::new();
+    varint::write_i32(&mut body, (n - 1) as i32);
+    crate::encoding::gap::write(&mut body, &changed);
+    crate::encoding::gap::write(&mut body, &changed);
+    body.extend([24, 32]);
+    varint::write_usize(&mut body, dfixed.num_words());
+    dfixed.write_words(&mut body, dfixed.num_words());
+    body.push(0);
+    varint::write_usize(&mut body, dheap.len());
+    body.extend_from_slice(&dheap);
+    let delta = blob(1, 2, &[(&movie(), 1, body)]);
+    let t = std::time::Instant::now();
+    let e2 = e.apply_delta(&delta).unwrap();
+    eprintln!("delta 1%: {:?}", t.elapsed());
+    assert_eq!(e2.object("Movie").unwrap().read_string(100, 1).as_deref(), Some("new100"));
+    assert_eq!(e2.object("Movie").unwrap().read_string(101, 1).as_deref(), Some("title101"));
+}

@@ -142,7 +142,13 @@ impl<D> DeltaBody<D> {
         for _ in 0..n {
             shards.push(read_shard(r)?);
         }
-        let summary: Vec<(i32, &[u32])> = shards.iter().map(|d| (parts(d).0, &parts(d).1.additions[..])).collect();
+        let summary: Vec<(i32, &[u32])> = shards
+            .iter()
+            .map(|d| {
+                let (max, ordinals) = parts(d);
+                (max, &ordinals.additions[..])
+            })
+            .collect();
         check_delta_max_ordinals(core.sharding, core.max_ordinal, from_maxes, &summary, at)?;
         let mut removed = Vec::new();
         let mut added = Vec::new();
