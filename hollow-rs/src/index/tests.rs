@@ -591,7 +591,8 @@ fn assert_same_answers(a: &Indexes, b: &Indexes, e: &crate::read::ReadStateEngin
             assert_eq!(x.is_some(), y.is_some(), "{label}: title {w} year {year}");
             same(a.by_city_year.find(e, &key), b.by_city_year.find(e, &key), format!("city {w} year {year}"));
         }
-        same(a.by_tag.find(e, &[word.clone()]), b.by_tag.find(e, &[word.clone()]), format!("tag {w}"));
+        let tag = std::slice::from_ref(&word);
+        same(a.by_tag.find(e, tag), b.by_tag.find(e, tag), format!("tag {w}"));
         for actor in WORDS {
             let key = [word.clone(), actor.into()];
             same(a.by_cast_entry.find(e, &key), b.by_cast_entry.find(e, &key), format!("cast {w}"));
