@@ -701,3 +701,64 @@ proptest! {
         THRESHOLD.with(|t| t.set(None));
     }
 }
+
+/// Rough timings: `cargo test -p hollow --lib index_perf_probe -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn index_perf_probe() {
+    use crate::read::ReadStateEngine;
+    use crate::write::{ObjectRecord, WriteStateEngine};
+    use std::time::Instant;
+    let n: i64 = 200_000;
+    let mut w = WriteStateEngine::new();
+    w.add_schema(ObjectSchema::new("String").with_field(ObjectField::new("value", FieldType::String)).into()).unwrap();
+    let movie = ObjectSchema::new("Movie")
+        .with_field(ObjectField::new("id", FieldType::Long))
+        .with_field(ObjectField::reference("title", "String"))
+        .with_primary_key(["id"]);
+    w.add_schema(movie.into()).unwrap();
+    let cycle = |w: &mut WriteStateEngine, changed: i64| {
+        for i in 0..n {
+            let title = if i % 100 == 0 { format!("title {i} v{changed}") } else { format!("title {i}") };
+            let t = w.add("String", &*ObjectRecord::new().set_string("value", &title)).unwrap();
+            w.add("Movie", &*ObjectRecord::new().set_long("id", i * 7919).set_reference("title", t)).unwrap();
+        }
+    };
+    cycle(&mut w, 0);
+    let mut snapshot = Vec::new();
+    w.write_snapshot(&mut snapshot).unwrap();
+    w.prepare_for_next_cycle();
+    cycle(&mut w, 1);
+    let mut delta = Vec::new();
+    w.write_delta(&mut delta).unwrap();
+    let e1 = ReadStateEngine::from_snapshot(&snapshot).unwrap();
+    let e2 = e1.apply_delta(&delta).unwrap();
+
+    let t = Instant::now();
+    let by_id = PrimaryKeyIndex::new(&e1, "Movie").unwrap();
+    eprintln!("build by id, {n} records: {:?}", t.elapsed());
+    let t = Instant::now();
+    let by_title = PrimaryKeyIndex::with_fields(&e1, "Movie", &["title"]).unwrap();
+    eprintln!("build by title: {:?}", t.elapsed());
+    let keys: Vec<[KeyValue<'_>; 1]> = (0..n).map(|i| [KeyValue::Long((i * 104_729 % n) * 7919)]).collect();
+    let t = Instant::now();
+    let found = keys.iter().filter(|k| by_id.get(&e1, &k[..]).is_some()).count();
+    eprintln!("get by id: {:?}/op ({found} found)", t.elapsed() / n as u32);
+    let t = Instant::now();
+    let found = by_id.get_many(&e1, &keys).iter().filter(|o| o.is_some()).count();
+    eprintln!("get_many by id: {:?}/op ({found} found)", t.elapsed() / n as u32);
+    let titles: Vec<String> = (0..n).map(|i| format!("title {}", i * 104_729 % n)).collect();
+    let t = Instant::now();
+    let found = titles.iter().filter(|s| by_title.get(&e1, &[s.as_str().into()]).is_some()).count();
+    eprintln!("get by title: {:?}/op ({found} found)", t.elapsed() / n as u32);
+    let t = Instant::now();
+    let by_id2 = by_id.updated(&e1, &e2).unwrap();
+    let by_title2 = by_title.updated(&e1, &e2).unwrap();
+    eprintln!("update both across a 1% delta: {:?} (overlay {})", t.elapsed(), by_title2.overlay_len());
+    let t = Instant::now();
+    let found = keys.iter().filter(|k| by_id2.get(&e2, &k[..]).is_some()).count();
+    eprintln!("get by id after the delta: {:?}/op ({found} found)", t.elapsed() / n as u32);
+    let t = Instant::now();
+    let found = titles.iter().filter(|s| by_title2.get(&e2, &[s.as_str().into()]).is_some()).count();
+    eprintln!("get by title with overlay: {:?}/op ({found} found)", t.elapsed() / n as u32);
+}
