@@ -118,7 +118,9 @@ impl HashIndex {
                 groups.push(run[0].0, members);
             }
         }
-        HashIndex { shape, base: Arc::new(groups.finish()), overlay: Overlay::default(), version: src.version_tag() }
+        let base = groups.finish();
+        let overlay = Overlay::new(base.members.len());
+        HashIndex { shape, base: Arc::new(base), overlay, version: src.version_tag() }
     }
 
     pub(crate) fn find_in<'i, S: Source>(&'i self, src: &S, key: &[KeyValue<'_>]) -> HashIndexMatches<'i> {

@@ -6,14 +6,17 @@
 //!   after S (it may have been re-added since, with another key: then it is in `added` too);
 //! * `added`: root ordinals populated after S, filed under the hash of every key they yield.
 //!
-//! Both are persistent hash tries (`imbl`), so deriving B's overlay from A's costs O(log n) per
-//! changed record and leaves A's overlay, and so A's index, untouched for readers still on A.
+//! Both are persistent, so deriving B's overlay from A's costs little per changed record and leaves
+//! A's overlay, and so A's index, untouched for readers still on A. `stale` is a bitset in
+//! copy-on-write pages of 4096 bits (a lookup is one bit test); `added` is a hash trie (`imbl`)
+//! behind a paged bit filter on the key hash, so that a lookup of a key that is not in the overlay,
+//! the common case, costs one bit test rather than a trie walk.
 
 use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 
 use imbl::shared_ptr::DefaultSharedPtr;
-use imbl::{GenericHashMap, GenericHashSet};
+use imbl::GenericHashMap;
 
 /// Hasher for integer keys (ordinals, and key hashes that are already well mixed).
 #[derive(Debug, Clone, Copy, Default)]
@@ -65,37 +68,102 @@ impl Roots {
     }
 }
 
-/// See the module docs.
+/// Words per page of a [`PagedBits`]: 4096 bits.
+const PAGE_WORDS: usize = 64;
+const PAGE_BITS: usize = PAGE_WORDS * 64;
+
+/// A persistent bitset: cloning shares every page, and setting a bit copies only its page if it is
+/// shared. All-zero pages are not stored.
 #[derive(Debug, Clone, Default)]
+struct PagedBits {
+    pages: Vec<Option<Arc<[u64; PAGE_WORDS]>>>,
+}
+
+impl PagedBits {
+    #[inline]
+    fn get(&self, bit: usize) -> bool {
+        match self.pages.get(bit / PAGE_BITS) {
+            Some(Some(page)) => page[(bit / 64) % PAGE_WORDS] & (1 << (bit % 64)) != 0,
+            _ => false,
+        }
+    }
+
+    /// Set a bit; whether it was clear.
+    fn set(&mut self, bit: usize) -> bool {
+        let p = bit / PAGE_BITS;
+        if p >= self.pages.len() {
+            self.pages.resize(p + 1, None);
+        }
+        let page = Arc::make_mut(self.pages[p].get_or_insert_with(|| Arc::new([0; PAGE_WORDS])));
+        let (word, mask) = ((bit / 64) % PAGE_WORDS, 1u64 << (bit % 64));
+        let was_clear = page[word] & mask == 0;
+        page[word] |= mask;
+        was_clear
+    }
+}
+
+/// See the module docs.
+#[derive(Debug, Clone)]
 pub(crate) struct Overlay {
-    stale: GenericHashSet<u32, IntHasher, DefaultSharedPtr>,
+    /// Root ordinals whose base entries are ignored.
+    stale: PagedBits,
+    stale_len: usize,
     added: GenericHashMap<u64, Roots, IntHasher, DefaultSharedPtr>,
+    /// Bit `(hash >> 32) & filter_mask` is set for every hash ever put in `added` since the base
+    /// (never cleared: a stale bit only costs a trie probe).
+    added_filter: PagedBits,
+    filter_mask: usize,
     /// Number of (hash, root) pairs in `added`.
     added_len: usize,
 }
 
+impl Default for Overlay {
+    fn default() -> Self {
+        Overlay::new(0)
+    }
+}
+
 impl Overlay {
+    /// An empty overlay over a base of `base_entries` entries. The added-key filter gets at least
+    /// 8 bits per entry the overlay may hold before the base is rebuilt (an eighth of the base).
+    pub(crate) fn new(base_entries: usize) -> Self {
+        let filter_bits = base_entries.next_power_of_two().max(PAGE_BITS);
+        Overlay {
+            stale: PagedBits::default(),
+            stale_len: 0,
+            added: GenericHashMap::default(),
+            added_filter: PagedBits::default(),
+            filter_mask: filter_bits - 1,
+            added_len: 0,
+        }
+    }
+
     /// Whether nothing changed since the base.
     #[inline]
     pub(crate) fn is_empty(&self) -> bool {
-        self.stale.is_empty() && self.added.is_empty()
+        self.stale_len == 0 && self.added_len == 0
     }
 
     /// The size of the overlay, which decides when the base is rebuilt.
     pub(crate) fn len(&self) -> usize {
-        self.stale.len() + self.added_len
+        self.stale_len + self.added_len
     }
 
     /// Whether the base entries of `root` must be ignored.
     #[inline]
     pub(crate) fn is_stale(&self, root: u32) -> bool {
-        !self.stale.is_empty() && self.stale.contains(&root)
+        self.stale_len != 0 && self.stale.get(root as usize)
+    }
+
+    #[inline]
+    fn filter_bit(&self, hash: u64) -> usize {
+        (hash >> 32) as usize & self.filter_mask
     }
 
     /// Roots added since the base under key hash `hash`.
     #[inline]
     pub(crate) fn added(&self, hash: u64) -> &[u32] {
-        if self.added.is_empty() {
+        if self.added_len == 0 || !self.added_filter.get(self.filter_bit(hash)) {
             return &[];
         }
         self.added.get(&hash).map_or(&[], Roots::as_slice)
@@ -122,7 +190,9 @@ impl Overlay {
                 }
             }
         }
-        self.stale.insert(root);
+        if self.stale.set(root as usize) {
+            self.stale_len += 1;
+        }
     }
 
     /// Record that `root`, whose keys hash to `hashes`, is now populated.
@@ -140,6 +210,8 @@ impl Overlay {
             };
             self.added.insert(h, roots);
             self.added_len += 1;
+            let bit = self.filter_bit(h);
+            self.added_filter.set(bit);
         }
     }
 }
@@ -168,5 +240,24 @@ mod tests {
         // The earlier version is untouched.
         assert_eq!(before.added(100), [7, 9]);
         assert!(!before.is_stale(7));
+    }
+
+    #[test]
+    fn paged_bits_are_copy_on_write() {
+        let mut a = PagedBits::default();
+        assert!(a.set(5));
+        assert!(!a.set(5));
+        assert!(a.set(100_000));
+        let mut b = a.clone();
+        b.set(6);
+        b.set(200_000);
+        assert!(a.get(5) && a.get(100_000) && !a.get(6) && !a.get(200_000));
+        assert!(b.get(5) && b.get(6) && b.get(100_000) && b.get(200_000));
+        assert!(!a.get(usize::MAX / 2));
+        // Untouched pages are shared.
+        assert!(Arc::ptr_eq(
+            a.pages[100_000 / PAGE_BITS].as_ref().unwrap(),
+            b.pages[100_000 / PAGE_BITS].as_ref().unwrap()
+        ));
     }
 }

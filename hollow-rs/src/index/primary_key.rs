@@ -116,7 +116,7 @@ impl PrimaryKeyIndex {
         PrimaryKeyIndex {
             shape,
             base: Arc::new(Base { table, entries }),
-            overlay: Overlay::default(),
+            overlay: Overlay::new(entries),
             version: src.version_tag(),
         }
     }
