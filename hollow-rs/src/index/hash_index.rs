@@ -24,6 +24,8 @@ use crate::read::ReadStateEngine;
 ///
 /// Records are grouped by distinct key in the table; a lookup verifies the key against one member
 /// of the group and returns the group, so it reads one record whatever the number of matches.
+/// Verifying a key whose paths cross a collection walks the member's elements with a small scratch
+/// allocation; keys of OBJECT fields only are verified without allocating.
 #[derive(Debug, Clone)]
 pub struct HashIndex {
     shape: Arc<KeyShape>,
