@@ -9,7 +9,7 @@
 //! * [`encoding`]: the raw primitives of the wire format (VarInts, bit arrays, Hollow strings, hashes).
 //! * [`schema`]: object, list, set and map schemas; their binary form, text form and hash.
 //! * [`blob`]: the blob container: header, tags, type-section envelopes.
-//! * [`write`]: the write state engine: records to ordinals, snapshot/delta/reverse-delta writing.
+//! * [`write`](mod@write): the write state engine: records to ordinals, snapshot/delta/reverse-delta writing.
 //! * [`read`]: the read state engine: loading snapshots, applying deltas, record access.
 //! * [`index`]: primary-key and hash indexes over a read state, updated incrementally across deltas.
 //! * [`tools`]: checksums and dumps over a read state.
@@ -21,6 +21,7 @@ pub mod consumer;
 pub mod encoding;
 pub mod error;
 pub mod index;
+pub mod producer;
 pub mod read;
 pub mod schema;
 pub mod store;

@@ -205,7 +205,7 @@ impl TypeWriteState {
             self.current.touch(max_ordinal as u32);
         }
         let stats = match &self.schema {
-            Schema::Object(_) => KindStats::Object(object::FieldStats::gather(self, max_ordinal)),
+            Schema::Object(schema) => KindStats::Object(object::FieldStats::gather(schema, self, max_ordinal)),
             _ => KindStats::Collection(collection::CollectionStats::gather(self, max_ordinal)),
         };
         let projected = || {
@@ -234,10 +234,7 @@ impl TypeWriteState {
         let forward = Layout::new(max_ordinal, self.num_shards);
         let reverse = Layout::new(max_ordinal, self.rev_num_shards);
         let stats = match stats {
-            KindStats::Collection(mut s) => {
-                s.lay_out(self, max_ordinal, &forward, &reverse);
-                KindStats::Collection(s)
-            }
+            KindStats::Collection(s) => KindStats::Collection(s.lay_out(&forward, &reverse)),
             other => other,
         };
         self.prepared = Some(Prepared { max_ordinal, forward, reverse, stats });
