@@ -1,0 +1,121 @@
+//! Consumers: follow a blob store's announced version and hand out read states.
+
+use hollow_core::consumer::Consumer;
+
+use crate::guard::{arg, free_handle, guard, guard_value, into_handle, out};
+use crate::read_state::hollow_read_state;
+use crate::status::{hollow_status, FfiError};
+use crate::store::hollow_blob_store;
+
+/// "No version": what the version functions report before any state is loaded.
+pub const HOLLOW_VERSION_NONE: i64 = i64::MIN;
+
+/// A consumer of one blob store. Every consumer function may be called from many threads at once:
+/// refreshes are serialized inside, and reads through `hollow_read_state` handles never wait for them.
+#[allow(non_camel_case_types)]
+pub struct hollow_consumer {
+    consumer: Consumer,
+}
+
+/// Create a consumer of `store`. It holds no state until the first refresh.
+///
+/// On success `*out_consumer` receives a new handle, owned by the caller (`hollow_consumer_free`). The
+/// consumer shares the store, so `store` may be freed afterwards.
+/// Errors: `HOLLOW_STATUS_NULL_ARGUMENT`. Thread safety: any thread.
+#[no_mangle]
+pub unsafe extern "C" fn hollow_consumer_new(
+    store: *const hollow_blob_store,
+    out_consumer: *mut *mut hollow_consumer,
+) -> hollow_status {
+    guard(|| {
+        let store = unsafe { arg(store, "store") }?;
+        let out_consumer = unsafe { out(out_consumer, "out_consumer") }?;
+        let roles = store.roles().clone();
+        let consumer = Consumer::builder(roles.retriever).with_announcement_watcher(roles.watcher).build();
+        out_consumer.set(into_handle(hollow_consumer { consumer }));
+        Ok(())
+    })
+}
+
+/// Move to the store's announced version (by deltas when it can, else by snapshot). With nothing
+/// announced, nothing changes. `*out_version` (if `out_version` is not NULL) receives the version now
+/// held, or `HOLLOW_VERSION_NONE`. On failure the consumer keeps its current version.
+///
+/// Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_IO`, `HOLLOW_STATUS_CORRUPT_BLOB`,
+/// `HOLLOW_STATUS_NOT_FOUND` (no blobs lead to the announced version), `HOLLOW_STATUS_TAG_MISMATCH`.
+/// Thread safety: any thread, concurrently with reads and other refreshes.
+#[no_mangle]
+pub unsafe extern "C" fn hollow_consumer_refresh(
+    consumer: *const hollow_consumer,
+    out_version: *mut i64,
+) -> hollow_status {
+    guard(|| {
+        let c = unsafe { arg(consumer, "consumer") }?;
+        let version = c.consumer.refresh()?;
+        if !out_version.is_null() {
+            // SAFETY: non-NULL, writable per the header's contract.
+            unsafe { out_version.write(version.unwrap_or(HOLLOW_VERSION_NONE)) };
+        }
+        Ok(())
+    })
+}
+
+/// Move to exactly `version`: forward by deltas, back by reverse deltas, or by snapshot. On failure the
+/// consumer keeps its current version.
+///
+/// Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_NOT_FOUND` (no blobs lead to `version`),
+/// `HOLLOW_STATUS_IO`, `HOLLOW_STATUS_CORRUPT_BLOB`, `HOLLOW_STATUS_TAG_MISMATCH`.
+/// Thread safety: any thread, concurrently with reads and other refreshes.
+#[no_mangle]
+pub unsafe extern "C" fn hollow_consumer_refresh_to(consumer: *const hollow_consumer, version: i64) -> hollow_status {
+    guard(|| {
+        let c = unsafe { arg(consumer, "consumer") }?;
+        c.consumer.refresh_to(version)?;
+        Ok(())
+    })
+}
+
+/// The version the consumer holds, or `HOLLOW_VERSION_NONE` before the first successful refresh.
+///
+/// Errors: `HOLLOW_STATUS_NULL_ARGUMENT`. Thread safety: any thread, concurrently.
+#[no_mangle]
+pub unsafe extern "C" fn hollow_consumer_current_version(
+    consumer: *const hollow_consumer,
+    out_version: *mut i64,
+) -> hollow_status {
+    guard(|| {
+        let c = unsafe { arg(consumer, "consumer") }?;
+        unsafe { out(out_version, "out_version") }?.set(c.consumer.current_version().unwrap_or(HOLLOW_VERSION_NONE));
+        Ok(())
+    })
+}
+
+/// Pin the current version for reading: lock-free and cheap (no copy of the data). The read state keeps
+/// showing that version, however often the consumer refreshes, until released with
+/// `hollow_read_state_free`; hold it for one unit of work (a request), then release it.
+///
+/// On success `*out_read_state` receives a new handle, owned by the caller.
+/// Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_NOT_FOUND` (no version loaded yet).
+/// Thread safety: any thread, concurrently.
+#[no_mangle]
+pub unsafe extern "C" fn hollow_consumer_read_state(
+    consumer: *const hollow_consumer,
+    out_read_state: *mut *mut hollow_read_state,
+) -> hollow_status {
+    guard(|| {
+        let c = unsafe { arg(consumer, "consumer") }?;
+        let out_read_state = unsafe { out(out_read_state, "out_read_state") }?;
+        let state = c.consumer.read_state().ok_or_else(|| {
+            FfiError::new(hollow_status::NotFound, "the consumer has no version yet: refresh it first")
+        })?;
+        out_read_state.set(into_handle(hollow_read_state::new(state)));
+        Ok(())
+    })
+}
+
+/// Free a consumer. Read states acquired from it stay valid until released. NULL is a no-op.
+/// Thread safety: no other call may be using `consumer`.
+#[no_mangle]
+pub unsafe extern "C" fn hollow_consumer_free(consumer: *mut hollow_consumer) {
+    guard_value((), || unsafe { free_handle(consumer) })
+}

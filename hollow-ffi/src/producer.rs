@@ -1,0 +1,309 @@
+//! Producers: run cycles whose populate callback adds every record of the new version.
+
+use std::ffi::{c_char, c_void, CStr};
+
+use hollow_core::producer::{Producer, WriteState};
+use hollow_core::schema::dsl::parse_schemas;
+use hollow_core::schema::order::dependency_order;
+use hollow_core::write::{ListRecord, MapRecord, SetRecord};
+use hollow_core::Error;
+
+use crate::consumer::HOLLOW_VERSION_NONE;
+use crate::guard::{arg, arg_mut, arg_slice, arg_str, free_handle, guard, guard_value, into_handle, out};
+use crate::record::hollow_object_record;
+use crate::status::{hollow_status, FfiError};
+use crate::store::hollow_blob_store;
+
+/// A producer publishing to one blob store. Not thread-safe: call its functions from one thread at a
+/// time.
+#[allow(non_camel_case_types)]
+pub struct hollow_producer {
+    producer: Producer,
+}
+
+/// The records of the version being built, handed to a populate callback. Valid only during that
+/// callback, on the thread that runs it.
+#[allow(non_camel_case_types)]
+pub struct hollow_write_state {
+    /// The `WriteState<'_>` of the running cycle, lifetime erased: it lives on the stack of
+    /// `hollow_producer_run_cycle` for the whole callback, and this handle is used only inside it.
+    write_state: *mut c_void,
+    list: ListRecord,
+    set: SetRecord,
+    map: MapRecord,
+}
+
+impl hollow_write_state {
+    fn write_state(&mut self) -> &mut WriteState<'_> {
+        // SAFETY: see the field: the pointee outlives every use of this handle, and `&mut self` makes
+        // this the only access.
+        unsafe { &mut *self.write_state.cast::<WriteState<'_>>() }
+    }
+}
+
+/// A populate callback: add every record of the new version to `write_state`, then return 0
+/// (`HOLLOW_STATUS_OK`). Any other return value abandons the cycle: nothing is published and
+/// `hollow_producer_run_cycle` fails with that status if it is a `hollow_status`, else with
+/// `HOLLOW_STATUS_CALLBACK_FAILED`. The callback must not unwind (C++ exceptions, longjmp) into the
+/// library.
+#[allow(non_camel_case_types)]
+pub type hollow_populate_fn =
+    Option<unsafe extern "C" fn(write_state: *mut hollow_write_state, user_data: *mut c_void) -> i32>;
+
+/// Create a producer that publishes to `store` and announces each version there.
+///
+/// `schemas` is optional (may be NULL): the dataset's types in Hollow's schema language, for example
+/// `"Movie @PrimaryKey(id) { long id; String title; } String { string value; }"`. Types may be given in
+/// any order. Without schemas, only `hollow_write_state_add_string` records can be added.
+/// Versions are minted from the clock (`yyyyMMddHHmmss` and a counter), as Java Hollow does.
+///
+/// On success `*out_producer` receives a new handle, owned by the caller (`hollow_producer_free`).
+/// Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_INVALID_UTF8`, `HOLLOW_STATUS_SCHEMA` (schema
+/// text that does not parse, or names a type twice). Thread safety: any thread.
+#[no_mangle]
+pub unsafe extern "C" fn hollow_producer_new(
+    store: *const hollow_blob_store,
+    schemas: *const c_char,
+    out_producer: *mut *mut hollow_producer,
+) -> hollow_status {
+    guard(|| {
+        let store = unsafe { arg(store, "store") }?;
+        let schemas = if schemas.is_null() { None } else { Some(unsafe { arg_str(schemas, "schemas") }?) };
+        let out_producer = unsafe { out(out_producer, "out_producer") }?;
+        let roles = store.roles().clone();
+        let mut builder = Producer::builder(roles.publisher).with_announcer(roles.announcer);
+        if let Some(text) = schemas {
+            let parsed = parse_schemas(text)?;
+            for schema in dependency_order(&parsed) {
+                builder = builder.with_schema(schema.clone());
+            }
+        }
+        out_producer.set(into_handle(hollow_producer { producer: builder.build()? }));
+        Ok(())
+    })
+}
+
+/// Run one cycle: call `populate(write_state, user_data)` to add every record of the new version, then
+/// publish the snapshot, delta and reverse delta, check them against each other, and announce the
+/// version. `*out_version` (if `out_version` is not NULL) receives the version now announced: a new one,
+/// or the current one if the records did not change (nothing is published then).
+///
+/// On failure nothing is announced and the producer stays at its last announced version.
+/// Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_CALLBACK_FAILED` or the status the callback
+/// returned, `HOLLOW_STATUS_IO` (publishing), `HOLLOW_STATUS_INTEGRITY_CHECK_FAILED`.
+/// Thread safety: not thread-safe; `populate` runs on the calling thread.
+#[no_mangle]
+pub unsafe extern "C" fn hollow_producer_run_cycle(
+    producer: *mut hollow_producer,
+    populate: hollow_populate_fn,
+    user_data: *mut c_void,
+    out_version: *mut i64,
+) -> hollow_status {
+    guard(|| {
+        let p = unsafe { arg_mut(producer, "producer") }?;
+        let populate = populate.ok_or_else(|| FfiError::null("populate"))?;
+        let mut callback_error = None;
+        let result = p.producer.run_cycle(|ws| {
+            let mut handle = hollow_write_state {
+                write_state: (ws as *mut WriteState<'_>).cast(),
+                list: ListRecord::new(),
+                set: SetRecord::new(),
+                map: MapRecord::new(),
+            };
+            // SAFETY: calling the caller's function with a handle valid for the call, as documented.
+            let rc = unsafe { populate(&mut handle, user_data) };
+            if rc == hollow_status::Ok as i32 {
+                return Ok(());
+            }
+            let e = callback_failure(rc);
+            let message = e.message.clone();
+            callback_error = Some(e);
+            Err(Error::InvalidArgument(message))
+        });
+        let version = match (result, callback_error) {
+            (Ok(v), _) => v,
+            (Err(_), Some(e)) => return Err(e),
+            (Err(e), None) => return Err(e.into()),
+        };
+        if !out_version.is_null() {
+            // SAFETY: non-NULL, writable per the header's contract.
+            unsafe { out_version.write(version) };
+        }
+        Ok(())
+    })
+}
+
+/// The error for a populate callback that returned `rc`.
+fn callback_failure(rc: i32) -> FfiError {
+    let last = unsafe { CStr::from_ptr(crate::status::hollow_last_error_message()) }.to_string_lossy().into_owned();
+    match hollow_status::from_code(rc) {
+        Some(status) => FfiError::new(
+            status,
+            format!("populate callback returned {rc} ({}); last error on this thread: {last}", {
+                // SAFETY: the message of a status is a static NUL-terminated string.
+                unsafe { CStr::from_ptr(crate::status::hollow_status_message(rc)) }.to_string_lossy()
+            }),
+        ),
+        None => FfiError::new(hollow_status::CallbackFailed, format!("populate callback returned {rc}")),
+    }
+}
+
+/// The last announced version, or `HOLLOW_VERSION_NONE` before the first successful cycle.
+///
+/// Errors: `HOLLOW_STATUS_NULL_ARGUMENT`. Thread safety: not concurrently with `hollow_producer_run_cycle`.
+#[no_mangle]
+pub unsafe extern "C" fn hollow_producer_current_version(
+    producer: *const hollow_producer,
+    out_version: *mut i64,
+) -> hollow_status {
+    guard(|| {
+        let p = unsafe { arg(producer, "producer") }?;
+        unsafe { out(out_version, "out_version") }?.set(p.producer.current_version().unwrap_or(HOLLOW_VERSION_NONE));
+        Ok(())
+    })
+}
+
+/// Free a producer. What it published stays in its store. NULL is a no-op.
+/// Thread safety: no other call may be using `producer`.
+#[no_mangle]
+pub unsafe extern "C" fn hollow_producer_free(producer: *mut hollow_producer) {
+    guard_value((), || unsafe { free_handle(producer) })
+}
+
+/// The version the running cycle will produce.
+///
+/// Errors: `HOLLOW_STATUS_NULL_ARGUMENT`. Thread safety: only inside the populate callback, on its thread.
+#[no_mangle]
+pub unsafe extern "C" fn hollow_write_state_version(
+    write_state: *mut hollow_write_state,
+    out_version: *mut i64,
+) -> hollow_status {
+    guard(|| {
+        let ws = unsafe { arg_mut(write_state, "write_state") }?;
+        unsafe { out(out_version, "out_version") }?.set(ws.write_state().version());
+        Ok(())
+    })
+}
+
+/// Write `ordinal` to `out_ordinal` unless the caller passed NULL (the ordinal is often not needed).
+fn set_ordinal(out_ordinal: *mut u32, ordinal: u32) {
+    if !out_ordinal.is_null() {
+        // SAFETY: non-NULL, writable per the header's contract.
+        unsafe { out_ordinal.write(ordinal) };
+    }
+}
+
+/// Add an OBJECT record of type `type_name`, as filled in `record` (which may then be cleared and
+/// reused). Adding a record equal to one already added gives the same ordinal. `*out_ordinal` (if
+/// `out_ordinal` is not NULL) receives the record's ordinal, to reference it from other records.
+///
+/// Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_INVALID_UTF8`, `HOLLOW_STATUS_NOT_FOUND` (no such
+/// type), `HOLLOW_STATUS_SCHEMA_MISMATCH` (not an OBJECT type, unknown field, value of the wrong type),
+/// `HOLLOW_STATUS_INVALID_ARGUMENT` (a reference to a record not added in this cycle).
+/// Thread safety: only inside the populate callback, on its thread.
+#[no_mangle]
+pub unsafe extern "C" fn hollow_write_state_add_object(
+    write_state: *mut hollow_write_state,
+    type_name: *const c_char,
+    record: *const hollow_object_record,
+    out_ordinal: *mut u32,
+) -> hollow_status {
+    guard(|| {
+        let ws = unsafe { arg_mut(write_state, "write_state") }?;
+        let type_name = unsafe { arg_str(type_name, "type_name") }?;
+        let record = unsafe { arg(record, "record") }?;
+        set_ordinal(out_ordinal, ws.write_state().add_object(type_name, record.record())?);
+        Ok(())
+    })
+}
+
+/// Add a LIST record of type `type_name` holding the `count` element ordinals in `elements`, in order.
+/// `*out_ordinal` (if not NULL) receives its ordinal.
+///
+/// Errors: `HOLLOW_STATUS_NULL_ARGUMENT` (also `elements` NULL with `count > 0`),
+/// `HOLLOW_STATUS_INVALID_UTF8`, `HOLLOW_STATUS_NOT_FOUND`, `HOLLOW_STATUS_SCHEMA_MISMATCH` (not a LIST
+/// type), `HOLLOW_STATUS_INVALID_ARGUMENT` (an element not added in this cycle).
+/// Thread safety: only inside the populate callback, on its thread.
+#[no_mangle]
+pub unsafe extern "C" fn hollow_write_state_add_list(
+    write_state: *mut hollow_write_state,
+    type_name: *const c_char,
+    elements: *const u32,
+    count: usize,
+    out_ordinal: *mut u32,
+) -> hollow_status {
+    guard(|| {
+        let ws = unsafe { arg_mut(write_state, "write_state") }?;
+        let type_name = unsafe { arg_str(type_name, "type_name") }?;
+        let elements = unsafe { arg_slice(elements, count, "elements") }?;
+        let mut list = std::mem::take(&mut ws.list);
+        list.clear();
+        for &e in elements {
+            list.add_element(e);
+        }
+        let result = ws.write_state().add_list(type_name, &list);
+        ws.list = list;
+        set_ordinal(out_ordinal, result?);
+        Ok(())
+    })
+}
+
+/// Add a SET record of type `type_name` holding the `count` element ordinals in `elements` (order and
+/// duplicates do not matter). `*out_ordinal` (if not NULL) receives its ordinal.
+///
+/// Errors: as `hollow_write_state_add_list`, for a SET type. Thread safety: only inside the populate
+/// callback, on its thread.
+#[no_mangle]
+pub unsafe extern "C" fn hollow_write_state_add_set(
+    write_state: *mut hollow_write_state,
+    type_name: *const c_char,
+    elements: *const u32,
+    count: usize,
+    out_ordinal: *mut u32,
+) -> hollow_status {
+    guard(|| {
+        let ws = unsafe { arg_mut(write_state, "write_state") }?;
+        let type_name = unsafe { arg_str(type_name, "type_name") }?;
+        let elements = unsafe { arg_slice(elements, count, "elements") }?;
+        let mut set = std::mem::take(&mut ws.set);
+        set.clear();
+        for &e in elements {
+            set.add_element(e);
+        }
+        let result = ws.write_state().add_set(type_name, &set);
+        ws.set = set;
+        set_ordinal(out_ordinal, result?);
+        Ok(())
+    })
+}
+
+/// Add a MAP record of type `type_name` with `count` entries: `keys[i]` maps to `values[i]` (key and
+/// value ordinals). `*out_ordinal` (if not NULL) receives its ordinal.
+///
+/// Errors: as `hollow_write_state_add_list`, for a MAP type. Thread safety: only inside the populate
+/// callback, on its thread.
+#[no_mangle]
+pub unsafe extern "C" fn hollow_write_state_add_map(
+    write_state: *mut hollow_write_state,
+    type_name: *const c_char,
+    keys: *const u32,
+    values: *const u32,
+    count: usize,
+    out_ordinal: *mut u32,
+) -> hollow_status {
+    guard(|| {
+        let ws = unsafe { arg_mut(write_state, "write_state") }?;
+        let type_name = unsafe { arg_str(type_name, "type_name") }?;
+        let keys = unsafe { arg_slice(keys, count, "keys") }?;
+        let values = unsafe { arg_slice(values, count, "values") }?;
+        let mut map = std::mem::take(&mut ws.map);
+        map.clear();
+        for (&k, &v) in keys.iter().zip(values) {
+            map.add_entry(k, v);
+        }
+        let result = ws.write_state().add_map(type_name, &map);
+        ws.map = map;
+        set_ordinal(out_ordinal, result?);
+        Ok(())
+    })
+}

@@ -1,0 +1,296 @@
+//! Read-state handles: one pinned version of the dataset.
+//!
+//! A `hollow_read_state` holds an `Arc` of one consumer state, so the version it shows never changes
+//! under it and a refresh never waits for it. Acquiring one is an atomic load, a reference-count
+//! increment and one small allocation; the handle is `Sync`, so one handle may be read from many threads.
+//!
+//! Everything a read returns by pointer (type handles, index handles, strings, bytes) lives as long as
+//! the handle. Type and index handles are made once per name and kept in the handle (behind a mutex,
+//! taken only when a handle is looked up, never by record reads). ASCII strings and bytes point into the
+//! dataset itself; a string with non-ASCII text is decoded to UTF-8 once per call and the copy is kept
+//! until the handle is released, which is what lets the pointer outlive the call.
+
+use std::ffi::c_char;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use hollow_core::consumer::ReadState;
+use hollow_core::index::{HashIndex, PrimaryKeyIndex};
+use hollow_core::read::{ReadStateEngine, TypeReadState};
+
+use crate::guard::{arg, arg_slice, arg_str, free_handle, guard, guard_value, out, FfiResult};
+use crate::status::{hollow_status, FfiError};
+use crate::values::hollow_str;
+
+/// One version of the dataset, pinned. Acquired from `hollow_consumer_read_state`, released with
+/// `hollow_read_state_free`. Every function taking a `const hollow_read_state *` (and every function on
+/// the type and index handles it gives out) may be called from many threads at once.
+#[allow(non_camel_case_types)]
+pub struct hollow_read_state {
+    state: Arc<ReadState>,
+    kept: Mutex<Kept>,
+}
+
+/// What the handle keeps alive for the pointers it gave out. Boxed, so that each keeps its address
+/// while the vectors grow.
+#[derive(Default)]
+#[allow(clippy::vec_box)]
+struct Kept {
+    /// Decoded non-ASCII strings and rendered schema texts.
+    strings: Vec<Box<str>>,
+    types: Vec<Box<hollow_type>>,
+    primary_key_indexes: Vec<Box<hollow_primary_key_index>>,
+    hash_indexes: Vec<Box<hollow_hash_index>>,
+}
+
+/// A type of the dataset, as seen by one read state (`hollow_read_state_type`). Valid until that read
+/// state is released; never freed on its own. Usable from many threads at once.
+#[allow(non_camel_case_types)]
+pub struct hollow_type {
+    owner: *const hollow_read_state,
+    state: *const TypeReadState,
+}
+
+/// A primary-key index of an OBJECT type at one read state's version
+/// (`hollow_read_state_primary_key_index`). Valid until that read state is released; never freed on its
+/// own. Usable from many threads at once.
+#[allow(non_camel_case_types)]
+pub struct hollow_primary_key_index {
+    owner: *const hollow_read_state,
+    type_name: String,
+    index: Arc<PrimaryKeyIndex>,
+}
+
+/// A hash index (a key matching any number of records) at one read state's version
+/// (`hollow_read_state_hash_index`). Valid until that read state is released; never freed on its own.
+/// Usable from many threads at once.
+#[allow(non_camel_case_types)]
+pub struct hollow_hash_index {
+    owner: *const hollow_read_state,
+    type_name: String,
+    fields: Vec<String>,
+    index: Arc<HashIndex>,
+}
+
+impl hollow_read_state {
+    pub(crate) fn new(state: Arc<ReadState>) -> Self {
+        hollow_read_state { state, kept: Mutex::new(Kept::default()) }
+    }
+
+    pub(crate) fn state(&self) -> &ReadState {
+        &self.state
+    }
+
+    pub(crate) fn engine(&self) -> &ReadStateEngine {
+        self.state.engine()
+    }
+
+    fn kept(&self) -> MutexGuard<'_, Kept> {
+        // `Kept` only ever grows by whole pushes, so it is consistent even after a panic elsewhere.
+        self.kept.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A string valid as long as this handle: in place when borrowed from the dataset, else a kept copy.
+    pub(crate) fn keep_str(&self, s: std::borrow::Cow<'_, str>) -> hollow_str {
+        match s {
+            std::borrow::Cow::Borrowed(b) => hollow_str::of(b),
+            std::borrow::Cow::Owned(o) => {
+                let boxed = o.into_boxed_str();
+                let view = hollow_str::of(&boxed);
+                // Moving the Box into the Vec does not move the text it points to.
+                self.kept().strings.push(boxed);
+                view
+            }
+        }
+    }
+
+    /// The handle of type `name`, made on first use.
+    fn type_handle(&self, name: &str) -> FfiResult<*const hollow_type> {
+        let state = self
+            .engine()
+            .type_state(name)
+            .ok_or_else(|| FfiError::new(hollow_status::NotFound, format!("no type named {name:?}")))?;
+        let mut kept = self.kept();
+        if let Some(t) = kept.types.iter().find(|t| std::ptr::eq(t.state, state)) {
+            return Ok(&**t);
+        }
+        let t = Box::new(hollow_type { owner: self, state });
+        let p: *const hollow_type = &*t;
+        kept.types.push(t);
+        Ok(p)
+    }
+}
+
+impl hollow_type {
+    /// The type's state and the read-state handle that owns it.
+    pub(crate) fn parts(&self) -> (&TypeReadState, &hollow_read_state) {
+        // SAFETY: both pointers were taken from a live `hollow_read_state`, which owns this handle and
+        // (through its `Arc<ReadState>`) the type state; the caller may use this handle only until that
+        // read state is freed, so both are alive here.
+        unsafe { (&*self.state, &*self.owner) }
+    }
+}
+
+impl hollow_primary_key_index {
+    pub(crate) fn parts(&self) -> (&PrimaryKeyIndex, &hollow_read_state) {
+        // SAFETY: as in `hollow_type::parts`: the owner outlives every use of this handle.
+        (&self.index, unsafe { &*self.owner })
+    }
+}
+
+impl hollow_hash_index {
+    pub(crate) fn parts(&self) -> (&HashIndex, &hollow_read_state) {
+        // SAFETY: as in `hollow_type::parts`.
+        (&self.index, unsafe { &*self.owner })
+    }
+}
+
+/// The version this read state holds.
+///
+/// Errors: `HOLLOW_STATUS_NULL_ARGUMENT`. Thread safety: any thread, concurrently.
+#[no_mangle]
+pub unsafe extern "C" fn hollow_read_state_version(
+    read_state: *const hollow_read_state,
+    out_version: *mut i64,
+) -> hollow_status {
+    guard(|| {
+        let rs = unsafe { arg(read_state, "read_state") }?;
+        unsafe { out(out_version, "out_version") }?.set(rs.state().version());
+        Ok(())
+    })
+}
+
+/// The number of types in the dataset.
+///
+/// Errors: `HOLLOW_STATUS_NULL_ARGUMENT`. Thread safety: any thread, concurrently.
+#[no_mangle]
+pub unsafe extern "C" fn hollow_read_state_type_count(
+    read_state: *const hollow_read_state,
+    out_count: *mut usize,
+) -> hollow_status {
+    guard(|| {
+        let rs = unsafe { arg(read_state, "read_state") }?;
+        unsafe { out(out_count, "out_count") }?.set(rs.engine().types().count());
+        Ok(())
+    })
+}
+
+/// The type named `type_name`.
+///
+/// `*out_type` is valid until `read_state` is released; do not free it. Asking twice gives the same
+/// handle.
+/// Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_INVALID_UTF8`, `HOLLOW_STATUS_NOT_FOUND`.
+/// Thread safety: any thread, concurrently.
+#[no_mangle]
+pub unsafe extern "C" fn hollow_read_state_type(
+    read_state: *const hollow_read_state,
+    type_name: *const c_char,
+    out_type: *mut *const hollow_type,
+) -> hollow_status {
+    guard(|| {
+        let rs = unsafe { arg(read_state, "read_state") }?;
+        let name = unsafe { arg_str(type_name, "type_name") }?;
+        let out_type = unsafe { out(out_type, "out_type") }?;
+        out_type.set(rs.type_handle(name)?);
+        Ok(())
+    })
+}
+
+/// The `index`-th type, in order of type name (`0 <= index < hollow_read_state_type_count`).
+///
+/// `*out_type` is valid until `read_state` is released; do not free it.
+/// Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_INVALID_ARGUMENT` (index out of range).
+/// Thread safety: any thread, concurrently.
+#[no_mangle]
+pub unsafe extern "C" fn hollow_read_state_type_at(
+    read_state: *const hollow_read_state,
+    index: usize,
+    out_type: *mut *const hollow_type,
+) -> hollow_status {
+    guard(|| {
+        let rs = unsafe { arg(read_state, "read_state") }?;
+        let out_type = unsafe { out(out_type, "out_type") }?;
+        let count = rs.engine().types().count();
+        let state = rs.engine().types().nth(index).ok_or_else(|| {
+            FfiError::new(hollow_status::InvalidArgument, format!("type index {index} is out of range (0..{count})"))
+        })?;
+        out_type.set(rs.type_handle(state.name())?);
+        Ok(())
+    })
+}
+
+/// The primary-key index of OBJECT type `type_name` (by its schema's `@PrimaryKey`), built on first
+/// use at this version and shared by every handle of the same version.
+///
+/// `*out_index` is valid until `read_state` is released; do not free it.
+/// Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_INVALID_UTF8`, `HOLLOW_STATUS_NOT_FOUND` (no
+/// such type), `HOLLOW_STATUS_SCHEMA` / `HOLLOW_STATUS_INVALID_ARGUMENT` (the type has no primary key).
+/// Thread safety: any thread, concurrently.
+#[no_mangle]
+pub unsafe extern "C" fn hollow_read_state_primary_key_index(
+    read_state: *const hollow_read_state,
+    type_name: *const c_char,
+    out_index: *mut *const hollow_primary_key_index,
+) -> hollow_status {
+    guard(|| {
+        let rs = unsafe { arg(read_state, "read_state") }?;
+        let name = unsafe { arg_str(type_name, "type_name") }?;
+        let out_index = unsafe { out(out_index, "out_index") }?;
+        if let Some(found) = rs.kept().primary_key_indexes.iter().find(|i| i.type_name == name) {
+            out_index.set(&**found);
+            return Ok(());
+        }
+        let index = crate::core_compat::primary_key_index(rs.state(), name)?;
+        let handle = Box::new(hollow_primary_key_index { owner: rs, type_name: name.to_owned(), index });
+        let p: *const hollow_primary_key_index = &*handle;
+        rs.kept().primary_key_indexes.push(handle);
+        out_index.set(p);
+        Ok(())
+    })
+}
+
+/// A hash index of type `type_name` over the `field_count` key field paths in `fields` (e.g.
+/// `"year"`, `"tags.element.value"`), built on first use at this version.
+///
+/// `*out_index` is valid until `read_state` is released; do not free it.
+/// Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_INVALID_UTF8`, `HOLLOW_STATUS_NOT_FOUND`,
+/// `HOLLOW_STATUS_SCHEMA` / `HOLLOW_STATUS_INVALID_ARGUMENT` (a path that does not resolve).
+/// Thread safety: any thread, concurrently.
+#[no_mangle]
+pub unsafe extern "C" fn hollow_read_state_hash_index(
+    read_state: *const hollow_read_state,
+    type_name: *const c_char,
+    fields: *const *const c_char,
+    field_count: usize,
+    out_index: *mut *const hollow_hash_index,
+) -> hollow_status {
+    guard(|| {
+        let rs = unsafe { arg(read_state, "read_state") }?;
+        let name = unsafe { arg_str(type_name, "type_name") }?;
+        let field_ptrs = unsafe { arg_slice(fields, field_count, "fields") }?;
+        let fields =
+            field_ptrs.iter().map(|&f| unsafe { arg_str(f, "fields[i]") }).collect::<FfiResult<Vec<&str>>>()?;
+        let out_index = unsafe { out(out_index, "out_index") }?;
+        if let Some(found) = rs.kept().hash_indexes.iter().find(|i| i.type_name == name && i.fields == fields) {
+            out_index.set(&**found);
+            return Ok(());
+        }
+        let index = crate::core_compat::hash_index(rs.state(), name, &fields)?;
+        let handle = Box::new(hollow_hash_index {
+            owner: rs,
+            type_name: name.to_owned(),
+            fields: fields.iter().map(|f| f.to_string()).collect(),
+            index,
+        });
+        let p: *const hollow_hash_index = &*handle;
+        rs.kept().hash_indexes.push(handle);
+        out_index.set(p);
+        Ok(())
+    })
+}
+
+/// Release a read state. Every pointer obtained through it (types, indexes, strings, bytes) becomes
+/// invalid. NULL is a no-op. Thread safety: no other call may be using `read_state`.
+#[no_mangle]
+pub unsafe extern "C" fn hollow_read_state_free(read_state: *mut hollow_read_state) {
+    guard_value((), || unsafe { free_handle(read_state) })
+}

@@ -1,0 +1,222 @@
+//! Status codes, their messages, and the per-thread detailed message of the last failure.
+//!
+//! Every fallible function returns a [`hollow_status`]. The numbers are part of the ABI: a code is
+//! never renumbered or reused. Codes 1 to 99 mirror [`hollow_core::ErrorKind`] one to one (the same
+//! categories the Rust and Python APIs report); codes from 100 up are failures only the C boundary
+//! has (a NULL argument, text that is not UTF-8, a panic caught at the boundary, ...).
+
+use std::cell::RefCell;
+use std::ffi::{c_char, CStr, CString};
+
+use hollow_core::ErrorKind;
+
+/// What a call did. `HOLLOW_STATUS_OK` (0) is success; anything else is a failure whose details are in
+/// `hollow_last_error_message()`. Values are stable across releases.
+#[allow(non_camel_case_types)]
+#[repr(i32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum hollow_status {
+    /// Success.
+    Ok = 0,
+    /// A blob is malformed, truncated, or of an unsupported format version.
+    CorruptBlob = 1,
+    /// A delta was applied to a state it was not produced from.
+    TagMismatch = 2,
+    /// Schema text could not be parsed, or schemas disagree.
+    Schema = 3,
+    /// A value does not fit its schema: unknown field, wrong field type, wrong record kind.
+    SchemaMismatch = 4,
+    /// A type, field, record, version or blob store does not exist.
+    NotFound = 5,
+    /// An argument is out of range or otherwise invalid.
+    InvalidArgument = 6,
+    /// A validator vetoed a producer cycle.
+    ValidationFailed = 7,
+    /// The producer's blobs did not reproduce its state; nothing was announced.
+    IntegrityCheckFailed = 8,
+    /// An I/O operation failed.
+    Io = 9,
+    /// A pointer argument that must not be NULL was NULL.
+    NullArgument = 100,
+    /// A text argument is not valid UTF-8.
+    InvalidUtf8 = 101,
+    /// The library panicked (a bug); the call was abandoned and the host process is unharmed.
+    Panic = 102,
+    /// A producer's populate callback returned a non-zero value.
+    CallbackFailed = 103,
+    /// An error of a kind newer than this list (should not happen; please report it).
+    Unknown = 199,
+}
+
+impl hollow_status {
+    /// The code for an error of the core library.
+    pub(crate) fn of_kind(kind: ErrorKind) -> Self {
+        match kind {
+            ErrorKind::CorruptBlob => hollow_status::CorruptBlob,
+            ErrorKind::TagMismatch => hollow_status::TagMismatch,
+            ErrorKind::Schema => hollow_status::Schema,
+            ErrorKind::SchemaMismatch => hollow_status::SchemaMismatch,
+            ErrorKind::NotFound => hollow_status::NotFound,
+            ErrorKind::InvalidArgument => hollow_status::InvalidArgument,
+            ErrorKind::ValidationFailed => hollow_status::ValidationFailed,
+            ErrorKind::IntegrityCheckFailed => hollow_status::IntegrityCheckFailed,
+            ErrorKind::Io => hollow_status::Io,
+            _ => hollow_status::Unknown,
+        }
+    }
+
+    /// The code with this number, if there is one.
+    pub(crate) fn from_code(code: i32) -> Option<Self> {
+        use hollow_status::*;
+        const ALL: [hollow_status; 15] = [
+            Ok,
+            CorruptBlob,
+            TagMismatch,
+            Schema,
+            SchemaMismatch,
+            NotFound,
+            InvalidArgument,
+            ValidationFailed,
+            IntegrityCheckFailed,
+            Io,
+            NullArgument,
+            InvalidUtf8,
+            Panic,
+            CallbackFailed,
+            Unknown,
+        ];
+        ALL.into_iter().find(|s| *s as i32 == code)
+    }
+
+    /// A fixed, NUL-terminated description of the code.
+    fn message(self) -> &'static CStr {
+        match self {
+            hollow_status::Ok => c"success",
+            hollow_status::CorruptBlob => c"corrupt blob",
+            hollow_status::TagMismatch => c"delta does not apply to this state",
+            hollow_status::Schema => c"schema error",
+            hollow_status::SchemaMismatch => c"value does not fit the schema",
+            hollow_status::NotFound => c"not found",
+            hollow_status::InvalidArgument => c"invalid argument",
+            hollow_status::ValidationFailed => c"validation failed",
+            hollow_status::IntegrityCheckFailed => c"integrity check failed",
+            hollow_status::Io => c"I/O error",
+            hollow_status::NullArgument => c"NULL argument",
+            hollow_status::InvalidUtf8 => c"text is not valid UTF-8",
+            hollow_status::Panic => c"internal panic (a bug in libhollow)",
+            hollow_status::CallbackFailed => c"callback failed",
+            hollow_status::Unknown => c"unknown error",
+        }
+    }
+}
+
+/// A failure on its way to the caller: a code and the detailed message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FfiError {
+    pub(crate) status: hollow_status,
+    pub(crate) message: String,
+}
+
+impl FfiError {
+    pub(crate) fn new(status: hollow_status, message: impl Into<String>) -> Self {
+        FfiError { status, message: message.into() }
+    }
+
+    pub(crate) fn null(argument: &str) -> Self {
+        FfiError::new(hollow_status::NullArgument, format!("argument `{argument}` is NULL"))
+    }
+}
+
+impl From<hollow_core::Error> for FfiError {
+    fn from(e: hollow_core::Error) -> Self {
+        FfiError::new(hollow_status::of_kind(e.kind()), e.to_string())
+    }
+}
+
+thread_local! {
+    static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
+}
+
+/// Record `message` as this thread's last error message.
+pub(crate) fn set_last_error(message: &str) {
+    // Interior NULs cannot be represented in a C string; they only come from user-supplied text.
+    let c = CString::new(message.replace('\0', "\\0")).unwrap_or_default();
+    LAST_ERROR.with(|slot| *slot.borrow_mut() = c);
+}
+
+/// A short, fixed description of a status code (for example `"not found"`); `"unrecognized status
+/// code"` for a number that is not a `hollow_status`.
+///
+/// The string is static: never free it. Thread safety: any thread, any time.
+#[no_mangle]
+pub extern "C" fn hollow_status_message(code: i32) -> *const c_char {
+    match hollow_status::from_code(code) {
+        Some(s) => s.message().as_ptr(),
+        None => c"unrecognized status code".as_ptr(),
+    }
+}
+
+/// The detailed message of the last call that failed on this thread: what went wrong and where
+/// (`"not found: type Movie has no field \"titel\""`). An empty string if no call has failed on this
+/// thread yet. Successful calls do not clear it, so read it right after a call returned a non-OK status.
+///
+/// The string belongs to the library and stays valid until the next failing call on the same thread
+/// (or the thread's exit); copy it to keep it. Never NULL. Thread safety: each thread has its own.
+#[no_mangle]
+pub extern "C" fn hollow_last_error_message() -> *const c_char {
+    // The pointer targets the heap buffer of the thread-local CString, which only a later failure on
+    // this same thread replaces.
+    LAST_ERROR.try_with(|slot| slot.borrow().as_ptr()).unwrap_or(c"".as_ptr())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip_and_are_distinct() {
+        let mut seen = std::collections::HashSet::new();
+        for code in 0..300 {
+            if let Some(s) = hollow_status::from_code(code) {
+                assert_eq!(s as i32, code);
+                assert!(seen.insert(s));
+            }
+        }
+        assert_eq!(seen.len(), 15);
+    }
+
+    #[test]
+    fn every_error_kind_has_its_own_code() {
+        let kinds = [
+            ErrorKind::CorruptBlob,
+            ErrorKind::TagMismatch,
+            ErrorKind::Schema,
+            ErrorKind::SchemaMismatch,
+            ErrorKind::NotFound,
+            ErrorKind::InvalidArgument,
+            ErrorKind::ValidationFailed,
+            ErrorKind::IntegrityCheckFailed,
+            ErrorKind::Io,
+        ];
+        let codes: Vec<i32> = kinds.iter().map(|&k| hollow_status::of_kind(k) as i32).collect();
+        // The numbers are ABI: they must never change.
+        assert_eq!(codes, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    }
+
+    #[test]
+    fn messages_are_static_and_known() {
+        let msg = |code| unsafe { CStr::from_ptr(hollow_status_message(code)) }.to_str().unwrap();
+        assert_eq!(msg(0), "success");
+        assert_eq!(msg(5), "not found");
+        assert_eq!(msg(100), "NULL argument");
+        assert_eq!(msg(-7), "unrecognized status code");
+    }
+
+    #[test]
+    fn last_error_is_per_thread() {
+        set_last_error("boom\0here");
+        let read = || unsafe { CStr::from_ptr(hollow_last_error_message()) }.to_str().unwrap().to_owned();
+        assert_eq!(read(), "boom\\0here");
+        std::thread::spawn(move || assert_eq!(read(), "")).join().unwrap();
+    }
+}
