@@ -25,10 +25,11 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use crate::blob::{
     TAG_CYCLE_START, TAG_DELTA_CHAIN_VERSION_COUNTER, TAG_PARTITIONED_ORDINAL_MAP, TAG_SCHEMA_HASH, TAG_TO_VERSION,
 };
+use crate::consumer::read_state::STRING_TYPE;
 use crate::consumer::ReadState;
 use crate::error::{Error, Result};
 use crate::read::ReadStateEngine;
-use crate::schema::Schema;
+use crate::schema::{FieldType, ObjectField, ObjectSchema, Schema};
 use crate::store::{Announcer, Blob, BlobPublisher, Version};
 use crate::tools::checksum::HollowChecksum;
 use crate::write::{ListRecord, MapRecord, ObjectRecord, SetRecord, WriteStateEngine};
@@ -115,6 +116,18 @@ impl WriteState<'_> {
     /// The version this cycle will produce.
     pub fn version(&self) -> Version {
         self.version
+    }
+
+    /// Add a string to the simple string dataset: a record of type `String { string value; }`, as
+    /// Java's object mapper writes a `String` added on its own. Registers the type if needed.
+    pub fn add_string(&mut self, value: &str) -> Result<u32> {
+        if self.engine.schema(STRING_TYPE).is_none() {
+            let schema = ObjectSchema::new(STRING_TYPE).with_field(ObjectField::new("value", FieldType::String));
+            self.engine.add_schema(schema.into())?;
+        }
+        let mut record = ObjectRecord::new();
+        record.set_string(0, value);
+        self.engine.add(STRING_TYPE, &record)
     }
 
     /// Add an OBJECT record to `type_name`; returns its ordinal.
