@@ -471,6 +471,20 @@ hollow_status hollow_write_state_version(hollow_write_state *write_state,
                                          int64_t *out_version);
 
 /**
+ * Add the string `value` (NUL-terminated UTF-8) to the simple string dataset: a record of type
+ * `String { string value; }`, as Java Hollow's object mapper writes a string added on its own (the type
+ * is registered on first use). Adding a string twice gives the same ordinal. `*out_ordinal` (if
+ * `out_ordinal` is not NULL) receives the record's ordinal.
+ *
+ * Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_INVALID_UTF8`, `HOLLOW_STATUS_SCHEMA_MISMATCH` (a
+ * type `String` of another shape was declared). Thread safety: only inside the populate callback, on
+ * its thread.
+ */
+hollow_status hollow_write_state_add_string(hollow_write_state *write_state,
+                                            const char *value,
+                                            uint32_t *out_ordinal);
+
+/**
  * Add an OBJECT record of type `type_name`, as filled in `record` (which may then be cleared and
  * reused). Adding a record equal to one already added gives the same ordinal. `*out_ordinal` (if
  * `out_ordinal` is not NULL) receives the record's ordinal, to reference it from other records.
@@ -722,6 +736,38 @@ void hollow_consumer_free(hollow_consumer *consumer);
  */
 hollow_status hollow_read_state_version(const hollow_read_state *read_state,
                                         int64_t *out_version);
+
+/**
+ * The number of strings in the simple string dataset (records of type `String`, see
+ * `hollow_write_state_add_string`); 0 if the dataset has no such type.
+ *
+ * Errors: `HOLLOW_STATUS_NULL_ARGUMENT`. Thread safety: any thread, concurrently.
+ */
+hollow_status hollow_read_state_size(const hollow_read_state *read_state,
+                                     size_t *out_size);
+
+/**
+ * Look up `key` (NUL-terminated UTF-8) in the simple string dataset. `*out_found` tells whether it is
+ * there; if so `*out_value` receives the stored string, valid until the read state is released. The
+ * lookup goes through a primary-key index on `String.value`, built on first use at this version.
+ *
+ * Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_INVALID_UTF8`. Thread safety: any thread,
+ * concurrently.
+ */
+hollow_status hollow_read_state_get(const hollow_read_state *read_state,
+                                    const char *key,
+                                    hollow_str *out_value,
+                                    bool *out_found);
+
+/**
+ * Whether the simple string dataset holds `key` (NUL-terminated UTF-8).
+ *
+ * Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_INVALID_UTF8`. Thread safety: any thread,
+ * concurrently.
+ */
+hollow_status hollow_read_state_contains(const hollow_read_state *read_state,
+                                         const char *key,
+                                         bool *out_contains);
 
 /**
  * The number of types in the dataset.

@@ -47,7 +47,6 @@ mod access;
 
 mod index;
 
-mod core_compat;
 mod guard;
 mod values;
 

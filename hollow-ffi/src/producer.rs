@@ -4,7 +4,6 @@ use std::ffi::{c_char, c_void, CStr};
 
 use hollow_core::producer::{Producer, WriteState};
 use hollow_core::schema::dsl::parse_schemas;
-use hollow_core::schema::order::dependency_order;
 use hollow_core::write::{ListRecord, MapRecord, SetRecord};
 use hollow_core::Error;
 
@@ -73,10 +72,7 @@ pub unsafe extern "C" fn hollow_producer_new(
         let roles = store.roles().clone();
         let mut builder = Producer::builder(roles.publisher).with_announcer(roles.announcer);
         if let Some(text) = schemas {
-            let parsed = parse_schemas(text)?;
-            for schema in dependency_order(&parsed) {
-                builder = builder.with_schema(schema.clone());
-            }
+            builder = builder.with_schemas(parse_schemas(text)?);
         }
         out_producer.set(into_handle(hollow_producer { producer: builder.build()? }));
         Ok(())
@@ -181,6 +177,28 @@ pub unsafe extern "C" fn hollow_write_state_version(
     guard(|| {
         let ws = unsafe { arg_mut(write_state, "write_state") }?;
         unsafe { out(out_version, "out_version") }?.set(ws.write_state().version());
+        Ok(())
+    })
+}
+
+/// Add the string `value` (NUL-terminated UTF-8) to the simple string dataset: a record of type
+/// `String { string value; }`, as Java Hollow's object mapper writes a string added on its own (the type
+/// is registered on first use). Adding a string twice gives the same ordinal. `*out_ordinal` (if
+/// `out_ordinal` is not NULL) receives the record's ordinal.
+///
+/// Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_INVALID_UTF8`, `HOLLOW_STATUS_SCHEMA_MISMATCH` (a
+/// type `String` of another shape was declared). Thread safety: only inside the populate callback, on
+/// its thread.
+#[no_mangle]
+pub unsafe extern "C" fn hollow_write_state_add_string(
+    write_state: *mut hollow_write_state,
+    value: *const c_char,
+    out_ordinal: *mut u32,
+) -> hollow_status {
+    guard(|| {
+        let ws = unsafe { arg_mut(write_state, "write_state") }?;
+        let value = unsafe { arg_str(value, "value") }?;
+        set_ordinal(out_ordinal, ws.write_state().add_string(value)?);
         Ok(())
     })
 }

@@ -159,6 +159,65 @@ pub unsafe extern "C" fn hollow_read_state_version(
     })
 }
 
+/// The number of strings in the simple string dataset (records of type `String`, see
+/// `hollow_write_state_add_string`); 0 if the dataset has no such type.
+///
+/// Errors: `HOLLOW_STATUS_NULL_ARGUMENT`. Thread safety: any thread, concurrently.
+#[no_mangle]
+pub unsafe extern "C" fn hollow_read_state_size(
+    read_state: *const hollow_read_state,
+    out_size: *mut usize,
+) -> hollow_status {
+    guard(|| {
+        let rs = unsafe { arg(read_state, "read_state") }?;
+        unsafe { out(out_size, "out_size") }?.set(rs.state().size());
+        Ok(())
+    })
+}
+
+/// Look up `key` (NUL-terminated UTF-8) in the simple string dataset. `*out_found` tells whether it is
+/// there; if so `*out_value` receives the stored string, valid until the read state is released. The
+/// lookup goes through a primary-key index on `String.value`, built on first use at this version.
+///
+/// Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_INVALID_UTF8`. Thread safety: any thread,
+/// concurrently.
+#[no_mangle]
+pub unsafe extern "C" fn hollow_read_state_get(
+    read_state: *const hollow_read_state,
+    key: *const c_char,
+    out_value: *mut hollow_str,
+    out_found: *mut bool,
+) -> hollow_status {
+    guard(|| {
+        let rs = unsafe { arg(read_state, "read_state") }?;
+        let key = unsafe { arg_str(key, "key") }?;
+        let out_value = unsafe { out(out_value, "out_value") }?;
+        let out_found = unsafe { out(out_found, "out_found") }?;
+        let value = rs.state().get(key);
+        out_found.set(value.is_some());
+        out_value.set(value.map_or(hollow_str::EMPTY, |v| rs.keep_str(v)));
+        Ok(())
+    })
+}
+
+/// Whether the simple string dataset holds `key` (NUL-terminated UTF-8).
+///
+/// Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_INVALID_UTF8`. Thread safety: any thread,
+/// concurrently.
+#[no_mangle]
+pub unsafe extern "C" fn hollow_read_state_contains(
+    read_state: *const hollow_read_state,
+    key: *const c_char,
+    out_contains: *mut bool,
+) -> hollow_status {
+    guard(|| {
+        let rs = unsafe { arg(read_state, "read_state") }?;
+        let key = unsafe { arg_str(key, "key") }?;
+        unsafe { out(out_contains, "out_contains") }?.set(rs.state().contains(key));
+        Ok(())
+    })
+}
+
 /// The number of types in the dataset.
 ///
 /// Errors: `HOLLOW_STATUS_NULL_ARGUMENT`. Thread safety: any thread, concurrently.
@@ -239,7 +298,7 @@ pub unsafe extern "C" fn hollow_read_state_primary_key_index(
             out_index.set(&**found);
             return Ok(());
         }
-        let index = crate::core_compat::primary_key_index(rs.state(), name)?;
+        let index = rs.state().primary_key_index(name)?;
         let handle = Box::new(hollow_primary_key_index { owner: rs, type_name: name.to_owned(), index });
         let p: *const hollow_primary_key_index = &*handle;
         rs.kept().primary_key_indexes.push(handle);
@@ -274,7 +333,7 @@ pub unsafe extern "C" fn hollow_read_state_hash_index(
             out_index.set(&**found);
             return Ok(());
         }
-        let index = crate::core_compat::hash_index(rs.state(), name, &fields)?;
+        let index = rs.state().hash_index(name, &fields)?;
         let handle = Box::new(hollow_hash_index {
             owner: rs,
             type_name: name.to_owned(),
