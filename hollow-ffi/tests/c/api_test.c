@@ -1,0 +1,1052 @@
+/* Exercises every function of hollow.h, on success and on its error paths: NULL handles and out-pointers,
+ * invalid UTF-8, unknown types and fields, wrong field types, a missing store directory, corrupted blobs.
+ *
+ * Usage: api_test SCRATCH_DIR   (an existing, empty, writable directory)
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "check.h"
+
+static const char *SCHEMAS =
+    "Movie @PrimaryKey(id) {\n"
+    "    long id; string title; int year; float score; double rating; boolean released; bytes poster;\n"
+    "    String original; ListOfString tags; SetOfString genres; MapOfStringToLong counters;\n"
+    "}\n"
+    "String { string value; }\n"
+    "Long { long value; }\n"
+    "ListOfString List<String>;\n"
+    "SetOfString Set<String> @HashKey(value);\n"
+    "MapOfStringToLong Map<String, Long> @HashKey(value);\n";
+
+static const char AMELIE[] = "Am\xc3\xa9lie";                      /* "Amélie" */
+static const char AMELIE_ORIGINAL[] = "Le Fabuleux Destin d'Am\xc3\xa9lie Poulain";
+static const char INVALID_UTF8[] = "bad\xff\xfe";
+static const unsigned char POSTER[] = {0x89, 'P', 'N', 'G', 0x00, 0x0d};
+
+/* What a populate callback should do this cycle. */
+enum scenario { FULL_V1, FULL_V2, RETURN_SCHEMA_MISMATCH, RETURN_GARBAGE, STRINGS_ONLY };
+
+struct cycle {
+    enum scenario scenario;
+    hollow_object_record *record;
+};
+
+static uint32_t add_string(hollow_write_state *ws, const char *s) {
+    uint32_t ordinal = UINT32_MAX;
+    CHECK_OK(hollow_write_state_add_string(ws, s, &ordinal));
+    return ordinal;
+}
+
+static uint32_t add_long(hollow_write_state *ws, hollow_object_record *r, int64_t v) {
+    uint32_t ordinal = UINT32_MAX;
+    CHECK_OK(hollow_object_record_clear(r));
+    CHECK_OK(hollow_object_record_set_long(r, "value", v));
+    CHECK_OK(hollow_write_state_add_object(ws, "Long", r, &ordinal));
+    return ordinal;
+}
+
+/* Error paths of the write side, run inside a cycle: none of them may disturb the cycle. */
+static void write_errors(hollow_write_state *ws, hollow_object_record *r) {
+    uint32_t o = 0, s = add_string(ws, "x");
+    int64_t version = 0;
+
+    CHECK_STATUS(hollow_write_state_version(NULL, &version), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_write_state_version(ws, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_write_state_add_string(NULL, "x", &o), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_write_state_add_string(ws, NULL, &o), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_write_state_add_string(ws, INVALID_UTF8, &o), HOLLOW_STATUS_INVALID_UTF8);
+
+    CHECK_OK(hollow_object_record_clear(r));
+    CHECK_OK(hollow_object_record_set_long(r, "id", 99));
+    CHECK_OK(hollow_object_record_set_int(r, "no_such_field", 1));
+    CHECK_STATUS(hollow_write_state_add_object(ws, "Movie", r, &o), HOLLOW_STATUS_SCHEMA_MISMATCH);
+    CHECK_LAST_ERROR_HAS("no_such_field");
+
+    CHECK_OK(hollow_object_record_clear(r));
+    CHECK_OK(hollow_object_record_set_string(r, "year", "1999")); /* year is an int */
+    CHECK_STATUS(hollow_write_state_add_object(ws, "Movie", r, &o), HOLLOW_STATUS_SCHEMA_MISMATCH);
+    CHECK_LAST_ERROR_HAS("year");
+
+    CHECK_OK(hollow_object_record_clear(r));
+    CHECK_OK(hollow_object_record_set_reference(r, "original", 1000000)); /* not added this cycle */
+    CHECK_STATUS(hollow_write_state_add_object(ws, "Movie", r, &o), HOLLOW_STATUS_INVALID_ARGUMENT);
+
+    CHECK_STATUS(hollow_write_state_add_object(ws, "NoSuchType", r, &o), HOLLOW_STATUS_NOT_FOUND);
+    CHECK_STATUS(hollow_write_state_add_object(ws, INVALID_UTF8, r, &o), HOLLOW_STATUS_INVALID_UTF8);
+    CHECK_STATUS(hollow_write_state_add_object(NULL, "Movie", r, &o), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_write_state_add_object(ws, NULL, r, &o), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_write_state_add_object(ws, "Movie", NULL, &o), HOLLOW_STATUS_NULL_ARGUMENT);
+
+    /* Wrong record kinds. */
+    CHECK_STATUS(hollow_write_state_add_list(ws, "Movie", &s, 1, &o), HOLLOW_STATUS_SCHEMA_MISMATCH);
+    CHECK_STATUS(hollow_write_state_add_set(ws, "ListOfString", &s, 1, &o), HOLLOW_STATUS_SCHEMA_MISMATCH);
+    CHECK_STATUS(hollow_write_state_add_map(ws, "SetOfString", &s, &s, 1, &o), HOLLOW_STATUS_SCHEMA_MISMATCH);
+    CHECK_OK(hollow_object_record_clear(r));
+    CHECK_STATUS(hollow_write_state_add_object(ws, "ListOfString", r, &o), HOLLOW_STATUS_SCHEMA_MISMATCH);
+
+    /* Collections: NULL arrays, unknown elements, bad names. */
+    {
+        uint32_t missing = 777777;
+        CHECK_STATUS(hollow_write_state_add_list(ws, "ListOfString", NULL, 2, &o), HOLLOW_STATUS_NULL_ARGUMENT);
+        CHECK_STATUS(hollow_write_state_add_set(ws, "SetOfString", NULL, 1, &o), HOLLOW_STATUS_NULL_ARGUMENT);
+        CHECK_STATUS(hollow_write_state_add_map(ws, "MapOfStringToLong", &s, NULL, 1, &o),
+                     HOLLOW_STATUS_NULL_ARGUMENT);
+        CHECK_STATUS(hollow_write_state_add_map(ws, "MapOfStringToLong", NULL, &s, 1, &o),
+                     HOLLOW_STATUS_NULL_ARGUMENT);
+        CHECK_STATUS(hollow_write_state_add_list(ws, "ListOfString", &missing, 1, &o),
+                     HOLLOW_STATUS_INVALID_ARGUMENT);
+        CHECK_STATUS(hollow_write_state_add_list(NULL, "ListOfString", &s, 1, &o), HOLLOW_STATUS_NULL_ARGUMENT);
+        CHECK_STATUS(hollow_write_state_add_set(NULL, "SetOfString", &s, 1, &o), HOLLOW_STATUS_NULL_ARGUMENT);
+        CHECK_STATUS(hollow_write_state_add_map(NULL, "MapOfStringToLong", &s, &s, 1, &o),
+                     HOLLOW_STATUS_NULL_ARGUMENT);
+        CHECK_STATUS(hollow_write_state_add_list(ws, INVALID_UTF8, &s, 1, &o), HOLLOW_STATUS_INVALID_UTF8);
+        CHECK_STATUS(hollow_write_state_add_set(ws, NULL, &s, 1, &o), HOLLOW_STATUS_NULL_ARGUMENT);
+        CHECK_STATUS(hollow_write_state_add_map(ws, "NoSuchMap", &s, &s, 1, &o), HOLLOW_STATUS_NOT_FOUND);
+    }
+}
+
+static void add_movie_1(hollow_write_state *ws, hollow_object_record *r) {
+    uint32_t action = add_string(ws, "action"), scifi = add_string(ws, "sci-fi");
+    uint32_t original = add_string(ws, "The Matrix");
+    uint32_t tags_elems[2], tags, genres, counters, views = add_string(ws, "views");
+    uint32_t views_count = add_long(ws, r, 1000);
+    uint32_t ordinal = UINT32_MAX;
+    tags_elems[0] = action;
+    tags_elems[1] = scifi;
+    CHECK_OK(hollow_write_state_add_list(ws, "ListOfString", tags_elems, 2, &tags));
+    CHECK_OK(hollow_write_state_add_set(ws, "SetOfString", tags_elems, 2, &genres));
+    CHECK_OK(hollow_write_state_add_map(ws, "MapOfStringToLong", &views, &views_count, 1, &counters));
+
+    CHECK_OK(hollow_object_record_clear(r));
+    CHECK_OK(hollow_object_record_set_long(r, "id", 1));
+    CHECK_OK(hollow_object_record_set_string(r, "title", "The Matrix"));
+    CHECK_OK(hollow_object_record_set_int(r, "year", 1999));
+    CHECK_OK(hollow_object_record_set_float(r, "score", 8.75f));
+    CHECK_OK(hollow_object_record_set_double(r, "rating", 8.65));
+    CHECK_OK(hollow_object_record_set_bool(r, "released", true));
+    CHECK_OK(hollow_object_record_set_bytes(r, "poster", POSTER, sizeof POSTER));
+    CHECK_OK(hollow_object_record_set_reference(r, "original", original));
+    CHECK_OK(hollow_object_record_set_reference(r, "tags", tags));
+    CHECK_OK(hollow_object_record_set_reference(r, "genres", genres));
+    CHECK_OK(hollow_object_record_set_reference(r, "counters", counters));
+    CHECK_OK(hollow_write_state_add_object(ws, "Movie", r, &ordinal));
+    CHECK(ordinal != UINT32_MAX);
+    {
+        /* The same record again is the same record: same ordinal. */
+        uint32_t again = UINT32_MAX;
+        CHECK_OK(hollow_write_state_add_object(ws, "Movie", r, &again));
+        CHECK(again == ordinal);
+    }
+}
+
+static void add_movie_2(hollow_write_state *ws, hollow_object_record *r) {
+    uint32_t original = add_string(ws, AMELIE_ORIGINAL), empty[1] = {0}, tags, genres, counters;
+    CHECK_OK(hollow_write_state_add_list(ws, "ListOfString", empty, 0, &tags));
+    CHECK_OK(hollow_write_state_add_set(ws, "SetOfString", NULL, 0, &genres));
+    CHECK_OK(hollow_write_state_add_map(ws, "MapOfStringToLong", NULL, NULL, 0, &counters));
+    CHECK_OK(hollow_object_record_clear(r));
+    CHECK_OK(hollow_object_record_set_long(r, "id", 2));
+    CHECK_OK(hollow_object_record_set_string(r, "title", AMELIE));
+    CHECK_OK(hollow_object_record_set_int(r, "year", 2001));
+    CHECK_OK(hollow_object_record_set_float(r, "score", NAN));
+    CHECK_OK(hollow_object_record_set_double(r, "rating", 1.0));
+    CHECK_OK(hollow_object_record_set_null(r, "rating")); /* the last value set wins */
+    CHECK_OK(hollow_object_record_set_bool(r, "released", false));
+    CHECK_OK(hollow_object_record_set_bytes(r, "poster", NULL, 0));
+    CHECK_OK(hollow_object_record_set_reference(r, "original", original));
+    CHECK_OK(hollow_object_record_set_reference(r, "tags", tags));
+    CHECK_OK(hollow_object_record_set_reference(r, "genres", genres));
+    CHECK_OK(hollow_object_record_set_reference(r, "counters", counters));
+    CHECK_OK(hollow_write_state_add_object(ws, "Movie", r, NULL)); /* the ordinal is optional */
+}
+
+static void add_sparse_movie(hollow_write_state *ws, hollow_object_record *r, int64_t id, const char *title) {
+    CHECK_OK(hollow_object_record_clear(r));
+    CHECK_OK(hollow_object_record_set_long(r, "id", id));
+    if (title != NULL) {
+        CHECK_OK(hollow_object_record_set_string(r, "title", title));
+        CHECK_OK(hollow_object_record_set_int(r, "year", 1995));
+    } else {
+        CHECK_OK(hollow_object_record_set_int(r, "year", 1999));
+    }
+    CHECK_OK(hollow_write_state_add_object(ws, "Movie", r, NULL));
+}
+
+static int32_t populate(hollow_write_state *ws, void *user_data) {
+    struct cycle *c = (struct cycle *)user_data;
+    int64_t version = 0;
+    CHECK_OK(hollow_write_state_version(ws, &version));
+    CHECK(version > 0);
+    switch (c->scenario) {
+    case FULL_V1:
+        write_errors(ws, c->record);
+        add_movie_1(ws, c->record);
+        add_movie_2(ws, c->record);
+        add_sparse_movie(ws, c->record, 3, NULL);
+        add_string(ws, "standalone");
+        return HOLLOW_STATUS_OK;
+    case FULL_V2:
+        add_movie_1(ws, c->record);
+        add_sparse_movie(ws, c->record, 3, NULL);
+        add_sparse_movie(ws, c->record, 4, "Heat");
+        add_string(ws, "standalone");
+        return HOLLOW_STATUS_OK;
+    case RETURN_SCHEMA_MISMATCH:
+        add_string(ws, "never published");
+        return HOLLOW_STATUS_SCHEMA_MISMATCH;
+    case RETURN_GARBAGE:
+        return 12345;
+    case STRINGS_ONLY:
+        add_string(ws, "alpha");
+        add_string(ws, "beta");
+        return HOLLOW_STATUS_OK;
+    }
+    return HOLLOW_STATUS_OK;
+}
+
+static void test_misc(void) {
+    const char *v = hollow_version();
+    CHECK(v != NULL && strlen(v) >= 5 && strchr(v, '.') != NULL);
+    CHECK(strcmp(hollow_status_message(HOLLOW_STATUS_OK), "success") == 0);
+    CHECK(strcmp(hollow_status_message(HOLLOW_STATUS_NOT_FOUND), "not found") == 0);
+    CHECK(strcmp(hollow_status_message(HOLLOW_STATUS_NULL_ARGUMENT), "NULL argument") == 0);
+    CHECK(strcmp(hollow_status_message(HOLLOW_STATUS_PANIC), "internal panic (a bug in libhollow)") == 0);
+    CHECK(strcmp(hollow_status_message(-42), "unrecognized status code") == 0);
+    CHECK(hollow_last_error_message() != NULL);
+    /* The numbers are ABI. */
+    CHECK(HOLLOW_STATUS_CORRUPT_BLOB == 1 && HOLLOW_STATUS_IO == 9 && HOLLOW_STATUS_NULL_ARGUMENT == 100);
+    CHECK(HOLLOW_STATUS_INVALID_UTF8 == 101 && HOLLOW_STATUS_PANIC == 102 && HOLLOW_STATUS_CALLBACK_FAILED == 103);
+    /* _free(NULL) is a no-op everywhere. */
+    hollow_blob_store_free(NULL);
+    hollow_producer_free(NULL);
+    hollow_consumer_free(NULL);
+    hollow_read_state_free(NULL);
+    hollow_object_record_free(NULL);
+}
+
+static void test_store_errors(const char *scratch) {
+    hollow_blob_store *store = NULL;
+    char path[4096];
+
+    CHECK_STATUS(hollow_blob_store_new_in_memory(NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_blob_store_create_filesystem(NULL, &store), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_blob_store_create_filesystem(scratch, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_blob_store_create_filesystem(INVALID_UTF8, &store), HOLLOW_STATUS_INVALID_UTF8);
+    CHECK_STATUS(hollow_blob_store_open_filesystem(NULL, &store), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_blob_store_open_filesystem(scratch, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_blob_store_open_filesystem(INVALID_UTF8, &store), HOLLOW_STATUS_INVALID_UTF8);
+
+    /* A missing store directory. */
+    snprintf(path, sizeof path, "%s/no/such/dir", scratch);
+    CHECK_STATUS(hollow_blob_store_open_filesystem(path, &store), HOLLOW_STATUS_NOT_FOUND);
+    CHECK_LAST_ERROR_HAS("no/such/dir");
+    CHECK(store == NULL); /* out-pointers are untouched on failure */
+
+    /* A directory that cannot be created: its parent is a regular file. */
+    {
+        FILE *f;
+        snprintf(path, sizeof path, "%s/plain-file", scratch);
+        f = fopen(path, "w");
+        CHECK(f != NULL);
+        if (f != NULL) {
+            fclose(f);
+        }
+        snprintf(path, sizeof path, "%s/plain-file/store", scratch);
+        CHECK_STATUS(hollow_blob_store_create_filesystem(path, &store), HOLLOW_STATUS_IO);
+    }
+}
+
+static void write_file(const char *dir, const char *name, const void *data, size_t len) {
+    char path[4096];
+    FILE *f;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    f = fopen(path, "wb");
+    CHECK(f != NULL);
+    if (f != NULL) {
+        CHECK(fwrite(data, 1, len, f) == len);
+        fclose(f);
+    }
+}
+
+/* Truncate the file dir/name to half its size. */
+static void truncate_half(const char *dir, const char *name) {
+    char path[4096];
+    unsigned char *buf;
+    long size;
+    FILE *f;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    f = fopen(path, "rb");
+    CHECK(f != NULL);
+    if (f == NULL) {
+        return;
+    }
+    fseek(f, 0, SEEK_END);
+    size = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    buf = (unsigned char *)malloc((size_t)size);
+    CHECK(buf != NULL && fread(buf, 1, (size_t)size, f) == (size_t)size);
+    fclose(f);
+    write_file(dir, name, buf, (size_t)size / 2);
+    free(buf);
+}
+
+static void test_filesystem_and_corruption(const char *scratch) {
+    char dir[4096], name[64];
+    hollow_blob_store *store = NULL, *reader_store = NULL;
+    hollow_producer *producer = NULL;
+    hollow_consumer *consumer = NULL;
+    hollow_read_state *rs = NULL;
+    struct cycle c = {STRINGS_ONLY, NULL};
+    int64_t version = 0, seen = 0;
+    bool found = false;
+    hollow_str value;
+
+    /* A producer writes a directory that does not exist yet; a consumer reads it back. */
+    snprintf(dir, sizeof dir, "%s/fs-store/nested", scratch);
+    CHECK_OK(hollow_blob_store_create_filesystem(dir, &store));
+    CHECK_OK(hollow_producer_new(store, NULL, &producer)); /* no schemas: strings only */
+    hollow_blob_store_free(store);                        /* the producer keeps the store */
+    CHECK_OK(hollow_producer_run_cycle(producer, populate, &c, &version));
+    CHECK_OK(hollow_blob_store_open_filesystem(dir, &reader_store));
+    CHECK_OK(hollow_consumer_new(reader_store, &consumer));
+    hollow_blob_store_free(reader_store);
+    CHECK_OK(hollow_consumer_refresh(consumer, &seen));
+    CHECK(seen == version);
+    CHECK_OK(hollow_consumer_read_state(consumer, &rs));
+    CHECK_OK(hollow_read_state_get(rs, "beta", &value, &found));
+    CHECK(found);
+    CHECK_STR(value, "beta");
+    hollow_read_state_free(rs);
+    hollow_consumer_free(consumer);
+    consumer = NULL;
+
+    /* The same snapshot, truncated: a fresh consumer reports a corrupt blob and keeps no state. */
+    snprintf(name, sizeof name, "snapshot-%lld", (long long)version);
+    truncate_half(dir, name);
+    CHECK_OK(hollow_blob_store_open_filesystem(dir, &reader_store));
+    CHECK_OK(hollow_consumer_new(reader_store, &consumer));
+    hollow_blob_store_free(reader_store);
+    CHECK_STATUS(hollow_consumer_refresh(consumer, &seen), HOLLOW_STATUS_CORRUPT_BLOB);
+    CHECK_LAST_ERROR_HAS(name);
+    CHECK_OK(hollow_consumer_current_version(consumer, &seen));
+    CHECK(seen == HOLLOW_VERSION_NONE);
+    CHECK_STATUS(hollow_consumer_read_state(consumer, &rs), HOLLOW_STATUS_NOT_FOUND);
+    hollow_consumer_free(consumer);
+    hollow_producer_free(producer);
+
+    /* A blob that is garbage from the first byte. */
+    snprintf(dir, sizeof dir, "%s/garbage-store", scratch);
+    CHECK_OK(hollow_blob_store_create_filesystem(dir, &store));
+    write_file(dir, "snapshot-7", "definitely not a hollow blob", 28);
+    write_file(dir, "announced.version", "7", 1);
+    CHECK_OK(hollow_consumer_new(store, &consumer));
+    hollow_blob_store_free(store);
+    CHECK_STATUS(hollow_consumer_refresh(consumer, NULL), HOLLOW_STATUS_CORRUPT_BLOB);
+    CHECK_STATUS(hollow_consumer_refresh_to(consumer, 7), HOLLOW_STATUS_CORRUPT_BLOB);
+    hollow_consumer_free(consumer);
+}
+
+static void test_producer_errors(hollow_blob_store *store) {
+    hollow_producer *producer = NULL;
+    struct cycle c = {STRINGS_ONLY, NULL};
+    int64_t version = 0;
+
+    CHECK_STATUS(hollow_producer_new(NULL, SCHEMAS, &producer), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_producer_new(store, SCHEMAS, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_producer_new(store, "Movie { long id; ", &producer), HOLLOW_STATUS_SCHEMA);
+    CHECK_STATUS(hollow_producer_new(store, "A { int x; string x; }", &producer), HOLLOW_STATUS_SCHEMA);
+    CHECK_LAST_ERROR_HAS("two fields named x");
+    CHECK_STATUS(hollow_producer_new(store, INVALID_UTF8, &producer), HOLLOW_STATUS_INVALID_UTF8);
+    CHECK(producer == NULL);
+
+    CHECK_STATUS(hollow_producer_run_cycle(NULL, populate, &c, &version), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_producer_current_version(NULL, &version), HOLLOW_STATUS_NULL_ARGUMENT);
+}
+
+/* Build the dataset: version 1, then version 2; failing cycles in between change nothing. */
+static void produce(hollow_producer *producer, int64_t *v1, int64_t *v2) {
+    struct cycle c;
+    int64_t version = 0, again = 0;
+    CHECK_OK(hollow_object_record_new(&c.record));
+
+    CHECK_OK(hollow_producer_current_version(producer, &version));
+    CHECK(version == HOLLOW_VERSION_NONE);
+    CHECK_STATUS(hollow_producer_current_version(producer, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_producer_run_cycle(producer, NULL, &c, &version), HOLLOW_STATUS_NULL_ARGUMENT);
+
+    c.scenario = FULL_V1;
+    CHECK_OK(hollow_producer_run_cycle(producer, populate, &c, v1));
+
+    c.scenario = RETURN_SCHEMA_MISMATCH;
+    CHECK_STATUS(hollow_producer_run_cycle(producer, populate, &c, &version), HOLLOW_STATUS_SCHEMA_MISMATCH);
+    CHECK_LAST_ERROR_HAS("populate callback returned 4");
+    c.scenario = RETURN_GARBAGE;
+    CHECK_STATUS(hollow_producer_run_cycle(producer, populate, &c, &version), HOLLOW_STATUS_CALLBACK_FAILED);
+    CHECK_LAST_ERROR_HAS("12345");
+    CHECK_OK(hollow_producer_current_version(producer, &version));
+    CHECK(version == *v1);
+
+    c.scenario = FULL_V2;
+    CHECK_OK(hollow_producer_run_cycle(producer, populate, &c, v2));
+    CHECK(*v2 > *v1);
+    /* The same records again: nothing changes, nothing is published, the version stays. */
+    CHECK_OK(hollow_producer_run_cycle(producer, populate, &c, &again));
+    CHECK(again == *v2);
+    CHECK_OK(hollow_producer_run_cycle(producer, populate, &c, NULL));
+
+    hollow_object_record_free(c.record);
+}
+
+static void test_record_errors(void) {
+    hollow_object_record *r = NULL;
+    CHECK_STATUS(hollow_object_record_new(NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_OK(hollow_object_record_new(&r));
+    CHECK_STATUS(hollow_object_record_clear(NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_object_record_set_null(NULL, "f"), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_object_record_set_null(r, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_object_record_set_int(NULL, "f", 1), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_object_record_set_int(r, INVALID_UTF8, 1), HOLLOW_STATUS_INVALID_UTF8);
+    CHECK_STATUS(hollow_object_record_set_long(r, NULL, 1), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_object_record_set_float(NULL, "f", 1.0f), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_object_record_set_double(r, NULL, 1.0), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_object_record_set_bool(NULL, "f", true), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_object_record_set_string(r, "f", NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_object_record_set_string(r, "f", INVALID_UTF8), HOLLOW_STATUS_INVALID_UTF8);
+    CHECK_STATUS(hollow_object_record_set_string(r, INVALID_UTF8, "v"), HOLLOW_STATUS_INVALID_UTF8);
+    CHECK_STATUS(hollow_object_record_set_bytes(r, "f", NULL, 3), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_object_record_set_bytes(NULL, "f", POSTER, 1), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_object_record_set_reference(r, NULL, 0), HOLLOW_STATUS_NULL_ARGUMENT);
+    hollow_object_record_free(r);
+}
+
+static void test_consumer_errors(hollow_blob_store *store) {
+    hollow_consumer *consumer = NULL;
+    hollow_read_state *rs = NULL;
+    int64_t version = 0;
+
+    CHECK_STATUS(hollow_consumer_new(NULL, &consumer), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_consumer_new(store, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_consumer_refresh(NULL, &version), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_consumer_refresh_to(NULL, 1), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_consumer_current_version(NULL, &version), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_consumer_read_state(NULL, &rs), HOLLOW_STATUS_NULL_ARGUMENT);
+
+    /* Nothing announced yet: refresh changes nothing, there is no state to read. */
+    {
+        hollow_blob_store *empty = NULL;
+        CHECK_OK(hollow_blob_store_new_in_memory(&empty));
+        CHECK_OK(hollow_consumer_new(empty, &consumer));
+        hollow_blob_store_free(empty);
+        version = 0;
+        CHECK_OK(hollow_consumer_refresh(consumer, &version));
+        CHECK(version == HOLLOW_VERSION_NONE);
+        CHECK_OK(hollow_consumer_current_version(consumer, &version));
+        CHECK(version == HOLLOW_VERSION_NONE);
+        CHECK_STATUS(hollow_consumer_current_version(consumer, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+        CHECK_STATUS(hollow_consumer_read_state(consumer, &rs), HOLLOW_STATUS_NOT_FOUND);
+        CHECK_LAST_ERROR_HAS("refresh");
+        CHECK_STATUS(hollow_consumer_read_state(consumer, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+        CHECK_STATUS(hollow_consumer_refresh_to(consumer, 123), HOLLOW_STATUS_NOT_FOUND);
+        hollow_consumer_free(consumer);
+    }
+}
+
+static const hollow_type *type_named(const hollow_read_state *rs, const char *name) {
+    const hollow_type *t = NULL;
+    CHECK_OK(hollow_read_state_type(rs, name, &t));
+    return t;
+}
+
+static size_t field_named(const hollow_type *t, const char *name) {
+    size_t f = SIZE_MAX;
+    CHECK_OK(hollow_type_field_index(t, name, &f));
+    return f;
+}
+
+static uint32_t movie_ordinal(const hollow_read_state *rs, int64_t id, bool *found) {
+    const hollow_primary_key_index *pk = NULL;
+    hollow_key_value key;
+    uint32_t ordinal = UINT32_MAX;
+    key.field_type = HOLLOW_FIELD_TYPE_LONG;
+    key.value.long_value = id;
+    CHECK_OK(hollow_read_state_primary_key_index(rs, "Movie", &pk));
+    CHECK_OK(hollow_primary_key_index_get(pk, &key, 1, &ordinal, found));
+    return ordinal;
+}
+
+/* Follow a reference field to the String it points at. */
+static hollow_str string_at(const hollow_read_state *rs, uint32_t ordinal) {
+    hollow_str s = {NULL, 0};
+    const hollow_type *strings = type_named(rs, "String");
+    CHECK_OK(hollow_object_get_string(strings, ordinal, 0, &s, NULL));
+    return s;
+}
+
+static void test_metadata(const hollow_read_state *rs) {
+    const hollow_type *movie = type_named(rs, "Movie"), *t = NULL, *again = NULL;
+    size_t count = 0, f = 0, i;
+    hollow_str s;
+    hollow_kind kind = 0;
+    hollow_field_type ft = 0;
+    int32_t max = -2;
+
+    CHECK_OK(hollow_read_state_type_count(rs, &count));
+    CHECK(count == 6);
+    CHECK_STATUS(hollow_read_state_type_count(NULL, &count), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_read_state_type_count(rs, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    /* Types in name order; a type handle is made once per name. */
+    CHECK_OK(hollow_read_state_type_at(rs, 0, &t));
+    CHECK_OK(hollow_type_name(t, &s));
+    CHECK_STR(s, "ListOfString");
+    CHECK_OK(hollow_read_state_type_at(rs, 3, &t));
+    CHECK(t == movie);
+    CHECK_OK(hollow_read_state_type(rs, "Movie", &again));
+    CHECK(again == movie);
+    CHECK_STATUS(hollow_read_state_type_at(rs, 6, &t), HOLLOW_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(hollow_read_state_type_at(NULL, 0, &t), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_read_state_type_at(rs, 0, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_read_state_type(rs, "Nope", &t), HOLLOW_STATUS_NOT_FOUND);
+    CHECK_LAST_ERROR_HAS("Nope");
+    CHECK_STATUS(hollow_read_state_type(rs, INVALID_UTF8, &t), HOLLOW_STATUS_INVALID_UTF8);
+    CHECK_STATUS(hollow_read_state_type(rs, NULL, &t), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_read_state_type(NULL, "Movie", &t), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_read_state_type(rs, "Movie", NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+
+    CHECK_OK(hollow_type_name(movie, &s));
+    CHECK_STR(s, "Movie");
+    CHECK_STATUS(hollow_type_name(NULL, &s), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_type_name(movie, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_OK(hollow_type_kind(movie, &kind));
+    CHECK(kind == HOLLOW_KIND_OBJECT);
+    CHECK_OK(hollow_type_kind(type_named(rs, "SetOfString"), &kind));
+    CHECK(kind == HOLLOW_KIND_SET);
+    CHECK_STATUS(hollow_type_kind(NULL, &kind), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_type_kind(movie, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_OK(hollow_type_schema(type_named(rs, "MapOfStringToLong"), &s));
+    CHECK_STR(s, "MapOfStringToLong Map<String,Long> @HashKey(value);");
+    CHECK_OK(hollow_type_schema(movie, &s));
+    CHECK(s.len > 100 && memcmp(s.ptr, "Movie @PrimaryKey(id) {\n\tlong id;\n", 34) == 0);
+    CHECK_STATUS(hollow_type_schema(NULL, &s), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_type_schema(movie, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+
+    CHECK_OK(hollow_type_max_ordinal(movie, &max));
+    CHECK(max >= 2);
+    CHECK_STATUS(hollow_type_max_ordinal(NULL, &max), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_type_max_ordinal(movie, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_OK(hollow_type_populated_count(movie, &count));
+    CHECK(count == 3);
+    CHECK_STATUS(hollow_type_populated_count(NULL, &count), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_type_populated_count(movie, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    {
+        size_t populated = 0;
+        bool is = false;
+        for (i = 0; i <= (size_t)max; i++) {
+            CHECK_OK(hollow_type_is_populated(movie, (uint32_t)i, &is));
+            populated += is;
+        }
+        CHECK(populated == count);
+        CHECK_OK(hollow_type_is_populated(movie, 1000000, &is));
+        CHECK(!is);
+        CHECK_STATUS(hollow_type_is_populated(NULL, 0, &is), HOLLOW_STATUS_NULL_ARGUMENT);
+        CHECK_STATUS(hollow_type_is_populated(movie, 0, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    }
+
+    CHECK_OK(hollow_type_field_count(movie, &count));
+    CHECK(count == 11);
+    CHECK_STATUS(hollow_type_field_count(type_named(rs, "ListOfString"), &count), HOLLOW_STATUS_SCHEMA_MISMATCH);
+    CHECK_STATUS(hollow_type_field_count(NULL, &count), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_type_field_count(movie, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_OK(hollow_type_field_index(movie, "rating", &f));
+    CHECK(f == 4);
+    CHECK_STATUS(hollow_type_field_index(movie, "titel", &f), HOLLOW_STATUS_NOT_FOUND);
+    CHECK_LAST_ERROR_HAS("titel");
+    CHECK_STATUS(hollow_type_field_index(movie, INVALID_UTF8, &f), HOLLOW_STATUS_INVALID_UTF8);
+    CHECK_STATUS(hollow_type_field_index(movie, NULL, &f), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_type_field_index(movie, "id", NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_type_field_index(NULL, "id", &f), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_type_field_index(type_named(rs, "SetOfString"), "id", &f), HOLLOW_STATUS_SCHEMA_MISMATCH);
+    CHECK_OK(hollow_type_field_name(movie, 7, &s));
+    CHECK_STR(s, "original");
+    CHECK_STATUS(hollow_type_field_name(movie, 11, &s), HOLLOW_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(hollow_type_field_name(NULL, 0, &s), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_type_field_name(movie, 0, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    {
+        static const hollow_field_type expected[11] = {
+            HOLLOW_FIELD_TYPE_LONG,      HOLLOW_FIELD_TYPE_STRING,    HOLLOW_FIELD_TYPE_INT,
+            HOLLOW_FIELD_TYPE_FLOAT,     HOLLOW_FIELD_TYPE_DOUBLE,    HOLLOW_FIELD_TYPE_BOOLEAN,
+            HOLLOW_FIELD_TYPE_BYTES,     HOLLOW_FIELD_TYPE_REFERENCE, HOLLOW_FIELD_TYPE_REFERENCE,
+            HOLLOW_FIELD_TYPE_REFERENCE, HOLLOW_FIELD_TYPE_REFERENCE};
+        for (i = 0; i < 11; i++) {
+            CHECK_OK(hollow_type_field_type(movie, i, &ft));
+            CHECK(ft == expected[i]);
+        }
+    }
+    CHECK_STATUS(hollow_type_field_type(movie, 99, &ft), HOLLOW_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(hollow_type_field_type(NULL, 0, &ft), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_type_field_type(movie, 0, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+}
+
+static void test_object_fields(const hollow_read_state *rs) {
+    const hollow_type *movie = type_named(rs, "Movie"), *list = type_named(rs, "ListOfString");
+    size_t id_f = field_named(movie, "id"), title = field_named(movie, "title"), year = field_named(movie, "year");
+    size_t score = field_named(movie, "score"), rating = field_named(movie, "rating");
+    size_t released = field_named(movie, "released"), poster = field_named(movie, "poster");
+    size_t original = field_named(movie, "original");
+    bool found = false, is_null = true;
+    uint32_t m1 = movie_ordinal(rs, 1, &found), m2, m3, ref = 0;
+    int32_t i32 = 0;
+    int64_t i64 = 0;
+    float f32 = 0;
+    double f64 = 0;
+    bool b = false;
+    hollow_str s = {NULL, 0};
+    hollow_bytes bytes = {NULL, 0};
+
+    CHECK(found);
+    m2 = movie_ordinal(rs, 2, &found);
+    CHECK(found);
+    m3 = movie_ordinal(rs, 3, &found);
+    CHECK(found);
+
+    /* Movie 1: every field set. */
+    CHECK_OK(hollow_object_get_long(movie, m1, id_f, &i64, &is_null));
+    CHECK(i64 == 1 && !is_null);
+    CHECK_OK(hollow_object_get_string(movie, m1, title, &s, &is_null));
+    CHECK_STR(s, "The Matrix");
+    CHECK(!is_null);
+    CHECK_OK(hollow_object_get_int(movie, m1, year, &i32, &is_null));
+    CHECK(i32 == 1999 && !is_null);
+    CHECK_OK(hollow_object_get_float(movie, m1, score, &f32, &is_null));
+    CHECK(f32 == 8.75f && !is_null);
+    CHECK_OK(hollow_object_get_double(movie, m1, rating, &f64, &is_null));
+    CHECK(f64 == 8.65 && !is_null);
+    CHECK_OK(hollow_object_get_bool(movie, m1, released, &b, &is_null));
+    CHECK(b && !is_null);
+    CHECK_OK(hollow_object_get_bytes(movie, m1, poster, &bytes, &is_null));
+    CHECK(bytes.len == sizeof POSTER && memcmp(bytes.ptr, POSTER, sizeof POSTER) == 0 && !is_null);
+    CHECK_OK(hollow_object_get_reference(movie, m1, original, &ref, &is_null));
+    CHECK(!is_null);
+    CHECK_STR(string_at(rs, ref), "The Matrix");
+    CHECK_OK(hollow_object_is_null(movie, m1, title, &is_null));
+    CHECK(!is_null);
+
+    /* Movie 2: non-ASCII text (decoded and kept by the read state), NaN, null, false, empty bytes. */
+    CHECK_OK(hollow_object_get_string(movie, m2, title, &s, NULL));
+    CHECK_STR(s, AMELIE);
+    CHECK_OK(hollow_object_get_float(movie, m2, score, &f32, &is_null));
+    CHECK(isnan(f32) && !is_null);
+    CHECK_OK(hollow_object_get_double(movie, m2, rating, &f64, &is_null));
+    CHECK(is_null && f64 == 0.0);
+    CHECK_OK(hollow_object_get_bool(movie, m2, released, &b, &is_null));
+    CHECK(!b && !is_null);
+    CHECK_OK(hollow_object_get_bytes(movie, m2, poster, &bytes, &is_null));
+    CHECK(bytes.len == 0 && bytes.ptr != NULL && !is_null);
+    CHECK_OK(hollow_object_get_reference(movie, m2, original, &ref, NULL));
+    CHECK_STR(string_at(rs, ref), AMELIE_ORIGINAL);
+
+    /* Movie 3: only id and year; every other field reads as null. */
+    CHECK_OK(hollow_object_get_string(movie, m3, title, &s, &is_null));
+    CHECK(is_null && s.len == 0 && s.ptr != NULL);
+    CHECK_OK(hollow_object_is_null(movie, m3, title, &is_null));
+    CHECK(is_null);
+    CHECK_OK(hollow_object_get_float(movie, m3, score, &f32, &is_null));
+    CHECK(is_null);
+    CHECK_OK(hollow_object_get_bool(movie, m3, released, &b, &is_null));
+    CHECK(is_null && !b);
+    CHECK_OK(hollow_object_get_bytes(movie, m3, poster, &bytes, &is_null));
+    CHECK(is_null && bytes.len == 0);
+    CHECK_OK(hollow_object_get_reference(movie, m3, original, &ref, &is_null));
+    CHECK(is_null);
+    CHECK_OK(hollow_object_get_long(movie, m3, id_f, &i64, NULL));
+    CHECK(i64 == 3);
+    /* An ordinal without data reads as null. */
+    CHECK_OK(hollow_object_get_int(movie, 999999, year, &i32, &is_null));
+    CHECK(is_null && i32 == 0);
+
+    /* Copying a string: whole, truncated to whole characters, and just measuring. */
+    {
+        char buf[64];
+        size_t len = 0;
+        CHECK_OK(hollow_object_copy_string(movie, m2, title, buf, sizeof buf, &len, &is_null));
+        CHECK(len == strlen(AMELIE) && strcmp(buf, AMELIE) == 0 && !is_null);
+        CHECK_OK(hollow_object_copy_string(movie, m2, title, buf, 4, &len, NULL)); /* "Am" + half of é */
+        CHECK(len == strlen(AMELIE) && strcmp(buf, "Am") == 0);
+        CHECK_OK(hollow_object_copy_string(movie, m1, title, NULL, 0, &len, NULL));
+        CHECK(len == 10);
+        CHECK_OK(hollow_object_copy_string(movie, m3, title, buf, sizeof buf, &len, &is_null));
+        CHECK(len == 0 && buf[0] == '\0' && is_null);
+        CHECK_STATUS(hollow_object_copy_string(movie, m1, title, NULL, 8, &len, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+        CHECK_STATUS(hollow_object_copy_string(movie, m1, title, buf, 8, NULL, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+        CHECK_STATUS(hollow_object_copy_string(movie, m1, year, buf, 8, &len, NULL), HOLLOW_STATUS_SCHEMA_MISMATCH);
+        CHECK_STATUS(hollow_object_copy_string(NULL, m1, title, buf, 8, &len, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    }
+
+    /* Wrong field types, bad field indexes, wrong kinds, NULL handles and out-pointers. */
+    CHECK_STATUS(hollow_object_get_int(movie, m1, title, &i32, NULL), HOLLOW_STATUS_SCHEMA_MISMATCH);
+    CHECK_LAST_ERROR_HAS("Movie.title is STRING, not INT");
+    CHECK_STATUS(hollow_object_get_long(movie, m1, year, &i64, NULL), HOLLOW_STATUS_SCHEMA_MISMATCH);
+    CHECK_STATUS(hollow_object_get_float(movie, m1, rating, &f32, NULL), HOLLOW_STATUS_SCHEMA_MISMATCH);
+    CHECK_STATUS(hollow_object_get_double(movie, m1, score, &f64, NULL), HOLLOW_STATUS_SCHEMA_MISMATCH);
+    CHECK_STATUS(hollow_object_get_bool(movie, m1, id_f, &b, NULL), HOLLOW_STATUS_SCHEMA_MISMATCH);
+    CHECK_STATUS(hollow_object_get_string(movie, m1, poster, &s, NULL), HOLLOW_STATUS_SCHEMA_MISMATCH);
+    CHECK_STATUS(hollow_object_get_bytes(movie, m1, title, &bytes, NULL), HOLLOW_STATUS_SCHEMA_MISMATCH);
+    CHECK_STATUS(hollow_object_get_reference(movie, m1, year, &ref, NULL), HOLLOW_STATUS_SCHEMA_MISMATCH);
+    CHECK_STATUS(hollow_object_get_int(movie, m1, 11, &i32, NULL), HOLLOW_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(hollow_object_is_null(movie, m1, 11, &is_null), HOLLOW_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(hollow_object_get_int(list, 0, 0, &i32, NULL), HOLLOW_STATUS_SCHEMA_MISMATCH);
+    CHECK_LAST_ERROR_HAS("is a LIST, not a OBJECT");
+    CHECK_STATUS(hollow_object_get_int(NULL, m1, year, &i32, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_object_get_int(movie, m1, year, NULL, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_object_get_long(movie, m1, id_f, NULL, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_object_get_float(NULL, m1, score, &f32, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_object_get_double(movie, m1, rating, NULL, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_object_get_bool(NULL, m1, released, &b, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_object_get_string(movie, m1, title, NULL, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_object_get_bytes(NULL, m1, poster, &bytes, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_object_get_reference(movie, m1, original, NULL, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_object_is_null(NULL, m1, title, &is_null), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_object_is_null(movie, m1, title, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+}
+
+static void test_collections(const hollow_read_state *rs) {
+    const hollow_type *movie = type_named(rs, "Movie"), *lists = type_named(rs, "ListOfString");
+    const hollow_type *sets = type_named(rs, "SetOfString"), *maps = type_named(rs, "MapOfStringToLong");
+    const hollow_type *longs = type_named(rs, "Long");
+    bool found = false, contains = false;
+    uint32_t m1 = movie_ordinal(rs, 1, &found), tags = 0, genres = 0, counters = 0, e = 0, k = 0, v = 0;
+    uint32_t elems[4] = {0}, keys[2] = {0}, values[2] = {0};
+    size_t n = 0;
+    int64_t views = 0;
+    hollow_key_value key;
+
+    CHECK_OK(hollow_object_get_reference(movie, m1, field_named(movie, "tags"), &tags, NULL));
+    CHECK_OK(hollow_object_get_reference(movie, m1, field_named(movie, "genres"), &genres, NULL));
+    CHECK_OK(hollow_object_get_reference(movie, m1, field_named(movie, "counters"), &counters, NULL));
+
+    /* LIST */
+    CHECK_OK(hollow_list_size(lists, tags, &n));
+    CHECK(n == 2);
+    CHECK_OK(hollow_list_get(lists, tags, 0, &e));
+    CHECK_STR(string_at(rs, e), "action");
+    CHECK_OK(hollow_list_get(lists, tags, 1, &e));
+    CHECK_STR(string_at(rs, e), "sci-fi");
+    CHECK_STATUS(hollow_list_get(lists, tags, 2, &e), HOLLOW_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(hollow_list_get(NULL, tags, 0, &e), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_list_get(lists, tags, 0, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_list_get(sets, genres, 0, &e), HOLLOW_STATUS_SCHEMA_MISMATCH);
+    CHECK_OK(hollow_list_size(lists, 999999, &n));
+    CHECK(n == 0);
+    CHECK_STATUS(hollow_list_size(movie, 0, &n), HOLLOW_STATUS_SCHEMA_MISMATCH);
+    CHECK_STATUS(hollow_list_size(NULL, 0, &n), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_list_size(lists, 0, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+
+    /* SET */
+    CHECK_OK(hollow_set_size(sets, genres, &n));
+    CHECK(n == 2);
+    CHECK_OK(hollow_set_elements(sets, genres, NULL, 0, &n));
+    CHECK(n == 2);
+    CHECK_OK(hollow_set_elements(sets, genres, elems, 4, &n));
+    CHECK(n == 2);
+    CHECK_OK(hollow_set_elements(sets, genres, elems + 2, 1, &n)); /* only one fits */
+    CHECK(n == 2 && (elems[2] == elems[0] || elems[2] == elems[1]));
+    CHECK_OK(hollow_set_contains(sets, genres, elems[1], &contains));
+    CHECK(contains);
+    CHECK_OK(hollow_set_contains(sets, genres, 999999, &contains));
+    CHECK(!contains);
+    key.field_type = HOLLOW_FIELD_TYPE_STRING;
+    key.value.string_value.ptr = "sci-fi";
+    key.value.string_value.len = 6;
+    CHECK_OK(hollow_set_find(sets, genres, &key, 1, &e, &found));
+    CHECK(found);
+    CHECK_STR(string_at(rs, e), "sci-fi");
+    key.value.string_value.len = 3; /* "sci" */
+    CHECK_OK(hollow_set_find(sets, genres, &key, 1, &e, &found));
+    CHECK(!found);
+    key.field_type = HOLLOW_FIELD_TYPE_INT; /* the hash key is a string */
+    key.value.int_value = 1;
+    CHECK_STATUS(hollow_set_find(sets, genres, &key, 1, &e, &found), HOLLOW_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(hollow_set_find(sets, genres, NULL, 1, &e, &found), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_set_find(sets, genres, &key, 1, NULL, &found), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_set_find(sets, genres, &key, 1, &e, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_set_find(lists, genres, &key, 1, &e, &found), HOLLOW_STATUS_SCHEMA_MISMATCH);
+    CHECK_STATUS(hollow_set_elements(sets, genres, NULL, 2, &n), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_set_elements(sets, genres, elems, 2, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_set_elements(maps, 0, elems, 2, &n), HOLLOW_STATUS_SCHEMA_MISMATCH);
+    CHECK_STATUS(hollow_set_contains(NULL, genres, 0, &contains), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_set_contains(sets, genres, 0, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_set_size(lists, 0, &n), HOLLOW_STATUS_SCHEMA_MISMATCH);
+    CHECK_STATUS(hollow_set_size(sets, 0, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+
+    /* MAP */
+    CHECK_OK(hollow_map_size(maps, counters, &n));
+    CHECK(n == 1);
+    CHECK_OK(hollow_map_entries(maps, counters, keys, values, 2, &n));
+    CHECK(n == 1);
+    CHECK_STR(string_at(rs, keys[0]), "views");
+    CHECK_OK(hollow_object_get_long(longs, values[0], 0, &views, NULL));
+    CHECK(views == 1000);
+    CHECK_OK(hollow_map_entries(maps, counters, NULL, NULL, 0, &n));
+    CHECK(n == 1);
+    CHECK_OK(hollow_map_get(maps, counters, keys[0], &v, &found));
+    CHECK(found && v == values[0]);
+    CHECK_OK(hollow_map_get(maps, counters, 999999, &v, &found));
+    CHECK(!found);
+    key.field_type = HOLLOW_FIELD_TYPE_STRING;
+    key.value.string_value.ptr = "views";
+    key.value.string_value.len = 5;
+    CHECK_OK(hollow_map_find(maps, counters, &key, 1, &k, &v, &found));
+    CHECK(found && k == keys[0] && v == values[0]);
+    key.value.string_value.ptr = INVALID_UTF8;
+    key.value.string_value.len = sizeof INVALID_UTF8 - 1;
+    CHECK_STATUS(hollow_map_find(maps, counters, &key, 1, &k, &v, &found), HOLLOW_STATUS_INVALID_UTF8);
+    CHECK_STATUS(hollow_map_find(maps, counters, &key, 1, NULL, &v, &found), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_map_find(maps, counters, &key, 1, &k, NULL, &found), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_map_find(maps, counters, &key, 1, &k, &v, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_map_find(sets, counters, &key, 1, &k, &v, &found), HOLLOW_STATUS_SCHEMA_MISMATCH);
+    CHECK_STATUS(hollow_map_entries(maps, counters, keys, NULL, 2, &n), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_map_entries(maps, counters, NULL, values, 2, &n), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_map_entries(maps, counters, keys, values, 2, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_map_entries(sets, 0, keys, values, 2, &n), HOLLOW_STATUS_SCHEMA_MISMATCH);
+    CHECK_STATUS(hollow_map_get(NULL, counters, 0, &v, &found), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_map_get(maps, counters, 0, NULL, &found), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_map_get(maps, counters, 0, &v, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_map_size(NULL, 0, &n), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_map_size(lists, 0, &n), HOLLOW_STATUS_SCHEMA_MISMATCH);
+}
+
+static void test_indexes(const hollow_read_state *rs) {
+    const hollow_primary_key_index *pk = NULL, *pk_again = NULL;
+    const hollow_hash_index *by_year = NULL, *by_year_again = NULL;
+    const hollow_type *movie = type_named(rs, "Movie");
+    const char *year_field[1] = {"year"};
+    const char *bad_fields[1] = {INVALID_UTF8};
+    hollow_key_value key[2];
+    uint32_t ordinal = 0, ordinals[4] = {0};
+    bool found = false;
+    size_t count = 0, i;
+    int64_t id = 0;
+
+    CHECK_OK(hollow_read_state_primary_key_index(rs, "Movie", &pk));
+    CHECK_OK(hollow_read_state_primary_key_index(rs, "Movie", &pk_again));
+    CHECK(pk == pk_again);
+    key[0].field_type = HOLLOW_FIELD_TYPE_LONG;
+    key[0].value.long_value = 4;
+    CHECK_OK(hollow_primary_key_index_get(pk, key, 1, &ordinal, &found));
+    CHECK(found);
+    CHECK_OK(hollow_object_get_long(movie, ordinal, 0, &id, NULL));
+    CHECK(id == 4);
+    key[0].field_type = HOLLOW_FIELD_TYPE_INT; /* an INT value matches a LONG key field */
+    key[0].value.int_value = 1;
+    CHECK_OK(hollow_primary_key_index_get(pk, key, 1, &ordinal, &found));
+    CHECK(found);
+    key[0].value.int_value = 42;
+    CHECK_OK(hollow_primary_key_index_get(pk, key, 1, &ordinal, &found));
+    CHECK(!found);
+    key[0].field_type = HOLLOW_FIELD_TYPE_STRING; /* wrong kind: matches nothing */
+    key[0].value.string_value.ptr = "1";
+    key[0].value.string_value.len = 1;
+    CHECK_OK(hollow_primary_key_index_get(pk, key, 1, &ordinal, &found));
+    CHECK(!found);
+    key[1] = key[0]; /* wrong length: matches nothing */
+    CHECK_OK(hollow_primary_key_index_get(pk, key, 2, &ordinal, &found));
+    CHECK(!found);
+    key[0].field_type = (hollow_field_type)99;
+    CHECK_STATUS(hollow_primary_key_index_get(pk, key, 1, &ordinal, &found), HOLLOW_STATUS_INVALID_ARGUMENT);
+    CHECK_LAST_ERROR_HAS("99");
+    key[0].field_type = HOLLOW_FIELD_TYPE_STRING;
+    key[0].value.string_value.ptr = NULL;
+    key[0].value.string_value.len = 3;
+    CHECK_STATUS(hollow_primary_key_index_get(pk, key, 1, &ordinal, &found), HOLLOW_STATUS_NULL_ARGUMENT);
+    key[0].value.string_value.ptr = INVALID_UTF8;
+    key[0].value.string_value.len = sizeof INVALID_UTF8 - 1;
+    CHECK_STATUS(hollow_primary_key_index_get(pk, key, 1, &ordinal, &found), HOLLOW_STATUS_INVALID_UTF8);
+    key[0].field_type = HOLLOW_FIELD_TYPE_BYTES; /* bytes need not be UTF-8 */
+    key[0].value.bytes_value.ptr = POSTER;
+    key[0].value.bytes_value.len = sizeof POSTER;
+    CHECK_OK(hollow_primary_key_index_get(pk, key, 1, &ordinal, &found));
+    CHECK(!found);
+    CHECK_STATUS(hollow_primary_key_index_get(pk, NULL, 1, &ordinal, &found), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_primary_key_index_get(NULL, key, 1, &ordinal, &found), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_primary_key_index_get(pk, key, 1, NULL, &found), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_primary_key_index_get(pk, key, 1, &ordinal, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    /* Every key kind decodes (none matches a LONG id but 1). */
+    {
+        hollow_key_value k;
+        k.field_type = HOLLOW_FIELD_TYPE_FLOAT;
+        k.value.float_value = 1.0f;
+        CHECK_OK(hollow_primary_key_index_get(pk, &k, 1, &ordinal, &found));
+        k.field_type = HOLLOW_FIELD_TYPE_DOUBLE;
+        k.value.double_value = 1.0;
+        CHECK_OK(hollow_primary_key_index_get(pk, &k, 1, &ordinal, &found));
+        k.field_type = HOLLOW_FIELD_TYPE_BOOLEAN;
+        k.value.bool_value = true;
+        CHECK_OK(hollow_primary_key_index_get(pk, &k, 1, &ordinal, &found));
+        k.field_type = HOLLOW_FIELD_TYPE_REFERENCE;
+        k.value.reference_value = 1;
+        CHECK_OK(hollow_primary_key_index_get(pk, &k, 1, &ordinal, &found));
+        k.field_type = HOLLOW_FIELD_TYPE_LONG;
+        k.value.long_value = 1;
+        CHECK_OK(hollow_primary_key_index_get(pk, &k, 1, &ordinal, &found));
+        CHECK(found);
+    }
+
+    CHECK_STATUS(hollow_read_state_primary_key_index(rs, "String", &pk), HOLLOW_STATUS_INVALID_ARGUMENT);
+    CHECK_LAST_ERROR_HAS("no primary key");
+    CHECK_STATUS(hollow_read_state_primary_key_index(rs, "Nope", &pk), HOLLOW_STATUS_NOT_FOUND);
+    CHECK_STATUS(hollow_read_state_primary_key_index(rs, INVALID_UTF8, &pk), HOLLOW_STATUS_INVALID_UTF8);
+    CHECK_STATUS(hollow_read_state_primary_key_index(NULL, "Movie", &pk), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_read_state_primary_key_index(rs, NULL, &pk), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_read_state_primary_key_index(rs, "Movie", NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+
+    /* Hash index: movies by year. */
+    CHECK_OK(hollow_read_state_hash_index(rs, "Movie", year_field, 1, &by_year));
+    CHECK_OK(hollow_read_state_hash_index(rs, "Movie", year_field, 1, &by_year_again));
+    CHECK(by_year == by_year_again);
+    key[0].field_type = HOLLOW_FIELD_TYPE_INT;
+    key[0].value.int_value = 1999;
+    CHECK_OK(hollow_hash_index_find(by_year, key, 1, NULL, 0, &count));
+    CHECK(count == 2);
+    CHECK_OK(hollow_hash_index_find(by_year, key, 1, ordinals, 4, &count));
+    CHECK(count == 2);
+    for (i = 0; i < 2; i++) {
+        int32_t year = 0;
+        CHECK_OK(hollow_object_get_int(movie, ordinals[i], 2, &year, NULL));
+        CHECK(year == 1999);
+    }
+    CHECK(ordinals[0] != ordinals[1]);
+    key[0].value.int_value = 1800;
+    CHECK_OK(hollow_hash_index_find(by_year, key, 1, ordinals, 4, &count));
+    CHECK(count == 0);
+    CHECK_STATUS(hollow_hash_index_find(by_year, key, 1, NULL, 4, &count), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_hash_index_find(by_year, key, 1, ordinals, 4, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_hash_index_find(NULL, key, 1, ordinals, 4, &count), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_hash_index_find(by_year, NULL, 1, ordinals, 4, &count), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_read_state_hash_index(rs, "Movie", bad_fields, 1, &by_year), HOLLOW_STATUS_INVALID_UTF8);
+    CHECK_STATUS(hollow_read_state_hash_index(rs, "Movie", NULL, 1, &by_year), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_read_state_hash_index(rs, "Nope", year_field, 1, &by_year), HOLLOW_STATUS_NOT_FOUND);
+    CHECK_STATUS(hollow_read_state_hash_index(NULL, "Movie", year_field, 1, &by_year), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_read_state_hash_index(rs, NULL, year_field, 1, &by_year), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_read_state_hash_index(rs, "Movie", year_field, 1, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    {
+        const char *unknown[1] = {"no_such_field"};
+        CHECK(hollow_read_state_hash_index(rs, "Movie", unknown, 1, &by_year) != HOLLOW_STATUS_OK);
+        CHECK_LAST_ERROR_HAS("no_such_field");
+    }
+}
+
+static void test_strings(const hollow_read_state *rs) {
+    size_t size = 0;
+    bool found = false, contains = false;
+    hollow_str value = {NULL, 0};
+
+    CHECK_OK(hollow_read_state_size(rs, &size));
+    /* v2 strings: action, sci-fi, The Matrix, views, standalone. */
+    CHECK(size == 5);
+    CHECK_OK(hollow_read_state_get(rs, "standalone", &value, &found));
+    CHECK(found);
+    CHECK_STR(value, "standalone");
+    CHECK_OK(hollow_read_state_get(rs, "missing", &value, &found));
+    CHECK(!found && value.len == 0 && value.ptr != NULL);
+    CHECK_OK(hollow_read_state_contains(rs, "views", &contains));
+    CHECK(contains);
+    CHECK_OK(hollow_read_state_contains(rs, AMELIE_ORIGINAL, &contains)); /* only in version 1 */
+    CHECK(!contains);
+    CHECK_STATUS(hollow_read_state_size(NULL, &size), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_read_state_size(rs, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_read_state_get(rs, INVALID_UTF8, &value, &found), HOLLOW_STATUS_INVALID_UTF8);
+    CHECK_STATUS(hollow_read_state_get(NULL, "x", &value, &found), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_read_state_get(rs, NULL, &value, &found), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_read_state_get(rs, "x", NULL, &found), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_read_state_get(rs, "x", &value, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_read_state_contains(rs, INVALID_UTF8, &contains), HOLLOW_STATUS_INVALID_UTF8);
+    CHECK_STATUS(hollow_read_state_contains(NULL, "x", &contains), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_read_state_contains(rs, "x", NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+}
+
+static void test_versions(hollow_consumer *consumer, int64_t v1, int64_t v2) {
+    hollow_read_state *at_v2 = NULL, *at_v1 = NULL;
+    int64_t version = 0;
+    bool found = false;
+
+    CHECK_OK(hollow_consumer_read_state(consumer, &at_v2));
+    CHECK_OK(hollow_read_state_version(at_v2, &version));
+    CHECK(version == v2);
+    CHECK_STATUS(hollow_read_state_version(NULL, &version), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_read_state_version(at_v2, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+
+    /* Back to version 1 by reverse delta: the handle acquired before still shows version 2. */
+    CHECK_OK(hollow_consumer_refresh_to(consumer, v1));
+    CHECK_OK(hollow_consumer_current_version(consumer, &version));
+    CHECK(version == v1);
+    CHECK_OK(hollow_consumer_read_state(consumer, &at_v1));
+    movie_ordinal(at_v1, 2, &found);
+    CHECK(found);
+    movie_ordinal(at_v2, 2, &found);
+    CHECK(!found);
+    movie_ordinal(at_v2, 4, &found);
+    CHECK(found);
+    CHECK_OK(hollow_read_state_version(at_v2, &version));
+    CHECK(version == v2);
+    hollow_read_state_free(at_v1);
+
+    /* A version that does not exist: the consumer stays where it is. */
+    CHECK_STATUS(hollow_consumer_refresh_to(consumer, v2 + 1000), HOLLOW_STATUS_NOT_FOUND);
+    CHECK_OK(hollow_consumer_current_version(consumer, &version));
+    CHECK(version == v1);
+
+    /* Forward again by delta, to the announced version. */
+    CHECK_OK(hollow_consumer_refresh(consumer, &version));
+    CHECK(version == v2);
+    CHECK_OK(hollow_consumer_refresh(consumer, NULL));
+    hollow_read_state_free(at_v2);
+}
+
+int main(int argc, char **argv) {
+    hollow_blob_store *store = NULL;
+    hollow_producer *producer = NULL;
+    hollow_consumer *consumer = NULL;
+    hollow_read_state *rs = NULL;
+    int64_t v1 = 0, v2 = 0, version = 0;
+
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s SCRATCH_DIR\n", argv[0]);
+        return 2;
+    }
+    test_misc();
+    test_store_errors(argv[1]);
+    test_record_errors();
+    test_filesystem_and_corruption(argv[1]);
+
+    CHECK_OK(hollow_blob_store_new_in_memory(&store));
+    test_producer_errors(store);
+    CHECK_OK(hollow_producer_new(store, SCHEMAS, &producer));
+    produce(producer, &v1, &v2);
+
+    test_consumer_errors(store);
+    CHECK_OK(hollow_consumer_new(store, &consumer));
+    hollow_blob_store_free(store); /* the producer and the consumer share the store */
+    CHECK_OK(hollow_consumer_refresh(consumer, &version));
+    CHECK(version == v2);
+    CHECK_OK(hollow_consumer_read_state(consumer, &rs));
+
+    test_metadata(rs);
+    test_strings(rs);
+    test_indexes(rs);
+    hollow_read_state_free(rs);
+
+    /* Records of version 1 (Movie 2 only exists there). */
+    CHECK_OK(hollow_consumer_refresh_to(consumer, v1));
+    CHECK_OK(hollow_consumer_read_state(consumer, &rs));
+    test_object_fields(rs);
+    test_collections(rs);
+    hollow_read_state_free(rs);
+    CHECK_OK(hollow_consumer_refresh_to(consumer, v2));
+
+    test_versions(consumer, v1, v2);
+
+    hollow_consumer_free(consumer);
+    hollow_producer_free(producer);
+    return check_report("api_test");
+}

@@ -1,0 +1,381 @@
+//! The C API, tested from C (and C++): each test compiles C programs with the system compiler (`cc`,
+//! `c++`, or `$CC` / `$CXX`) against `libhollow.a` or `libhollow.so`, runs them, and checks what they
+//! print. The C sources are in `tests/c/`, `examples/c/` and `bindings/cpp/`.
+//!
+//! Cargo does not build a package's `cdylib`/`staticlib` for its integration tests (they cannot link
+//! it), so the first test to need the library builds it with a nested `cargo build` into the same
+//! target directory, with the profile of the running tests.
+//!
+//! Sanitizer runs compile the C program with `-fsanitize=address,undefined` and link the (uninstrumented)
+//! Rust static library: the sanitizers then check the C side's use of the API (every pointer the library
+//! hands out, every buffer it fills) and LeakSanitizer checks that every handle is released, since all
+//! allocations, Rust's included, go through the intercepted `malloc`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+/// The system libraries Rust's standard library needs when `libhollow.a` is linked into a C program
+/// (what `rustc --print native-static-libs` lists for Linux targets).
+const NATIVE_STATIC_LIBS: &[&str] = &["-lgcc_s", "-lutil", "-lrt", "-lpthread", "-lm", "-ldl", "-lc"];
+
+const STRICT_C: &[&str] = &["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"];
+const STRICT_CXX: &[&str] = &["-std=c++17", "-Wall", "-Wextra", "-Werror", "-pedantic"];
+const SANITIZE: &[&str] =
+    &["-fsanitize=address,undefined", "-fno-sanitize-recover=undefined", "-fno-omit-frame-pointer", "-g"];
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("the workspace root")
+}
+
+/// The directory holding `libhollow.a` and `libhollow.so`, built once per test run.
+fn lib_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        // This test runs from <target>/<profile>/deps/.
+        let exe = std::env::current_exe().expect("the test executable");
+        let profile_dir = exe.parent().and_then(Path::parent).expect("<target>/<profile>").to_path_buf();
+        let target_dir = profile_dir.parent().expect("<target>");
+        let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
+            Some("release") => "release",
+            _ => "test", // the profile `cargo test` builds with: dependencies are shared, not rebuilt
+        };
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["build", "-p", "hollow-ffi", "--lib", "--profile", profile, "--target-dir"])
+            .arg(target_dir)
+            .current_dir(repo())
+            .status()
+            .expect("running cargo build for libhollow");
+        assert!(status.success(), "building libhollow failed");
+        assert!(profile_dir.join("libhollow.a").is_file() && profile_dir.join("libhollow.so").is_file());
+        profile_dir
+    })
+}
+
+/// A fresh, empty directory for one test's outputs.
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("c-api").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch directory");
+    dir
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Lang {
+    C,
+    Cxx,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Link {
+    /// Compile only (`-c`).
+    None,
+    /// Against libhollow.a.
+    Static,
+    /// Against libhollow.so.
+    Shared,
+}
+
+struct Build<'a> {
+    lang: Lang,
+    flags: &'a [&'a str],
+    sanitize: bool,
+    link: Link,
+    optimize: bool,
+}
+
+impl Default for Build<'_> {
+    fn default() -> Self {
+        Build { lang: Lang::C, flags: STRICT_C, sanitize: false, link: Link::Static, optimize: false }
+    }
+}
+
+/// Compile `sources` into `out` (an executable, or an object file for `Link::None`).
+fn compile(out: &Path, sources: &[PathBuf], b: Build<'_>) -> PathBuf {
+    let compiler = match b.lang {
+        Lang::C => std::env::var("CC").unwrap_or_else(|_| "cc".into()),
+        Lang::Cxx => std::env::var("CXX").unwrap_or_else(|_| "c++".into()),
+    };
+    let mut cmd = Command::new(&compiler);
+    cmd.args(b.flags)
+        .arg(format!("-I{}", repo().join("include").display()))
+        .arg(format!("-I{}", repo().join("bindings/cpp").display()))
+        .arg(format!("-I{}", repo().join("hollow-ffi/tests/c").display()))
+        .arg(if b.optimize { "-O2" } else { "-O0" })
+        .arg("-g");
+    if b.sanitize {
+        cmd.args(SANITIZE);
+    }
+    if b.link == Link::None {
+        cmd.arg("-c");
+    }
+    cmd.args(sources).arg("-o").arg(out);
+    match b.link {
+        Link::None => {}
+        Link::Static => {
+            cmd.arg(lib_dir().join("libhollow.a")).args(NATIVE_STATIC_LIBS);
+        }
+        Link::Shared => {
+            cmd.arg(format!("-L{}", lib_dir().display())).arg("-lhollow").arg("-lpthread").arg("-lm");
+        }
+    }
+    let output = cmd.output().unwrap_or_else(|e| panic!("running {compiler}: {e}"));
+    assert!(
+        output.status.success(),
+        "compiling {sources:?} failed:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    out.to_path_buf()
+}
+
+/// Run a program to completion; panic with its output unless it succeeded. Returns its stdout.
+fn run(cmd: &mut Command) -> String {
+    let output: Output = cmd.output().unwrap_or_else(|e| panic!("running {cmd:?}: {e}"));
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{cmd:?} failed ({}):\n--- stdout\n{stdout}\n--- stderr\n{stderr}", output.status);
+    if !stderr.is_empty() {
+        eprintln!("{stderr}");
+    }
+    stdout
+}
+
+/// A command with the sanitizer settings of this suite.
+fn sanitized(exe: &Path) -> Command {
+    let mut cmd = Command::new(exe);
+    cmd.env("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0:halt_on_error=1:strict_string_checks=1")
+        .env("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1");
+    cmd
+}
+
+fn c_test(name: &str) -> PathBuf {
+    repo().join("hollow-ffi/tests/c").join(name)
+}
+
+/// The closing line of a check.h program: "<name>: N passed, 0 failed", with N > `min_passed`.
+fn assert_all_passed(stdout: &str, name: &str, min_passed: usize) {
+    let line = stdout.lines().rev().find(|l| l.starts_with(&format!("{name}: "))).expect("a closing line");
+    let passed: usize =
+        line.trim_start_matches(&format!("{name}: ")).split(' ').next().and_then(|n| n.parse().ok()).expect("a count");
+    assert!(line.ends_with(" passed, 0 failed"), "{line}");
+    assert!(passed >= min_passed, "only {passed} checks ran: {line}");
+}
+
+#[test]
+fn header_compiles_on_its_own_in_c_and_cpp() {
+    let dir = scratch("header");
+    let c = dir.join("only_header.c");
+    std::fs::write(&c, "#include \"hollow.h\"\nint main(void) { return HOLLOW_STATUS_OK; }\n").unwrap();
+    for std in ["-std=c99", "-std=c11", "-std=c17"] {
+        let flags = [std, "-Wall", "-Wextra", "-Werror", "-pedantic"];
+        compile(&dir.join("c.o"), std::slice::from_ref(&c), Build { flags: &flags, link: Link::None, ..Default::default() });
+    }
+    for std in ["-std=c++11", "-std=c++17"] {
+        let flags = ["-x", "c++", std, "-Wall", "-Wextra", "-Werror", "-pedantic"];
+        compile(
+            &dir.join("cxx.o"),
+            std::slice::from_ref(&c),
+            Build { lang: Lang::Cxx, flags: &flags, link: Link::None, ..Default::default() },
+        );
+    }
+    let cpp = dir.join("only_hpp.cpp");
+    std::fs::write(&cpp, "#include \"hollow.hpp\"\nint main() { return 0; }\n").unwrap();
+    compile(
+        &dir.join("hpp.o"),
+        &[cpp],
+        Build { lang: Lang::Cxx, flags: STRICT_CXX, link: Link::None, ..Default::default() },
+    );
+}
+
+#[test]
+fn every_function_and_error_path_from_c() {
+    let dir = scratch("api");
+    let exe = compile(&dir.join("api_test"), &[c_test("api_test.c")], Build::default());
+    let work = dir.join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let stdout = run(Command::new(&exe).arg(&work));
+    assert_all_passed(&stdout, "api_test", 500);
+}
+
+#[test]
+fn every_function_and_error_path_under_address_and_undefined_behavior_sanitizers() {
+    let dir = scratch("api-sanitized");
+    let exe = compile(&dir.join("api_test"), &[c_test("api_test.c")], Build { sanitize: true, ..Default::default() });
+    let work = dir.join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let stdout = run(sanitized(&exe).arg(&work));
+    assert_all_passed(&stdout, "api_test", 500);
+}
+
+#[test]
+fn four_readers_while_another_thread_refreshes_through_20_versions_under_sanitizers() {
+    let dir = scratch("threads");
+    let flags: Vec<&str> = STRICT_C.iter().copied().chain(["-pthread"]).collect();
+    let exe = compile(
+        &dir.join("threads_test"),
+        &[c_test("threads_test.c")],
+        Build { flags: &flags, sanitize: true, ..Default::default() },
+    );
+    let stdout = run(&mut sanitized(&exe));
+    assert_all_passed(&stdout, "threads_test", 20);
+    print!("{stdout}");
+}
+
+/// What `vector_dump.c` must print for one version, derived from Java's JSON dump of that version.
+fn expected_dump(state: &serde_json::Value, specs: &[&str]) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let types = state["types"].as_array().expect("types");
+    let type_named = |name: &str| types.iter().find(|t| t["schema"]["name"] == name).expect("type");
+    let records = |t: &serde_json::Value| t["records"].as_array().expect("records").clone();
+    writeln!(out, "version {}", state["version"]).unwrap();
+    for t in types {
+        let schema = &t["schema"];
+        let name = schema["name"].as_str().unwrap();
+        let kind = schema["kind"].as_str().unwrap();
+        writeln!(out, "type {name} {kind} populated={}", t["populatedCount"]).unwrap();
+        for r in records(t) {
+            let v = &r["value"];
+            write!(out, "{name}#{}", r["ordinal"]).unwrap();
+            let ordinals = |a: &serde_json::Value| {
+                a.as_array().unwrap().iter().map(|e| e.to_string()).collect::<Vec<_>>().join(",")
+            };
+            match kind {
+                "OBJECT" => {
+                    for f in schema["fields"].as_array().unwrap() {
+                        let fname = f["name"].as_str().unwrap();
+                        let value = &v[fname];
+                        let text = if value.is_null() {
+                            "null".to_owned()
+                        } else {
+                            match f["type"].as_str().unwrap() {
+                                "INT" | "LONG" | "BOOLEAN" => value.to_string(),
+                                "STRING" => format!("\"{}\"", value.as_str().unwrap()),
+                                "FLOAT" => format!(
+                                    "f:{:08x}",
+                                    u32::from_str_radix(value["bits"].as_str().unwrap(), 16).unwrap()
+                                ),
+                                "DOUBLE" => format!(
+                                    "d:{:016x}",
+                                    u64::from_str_radix(value["bits"].as_str().unwrap(), 16).unwrap()
+                                ),
+                                "BYTES" => format!("hex:{}", value["hex"].as_str().unwrap()),
+                                "REFERENCE" => format!("@{}", value["ref"]),
+                                other => panic!("field type {other}"),
+                            }
+                        };
+                        write!(out, " {fname}={text}").unwrap();
+                    }
+                }
+                "LIST" | "SET" => write!(out, " [{}]", ordinals(&v["elements"])).unwrap(),
+                "MAP" => {
+                    let entries: Vec<String> =
+                        v["entries"].as_array().unwrap().iter().map(|e| format!("{}:{}", e[0], e[1])).collect();
+                    write!(out, " {{{}}}", entries.join(",")).unwrap();
+                }
+                other => panic!("kind {other}"),
+            }
+            out.push('\n');
+        }
+    }
+    let string_value = |ordinal: &serde_json::Value| -> String {
+        let strings = records(type_named("String"));
+        let r = strings.iter().find(|r| &r["ordinal"] == ordinal).expect("a String record");
+        r["value"]["value"].as_str().unwrap().to_owned()
+    };
+    for spec in specs {
+        if let Some(pk) = spec.strip_prefix("pk=") {
+            let (type_name, field) = pk.split_once('.').unwrap();
+            for r in records(type_named(type_name)) {
+                if !r["value"][field].is_null() {
+                    writeln!(out, "pk {type_name} {field}={} -> {}", r["value"][field], r["ordinal"]).unwrap();
+                }
+            }
+        } else if let Some(find) = spec.strip_prefix("setfind=") {
+            let set = find.split_once(':').unwrap().0;
+            for r in records(type_named(set)) {
+                for e in r["value"]["elements"].as_array().unwrap() {
+                    writeln!(out, "setfind {set}#{} \"{}\" -> {e}", r["ordinal"], string_value(e)).unwrap();
+                }
+            }
+        } else if let Some(find) = spec.strip_prefix("mapfind=") {
+            let map = find.split_once(':').unwrap().0;
+            for r in records(type_named(map)) {
+                for e in r["value"]["entries"].as_array().unwrap() {
+                    let key = string_value(&e[0]);
+                    writeln!(out, "mapfind {map}#{} \"{key}\" -> {}:{}", r["ordinal"], e[0], e[1]).unwrap();
+                }
+            }
+        }
+    }
+    if types.iter().any(|t| t["schema"]["name"] == "String") {
+        for r in records(type_named("String")) {
+            writeln!(out, "string \"{}\" found", r["value"]["value"].as_str().unwrap()).unwrap();
+        }
+    }
+    out
+}
+
+/// Run `vector_dump` over a Java-written scenario, visiting `versions` in order (snapshot, then deltas and
+/// reverse deltas), and compare every line with what Java's dumps say.
+fn check_vector(scenario: &str, versions: &[i64], specs: &[&str]) {
+    let dir = scratch(&format!("vector-{scenario}"));
+    let exe = compile(&dir.join("vector_dump"), &[c_test("vector_dump.c")], Build::default());
+    let vector = repo().join("hollow-rs/tests/vectors").join(scenario);
+    let blobs = vector.join("blobs");
+    let expected_for = |v: i64| -> String {
+        let path = vector.join("expected").join(format!("state-{v}.json"));
+        let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        expected_dump(&json, specs)
+    };
+    // The announced version, by `refresh`.
+    let announced: i64 = std::fs::read_to_string(blobs.join("announced.version")).unwrap().trim().parse().unwrap();
+    let mut runs = vec![(Vec::new(), expected_for(announced))];
+    // Each version in turn, by `refresh_to`.
+    runs.push((versions.iter().map(|v| v.to_string()).collect(), versions.iter().map(|&v| expected_for(v)).collect()));
+    for (args, expected) in runs {
+        let actual = run(Command::new(&exe).arg(&blobs).args(&args).args(specs));
+        if actual != expected {
+            let (line, (a, e)) = actual
+                .lines()
+                .zip(expected.lines())
+                .enumerate()
+                .find(|(_, (a, e))| a != e)
+                .unwrap_or((actual.lines().count().min(expected.lines().count()), ("<end>", "<end>")));
+            panic!(
+                "{scenario} {args:?}: line {} differs\n  C printed: {a}\n  expected:  {e}\n({} lines printed, {} expected)",
+                line + 1,
+                actual.lines().count(),
+                expected.lines().count()
+            );
+        }
+        assert!(expected.lines().count() > 20);
+    }
+}
+
+const V1: i64 = 20250101000000001;
+const V2: i64 = 20250101000000002;
+const V3: i64 = 20250101000000003;
+
+#[test]
+fn c_program_reads_java_written_collections_as_java_does() {
+    check_vector(
+        "collections",
+        &[V1, V2, V3, V1],
+        &[
+            "pk=Show.id",
+            "pk=Person.personId",
+            "setfind=SetOfString:String",
+            "mapfind=MapOfStringToLong:String",
+            "mapfind=MapOfStringToListOfInteger:String",
+        ],
+    );
+}
+
+#[test]
+fn c_program_reads_java_written_primitives_and_strings_as_java_does() {
+    check_vector("primitives", &[V1, V2, V3, V1], &["pk=AllTypes.id"]);
+    check_vector("strings", &[V3, V1, V2], &[]);
+}
