@@ -73,8 +73,6 @@ enum Link {
     None,
     /// Against libhollow.a.
     Static,
-    /// Against libhollow.so.
-    Shared,
 }
 
 struct Build<'a> {
@@ -115,9 +113,6 @@ fn compile(out: &Path, sources: &[PathBuf], b: Build<'_>) -> PathBuf {
         Link::None => {}
         Link::Static => {
             cmd.arg(lib_dir().join("libhollow.a")).args(NATIVE_STATIC_LIBS);
-        }
-        Link::Shared => {
-            cmd.arg(format!("-L{}", lib_dir().display())).arg("-lhollow").arg("-lpthread").arg("-lm");
         }
     }
     let output = cmd.output().unwrap_or_else(|e| panic!("running {compiler}: {e}"));
@@ -170,7 +165,11 @@ fn header_compiles_on_its_own_in_c_and_cpp() {
     std::fs::write(&c, "#include \"hollow.h\"\nint main(void) { return HOLLOW_STATUS_OK; }\n").unwrap();
     for std in ["-std=c99", "-std=c11", "-std=c17"] {
         let flags = [std, "-Wall", "-Wextra", "-Werror", "-pedantic"];
-        compile(&dir.join("c.o"), std::slice::from_ref(&c), Build { flags: &flags, link: Link::None, ..Default::default() });
+        compile(
+            &dir.join("c.o"),
+            std::slice::from_ref(&c),
+            Build { flags: &flags, link: Link::None, ..Default::default() },
+        );
     }
     for std in ["-std=c++11", "-std=c++17"] {
         let flags = ["-x", "c++", std, "-Wall", "-Wextra", "-Werror", "-pedantic"];
@@ -378,4 +377,137 @@ fn c_program_reads_java_written_collections_as_java_does() {
 fn c_program_reads_java_written_primitives_and_strings_as_java_does() {
     check_vector("primitives", &[V1, V2, V3, V1], &["pk=AllTypes.id"]);
     check_vector("strings", &[V3, V1, V2], &[]);
+}
+
+#[test]
+fn cpp_wrappers_raii_and_exceptions() {
+    let dir = scratch("cpp");
+    let exe = compile(
+        &dir.join("wrapper_test"),
+        &[repo().join("hollow-ffi/tests/cpp/wrapper_test.cpp")],
+        Build { lang: Lang::Cxx, flags: STRICT_CXX, sanitize: true, ..Default::default() },
+    );
+    let stdout = run(&mut sanitized(&exe));
+    assert_all_passed(&stdout, "wrapper_test", 50);
+}
+
+fn example(name: &str) -> PathBuf {
+    repo().join("examples/c").join(name)
+}
+
+/// Build the C producer and consumer examples and publish 3 versions into `dir/blobs`.
+fn built_examples(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let producer = compile(&dir.join("producer"), &[example("producer.c")], Build::default());
+    let consumer = compile(&dir.join("consumer"), &[example("consumer.c")], Build::default());
+    let blobs = dir.join("blobs");
+    let out = run(Command::new(&producer).arg(&blobs).arg("3"));
+    assert_eq!(out.lines().filter(|l| l.starts_with("published version ")).count(), 3, "{out}");
+    assert!(out.contains("with 6 movies"), "{out}");
+    (producer, consumer, blobs)
+}
+
+fn assert_consumer_output(out: &str) {
+    assert!(out.starts_with("version ") && out.lines().next().unwrap().ends_with(": 6 movies"), "{out}");
+    assert!(out.contains("movie 1: Heat (1970), rated 8.0, tags: drama crime"), "{out}");
+    assert!(out.contains("movie 6: Jaws (1985), rated 7.5, tags: crime sci-fi"), "{out}");
+    assert!(out.contains("lookup id 2 -> movie 2: Alien (1973), rated 7.5, tags: crime sci-fi"), "{out}");
+}
+
+#[test]
+fn c_examples_publish_and_read_a_blob_directory() {
+    let dir = scratch("examples");
+    let (_, consumer, blobs) = built_examples(&dir);
+    let out = run(Command::new(&consumer).arg(&blobs).arg("2"));
+    assert_consumer_output(&out);
+    // The directory is Java's layout: three snapshots, two deltas, two reverse deltas, an announcement.
+    let names: Vec<String> =
+        std::fs::read_dir(&blobs).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    for (prefix, count) in [("snapshot-", 3), ("delta-", 2), ("reversedelta-", 2), ("header-", 3)] {
+        assert_eq!(names.iter().filter(|n| n.starts_with(prefix)).count(), count, "{names:?}");
+    }
+    assert!(names.iter().any(|n| n == "announced.version"));
+    // A missing directory is an error the consumer reports, not a crash.
+    let missing = Command::new(&consumer).arg(dir.join("nowhere")).output().unwrap();
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("not found"));
+
+    // The benchmark program builds and runs on a small dataset.
+    let bench =
+        compile(&dir.join("bench_get"), &[example("bench_get.c")], Build { optimize: true, ..Default::default() });
+    let out = run(Command::new(&bench).args(["2000", "5000", "3"]));
+    assert!(out.contains("C get (primary-key lookup + title): median "), "{out}");
+}
+
+#[test]
+fn c_examples_leak_nothing_under_valgrind() {
+    if Command::new("valgrind").arg("--version").output().is_err() {
+        assert!(std::env::var_os("CI").is_none(), "valgrind is required in CI");
+        eprintln!("valgrind not found: skipped");
+        return;
+    }
+    let dir = scratch("valgrind");
+    let (producer, consumer, blobs) = built_examples(&dir);
+    let valgrind = |exe: &Path, args: &[&std::ffi::OsStr]| {
+        run(Command::new("valgrind")
+            .args(["--leak-check=full", "--errors-for-leak-kinds=definite,indirect,possible", "--error-exitcode=1"])
+            .args(["--quiet"])
+            .arg(exe)
+            .args(args))
+    };
+    // Two more cycles (each reading back the previous state and checking blobs against each other).
+    let out = valgrind(&producer, &[blobs.as_os_str(), "2".as_ref()]);
+    assert!(out.contains("published version"), "{out}");
+    let out = valgrind(&consumer, &[blobs.as_os_str(), "2".as_ref()]);
+    assert!(out.contains("lookup id 2 -> movie 2: Alien"), "{out}");
+}
+
+#[test]
+fn install_script_and_pkg_config() {
+    let dir = scratch("install");
+    let prefix = dir.join("prefix");
+    let out = run(Command::new("bash")
+        .arg(repo().join("hollow-ffi/install.sh"))
+        .arg(&prefix)
+        .env("HOLLOW_SKIP_BUILD", "1")
+        .env("HOLLOW_LIB_DIR", lib_dir()));
+    assert!(out.contains("installed libhollow"), "{out}");
+    let lib = prefix.join("lib");
+    for f in ["libhollow.a", "libhollow.so", "libhollow.so.0", "pkgconfig/hollow.pc"] {
+        assert!(lib.join(f).exists(), "{f} missing");
+    }
+    assert!(prefix.join("include/hollow.h").is_file() && prefix.join("include/hollow.hpp").is_file());
+    assert_eq!(std::fs::read_link(lib.join("libhollow.so")).unwrap(), Path::new("libhollow.so.0"));
+
+    // The shared library carries its SONAME.
+    if let Ok(o) = Command::new("readelf").arg("-d").arg(lib.join("libhollow.so")).output() {
+        let dynamic = String::from_utf8_lossy(&o.stdout);
+        assert!(dynamic.contains("Library soname: [libhollow.so.0]"), "{dynamic}");
+    }
+
+    // pkg-config finds it, and a program built with its flags links the shared library and runs.
+    let pkg_config = |args: &[&str]| -> Option<String> {
+        let o =
+            Command::new("pkg-config").args(args).arg("hollow").env("PKG_CONFIG_PATH", lib.join("pkgconfig")).output();
+        o.ok().filter(|o| o.status.success()).map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+    };
+    let Some(version) = pkg_config(&["--modversion"]) else {
+        assert!(std::env::var_os("CI").is_none(), "pkg-config is required in CI");
+        eprintln!("pkg-config not found: skipped the build through pkg-config");
+        return;
+    };
+    assert_eq!(version, env!("CARGO_PKG_VERSION"));
+    let cflags = pkg_config(&["--cflags"]).unwrap();
+    let libs = pkg_config(&["--libs"]).unwrap();
+    assert!(pkg_config(&["--static", "--libs"]).unwrap().contains("-lpthread"));
+    let exe = dir.join("consumer");
+    let mut cc = Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()));
+    cc.args(STRICT_C).args(cflags.split_whitespace()).arg(example("consumer.c")).arg("-o").arg(&exe);
+    cc.args(libs.split_whitespace());
+    run(&mut cc);
+    let ldd = run(Command::new("ldd").arg(&exe));
+    assert!(ldd.contains("libhollow.so.0 => ") && ldd.contains(lib.to_str().unwrap()) || ldd.contains("not found"));
+
+    let (_, _, blobs) = built_examples(&scratch("install-data"));
+    let out = run(Command::new(&exe).arg(&blobs).arg("2").env("LD_LIBRARY_PATH", &lib));
+    assert_consumer_output(&out);
 }

@@ -1,0 +1,645 @@
+// hollow.hpp: C++17 wrappers over libhollow's C API (hollow.h). Header-only.
+//
+// * Owning handles are RAII classes (movable, not copyable): blob_store, producer, consumer, read_state,
+//   object_record. Their destructors call the matching _free function.
+// * Borrowed handles are small value types valid as long as their owner: type_view, primary_key_index and
+//   hash_index (until the read_state is destroyed), write_state (during a populate callback).
+// * Every failing call throws hollow::error, which carries the hollow_status and the library's detailed
+//   message.
+// * Strings returned are std::string_view into memory owned by the read_state; copy them to keep them.
+// * Thread safety is the C API's: consumer, read_state and the views it hands out may be used from many
+//   threads at once; producer, write_state and object_record from one thread at a time.
+#ifndef HOLLOW_HPP
+#define HOLLOW_HPP
+
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "hollow.h"
+
+namespace hollow {
+
+/// A failed libhollow call: the status code and the library's message.
+class error : public std::runtime_error {
+public:
+    error(hollow_status code, const std::string &message) : std::runtime_error(message), code_(code) {}
+
+    /// The stable status code (HOLLOW_STATUS_*).
+    hollow_status code() const noexcept { return code_; }
+
+private:
+    hollow_status code_;
+};
+
+/// What version functions return before any version is loaded.
+constexpr std::int64_t no_version = HOLLOW_VERSION_NONE;
+
+namespace detail {
+
+inline void check(hollow_status status) {
+    if (status != HOLLOW_STATUS_OK) {
+        throw error(status, std::string(hollow_status_message(status)) + ": " + hollow_last_error_message());
+    }
+}
+
+inline std::string_view view(hollow_str s) { return std::string_view(s.ptr, s.len); }
+
+template <class T, void (*Free)(T *)>
+struct deleter {
+    void operator()(T *p) const noexcept { Free(p); }
+};
+
+template <class T, void (*Free)(T *)>
+using owned = std::unique_ptr<T, deleter<T, Free>>;
+
+inline hollow_key_value key_of(hollow_field_type type) {
+    hollow_key_value k{};
+    k.field_type = type;
+    return k;
+}
+
+}  // namespace detail
+
+/// Key field values for index and hash-key lookups.
+namespace key {
+inline hollow_key_value int32(std::int32_t v) {
+    hollow_key_value k = detail::key_of(HOLLOW_FIELD_TYPE_INT);
+    k.value.int_value = v;
+    return k;
+}
+inline hollow_key_value int64(std::int64_t v) {
+    hollow_key_value k = detail::key_of(HOLLOW_FIELD_TYPE_LONG);
+    k.value.long_value = v;
+    return k;
+}
+inline hollow_key_value float32(float v) {
+    hollow_key_value k = detail::key_of(HOLLOW_FIELD_TYPE_FLOAT);
+    k.value.float_value = v;
+    return k;
+}
+inline hollow_key_value float64(double v) {
+    hollow_key_value k = detail::key_of(HOLLOW_FIELD_TYPE_DOUBLE);
+    k.value.double_value = v;
+    return k;
+}
+inline hollow_key_value boolean(bool v) {
+    hollow_key_value k = detail::key_of(HOLLOW_FIELD_TYPE_BOOLEAN);
+    k.value.bool_value = v;
+    return k;
+}
+/// The text must outlive the lookup it is used in.
+inline hollow_key_value string(std::string_view v) {
+    hollow_key_value k = detail::key_of(HOLLOW_FIELD_TYPE_STRING);
+    k.value.string_value = hollow_str{v.data(), v.size()};
+    return k;
+}
+inline hollow_key_value bytes(const std::uint8_t *data, std::size_t size) {
+    hollow_key_value k = detail::key_of(HOLLOW_FIELD_TYPE_BYTES);
+    k.value.bytes_value = hollow_bytes{data, size};
+    return k;
+}
+inline hollow_key_value reference(std::uint32_t ordinal) {
+    hollow_key_value k = detail::key_of(HOLLOW_FIELD_TYPE_REFERENCE);
+    k.value.reference_value = ordinal;
+    return k;
+}
+}  // namespace key
+
+/// Bytes read from a record: valid until the read_state is destroyed.
+struct bytes_view {
+    const std::uint8_t *data;
+    std::size_t size;
+};
+
+/// Where blobs and the announced version live. Producers and consumers share the store itself, so a
+/// blob_store may be destroyed once they are made.
+class blob_store {
+public:
+    /// An in-memory store, for a producer and consumers in one process.
+    static blob_store in_memory() {
+        hollow_blob_store *h = nullptr;
+        detail::check(hollow_blob_store_new_in_memory(&h));
+        return blob_store(h);
+    }
+    /// A directory in Java Hollow's layout, created if missing (for a producer).
+    static blob_store create_directory(const std::string &path) {
+        hollow_blob_store *h = nullptr;
+        detail::check(hollow_blob_store_create_filesystem(path.c_str(), &h));
+        return blob_store(h);
+    }
+    /// An existing directory (for a consumer); throws HOLLOW_STATUS_NOT_FOUND if it is missing.
+    static blob_store open_directory(const std::string &path) {
+        hollow_blob_store *h = nullptr;
+        detail::check(hollow_blob_store_open_filesystem(path.c_str(), &h));
+        return blob_store(h);
+    }
+
+    const hollow_blob_store *get() const noexcept { return handle_.get(); }
+
+private:
+    explicit blob_store(hollow_blob_store *h) : handle_(h) {}
+    detail::owned<hollow_blob_store, hollow_blob_store_free> handle_;
+};
+
+/// An OBJECT record being built; reusable after clear(). Setters return *this for chaining.
+class object_record {
+public:
+    object_record() {
+        hollow_object_record *h = nullptr;
+        detail::check(hollow_object_record_new(&h));
+        handle_.reset(h);
+    }
+
+    object_record &clear() {
+        detail::check(hollow_object_record_clear(handle_.get()));
+        return *this;
+    }
+    object_record &set_null(const std::string &field) {
+        detail::check(hollow_object_record_set_null(handle_.get(), field.c_str()));
+        return *this;
+    }
+    object_record &set_int(const std::string &field, std::int32_t v) {
+        detail::check(hollow_object_record_set_int(handle_.get(), field.c_str(), v));
+        return *this;
+    }
+    object_record &set_long(const std::string &field, std::int64_t v) {
+        detail::check(hollow_object_record_set_long(handle_.get(), field.c_str(), v));
+        return *this;
+    }
+    object_record &set_float(const std::string &field, float v) {
+        detail::check(hollow_object_record_set_float(handle_.get(), field.c_str(), v));
+        return *this;
+    }
+    object_record &set_double(const std::string &field, double v) {
+        detail::check(hollow_object_record_set_double(handle_.get(), field.c_str(), v));
+        return *this;
+    }
+    object_record &set_bool(const std::string &field, bool v) {
+        detail::check(hollow_object_record_set_bool(handle_.get(), field.c_str(), v));
+        return *this;
+    }
+    object_record &set_string(const std::string &field, const std::string &v) {
+        detail::check(hollow_object_record_set_string(handle_.get(), field.c_str(), v.c_str()));
+        return *this;
+    }
+    object_record &set_bytes(const std::string &field, const std::uint8_t *data, std::size_t size) {
+        detail::check(hollow_object_record_set_bytes(handle_.get(), field.c_str(), data, size));
+        return *this;
+    }
+    object_record &set_reference(const std::string &field, std::uint32_t ordinal) {
+        detail::check(hollow_object_record_set_reference(handle_.get(), field.c_str(), ordinal));
+        return *this;
+    }
+
+    const hollow_object_record *get() const noexcept { return handle_.get(); }
+
+private:
+    detail::owned<hollow_object_record, hollow_object_record_free> handle_;
+};
+
+/// The records of the version being built; valid only inside producer::run_cycle's callback.
+class write_state {
+public:
+    explicit write_state(hollow_write_state *ws) noexcept : ws_(ws) {}
+
+    std::int64_t version() const {
+        std::int64_t v = 0;
+        detail::check(hollow_write_state_version(ws_, &v));
+        return v;
+    }
+    std::uint32_t add_string(const std::string &value) {
+        std::uint32_t o = 0;
+        detail::check(hollow_write_state_add_string(ws_, value.c_str(), &o));
+        return o;
+    }
+    std::uint32_t add_object(const std::string &type, const object_record &record) {
+        std::uint32_t o = 0;
+        detail::check(hollow_write_state_add_object(ws_, type.c_str(), record.get(), &o));
+        return o;
+    }
+    std::uint32_t add_list(const std::string &type, const std::vector<std::uint32_t> &elements) {
+        std::uint32_t o = 0;
+        detail::check(hollow_write_state_add_list(ws_, type.c_str(), elements.data(), elements.size(), &o));
+        return o;
+    }
+    std::uint32_t add_set(const std::string &type, const std::vector<std::uint32_t> &elements) {
+        std::uint32_t o = 0;
+        detail::check(hollow_write_state_add_set(ws_, type.c_str(), elements.data(), elements.size(), &o));
+        return o;
+    }
+    std::uint32_t add_map(const std::string &type, const std::vector<std::pair<std::uint32_t, std::uint32_t>> &entries) {
+        std::vector<std::uint32_t> keys, values;
+        keys.reserve(entries.size());
+        values.reserve(entries.size());
+        for (const auto &e : entries) {
+            keys.push_back(e.first);
+            values.push_back(e.second);
+        }
+        std::uint32_t o = 0;
+        detail::check(hollow_write_state_add_map(ws_, type.c_str(), keys.data(), values.data(), keys.size(), &o));
+        return o;
+    }
+
+private:
+    hollow_write_state *ws_;
+};
+
+/// Publishes versions to a blob store. Use from one thread at a time.
+class producer {
+public:
+    /// `schemas` in Hollow's schema language; empty for the simple string dataset only.
+    explicit producer(const blob_store &store, const std::string &schemas = std::string()) {
+        hollow_producer *h = nullptr;
+        detail::check(hollow_producer_new(store.get(), schemas.empty() ? nullptr : schemas.c_str(), &h));
+        handle_.reset(h);
+    }
+
+    /// Run a cycle: `populate(write_state&)` adds every record of the new version. Returns the version
+    /// announced. An exception thrown by `populate` abandons the cycle and is rethrown here.
+    template <class F>
+    std::int64_t run_cycle(F &&populate) {
+        struct context {
+            F *populate;
+            std::exception_ptr failure;
+        } ctx{&populate, nullptr};
+        hollow_populate_fn trampoline = [](hollow_write_state *ws, void *user_data) -> std::int32_t {
+            auto *c = static_cast<context *>(user_data);
+            try {
+                write_state w(ws);
+                (*c->populate)(w);
+                return HOLLOW_STATUS_OK;
+            } catch (...) {  // exceptions must not unwind through the C library
+                c->failure = std::current_exception();
+                return HOLLOW_STATUS_CALLBACK_FAILED;
+            }
+        };
+        std::int64_t version = 0;
+        hollow_status status = hollow_producer_run_cycle(handle_.get(), trampoline, &ctx, &version);
+        if (ctx.failure) {
+            std::rethrow_exception(ctx.failure);
+        }
+        detail::check(status);
+        return version;
+    }
+
+    /// The last announced version, or no_version.
+    std::int64_t current_version() const {
+        std::int64_t v = 0;
+        detail::check(hollow_producer_current_version(handle_.get(), &v));
+        return v;
+    }
+
+private:
+    detail::owned<hollow_producer, hollow_producer_free> handle_;
+};
+
+/// A type of one read state's version. Valid until that read_state is destroyed.
+class type_view {
+public:
+    explicit type_view(const hollow_type *t) noexcept : t_(t) {}
+
+    std::string_view name() const {
+        hollow_str s;
+        detail::check(hollow_type_name(t_, &s));
+        return detail::view(s);
+    }
+    hollow_kind kind() const {
+        hollow_kind k;
+        detail::check(hollow_type_kind(t_, &k));
+        return k;
+    }
+    std::string_view schema() const {
+        hollow_str s;
+        detail::check(hollow_type_schema(t_, &s));
+        return detail::view(s);
+    }
+    std::int32_t max_ordinal() const {
+        std::int32_t m = 0;
+        detail::check(hollow_type_max_ordinal(t_, &m));
+        return m;
+    }
+    std::size_t populated_count() const {
+        std::size_t n = 0;
+        detail::check(hollow_type_populated_count(t_, &n));
+        return n;
+    }
+    bool is_populated(std::uint32_t ordinal) const {
+        bool b = false;
+        detail::check(hollow_type_is_populated(t_, ordinal, &b));
+        return b;
+    }
+    /// Every record of the type at this version, ascending.
+    std::vector<std::uint32_t> ordinals() const {
+        std::vector<std::uint32_t> out;
+        for (std::int32_t o = 0; o <= max_ordinal(); o++) {
+            if (is_populated(static_cast<std::uint32_t>(o))) {
+                out.push_back(static_cast<std::uint32_t>(o));
+            }
+        }
+        return out;
+    }
+
+    // OBJECT types.
+    std::size_t field_count() const {
+        std::size_t n = 0;
+        detail::check(hollow_type_field_count(t_, &n));
+        return n;
+    }
+    std::size_t field_index(const std::string &name) const {
+        std::size_t f = 0;
+        detail::check(hollow_type_field_index(t_, name.c_str(), &f));
+        return f;
+    }
+    std::string_view field_name(std::size_t field) const {
+        hollow_str s;
+        detail::check(hollow_type_field_name(t_, field, &s));
+        return detail::view(s);
+    }
+    hollow_field_type field_type(std::size_t field) const {
+        hollow_field_type t;
+        detail::check(hollow_type_field_type(t_, field, &t));
+        return t;
+    }
+    bool is_null(std::uint32_t ordinal, std::size_t field) const {
+        bool b = false;
+        detail::check(hollow_object_is_null(t_, ordinal, field, &b));
+        return b;
+    }
+    std::optional<std::int32_t> get_int(std::uint32_t ordinal, std::size_t field) const {
+        return read_fixed(hollow_object_get_int, ordinal, field);
+    }
+    std::optional<std::int64_t> get_long(std::uint32_t ordinal, std::size_t field) const {
+        return read_fixed(hollow_object_get_long, ordinal, field);
+    }
+    std::optional<float> get_float(std::uint32_t ordinal, std::size_t field) const {
+        return read_fixed(hollow_object_get_float, ordinal, field);
+    }
+    std::optional<double> get_double(std::uint32_t ordinal, std::size_t field) const {
+        return read_fixed(hollow_object_get_double, ordinal, field);
+    }
+    std::optional<bool> get_bool(std::uint32_t ordinal, std::size_t field) const {
+        return read_fixed(hollow_object_get_bool, ordinal, field);
+    }
+    std::optional<std::uint32_t> get_reference(std::uint32_t ordinal, std::size_t field) const {
+        return read_fixed(hollow_object_get_reference, ordinal, field);
+    }
+    std::optional<std::string_view> get_string(std::uint32_t ordinal, std::size_t field) const {
+        hollow_str s;
+        bool is_null = false;
+        detail::check(hollow_object_get_string(t_, ordinal, field, &s, &is_null));
+        return is_null ? std::nullopt : std::optional<std::string_view>(detail::view(s));
+    }
+    /// A string field copied out, keeping nothing in the read state.
+    std::optional<std::string> copy_string(std::uint32_t ordinal, std::size_t field) const {
+        std::size_t len = 0;
+        bool is_null = false;
+        detail::check(hollow_object_copy_string(t_, ordinal, field, nullptr, 0, &len, &is_null));
+        if (is_null) {
+            return std::nullopt;
+        }
+        std::string out(len + 1, '\0');
+        detail::check(hollow_object_copy_string(t_, ordinal, field, &out[0], out.size(), &len, &is_null));
+        out.resize(len);
+        return out;
+    }
+    std::optional<bytes_view> get_bytes(std::uint32_t ordinal, std::size_t field) const {
+        hollow_bytes b;
+        bool is_null = false;
+        detail::check(hollow_object_get_bytes(t_, ordinal, field, &b, &is_null));
+        return is_null ? std::nullopt : std::optional<bytes_view>(bytes_view{b.ptr, b.len});
+    }
+
+    // LIST types.
+    std::size_t list_size(std::uint32_t ordinal) const {
+        std::size_t n = 0;
+        detail::check(hollow_list_size(t_, ordinal, &n));
+        return n;
+    }
+    std::uint32_t list_get(std::uint32_t ordinal, std::size_t index) const {
+        std::uint32_t e = 0;
+        detail::check(hollow_list_get(t_, ordinal, index, &e));
+        return e;
+    }
+    std::vector<std::uint32_t> list_elements(std::uint32_t ordinal) const {
+        std::vector<std::uint32_t> out(list_size(ordinal));
+        for (std::size_t i = 0; i < out.size(); i++) {
+            out[i] = list_get(ordinal, i);
+        }
+        return out;
+    }
+
+    // SET types.
+    std::size_t set_size(std::uint32_t ordinal) const {
+        std::size_t n = 0;
+        detail::check(hollow_set_size(t_, ordinal, &n));
+        return n;
+    }
+    std::vector<std::uint32_t> set_elements(std::uint32_t ordinal) const {
+        std::size_t n = 0;
+        detail::check(hollow_set_elements(t_, ordinal, nullptr, 0, &n));
+        std::vector<std::uint32_t> out(n);
+        detail::check(hollow_set_elements(t_, ordinal, out.data(), out.size(), &n));
+        return out;
+    }
+    bool set_contains(std::uint32_t ordinal, std::uint32_t element) const {
+        bool b = false;
+        detail::check(hollow_set_contains(t_, ordinal, element, &b));
+        return b;
+    }
+    std::optional<std::uint32_t> set_find(std::uint32_t ordinal, std::initializer_list<hollow_key_value> key) const {
+        std::uint32_t e = 0;
+        bool found = false;
+        detail::check(hollow_set_find(t_, ordinal, key.begin(), key.size(), &e, &found));
+        return found ? std::optional<std::uint32_t>(e) : std::nullopt;
+    }
+
+    // MAP types.
+    std::size_t map_size(std::uint32_t ordinal) const {
+        std::size_t n = 0;
+        detail::check(hollow_map_size(t_, ordinal, &n));
+        return n;
+    }
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> map_entries(std::uint32_t ordinal) const {
+        std::size_t n = 0;
+        detail::check(hollow_map_entries(t_, ordinal, nullptr, nullptr, 0, &n));
+        std::vector<std::uint32_t> keys(n), values(n);
+        detail::check(hollow_map_entries(t_, ordinal, keys.data(), values.data(), n, &n));
+        std::vector<std::pair<std::uint32_t, std::uint32_t>> out;
+        for (std::size_t i = 0; i < n; i++) {
+            out.emplace_back(keys[i], values[i]);
+        }
+        return out;
+    }
+    std::optional<std::uint32_t> map_get(std::uint32_t ordinal, std::uint32_t key) const {
+        std::uint32_t v = 0;
+        bool found = false;
+        detail::check(hollow_map_get(t_, ordinal, key, &v, &found));
+        return found ? std::optional<std::uint32_t>(v) : std::nullopt;
+    }
+    /// (key ordinal, value ordinal) of the entry whose key's hash key is `key`.
+    std::optional<std::pair<std::uint32_t, std::uint32_t>> map_find(std::uint32_t ordinal,
+                                                                    std::initializer_list<hollow_key_value> key) const {
+        std::uint32_t k = 0, v = 0;
+        bool found = false;
+        detail::check(hollow_map_find(t_, ordinal, key.begin(), key.size(), &k, &v, &found));
+        return found ? std::optional<std::pair<std::uint32_t, std::uint32_t>>(std::make_pair(k, v)) : std::nullopt;
+    }
+
+    const hollow_type *get() const noexcept { return t_; }
+
+private:
+    template <class T>
+    std::optional<T> read_fixed(hollow_status (*getter)(const hollow_type *, std::uint32_t, std::size_t, T *, bool *),
+                         std::uint32_t ordinal, std::size_t field) const {
+        T value{};
+        bool is_null = false;
+        detail::check(getter(t_, ordinal, field, &value, &is_null));
+        return is_null ? std::nullopt : std::optional<T>(value);
+    }
+
+    const hollow_type *t_;
+};
+
+/// A primary-key index of one read state's version.
+class primary_key_index {
+public:
+    explicit primary_key_index(const hollow_primary_key_index *i) noexcept : i_(i) {}
+
+    /// The ordinal of the record with this key (one value per key field), if any.
+    std::optional<std::uint32_t> get(std::initializer_list<hollow_key_value> key) const {
+        std::uint32_t o = 0;
+        bool found = false;
+        detail::check(hollow_primary_key_index_get(i_, key.begin(), key.size(), &o, &found));
+        return found ? std::optional<std::uint32_t>(o) : std::nullopt;
+    }
+
+private:
+    const hollow_primary_key_index *i_;
+};
+
+/// A hash index of one read state's version.
+class hash_index {
+public:
+    explicit hash_index(const hollow_hash_index *i) noexcept : i_(i) {}
+
+    /// The ordinals of every record with this key.
+    std::vector<std::uint32_t> find(std::initializer_list<hollow_key_value> key) const {
+        std::size_t n = 0;
+        detail::check(hollow_hash_index_find(i_, key.begin(), key.size(), nullptr, 0, &n));
+        std::vector<std::uint32_t> out(n);
+        detail::check(hollow_hash_index_find(i_, key.begin(), key.size(), out.data(), out.size(), &n));
+        out.resize(n);
+        return out;
+    }
+
+private:
+    const hollow_hash_index *i_;
+};
+
+/// One pinned version. Views and strings obtained from it are valid until it is destroyed.
+class read_state {
+public:
+    explicit read_state(hollow_read_state *h) noexcept : handle_(h) {}
+
+    std::int64_t version() const {
+        std::int64_t v = 0;
+        detail::check(hollow_read_state_version(handle_.get(), &v));
+        return v;
+    }
+    /// The simple string dataset (type String): its size, lookups.
+    std::size_t size() const {
+        std::size_t n = 0;
+        detail::check(hollow_read_state_size(handle_.get(), &n));
+        return n;
+    }
+    std::optional<std::string_view> get(const std::string &key) const {
+        hollow_str s;
+        bool found = false;
+        detail::check(hollow_read_state_get(handle_.get(), key.c_str(), &s, &found));
+        return found ? std::optional<std::string_view>(detail::view(s)) : std::nullopt;
+    }
+    bool contains(const std::string &key) const {
+        bool b = false;
+        detail::check(hollow_read_state_contains(handle_.get(), key.c_str(), &b));
+        return b;
+    }
+    std::size_t type_count() const {
+        std::size_t n = 0;
+        detail::check(hollow_read_state_type_count(handle_.get(), &n));
+        return n;
+    }
+    type_view type(const std::string &name) const {
+        const hollow_type *t = nullptr;
+        detail::check(hollow_read_state_type(handle_.get(), name.c_str(), &t));
+        return type_view(t);
+    }
+    type_view type_at(std::size_t index) const {
+        const hollow_type *t = nullptr;
+        detail::check(hollow_read_state_type_at(handle_.get(), index, &t));
+        return type_view(t);
+    }
+    hollow::primary_key_index primary_key_index(const std::string &type) const {
+        const hollow_primary_key_index *i = nullptr;
+        detail::check(hollow_read_state_primary_key_index(handle_.get(), type.c_str(), &i));
+        return hollow::primary_key_index(i);
+    }
+    hollow::hash_index hash_index(const std::string &type, const std::vector<std::string> &fields) const {
+        std::vector<const char *> names;
+        for (const auto &f : fields) {
+            names.push_back(f.c_str());
+        }
+        const hollow_hash_index *i = nullptr;
+        detail::check(hollow_read_state_hash_index(handle_.get(), type.c_str(), names.data(), names.size(), &i));
+        return hollow::hash_index(i);
+    }
+
+    const hollow_read_state *get() const noexcept { return handle_.get(); }
+
+private:
+    detail::owned<hollow_read_state, hollow_read_state_free> handle_;
+};
+
+/// Follows a blob store's announced version. Usable from many threads at once.
+class consumer {
+public:
+    explicit consumer(const blob_store &store) {
+        hollow_consumer *h = nullptr;
+        detail::check(hollow_consumer_new(store.get(), &h));
+        handle_.reset(h);
+    }
+
+    /// Move to the announced version; returns the version held (no_version if nothing is announced).
+    std::int64_t refresh() {
+        std::int64_t v = 0;
+        detail::check(hollow_consumer_refresh(handle_.get(), &v));
+        return v;
+    }
+    void refresh_to(std::int64_t version) { detail::check(hollow_consumer_refresh_to(handle_.get(), version)); }
+    std::int64_t current_version() const {
+        std::int64_t v = 0;
+        detail::check(hollow_consumer_current_version(handle_.get(), &v));
+        return v;
+    }
+    /// Pin the current version.
+    hollow::read_state read_state() const {
+        hollow_read_state *h = nullptr;
+        detail::check(hollow_consumer_read_state(handle_.get(), &h));
+        return hollow::read_state(h);
+    }
+
+private:
+    detail::owned<hollow_consumer, hollow_consumer_free> handle_;
+};
+
+}  // namespace hollow
+
+#endif  // HOLLOW_HPP

@@ -1,0 +1,153 @@
+/* The cost of a read through the C API: primary-key lookup of a movie by id, then its title (a reference
+ * to a String record), on a dataset of 1M movies. hollow-ffi/examples/bench_get.rs does exactly the same
+ * through the Rust API, for comparison.
+ *
+ *   bench_get [MOVIES] [LOOKUPS] [ROUNDS]      (defaults: 1000000 1000000 7)
+ *
+ * Build it against the release library (see README.md, "Use from C/C++"):
+ *   cargo build --release -p hollow-ffi
+ *   cc -O2 -Iinclude examples/c/bench_get.c target/release/libhollow.a -lpthread -ldl -lm -o bench_get
+ */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "hollow.h"
+#include "movies.h"
+
+#define CHECK(call)                                                                                    \
+    do {                                                                                               \
+        hollow_status s_ = (call);                                                                     \
+        if (s_ != HOLLOW_STATUS_OK) {                                                                  \
+            fprintf(stderr, "%s: %s (%s)\n", #call, hollow_status_message(s_), hollow_last_error_message()); \
+            exit(1);                                                                                   \
+        }                                                                                              \
+    } while (0)
+
+static const char *TAGS[16] = {"action", "adventure", "animation", "biography", "comedy", "crime",
+                               "documentary", "drama", "family", "fantasy", "history", "horror",
+                               "music", "mystery", "romance", "thriller"};
+
+struct dataset {
+    long movies;
+};
+
+static int32_t populate(hollow_write_state *ws, void *user_data) {
+    const struct dataset *d = (const struct dataset *)user_data;
+    hollow_object_record *r = NULL;
+    uint32_t tag_ordinals[16];
+    char title[64];
+    long i;
+    int t;
+    CHECK(hollow_object_record_new(&r));
+    for (t = 0; t < 16; t++) {
+        CHECK(hollow_write_state_add_string(ws, TAGS[t], &tag_ordinals[t]));
+    }
+    for (i = 0; i < d->movies; i++) {
+        uint32_t title_ordinal, tags[2], tag_list;
+        snprintf(title, sizeof title, "Movie %ld", i);
+        CHECK(hollow_write_state_add_string(ws, title, &title_ordinal));
+        tags[0] = tag_ordinals[i % 16];
+        tags[1] = tag_ordinals[(i * 7 + 3) % 16];
+        CHECK(hollow_write_state_add_list(ws, "ListOfString", tags, 2, &tag_list));
+        CHECK(hollow_object_record_clear(r));
+        CHECK(hollow_object_record_set_long(r, "id", i));
+        CHECK(hollow_object_record_set_reference(r, "title", title_ordinal));
+        CHECK(hollow_object_record_set_int(r, "year", 1900 + (int)(i % 120)));
+        CHECK(hollow_object_record_set_double(r, "rating", (double)(i % 100) / 10.0));
+        CHECK(hollow_object_record_set_reference(r, "tags", tag_list));
+        CHECK(hollow_write_state_add_object(ws, "Movie", r, NULL));
+    }
+    hollow_object_record_free(r);
+    return HOLLOW_STATUS_OK;
+}
+
+static double now_seconds(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static int compare_doubles(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+int main(int argc, char **argv) {
+    struct dataset d;
+    long lookups = argc > 2 ? atol(argv[2]) : 1000000, i;
+    int rounds = argc > 3 ? atoi(argv[3]) : 7, round;
+    hollow_blob_store *store = NULL;
+    hollow_producer *producer = NULL;
+    hollow_consumer *consumer = NULL;
+    hollow_read_state *rs = NULL;
+    const hollow_type *movies = NULL, *strings = NULL;
+    const hollow_primary_key_index *by_id = NULL;
+    size_t title_field = 0;
+    int64_t *ids, version = 0;
+    double *ns, started;
+    uint64_t x = 0x9E3779B97F4A7C15ull, checksum = 0;
+
+    d.movies = argc > 1 ? atol(argv[1]) : 1000000;
+    if (d.movies <= 0 || lookups <= 0 || rounds <= 0) {
+        fprintf(stderr, "usage: %s [MOVIES] [LOOKUPS] [ROUNDS]\n", argv[0]);
+        return 2;
+    }
+
+    started = now_seconds();
+    CHECK(hollow_blob_store_new_in_memory(&store));
+    CHECK(hollow_producer_new(store, MOVIE_SCHEMAS, &producer));
+    CHECK(hollow_producer_run_cycle(producer, populate, &d, &version));
+    printf("produced %ld movies in %.2f s\n", d.movies, now_seconds() - started);
+
+    started = now_seconds();
+    CHECK(hollow_consumer_new(store, &consumer));
+    CHECK(hollow_consumer_refresh(consumer, NULL));
+    CHECK(hollow_consumer_read_state(consumer, &rs));
+    CHECK(hollow_read_state_type(rs, "Movie", &movies));
+    CHECK(hollow_read_state_type(rs, "String", &strings));
+    CHECK(hollow_type_field_index(movies, "title", &title_field));
+    CHECK(hollow_read_state_primary_key_index(rs, "Movie", &by_id));
+    printf("loaded and indexed in %.2f s\n", now_seconds() - started);
+
+    /* The ids to look up: the same pseudo-random sequence as the Rust benchmark (xorshift64*). */
+    ids = (int64_t *)malloc((size_t)lookups * sizeof *ids);
+    ns = (double *)malloc((size_t)rounds * sizeof *ns);
+    for (i = 0; i < lookups; i++) {
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        ids[i] = (int64_t)((x * 0x2545F4914F6CDD1Dull) % (uint64_t)d.movies);
+    }
+
+    for (round = 0; round < rounds; round++) {
+        double t0 = now_seconds();
+        for (i = 0; i < lookups; i++) {
+            hollow_key_value key;
+            uint32_t movie = 0, title = 0;
+            bool found = false;
+            hollow_str text;
+            key.field_type = HOLLOW_FIELD_TYPE_LONG;
+            key.value.long_value = ids[i];
+            CHECK(hollow_primary_key_index_get(by_id, &key, 1, &movie, &found));
+            CHECK(hollow_object_get_reference(movies, movie, title_field, &title, NULL));
+            CHECK(hollow_object_get_string(strings, title, 0, &text, NULL));
+            checksum += text.len + found;
+        }
+        ns[round] = (now_seconds() - t0) * 1e9 / (double)lookups;
+    }
+    qsort(ns, (size_t)rounds, sizeof *ns, compare_doubles);
+    printf("C get (primary-key lookup + title): median %.1f ns/op, best %.1f ns/op "
+           "(%d rounds of %ld lookups, %ld movies, checksum %llu)\n",
+           ns[rounds / 2], ns[0], rounds, lookups, d.movies, (unsigned long long)checksum);
+
+    free(ids);
+    free(ns);
+    hollow_read_state_free(rs);
+    hollow_consumer_free(consumer);
+    hollow_producer_free(producer);
+    hollow_blob_store_free(store);
+    return 0;
+}

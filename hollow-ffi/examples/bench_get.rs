@@ -1,0 +1,115 @@
+//! The Rust side of `examples/c/bench_get.c`: the same dataset (1M movies), the same pseudo-random ids,
+//! the same read (primary-key lookup, then the title through its String reference), through the Rust
+//! API, so the two figures show what the C boundary costs.
+//!
+//! ```sh
+//! cargo run --release -p hollow-ffi --example bench_get -- [MOVIES] [LOOKUPS] [ROUNDS]
+//! ```
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use hollow_core::consumer::Consumer;
+use hollow_core::index::KeyValue;
+use hollow_core::producer::Producer;
+use hollow_core::schema::dsl::parse_schemas;
+use hollow_core::store::memory::InMemoryBlobStore;
+use hollow_core::write::{ListRecord, ObjectRecord};
+
+const SCHEMAS: &str = "Movie @PrimaryKey(id) { long id; String title; int year; double rating; ListOfString tags; }\n\
+                       String { string value; }\nListOfString List<String>;\n";
+const TAGS: [&str; 16] = [
+    "action",
+    "adventure",
+    "animation",
+    "biography",
+    "comedy",
+    "crime",
+    "documentary",
+    "drama",
+    "family",
+    "fantasy",
+    "history",
+    "horror",
+    "music",
+    "mystery",
+    "romance",
+    "thriller",
+];
+
+fn arg(n: usize, default: u64) -> u64 {
+    std::env::args().nth(n).and_then(|a| a.parse().ok()).unwrap_or(default)
+}
+
+fn main() -> hollow_core::Result<()> {
+    let (movies, lookups, rounds) = (arg(1, 1_000_000), arg(2, 1_000_000) as usize, arg(3, 7) as usize);
+
+    let started = Instant::now();
+    let store = Arc::new(InMemoryBlobStore::new());
+    let mut producer =
+        Producer::builder(store.clone()).with_announcer(store.clone()).with_schemas(parse_schemas(SCHEMAS)?).build()?;
+    producer.run_cycle(|ws| {
+        let tags: Vec<u32> = TAGS.iter().map(|t| ws.add_string(t)).collect::<hollow_core::Result<_>>()?;
+        let (mut movie, mut list) = (ObjectRecord::new(), ListRecord::new());
+        for i in 0..movies {
+            let title = ws.add_string(&format!("Movie {i}"))?;
+            list.clear().add_element(tags[(i % 16) as usize]).add_element(tags[((i * 7 + 3) % 16) as usize]);
+            let tag_list = ws.add_list("ListOfString", &list)?;
+            movie
+                .clear()
+                .set_long("id", i as i64)
+                .set_reference("title", title)
+                .set_int("year", 1900 + (i % 120) as i32)
+                .set_double("rating", (i % 100) as f64 / 10.0)
+                .set_reference("tags", tag_list);
+            ws.add_object("Movie", &movie)?;
+        }
+        Ok(())
+    })?;
+    println!("produced {movies} movies in {:.2} s", started.elapsed().as_secs_f64());
+
+    let started = Instant::now();
+    let consumer = Consumer::builder(store.clone()).with_announcement_watcher(store.clone()).build();
+    consumer.refresh()?;
+    let state = consumer.read_state().expect("a version");
+    let engine = state.engine();
+    let movie_type = engine.object("Movie").expect("Movie");
+    let string_type = engine.object("String").expect("String");
+    let title_field = movie_type.field_index("title").expect("title");
+    let by_id = state.primary_key_index("Movie")?;
+    println!("loaded and indexed in {:.2} s", started.elapsed().as_secs_f64());
+
+    // xorshift64*, as bench_get.c.
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let ids: Vec<i64> = (0..lookups)
+        .map(|_| {
+            x ^= x >> 12;
+            x ^= x << 25;
+            x ^= x >> 27;
+            (x.wrapping_mul(0x2545_F491_4F6C_DD1D) % movies) as i64
+        })
+        .collect();
+
+    let mut checksum = 0u64;
+    let mut ns: Vec<f64> = (0..rounds)
+        .map(|_| {
+            let t0 = Instant::now();
+            for &id in &ids {
+                let found = by_id.get(engine, &[KeyValue::Long(id)]);
+                let movie = found.unwrap_or(0);
+                let title = movie_type.read_ordinal(movie, title_field).unwrap_or(0);
+                let text = string_type.read_string(title, 0);
+                checksum += text.map_or(0, |t| t.len() as u64) + found.is_some() as u64;
+            }
+            t0.elapsed().as_nanos() as f64 / lookups as f64
+        })
+        .collect();
+    ns.sort_by(f64::total_cmp);
+    println!(
+        "Rust get (primary-key lookup + title): median {:.1} ns/op, best {:.1} ns/op \
+         ({rounds} rounds of {lookups} lookups, {movies} movies, checksum {checksum})",
+        ns[rounds / 2],
+        ns[0]
+    );
+    Ok(())
+}

@@ -1,0 +1,179 @@
+// The C++ wrappers (bindings/cpp/hollow.hpp): RAII handles, exceptions, typed reads, a populate callback
+// that throws.
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include "hollow.hpp"
+
+static int passed = 0, failed = 0;
+
+#define EXPECT(cond)                                                                   \
+    do {                                                                               \
+        if (cond) {                                                                    \
+            passed++;                                                                  \
+        } else {                                                                       \
+            failed++;                                                                  \
+            std::fprintf(stderr, "%s:%d: EXPECT failed: %s\n", __FILE__, __LINE__, #cond); \
+        }                                                                              \
+    } while (0)
+
+// Expect `expr` to throw hollow::error with `status`.
+#define EXPECT_THROWS(expr, status)                                                    \
+    do {                                                                               \
+        try {                                                                          \
+            (void)(expr);                                                              \
+            failed++;                                                                  \
+            std::fprintf(stderr, "%s:%d: no exception from %s\n", __FILE__, __LINE__, #expr); \
+        } catch (const hollow::error &e) {                                             \
+            EXPECT(e.code() == (status));                                              \
+        }                                                                              \
+    } while (0)
+
+static const char *SCHEMAS =
+    "Movie @PrimaryKey(id) { long id; String title; int year; double rating; bytes poster; ListOfString tags;"
+    "  SetOfString genres; MapOfStringToString credits; }"
+    "String { string value; }"
+    "ListOfString List<String>;"
+    "SetOfString Set<String> @HashKey(value);"
+    "MapOfStringToString Map<String, String> @HashKey(value);";
+
+static void add_movie(hollow::write_state &ws, hollow::object_record &r, std::int64_t id, const std::string &title,
+                      int year) {
+    std::uint32_t t = ws.add_string(title), drama = ws.add_string("drama"), crime = ws.add_string("crime");
+    std::uint32_t director = ws.add_string("director"), name = ws.add_string("Michael Mann");
+    const std::uint8_t poster[3] = {1, 2, 3};
+    r.clear()
+        .set_long("id", id)
+        .set_reference("title", t)
+        .set_int("year", year)
+        .set_double("rating", 8.5)
+        .set_bytes("poster", poster, sizeof poster)
+        .set_reference("tags", ws.add_list("ListOfString", {drama, crime}))
+        .set_reference("genres", ws.add_set("SetOfString", {crime, drama}))
+        .set_reference("credits", ws.add_map("MapOfStringToString", {{director, name}}));
+    ws.add_object("Movie", r);
+}
+
+int main() {
+    hollow::blob_store store = hollow::blob_store::in_memory();
+    hollow::producer producer(store, SCHEMAS);
+    hollow::object_record record;
+    EXPECT(producer.current_version() == hollow::no_version);
+
+    std::int64_t v1 = producer.run_cycle([&](hollow::write_state &ws) {
+        EXPECT(ws.version() > 0);
+        add_movie(ws, record, 1, "Heat", 1995);
+        add_movie(ws, record, 2, "Thief", 1981);
+    });
+    EXPECT(producer.current_version() == v1);
+
+    // An exception in the callback abandons the cycle and comes back out of run_cycle unchanged.
+    try {
+        producer.run_cycle([&](hollow::write_state &ws) {
+            add_movie(ws, record, 3, "Collateral", 2004);
+            throw std::runtime_error("changed my mind");
+        });
+        EXPECT(false);
+    } catch (const std::runtime_error &e) {
+        EXPECT(std::strcmp(e.what(), "changed my mind") == 0);
+    }
+    // A library error inside the callback is a hollow::error, with its code.
+    EXPECT_THROWS(producer.run_cycle([&](hollow::write_state &ws) {
+                      record.clear().set_string("no_such_field", "x");
+                      ws.add_object("Movie", record);
+                  }),
+                  HOLLOW_STATUS_SCHEMA_MISMATCH);
+    EXPECT(producer.current_version() == v1);
+
+    std::int64_t v2 = producer.run_cycle([&](hollow::write_state &ws) {
+        add_movie(ws, record, 1, "Heat", 1995);
+        add_movie(ws, record, 3, "Collateral", 2004);
+    });
+    EXPECT(v2 > v1);
+
+    hollow::consumer consumer(store);
+    EXPECT(consumer.current_version() == hollow::no_version);
+    EXPECT_THROWS(consumer.read_state(), HOLLOW_STATUS_NOT_FOUND);
+    EXPECT(consumer.refresh() == v2);
+    {
+        hollow::read_state rs = consumer.read_state();
+        EXPECT(rs.version() == v2);
+        EXPECT(rs.type_count() == 5);
+        EXPECT(rs.type_at(0).name() == "ListOfString");
+        hollow::type_view movies = rs.type("Movie");
+        hollow::type_view strings = rs.type("String");
+        EXPECT(movies.kind() == HOLLOW_KIND_OBJECT);
+        EXPECT(movies.populated_count() == 2);
+        EXPECT(movies.ordinals().size() == 2);
+        EXPECT(movies.field_count() == 8);
+        EXPECT(movies.field_name(2) == "year");
+        EXPECT(movies.field_type(4) == HOLLOW_FIELD_TYPE_BYTES);
+        EXPECT(rs.type("ListOfString").schema() == "ListOfString List<String>;");
+        EXPECT_THROWS(rs.type("Nope"), HOLLOW_STATUS_NOT_FOUND);
+        EXPECT_THROWS(movies.field_index("nope"), HOLLOW_STATUS_NOT_FOUND);
+
+        auto by_id = rs.primary_key_index("Movie");
+        std::optional<std::uint32_t> heat = by_id.get({hollow::key::int64(1)});
+        EXPECT(heat.has_value());
+        EXPECT(!by_id.get({hollow::key::int64(2)}).has_value());  // only in v1
+        std::uint32_t m = *heat;
+        std::size_t title = movies.field_index("title"), year = movies.field_index("year");
+        EXPECT(strings.get_string(*movies.get_reference(m, title), 0) == std::string_view("Heat"));
+        EXPECT(strings.copy_string(*movies.get_reference(m, title), 0) == std::string("Heat"));
+        EXPECT(movies.get_int(m, year) == 1995);
+        EXPECT(movies.get_long(m, movies.field_index("id")) == 1);
+        EXPECT(movies.get_double(m, movies.field_index("rating")) == 8.5);
+        EXPECT(!movies.is_null(m, year));
+        auto poster = movies.get_bytes(m, movies.field_index("poster"));
+        EXPECT(poster && poster->size == 3 && poster->data[2] == 3);
+        EXPECT_THROWS(movies.get_string(m, year), HOLLOW_STATUS_SCHEMA_MISMATCH);
+        EXPECT_THROWS(movies.get_float(m, year), HOLLOW_STATUS_SCHEMA_MISMATCH);
+        EXPECT_THROWS(movies.get_bool(m, year), HOLLOW_STATUS_SCHEMA_MISMATCH);
+
+        hollow::type_view lists = rs.type("ListOfString"), sets = rs.type("SetOfString");
+        hollow::type_view maps = rs.type("MapOfStringToString");
+        std::uint32_t tags = *movies.get_reference(m, movies.field_index("tags"));
+        EXPECT(lists.list_size(tags) == 2);
+        EXPECT(strings.get_string(lists.list_get(tags, 0), 0) == std::string_view("drama"));
+        EXPECT(lists.list_elements(tags).size() == 2);
+        std::uint32_t genres = *movies.get_reference(m, movies.field_index("genres"));
+        EXPECT(sets.set_size(genres) == 2 && sets.set_elements(genres).size() == 2);
+        auto crime = sets.set_find(genres, {hollow::key::string("crime")});
+        EXPECT(crime && sets.set_contains(genres, *crime));
+        std::uint32_t credits = *movies.get_reference(m, movies.field_index("credits"));
+        EXPECT(maps.map_size(credits) == 1);
+        auto director = maps.map_find(credits, {hollow::key::string("director")});
+        EXPECT(director && strings.get_string(director->second, 0) == std::string_view("Michael Mann"));
+        EXPECT(maps.map_get(credits, director->first) == director->second);
+        EXPECT(maps.map_entries(credits).size() == 1);
+
+        auto by_year = rs.hash_index("Movie", {"year"});
+        EXPECT(by_year.find({hollow::key::int32(2004)}).size() == 1);
+        EXPECT(by_year.find({hollow::key::int32(1981)}).empty());
+
+        // The simple string API.
+        EXPECT(rs.contains("Collateral") && !rs.contains("Thief"));
+        EXPECT(rs.get("Heat") == std::string_view("Heat"));
+        EXPECT(!rs.get("Thief").has_value());
+        EXPECT(rs.size() == 6);  // Heat, Collateral, drama, crime, director, Michael Mann
+
+        // A read state pins its version while the consumer moves.
+        consumer.refresh_to(v1);
+        EXPECT(consumer.current_version() == v1);
+        EXPECT(rs.version() == v2 && !rs.primary_key_index("Movie").get({hollow::key::int64(2)}));
+        hollow::read_state old = consumer.read_state();
+        EXPECT(old.primary_key_index("Movie").get({hollow::key::int64(2)}).has_value());
+        hollow::read_state moved = std::move(old);  // RAII handles move
+        EXPECT(moved.version() == v1);
+    }
+    EXPECT_THROWS(consumer.refresh_to(v2 + 99), HOLLOW_STATUS_NOT_FOUND);
+    EXPECT_THROWS(hollow::blob_store::open_directory("/nonexistent/hollow/dir"), HOLLOW_STATUS_NOT_FOUND);
+    EXPECT_THROWS(hollow::producer(store, "Broken {"), HOLLOW_STATUS_SCHEMA);
+
+    std::printf("wrapper_test: %d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}
