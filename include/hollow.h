@@ -806,7 +806,7 @@ hollow_status hollow_read_state_type_at(const hollow_read_state *read_state,
  *
  * `*out_index` is valid until `read_state` is released; do not free it.
  * Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_INVALID_UTF8`, `HOLLOW_STATUS_NOT_FOUND` (no
- * such type), `HOLLOW_STATUS_SCHEMA` / `HOLLOW_STATUS_INVALID_ARGUMENT` (the type has no primary key).
+ * such type), `HOLLOW_STATUS_INVALID_ARGUMENT` (not an OBJECT type, or one without a primary key).
  * Thread safety: any thread, concurrently.
  */
 hollow_status hollow_read_state_primary_key_index(const hollow_read_state *read_state,

@@ -282,7 +282,7 @@ pub unsafe extern "C" fn hollow_read_state_type_at(
 ///
 /// `*out_index` is valid until `read_state` is released; do not free it.
 /// Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_INVALID_UTF8`, `HOLLOW_STATUS_NOT_FOUND` (no
-/// such type), `HOLLOW_STATUS_SCHEMA` / `HOLLOW_STATUS_INVALID_ARGUMENT` (the type has no primary key).
+/// such type), `HOLLOW_STATUS_INVALID_ARGUMENT` (not an OBJECT type, or one without a primary key).
 /// Thread safety: any thread, concurrently.
 #[no_mangle]
 pub unsafe extern "C" fn hollow_read_state_primary_key_index(

@@ -122,6 +122,9 @@ impl FfiError {
         FfiError { status, message: message.into() }
     }
 
+    /// Out of line: every exported function checks its pointers on its fast path.
+    #[cold]
+    #[inline(never)]
     pub(crate) fn null(argument: &str) -> Self {
         FfiError::new(hollow_status::NullArgument, format!("argument `{argument}` is NULL"))
     }

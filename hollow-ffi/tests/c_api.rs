@@ -511,3 +511,22 @@ fn install_script_and_pkg_config() {
     let out = run(Command::new(&exe).arg(&blobs).arg("2").env("LD_LIBRARY_PATH", &lib));
     assert_consumer_output(&out);
 }
+
+/// Every function the header declares is called by `api_test.c`, so a new export cannot go untested.
+#[test]
+fn api_test_calls_every_exported_function() {
+    let header = std::fs::read_to_string(repo().join("include/hollow.h")).unwrap();
+    let test = std::fs::read_to_string(c_test("api_test.c")).unwrap();
+    let exported: Vec<&str> = header
+        .lines()
+        .filter(|l| {
+            l.starts_with("hollow_status hollow_")
+                || l.starts_with("const char *hollow_")
+                || l.starts_with("void hollow_")
+        })
+        .map(|l| l.split(['(', ' ', '*']).find(|w| w.starts_with("hollow_") && *w != "hollow_status").unwrap())
+        .collect();
+    assert!(exported.len() > 70, "{exported:?}");
+    let missing: Vec<&&str> = exported.iter().filter(|f| !test.contains(&format!("{f}("))).collect();
+    assert!(missing.is_empty(), "api_test.c does not call {missing:?}");
+}
