@@ -3,6 +3,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The C API tests (hollow-ffi/tests/c_api.rs) compile C and C++ programs with the system compilers and run
+# them, also under valgrind, and check the installed pkg-config file. Install what a fresh machine lacks.
+missing=()
+for pair in cc:gcc c++:g++ valgrind:valgrind pkg-config:pkg-config readelf:binutils; do
+    command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair##*:}")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "== installing ${missing[*]}"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy -D warnings"

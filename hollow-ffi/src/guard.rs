@@ -43,8 +43,8 @@ pub(crate) fn guard_value<T>(fallback: T, body: impl FnOnce() -> T) -> T {
 
 #[cold]
 fn fail(e: FfiError) -> hollow_status {
-    set_last_error(&e.message);
-    e.status
+    set_last_error(e.message());
+    e.status()
 }
 
 pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
@@ -173,15 +173,15 @@ mod tests {
     #[test]
     fn arguments_are_checked() {
         let null: *const c_char = std::ptr::null();
-        assert_eq!(unsafe { arg_str(null, "name") }.unwrap_err().status, hollow_status::NullArgument);
+        assert_eq!(unsafe { arg_str(null, "name") }.unwrap_err().status(), hollow_status::NullArgument);
         let bad = c"\xff\xfe";
         let e = unsafe { arg_str(bad.as_ptr(), "name") }.unwrap_err();
-        assert_eq!(e.status, hollow_status::InvalidUtf8);
-        assert!(e.message.contains("`name`"), "{}", e.message);
+        assert_eq!(e.status(), hollow_status::InvalidUtf8);
+        assert!(e.message().contains("`name`"), "{}", e.message());
         assert_eq!(unsafe { arg_str(c"ok".as_ptr(), "name") }.unwrap(), "ok");
         assert!(unsafe { arg_slice::<u8>(std::ptr::null(), 0, "b") }.unwrap().is_empty());
         assert_eq!(
-            unsafe { arg_slice::<u8>(std::ptr::null(), 3, "b") }.unwrap_err().status,
+            unsafe { arg_slice::<u8>(std::ptr::null(), 3, "b") }.unwrap_err().status(),
             hollow_status::NullArgument
         );
         assert!(unsafe { out::<i32>(std::ptr::null_mut(), "o") }.is_err());

@@ -112,7 +112,7 @@ pub unsafe extern "C" fn hollow_producer_run_cycle(
                 return Ok(());
             }
             let e = callback_failure(rc);
-            let message = e.message.clone();
+            let message = e.message().to_owned();
             callback_error = Some(e);
             Err(Error::InvalidArgument(message))
         });

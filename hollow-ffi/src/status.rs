@@ -110,16 +110,21 @@ impl hollow_status {
     }
 }
 
-/// A failure on its way to the caller: a code and the detailed message.
+/// A failure on its way to the caller: a code and the detailed message. Boxed, so that the `Result`s of
+/// the fast paths stay one or two registers wide (`Result<(), FfiError>` is a nullable pointer).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct FfiError {
-    pub(crate) status: hollow_status,
-    pub(crate) message: String,
+pub(crate) struct FfiError(Box<Failure>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Failure {
+    status: hollow_status,
+    message: String,
 }
 
 impl FfiError {
+    #[cold]
     pub(crate) fn new(status: hollow_status, message: impl Into<String>) -> Self {
-        FfiError { status, message: message.into() }
+        FfiError(Box::new(Failure { status, message: message.into() }))
     }
 
     /// Out of line: every exported function checks its pointers on its fast path.
@@ -127,6 +132,14 @@ impl FfiError {
     #[inline(never)]
     pub(crate) fn null(argument: &str) -> Self {
         FfiError::new(hollow_status::NullArgument, format!("argument `{argument}` is NULL"))
+    }
+
+    pub(crate) fn status(&self) -> hollow_status {
+        self.0.status
+    }
+
+    pub(crate) fn message(&self) -> &str {
+        &self.0.message
     }
 }
 

@@ -193,6 +193,7 @@ pub(crate) enum KeyField<'a> {
 }
 
 impl<'a> KeyField<'a> {
+    #[inline(always)]
     pub(crate) fn to_index_key(self) -> hollow_core::index::KeyValue<'a> {
         use hollow_core::index::KeyValue as K;
         match self {
@@ -207,6 +208,7 @@ impl<'a> KeyField<'a> {
         }
     }
 
+    #[inline(always)]
     pub(crate) fn to_lookup_key(self) -> hollow_core::read::KeyValue<'a> {
         use hollow_core::read::KeyValue as K;
         match self {
@@ -227,7 +229,7 @@ impl<'a> KeyField<'a> {
 /// # Safety
 /// `key` must point to at least `i + 1` readable `hollow_key_value`s whose string and bytes members, when
 /// selected, point to readable memory of their length for `'a`.
-#[inline]
+#[inline(always)]
 pub(crate) unsafe fn key_field<'a>(key: *const hollow_key_value, i: usize) -> FfiResult<KeyField<'a>> {
     // SAFETY: in bounds per the contract; read through the raw mirror type (same layout) so that no
     // invalid enum or bool value is ever materialized.
@@ -264,7 +266,7 @@ pub(crate) unsafe fn key_field<'a>(key: *const hollow_key_value, i: usize) -> Ff
 ///
 /// # Safety
 /// As [`key_field`], for every `i < len`; `key` may be NULL only if `len` is 0.
-#[inline]
+#[inline(always)]
 pub(crate) unsafe fn with_key<'a, K, R>(
     key: *const hollow_key_value,
     len: usize,

@@ -504,8 +504,9 @@ fn install_script_and_pkg_config() {
     cc.args(STRICT_C).args(cflags.split_whitespace()).arg(example("consumer.c")).arg("-o").arg(&exe);
     cc.args(libs.split_whitespace());
     run(&mut cc);
-    let ldd = run(Command::new("ldd").arg(&exe));
-    assert!(ldd.contains("libhollow.so.0 => ") && ldd.contains(lib.to_str().unwrap()) || ldd.contains("not found"));
+    // It needs the installed shared library, by its SONAME.
+    let ldd = run(Command::new("ldd").arg(&exe).env("LD_LIBRARY_PATH", &lib));
+    assert!(ldd.contains(&format!("libhollow.so.0 => {}", lib.join("libhollow.so.0").display())), "{ldd}");
 
     let (_, _, blobs) = built_examples(&scratch("install-data"));
     let out = run(Command::new(&exe).arg(&blobs).arg("2").env("LD_LIBRARY_PATH", &lib));
