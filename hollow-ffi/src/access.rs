@@ -16,6 +16,8 @@ use crate::read_state::{hollow_read_state, hollow_type};
 use crate::status::{hollow_status, FfiError};
 use crate::values::{hollow_bytes, hollow_field_type, hollow_key_value, hollow_kind, hollow_str, with_key};
 
+#[cold]
+#[inline(never)]
 fn kind_error(state: &TypeReadState, wanted: &str) -> FfiError {
     FfiError::new(
         hollow_status::SchemaMismatch,
@@ -90,6 +92,7 @@ fn field_error(o: &ObjectTypeReadState, field: usize, wanted: FieldType) -> FfiE
 }
 
 #[cold]
+#[inline(never)]
 fn field_out_of_range(o: &ObjectTypeReadState, field: usize) -> FfiError {
     FfiError::new(
         hollow_status::InvalidArgument,

@@ -24,8 +24,14 @@ pub(crate) fn guard(body: impl FnOnce() -> FfiResult) -> hollow_status {
     match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(())) => hollow_status::Ok,
         Ok(Err(e)) => fail(e),
-        Err(panic) => fail(FfiError::new(hollow_status::Panic, format!("panic: {}", panic_message(&*panic)))),
+        Err(panic) => panicked(panic),
     }
+}
+
+#[cold]
+#[inline(never)]
+fn panicked(panic: Box<dyn std::any::Any + Send>) -> hollow_status {
+    fail(FfiError::new(hollow_status::Panic, format!("panic: {}", panic_message(&*panic))))
 }
 
 /// Run the body of an exported function that returns a value instead of a status (a `_free` function, a
@@ -42,6 +48,7 @@ pub(crate) fn guard_value<T>(fallback: T, body: impl FnOnce() -> T) -> T {
 }
 
 #[cold]
+#[inline(never)]
 fn fail(e: FfiError) -> hollow_status {
     set_last_error(e.message());
     e.status()
