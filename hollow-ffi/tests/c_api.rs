@@ -531,3 +531,28 @@ fn api_test_calls_every_exported_function() {
     let missing: Vec<&&str> = exported.iter().filter(|f| !test.contains(&format!("{f}("))).collect();
     assert!(missing.is_empty(), "api_test.c does not call {missing:?}");
 }
+
+/// The two C snippets of the README's "Use from C/C++" section, put together, compile and print "Heat".
+#[test]
+fn readme_c_snippets_compile_and_run() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let section = &readme[readme.find("## Use from C/C++").expect("the section")..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |i| i + 3)];
+    let blocks: Vec<&str> = section.split("```c\n").skip(1).map(|b| b.split("```").next().unwrap()).collect();
+    assert_eq!(blocks.len(), 2, "a producer and a consumer snippet");
+    let dir = scratch("readme");
+    let data = dir.join("movies");
+    let (producer, consumer) = (blocks[0], blocks[1]);
+    let callback_end = producer.find("}\n\n").expect("the callback, then the calls") + 2;
+    let program = format!(
+        "#include <stdio.h>\n#include \"hollow.h\"\n{}int main(void) {{\n{}{}    return 0;\n}}\n",
+        &producer[..callback_end],
+        &producer[callback_end..],
+        consumer
+    )
+    .replace("/data/movies", data.to_str().unwrap());
+    let source = dir.join("readme.c");
+    std::fs::write(&source, program).unwrap();
+    let exe = compile(&dir.join("readme"), &[source], Build::default());
+    assert_eq!(run(&mut Command::new(exe)), "Heat\n");
+}
