@@ -3,7 +3,7 @@
 use crate::guard::{arg, guard, out};
 use crate::read_state::{hollow_hash_index, hollow_primary_key_index};
 use crate::status::{hollow_status, FfiError};
-use crate::values::{hollow_key_value, with_key};
+use crate::values::{hollow_key_value, key_field, with_key};
 
 /// The record whose primary key is `key`: an array of `key_len` values, one per key field in the order
 /// of the type's `@PrimaryKey`. `*out_found` tells whether there is one; if so `*out_ordinal` receives
@@ -24,7 +24,13 @@ pub unsafe extern "C" fn hollow_primary_key_index_get(
         let (index, owner) = unsafe { arg(index, "index") }?.parts();
         let out_ordinal = unsafe { out(out_ordinal, "out_ordinal") }?;
         let out_found = unsafe { out(out_found, "out_found") }?;
-        let found = unsafe { with_key(key, key_len, |k| k.to_index_key(), |key| index.get(owner.engine(), key)) }?;
+        let found = if key_len == 1 && !key.is_null() {
+            // The common case, without the general path's closures: one key field.
+            let k = unsafe { key_field(key, 0) }?.to_index_key();
+            index.get(owner.engine(), std::slice::from_ref(&k))
+        } else {
+            unsafe { with_key(key, key_len, |k| k.to_index_key(), |key| index.get(owner.engine(), key)) }?
+        };
         out_found.set(found.is_some());
         out_ordinal.set(found.unwrap_or(0));
         Ok(())

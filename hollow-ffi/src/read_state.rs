@@ -90,7 +90,7 @@ impl hollow_read_state {
     }
 
     /// A string valid as long as this handle: in place when borrowed from the dataset, else a kept copy.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn keep_str(&self, s: std::borrow::Cow<'_, str>) -> hollow_str {
         match s {
             std::borrow::Cow::Borrowed(b) => hollow_str::of(b),
