@@ -185,6 +185,8 @@ class _Schemas:
         return self.record_of_value(value, where)
 
     def record_of_value(self, value: Any, where: str) -> str:
+        if _class_fields(type(value)) is not None:
+            return self.of_class(type(value))
         if isinstance(value, str):
             return self.boxed("string")
         if isinstance(value, bool):
@@ -202,8 +204,6 @@ class _Schemas:
             return self.collection("Set", [self.record_of_value(_first(value, where), where)])
         if isinstance(value, (list, tuple)):
             return self.collection("List", [self.record_of_value(_first(value, where), where)])
-        if _class_fields(type(value)) is not None:
-            return self.of_class(type(value))
         raise InferenceError(f"{where}: no Hollow type for a {type(value).__name__}")
 
 
@@ -270,6 +270,9 @@ def schema_for_value(value: Any, type_name: str, primary_keys: Mapping[str, Sequ
     """Schema text for a record of `type_name` like `value` (a dict, a dataclass instance, or an object
     with attributes), dependencies first."""
     schemas = _Schemas(primary_keys)
+    if _class_fields(type(value)) is not None:
+        schemas.of_class(type(value), type_name)
+        return schemas.text()
     if isinstance(value, (str, bytes, int, float)) or value is None:
         raise InferenceError(f"a {type(value).__name__} is not a record of {type_name}; give a schema")
     if isinstance(value, (list, tuple, set, frozenset)):
