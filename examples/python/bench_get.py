@@ -18,7 +18,7 @@ import gc
 import random
 import statistics
 import time
-from typing import Callable, Dict, List
+from typing import Any, Callable, Dict, List
 
 import hollow
 
@@ -29,7 +29,7 @@ ListOfString List<String>;
 """
 
 
-def make_movies(n: int, seed: int) -> List[Dict[str, object]]:
+def make_movies(n: int, seed: int) -> List[Dict[str, Any]]:
     rng = random.Random(seed)
     vocabulary = [f"tag{i:03d}" for i in range(200)]
     words = ["the", "last", "night", "river", "city", "dark", "blue", "return", "of", "house", "war", "love"]
@@ -48,7 +48,10 @@ def make_movies(n: int, seed: int) -> List[Dict[str, object]]:
 
 def percentiles(samples: List[int]) -> Dict[str, float]:
     ordered = sorted(samples)
-    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
+
+    def pick(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
     return {"p50": pick(0.50), "p90": pick(0.90), "p99": pick(0.99), "mean": statistics.fmean(ordered)}
 
 
@@ -86,7 +89,7 @@ def main() -> None:
     rs = consumer.read_state
 
     rng = random.Random(args.seed + 1)
-    keys = [m["id"] for m in rng.choices(movies, k=args.lookups)]  # type: ignore[misc]
+    keys: List[int] = [m["id"] for m in rng.choices(movies, k=args.lookups)]
     expected = {m["id"]: m["title"] for m in movies[:1000]}
     assert all(rs.type("Movie").get(k).title == title for k, title in expected.items())
     del movies

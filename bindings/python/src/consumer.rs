@@ -6,9 +6,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use hollow::consumer::{
-    Consumer as CoreConsumer, ReadState as CoreState, RefreshListener, Subscription,
-};
+use hollow::consumer::{Consumer as CoreConsumer, ReadState as CoreState, RefreshListener, Subscription};
 use hollow::store::Version;
 use hollow::Error;
 use pyo3::prelude::*;
@@ -27,7 +25,12 @@ struct Callbacks {
 }
 
 impl Callbacks {
-    fn call(&self, py: Python<'_>, which: &Mutex<Vec<Py<PyAny>>>, args: impl Fn(Python<'_>) -> PyResult<Vec<Py<PyAny>>>) {
+    fn call(
+        &self,
+        py: Python<'_>,
+        which: &Mutex<Vec<Py<PyAny>>>,
+        args: impl Fn(Python<'_>) -> PyResult<Vec<Py<PyAny>>>,
+    ) {
         let callbacks: Vec<Py<PyAny>> =
             which.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()).iter().map(|c| c.clone_ref(py)).collect();
         for callback in callbacks {
@@ -134,7 +137,8 @@ impl Consumer {
     /// The current state. `NotFoundError` before the first successful refresh.
     #[getter]
     fn read_state(&self, py: Python<'_>) -> PyResult<Py<ReadState>> {
-        let state: Arc<CoreState> = self.core.read_state().ok_or_else(|| not_found("no version loaded yet; call refresh()"))?;
+        let state: Arc<CoreState> =
+            self.core.read_state().ok_or_else(|| not_found("no version loaded yet; call refresh()"))?;
         let mut last = self.last.lock_py_attached(py).unwrap_or_else(|e| e.into_inner());
         if let Some(rs) = last.as_ref() {
             if Arc::ptr_eq(rs.get().core(), &state) {

@@ -14,7 +14,12 @@ use pyo3::types::{PyDict, PyTuple, PyType};
 
 /// Name, built-in bases (besides `HollowError`), docstring.
 const KINDS: [(ErrorKind, &str, &[&str], &str); 9] = [
-    (ErrorKind::CorruptBlob, "CorruptBlobError", &[], "A blob is malformed, truncated, or of an unsupported format version."),
+    (
+        ErrorKind::CorruptBlob,
+        "CorruptBlobError",
+        &[],
+        "A blob is malformed, truncated, or of an unsupported format version.",
+    ),
     (ErrorKind::TagMismatch, "TagMismatchError", &[], "A delta was applied to a state it was not produced from."),
     (ErrorKind::Schema, "SchemaError", &["ValueError"], "Schema text could not be parsed, or schemas disagree."),
     (
@@ -24,7 +29,12 @@ const KINDS: [(ErrorKind, &str, &[&str], &str); 9] = [
         "A value did not fit the schema it was written with (wrong field, wrong type, ...).",
     ),
     (ErrorKind::NotFound, "NotFoundError", &["LookupError"], "A type, field, record, version or blob does not exist."),
-    (ErrorKind::InvalidArgument, "InvalidArgumentError", &["ValueError"], "An argument was out of range or otherwise invalid."),
+    (
+        ErrorKind::InvalidArgument,
+        "InvalidArgumentError",
+        &["ValueError"],
+        "An argument was out of range or otherwise invalid.",
+    ),
     (ErrorKind::ValidationFailed, "ValidationFailedError", &[], "A validator vetoed a producer cycle."),
     (
         ErrorKind::IntegrityCheckFailed,

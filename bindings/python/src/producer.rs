@@ -30,7 +30,13 @@ fn parse_ordered(text: &str) -> PyResult<Vec<Schema>> {
 }
 
 /// Schema text for a Python class or value, from `hollow._infer`.
-fn infer(py: Python<'_>, function: &str, subject: &Bound<'_, PyAny>, extra: Option<&str>, keys: &Py<PyDict>) -> PyResult<String> {
+fn infer(
+    py: Python<'_>,
+    function: &str,
+    subject: &Bound<'_, PyAny>,
+    extra: Option<&str>,
+    keys: &Py<PyDict>,
+) -> PyResult<String> {
     let module = py.import("hollow._infer")?;
     let text = match extra {
         Some(type_name) => module.getattr(function)?.call1((subject, type_name, keys.bind(py)))?,
@@ -103,7 +109,11 @@ impl WriteState {
     }
 
     /// Run `f` with the open cycle's writer.
-    fn with_writer<R>(&self, py: Python<'_>, f: impl FnOnce(&mut RecordWriter<'_, '_, '_>) -> PyResult<R>) -> PyResult<R> {
+    fn with_writer<R>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&mut RecordWriter<'_, '_, '_>) -> PyResult<R>,
+    ) -> PyResult<R> {
         let guard = self.open.lock_py_attached(py).unwrap_or_else(|e| e.into_inner());
         let Some(open) = guard.as_ref() else {
             return Err(invalid("this write state's cycle is over; add records inside the populate function"));
@@ -354,16 +364,10 @@ impl Producer {
 
     /// The registered schemas, in Hollow's schema language (dependencies first).
     fn schema_text(&self) -> PyResult<String> {
-        let guard = self.inner.try_lock().map_err(|_| invalid("this producer is running a cycle"))?;
-        let mut producer_schemas: Vec<String> = Vec::new();
-        // The core producer exposes its engine only mutably; reading schemas does not change it.
-        let _ = &guard;
-        drop(guard);
-        let mut guard = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        for s in guard.producer.engine_mut().schemas() {
-            producer_schemas.push(dsl::to_java_string(s));
-        }
-        Ok(producer_schemas.join("\n"))
+        let mut guard = self.inner.try_lock().map_err(|_| invalid("this producer is running a cycle"))?;
+        // The core producer lends its engine only mutably; reading schemas does not change it.
+        let schemas: Vec<String> = guard.producer.engine_mut().schemas().map(dsl::to_java_string).collect();
+        Ok(schemas.join("\n"))
     }
 }
 

@@ -636,7 +636,12 @@ impl TypeView {
     }
 
     fn __repr__(&self) -> PyResult<String> {
-        Ok(format!("<hollow.TypeView {} ({}, {} records)>", self.info().name, self.info().kind.name(), self.populated_count()?))
+        Ok(format!(
+            "<hollow.TypeView {} ({}, {} records)>",
+            self.info().name,
+            self.info().kind.name(),
+            self.populated_count()?
+        ))
     }
 }
 
@@ -718,9 +723,7 @@ impl Record {
         }
         // SAFETY: both pointers are valid, live objects (borrowed for the call); the generic lookup
         // returns a new reference or NULL with an exception set, which `from_owned_ptr_or_err` takes.
-        unsafe {
-            Bound::from_owned_ptr_or_err(py, pyo3::ffi::PyObject_GenericGetAttr(slf.as_ptr(), name.as_ptr()))
-        }
+        unsafe { Bound::from_owned_ptr_or_err(py, pyo3::ffi::PyObject_GenericGetAttr(slf.as_ptr(), name.as_ptr())) }
     }
 
     fn __getitem__<'py>(&self, py: Python<'py>, key: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {

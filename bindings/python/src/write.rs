@@ -246,5 +246,7 @@ fn iterate<'py>(value: &Bound<'py, PyAny>, type_name: &str) -> PyResult<Bound<'p
     if not_a_collection {
         return Err(mismatch(format!("a record of {type_name} takes a collection, not a {}", type_name_of(value))));
     }
-    value.try_iter().map_err(|_| mismatch(format!("a record of {type_name} takes a collection, not a {}", type_name_of(value))))
+    value
+        .try_iter()
+        .map_err(|_| mismatch(format!("a record of {type_name} takes a collection, not a {}", type_name_of(value))))
 }

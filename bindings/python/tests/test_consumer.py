@@ -94,7 +94,11 @@ def test_threads_read_while_the_consumer_refreshes(store: hollow.InMemoryBlobSto
     """Readers on other threads keep reading consistent states while refreshes (GIL released) run."""
     n = 100_000
     producer = hollow.Producer(store, first_version=1)
-    versions = [producer.run_cycle(lambda ws, i=i: ws.add_all(f"{i}:{j}" for j in range(n))) for i in range(3)]
+
+    def cycle(i: int) -> int:
+        return producer.run_cycle(lambda ws: ws.add_all(f"{i}:{j}" for j in range(n)))
+
+    versions = [cycle(i) for i in range(3)]
     consumer = hollow.Consumer(store)
     consumer.refresh_to(versions[0])
     stop = threading.Event()

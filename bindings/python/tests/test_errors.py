@@ -84,7 +84,12 @@ def test_populate_exceptions_propagate_and_publish_nothing(store: hollow.InMemor
 def test_write_state_is_only_usable_during_its_cycle(store: hollow.InMemoryBlobStore) -> None:
     producer = hollow.Producer(store)
     kept: list[hollow.WriteState] = []
-    producer.run_cycle(lambda ws: kept.append(ws) or ws.add("a"))
+
+    def populate(ws: hollow.WriteState) -> None:
+        kept.append(ws)
+        ws.add("a")
+
+    producer.run_cycle(populate)
     with pytest.raises(hollow.InvalidArgumentError, match="cycle is over"):
         kept[0].add("late")
 
@@ -147,7 +152,7 @@ def test_unknown_types_and_fields(store: hollow.InMemoryBlobStore, consumer: hol
     with pytest.raises(hollow.InvalidArgumentError, match="no primary key"):
         rs.type("String").get("Alien")
     with pytest.raises(TypeError):
-        rs.type("Movie").get([1])
+        rs.type("Movie").get([1])  # type: ignore[arg-type]
     with pytest.raises(hollow.InvalidArgumentError, match="no field \"director\""):
         rs.hash_index("Movie", ["director"])
     movie = rs.type("Movie")[1]

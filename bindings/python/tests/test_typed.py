@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Dict, FrozenSet, List, NamedTuple, Optional, Set
+from typing import Any, Dict, FrozenSet, List, NamedTuple, Optional, Set
 
 import pytest
 
 import hollow
 from conftest import MOVIE_SCHEMA
 
-MOVIES = [
+MOVIES: List[Dict[str, Any]] = [
     {"id": 1 << 39, "title": "Alien", "year": 1979, "rating": 8.5, "tags": ["scifi", "horror"]},
     {"id": 2, "title": "Heat", "year": 1995, "rating": 8.3, "tags": []},
     {"id": 3, "title": "Alien", "year": 1986, "rating": 8.4, "tags": ["scifi", "scifi"]},

@@ -124,9 +124,12 @@ class _Schemas:
         name = name or _type_name(cls)
         if name in self.texts or name in self.in_progress:
             return name
+        class_fields = _class_fields(cls)
+        if class_fields is None:
+            raise InferenceError(f"{cls!r} is not a dataclass or typed named tuple")
         self.in_progress.add(name)
         try:
-            fields = [(f, self.field_of_hint(hint, f"{name}.{f}")) for f, hint in _class_fields(cls)]
+            fields = [(f, self.field_of_hint(hint, f"{name}.{f}")) for f, hint in class_fields]
         finally:
             self.in_progress.discard(name)
         return self.object(name, fields, getattr(cls, "__hollow_primary_key__", None))
