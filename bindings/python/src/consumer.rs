@@ -44,12 +44,20 @@ impl Callbacks {
     }
 }
 
+/// The Python object for the current core state (see `Consumer::last`).
+type LastState = Arc<Mutex<Option<Py<ReadState>>>>;
+
 struct Listener {
     callbacks: Arc<Callbacks>,
+    last: LastState,
 }
 
 impl RefreshListener for Listener {
     fn refresh_succeeded(&self, from: Option<Version>, to: Version) {
+        // Let go of the previous state's Python object now, rather than at the next `read_state`, so
+        // the old version is freed as soon as nothing else holds it. (Dropped without the GIL, the
+        // reference is released by pyo3 the next time a thread holds it.)
+        drop(self.last.lock().map(|mut l| l.take()));
         if self.callbacks.succeeded.lock().map(|c| c.is_empty()).unwrap_or(true) {
             return;
         }
@@ -91,7 +99,7 @@ pub struct Consumer {
     subscription: Mutex<Option<Subscription>>,
     /// The Python object for the current core state, so `read_state` returns the same object (and its
     /// cached views and indexes) until the state changes.
-    last: Mutex<Option<Py<ReadState>>>,
+    last: LastState,
 }
 
 #[pymethods]
@@ -106,15 +114,16 @@ impl Consumer {
     ) -> Self {
         let handle = &store.get().handle;
         let callbacks = Arc::new(Callbacks::default());
+        let last: LastState = Arc::default();
         let mut builder = CoreConsumer::builder(handle.retriever())
             .with_announcement_watcher(handle.watcher())
-            .with_refresh_listener(Arc::new(Listener { callbacks: callbacks.clone() }))
+            .with_refresh_listener(Arc::new(Listener { callbacks: callbacks.clone(), last: last.clone() }))
             .with_max_deltas_before_double_snapshot(max_deltas_before_double_snapshot)
             .with_double_snapshot(double_snapshot);
         for t in &primary_key_indexes {
             builder = builder.with_primary_key_index(t);
         }
-        Consumer { core: builder.build(), callbacks, subscription: Mutex::new(None), last: Mutex::new(None) }
+        Consumer { core: builder.build(), callbacks, subscription: Mutex::new(None), last }
     }
 
     /// Refresh to the announced version; returns the version now held (None if nothing is announced

@@ -44,8 +44,6 @@ pub(crate) struct Shared {
     pub(crate) state: Arc<CoreState>,
     /// Every type's metadata, sorted by name; types refer to each other by index here.
     types: Vec<TypeInfo>,
-    /// Type name (str) → `TypeView`, built on first use.
-    views: Py<PyDict>,
 }
 
 impl Shared {
@@ -94,7 +92,7 @@ impl Shared {
                 attr_index: attr_index.unbind(),
             });
         }
-        Ok(Shared { state, types, views: PyDict::new(py).unbind() })
+        Ok(Shared { state, types })
     }
 
     fn engine(&self) -> &ReadStateEngine {
@@ -105,34 +103,46 @@ impl Shared {
         self.types.binary_search_by(|t| t.name.as_str().cmp(name)).ok()
     }
 
-    /// The view of `name`, cached. `NotFoundError` for a type the state does not have.
-    fn view<'py>(self: &Arc<Self>, py: Python<'py>, name: &Bound<'py, PyString>) -> PyResult<Bound<'py, TypeView>> {
-        let views = self.views.bind(py);
-        if let Some(v) = views.get_item(name)? {
-            return Ok(v.cast_into::<TypeView>()?);
-        }
-        let index = {
-            let name = name.to_cow()?;
-            self.type_index(&name).ok_or_else(|| not_found(format!("type {name}")))?
-        };
-        self.view_at(py, index)
+    /// The type called `name`, as an index in `types`.
+    fn index_of(&self, name: &str) -> PyResult<usize> {
+        self.type_index(name).ok_or_else(|| not_found(format!("type {name}")))
+    }
+}
+
+/// A type of a state: what views and records read through.
+///
+/// Records and views hold the state (`Arc`) but nothing Python-side that refers back to them, so a
+/// state is freed as soon as the last object reading it is.
+#[derive(Clone)]
+struct TypeRef {
+    shared: Arc<Shared>,
+    /// The type's index in `shared.types`.
+    index: usize,
+}
+
+impl TypeRef {
+    fn info(&self) -> &TypeInfo {
+        &self.shared.types[self.index]
     }
 
-    /// The view of the type at `index` in `types`, cached.
-    fn view_at<'py>(self: &Arc<Self>, py: Python<'py>, index: usize) -> PyResult<Bound<'py, TypeView>> {
-        let views = self.views.bind(py);
-        let key = self.types[index].py_name.bind(py);
-        if let Some(v) = views.get_item(key)? {
-            return Ok(v.cast_into::<TypeView>()?);
-        }
-        let view = Bound::new(py, TypeView { shared: self.clone(), index, pk: OnceLock::new() })?;
-        views.set_item(key, &view)?;
-        Ok(view)
+    fn type_state(&self) -> PyResult<&TypeReadState> {
+        let name = &self.info().name;
+        self.shared.engine().type_state(name).ok_or_else(|| not_found(format!("type {name}")))
     }
 
-    fn view_by_str<'py>(self: &Arc<Self>, py: Python<'py>, name: &str) -> PyResult<Bound<'py, TypeView>> {
-        let index = self.type_index(name).ok_or_else(|| not_found(format!("type {name}")))?;
-        self.view_at(py, index)
+    fn object(&self) -> PyResult<&ObjectTypeReadState> {
+        match self.type_state()? {
+            TypeReadState::Object(o) => Ok(o),
+            _ => Err(invalid(format!("type {} is a {}, not an OBJECT", self.info().name, self.info().kind.name()))),
+        }
+    }
+
+    fn converter<'a, 'py>(&'a self, py: Python<'py>, plain: bool) -> Converter<'a, 'py> {
+        Converter { py, shared: &self.shared, plain }
+    }
+
+    fn record(&self, ordinal: u32) -> Record {
+        Record { t: self.clone(), ordinal }
     }
 }
 
@@ -242,8 +252,8 @@ impl<'py> Converter<'_, 'py> {
                 if self.plain {
                     return Ok(self.object_dict(obj, info, ordinal, depth)?.into_any());
                 }
-                let view = self.shared.view_at(py, type_index)?;
-                Ok(Bound::new(py, Record { view: view.unbind(), ordinal })?.into_any())
+                let record = Record { t: TypeRef { shared: self.shared.clone(), index: type_index }, ordinal };
+                Ok(Bound::new(py, record)?.into_any())
             }
             TypeReadState::List(list) => {
                 let items = list.elements(ordinal).map(|e| child(0, e, hashable)).collect::<PyResult<Vec<_>>>()?;
@@ -307,12 +317,18 @@ impl<'py> Converter<'_, 'py> {
 #[pyclass(module = "hollow", frozen)]
 pub struct ReadState {
     shared: Arc<Shared>,
+    /// Type name (str) → `TypeView`, made on first use.
+    views: Py<PyDict>,
 }
 
 impl ReadState {
     /// A Python read state over a core state.
     pub(crate) fn wrap(py: Python<'_>, state: Arc<CoreState>) -> PyResult<ReadState> {
-        Ok(ReadState { shared: Arc::new(Shared::new(py, state)?) })
+        Ok(Self::over(py, Arc::new(Shared::new(py, state)?)))
+    }
+
+    fn over(py: Python<'_>, shared: Arc<Shared>) -> ReadState {
+        ReadState { shared, views: PyDict::new(py).unbind() }
     }
 
     /// The core state this object reads.
@@ -354,7 +370,14 @@ impl ReadState {
     /// The records of type `name`. `NotFoundError` if the state has no such type.
     #[pyo3(name = "type")]
     fn type_<'py>(&self, py: Python<'py>, name: &Bound<'py, PyString>) -> PyResult<Bound<'py, TypeView>> {
-        self.shared.view(py, name)
+        let views = self.views.bind(py);
+        if let Some(v) = views.get_item(name)? {
+            return Ok(v.cast_into::<TypeView>()?);
+        }
+        let index = self.shared.index_of(&name.to_cow()?)?;
+        let view = Bound::new(py, TypeView { t: TypeRef { shared: self.shared.clone(), index }, pk: OnceLock::new() })?;
+        views.set_item(name, &view)?;
+        Ok(view)
     }
 
     /// A unique index of `type_name`, on its schema's primary key or on the given field paths.
@@ -458,36 +481,26 @@ impl ReadState {
 /// `len(view)` counts the records; iterating yields them. For OBJECT types with a primary key,
 /// `view.get(key)` / `view[key]` / `key in view` look records up by key (a tuple for a key of several
 /// fields).
-#[pyclass(module = "hollow", frozen)]
+#[pyclass(module = "hollow", frozen, weakref)]
 pub struct TypeView {
-    shared: Arc<Shared>,
-    /// This type's index in `shared.types`.
-    index: usize,
+    t: TypeRef,
     pk: OnceLock<Arc<CorePkIndex>>,
 }
 
 impl TypeView {
     fn info(&self) -> &TypeInfo {
-        &self.shared.types[self.index]
+        self.t.info()
     }
 
     fn type_state(&self) -> PyResult<&TypeReadState> {
-        let name = &self.info().name;
-        self.shared.engine().type_state(name).ok_or_else(|| not_found(format!("type {name}")))
-    }
-
-    fn object(&self) -> PyResult<&ObjectTypeReadState> {
-        match self.type_state()? {
-            TypeReadState::Object(o) => Ok(o),
-            _ => Err(invalid(format!("type {} is a {}, not an OBJECT", self.info().name, self.info().kind.name()))),
-        }
+        self.t.type_state()
     }
 
     fn pk_index(&self, py: Python<'_>) -> PyResult<&Arc<CorePkIndex>> {
         if let Some(i) = self.pk.get() {
             return Ok(i);
         }
-        let state = self.shared.state.clone();
+        let state = self.t.shared.state.clone();
         let name = self.info().name.clone();
         let index = py.detach(move || state.primary_key_index(&name)).py()?;
         Ok(self.pk.get_or_init(|| index))
@@ -496,7 +509,7 @@ impl TypeView {
     /// The ordinal of the record with primary key `key`.
     fn find_ordinal(&self, py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<Option<u32>> {
         let index = self.pk_index(py)?;
-        let engine = self.shared.engine();
+        let engine = self.t.shared.engine();
         if let Ok(tuple) = key.cast::<PyTuple>() {
             let values = tuple.iter().map(|v| key_value(&v)).collect::<PyResult<Vec<_>>>()?;
             return Ok(index.get(engine, &values));
@@ -506,10 +519,6 @@ impl TypeView {
 
     fn populated_count(&self) -> PyResult<usize> {
         Ok(self.type_state()?.populated().count())
-    }
-
-    fn converter<'a, 'py>(&'a self, py: Python<'py>, plain: bool) -> Converter<'a, 'py> {
-        Converter { py, shared: &self.shared, plain }
     }
 }
 
@@ -580,33 +589,30 @@ impl TypeView {
         Ok(self.type_state()?.populated().iter().collect())
     }
 
-    fn __iter__(slf: &Bound<'_, Self>) -> PyResult<RecordIter> {
-        let this = slf.get();
-        let ordinals = this.ordinals()?;
-        Ok(RecordIter { view: slf.clone().unbind(), ordinals, next: std::sync::atomic::AtomicUsize::new(0) })
+    fn __iter__(&self) -> PyResult<RecordIter> {
+        Ok(RecordIter { t: self.t.clone(), ordinals: self.ordinals()?, next: std::sync::atomic::AtomicUsize::new(0) })
     }
 
     /// The record with ordinal `ordinal`. `KeyError` if no record of this version has it.
-    fn record(slf: &Bound<'_, Self>, ordinal: u32) -> PyResult<Record> {
-        if !slf.get().type_state()?.populated().contains(ordinal) {
+    fn record(&self, ordinal: u32) -> PyResult<Record> {
+        if !self.type_state()?.populated().contains(ordinal) {
             return Err(PyKeyError::new_err(ordinal));
         }
-        Ok(Record { view: slf.clone().unbind(), ordinal })
+        Ok(self.t.record(ordinal))
     }
 
     /// The record whose primary key is `key` (a tuple for a key of several fields), or `default`.
     #[pyo3(signature = (key, default = None))]
-    fn get(slf: &Bound<'_, Self>, key: &Bound<'_, PyAny>, default: Option<Py<PyAny>>) -> PyResult<Py<PyAny>> {
-        let py = slf.py();
-        match slf.get().find_ordinal(py, key)? {
-            Some(ordinal) => Ok(Bound::new(py, Record { view: slf.clone().unbind(), ordinal })?.into_any().unbind()),
+    fn get(&self, py: Python<'_>, key: &Bound<'_, PyAny>, default: Option<Py<PyAny>>) -> PyResult<Py<PyAny>> {
+        match self.find_ordinal(py, key)? {
+            Some(ordinal) => Ok(Bound::new(py, self.t.record(ordinal))?.into_any().unbind()),
             None => Ok(default.unwrap_or_else(|| py.None())),
         }
     }
 
-    fn __getitem__(slf: &Bound<'_, Self>, key: &Bound<'_, PyAny>) -> PyResult<Record> {
-        match slf.get().find_ordinal(slf.py(), key)? {
-            Some(ordinal) => Ok(Record { view: slf.clone().unbind(), ordinal }),
+    fn __getitem__(&self, py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<Record> {
+        match self.find_ordinal(py, key)? {
+            Some(ordinal) => Ok(self.t.record(ordinal)),
             None => Err(PyKeyError::new_err(key.clone().unbind())),
         }
     }
@@ -630,7 +636,7 @@ impl TypeView {
             None => return Err(not_found(format!("field {}.{}", info.name, field))),
         };
         match self.find_ordinal(py, key)? {
-            Some(ordinal) => self.converter(py, false).field(self.object()?, &info.fields[i], ordinal, i, false, 0),
+            Some(ordinal) => self.t.converter(py, false).field(self.t.object()?, &info.fields[i], ordinal, i, false, 0),
             None => Ok(py.None().into_bound(py)),
         }
     }
@@ -648,7 +654,7 @@ impl TypeView {
 /// Iterates the records of a type.
 #[pyclass(module = "hollow", frozen)]
 pub struct RecordIter {
-    view: Py<TypeView>,
+    t: TypeRef,
     ordinals: Vec<u32>,
     next: std::sync::atomic::AtomicUsize,
 }
@@ -659,10 +665,9 @@ impl RecordIter {
         slf
     }
 
-    fn __next__(&self, py: Python<'_>) -> Option<Record> {
+    fn __next__(&self) -> Option<Record> {
         let i = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let ordinal = *self.ordinals.get(i)?;
-        Some(Record { view: self.view.clone_ref(py), ordinal })
+        Some(self.t.record(*self.ordinals.get(i)?))
     }
 }
 
@@ -673,19 +678,19 @@ impl RecordIter {
 /// (`ordinal`, `type_name`, `to_dict`, ...) is reachable as an item.
 #[pyclass(module = "hollow", frozen)]
 pub struct Record {
-    view: Py<TypeView>,
+    t: TypeRef,
     ordinal: u32,
 }
 
 impl Record {
     fn field_at<'py>(&self, py: Python<'py>, i: usize) -> PyResult<Bound<'py, PyAny>> {
-        let view = self.view.get();
+        let view = &self.t;
         let obj = view.object()?;
         view.converter(py, false).field(obj, &view.info().fields[i], self.ordinal, i, false, 0)
     }
 
     fn value<'py>(&self, py: Python<'py>, plain: bool) -> PyResult<Bound<'py, PyAny>> {
-        let view = self.view.get();
+        let view = &self.t;
         let conv = view.converter(py, plain);
         match view.type_state()? {
             TypeReadState::Object(obj) => Ok(conv.object_dict(obj, view.info(), self.ordinal, 0)?.into_any()),
@@ -699,7 +704,7 @@ impl Record {
     /// The record's type name.
     #[getter]
     fn type_name(&self, py: Python<'_>) -> Py<PyString> {
-        self.view.get().info().py_name.clone_ref(py)
+        self.t.info().py_name.clone_ref(py)
     }
 
     /// The record's ordinal in its type.
@@ -711,14 +716,13 @@ impl Record {
     /// The version the record belongs to.
     #[getter]
     fn read_state(&self, py: Python<'_>) -> ReadState {
-        let _ = py;
-        ReadState { shared: self.view.get().shared.clone() }
+        ReadState::over(py, self.t.shared.clone())
     }
 
     fn __getattribute__<'py>(slf: &Bound<'py, Self>, name: &Bound<'py, PyString>) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
         let this = slf.get();
-        if let Some(i) = this.view.get().info().attr_index.bind(py).get_item(name)? {
+        if let Some(i) = this.t.info().attr_index.bind(py).get_item(name)? {
             return this.field_at(py, i.extract()?);
         }
         // SAFETY: both pointers are valid, live objects (borrowed for the call); the generic lookup
@@ -727,7 +731,7 @@ impl Record {
     }
 
     fn __getitem__<'py>(&self, py: Python<'py>, key: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        let view = self.view.get();
+        let view = &self.t;
         match view.info().kind {
             SchemaKind::Object => {
                 let Ok(name) = key.cast::<PyString>() else {
@@ -759,7 +763,7 @@ impl Record {
     }
 
     fn __len__(&self) -> PyResult<usize> {
-        let view = self.view.get();
+        let view = &self.t;
         Ok(match view.type_state()? {
             TypeReadState::Object(_) => view.info().fields.len(),
             TypeReadState::List(l) => l.size(self.ordinal),
@@ -769,7 +773,7 @@ impl Record {
     }
 
     fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let view = self.view.get();
+        let view = &self.t;
         if view.info().kind == SchemaKind::Object {
             let names: Vec<&str> = view.info().fields.iter().map(|f| f.name.as_str()).collect();
             return PyList::new(py, names)?.into_any().try_iter().map(Bound::into_any);
@@ -779,7 +783,7 @@ impl Record {
 
     /// An OBJECT record as a dict of plain data (records nested in it become dicts too).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let view = self.view.get();
+        let view = &self.t;
         if view.info().kind != SchemaKind::Object {
             return Err(PyTypeError::new_err(format!(
                 "{} is a {}; use to_python()",
@@ -798,20 +802,20 @@ impl Record {
 
     fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
         let Ok(other) = other.cast::<Record>() else { return false };
-        let (a, b) = (self.view.get(), other.get().view.get());
+        let (a, b) = (&self.t, &other.get().t);
         self.ordinal == other.get().ordinal && a.index == b.index && Arc::ptr_eq(&a.shared, &b.shared)
     }
 
     fn __hash__(&self) -> u64 {
         use std::hash::{Hash, Hasher};
-        let view = self.view.get();
+        let view = &self.t;
         let mut h = std::collections::hash_map::DefaultHasher::new();
         (Arc::as_ptr(&view.shared) as usize, view.index, self.ordinal).hash(&mut h);
         h.finish()
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        let view = self.view.get();
+        let view = &self.t;
         if view.info().kind != SchemaKind::Object {
             return Ok(format!("{}({})", view.info().name, self.value(py, false)?.repr()?));
         }
@@ -847,12 +851,12 @@ impl PrimaryKeyIndex {
 
     /// The record with key `key` (one value per key field), or None.
     #[pyo3(signature = (*key))]
-    fn get(&self, py: Python<'_>, key: &Bound<'_, PyTuple>) -> PyResult<Option<Record>> {
+    fn get(&self, key: &Bound<'_, PyTuple>) -> PyResult<Option<Record>> {
         let values = key.iter().map(|v| key_value(&v)).collect::<PyResult<Vec<_>>>()?;
         match self.index.get(self.shared.engine(), &values) {
             Some(ordinal) => {
-                let view = self.shared.view_by_str(py, &self.type_name)?;
-                Ok(Some(Record { view: view.unbind(), ordinal }))
+                let index = self.shared.index_of(&self.type_name)?;
+                Ok(Some(TypeRef { shared: self.shared.clone(), index }.record(ordinal)))
             }
             None => Ok(None),
         }
@@ -883,13 +887,13 @@ impl HashIndex {
 
     /// The records with key `key` (one value per key field), by ascending ordinal.
     #[pyo3(signature = (*key))]
-    fn find(&self, py: Python<'_>, key: &Bound<'_, PyTuple>) -> PyResult<Vec<Record>> {
+    fn find(&self, key: &Bound<'_, PyTuple>) -> PyResult<Vec<Record>> {
         let values = key.iter().map(|v| key_value(&v)).collect::<PyResult<Vec<_>>>()?;
         let ordinals = self.index.find(self.shared.engine(), &values).to_vec();
         if ordinals.is_empty() {
             return Ok(Vec::new());
         }
-        let view = self.shared.view_by_str(py, &self.type_name)?.unbind();
-        Ok(ordinals.into_iter().map(|ordinal| Record { view: view.clone_ref(py), ordinal }).collect())
+        let t = TypeRef { shared: self.shared.clone(), index: self.shared.index_of(&self.type_name)? };
+        Ok(ordinals.into_iter().map(|ordinal| t.record(ordinal)).collect())
     }
 }

@@ -219,3 +219,22 @@ def test_maps_with_record_keys_and_nested_collections(store: hollow.InMemoryBlob
     assert sorted(plain["groups"]) == [["x"], ["y", "z"]]
     roles_type = consumer.read_state.type("MapOfPersonToRole")
     assert len(roles_type) == 1 and next(iter(roles_type)).to_python() == plain["roles"]
+
+
+def test_old_states_are_freed(store: hollow.InMemoryBlobStore, consumer: hollow.Consumer) -> None:
+    """Views and records keep their version alive, and nothing else does (no reference cycles)."""
+    import gc
+    import weakref
+
+    producer = hollow.Producer(store, schema=MOVIE_SCHEMA)
+    producer.run_cycle(lambda ws: ws.add_all(MOVIES, type="Movie"))
+    consumer.refresh()
+    view = consumer.read_state.type("Movie")
+    record = view[2]
+    ref = weakref.ref(view)
+    producer.run_cycle(lambda ws: ws.add_all(MOVIES[:2], type="Movie"))
+    consumer.refresh()
+    del view
+    gc.collect()
+    assert ref() is None
+    assert record.title == "Heat" and len(record.read_state.type("Movie")) == 3  # the record pins its version
