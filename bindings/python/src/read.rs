@@ -53,7 +53,8 @@ impl Shared {
         let index_of = |name: Option<&str>| name.and_then(|n| names.binary_search(&n).ok());
         let mut types = Vec::with_capacity(names.len());
         for name in &names {
-            let schema = engine.schema(name).ok_or_else(|| not_found(format!("type {name}")))?;
+            let state = engine.type_state_shared(name).ok_or_else(|| not_found(format!("type {name}")))?;
+            let schema = state.schema();
             let (fields, children) = match schema {
                 Schema::Object(s) => (
                     s.fields
@@ -80,6 +81,7 @@ impl Shared {
                 }
             }
             types.push(TypeInfo {
+                state: state.clone(),
                 name: (*name).to_owned(),
                 py_name: PyString::intern(py, name).unbind(),
                 kind: schema.kind(),
@@ -126,8 +128,7 @@ impl TypeRef {
     }
 
     fn type_state(&self) -> PyResult<&TypeReadState> {
-        let name = &self.info().name;
-        self.shared.engine().type_state(name).ok_or_else(|| not_found(format!("type {name}")))
+        Ok(&self.info().state)
     }
 
     fn object(&self) -> PyResult<&ObjectTypeReadState> {
@@ -157,6 +158,8 @@ struct FieldMeta {
 
 /// What is known about a type, computed once per state.
 struct TypeInfo {
+    /// The type's records (shared with the engine; kept here to skip a lookup by name per read).
+    state: Arc<TypeReadState>,
     name: String,
     py_name: Py<PyString>,
     kind: SchemaKind,
@@ -192,10 +195,6 @@ struct Converter<'a, 'py> {
 }
 
 impl<'py> Converter<'_, 'py> {
-    fn engine(&self) -> &ReadStateEngine {
-        self.shared.engine()
-    }
-
     fn none(&self) -> Bound<'py, PyAny> {
         self.py.None().into_bound(self.py)
     }
@@ -239,7 +238,7 @@ impl<'py> Converter<'_, 'py> {
             return Err(invalid(format!("records nest deeper than {MAX_DEPTH} levels (a reference cycle?)")));
         }
         let info = &self.shared.types[type_index];
-        let Some(state) = self.engine().type_state(&info.name) else { return Ok(self.none()) };
+        let state = &*info.state;
         let child = |slot: usize, o: u32, hashable: bool| match info.children[slot] {
             Some(t) => self.record(t, o, hashable, depth + 1),
             None => Ok(self.none()),

@@ -166,6 +166,12 @@ impl ReadStateEngine {
         self.types.get(name).map(|t| &**t)
     }
 
+    /// A type's state, shared: the handle stays valid (and reads this version of the type) on its own,
+    /// so a caller reading one type many times can keep it instead of looking the type up by name.
+    pub fn type_state_shared(&self, name: &str) -> Option<Arc<TypeReadState>> {
+        self.types.get(name).cloned()
+    }
+
     /// A type's schema.
     pub fn schema(&self, name: &str) -> Option<&Schema> {
         self.type_state(name).map(TypeReadState::schema)
