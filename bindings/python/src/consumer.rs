@@ -61,7 +61,9 @@ impl RefreshListener for Listener {
         if self.callbacks.succeeded.lock().map(|c| c.is_empty()).unwrap_or(true) {
             return;
         }
-        Python::attach(|py| {
+        // `try_attach`: a watching thread may refresh while the interpreter shuts down; then there is no
+        // one to call back.
+        Python::try_attach(|py| {
             self.callbacks.call(py, &self.callbacks.succeeded, |py| {
                 Ok(vec![from.into_pyobject(py)?.into_any().unbind(), to.into_pyobject(py)?.into_any().unbind()])
             })
@@ -72,7 +74,7 @@ impl RefreshListener for Listener {
         if self.callbacks.failed.lock().map(|c| c.is_empty()).unwrap_or(true) {
             return;
         }
-        Python::attach(|py| {
+        Python::try_attach(|py| {
             let exc = to_py_err(py, error).into_value(py).into_any();
             self.callbacks.call(py, &self.callbacks.failed, |py| {
                 Ok(vec![
@@ -188,23 +190,32 @@ impl Consumer {
         callback
     }
 
-    /// Refresh on a background thread whenever a new version is announced, until `stop_watching()`.
-    fn start_watching(&self, py: Python<'_>) -> PyResult<()> {
-        let mut sub = self.subscription.lock_py_attached(py).unwrap_or_else(|e| e.into_inner());
+    /// Refresh on a background thread whenever a new version is announced, until `stop_watching()`
+    /// (or the interpreter exits).
+    fn start_watching(slf: &Bound<'_, Self>) -> PyResult<()> {
+        let py = slf.py();
+        let this = slf.get();
+        let mut sub = this.subscription.lock_py_attached(py).unwrap_or_else(|e| e.into_inner());
         if sub.is_some() {
             return Err(invalid("this consumer is already watching"));
         }
-        *sub = Some(self.core.subscribe().py()?);
+        *sub = Some(this.core.subscribe().py()?);
+        drop(sub);
+        // Stop before the interpreter finalizes, so the thread never calls back into a dying one.
+        py.import("atexit")?.call_method1("register", (slf.getattr("stop_watching")?,))?;
         Ok(())
     }
 
     /// Stop the background refreshes (waits for a refresh in progress to finish).
-    fn stop_watching(&self, py: Python<'_>) {
-        let sub = self.subscription.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()).take();
+    fn stop_watching(slf: &Bound<'_, Self>) -> PyResult<()> {
+        let py = slf.py();
+        let sub = slf.get().subscription.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()).take();
         if let Some(sub) = sub {
             // The refresh thread may need the GIL for a callback before it can stop.
             py.detach(|| sub.stop());
+            py.import("atexit")?.call_method1("unregister", (slf.getattr("stop_watching")?,))?;
         }
+        Ok(())
     }
 
     /// True while the background refreshes run.
@@ -214,8 +225,8 @@ impl Consumer {
     }
 
     /// Stop watching (if watching).
-    fn close(&self, py: Python<'_>) {
-        self.stop_watching(py);
+    fn close(slf: &Bound<'_, Self>) -> PyResult<()> {
+        Self::stop_watching(slf)
     }
 
     fn __enter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
@@ -223,9 +234,9 @@ impl Consumer {
     }
 
     #[pyo3(signature = (*_args))]
-    fn __exit__(&self, py: Python<'_>, _args: &Bound<'_, pyo3::types::PyTuple>) -> bool {
-        self.close(py);
-        false
+    fn __exit__(slf: &Bound<'_, Self>, _args: &Bound<'_, pyo3::types::PyTuple>) -> PyResult<bool> {
+        Self::stop_watching(slf)?;
+        Ok(false)
     }
 
     fn __repr__(&self) -> String {

@@ -160,3 +160,28 @@ def test_concurrent_reads_of_one_state(store: hollow.InMemoryBlobStore) -> None:
     for t in threads:
         t.join()
     assert not errors, errors
+
+
+def test_interpreter_exit_while_watching() -> None:
+    """A consumer still watching at exit is stopped before the interpreter finalizes."""
+    import subprocess
+    import textwrap
+
+    script = textwrap.dedent(
+        """
+        import time, hollow
+        store = hollow.InMemoryBlobStore()
+        producer = hollow.Producer(store)
+        producer.run_cycle(lambda ws: ws.add("a"))
+        consumer = hollow.Consumer(store)
+        consumer.on_refresh(lambda f, t: None)
+        consumer.start_watching()
+        time.sleep(0.2)
+        for i in range(5):
+            producer.run_cycle(lambda ws: ws.add(f"b{i}"))
+        print("done")
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and result.stdout.strip() == "done", result
+    assert "panic" not in result.stderr, result.stderr
