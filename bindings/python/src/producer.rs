@@ -6,6 +6,7 @@
 //! before the cycle goes on, so a write state kept past its cycle refuses to write instead of touching
 //! freed memory.
 
+use std::cell::Cell;
 use std::ptr::NonNull;
 use std::sync::{Arc, Mutex};
 
@@ -89,6 +90,11 @@ struct OpenCycle {
 // thread is blocked in that call the whole time, so the pointees are alive and not otherwise used.
 unsafe impl Send for OpenCycle {}
 
+thread_local! {
+    /// True while this thread converts a record under a write state's lock.
+    static WRITING: Cell<bool> = const { Cell::new(false) };
+}
+
 /// The records of the state being built in a cycle (handed to the populate function).
 #[pyclass(module = "hollow", frozen)]
 pub struct WriteState {
@@ -108,12 +114,17 @@ impl WriteState {
         *self.open.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()) = None;
     }
 
-    /// Run `f` with the open cycle's writer.
+    /// Run `f` with the open cycle's writer. Other threads wait their turn; the same thread coming back
+    /// while `f` runs (a property or `__iter__` of the value being added that adds a record itself)
+    /// is refused rather than left waiting for itself.
     fn with_writer<R>(
         &self,
         py: Python<'_>,
         f: impl FnOnce(&mut RecordWriter<'_, '_, '_>) -> PyResult<R>,
     ) -> PyResult<R> {
+        if WRITING.with(Cell::get) {
+            return Err(invalid("a record cannot be added while another one is being converted on this thread"));
+        }
         let guard = self.open.lock_py_attached(py).unwrap_or_else(|e| e.into_inner());
         let Some(open) = guard.as_ref() else {
             return Err(invalid("this write state's cycle is over; add records inside the populate function"));
@@ -121,6 +132,14 @@ impl WriteState {
         // SAFETY: see `OpenCycle`: the cycle is open (the guard is held), so both pointees are alive,
         // and the guard makes this the only access to them.
         let (ws, cache) = unsafe { (&mut *open.ws.as_ptr(), &mut *open.cache.as_ptr()) };
+        struct Writing;
+        impl Drop for Writing {
+            fn drop(&mut self) {
+                WRITING.with(|w| w.set(false));
+            }
+        }
+        WRITING.with(|w| w.set(true));
+        let _writing = Writing;
         f(&mut RecordWriter { ws, cache })
     }
 

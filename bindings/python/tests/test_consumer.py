@@ -185,3 +185,22 @@ def test_interpreter_exit_while_watching() -> None:
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and result.stdout.strip() == "done", result
     assert "panic" not in result.stderr, result.stderr
+
+
+def test_threads_add_records_in_one_cycle(store: hollow.InMemoryBlobStore, consumer: hollow.Consumer) -> None:
+    producer = hollow.Producer(store)
+
+    def populate(ws: hollow.WriteState) -> None:
+        def add(t: int) -> None:
+            for i in range(2000):
+                ws.add(f"t{t}-{i}")
+
+        threads = [threading.Thread(target=add, args=(t,)) for t in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+    producer.run_cycle(populate)
+    consumer.refresh()
+    assert len(consumer.read_state) == 8000 and "t3-1999" in consumer.read_state

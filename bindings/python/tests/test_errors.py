@@ -191,3 +191,23 @@ def test_delta_on_the_wrong_state_is_a_tag_mismatch(tmp_path: pathlib.Path) -> N
         consumer.refresh_to(2)
     assert info.value.origin_tag != info.value.current_tag
     assert consumer.current_version == 1
+
+
+def test_adding_from_inside_a_conversion_is_refused(store: hollow.InMemoryBlobStore) -> None:
+    holder: list[hollow.WriteState] = []
+
+    class Sneaky:
+        __hollow_type__ = "String"
+
+        @property
+        def value(self) -> str:
+            holder[0].add("nested")
+            return "outer"
+
+    def populate(ws: hollow.WriteState) -> None:
+        holder.append(ws)
+        ws.add(Sneaky(), type="String")
+
+    producer = hollow.Producer(store, schema="String { string value; }")
+    with pytest.raises(hollow.InvalidArgumentError, match="being converted"):
+        producer.run_cycle(populate)
