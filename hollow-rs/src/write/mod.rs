@@ -30,6 +30,7 @@
 //!   exactly as Java's.
 //! * `key_hash`: placement of set elements and map keys by hash-key fields.
 //! * `canonical`: the canonical record bytes, read back.
+//! * `restore`: rebuilding a write state from a read state, to continue a delta chain after a restart.
 //! * `tags`: randomized state tags.
 
 mod canonical;
@@ -40,6 +41,7 @@ mod object;
 mod ordinal_map;
 mod populated;
 pub mod record;
+mod restore;
 mod tags;
 mod type_state;
 
