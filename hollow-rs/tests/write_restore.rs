@@ -484,6 +484,33 @@ fn evolved_item_schema() -> Schema {
     s.into()
 }
 
+fn evolved_schemas() -> Vec<Schema> {
+    schemas().into_iter().map(|s| if s.name() == "Item" { evolved_item_schema() } else { s }).collect()
+}
+
+/// Add the studios and items of `d` under the evolved schema, with `rank(id)` as each item's rank;
+/// `None` leaves an item's rank null.
+fn add_evolved(engine: &mut WriteStateEngine, d: &Data, rank: &dyn Fn(i32) -> Option<i32>) -> Ordinals {
+    let mut o = Ordinals::default();
+    let mut r = ObjectRecord::new();
+    for s in &d.studios {
+        r.clear().set_string("name", s);
+        o.studios.push(engine.add("Studio", &r).unwrap());
+    }
+    for it in &d.items {
+        r.clear().set_int("id", it.id);
+        it.count.map(|v| r.set_long("count", v));
+        it.ratio.map(|v| r.set_float("ratio", v));
+        it.weight.map(|v| r.set_double("weight", v));
+        it.flag.map(|v| r.set_boolean("flag", v));
+        it.name.as_ref().map(|v| r.set_string_utf16("name", v));
+        it.studio.map(|s| r.set_reference("studio", o.studios[s]));
+        rank(it.id).map(|v| r.set_int("rank", v));
+        o.items.push(engine.add("Item", &r).unwrap());
+    }
+    o
+}
+
 #[test]
 fn a_schema_change_keeps_ordinals_like_java() {
     let s1 = data(0..30);
@@ -491,41 +518,19 @@ fn a_schema_change_keeps_ordinals_like_java() {
     let o1 = populate(&mut original, &s1);
     let consumer = ReadStateEngine::from_snapshot(&snapshot(&mut original)).unwrap();
 
-    let evolved: Vec<Schema> =
-        schemas().into_iter().map(|s| if s.name() == "Item" { evolved_item_schema() } else { s }).collect();
-    let add_evolved = |engine: &mut WriteStateEngine, ranks: &dyn Fn(i32) -> Option<i32>| -> Ordinals {
-        let mut o = Ordinals::default();
-        let mut r = ObjectRecord::new();
-        for s in &s1.studios {
-            r.clear().set_string("name", s);
-            o.studios.push(engine.add("Studio", &r).unwrap());
-        }
-        for it in &s1.items {
-            r.clear().set_int("id", it.id);
-            it.count.map(|v| r.set_long("count", v));
-            it.ratio.map(|v| r.set_float("ratio", v));
-            it.weight.map(|v| r.set_double("weight", v));
-            it.flag.map(|v| r.set_boolean("flag", v));
-            it.name.as_ref().map(|v| r.set_string_utf16("name", v));
-            it.studio.map(|s| r.set_reference("studio", o.studios[s]));
-            ranks(it.id).map(|v| r.set_int("rank", v));
-            o.items.push(engine.add("Item", &r).unwrap());
-        }
-        o
-    };
-
+    let evolved = evolved_schemas();
     let mut restored = engine_with(evolved.clone());
     restored.restore_from(&consumer).unwrap();
     // Every record gains a rank, except Item 5. They keep their ordinals: Java matches records on the
     // fields both schemas have.
     let ranks = |id: i32| (id != 5).then_some(id * 10);
-    let o2 = add_evolved(&mut restored, &ranks);
+    let o2 = add_evolved(&mut restored, &s1, &ranks);
     assert_eq!(o2.items, o1.items);
     assert_eq!(o2.studios, o1.studios);
 
     // Abandoning the cycle puts the restored records back; the same adds give the same result.
     restored.reset_to_last_prepare_for_next_cycle();
-    assert_eq!(add_evolved(&mut restored, &ranks).items, o1.items);
+    assert_eq!(add_evolved(&mut restored, &s1, &ranks).items, o1.items);
 
     let lists_etc = |engine: &mut WriteStateEngine, o: &Ordinals| {
         for l in &s1.lists {
@@ -552,7 +557,7 @@ fn a_schema_change_keeps_ordinals_like_java() {
 
     // The next cycle is an ordinary one: records are matched on all fields again.
     restored.prepare_for_next_cycle();
-    let o3 = add_evolved(&mut restored, &|id| Some(id * 10));
+    let o3 = add_evolved(&mut restored, &s1, &|id| Some(id * 10));
     assert_eq!(o3.items.iter().filter(|&&o| !o1.items.contains(&o)).count(), 1, "Item 5 changed");
     lists_etc(&mut restored, &o3);
     let d = delta(&mut restored);
@@ -585,4 +590,62 @@ fn restored_records_are_the_bytes_add_produces() {
     r.clear().set_null("v");
     assert_eq!(restored.add("F", &r).unwrap(), 2);
     assert!(!restored.has_changed_since_last_cycle());
+}
+
+#[test]
+fn a_type_registered_after_the_restore_is_restored_too() {
+    let s1 = data(0..20);
+    let mut original = engine_with(schemas());
+    let o1 = populate(&mut original, &s1);
+    let consumer = ReadStateEngine::from_snapshot(&snapshot(&mut original)).unwrap();
+
+    // The map type is registered only once the cycle is under way (a producer may register types from
+    // its populate function).
+    let mut restored = engine_with(schemas()[..4].to_vec());
+    restored.restore_from(&consumer).unwrap();
+    let map_schema = schemas().pop().unwrap();
+    restored.add_schema(map_schema.clone()).unwrap();
+    assert_eq!(populate(&mut restored, &s1), o1);
+    assert!(!restored.has_changed_since_last_cycle());
+    let d = delta(&mut restored);
+    assert_same_contents(&consumer.apply_delta(&d).unwrap(), &consumer, "after the cycle");
+
+    // Once the first cycle after the restore is written and the next begins, a type registered then
+    // starts empty: the restored state is no longer the previous state.
+    let mut late = engine_with(schemas()[..4].to_vec());
+    late.restore_from(&consumer).unwrap();
+    populate_without_maps(&mut late, &s1);
+    delta(&mut late);
+    late.prepare_for_next_cycle();
+    late.add_schema(map_schema).unwrap();
+    assert_eq!(late.num_shards("MapOfStudioToItem"), None);
+    assert_eq!(late.add("MapOfStudioToItem", &MapRecord::new()).unwrap(), 0);
+}
+
+#[test]
+fn an_abandoned_cycle_after_a_schema_change_puts_the_restored_records_back() {
+    let s1 = data(0..12);
+    let mut original = engine_with(schemas());
+    let o1 = populate(&mut original, &s1);
+    let consumer = ReadStateEngine::from_snapshot(&snapshot(&mut original)).unwrap();
+
+    let mut restored = engine_with(evolved_schemas());
+    restored.restore_from(&consumer).unwrap();
+    // Every item takes over its restored record with a rank...
+    assert_eq!(add_evolved(&mut restored, &s1, &|id| Some(id)).items, o1.items);
+    restored.reset_to_last_prepare_for_next_cycle();
+    // ...then the cycle is abandoned, and the next attempt leaves Item 7 out.
+    let mut without_7 = s1.clone();
+    without_7.items.retain(|it| it.id != 7);
+    add_evolved(&mut restored, &without_7, &|id| Some(id));
+    let removed = o1.items[7];
+
+    // Item 7 is the restored record again, without a rank, as the reverse delta shows.
+    let forward = ReadStateEngine::from_snapshot(&snapshot(&mut restored)).unwrap();
+    let back = forward.apply_delta(&reverse_delta(&mut restored)).unwrap();
+    let items = back.object("Item").unwrap();
+    assert!(items.populated().contains(removed));
+    assert_eq!(items.read_int(removed, items.field_index("id").unwrap()), Some(7));
+    assert_eq!(items.read_int(removed, items.field_index("rank").unwrap()), None);
+    assert_eq!(items.read_int(o1.items[6], items.field_index("rank").unwrap()), Some(6));
 }

@@ -25,11 +25,12 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use crate::blob::{
     TAG_CYCLE_START, TAG_DELTA_CHAIN_VERSION_COUNTER, TAG_PARTITIONED_ORDINAL_MAP, TAG_SCHEMA_HASH, TAG_TO_VERSION,
 };
+use crate::consumer::planner::Planner;
 use crate::consumer::ReadState;
 use crate::error::{Error, Result};
 use crate::read::ReadStateEngine;
 use crate::schema::Schema;
-use crate::store::{Announcer, Blob, BlobPublisher, Version};
+use crate::store::{Announcer, Blob, BlobPublisher, BlobRetriever, BlobType, Version};
 use crate::tools::checksum::HollowChecksum;
 use crate::write::{ListRecord, MapRecord, ObjectRecord, SetRecord, WriteStateEngine};
 pub use version::{SequenceVersionMinter, TimestampVersionMinter, VersionMinter};
@@ -311,6 +312,54 @@ impl Producer {
     /// The write engine (e.g. to register schemas between cycles).
     pub fn engine_mut(&mut self) -> &mut WriteStateEngine {
         &mut self.engine
+    }
+
+    /// Resume the delta chain after a restart (Java's `HollowProducer.restore`): load `version` from
+    /// `retriever` (its nearest snapshot, then deltas) and continue from it, so the next cycle publishes
+    /// a delta from `version` that consumers on it can apply, and records that did not change keep their
+    /// ordinals.
+    ///
+    /// The write engine is replaced by a new one with the same types and settings, restored from the
+    /// loaded state (see [`WriteStateEngine::restore_from`]): types must be registered (with the
+    /// builder, or before the first cycle after the restore), schemas must be compatible with the
+    /// restored ones, and header tags set on the old engine are not carried over. Versions minted from
+    /// now on are greater than `version`. On error the producer is left as it was.
+    pub fn restore(&mut self, version: Version, retriever: &dyn BlobRetriever) -> Result<()> {
+        let plan = Planner::default().plan(retriever, None, version, false)?;
+        if plan.destination(None) != Some(version) {
+            return Err(Error::NotFound(format!("version {version}: no snapshot and deltas lead to it")));
+        }
+        let mut state: Option<ReadStateEngine> = None;
+        for blob in &plan.blobs {
+            state = Some(match (blob.blob_type, &state) {
+                (BlobType::Snapshot, _) => ReadStateEngine::from_snapshot(&blob.data)?,
+                (_, Some(s)) => s.apply_delta(&blob.data)?,
+                (_, None) => return Err(Error::NotFound(format!("version {version}: no snapshot to start from"))),
+            });
+        }
+        let state = state.ok_or_else(|| Error::NotFound(format!("version {version}: nothing to restore")))?;
+        let mut engine = self.new_engine_like_current()?;
+        engine.restore_from(&state)?;
+        self.engine = engine;
+        self.minter.observe(version);
+        self.num_states_until_next_snapshot = self.num_states_between_snapshots as i64;
+        self.current = Some(Arc::new(ReadState::new(version, state)));
+        Ok(())
+    }
+
+    /// An empty write engine with the current one's types and settings (and its pinned shard counts,
+    /// if it never completed a cycle: after one, every count is a chosen one, not a pinned one).
+    fn new_engine_like_current(&self) -> Result<WriteStateEngine> {
+        let mut engine = WriteStateEngine::new();
+        engine.set_target_max_type_shard_size(self.engine.target_max_type_shard_size());
+        engine.set_allow_type_resharding(self.engine.allow_type_resharding());
+        for schema in self.engine.schemas() {
+            engine.add_schema(schema.clone())?;
+            if let Some(n) = self.engine.num_shards(schema.name()).filter(|_| self.current.is_none()) {
+                engine.set_num_shards(schema.name(), n)?;
+            }
+        }
+        Ok(engine)
     }
 
     /// Run one cycle: `populate` adds every record of the new state. Returns the version now announced

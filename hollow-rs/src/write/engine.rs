@@ -59,6 +59,9 @@ pub struct WriteStateEngine {
     minter: TagMinter,
     /// True from the first write of a cycle until the next `prepare_for_next_cycle`.
     writing: bool,
+    /// The state restored from, until the first cycle after the restore is written and the next one
+    /// begins: a type registered in that window is restored when it is registered.
+    restored_state: Option<ReadStateEngine>,
     scratch: Scratch,
 }
 
@@ -95,6 +98,7 @@ impl WriteStateEngine {
             next_tag,
             minter,
             writing: false,
+            restored_state: None,
             scratch: Scratch::default(),
         }
     }
@@ -103,6 +107,9 @@ impl WriteStateEngine {
 
     /// Register a type. Types are written in registration order; register a type's dependencies
     /// (referenced, element, key and value types) before it, as Java does.
+    ///
+    /// A type registered after [`restore_from`](Self::restore_from) and before the first cycle after it
+    /// is written is restored from that state as it is registered (it fails as `restore_from` would).
     pub fn add_schema(&mut self, schema: Schema) -> Result<()> {
         if self.writing {
             return Err(Error::InvalidArgument(format!(
@@ -119,8 +126,13 @@ impl WriteStateEngine {
                 return Err(Error::Schema(format!("type {} has two fields named {}", s.name, f.name)));
             }
         }
-        self.by_name.insert(schema.name().to_owned(), self.types.len());
-        self.types.push(TypeWriteState::new(schema));
+        let mut state = TypeWriteState::new(schema);
+        if let Some(read) = self.restored_state.as_ref().and_then(|s| s.type_state(state.schema.name())) {
+            state.check_restorable(read)?;
+            state.restore_from(read)?;
+        }
+        self.by_name.insert(state.schema.name().to_owned(), self.types.len());
+        self.types.push(state);
         Ok(())
     }
 
@@ -374,6 +386,7 @@ impl WriteStateEngine {
             t.prepare_for_next_cycle();
         }
         self.writing = false;
+        self.restored_state = None;
     }
 
     /// Abandon the current cycle: drop the records added since the last `prepare_for_next_cycle` and
@@ -393,7 +406,8 @@ impl WriteStateEngine {
     /// For every registered type that `state` has, its populated records become this engine's
     /// previous cycle, each at its ordinal, and the type keeps `state`'s shard count (unless pinned
     /// with [`set_num_shards`](Self::set_num_shards)). Types `state` lacks start empty; types only
-    /// `state` has are ignored. The previous randomized tag becomes `state`'s tag, so consumers accept
+    /// `state` has are ignored, unless registered before the first cycle after the restore is written
+    /// (see [`add_schema`](Self::add_schema)). The previous randomized tag becomes `state`'s tag, so consumers accept
     /// the next delta, and the previous header tags become `state`'s (reverse deltas carry them).
     /// Ordinals between restored records are reused for new records from the next cycle on.
     ///
@@ -434,6 +448,7 @@ impl WriteStateEngine {
         self.previous_tag = state.randomized_tag();
         self.next_tag = self.minter.mint(self.previous_tag);
         self.previous_header_tags = state.header_tags().clone();
+        self.restored_state = Some(state.clone());
         Ok(())
     }
 
