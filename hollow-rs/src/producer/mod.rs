@@ -15,6 +15,10 @@
 //!
 //! A failure at any step announces nothing and rolls the write engine back to the last announced
 //! state, so the next cycle starts from there and its delta follows the chain consumers are on.
+//!
+//! After a restart, [`Producer::restore`] loads the announced version from the blob store and the
+//! producer carries on from it: its next delta starts at that version, so consumers keep following
+//! with deltas, and records that did not change keep their ordinals.
 
 pub mod version;
 

@@ -11,6 +11,11 @@
 //! canonical NaN, the null sentinels stay null, a set's elements are sorted, a map's entries ordered,
 //! and a string keeps its exact UTF-16 code units (lone surrogates included).
 //!
+//! The ordinals between restored records are free for new records right away (they are no ghosts
+//! to the engine). Java hands them out **largest first** in the cycle after a restore (it pools them
+//! in ascending order and takes from the end, without the sort a normal cycle does), and so does this
+//! engine; from the next cycle on, the smallest free ordinal goes first again.
+//!
 //! ## Schema changes
 //!
 //! The write engine's schema wins. As in Java, the two schemas of a type must be compatible: same kind,
@@ -23,7 +28,10 @@
 //! on the fields both schemas share (its "common schema"): a new record whose shared fields equal a
 //! restored record's takes that record's ordinal (its *preferred* ordinal) if no other record took it
 //! yet in this cycle. [`Projection`] does the same, so adding a field does not renumber (and re-send)
-//! every record, nor every record that refers to them.
+//! every record, nor every record that refers to them. As in Java, the record then keeps its ordinal
+//! with its new values: the delta does not carry them (consumers on the old schema could not read them
+//! anyway), and a cycle whose only differences are values of new fields has no change to publish;
+//! consumers see the new values in snapshots written from then on.
 
 use std::collections::HashMap;
 
@@ -205,6 +213,17 @@ impl<'a> Rebuilder<'a> {
         let mut bytes = Vec::new();
         let mut shared = Vec::new();
         for ordinal in read.populated().iter() {
+            if ordinal as i64 > read.max_ordinal() as i64 {
+                return Err(Error::corrupt(
+                    format!(
+                        "record {ordinal} is populated but the type has data only up to ordinal {} (found while \
+                         restoring; offset unknown)",
+                        read.max_ordinal()
+                    ),
+                    0,
+                )
+                .in_type(read.name()));
+            }
             bytes.clear();
             shared.clear();
             match (self.schema, read) {
