@@ -173,3 +173,47 @@ fn empty_store_and_refresh_with_nothing_new() {
     assert_eq!(consumer.refresh().unwrap(), Some(v));
     assert_eq!(consumer.metrics().refreshes_succeeded, 1);
 }
+
+#[test]
+fn simple_string_api_across_refreshes() {
+    let store = Arc::new(InMemoryBlobStore::new());
+    let mut producer = Producer::builder(store.clone())
+        .with_announcer(store.clone())
+        .with_version_minter(Arc::new(SequenceVersionMinter::starting_at(1)))
+        .build()
+        .unwrap();
+    let consumer = Consumer::builder(store.clone()).with_announcement_watcher(store.clone()).build();
+    let v1 = producer
+        .run_cycle(|ws| {
+            for s in ["user1", "user2", "user3", "naïve 😀"] {
+                ws.add_string(s)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    consumer.refresh().unwrap();
+    let rs = consumer.read_state().unwrap();
+    assert_eq!(rs.size(), 4);
+    assert_eq!(rs.get("user1").as_deref(), Some("user1"));
+    assert_eq!(rs.get("naïve 😀").as_deref(), Some("naïve 😀"));
+    assert!(rs.contains("user3") && !rs.contains("user4") && rs.get("user").is_none());
+
+    // The next version drops user2 and adds user4; the index follows the delta.
+    producer
+        .run_cycle(|ws| {
+            for s in ["user1", "user3", "user4"] {
+                ws.add_string(s)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    consumer.refresh().unwrap();
+    let rs2 = consumer.read_state().unwrap();
+    assert_eq!(rs2.index_specs().len(), 1, "the index built on v1 was carried over");
+    assert_eq!(rs2.size(), 3);
+    assert!(rs2.contains("user4") && !rs2.contains("user2") && !rs2.contains("naïve 😀"));
+    // The old handle still answers for v1.
+    assert!(rs.contains("user2") && !rs.contains("user4"));
+    consumer.refresh_to(v1).unwrap();
+    assert!(consumer.read_state().unwrap().contains("user2"));
+}

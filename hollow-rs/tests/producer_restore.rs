@@ -268,3 +268,44 @@ fn a_failed_restore_leaves_the_producer_as_it_was() {
     assert_eq!(incompatible.current_version(), None);
     assert!(incompatible.engine_mut().schema("Movie").is_some(), "the old engine is kept");
 }
+
+#[test]
+fn a_type_registered_while_populating_is_restored_too() {
+    // `add_string` registers the String type on first use, so a new producer does not have it yet when
+    // it restores; it is restored when the first cycle registers it.
+    let dir = TempDir::new("lazy");
+    let store = Arc::new(FilesystemBlobStore::create(&dir.0).unwrap());
+    let strings = |values: &'static [&'static str]| {
+        move |ws: &mut WriteState<'_>| values.iter().try_for_each(|v| ws.add_string(v).map(drop))
+    };
+    let new_producer = || {
+        Producer::builder(store.clone())
+            .with_announcer(store.clone())
+            .with_version_minter(Arc::new(SequenceVersionMinter::starting_at(1)))
+            .build()
+            .unwrap()
+    };
+    let consumer = Consumer::builder(store.clone()).with_announcement_watcher(store.clone()).build();
+    let mut first = new_producer();
+    first.run_cycle(strings(&["a", "b", "c", "d"])).unwrap();
+    let v2 = first.run_cycle(strings(&["a", "c", "d", "e"])).unwrap();
+    consumer.refresh().unwrap();
+    let before = consumer.read_state().unwrap();
+    drop(first);
+
+    let mut second = new_producer();
+    second.restore(v2, store.as_ref()).unwrap();
+    let v3 = second.run_cycle(strings(&["c", "a", "f", "e"])).unwrap();
+    assert_eq!(consumer.refresh().unwrap(), Some(v3));
+    assert_eq!(consumer.metrics().snapshots_applied, 1);
+    let after = consumer.read_state().unwrap();
+    let (b, a) = (before.engine().object("String").unwrap(), after.engine().object("String").unwrap());
+    let ordinal_of =
+        |t: &hollow::read::ObjectTypeReadState, s: &str| t.populated().iter().find(|&o| t.string_equals(o, 0, s));
+    for s in ["a", "c", "e"] {
+        assert_eq!(ordinal_of(a, s), ordinal_of(b, s), "{s} keeps its ordinal");
+    }
+    let mut values: Vec<String> = a.populated().iter().map(|o| a.read_string(o, 0).unwrap().into_owned()).collect();
+    values.sort();
+    assert_eq!(values, ["a", "c", "e", "f"]);
+}

@@ -30,10 +30,11 @@ use crate::blob::{
     TAG_CYCLE_START, TAG_DELTA_CHAIN_VERSION_COUNTER, TAG_PARTITIONED_ORDINAL_MAP, TAG_SCHEMA_HASH, TAG_TO_VERSION,
 };
 use crate::consumer::planner::Planner;
+use crate::consumer::read_state::STRING_TYPE;
 use crate::consumer::ReadState;
 use crate::error::{Error, Result};
 use crate::read::ReadStateEngine;
-use crate::schema::Schema;
+use crate::schema::{FieldType, ObjectField, ObjectSchema, Schema};
 use crate::store::{Announcer, Blob, BlobPublisher, BlobRetriever, BlobType, Version};
 use crate::tools::checksum::HollowChecksum;
 use crate::write::{ListRecord, MapRecord, ObjectRecord, SetRecord, WriteStateEngine};
@@ -122,6 +123,18 @@ impl WriteState<'_> {
         self.version
     }
 
+    /// Add a string to the simple string dataset: a record of type `String { string value; }`, as
+    /// Java's object mapper writes a `String` added on its own. Registers the type if needed.
+    pub fn add_string(&mut self, value: &str) -> Result<u32> {
+        if self.engine.schema(STRING_TYPE).is_none() {
+            let schema = ObjectSchema::new(STRING_TYPE).with_field(ObjectField::new("value", FieldType::String));
+            self.engine.add_schema(schema.into())?;
+        }
+        let mut record = ObjectRecord::new();
+        record.set_string(0, value);
+        self.engine.add(STRING_TYPE, &record)
+    }
+
     /// Add an OBJECT record to `type_name`; returns its ordinal.
     pub fn add_object(&mut self, type_name: &str, record: &ObjectRecord) -> Result<u32> {
         self.engine.add(type_name, record)
@@ -201,6 +214,13 @@ impl ProducerBuilder {
         self
     }
 
+    /// Register several schemas, e.g. from [`parse_schemas`](crate::schema::dsl::parse_schemas). They are
+    /// registered dependencies first, whatever their order in `schemas`.
+    pub fn with_schemas(mut self, schemas: impl IntoIterator<Item = Schema>) -> Self {
+        self.schemas.extend(schemas);
+        self
+    }
+
     /// Publish a snapshot only every `n + 1` cycles; deltas are published every cycle (default 0: a
     /// snapshot every cycle, as Java).
     pub fn with_num_states_between_snapshots(mut self, n: u32) -> Self {
@@ -232,8 +252,8 @@ impl ProducerBuilder {
             return Err(Error::InvalidArgument("type resharding requires the integrity check".into()));
         }
         let mut engine = WriteStateEngine::new();
-        for s in self.schemas {
-            engine.add_schema(s)?;
+        for s in crate::schema::order::dependency_order(&self.schemas) {
+            engine.add_schema(s.clone())?;
         }
         if let Some(size) = self.target_max_type_shard_size {
             engine.set_target_max_type_shard_size(size);
