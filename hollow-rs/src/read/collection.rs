@@ -1,0 +1,84 @@
+//! What LIST, SET and MAP type states share: sharded records of element ranges.
+
+use std::sync::Arc;
+
+use super::collection_data::{self, CollectionDeltaShard, CollectionKind, CollectionShard, CollectionShardData};
+use super::sharding::Sharding;
+use super::type_state::{discard_body, read_snapshot_body, DeltaBody, TypeCore};
+use crate::encoding::ByteReader;
+use crate::error::Result;
+use crate::schema::Schema;
+
+/// The sharded records of a LIST, SET or MAP type.
+#[derive(Debug, Clone)]
+pub(crate) struct CollectionState {
+    pub(crate) core: TypeCore,
+    kind: CollectionKind,
+    shards: Vec<CollectionShard>,
+}
+
+impl CollectionState {
+    pub(crate) fn read_snapshot(
+        r: &mut ByteReader<'_>,
+        schema: Schema,
+        kind: CollectionKind,
+        num_shards: u32,
+    ) -> Result<Self> {
+        let (core, shards) = read_snapshot_body(
+            r,
+            Arc::new(schema),
+            num_shards,
+            |r| {
+                let data = CollectionShardData::read_snapshot(r, kind)?;
+                Ok(CollectionShard { data: Arc::new(data), pending_removals: Arc::from([]) })
+            },
+            |s| s.data.max_ordinal,
+        )?;
+        Ok(CollectionState { core, kind, shards })
+    }
+
+    pub(crate) fn discard(r: &mut ByteReader<'_>, kind: CollectionKind, num_shards: u32, delta: bool) -> Result<()> {
+        discard_body(r, num_shards, delta, |r| collection_data::discard_shard(r, kind, delta))
+    }
+
+    pub(crate) fn apply_delta(&self, r: &mut ByteReader<'_>, num_shards: u32) -> Result<Self> {
+        let mut core = self.core.clone();
+        let mut shards = self.shards.clone();
+        if num_shards != core.sharding.num_shards() {
+            let new = Sharding::new(num_shards);
+            shards = collection_data::reshard(self.kind, core.sharding, &shards, new);
+            core.sharding = new;
+        }
+        let maxes: Vec<i32> = shards.iter().map(|s| s.data.max_ordinal).collect();
+        let kind = self.kind;
+        let body = DeltaBody::read(
+            r,
+            &core,
+            &maxes,
+            |r| CollectionDeltaShard::read(r, kind),
+            |d| (d.data.max_ordinal, &d.ordinals),
+        )?;
+        let (deltas, next_core) = body.finish(&core);
+        let mut next = Vec::with_capacity(shards.len());
+        for (from, delta) in shards.iter().zip(deltas) {
+            next.push(collection_data::apply_delta(kind, from, delta)?);
+        }
+        let core = next_core(next[0].data.max_ordinal);
+        Ok(CollectionState { core, kind, shards: next })
+    }
+
+    /// The shard data and local ordinal of `ordinal`, if it has data.
+    #[inline]
+    pub(crate) fn record(&self, ordinal: u32) -> Option<(&CollectionShardData, u64)> {
+        let (shard, local) = self.core.locate(ordinal);
+        let data = &*self.shards.get(shard)?.data;
+        (local as i64 <= data.max_ordinal as i64).then_some((data, local as u64))
+    }
+
+    /// The shard data and the absolute range of `ordinal`'s elements or buckets (empty if no data).
+    #[inline]
+    pub(crate) fn range(&self, ordinal: u32) -> Option<(&CollectionShardData, u64, u64)> {
+        let (data, rec) = self.record(ordinal)?;
+        Some((data, data.start(rec), data.end(rec)))
+    }
+}

@@ -1,0 +1,214 @@
+//! The read state engine: the dataset at one version, loaded from a snapshot and moved by deltas.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::collection::CollectionState;
+use super::collection_data::CollectionKind;
+use super::object::kind_mismatch;
+use super::{ListTypeReadState, MapTypeReadState, ObjectTypeReadState, SetTypeReadState, TypeReadState};
+use crate::blob::{envelope, BlobHeader};
+use crate::encoding::ByteReader;
+use crate::error::{Error, Result};
+use crate::schema::{codec, Schema};
+
+/// A dataset at one version.
+///
+/// Cloning is cheap: type states are shared. [`apply_delta`](Self::apply_delta) returns a new engine and
+/// leaves this one untouched; the two share every type (and every shard) the delta did not change.
+#[derive(Debug, Clone, Default)]
+pub struct ReadStateEngine {
+    types: BTreeMap<String, Arc<TypeReadState>>,
+    randomized_tag: i64,
+    origin_tag: i64,
+    header_tags: BTreeMap<String, String>,
+}
+
+/// Read one type section's schema and shard envelope.
+fn read_section_start(r: &mut ByteReader<'_>) -> Result<(Schema, u32, u64)> {
+    let at = r.position();
+    let schema = codec::read_schema(r)?;
+    let num_shards = envelope::read_num_shards(r).map_err(|e| e.in_type(schema.name()))?;
+    Ok((schema, num_shards, at))
+}
+
+fn read_num_types(r: &mut ByteReader<'_>) -> Result<usize> {
+    let n = r.varint_count("number of type sections")?;
+    // A type section is at least a few bytes, so the count cannot exceed what remains.
+    r.check_len(n as u64, 1, "type sections")
+}
+
+impl ReadStateEngine {
+    /// Load a snapshot blob. Bytes after the last type section are ignored (forward compatibility).
+    pub fn from_snapshot(blob: &[u8]) -> Result<Self> {
+        let mut r = ByteReader::new(blob);
+        let header = BlobHeader::read(&mut r)?;
+        let mut types = BTreeMap::new();
+        for _ in 0..read_num_types(&mut r)? {
+            let (schema, num_shards, at) = read_section_start(&mut r)?;
+            let name = schema.name().to_owned();
+            let state = Self::read_type_snapshot(&mut r, schema, num_shards).map_err(|e| e.in_type(&name))?;
+            if types.insert(name.clone(), Arc::new(state)).is_some() {
+                return Err(Error::corrupt(format!("type {name} appears twice in the snapshot"), at));
+            }
+        }
+        Ok(ReadStateEngine {
+            types,
+            randomized_tag: header.destination_tag,
+            origin_tag: header.origin_tag,
+            header_tags: header.tags,
+        })
+    }
+
+    fn read_type_snapshot(r: &mut ByteReader<'_>, schema: Schema, num_shards: u32) -> Result<TypeReadState> {
+        Ok(match schema {
+            Schema::Object(s) => TypeReadState::Object(ObjectTypeReadState::read_snapshot(r, s, num_shards)?),
+            Schema::List(s) => TypeReadState::List(ListTypeReadState::read_snapshot(r, s, num_shards)?),
+            Schema::Set(s) => TypeReadState::Set(SetTypeReadState::read_snapshot(r, s, num_shards)?),
+            Schema::Map(s) => TypeReadState::Map(MapTypeReadState::read_snapshot(r, s, num_shards)?),
+        })
+    }
+
+    /// Apply a delta or reverse delta blob, returning the new state. `self` is not modified. Fails with
+    /// [`Error::TagMismatch`] if the blob was not produced from this state.
+    ///
+    /// Types the delta does not mention are shared unchanged. Types the delta has but this state does
+    /// not (new types, filtered types) are skipped: new types only appear with a snapshot. A type whose
+    /// shard count differs from the delta's is resharded first. Records removed by the delta stop being
+    /// populated at once but stay readable until the next delta that touches their type.
+    pub fn apply_delta(&self, blob: &[u8]) -> Result<Self> {
+        let mut r = ByteReader::new(blob);
+        let header = BlobHeader::read(&mut r)?;
+        if header.origin_tag != self.randomized_tag {
+            return Err(Error::TagMismatch { origin: header.origin_tag, current: self.randomized_tag });
+        }
+        let mut types = self.types.clone();
+        for _ in 0..read_num_types(&mut r)? {
+            let (schema, num_shards, at) = read_section_start(&mut r)?;
+            let name = schema.name().to_owned();
+            let next = match types.get(&name) {
+                Some(state) => Some(Self::apply_type_delta(&mut r, state, &schema, num_shards, at)),
+                None => {
+                    Self::discard_type(&mut r, &schema, num_shards, true).map_err(|e| e.in_type(&name))?;
+                    None
+                }
+            };
+            if let Some(next) = next {
+                types.insert(name.clone(), Arc::new(next.map_err(|e| e.in_type(&name))?));
+            }
+        }
+        Ok(ReadStateEngine {
+            types,
+            randomized_tag: header.destination_tag,
+            origin_tag: header.origin_tag,
+            header_tags: header.tags,
+        })
+    }
+
+    fn apply_type_delta(
+        r: &mut ByteReader<'_>,
+        state: &TypeReadState,
+        schema: &Schema,
+        num_shards: u32,
+        at: u64,
+    ) -> Result<TypeReadState> {
+        Ok(match (state, schema) {
+            (TypeReadState::Object(s), Schema::Object(d)) => TypeReadState::Object(s.apply_delta(r, d, num_shards)?),
+            (TypeReadState::List(s), Schema::List(_)) => TypeReadState::List(s.apply_delta(r, num_shards)?),
+            (TypeReadState::Set(s), Schema::Set(_)) => TypeReadState::Set(s.apply_delta(r, num_shards)?),
+            (TypeReadState::Map(s), Schema::Map(_)) => TypeReadState::Map(s.apply_delta(r, num_shards)?),
+            _ => return Err(kind_mismatch(schema.name(), state.schema().kind().name(), schema.kind().name(), at)),
+        })
+    }
+
+    /// Skip a type body by its length fields.
+    fn discard_type(r: &mut ByteReader<'_>, schema: &Schema, num_shards: u32, delta: bool) -> Result<()> {
+        match schema {
+            Schema::Object(s) => ObjectTypeReadState::discard(r, s, num_shards, delta),
+            Schema::List(_) => CollectionState::discard(r, CollectionKind::List, num_shards, delta),
+            Schema::Set(_) => CollectionState::discard(r, CollectionKind::Set, num_shards, delta),
+            Schema::Map(_) => CollectionState::discard(r, CollectionKind::Map, num_shards, delta),
+        }
+    }
+
+    /// The randomized tag identifying this state (the destination tag of the last blob applied).
+    pub fn randomized_tag(&self) -> i64 {
+        self.randomized_tag
+    }
+
+    /// The origin tag of the last blob applied (`-1` for a chain's first snapshot).
+    pub fn origin_tag(&self) -> i64 {
+        self.origin_tag
+    }
+
+    /// Header tags of the last blob applied (for a reverse delta: of its destination state).
+    pub fn header_tags(&self) -> &BTreeMap<String, String> {
+        &self.header_tags
+    }
+
+    /// Names of all types, sorted.
+    pub fn type_names(&self) -> Vec<&str> {
+        self.types.keys().map(String::as_str).collect()
+    }
+
+    /// All type states, sorted by name.
+    pub fn types(&self) -> impl Iterator<Item = &TypeReadState> {
+        self.types.values().map(|t| &**t)
+    }
+
+    /// All schemas, sorted by type name.
+    pub fn schemas(&self) -> impl Iterator<Item = &Schema> {
+        self.types().map(TypeReadState::schema)
+    }
+
+    /// A type's state.
+    pub fn type_state(&self, name: &str) -> Option<&TypeReadState> {
+        self.types.get(name).map(|t| &**t)
+    }
+
+    /// A type's schema.
+    pub fn schema(&self, name: &str) -> Option<&Schema> {
+        self.type_state(name).map(TypeReadState::schema)
+    }
+
+    /// An OBJECT type's state.
+    pub fn object(&self, name: &str) -> Option<&ObjectTypeReadState> {
+        match self.type_state(name)? {
+            TypeReadState::Object(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// A LIST type's state.
+    pub fn list(&self, name: &str) -> Option<&ListTypeReadState> {
+        match self.type_state(name)? {
+            TypeReadState::List(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// A SET type's state.
+    pub fn set(&self, name: &str) -> Option<&SetTypeReadState> {
+        match self.type_state(name)? {
+            TypeReadState::Set(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// A MAP type's state.
+    pub fn map(&self, name: &str) -> Option<&MapTypeReadState> {
+        match self.type_state(name)? {
+            TypeReadState::Map(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// True when this engine and `other` share the state of type `name` (the delta between them did not
+    /// touch it). Useful to check that untouched types are not copied.
+    pub fn shares_type_with(&self, other: &ReadStateEngine, name: &str) -> bool {
+        match (self.types.get(name), other.types.get(name)) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! MAP type states: per record, an open-addressing hash table of (key ordinal, value ordinal).
+//!
+//! Buckets are hashed on the key; an empty bucket has an all-ones key. Iteration is in bucket order.
+
+use super::collection::CollectionState;
+use super::collection_data::CollectionKind;
+use super::PopulatedOrdinals;
+use crate::encoding::hash::hash_int;
+use crate::encoding::ByteReader;
+use crate::error::Result;
+use crate::schema::{MapSchema, Schema};
+
+/// A MAP type. A record without data reads as an empty map with no buckets.
+#[derive(Debug, Clone)]
+pub struct MapTypeReadState {
+    pub(crate) inner: CollectionState,
+}
+
+impl MapTypeReadState {
+    pub(crate) fn read_snapshot(r: &mut ByteReader<'_>, schema: MapSchema, num_shards: u32) -> Result<Self> {
+        let inner = CollectionState::read_snapshot(r, Schema::Map(schema), CollectionKind::Map, num_shards)?;
+        Ok(MapTypeReadState { inner })
+    }
+
+    pub(crate) fn apply_delta(&self, r: &mut ByteReader<'_>, num_shards: u32) -> Result<Self> {
+        Ok(MapTypeReadState { inner: self.inner.apply_delta(r, num_shards)? })
+    }
+
+    /// The type's schema.
+    pub fn schema(&self) -> &MapSchema {
+        match &*self.inner.core.schema {
+            Schema::Map(s) => s,
+            _ => unreachable!("a MAP type state is only ever built from a MAP schema"),
+        }
+    }
+
+    /// The largest ordinal with data, -1 if none.
+    pub fn max_ordinal(&self) -> i32 {
+        self.inner.core.max_ordinal
+    }
+
+    /// The populated ordinals.
+    pub fn populated(&self) -> &PopulatedOrdinals {
+        &self.inner.core.populated
+    }
+
+    /// Number of entries of map `ordinal`.
+    #[inline]
+    pub fn size(&self, ordinal: u32) -> usize {
+        self.inner.record(ordinal).map_or(0, |(data, rec)| data.stored_size(rec) as usize)
+    }
+
+    /// Number of buckets in the record's table: `HashCodes.hashTableSize(size)` for a populated record.
+    #[inline]
+    pub fn num_buckets(&self, ordinal: u32) -> usize {
+        self.inner.range(ordinal).map_or(0, |(_, start, end)| (end - start) as usize)
+    }
+
+    /// The (key, value) in bucket `bucket`, or `None` if the bucket is empty or out of range.
+    #[inline]
+    pub fn bucket(&self, ordinal: u32, bucket: usize) -> Option<(u32, u32)> {
+        let (data, start, end) = self.inner.range(ordinal)?;
+        let i = start.checked_add(bucket as u64).filter(|&i| i < end)?;
+        let k = data.element(i);
+        (k != data.empty_bucket()).then(|| (k as u32, data.value(i) as u32))
+    }
+
+    /// Entries in bucket order.
+    pub fn entries(&self, ordinal: u32) -> impl Iterator<Item = (u32, u32)> + '_ {
+        let range = self.inner.range(ordinal);
+        let (start, end) = range.map_or((0, 0), |(_, s, e)| (s, e));
+        (start..end).filter_map(move |i| {
+            let (data, _, _) = range?;
+            let k = data.element(i);
+            (k != data.empty_bucket()).then(|| (k as u32, data.value(i) as u32))
+        })
+    }
+
+    /// Probe the table of map `ordinal` from the bucket `hash` selects, returning the first entry whose
+    /// key satisfies `matches`. Stops at an empty bucket, or after visiting every bucket.
+    pub(crate) fn probe(&self, ordinal: u32, hash: i32, mut matches: impl FnMut(u32) -> bool) -> Option<(u32, u32)> {
+        let (data, start, end) = self.inner.range(ordinal)?;
+        let n = end - start;
+        if n == 0 {
+            return None;
+        }
+        let mut b = if n.is_power_of_two() { (hash as u32 as u64) & (n - 1) } else { (hash as u32 as u64) % n };
+        for _ in 0..n {
+            let k = data.element(start + b);
+            if k == data.empty_bucket() {
+                return None;
+            }
+            if matches(k as u32) {
+                return Some((k as u32, data.value(start + b) as u32));
+            }
+            b = if b + 1 == n { 0 } else { b + 1 };
+        }
+        None
+    }
+
+    /// The value for key ordinal `key` in map `ordinal`, for a map without a hash key: the home bucket
+    /// is `hashInt(key) & (buckets - 1)`, as Java's `HollowMapTypeReadState.get`. For a map with a hash
+    /// key use [`super::lookup::find_map_entry`] or [`super::lookup::map_get`].
+    pub fn get_by_key_ordinal(&self, ordinal: u32, key: u32) -> Option<u32> {
+        self.probe(ordinal, hash_int(key as i32), |k| k == key).map(|(_, v)| v)
+    }
+}

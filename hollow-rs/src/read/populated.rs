@@ -1,0 +1,144 @@
+//! The set of populated ordinals of a type.
+//!
+//! A snapshot carries it explicitly after the last shard of each type (`i32 numLongs`, then that many
+//! big-endian longs; ordinal `o` is bit `o % 64` of long `o / 64`). A delta does not: the consumer
+//! clears the delta's removals and sets its additions.
+
+use std::sync::Arc;
+
+use crate::encoding::{BitArray, ByteReader};
+use crate::error::{Error, Result};
+
+/// The set of populated ordinals of a type: a bitset, shared between versions until a delta changes it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PopulatedOrdinals {
+    /// Bit `o % 64` of word `o / 64` is set when ordinal `o` is populated. No trailing zero words.
+    words: Arc<[u64]>,
+    count: usize,
+}
+
+impl PopulatedOrdinals {
+    /// True when `ordinal` is populated.
+    #[inline]
+    pub fn contains(&self, ordinal: u32) -> bool {
+        self.words.get((ordinal / 64) as usize).is_some_and(|w| w & (1u64 << (ordinal % 64)) != 0)
+    }
+
+    /// Number of populated ordinals.
+    pub fn count(&self) -> usize {
+        self.count
+    }
+
+    /// The largest populated ordinal, if any.
+    pub fn max(&self) -> Option<u32> {
+        let last = self.words.len().checked_sub(1)?;
+        Some(last as u32 * 64 + 63 - self.words[last].leading_zeros())
+    }
+
+    /// Populated ordinals, ascending.
+    pub fn iter(&self) -> impl Iterator<Item = u32> + '_ {
+        self.words.iter().enumerate().flat_map(|(i, &word)| {
+            let mut w = word;
+            std::iter::from_fn(move || {
+                if w == 0 {
+                    return None;
+                }
+                let bit = w.trailing_zeros();
+                w &= w - 1;
+                Some(i as u32 * 64 + bit)
+            })
+        })
+    }
+
+    /// A set holding exactly `ordinals`.
+    pub fn from_ordinals(ordinals: impl IntoIterator<Item = u32>) -> Self {
+        let mut words: Vec<u64> = Vec::new();
+        for o in ordinals {
+            set_bit(&mut words, o);
+        }
+        Self::from_words(words)
+    }
+
+    fn from_words(mut words: Vec<u64>) -> Self {
+        while words.last() == Some(&0) {
+            words.pop();
+        }
+        let count = words.iter().map(|w| w.count_ones() as usize).sum();
+        PopulatedOrdinals { words: words.into(), count }
+    }
+
+    /// Read the bitset that ends a type's snapshot body.
+    pub(crate) fn read_snapshot(r: &mut ByteReader<'_>) -> Result<Self> {
+        let at = r.position();
+        let n = r.i32("populated ordinals length")?;
+        if n < 0 {
+            return Err(Error::corrupt(format!("populated ordinals: negative length {n}"), at));
+        }
+        let bits = BitArray::read_words(r, n as u64, "populated ordinals")?;
+        Ok(Self::from_words(bits.words().to_vec()))
+    }
+
+    /// Skip the bitset that ends a type's snapshot body.
+    pub(crate) fn skip_snapshot(r: &mut ByteReader<'_>) -> Result<()> {
+        let at = r.position();
+        let n = r.i32("populated ordinals length")?;
+        if n < 0 {
+            return Err(Error::corrupt(format!("populated ordinals: negative length {n}"), at));
+        }
+        r.skip(n as u64 * 8, "populated ordinals")
+    }
+
+    /// This set without `removed` and with `added` (global ordinals).
+    pub(crate) fn with_changes(&self, removed: &[u32], added: &[u32]) -> Self {
+        if removed.is_empty() && added.is_empty() {
+            return self.clone();
+        }
+        let mut words = self.words.to_vec();
+        for &o in removed {
+            if let Some(w) = words.get_mut((o / 64) as usize) {
+                *w &= !(1u64 << (o % 64));
+            }
+        }
+        for &o in added {
+            set_bit(&mut words, o);
+        }
+        Self::from_words(words)
+    }
+}
+
+fn set_bit(words: &mut Vec<u64>, ordinal: u32) {
+    let idx = (ordinal / 64) as usize;
+    if idx >= words.len() {
+        words.resize(idx + 1, 0);
+    }
+    words[idx] |= 1u64 << (ordinal % 64);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_operations() {
+        let p = PopulatedOrdinals::from_ordinals([0, 3, 64, 200]);
+        assert_eq!(p.count(), 4);
+        assert!(p.contains(64) && !p.contains(65) && !p.contains(100_000));
+        assert_eq!(p.iter().collect::<Vec<_>>(), [0, 3, 64, 200]);
+        assert_eq!(p.max(), Some(200));
+        let q = p.with_changes(&[200, 3, 7], &[5]);
+        assert_eq!(q.iter().collect::<Vec<_>>(), [0, 5, 64]);
+        assert_eq!(q.max(), Some(64));
+        assert_eq!(PopulatedOrdinals::default().max(), None);
+    }
+
+    #[test]
+    fn reads_the_snapshot_bitset() {
+        let mut bytes = vec![0, 0, 0, 2];
+        bytes.extend_from_slice(&3u64.to_be_bytes());
+        bytes.extend_from_slice(&0u64.to_be_bytes());
+        let p = PopulatedOrdinals::read_snapshot(&mut ByteReader::new(&bytes)).unwrap();
+        assert_eq!(p.iter().collect::<Vec<_>>(), [0, 1]);
+        assert!(PopulatedOrdinals::read_snapshot(&mut ByteReader::new(&bytes[..10])).is_err());
+        assert!(PopulatedOrdinals::skip_snapshot(&mut ByteReader::new(&[0xFF, 0, 0, 0])).is_err());
+    }
+}

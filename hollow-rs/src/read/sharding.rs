@@ -1,0 +1,254 @@
+//! How a type's ordinals are spread over its shards, and the pieces of a type body every kind shares.
+//!
+//! With `n` shards (a power of two) ordinal `o` lives in shard `o & (n-1)` at shard-local ordinal
+//! `o >> log2(n)`. A type body with more than one shard starts with a VarInt holding the type's largest
+//! ordinal; each shard then starts with its own largest local ordinal (`-1`, the 5-byte VarInt
+//! `8F FF FF FF 7F`, for an empty shard). In a delta, each shard continues with two gap-encoded lists of
+//! local ordinals: the records removed, and the records added.
+
+use crate::encoding::{gap, ByteReader};
+use crate::error::{Error, Result};
+
+/// The shard layout of a type: how many shards, and how ordinals map onto them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Sharding {
+    num_shards: u32,
+    shift: u32,
+}
+
+impl Sharding {
+    /// The layout for `num_shards`, which must be a power of two (the envelope reader checks it).
+    pub(crate) fn new(num_shards: u32) -> Self {
+        debug_assert!(num_shards.is_power_of_two());
+        Sharding { num_shards, shift: num_shards.trailing_zeros() }
+    }
+
+    pub(crate) fn num_shards(self) -> u32 {
+        self.num_shards
+    }
+
+    /// The shard holding `ordinal`.
+    #[inline]
+    pub(crate) fn shard(self, ordinal: u32) -> usize {
+        (ordinal & (self.num_shards - 1)) as usize
+    }
+
+    /// `ordinal`'s local ordinal inside its shard.
+    #[inline]
+    pub(crate) fn local(self, ordinal: u32) -> u32 {
+        ordinal >> self.shift
+    }
+
+    /// The type-wide ordinal of `local` in `shard`.
+    #[inline]
+    pub(crate) fn global(self, shard: usize, local: u32) -> u64 {
+        ((local as u64) << self.shift) | shard as u64
+    }
+}
+
+/// Read a largest ordinal (a type's or a shard's): a VarInt that is `-1` for none.
+pub(crate) fn read_max_ordinal(r: &mut ByteReader<'_>, what: &str) -> Result<i32> {
+    let at = r.position();
+    let v = r.varint(what)?;
+    if v < -1 {
+        return Err(Error::corrupt(format!("{what}: {v} is not an ordinal"), at));
+    }
+    Ok(v)
+}
+
+/// The removals and additions that start each shard of a delta, as shard-local ordinals.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct DeltaOrdinals {
+    /// Records removed by this delta (ascending, distinct).
+    pub(crate) removals: Vec<u32>,
+    /// Records added by this delta (strictly ascending); their data follows in this order.
+    pub(crate) additions: Vec<u32>,
+}
+
+impl DeltaOrdinals {
+    pub(crate) fn read(r: &mut ByteReader<'_>) -> Result<Self> {
+        let mut removals = gap::read(r, "removed ordinals")?;
+        // Java never writes a zero gap; a repeated removal means nothing more than one.
+        removals.dedup();
+        let at = r.position();
+        let additions = gap::read(r, "added ordinals")?;
+        if additions.windows(2).any(|w| w[0] == w[1]) {
+            return Err(Error::corrupt("added ordinals: an ordinal is added twice", at));
+        }
+        Ok(DeltaOrdinals { removals, additions })
+    }
+}
+
+/// A sorted list of ordinals walked in step with an ascending scan.
+pub(crate) struct OrdinalCursor<'a> {
+    ordinals: &'a [u32],
+    next: usize,
+}
+
+impl<'a> OrdinalCursor<'a> {
+    pub(crate) fn new(ordinals: &'a [u32]) -> Self {
+        OrdinalCursor { ordinals, next: 0 }
+    }
+
+    /// The next ordinal not yet passed, or `u32::MAX` when there is none.
+    #[inline]
+    pub(crate) fn peek(&self) -> u32 {
+        self.ordinals.get(self.next).copied().unwrap_or(u32::MAX)
+    }
+
+    /// If the next ordinal is `ordinal`, pass it and return true.
+    #[inline]
+    pub(crate) fn take(&mut self, ordinal: u32) -> bool {
+        if self.peek() == ordinal {
+            self.next += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Pass every ordinal below `ordinal`.
+    #[inline]
+    pub(crate) fn skip_below(&mut self, ordinal: u32) {
+        while self.peek() < ordinal {
+            self.next += 1;
+        }
+    }
+}
+
+/// Check a delta's shard sizes against what the delta can lead to.
+///
+/// A delta's new largest ordinal of a shard is never beyond both the largest ordinal the state had and
+/// the largest ordinal the delta adds (Java's producer sizes shards over the records of the previous
+/// and the current cycle). Checking it bounds what applying a delta allocates by the state plus the
+/// delta's own additions, so a few hostile bytes cannot ask for gigabytes.
+pub(crate) fn check_delta_max_ordinals(
+    sharding: Sharding,
+    from_type_max: i32,
+    from_shard_maxes: &[i32],
+    deltas: &[(i32, &[u32])],
+    at: u64,
+) -> Result<()> {
+    let mut bound = from_type_max.max(-1) as i64;
+    for (shard, &m) in from_shard_maxes.iter().enumerate() {
+        if m >= 0 {
+            bound = bound.max(sharding.global(shard, m as u32) as i64);
+        }
+    }
+    for (shard, (_, additions)) in deltas.iter().enumerate() {
+        if let Some(&last) = additions.last() {
+            bound = bound.max(sharding.global(shard, last) as i64);
+        }
+    }
+    for (shard, (max, additions)) in deltas.iter().enumerate() {
+        if let Some(&last) = additions.last() {
+            if last as i64 > *max as i64 {
+                return Err(Error::corrupt(
+                    format!("shard {shard}: added ordinal {last} is beyond the shard's largest ordinal {max}"),
+                    at,
+                ));
+            }
+        }
+        if *max >= 0 && sharding.global(shard, *max as u32) as i64 > bound {
+            return Err(Error::corrupt(
+                format!("shard {shard}: largest ordinal {max} is beyond every ordinal the state or the delta holds"),
+                at,
+            ));
+        }
+    }
+    if bound > i32::MAX as i64 {
+        return Err(Error::corrupt(format!("ordinal {bound} is out of range"), at));
+    }
+    Ok(())
+}
+
+/// The largest local ordinal of each shard after changing the shard count from `old` to `new`, given
+/// the largest local ordinal of each old shard (`-1` for empty). Every record keeps its type-wide
+/// ordinal, so each new shard ends at the largest record mapped into it.
+pub(crate) fn resharded_max_ordinals(old: Sharding, old_maxes: &[i32], new: Sharding) -> Vec<i32> {
+    let mut maxes = vec![-1i32; new.num_shards() as usize];
+    // For a split, the last `factor` local ordinals of an old shard reach every new shard it feeds; for a
+    // join, any ordinal of the old shard reaches its only new shard.
+    let factor = (new.num_shards() / old.num_shards()).max(1) as i64;
+    for (s, &m) in old_maxes.iter().enumerate() {
+        let low = (m as i64 - factor + 1).max(0);
+        for local in (low..=m as i64).rev() {
+            let g = old.global(s, local as u32) as u32;
+            let (j, l) = (new.shard(g), new.local(g) as i32);
+            maxes[j] = maxes[j].max(l);
+        }
+    }
+    maxes
+}
+
+/// Re-express per-shard local ordinal lists (such as pending removals) under a new shard count.
+pub(crate) fn reshard_ordinal_lists(old: Sharding, lists: &[&[u32]], new: Sharding) -> Vec<Vec<u32>> {
+    let mut out = vec![Vec::new(); new.num_shards() as usize];
+    for (s, list) in lists.iter().enumerate() {
+        for &local in list.iter() {
+            let g = old.global(s, local);
+            if g <= u32::MAX as u64 {
+                let g = g as u32;
+                out[new.shard(g)].push(new.local(g));
+            }
+        }
+    }
+    for list in &mut out {
+        list.sort_unstable();
+        list.dedup();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ordinal_mapping() {
+        let s = Sharding::new(4);
+        assert_eq!((s.shard(13), s.local(13)), (1, 3));
+        assert_eq!(s.global(1, 3), 13);
+        let one = Sharding::new(1);
+        assert_eq!((one.shard(13), one.local(13)), (0, 13));
+    }
+
+    #[test]
+    fn resharded_maxes_follow_the_records() {
+        // 6 records (0..=5) over 2 shards: shard 0 holds 0,2,4 (max 2), shard 1 holds 1,3,5 (max 2).
+        let maxes = resharded_max_ordinals(Sharding::new(2), &[2, 2], Sharding::new(4));
+        assert_eq!(maxes, [1, 1, 0, 0]); // 0,4 | 1,5 | 2 | 3
+        let back = resharded_max_ordinals(Sharding::new(4), &maxes, Sharding::new(2));
+        assert_eq!(back, [2, 2]);
+        assert_eq!(resharded_max_ordinals(Sharding::new(4), &maxes, Sharding::new(1)), [5]);
+        assert_eq!(resharded_max_ordinals(Sharding::new(1), &[-1], Sharding::new(2)), [-1, -1]);
+    }
+
+    #[test]
+    fn ordinal_lists_follow_the_records() {
+        let lists: [&[u32]; 2] = [&[0, 2], &[1]]; // globals 0, 4, 3
+        assert_eq!(
+            reshard_ordinal_lists(Sharding::new(2), &lists, Sharding::new(4)),
+            [vec![0, 1], vec![], vec![], vec![0]]
+        );
+        assert_eq!(reshard_ordinal_lists(Sharding::new(2), &lists, Sharding::new(1)), [vec![0, 3, 4]]);
+    }
+
+    #[test]
+    fn delta_bounds() {
+        let s = Sharding::new(2);
+        // State max 5; shard maxes 2, 2. A delta growing to ordinal 7 must add it.
+        assert!(check_delta_max_ordinals(s, 5, &[2, 2], &[(2, &[]), (2, &[])], 0).is_ok());
+        assert!(check_delta_max_ordinals(s, 5, &[2, 2], &[(3, &[]), (3, &[3])], 0).is_ok());
+        assert!(check_delta_max_ordinals(s, 5, &[2, 2], &[(4, &[]), (2, &[])], 0).is_err());
+        assert!(check_delta_max_ordinals(s, 5, &[2, 2], &[(2, &[3]), (2, &[])], 0).is_err());
+    }
+
+    #[test]
+    fn delta_ordinals() {
+        let d = DeltaOrdinals::read(&mut ByteReader::new(&[2, 1, 0, 2, 1, 2])).unwrap();
+        assert_eq!(d.removals, [1]);
+        assert_eq!(d.additions, [1, 3]);
+        assert!(DeltaOrdinals::read(&mut ByteReader::new(&[0, 2, 1, 0])).is_err());
+    }
+}
