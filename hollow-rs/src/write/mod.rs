@@ -1,1 +1,59 @@
-//! (in progress)
+//! The write state engine: records in, snapshot / delta / reverse-delta blobs out, byte-compatible
+//! with Java Hollow's `HollowWriteStateEngine` and `HollowBlobWriter`.
+//!
+//! ## Model
+//!
+//! A producer builds one **state** per cycle by adding every record of that state to the
+//! [`WriteStateEngine`]. Each record is serialized to a canonical byte form ([`canonical`] describes
+//! it) and deduplicated on those bytes, so every distinct record of a type has one **ordinal**, and
+//! the same record keeps its ordinal from cycle to cycle. A record that is not added again in a cycle
+//! is removed; its ordinal becomes reusable in the cycle after next, because consumers keep removed
+//! records readable ("ghosts") for one more delta. New records take the smallest free ordinal.
+//!
+//! Blobs are written from the engine's view of two states, the previous and the current:
+//! * a **snapshot** holds every type and the current state in full;
+//! * a **delta** holds the types that changed, with the ordinals removed and the records added;
+//! * a **reverse delta** goes back from the current state to the previous one;
+//! * a **header blob** holds just the header, with every schema.
+//!
+//! Bit widths are computed over the records of both states, so one set of statistics serves all three
+//! blobs and the ghosts still fit. Each type is split into a power-of-two number of shards sized from a
+//! target shard size ([`type_state`] describes the rule and the body layout shared by all kinds;
+//! [`object`] and [`collection`] the kind-specific parts). Blobs are chained by random 64-bit tags
+//! ([`tags`]).
+//!
+//! ## Modules
+//!
+//! * [`record`]: the record builders callers fill in.
+//! * [`engine`]: [`WriteStateEngine`], cycles and blob writing.
+//! * `type_state`, `object`, `collection`: per-type state and the bodies of each kind.
+//! * `ordinal_map`: deduplication and ordinal assignment; `populated`: populated-ordinal sets sized
+//!   exactly as Java's.
+//! * `key_hash`: placement of set elements and map keys by hash-key fields.
+//! * `canonical`: reading the canonical record bytes back.
+//!
+//! [`canonical`]: self#model
+//! [`type_state`]: self#model
+//! [`object`]: self#model
+//! [`collection`]: self#model
+//! [`tags`]: self#model
+
+mod canonical;
+mod collection;
+pub mod engine;
+mod key_hash;
+mod object;
+mod ordinal_map;
+mod populated;
+pub mod record;
+mod tags;
+mod type_state;
+
+#[cfg(test)]
+mod tests;
+
+pub use engine::{WriteStateEngine, DEFAULT_TARGET_MAX_TYPE_SHARD_SIZE};
+pub use record::{
+    FieldRef, ListRecord, MapRecord, ObjectRecord, RecordRef, SetRecord, NULL_DOUBLE_BITS, NULL_FLOAT_BITS,
+};
+pub use tags::NO_STATE_TAG;

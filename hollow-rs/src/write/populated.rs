@@ -1,0 +1,158 @@
+//! The set of ordinals populated in one cycle, sized exactly like Java's `ThreadSafeBitSet`.
+//!
+//! A snapshot ends each type with this set serialized as `i32 numLongs` and that many big-endian longs.
+//! Java writes every *segment* the set has ever allocated (256 longs = 16,384 ordinals each), and a
+//! `ThreadSafeBitSet` allocates segments on **any** access, reads included: `get(100_000)` on an
+//! empty set grows it to seven segments. Segments are never released, and `clearAll` keeps them. The
+//! write engine owns two of these sets (this cycle's and the previous cycle's) and swaps them every
+//! cycle, so the length Java writes depends on which ordinals each of the two objects was ever asked
+//! about. To be byte-identical we keep the same two objects and record the same accesses, through
+//! [`PopulatedOrdinals::touch`] at the places where Java reads a bit (see the type state's
+//! `prepare_for_write` and delta code).
+
+/// Longs per `ThreadSafeBitSet` segment (Java's default of 2^14 bits per segment).
+const LONGS_PER_SEGMENT: usize = 256;
+/// Ordinals per segment.
+const BITS_PER_SEGMENT: u32 = (LONGS_PER_SEGMENT * 64) as u32;
+
+/// A growable bitset of ordinals that remembers how many segments Java would have allocated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PopulatedOrdinals {
+    /// Always exactly `segments * LONGS_PER_SEGMENT` words.
+    words: Vec<u64>,
+}
+
+impl Default for PopulatedOrdinals {
+    fn default() -> Self {
+        // Java preallocates one segment.
+        PopulatedOrdinals { words: vec![0; LONGS_PER_SEGMENT] }
+    }
+}
+
+impl PopulatedOrdinals {
+    /// Grow (never shrink) so that `ordinal` lies in an allocated segment, as any Java access does.
+    pub fn touch(&mut self, ordinal: u32) {
+        let segments = (ordinal / BITS_PER_SEGMENT) as usize + 1;
+        if segments * LONGS_PER_SEGMENT > self.words.len() {
+            self.words.resize(segments * LONGS_PER_SEGMENT, 0);
+        }
+    }
+
+    /// Mark `ordinal` populated.
+    pub fn set(&mut self, ordinal: u32) {
+        self.touch(ordinal);
+        self.words[(ordinal / 64) as usize] |= 1 << (ordinal % 64);
+    }
+
+    /// Whether `ordinal` is populated. Does not grow the set; call [`touch`](Self::touch) where Java's
+    /// read would.
+    #[inline]
+    pub fn get(&self, ordinal: u32) -> bool {
+        self.words.get((ordinal / 64) as usize).is_some_and(|w| w & (1 << (ordinal % 64)) != 0)
+    }
+
+    /// Unmark every ordinal, keeping the allocated segments.
+    pub fn clear_all(&mut self) {
+        self.words.fill(0);
+    }
+
+    /// True when both sets hold the same ordinals (allocated sizes may differ).
+    pub fn same_ordinals(&self, other: &PopulatedOrdinals) -> bool {
+        let (short, long) = if self.words.len() <= other.words.len() { (self, other) } else { (other, self) };
+        short.words[..] == long.words[..short.words.len()] && long.words[short.words.len()..].iter().all(|&w| w == 0)
+    }
+
+    /// Number of populated ordinals.
+    #[cfg(test)]
+    pub fn count(&self) -> usize {
+        self.words.iter().map(|w| w.count_ones() as usize).sum()
+    }
+
+    /// The populated ordinals, ascending.
+    pub fn iter(&self) -> impl Iterator<Item = u32> + '_ {
+        self.words.iter().enumerate().flat_map(|(i, &w)| {
+            let mut w = w;
+            std::iter::from_fn(move || {
+                if w == 0 {
+                    return None;
+                }
+                let bit = w.trailing_zeros();
+                w &= w - 1;
+                Some(i as u32 * 64 + bit)
+            })
+        })
+    }
+
+    /// The largest populated ordinal.
+    pub fn max(&self) -> Option<u32> {
+        let i = self.words.iter().rposition(|&w| w != 0)?;
+        Some(i as u32 * 64 + 63 - self.words[i].leading_zeros())
+    }
+
+    /// The largest ordinal `<= limit` that is **not** populated.
+    pub fn max_unpopulated_through(&self, limit: u32) -> Option<u32> {
+        (0..=limit).rev().find(|&o| !self.get(o))
+    }
+
+    /// Append as Java's `ThreadSafeBitSet.serializeBitsTo`: `i32` long count, then the longs, big-endian.
+    pub fn write_to(&self, out: &mut Vec<u8>) {
+        out.reserve(4 + self.words.len() * 8);
+        out.extend_from_slice(&(self.words.len() as i32).to_be_bytes());
+        for w in &self.words {
+            out.extend_from_slice(&w.to_be_bytes());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serializes_whole_segments() {
+        let mut p = PopulatedOrdinals::default();
+        p.set(0);
+        p.set(1);
+        let mut out = Vec::new();
+        p.write_to(&mut out);
+        assert_eq!(out.len(), 4 + 256 * 8);
+        assert_eq!(&out[..4], &[0, 0, 1, 0]);
+        assert_eq!(&out[4..12], &[0, 0, 0, 0, 0, 0, 0, 3]);
+    }
+
+    #[test]
+    fn any_access_grows_and_clearing_keeps_segments() {
+        let mut p = PopulatedOrdinals::default();
+        p.touch(16_383);
+        assert_eq!(p.words.len(), 256);
+        p.touch(16_384);
+        assert_eq!(p.words.len(), 512);
+        p.set(40_000);
+        assert_eq!(p.words.len(), 768);
+        p.clear_all();
+        assert_eq!(p.words.len(), 768);
+        assert_eq!(p.count(), 0);
+        assert!(p.same_ordinals(&PopulatedOrdinals::default()));
+    }
+
+    #[test]
+    fn iteration_and_queries() {
+        let mut p = PopulatedOrdinals::default();
+        for o in [3, 64, 65, 20_000] {
+            p.set(o);
+        }
+        assert_eq!(p.iter().collect::<Vec<_>>(), [3, 64, 65, 20_000]);
+        assert_eq!(p.max(), Some(20_000));
+        assert_eq!(p.count(), 4);
+        assert!(p.get(64) && !p.get(66) && !p.get(1_000_000));
+        assert_eq!(p.max_unpopulated_through(65), Some(63));
+        let mut q = PopulatedOrdinals::default();
+        for o in [3, 64, 65, 20_000] {
+            q.set(o);
+        }
+        q.touch(90_000);
+        assert!(p.same_ordinals(&q) && q.same_ordinals(&p));
+        q.set(4);
+        assert!(!p.same_ordinals(&q));
+    }
+}

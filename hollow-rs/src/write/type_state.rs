@@ -1,0 +1,399 @@
+//! The write state of one type: its records, which ordinals are populated in this cycle and the
+//! previous one, its shard count, and the statistics and layout computed when a cycle is written
+//! (Java's `HollowTypeWriteState`).
+//!
+//! ## Sharding
+//!
+//! A type is split into `numShards` (a power of two) shards; ordinal `o` lives in shard
+//! `o & (numShards - 1)` at shard-local ordinal `o / numShards`. The count is chosen when the type is
+//! first written, as the smallest power of two `n` with `targetMaxTypeShardSize × n ≥ projected size`
+//! (a per-kind estimate, see each kind's `projected_size`). It then stays fixed, unless type
+//! resharding is allowed: then it is recomputed every cycle and, when it differs, moves one step
+//! (×2 or ÷2). The forward delta is written with the new count, the reverse delta with the previous
+//! one (`revNumShards`), each with its own per-shard maximum ordinals (and, for collections, pointer
+//! widths).
+//!
+//! ## Body layout shared by every kind
+//!
+//! ```text
+//! snapshot: [numShards > 1: VarInt maxOrdinal] · per shard: kind-specific data · populated bitset
+//! delta:    [numShards > 1: VarInt maxOrdinal] · per shard: VarInt maxShardOrdinal, removed ordinals
+//!           (gap list), added ordinals (gap list), kind-specific data for the added records
+//! ```
+
+use std::collections::HashMap;
+
+use super::key_hash::KeyHasher;
+use super::ordinal_map::OrdinalMap;
+use super::populated::PopulatedOrdinals;
+use super::{collection, object};
+use crate::encoding::{gap, varint};
+use crate::error::Result;
+use crate::schema::Schema;
+
+/// All type states of an engine, for code that needs to look at other types (hash keys, references).
+#[derive(Clone, Copy)]
+pub(crate) struct Dataset<'a> {
+    pub types: &'a [TypeWriteState],
+    pub by_name: &'a HashMap<String, usize>,
+}
+
+impl<'a> Dataset<'a> {
+    /// A type's index and state, by name.
+    pub fn get(&self, name: &str) -> Option<(usize, &'a TypeWriteState)> {
+        let &i = self.by_name.get(name)?;
+        Some((i, &self.types[i]))
+    }
+}
+
+/// Which way a delta goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Direction {
+    /// Previous cycle → this cycle.
+    Forward,
+    /// This cycle → previous cycle.
+    Reverse,
+}
+
+/// How ordinals are spread over shards for one blob direction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Layout {
+    pub num_shards: u32,
+    /// Largest shard-local ordinal of each shard (-1 for an empty shard).
+    pub max_shard_ordinals: Vec<i32>,
+}
+
+impl Layout {
+    fn new(max_ordinal: i32, num_shards: u32) -> Self {
+        Layout { num_shards, max_shard_ordinals: crate::blob::envelope::max_shard_ordinals(max_ordinal, num_shards) }
+    }
+
+    /// The shard holding `ordinal`.
+    #[inline]
+    pub fn shard_of(&self, ordinal: u32) -> usize {
+        (ordinal & (self.num_shards - 1)) as usize
+    }
+
+    /// `ordinal`'s position within its shard.
+    #[inline]
+    pub fn local(&self, ordinal: u32) -> u32 {
+        ordinal / self.num_shards
+    }
+}
+
+/// Kind-specific statistics for the cycle being written.
+#[derive(Debug)]
+pub(crate) enum KindStats {
+    Object(object::FieldStats),
+    Collection(collection::CollectionStats),
+}
+
+/// Everything computed when the cycle is prepared for writing.
+#[derive(Debug)]
+pub(crate) struct Prepared {
+    /// The largest ordinal held (populated now or in the previous cycle); -1 if none.
+    pub max_ordinal: i32,
+    /// Layout of snapshots and forward deltas.
+    pub forward: Layout,
+    /// Layout of reverse deltas (differs from `forward` only in a cycle that reshards).
+    pub reverse: Layout,
+    pub stats: KindStats,
+}
+
+impl Prepared {
+    pub fn layout(&self, direction: Direction) -> &Layout {
+        match direction {
+            Direction::Forward => &self.forward,
+            Direction::Reverse => &self.reverse,
+        }
+    }
+}
+
+/// The ordinals one shard gains and loses in a delta.
+#[derive(Debug, Default)]
+pub(crate) struct ShardDelta {
+    /// Global ordinals of the records added, ascending.
+    pub added: Vec<u32>,
+    /// Shard-local ordinals of the records removed, ascending.
+    pub removed_local: Vec<u32>,
+}
+
+/// One type's write state.
+#[derive(Debug)]
+pub(crate) struct TypeWriteState {
+    pub schema: Schema,
+    /// Field name → index, for OBJECT types.
+    pub field_index: HashMap<String, usize>,
+    records: OrdinalMap,
+    pub current: PopulatedOrdinals,
+    pub previous: PopulatedOrdinals,
+    /// 0 until the type is first written (Java's -1, "not chosen yet").
+    num_shards: u32,
+    rev_num_shards: u32,
+    /// The shard count to return to if the cycle is abandoned.
+    reset_num_shards: u32,
+    pub prepared: Option<Prepared>,
+}
+
+impl TypeWriteState {
+    pub fn new(schema: Schema) -> Self {
+        let field_index = match &schema {
+            Schema::Object(s) => s.fields.iter().enumerate().map(|(i, f)| (f.name.clone(), i)).collect(),
+            _ => HashMap::new(),
+        };
+        TypeWriteState {
+            schema,
+            field_index,
+            records: OrdinalMap::default(),
+            current: PopulatedOrdinals::default(),
+            previous: PopulatedOrdinals::default(),
+            num_shards: 0,
+            rev_num_shards: 0,
+            reset_num_shards: 0,
+            prepared: None,
+        }
+    }
+
+    /// Add a record by its canonical bytes; returns its ordinal.
+    pub fn add(&mut self, canonical: &[u8]) -> Result<u32> {
+        let ordinal = self.records.get_or_assign(canonical)?;
+        self.current.set(ordinal);
+        Ok(ordinal)
+    }
+
+    /// The canonical bytes of the record at `ordinal` (populated now or in the previous cycle).
+    #[inline]
+    pub fn record_bytes(&self, ordinal: u32) -> Option<&[u8]> {
+        self.records.bytes(ordinal)
+    }
+
+    /// The shard count; 0 before the type was first written.
+    pub fn num_shards(&self) -> u32 {
+        self.num_shards
+    }
+
+    /// The shard count reverse deltas of this cycle use.
+    pub fn rev_num_shards(&self) -> u32 {
+        self.rev_num_shards
+    }
+
+    /// Fix the shard count before the type is first written.
+    pub fn pin_num_shards(&mut self, num_shards: u32) {
+        self.num_shards = num_shards;
+        self.reset_num_shards = num_shards;
+    }
+
+    /// Ordinals `0..=max_ordinal` populated in this cycle or the previous one: the records whose
+    /// values consumers may still read, so whose values must fit the bit widths.
+    pub fn ordinals_in_either(&self, max_ordinal: i32) -> impl Iterator<Item = u32> + '_ {
+        (0..=max_ordinal).map(|o| o as u32).filter(|&o| self.current.get(o) || self.previous.get(o))
+    }
+
+    /// Java's `hasChangedSinceLastCycle`: the populated set differs, or the shard count moved.
+    pub fn has_changed_since_last_cycle(&self) -> bool {
+        !self.current.same_ordinals(&self.previous)
+            || (self.num_shards != self.rev_num_shards && self.rev_num_shards != 0)
+    }
+
+    /// Compute statistics, shard counts and layouts for writing this cycle. Returns `(old, new)` shard
+    /// counts if the type reshards.
+    pub fn prepare_for_write(&mut self, target_max_shard_size: u64, allow_resharding: bool) -> Option<(u32, u32)> {
+        let max_ordinal = self.records.max_ordinal();
+        // Java reads `current.get(i) || previous.get(i)` for every ordinal up to the max while it
+        // gathers statistics, which allocates bitset segments that later show in snapshots.
+        if max_ordinal >= 0 {
+            let max = max_ordinal as u32;
+            self.current.touch(max);
+            if let Some(o) = self.current.max_unpopulated_through(max) {
+                self.previous.touch(o);
+            }
+        }
+        let stats = match &self.schema {
+            Schema::Object(_) => KindStats::Object(object::FieldStats::gather(self, max_ordinal)),
+            _ => KindStats::Collection(collection::CollectionStats::gather(self, max_ordinal)),
+        };
+        let projected = || {
+            let size = match &stats {
+                KindStats::Object(s) => s.projected_size(max_ordinal),
+                KindStats::Collection(s) => s.projected_size(max_ordinal),
+            };
+            shards_for(size, target_max_shard_size)
+        };
+        let mut resharded = None;
+        if self.num_shards == 0 {
+            self.num_shards = projected();
+            self.rev_num_shards = self.num_shards;
+        } else {
+            self.rev_num_shards = self.num_shards;
+            if allow_resharding {
+                let wanted = projected();
+                if wanted != self.rev_num_shards {
+                    // One step per cycle, so consumers reshard at most by a factor of two per delta.
+                    self.num_shards =
+                        if wanted > self.rev_num_shards { self.rev_num_shards * 2 } else { self.rev_num_shards / 2 };
+                    resharded = Some((self.rev_num_shards, self.num_shards));
+                }
+            }
+        }
+        let forward = Layout::new(max_ordinal, self.num_shards);
+        let reverse = Layout::new(max_ordinal, self.rev_num_shards);
+        let stats = match stats {
+            KindStats::Collection(mut s) => {
+                s.lay_out(self, max_ordinal, &forward, &reverse);
+                KindStats::Collection(s)
+            }
+            other => other,
+        };
+        self.prepared = Some(Prepared { max_ordinal, forward, reverse, stats });
+        resharded
+    }
+
+    /// Record the bitset reads Java's delta computation makes (see [`Self::prepare_for_write`]).
+    pub fn touch_for_delta(&mut self, direction: Direction) {
+        let Some(p) = &self.prepared else { return };
+        if p.max_ordinal < 0 {
+            return;
+        }
+        let max = p.max_ordinal as u32;
+        match direction {
+            // `previous.get(i)` for every ordinal that is not an addition (current \ previous).
+            Direction::Forward => {
+                if let Some(o) = (0..=max).rev().find(|&o| !self.current.get(o) || self.previous.get(o)) {
+                    self.previous.touch(o);
+                }
+            }
+            // `previous.get(i)` for every ordinal populated in this cycle.
+            Direction::Reverse => {
+                if let Some(o) = self.current.max() {
+                    self.previous.touch(o);
+                }
+            }
+        }
+    }
+
+    /// Start a new cycle: drop records not populated in the cycle just written (their ordinals become
+    /// reusable from now on), and make this cycle's populated set the previous one.
+    pub fn prepare_for_next_cycle(&mut self) {
+        self.records.retain(&self.current);
+        std::mem::swap(&mut self.current, &mut self.previous);
+        self.current.clear_all();
+        self.prepared = None;
+        self.reset_num_shards = self.num_shards;
+    }
+
+    /// Abandon the records added since the last [`Self::prepare_for_next_cycle`].
+    pub fn reset_to_last_prepare_for_next_cycle(&mut self) {
+        self.num_shards = self.reset_num_shards;
+        self.current.clear_all();
+        self.records.retain(&self.previous);
+        self.prepared = None;
+    }
+
+    /// Append the snapshot body of this type.
+    pub fn write_snapshot(&self, ds: &Dataset<'_>, out: &mut Vec<u8>) -> Result<()> {
+        let p = self.prepared();
+        let layout = &p.forward;
+        if layout.num_shards > 1 {
+            varint::write_i32(out, p.max_ordinal);
+        }
+        let hasher = self.key_hasher(ds)?;
+        for shard in 0..layout.num_shards as usize {
+            match &p.stats {
+                KindStats::Object(s) => s.write_snapshot_shard(self, p, shard, out),
+                KindStats::Collection(s) => s.write_snapshot_shard(self, ds, hasher.as_ref(), p, shard, out)?,
+            }
+        }
+        self.current.write_to(out);
+        Ok(())
+    }
+
+    /// Append the delta (or reverse delta) body of this type.
+    pub fn write_delta(&self, ds: &Dataset<'_>, direction: Direction, out: &mut Vec<u8>) -> Result<()> {
+        let p = self.prepared();
+        let layout = p.layout(direction);
+        let (from, to) = match direction {
+            Direction::Forward => (&self.previous, &self.current),
+            Direction::Reverse => (&self.current, &self.previous),
+        };
+        let mut shards: Vec<ShardDelta> = (0..layout.num_shards).map(|_| ShardDelta::default()).collect();
+        for o in 0..=p.max_ordinal {
+            let o = o as u32;
+            let (in_from, in_to) = (from.get(o), to.get(o));
+            if in_to && !in_from {
+                shards[layout.shard_of(o)].added.push(o);
+            } else if in_from && !in_to {
+                shards[layout.shard_of(o)].removed_local.push(layout.local(o));
+            }
+        }
+        if layout.num_shards > 1 {
+            varint::write_i32(out, p.max_ordinal);
+        }
+        let hasher = self.key_hasher(ds)?;
+        for (shard, delta) in shards.iter().enumerate() {
+            varint::write_i32(out, layout.max_shard_ordinals[shard]);
+            gap::write(out, &delta.removed_local);
+            let added_local: Vec<u32> = delta.added.iter().map(|&o| layout.local(o)).collect();
+            gap::write(out, &added_local);
+            match &p.stats {
+                KindStats::Object(s) => s.write_delta_shard(self, &delta.added, out),
+                KindStats::Collection(s) => {
+                    s.write_delta_shard(self, ds, hasher.as_ref(), direction, shard, &delta.added, out)?
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn prepared(&self) -> &Prepared {
+        self.prepared.as_ref().expect("the engine prepares every type before writing")
+    }
+
+    /// The hasher placing set elements / map keys by the schema's hash key, if it has one and it binds.
+    fn key_hasher(&self, ds: &Dataset<'_>) -> Result<Option<KeyHasher>> {
+        match &self.schema {
+            Schema::Set(s) => match &s.hash_key {
+                Some(k) => KeyHasher::bind(ds, &s.element_type, k),
+                None => Ok(None),
+            },
+            Schema::Map(s) => match &s.hash_key {
+                Some(k) => KeyHasher::bind(ds, &s.key_type, k),
+                None => Ok(None),
+            },
+            _ => Ok(None),
+        }
+    }
+}
+
+/// The smallest power of two `n` with `target × n ≥ projected_size` (Java's `typeStateNumShards`).
+fn shards_for(projected_size: i64, target_max_shard_size: u64) -> u32 {
+    let mut n: u32 = 1;
+    while (target_max_shard_size as u128) * (n as u128) < projected_size.max(0) as u128 && n < (1 << 30) {
+        n *= 2;
+    }
+    n
+}
+
+/// Number of 64-bit words holding `num_bits` bits.
+pub(crate) fn words_for_bits(num_bits: u64) -> usize {
+    num_bits.div_ceil(64) as usize
+}
+
+/// Width of an unsigned value: `64 - leading_zeros(v)` (0 for 0).
+#[inline]
+pub(crate) fn bit_width(v: u64) -> u32 {
+    64 - v.leading_zeros()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shard_counts() {
+        assert_eq!(shards_for(0, 8192), 1);
+        assert_eq!(shards_for(8192, 8192), 1);
+        assert_eq!(shards_for(8193, 8192), 2);
+        assert_eq!(shards_for(100_000, 8192), 16);
+        assert_eq!(shards_for(i64::MAX, u64::MAX), 1);
+    }
+}
