@@ -9,10 +9,14 @@
 //! * [`dsl`]: Hollow's schema text form (`Movie @PrimaryKey(id) { long id; String title; }`), parsed and
 //!   printed exactly as Java prints it.
 //! * [`hash`]: the `hollow.schema.hash` header tag.
+//! * [`paths`]: key field paths (`address.city.value`) resolved to the fields they walk through.
+//! * [`order`]: dependency order of types (referenced types first).
 
 pub mod codec;
 pub mod dsl;
 pub mod hash;
+pub mod order;
+pub mod paths;
 
 use std::fmt;
 
