@@ -11,6 +11,8 @@
 //! * [`blob`]: the blob container: header, tags, type-section envelopes.
 //! * [`write`]: the write state engine: records to ordinals, snapshot/delta/reverse-delta writing.
 //! * [`read`]: the read state engine: loading snapshots, applying deltas, record access.
+//! * [`mapper`]: serde types and generic (JSON-like) values to and from records, with schemas derived
+//!   the way Java's `HollowObjectMapper` derives them.
 //! * [`tools`]: checksums and dumps over a read state.
 
 #![warn(missing_docs)]
@@ -19,6 +21,7 @@ pub mod blob;
 pub mod consumer;
 pub mod encoding;
 pub mod error;
+pub mod mapper;
 pub mod read;
 pub mod schema;
 pub mod store;
