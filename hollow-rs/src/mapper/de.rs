@@ -365,17 +365,54 @@ impl<'a> FieldDeserializer<'a> {
     }
 }
 
+/// Where a field's value is: inline in the record, in a referenced record, or nowhere (null reference).
+enum Target<'a> {
+    Inline,
+    Record(RecordDeserializer<'a>),
+    NullReference,
+}
+
+impl<'a> FieldDeserializer<'a> {
+    fn target(&self) -> MapperResult<Target<'a>> {
+        if self.field_type() != FieldType::Reference {
+            return Ok(Target::Inline);
+        }
+        Ok(match self.referenced()? {
+            Some(record) => Target::Record(record),
+            None => Target::NullReference,
+        })
+    }
+}
+
+/// For a REFERENCE field, hand the request to the referenced record (a null reference is an error: the
+/// Rust type is not an Option, or deserialize_option would have been called).
+macro_rules! follow_reference {
+    ($self:ident, $method:ident($($arg:expr),*)) => {
+        match $self.target()? {
+            Target::Record(record) => return record.$method($($arg),*),
+            Target::NullReference => return Err(null_not_optional()),
+            Target::Inline => {}
+        }
+    };
+}
+
 macro_rules! required_number {
     ($($method:ident => $null:expr;)*) => {
         $(
             fn $method<V: Visitor<'a>>(self, visitor: V) -> MapperResult<V::Value> {
-                if self.field_type() == FieldType::Reference {
-                    return match self.referenced()? {
-                        Some(record) => record.$method(visitor),
-                        None => Err(self.null_error()),
-                    };
-                }
+                follow_reference!(self, $method(visitor));
                 self.visit_required(visitor, $null)
+            }
+        )*
+    };
+}
+
+macro_rules! required_value {
+    ($($method:ident;)*) => {
+        $(
+            fn $method<V: Visitor<'a>>(self, visitor: V) -> MapperResult<V::Value> {
+                follow_reference!(self, $method(visitor));
+                self.visit_required(visitor, |_| Err(null_not_optional()))
             }
         )*
     };
@@ -393,62 +430,54 @@ impl<'a> de::Deserializer<'a> for FieldDeserializer<'a> {
         deserialize_i16 => |v: V| v.visit_i16(i16::MIN);
         deserialize_i32 => |v: V| v.visit_i32(i32::MIN);
         deserialize_i64 => |v: V| v.visit_i64(i64::MIN);
-        deserialize_f32 => |v: V| v.visit_f32(f32::NAN);
-        deserialize_f64 => |v: V| v.visit_f64(f64::NAN);
-        deserialize_bool => |v: V| v.visit_bool(false);
         deserialize_u8 => |v: V| v.visit_u8(0);
         deserialize_u16 => |v: V| v.visit_u16(0);
         deserialize_u32 => |v: V| v.visit_u32(0);
         deserialize_u64 => |v: V| v.visit_u64(0);
+        deserialize_f32 => |v: V| v.visit_f32(f32::NAN);
+        deserialize_f64 => |v: V| v.visit_f64(f64::NAN);
+        deserialize_bool => |v: V| v.visit_bool(false);
+    }
+
+    required_value! {
+        deserialize_str;
+        deserialize_string;
+        deserialize_bytes;
+        deserialize_byte_buf;
+        deserialize_identifier;
+    }
+
+    fn deserialize_i128<V: Visitor<'a>>(self, visitor: V) -> MapperResult<V::Value> {
+        self.deserialize_i64(visitor)
+    }
+
+    fn deserialize_u128<V: Visitor<'a>>(self, visitor: V) -> MapperResult<V::Value> {
+        self.deserialize_u64(visitor)
     }
 
     fn deserialize_char<V: Visitor<'a>>(self, visitor: V) -> MapperResult<V::Value> {
-        match self.field_type() {
-            FieldType::Int | FieldType::Long => {
-                let code = match self.field_type() {
-                    FieldType::Int => self.object.read_int(self.ordinal, self.field).map(i64::from),
-                    _ => self.object.read_long(self.ordinal, self.field),
-                };
-                match code {
-                    None => visitor.visit_char('\0'),
-                    Some(code) => match u32::try_from(code).ok().and_then(char::from_u32) {
-                        Some(c) => visitor.visit_char(c),
-                        None => Err(MapperError::mismatch(format!("{code} is not a Unicode scalar value"))),
-                    },
-                }
-            }
-            FieldType::Reference => match self.referenced()? {
-                Some(record) => record.deserialize_char(visitor),
-                None => Err(self.null_error()),
+        follow_reference!(self, deserialize_char(visitor));
+        let code = match self.field_type() {
+            FieldType::Int => self.object.read_int(self.ordinal, self.field).map(i64::from),
+            FieldType::Long => self.object.read_long(self.ordinal, self.field),
+            // A one-character string, or a mismatch the visitor reports.
+            _ => return self.visit_required(visitor, |_| Err(null_not_optional())),
+        };
+        match code {
+            None => visitor.visit_char('\0'),
+            Some(code) => match u32::try_from(code).ok().and_then(char::from_u32) {
+                Some(c) => visitor.visit_char(c),
+                None => Err(MapperError::mismatch(format!("{code} is not a Unicode scalar value"))),
             },
-            _ => self.visit_required(visitor, |_| Err(null_not_optional())),
         }
     }
 
-    fn deserialize_str<V: Visitor<'a>>(self, visitor: V) -> MapperResult<V::Value> {
-        self.visit_required(visitor, |_| Err(null_not_optional()))
-    }
-
-    fn deserialize_string<V: Visitor<'a>>(self, visitor: V) -> MapperResult<V::Value> {
-        self.deserialize_str(visitor)
-    }
-
-    fn deserialize_bytes<V: Visitor<'a>>(self, visitor: V) -> MapperResult<V::Value> {
-        self.deserialize_str(visitor)
-    }
-
-    fn deserialize_byte_buf<V: Visitor<'a>>(self, visitor: V) -> MapperResult<V::Value> {
-        self.deserialize_str(visitor)
-    }
-
     fn deserialize_option<V: Visitor<'a>>(self, visitor: V) -> MapperResult<V::Value> {
-        match self.field_type() {
-            FieldType::Reference => match self.referenced()? {
-                Some(record) => visitor.visit_some(record),
-                None => visitor.visit_none(),
-            },
-            _ if self.is_null() => visitor.visit_none(),
-            _ => visitor.visit_some(self),
+        match self.target()? {
+            Target::Record(record) => visitor.visit_some(record),
+            Target::NullReference => visitor.visit_none(),
+            Target::Inline if self.is_null() => visitor.visit_none(),
+            Target::Inline => visitor.visit_some(self),
         }
     }
 
@@ -461,10 +490,8 @@ impl<'a> de::Deserializer<'a> for FieldDeserializer<'a> {
     }
 
     fn deserialize_unit_struct<V: Visitor<'a>>(self, name: &'static str, visitor: V) -> MapperResult<V::Value> {
-        match self.referenced()? {
-            Some(record) => record.deserialize_unit_struct(name, visitor),
-            None => Err(self.null_error()),
-        }
+        follow_reference!(self, deserialize_unit_struct(name, visitor));
+        Err(MapperError::mismatch(format!("cannot read an inline field as the unit struct {name}")))
     }
 
     fn deserialize_newtype_struct<V: Visitor<'a>>(self, _: &'static str, visitor: V) -> MapperResult<V::Value> {
@@ -472,13 +499,10 @@ impl<'a> de::Deserializer<'a> for FieldDeserializer<'a> {
     }
 
     fn deserialize_seq<V: Visitor<'a>>(self, visitor: V) -> MapperResult<V::Value> {
+        follow_reference!(self, deserialize_seq(visitor));
         match self.field_type() {
             FieldType::Bytes => match self.object.read_bytes(self.ordinal, self.field) {
                 Some(bytes) => visitor.visit_seq(SeqDeserializer::new(bytes.iter().copied())),
-                None => Err(self.null_error()),
-            },
-            FieldType::Reference => match self.referenced()? {
-                Some(record) => record.deserialize_seq(visitor),
                 None => Err(self.null_error()),
             },
             other => Err(MapperError::mismatch(format!("cannot read a {} field as a sequence", other.java_name()))),
@@ -494,10 +518,8 @@ impl<'a> de::Deserializer<'a> for FieldDeserializer<'a> {
     }
 
     fn deserialize_map<V: Visitor<'a>>(self, visitor: V) -> MapperResult<V::Value> {
-        match self.referenced()? {
-            Some(record) => record.deserialize_map(visitor),
-            None => Err(self.null_error()),
-        }
+        follow_reference!(self, deserialize_map(visitor));
+        Err(MapperError::mismatch(format!("cannot read a {} field as a map", self.field_type().java_name())))
     }
 
     fn deserialize_struct<V: Visitor<'a>>(
@@ -506,15 +528,11 @@ impl<'a> de::Deserializer<'a> for FieldDeserializer<'a> {
         fields: &'static [&'static str],
         visitor: V,
     ) -> MapperResult<V::Value> {
-        match self.field_type() {
-            FieldType::Reference => match self.referenced()? {
-                Some(record) => record.deserialize_struct(name, fields, visitor),
-                None => Err(self.null_error()),
-            },
-            other => {
-                Err(MapperError::mismatch(format!("cannot read a {} field as the struct {name}", other.java_name())))
-            }
-        }
+        follow_reference!(self, deserialize_struct(name, fields, visitor));
+        Err(MapperError::mismatch(format!(
+            "cannot read a {} field as the struct {name}",
+            self.field_type().java_name()
+        )))
     }
 
     fn deserialize_enum<V: Visitor<'a>>(
@@ -523,13 +541,10 @@ impl<'a> de::Deserializer<'a> for FieldDeserializer<'a> {
         variants: &'static [&'static str],
         visitor: V,
     ) -> MapperResult<V::Value> {
+        follow_reference!(self, deserialize_enum(name, variants, visitor));
         match self.field_type() {
             FieldType::String => match self.string()? {
                 Some(variant) => visitor.visit_enum(variant.into_owned().into_deserializer()),
-                None => Err(self.null_error()),
-            },
-            FieldType::Reference => match self.referenced()? {
-                Some(record) => record.deserialize_enum(name, variants, visitor),
                 None => Err(self.null_error()),
             },
             other => {
@@ -538,20 +553,8 @@ impl<'a> de::Deserializer<'a> for FieldDeserializer<'a> {
         }
     }
 
-    fn deserialize_identifier<V: Visitor<'a>>(self, visitor: V) -> MapperResult<V::Value> {
-        self.deserialize_str(visitor)
-    }
-
     fn deserialize_ignored_any<V: Visitor<'a>>(self, visitor: V) -> MapperResult<V::Value> {
         visitor.visit_unit()
-    }
-
-    fn deserialize_i128<V: Visitor<'a>>(self, visitor: V) -> MapperResult<V::Value> {
-        self.deserialize_i64(visitor)
-    }
-
-    fn deserialize_u128<V: Visitor<'a>>(self, visitor: V) -> MapperResult<V::Value> {
-        self.deserialize_u64(visitor)
     }
 }
 

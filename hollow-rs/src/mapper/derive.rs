@@ -65,6 +65,17 @@ impl Registry {
         self.index.get(name).map(|&i| &self.schemas[i])
     }
 
+    pub(crate) fn len(&self) -> usize {
+        self.schemas.len()
+    }
+
+    /// Forget the schemas registered after the first `len` (a derivation that failed half way).
+    pub(crate) fn truncate(&mut self, len: usize) {
+        for schema in self.schemas.drain(len..) {
+            self.index.remove(schema.name());
+        }
+    }
+
     /// Register `schema`, or keep the one already registered under its name if it has the same shape.
     fn register(&mut self, schema: Schema) -> MapperResult<()> {
         if let Some(existing) = self.get(schema.name()) {

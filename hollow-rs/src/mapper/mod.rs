@@ -225,10 +225,19 @@ impl ObjectMapper {
         if let Some(root) = self.roots.get(key) {
             return Ok(root.clone());
         }
+        let before = self.registry.len();
         let mut deriver = Deriver::new(&self.config, &mut self.registry);
-        let root = (T::tracing().0)(&mut deriver).and_then(|shape| deriver.realize_root(shape)).map_err(Error::from)?;
-        self.roots.insert(key, root.clone());
-        Ok(root)
+        match (T::tracing().0)(&mut deriver).and_then(|shape| deriver.realize_root(shape)) {
+            Ok(root) => {
+                self.roots.insert(key, root.clone());
+                Ok(root)
+            }
+            Err(e) => {
+                // All or nothing: keep no schema of a type that cannot be derived.
+                self.registry.truncate(before);
+                Err(e.into())
+            }
+        }
     }
 
     /// Every schema derived so far, dependencies first (the order they are registered in an engine).

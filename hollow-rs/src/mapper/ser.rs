@@ -28,6 +28,7 @@ use std::sync::Arc;
 
 use serde::ser::{self, Impossible, Serialize};
 
+use super::de::MAX_DEPTH;
 use super::derive::ENUM_NAME_FIELD;
 use super::error::{MapperError, MapperResult};
 use crate::schema::{FieldType, ObjectSchema, Schema};
@@ -55,7 +56,7 @@ impl<'e> Writer<'e> {
     /// Write `value` as a record of `type_name` (and everything it refers to); return its ordinal.
     pub(crate) fn write<T: Serialize + ?Sized>(&mut self, type_name: &str, value: &T) -> MapperResult<u32> {
         let schema = self.schema(type_name)?;
-        value.serialize(RecordSer { w: self, schema })
+        value.serialize(RecordSer { w: self, schema, depth: 0 })
     }
 
     /// The engine's schema of `name`. The cached copy is compared with the engine's on every use, so a
@@ -119,24 +120,34 @@ fn data_variant(name: &str, variant: &str) -> MapperError {
 struct RecordSer<'w, 'e> {
     w: &'w mut Writer<'e>,
     schema: Arc<Schema>,
+    /// How many records up the top-level one is.
+    depth: usize,
+}
+
+/// A serializer for a record referenced from a record at `depth`.
+fn child<'w, 'e>(w: &'w mut Writer<'e>, schema: Arc<Schema>, depth: usize) -> MapperResult<RecordSer<'w, 'e>> {
+    if depth >= MAX_DEPTH {
+        return Err(MapperError::invalid(format!("records nest more than {MAX_DEPTH} deep")));
+    }
+    Ok(RecordSer { w, schema, depth: depth + 1 })
 }
 
 impl<'w, 'e> RecordSer<'w, 'e> {
     /// Write a value into the single field of a boxed type (`Integer { int value; }`, `String`, ...).
     fn boxed(self, what: &str, write: impl for<'s> FnOnce(FieldSer<'s, 'e>) -> MapperResult<()>) -> MapperResult<u32> {
-        let RecordSer { w, schema } = self;
+        let RecordSer { w, schema, depth } = self;
         let object = match &*schema {
             Schema::Object(o) if o.fields.len() == 1 => o,
             other => return Err(cannot_write(what, other)),
         };
         let mut record = w.take_record();
-        write(FieldSer { w: &mut *w, record: &mut record, owner: object, index: 0, optional: false })
+        write(FieldSer { w: &mut *w, record: &mut record, owner: object, index: 0, optional: false, depth })
             .map_err(|e| e.in_field(&object.name, &object.fields[0].name))?;
         w.add_object(&object.name, record)
     }
 
     fn compound(self, state: State) -> RecordCompound<'w, 'e> {
-        RecordCompound { w: self.w, schema: self.schema, state, count: 0 }
+        RecordCompound { w: self.w, schema: self.schema, state, count: 0, depth: self.depth }
     }
 }
 
@@ -210,7 +221,7 @@ impl<'w, 'e> ser::Serializer for RecordSer<'w, 'e> {
     }
 
     fn serialize_unit_variant(self, name: &'static str, _: u32, variant: &'static str) -> MapperResult<u32> {
-        let RecordSer { w, schema } = self;
+        let RecordSer { w, schema, .. } = self;
         let Schema::Object(object) = &*schema else {
             return Err(cannot_write(&format!("the enum {name}"), &schema));
         };
@@ -351,26 +362,25 @@ struct RecordCompound<'w, 'e> {
     state: State,
     /// Elements (or fields) seen so far.
     count: usize,
+    depth: usize,
 }
 
 impl RecordCompound<'_, '_> {
     fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> MapperResult<()> {
         let index = self.count;
         self.count += 1;
-        let w = &mut *self.w;
+        let (w, depth) = (&mut *self.w, self.depth);
         match &mut self.state {
             State::List { record, element } => {
-                let ordinal =
-                    value.serialize(RecordSer { w, schema: element.clone() }).map_err(|e| e.in_element(index))?;
+                let ordinal = value.serialize(child(w, element.clone(), depth)?).map_err(|e| e.in_element(index))?;
                 record.add_element(ordinal);
             }
             State::Set { record, element } => {
-                let ordinal =
-                    value.serialize(RecordSer { w, schema: element.clone() }).map_err(|e| e.in_element(index))?;
+                let ordinal = value.serialize(child(w, element.clone(), depth)?).map_err(|e| e.in_element(index))?;
                 record.add_element(ordinal);
             }
             State::MapPairs { record, key, value: value_schema } => {
-                let pair = PairSer { w, key: key.clone(), value: value_schema.clone() };
+                let pair = PairSer { w, key: key.clone(), value: value_schema.clone(), depth };
                 let (k, v) = value.serialize(pair).map_err(|e| e.in_element(index))?;
                 record.add_entry(k, v);
             }
@@ -381,11 +391,11 @@ impl RecordCompound<'_, '_> {
     }
 
     fn key<T: Serialize + ?Sized>(&mut self, key: &T) -> MapperResult<()> {
-        let w = &mut *self.w;
+        let (w, depth) = (&mut *self.w, self.depth);
         match (&mut self.state, &*self.schema) {
             (State::MapEntries { key: key_schema, pending, .. }, _) => {
                 let schema = key_schema.clone();
-                *pending = Some(key.serialize(RecordSer { w, schema }).map_err(|e| e.in_map(true))?);
+                *pending = Some(key.serialize(child(w, schema, depth)?).map_err(|e| e.in_map(true))?);
             }
             (State::Object { pending, .. }, Schema::Object(object)) => {
                 let name = key.serialize(FieldNameSer)?;
@@ -398,17 +408,17 @@ impl RecordCompound<'_, '_> {
     }
 
     fn value<T: Serialize + ?Sized>(&mut self, value: &T) -> MapperResult<()> {
-        let w = &mut *self.w;
+        let (w, depth) = (&mut *self.w, self.depth);
         match (&mut self.state, &*self.schema) {
             (State::MapEntries { record, value: value_schema, pending, .. }, _) => {
                 let key = pending.take().ok_or_else(|| MapperError::invalid("a map value without a key"))?;
                 let schema = value_schema.clone();
-                let ordinal = value.serialize(RecordSer { w, schema }).map_err(|e| e.in_map(false))?;
+                let ordinal = value.serialize(child(w, schema, depth)?).map_err(|e| e.in_map(false))?;
                 record.add_entry(key, ordinal);
             }
             (State::Object { record, pending }, Schema::Object(object)) => {
                 let index = pending.take().ok_or_else(|| MapperError::invalid("a field value without a name"))?;
-                write_field(w, record, object, index, value)?;
+                write_field(w, record, object, index, depth, value)?;
             }
             _ => return Err(cannot_write("a map", &self.schema)),
         }
@@ -418,7 +428,7 @@ impl RecordCompound<'_, '_> {
     fn field<T: Serialize + ?Sized>(&mut self, name: &'static str, value: &T) -> MapperResult<()> {
         let position = self.count;
         self.count += 1;
-        let w = &mut *self.w;
+        let (w, depth) = (&mut *self.w, self.depth);
         match (&mut self.state, &*self.schema) {
             (State::Object { record, .. }, Schema::Object(object)) => {
                 // Struct fields usually come in schema order.
@@ -426,7 +436,7 @@ impl RecordCompound<'_, '_> {
                     Some(f) if f.name == name => position,
                     _ => object.field_index(name).ok_or_else(|| no_such_field(object, name))?,
                 };
-                write_field(w, record, object, index, value)
+                write_field(w, record, object, index, depth, value)
             }
             _ => Err(cannot_write("a struct", &self.schema)),
         }
@@ -463,10 +473,11 @@ fn write_field<T: Serialize + ?Sized>(
     record: &mut ObjectRecord,
     object: &ObjectSchema,
     index: usize,
+    depth: usize,
     value: &T,
 ) -> MapperResult<()> {
     value
-        .serialize(FieldSer { w, record, owner: object, index, optional: false })
+        .serialize(FieldSer { w, record, owner: object, index, optional: false, depth })
         .map_err(|e| e.in_field(&object.name, &object.fields[index].name))
 }
 
@@ -542,6 +553,8 @@ struct FieldSer<'s, 'e> {
     index: usize,
     /// The value came through `Some(..)`: keep NaN and minimum values as they are (Java's boxed fields).
     optional: bool,
+    /// The depth of the record the field belongs to.
+    depth: usize,
 }
 
 impl<'s, 'e> FieldSer<'s, 'e> {
@@ -564,7 +577,7 @@ impl<'s, 'e> FieldSer<'s, 'e> {
             return Err(MapperError::mismatch("REFERENCE field without a referenced type"));
         };
         let schema = self.w.schema(target)?;
-        let ordinal = write(RecordSer { w: &mut *self.w, schema })?;
+        let ordinal = write(child(&mut *self.w, schema, self.depth)?)?;
         self.record.set_reference(self.index, ordinal);
         Ok(())
     }
@@ -824,7 +837,7 @@ impl<'s, 'e> FieldSer<'s, 'e> {
             return Err(MapperError::mismatch("REFERENCE field without a referenced type"));
         };
         let schema = self.w.schema(target)?;
-        let inner = start(RecordSer { w: self.w, schema })?;
+        let inner = start(child(self.w, schema, self.depth)?)?;
         Ok(FieldCompound { record: self.record, index: self.index, kind: FieldCompoundKind::Record(inner) })
     }
 }
@@ -996,6 +1009,8 @@ struct PairSer<'w, 'e> {
     w: &'w mut Writer<'e>,
     key: Arc<Schema>,
     value: Arc<Schema>,
+    /// The depth of the map record.
+    depth: usize,
 }
 
 const NOT_A_PAIR: &str = "a map given as a sequence must hold [key, value] pairs";
@@ -1024,7 +1039,13 @@ impl<'w, 'e> ser::Serializer for PairSer<'w, 'e> {
     }
 
     fn serialize_seq(self, _: Option<usize>) -> MapperResult<PairCompound<'w, 'e>> {
-        Ok(PairCompound { w: self.w, key: self.key, value: self.value, ordinals: Vec::with_capacity(2) })
+        Ok(PairCompound {
+            w: self.w,
+            key: self.key,
+            value: self.value,
+            ordinals: Vec::with_capacity(2),
+            depth: self.depth,
+        })
     }
 
     fn serialize_tuple(self, len: usize) -> MapperResult<PairCompound<'w, 'e>> {
@@ -1037,6 +1058,7 @@ struct PairCompound<'w, 'e> {
     key: Arc<Schema>,
     value: Arc<Schema>,
     ordinals: Vec<u32>,
+    depth: usize,
 }
 
 impl PairCompound<'_, '_> {
@@ -1046,7 +1068,7 @@ impl PairCompound<'_, '_> {
             1 => (self.value.clone(), false),
             _ => return Err(MapperError::mismatch(NOT_A_PAIR)),
         };
-        let ordinal = value.serialize(RecordSer { w: &mut *self.w, schema }).map_err(|e| e.in_map(is_key))?;
+        let ordinal = value.serialize(child(&mut *self.w, schema, self.depth)?).map_err(|e| e.in_map(is_key))?;
         self.ordinals.push(ordinal);
         Ok(())
     }

@@ -114,6 +114,9 @@ pub(crate) fn is_set_type_name(type_name: &str) -> bool {
     let mut name = type_name;
     loop {
         name = name.trim_start_matches('&').trim_start_matches("mut ").trim();
+        if name.starts_with(['(', '[']) {
+            return false; // a tuple, array or slice
+        }
         let (path, args) = match name.find('<') {
             Some(i) => (&name[..i], Some(&name[i + 1..])),
             None => (name, None),
@@ -130,18 +133,32 @@ pub(crate) fn is_set_type_name(type_name: &str) -> bool {
 }
 
 /// The first argument of a generic argument list (the text after `<`), respecting nesting.
-fn first_generic_argument(args: &str) -> &str {
-    let mut depth = 0usize;
-    for (i, c) in args.char_indices() {
-        match c {
-            '<' | '(' | '[' => depth += 1,
-            '>' | ')' | ']' if depth == 0 => return &args[..i],
-            '>' | ')' | ']' => depth -= 1,
-            ',' if depth == 0 => return &args[..i],
-            _ => {}
+/// Lifetime arguments (`Cow<'_, T>`) are skipped.
+fn first_generic_argument(mut args: &str) -> &str {
+    loop {
+        let mut depth = 0usize;
+        let mut end = args.len();
+        for (i, c) in args.char_indices() {
+            match c {
+                '<' | '(' | '[' => depth += 1,
+                '>' | ')' | ']' if depth == 0 => {
+                    end = i;
+                    break;
+                }
+                '>' | ')' | ']' => depth -= 1,
+                ',' if depth == 0 => {
+                    end = i;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        let argument = args[..end].trim();
+        match args[end..].strip_prefix(',') {
+            Some(rest) if argument.starts_with('\'') => args = rest,
+            _ => return argument,
         }
     }
-    args
 }
 
 #[cfg(test)]
