@@ -1,23 +1,7 @@
-//! What the Java mapper reads from annotations, given here as configuration keyed by Hollow type and
-//! field names.
-//!
-//! | Java annotation                   | Here                                               |
-//! |-----------------------------------|----------------------------------------------------|
-//! | `@HollowPrimaryKey` on a class    | [`ObjectMapper::primary_key`]                      |
-//! | `@HollowTypeName` on a class      | [`ObjectMapper::rename_type`] (or `#[serde(rename)]`)|
-//! | `@HollowInline` on a field        | [`ObjectMapper::inline_field`]                     |
-//! | a boxed (`Integer`, ...) field    | [`ObjectMapper::reference_field`]                  |
-//! | `@HollowHashKey` on a field       | [`ObjectMapper::hash_key`]                         |
-//! | `@HollowTypeName` on a field      | [`ObjectMapper::field_type_name`]                  |
-//! | a `Set<T>` field                  | a `HashSet`/`BTreeSet` field, [`super::as_set`], or [`ObjectMapper::set_field`] |
-//!
-//! [`ObjectMapper::primary_key`]: super::ObjectMapper::primary_key
-//! [`ObjectMapper::rename_type`]: super::ObjectMapper::rename_type
-//! [`ObjectMapper::inline_field`]: super::ObjectMapper::inline_field
-//! [`ObjectMapper::reference_field`]: super::ObjectMapper::reference_field
-//! [`ObjectMapper::hash_key`]: super::ObjectMapper::hash_key
-//! [`ObjectMapper::field_type_name`]: super::ObjectMapper::field_type_name
-//! [`ObjectMapper::set_field`]: super::ObjectMapper::set_field
+//! The mapper's settings: what Java's mapper reads from annotations (`@HollowPrimaryKey`,
+//! `@HollowTypeName`, `@HollowInline`, `@HollowHashKey`, boxed field types), given here as configuration
+//! keyed by Hollow type and field names. Set through the builder methods of
+//! [`ObjectMapper`](super::ObjectMapper).
 
 use std::collections::HashMap;
 

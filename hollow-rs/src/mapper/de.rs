@@ -1,23 +1,10 @@
-//! Reading records into any `Deserialize` type, guided by the read engine's schemas.
+//! Reading records into any `Deserialize` type, guided by the read engine's schemas (the rules are in
+//! the [mapper documentation](super#reading)).
 //!
-//! | Schema                | Offers                                                                    |
-//! |-----------------------|---------------------------------------------------------------------------|
-//! | OBJECT                | a map of its fields (non-null ones; see below)                            |
-//! | OBJECT with one field | also that field's value alone (a `String` record reads as a `String`)     |
-//! | OBJECT with `_name`   | also an enum variant                                                      |
-//! | LIST, SET             | a sequence (a SET in bucket order, Hollow's iteration order)              |
-//! | MAP                   | a map                                                                     |
-//!
-//! **Nulls.** A null REFERENCE, STRING or BYTES field is left out of the field map, so serde treats it
-//! as missing: an `Option` field reads `None`, a `#[serde(default)]` field its default, and anything
-//! else fails with "missing field". A null number or boolean is offered as `None` to an `Option`, and
-//! otherwise as Java's mapper reads it into a primitive: the type's minimum for an integer (the writer
-//! stores `i8::MIN`, `i16::MIN`, `i32::MIN`, `i64::MIN` as null; an unsigned type reads 0, as a Java
-//! `char` does), NaN for a float, `false` for a bool, `'\0'` for a char.
-//!
-//! **Hostile data.** References can form cycles in a blob that no mapper wrote; reading stops with
-//! [`Error::CorruptBlob`](crate::Error::CorruptBlob) past [`MAX_DEPTH`] nested records instead of
-//! overflowing the stack.
+//! `RecordDeserializer` offers a record: an OBJECT as a map of its fields (`FieldsAccess`), a LIST or
+//! SET as a sequence (`ElementsAccess`), a MAP as a map (`EntriesAccess`), and a single-field OBJECT
+//! also as that field's value. `FieldDeserializer` offers one field: its inline value, or the record a
+//! REFERENCE points to. Every step into another record counts toward [`MAX_DEPTH`].
 
 use std::borrow::Cow;
 

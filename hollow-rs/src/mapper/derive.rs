@@ -1,39 +1,12 @@
-//! From traced shapes to Hollow schemas, named and ordered as Java's `HollowObjectMapper` does.
+//! From traced shapes to Hollow schemas: names, registration order, default hash keys, and the check
+//! of derived schemas against the ones an engine already has.
 //!
-//! ## Naming
-//!
-//! * A struct is an OBJECT type named after the struct (its serde name, or a configured rename), with
-//!   its fields in declaration order.
-//! * A field of a number or boolean kind is inline (`i8`/`i16`/`i32`/`u8`/`u16`/`char` INT, `i64`/`u32`/
-//!   `u64` LONG, `f32` FLOAT, `f64` DOUBLE, `bool` BOOLEAN), like a Java primitive field; configured as a
-//!   reference it becomes a REFERENCE to the boxed type (`Integer { int value; }`, ...).
-//! * A string field is a REFERENCE to `String { string value; }` unless inlined (`@HollowInline`), then
-//!   STRING. A byte sequence (`Vec<u8>`, `serde_bytes`) is BYTES.
-//! * An enum whose variants carry no data is an OBJECT type named after the enum with one field
-//!   `_name: STRING`, like a Java enum.
-//! * A sequence is `ListOfX`, a set `SetOfX`, a map `MapOfKToV`, where `X`, `K`, `V` are the names of the
-//!   element, key and value types. Elements, keys and values are always records of their own type, so a
-//!   `Vec<i32>` refers to `Integer` and a `Vec<String>` to `String`.
-//! * `Option<T>` is `T`, nullable. A `None` field is null; a `None` collection element is an error, as a
-//!   null element is in Java.
-//!
-//! ## Order
-//!
-//! Types are registered dependencies first, in the order Java's mapper creates them: for each field in
-//! declaration order, the types it needs (element before list, key then value before map) and then the
-//! struct itself. The write engine writes types in that order.
-//!
-//! ## Default hash keys
-//!
-//! A SET whose element type, or a MAP whose key type, is an OBJECT type with a primary key gets that
-//! primary key as its hash key; if the type has no primary key but exactly one field, and that field is
-//! not a REFERENCE, it gets that field (`SetOfString Set<String> @HashKey(value);`). This is Java's
-//! `HollowObjectTypeMapper.getDefaultElementHashKey`; a field's configured hash key takes precedence.
-//!
-//! ## The same name twice
-//!
-//! The first derivation of a type name wins, as in Java: a second `SetOfPerson` with another hash key
-//! refers to the first one. Two different shapes under one name are an error.
+//! The rules are Java's (`HollowObjectMapper`, `HollowTypeMapper.getDefaultTypeName`,
+//! `HollowObjectTypeMapper.getDefaultElementHashKey`) and are listed in the [mapper documentation](super).
+//! Structs are realized as soon as their fields are traced (the tracer calls [`Deriver::realize_struct`]);
+//! everything else waits for the context it appears in, because a field may inline a string or a number
+//! while a collection element is always a record of its own. Realizing a field's types one after the
+//! other, depth first, gives Java's registration order.
 
 use std::collections::HashMap;
 

@@ -36,29 +36,117 @@
 //! # Ok::<(), hollow::Error>(())
 //! ```
 //!
-//! ## How schemas are derived
+//! ## Schemas come from the type
 //!
-//! From the **type**, not from the value: the mapper runs the type's `Deserialize` against a tracing
-//! deserializer ([`trace`] explains how, and what it cannot trace), so a first value full of `None`s and
-//! empty collections derives the same schemas as any other. That is why [`ObjectMapper::add`] asks for
-//! `Deserialize` as well as `Serialize`. Naming follows Java's mapper ([`derive`] has the rules): a
-//! struct `Movie` is an OBJECT `Movie` with its fields in declaration order, a `String` field refers to
-//! `String { string value; }`, `Vec<T>` is `ListOfT`, a set `SetOfT` with Java's default hash key, a
-//! map `MapOfKToV`, and types are registered dependencies first.
+//! The mapper derives a type's schemas by running its `Deserialize` implementation against a tracing
+//! deserializer, which answers every request with a placeholder (zero, empty string, one element per
+//! sequence, `Some` for options, the first variant of an enum) and records what was asked. The requests
+//! depend on the type only, so a first value full of `None`s and empty collections derives the same
+//! schemas as any other. That is why [`ObjectMapper::add`] needs `Deserialize` as well as `Serialize`;
+//! [`ObjectMapper::add_as`] writes `Serialize`-only values (borrowed views, say) against schemas that
+//! are registered already.
 //!
-//! Java's annotations become configuration on the mapper (see [`config`]). Derived schemas are
-//! registered in the engine when missing; when the engine already has a type of that name, it must be
-//! compatible ([`Error::SchemaMismatch`] otherwise).
+//! What cannot be traced is an [`Error::Schema`]: circular references (as in Java), tuples and tuple
+//! structs, `()`, 128-bit integers, enums whose variants carry data, and types whose shape depends on
+//! the data (`deserialize_any`: untagged enums, `#[serde(flatten)]`, `serde_json::Value`). A type whose
+//! `Deserialize` rejects the placeholders (a non-empty-string newtype, say) cannot be traced either;
+//! register its schema in the engine and use [`ObjectMapper::add_as`].
 //!
-//! ## Writing and reading
+//! ## Naming and order: Java's `HollowObjectMapper`
 //!
-//! Writing is guided by the engine's schemas ([`ser`]); reading by the read engine's ([`de`]): a struct
-//! takes the record's fields by name, ignores fields it does not have, and a null field counts as
-//! missing (so `Option` fields read `None` and `#[serde(default)]` applies). A mapper is meant to serve
-//! one write engine, as Java's does.
+//! | Rust                                              | Hollow                                                   |
+//! |---------------------------------------------------|----------------------------------------------------------|
+//! | struct `Movie` (its serde name)                   | OBJECT `Movie`, fields in declaration order              |
+//! | `i8`, `i16`, `i32`, `u8`, `u16`, `char` field     | INT (inline, like a Java primitive)                      |
+//! | `i64`, `u32`, `u64` field                         | LONG                                                     |
+//! | `f32` / `f64` / `bool` field                      | FLOAT / DOUBLE / BOOLEAN                                 |
+//! | `String` field                                    | REFERENCE to `String { string value; }`, or STRING inlined |
+//! | `Vec<u8>`, `serde_bytes`                          | BYTES                                                    |
+//! | `Option<T>`                                       | `T`, nullable (`None` is null)                           |
+//! | enum of unit variants `Color`                     | OBJECT `Color { string _name; }` (like a Java enum)      |
+//! | newtype struct                                    | its content                                              |
+//! | `Vec<T>` (any sequence)                           | LIST `ListOfT`                                           |
+//! | `HashSet<T>`, `BTreeSet<T>`, [`as_set`]           | SET `SetOfT`                                             |
+//! | `HashMap<K, V>`, `BTreeMap<K, V>`                 | MAP `MapOfKToV`                                          |
+//!
+//! Elements, keys and values are records of their own type: a `Vec<i32>` is `ListOfInteger` over
+//! `Integer { int value; }`, with Java's boxed names (`Byte`, `Short`, `Integer`, `Long`, `Float`,
+//! `Double`, `Boolean`, `Character`, `String`; `u8` is `Short`, `u16` `Integer`, `u32`/`u64` `Long`, bytes
+//! `Bytes`). A `None` element is an error, as a null element is in Java. Standard set types are
+//! recognized by their [`type_name`](std::any::type_name); [`as_set`] and [`ObjectMapper::set_field`]
+//! mark any other sequence as a set.
+//!
+//! Types are registered dependencies first, in the order Java's mapper creates them: for each field in
+//! declaration order, what it needs (element before list; key, then value, before map), then the struct.
+//! A SET whose element type (a MAP whose key type) has a primary key gets it as its hash key; failing
+//! that, when the type has exactly one field and it is not a REFERENCE, that field
+//! (`SetOfString Set<String> @HashKey(value);`). The first derivation of a type name wins, as in Java;
+//! two different shapes under one name are an [`Error::Schema`].
+//!
+//! Java's annotations are configuration methods on [`ObjectMapper`], keyed by Hollow type and field
+//! names: `@HollowPrimaryKey` is [`primary_key`](ObjectMapper::primary_key), `@HollowTypeName`
+//! [`rename_type`](ObjectMapper::rename_type) and [`field_type_name`](ObjectMapper::field_type_name),
+//! `@HollowInline` [`inline_field`](ObjectMapper::inline_field), `@HollowHashKey`
+//! [`hash_key`](ObjectMapper::hash_key); a boxed (non-inline) Java number is
+//! [`reference_field`](ObjectMapper::reference_field).
+//!
+//! Derived schemas are registered in the engine when it lacks them. When it already has a type of that
+//! name, the derived one must be compatible (same kind and element types; every derived field present
+//! with the same kind), or the add fails with [`Error::SchemaMismatch`].
+//!
+//! ## Writing
+//!
+//! Writing follows the engine's schemas, not the Rust type, so one writer serves typed values,
+//! [`GenericValue`]s and [`ObjectMapper::add_as`]:
+//!
+//! | Schema                | Takes                                                                  |
+//! |-----------------------|------------------------------------------------------------------------|
+//! | OBJECT                | a struct, or a map of field names (fields not given are null)          |
+//! | OBJECT with one field | also that field's value alone (a `str` for `String`, an `i32` for `Integer`) |
+//! | OBJECT with `_name`   | also a unit enum variant                                                |
+//! | LIST, SET             | a sequence (a SET keeps each element once)                              |
+//! | MAP                   | a map, or a sequence of `[key, value]` pairs                            |
+//!
+//! A field takes the Rust types whose every value it holds: INT takes `i8`, `i16`, `i32`, `u8`, `u16`,
+//! `char`; LONG those and `u32`, `i64`, `u64` (up to `i64::MAX`, beyond is [`Error::InvalidArgument`]);
+//! DOUBLE `f32` and `f64`; FLOAT `f32`. Anything else is [`Error::SchemaMismatch`] whatever the value,
+//! so a mismatch shows on the first record, not on an unlucky one. Errors name the path to the value
+//! (`at Show.cast[2].name: ...`).
+//!
+//! Nulls follow Java's mapper: `None` is null; a non-optional `i8::MIN`, `i16::MIN`, `'\0'` or NaN is
+//! stored as null (as Java stores `Byte.MIN_VALUE`, `Short.MIN_VALUE`, `Character.MIN_VALUE` and NaN of
+//! primitive fields), and the engine stores `i32::MIN` and `i64::MIN` as null. `Some(f64::NAN)` and
+//! `Some(i16::MIN)` stay values, as a Java boxed `Double` or `@HollowInline Short` does.
+//!
+//! ## Reading
+//!
+//! [`get`] reads a record into any `Deserialize` type, following references, lists, sets (in Hollow's
+//! iteration order) and maps. An OBJECT record offers its fields as a map, so a struct takes them by
+//! name and ignores the ones it does not know; a single-field record also reads as its field's value
+//! (`String`, `Integer`, an enum's `_name`). A null REFERENCE, STRING or BYTES field is left out, so
+//! serde treats it as missing: an `Option` field reads `None`, a `#[serde(default)]` field its
+//! default, anything else fails with [`Error::SchemaMismatch`]. A null number or boolean reads as
+//! `None` into an `Option`, and otherwise as Java reads it into a primitive: the type's minimum for an
+//! integer (0 for the unsigned ones, as for a Java `char`), NaN for a float, `false`, `'\0'`. ASCII
+//! strings can be borrowed from the engine (`&str`, `Cow<str>`).
+//!
+//! References can form cycles in a blob no mapper wrote: reading stops with [`Error::CorruptBlob`]
+//! past 128 nested records instead of overflowing the stack (and writing stops at the same depth).
+//!
+//! ## Generic values and JSON
+//!
+//! For data whose shape is known only at run time: [`read_generic`] reads any record as a
+//! [`GenericValue`] tree, [`from_json`] builds one from JSON following the schemas, and
+//! [`ObjectMapper::add_generic`] / [`ObjectMapper::add_json`] write them. [`find_by_primary_key`]
+//! finds a record by its primary key, by scanning the type.
+//!
+//! A mapper is meant to serve one write engine, as Java's does.
 //!
 //! [`WriteStateEngine`]: crate::write::WriteStateEngine
 //! [`Error::SchemaMismatch`]: crate::Error::SchemaMismatch
+//! [`Error::Schema`]: crate::Error::Schema
+//! [`Error::InvalidArgument`]: crate::Error::InvalidArgument
+//! [`Error::CorruptBlob`]: crate::Error::CorruptBlob
 
 mod config;
 mod de;

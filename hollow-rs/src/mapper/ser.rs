@@ -1,27 +1,17 @@
-//! Writing any `Serialize` value as records, guided by the schemas registered in the write engine.
+//! Writing any `Serialize` value as records, guided by the schemas registered in the write engine (the
+//! rules are in the [mapper documentation](super#writing)).
 //!
-//! The writer is a serde `Serializer` that is always told which Hollow type it is writing a record of;
-//! the schema, not the Rust type, decides what happens to each value:
+//! * [`Writer`] holds the engine and a cache of its schemas; it writes a top-level value.
+//! * `RecordSer` writes one value as a record of a given type and returns its ordinal; a sequence, map
+//!   or struct goes through `RecordCompound`, which collects elements, entries or fields.
+//! * `FieldSer` stores one value in one field of an OBJECT record: inline, or as a reference to a
+//!   record it writes on the spot (through `RecordSer`); `FieldCompound` does the same for compound
+//!   values.
+//! * `PairSer`, `FieldNameSer` and `ByteSer` take map entries given as `[key, value]`, field names given
+//!   as map keys, and bytes given as numbers.
 //!
-//! | Schema                   | Accepts                                                          |
-//! |--------------------------|------------------------------------------------------------------|
-//! | OBJECT                   | a struct, or a map with string keys (field names); fields not given are null |
-//! | OBJECT with one field    | also the value of that field alone (a boxed `Integer`, a `String`, ...)     |
-//! | OBJECT with `_name`      | also a unit enum variant                                          |
-//! | LIST, SET                | a sequence (a SET keeps each element once)                        |
-//! | MAP                      | a map, or a sequence of `[key, value]` pairs                      |
-//!
-//! A field takes a value of a kind that holds every value of the Rust type: an INT field takes `i8`,
-//! `i16`, `i32`, `u8`, `u16` and `char`; LONG also `u32` and `i64` (and `u64` up to `i64::MAX`); DOUBLE
-//! takes `f32` and `f64`; FLOAT `f32`. Anything else is [`Error::SchemaMismatch`], whatever the value,
-//! so a mismatch shows up on the first record rather than on an unlucky one.
-//!
-//! Nulls follow Java's mapper: `None` is null; a non-optional `i8::MIN`, `i16::MIN`, `'\0'` or NaN is
-//! stored as null (as Java stores `Byte.MIN_VALUE`, `Short.MIN_VALUE`, `Character.MIN_VALUE` and NaN of
-//! primitive fields), and the engine stores `i32::MIN`/`i64::MIN` as null. Reading maps them back
-//! (see [`super::de`]). `Some(f64::NAN)` stays a NaN.
-//!
-//! [`Error::SchemaMismatch`]: crate::Error::SchemaMismatch
+//! Records are written bottom-up as serde walks the value: a referenced record is added before the
+//! record that refers to it, so its ordinal is known when the field is set.
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -1,22 +1,27 @@
-//! `#[serde(with = "hollow::mapper::as_set")]`: store a sequence field as a Hollow SET.
-//!
-//! The standard set types (`HashSet`, `BTreeSet`) are recognized on their own; this adapter is for
-//! anything else that serializes as a sequence of distinct elements (`Vec`, `indexmap::IndexSet` behind
-//! a newtype, ...). It wraps the value in a newtype with a marker name that the mapper's tracer
-//! recognizes; every other serde format (JSON, ...) sees the plain sequence.
-//!
-//! ```
-//! #[derive(serde::Serialize, serde::Deserialize)]
-//! struct Movie {
-//!     #[serde(with = "hollow::mapper::as_set")]
-//!     tags: Vec<String>, // SetOfString, not ListOfString
-//! }
-//! ```
+//! The [`as_set`] adapter and the marker the tracer recognizes it by.
 
 /// The newtype name that marks a set. Not a valid Rust identifier, so no real type has it.
 pub(crate) const SET_MARKER: &str = "$hollow::set";
 
-/// Serialize and deserialize a sequence as a Hollow SET (use with `#[serde(with = ...)]`).
+/// `#[serde(with = "hollow::mapper::as_set")]`: store a sequence field as a Hollow SET.
+///
+/// The standard set types (`HashSet`, `BTreeSet`) are sets already; this adapter is for anything else
+/// that serializes as a sequence of distinct elements (a `Vec`, an `IndexSet`, ...). It wraps the value
+/// in a newtype with a marker name that the mapper's tracer recognizes; every other serde format (JSON,
+/// ...) sees the plain sequence.
+///
+/// ```
+/// #[derive(serde::Serialize, serde::Deserialize)]
+/// struct Movie {
+///     #[serde(with = "hollow::mapper::as_set")]
+///     tags: Vec<String>, // SetOfString, not ListOfString
+/// }
+///
+/// let mut mapper = hollow::mapper::ObjectMapper::new();
+/// mapper.derive::<Movie>()?;
+/// assert_eq!(mapper.schemas()[1].to_string(), "SetOfString Set<String> @HashKey(value);");
+/// # Ok::<(), hollow::Error>(())
+/// ```
 pub mod as_set {
     use std::fmt;
     use std::marker::PhantomData;

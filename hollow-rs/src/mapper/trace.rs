@@ -8,7 +8,7 @@
 //! Two things serde does not say, the tracer infers:
 //! * **Sets.** A `HashSet` and a `Vec` both deserialize as a sequence. When the type being traced is
 //!   known (`Deserialize` impls ask for elements and fields with a `PhantomData<T>` seed), its
-//!   [`type_name`](std::any::type_name) shows whether it is one of the standard set types. The
+//!   [`type_name`](std::any::type_name()) shows whether it is one of the standard set types. The
 //!   [`super::as_set`] adapter and [`ObjectMapper::set_field`](super::ObjectMapper::set_field) mark
 //!   sets explicitly.
 //! * **Byte arrays.** A sequence of `u8` that is not a set is BYTES, as a Java `byte[]` is.
