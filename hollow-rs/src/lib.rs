@@ -9,10 +9,11 @@
 //! * [`encoding`]: the raw primitives of the wire format (VarInts, bit arrays, Hollow strings, hashes).
 //! * [`schema`]: object, list, set and map schemas; their binary form, text form and hash.
 //! * [`blob`]: the blob container: header, tags, type-section envelopes.
-//! * [`write`]: the write state engine: records to ordinals, snapshot/delta/reverse-delta writing.
+//! * [`write`](mod@write): the write state engine: records to ordinals, snapshot/delta/reverse-delta writing.
 //! * [`read`]: the read state engine: loading snapshots, applying deltas, record access.
 //! * [`mapper`]: serde types and generic (JSON-like) values to and from records, with schemas derived
 //!   the way Java's `HollowObjectMapper` derives them.
+//! * [`index`]: primary-key and hash indexes over a read state, updated incrementally across deltas.
 //! * [`tools`]: checksums and dumps over a read state.
 
 #![warn(missing_docs)]
@@ -21,7 +22,9 @@ pub mod blob;
 pub mod consumer;
 pub mod encoding;
 pub mod error;
+pub mod index;
 pub mod mapper;
+pub mod producer;
 pub mod read;
 pub mod schema;
 pub mod store;

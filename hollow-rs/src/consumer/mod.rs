@@ -8,6 +8,9 @@
 //! in place, reports the error, and makes the next refresh start from a fresh snapshot.
 
 pub mod planner;
+pub(crate) mod read_state;
+
+pub use read_state::{IndexSpec, ReadState, STRING_TYPE};
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -20,31 +23,6 @@ use crate::error::{Error, Result};
 use crate::read::ReadStateEngine;
 use crate::store::{AnnouncementWatcher, BlobRetriever, BlobType, Version};
 use planner::{Planner, UpdatePlan};
-
-/// One version of the dataset, as consumers read it. Cheap to clone through `Arc`; holding it pins the
-/// version.
-#[derive(Debug)]
-pub struct ReadState {
-    version: Version,
-    engine: ReadStateEngine,
-}
-
-impl ReadState {
-    /// A read state over `engine` at `version`.
-    pub fn new(version: Version, engine: ReadStateEngine) -> Self {
-        ReadState { version, engine }
-    }
-
-    /// The version this state holds.
-    pub fn version(&self) -> Version {
-        self.version
-    }
-
-    /// The underlying read state engine (typed access to every type).
-    pub fn engine(&self) -> &ReadStateEngine {
-        &self.engine
-    }
-}
 
 /// Hears about refreshes. Every method has an empty default.
 pub trait RefreshListener: Send + Sync {
@@ -95,6 +73,7 @@ struct Inner {
     watcher: Option<Arc<dyn AnnouncementWatcher>>,
     listeners: Vec<Arc<dyn RefreshListener>>,
     planner: Planner,
+    declared_indexes: Vec<IndexSpec>,
     current: ArcSwapOption<ReadState>,
     /// Serializes refreshes; readers never touch it.
     refresh: Mutex<RefreshState>,
@@ -118,9 +97,25 @@ pub struct ConsumerBuilder {
     watcher: Option<Arc<dyn AnnouncementWatcher>>,
     listeners: Vec<Arc<dyn RefreshListener>>,
     planner: Planner,
+    declared_indexes: Vec<IndexSpec>,
 }
 
 impl ConsumerBuilder {
+    /// Keep a primary-key index of `type_name` (on its schema's primary key) in every state, built
+    /// before the state becomes visible.
+    pub fn with_primary_key_index(mut self, type_name: &str) -> Self {
+        self.declared_indexes.push(IndexSpec::PrimaryKey { type_name: type_name.into(), fields: Vec::new() });
+        self
+    }
+
+    /// Keep a hash index of `type_name` on `fields` in every state, built before the state becomes
+    /// visible.
+    pub fn with_hash_index(mut self, type_name: &str, fields: &[&str]) -> Self {
+        let fields = fields.iter().map(|f| (*f).to_owned()).collect();
+        self.declared_indexes.push(IndexSpec::Hash { type_name: type_name.into(), fields });
+        self
+    }
+
     /// Announcements come from `watcher`; without one, only [`Consumer::refresh_to`] works.
     pub fn with_announcement_watcher(mut self, watcher: Arc<dyn AnnouncementWatcher>) -> Self {
         self.watcher = Some(watcher);
@@ -153,6 +148,7 @@ impl ConsumerBuilder {
                 watcher: self.watcher,
                 listeners: self.listeners,
                 planner: self.planner,
+                declared_indexes: self.declared_indexes,
                 current: ArcSwapOption::empty(),
                 refresh: Mutex::new(RefreshState { force_snapshot: false, metrics: ConsumerMetrics::default() }),
             }),
@@ -163,7 +159,13 @@ impl ConsumerBuilder {
 impl Consumer {
     /// Start building a consumer that reads blobs from `retriever`.
     pub fn builder(retriever: Arc<dyn BlobRetriever>) -> ConsumerBuilder {
-        ConsumerBuilder { retriever, watcher: None, listeners: Vec::new(), planner: Planner::default() }
+        ConsumerBuilder {
+            retriever,
+            watcher: None,
+            listeners: Vec::new(),
+            planner: Planner::default(),
+            declared_indexes: Vec::new(),
+        }
     }
 
     /// The current state, if any: a cheap handle that pins one version. Never blocks.
@@ -173,7 +175,7 @@ impl Consumer {
 
     /// The current version, if any.
     pub fn current_version(&self) -> Option<Version> {
-        self.inner.current.load().as_ref().map(|s| s.version)
+        self.inner.current.load().as_ref().map(|s| s.version())
     }
 
     /// Counters about refreshes so far.
@@ -204,7 +206,7 @@ impl Consumer {
     pub fn refresh_to(&self, version: Version) -> Result<Version> {
         let mut state = self.lock_refresh();
         let current = self.inner.current.load_full();
-        let from = current.as_ref().map(|s| s.version);
+        let from = current.as_ref().map(|s| s.version());
         if from == Some(version) {
             return Ok(version);
         }
@@ -244,7 +246,7 @@ impl Consumer {
         force_snapshot: bool,
         metrics: &mut ConsumerMetrics,
     ) -> Result<ReadState> {
-        let from = current.map(|s| s.version);
+        let from = current.map(|s| s.version());
         let plan: UpdatePlan = self.inner.planner.plan(&*self.inner.retriever, from, version, force_snapshot)?;
         let reached = plan.destination(from);
         if reached != Some(version) {
@@ -253,17 +255,30 @@ impl Consumer {
                 from.map_or("an empty consumer".to_owned(), |v| format!("version {v}"))
             )));
         }
-        let mut engine: Option<ReadStateEngine> = None;
+        let mut built: Option<ReadState> = None;
         for blob in &plan.blobs {
-            let next = match (blob.blob_type, engine.as_ref().or(current.map(|s| &s.engine))) {
+            let previous = built.as_ref().or(current);
+            let engine = match (blob.blob_type, previous) {
                 (BlobType::Snapshot, _) => ReadStateEngine::from_snapshot(&blob.data),
-                (BlobType::Delta | BlobType::ReverseDelta, Some(base)) => base.apply_delta(&blob.data),
+                (BlobType::Delta | BlobType::ReverseDelta, Some(base)) => base.engine().apply_delta(&blob.data),
                 (BlobType::Delta | BlobType::ReverseDelta, None) => {
                     Err(Error::InvalidArgument("update plan starts with a delta but there is no state".into()))
                 }
                 (BlobType::Header, _) => continue,
             }
             .map_err(|e| blob_context(e, blob))?;
+            let next = ReadState::new(blob.to_version, engine);
+            match (blob.blob_type, previous) {
+                // Indexes follow deltas at the cost of the change...
+                (BlobType::Delta | BlobType::ReverseDelta, Some(prev)) => prev.carry_indexes_to(&next),
+                // ...and are rebuilt after a snapshot.
+                (_, Some(prev)) => {
+                    for spec in prev.index_specs() {
+                        let _ = next.ensure_index(&spec);
+                    }
+                }
+                _ => {}
+            }
             if blob.blob_type == BlobType::Snapshot {
                 metrics.snapshots_applied += 1;
             } else {
@@ -273,10 +288,14 @@ impl Consumer {
             for l in &self.inner.listeners {
                 l.blob_applied(blob.blob_type, blob.to_version);
             }
-            engine = Some(next);
+            built = Some(next);
         }
-        let engine = engine.ok_or_else(|| Error::NotFound(format!("version {version}: nothing to apply")))?;
-        Ok(ReadState::new(version, engine))
+        let state = built.ok_or_else(|| Error::NotFound(format!("version {version}: nothing to apply")))?;
+        for spec in &self.inner.declared_indexes {
+            // A declared index over a type this version lacks is built when the type appears.
+            let _ = state.ensure_index(spec);
+        }
+        Ok(state)
     }
 
     /// Refresh whenever the watcher announces a new version, on a background thread, until the returned

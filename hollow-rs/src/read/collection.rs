@@ -37,18 +37,19 @@ impl CollectionState {
         Ok(CollectionState { core, kind, shards })
     }
 
+    /// Approximate bytes of memory held by the type's data.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.shards.iter().map(|s| s.data.heap_bytes()).sum()
+    }
+
     pub(crate) fn discard(r: &mut ByteReader<'_>, kind: CollectionKind, num_shards: u32, delta: bool) -> Result<()> {
         discard_body(r, num_shards, delta, |r| collection_data::discard_shard(r, kind, delta))
     }
 
     pub(crate) fn apply_delta(&self, r: &mut ByteReader<'_>, num_shards: u32) -> Result<Self> {
-        let mut core = self.core.clone();
-        let mut shards = self.shards.clone();
-        if num_shards != core.sharding.num_shards() {
-            let new = Sharding::new(num_shards);
-            shards = collection_data::reshard(self.kind, core.sharding, &shards, new);
-            core.sharding = new;
-        }
+        // Each delta shard takes bytes: a shard count the rest of the blob cannot hold is not resharded for.
+        r.check_len(num_shards as u64, 1, "shards")?;
+        let CollectionState { core, shards, .. } = self.with_num_shards(num_shards);
         let maxes: Vec<i32> = shards.iter().map(|s| s.data.max_ordinal).collect();
         let kind = self.kind;
         let body = DeltaBody::read(
@@ -65,6 +66,16 @@ impl CollectionState {
         }
         let core = next_core(next[0].data.max_ordinal);
         Ok(CollectionState { core, kind, shards: next })
+    }
+
+    /// This state spread over `num_shards` shards (see `ObjectTypeReadState::with_num_shards`).
+    pub(crate) fn with_num_shards(&self, num_shards: u32) -> Self {
+        if num_shards == self.core.sharding.num_shards() {
+            return self.clone();
+        }
+        let new = Sharding::new(num_shards);
+        let shards = collection_data::reshard(self.kind, self.core.sharding, &self.shards, new);
+        CollectionState { core: TypeCore { sharding: new, ..self.core.clone() }, kind: self.kind, shards }
     }
 
     /// The shard data and local ordinal of `ordinal`, if it has data.

@@ -1,10 +1,385 @@
-//! Java-compatible hash lookups in sets and maps (being written).
+//! Java-compatible hash lookups in SET and MAP records.
+//!
+//! A SET record (a MAP record, on its keys) is an open-addressing table probed linearly from a home
+//! bucket, wrapping inside the record's buckets; an empty bucket ends the probe. Where the home bucket
+//! is depends on the collection's schema:
+//!
+//! * **Without a hash key**: `hashInt(element ordinal) & (buckets - 1)` ([`SetTypeReadState::contains_ordinal`],
+//!   [`MapTypeReadState::get_by_key_ordinal`]).
+//! * **With a hash key** (`@HashKey(a, b.c)`): the hash of the element's key field values,
+//!   `h = 0; for each field: h = h * 31 ^ hashInt(fieldHash)`, masked with `buckets - 1`, where
+//!   `fieldHash` is the value itself for INT and REFERENCE, `(int)(v ^ v >>> 32)` for LONG and for the
+//!   raw bits of a DOUBLE, the raw bits of a FLOAT, 1231/1237 for BOOLEAN, Java's `String.hashCode`
+//!   for STRING and MurmurHash3 (Hollow's seed) for BYTES (Java's `SetMapKeyHasher`). A candidate
+//!   matches when each key field of the element record equals the value looked up.
+//!
+//! Key field paths are dot-separated field names from the element (key) type, through REFERENCE
+//! fields. A path ending at a REFERENCE is expanded through a type with a single field, or through a
+//! type whose primary key has a single field (so `name` means `name.value` for a `String` type),
+//! unless the path ends with `!`; as Java's `FieldPaths.createFieldPathForPrimaryKey`.
 
-/// One field value of a hash key.
+use super::{MapTypeReadState, ObjectTypeReadState, ReadStateEngine, SetTypeReadState};
+use crate::encoding::hash::{fold_long, hash_int, java_string_hash, murmur3};
+use crate::error::{Error, Result};
+use crate::schema::{FieldType, Schema};
+
+/// One field value of a hash key, typed like the key field it is compared with.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum KeyValue<'a> {
     /// An INT field.
     Int(i32),
+    /// A LONG field.
+    Long(i64),
+    /// A BOOLEAN field.
+    Boolean(bool),
+    /// A FLOAT field (compared with `==`, as Java: NaN never matches).
+    Float(f32),
+    /// A DOUBLE field (compared with `==`).
+    Double(f64),
     /// A STRING field.
     String(&'a str),
+    /// A BYTES field.
+    Bytes(&'a [u8]),
+    /// A REFERENCE field (when the path ends with `!`): the referenced ordinal.
+    Reference(u32),
+}
+
+impl KeyValue<'_> {
+    /// The field type this value is compared with.
+    pub fn field_type(&self) -> FieldType {
+        match self {
+            KeyValue::Int(_) => FieldType::Int,
+            KeyValue::Long(_) => FieldType::Long,
+            KeyValue::Boolean(_) => FieldType::Boolean,
+            KeyValue::Float(_) => FieldType::Float,
+            KeyValue::Double(_) => FieldType::Double,
+            KeyValue::String(_) => FieldType::String,
+            KeyValue::Bytes(_) => FieldType::Bytes,
+            KeyValue::Reference(_) => FieldType::Reference,
+        }
+    }
+
+    /// `hashInt` of the field's hash, as Java's `SetMapKeyHasher.hash(Object, FieldType)`.
+    pub fn hash(&self) -> i32 {
+        hash_int(match *self {
+            KeyValue::Int(v) => v,
+            KeyValue::Long(v) => fold_long(v),
+            KeyValue::Boolean(b) => {
+                if b {
+                    1231
+                } else {
+                    1237
+                }
+            }
+            KeyValue::Float(f) => f.to_bits() as i32,
+            KeyValue::Double(d) => fold_long(d.to_bits() as i64),
+            KeyValue::String(s) => java_string_hash(s),
+            KeyValue::Bytes(b) => murmur3(b),
+            KeyValue::Reference(o) => o as i32,
+        })
+    }
+}
+
+/// The hash of a whole key: `h = h * 31 ^ field.hash()` over the fields in order.
+pub fn key_hash(key: &[KeyValue<'_>]) -> i32 {
+    key.iter().fold(0i32, |h, v| h.wrapping_mul(31) ^ v.hash())
+}
+
+/// One key field path, bound to a dataset's schemas: the REFERENCE fields it walks through and the
+/// field it ends at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoundKeyPath {
+    /// `(type name, field index)` of each field on the path, the last one being the key field.
+    pub steps: Vec<(String, usize)>,
+    /// The key field's type.
+    pub field_type: FieldType,
+}
+
+/// Resolve a key field path from `root_type` against the engine's schemas.
+pub fn bind_key_path(engine: &ReadStateEngine, root_type: &str, path: &str) -> Result<BoundKeyPath> {
+    let (path, expand) = match path.strip_suffix('!') {
+        Some(p) => (p, false),
+        None => (path, true),
+    };
+    let mut steps = Vec::new();
+    let mut current = root_type.to_owned();
+    let mut field_type = None;
+    for (i, segment) in path.split('.').enumerate() {
+        if i > 0 && field_type != Some(FieldType::Reference) {
+            return Err(Error::SchemaMismatch(format!(
+                "key path {path} of {root_type}: cannot go past an inline field"
+            )));
+        }
+        let schema = object_schema(engine, &current, path)?;
+        let index = schema.field_index(segment).ok_or_else(|| {
+            Error::NotFound(format!("key path {path} of {root_type}: no field {segment} in {current}"))
+        })?;
+        let field = &schema.fields[index];
+        field_type = Some(field.field_type);
+        steps.push((current.clone(), index));
+        current = field.referenced_type.clone().unwrap_or_default();
+    }
+    // Expansion: through single-field types, or single-field primary keys.
+    let mut visited = 0;
+    while expand && field_type == Some(FieldType::Reference) {
+        visited += 1;
+        if visited > 64 {
+            return Err(Error::SchemaMismatch(format!("key path {path} of {root_type}: expansion runs in a circle")));
+        }
+        let schema = object_schema(engine, &current, path)?;
+        if schema.fields.len() == 1 {
+            let field = &schema.fields[0];
+            field_type = Some(field.field_type);
+            steps.push((current.clone(), 0));
+            current = field.referenced_type.clone().unwrap_or_default();
+        } else if let Some([key]) = schema.primary_key.as_deref() {
+            let rest = bind_key_path(engine, &current, key)?;
+            steps.extend(rest.steps);
+            field_type = Some(rest.field_type);
+        } else {
+            return Err(Error::SchemaMismatch(format!(
+                "key path {path} of {root_type}: cannot expand the reference to {current}"
+            )));
+        }
+    }
+    let field_type = field_type.ok_or_else(|| Error::InvalidArgument(format!("empty key path for {root_type}")))?;
+    Ok(BoundKeyPath { steps, field_type })
+}
+
+fn object_schema<'e>(engine: &'e ReadStateEngine, name: &str, path: &str) -> Result<&'e crate::schema::ObjectSchema> {
+    match engine.schema(name) {
+        Some(Schema::Object(s)) => Ok(s),
+        Some(_) => Err(Error::SchemaMismatch(format!("key path {path}: type {name} is not an OBJECT"))),
+        None => Err(Error::NotFound(format!("key path {path}: type {name} is not in this state"))),
+    }
+}
+
+/// A hash key bound to a dataset: one path per key field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoundKey {
+    paths: Vec<BoundKeyPath>,
+}
+
+impl BoundKey {
+    /// Bind `paths` (relative to `root_type`) against the engine's schemas.
+    pub fn bind(engine: &ReadStateEngine, root_type: &str, paths: &[String]) -> Result<Self> {
+        let paths = paths.iter().map(|p| bind_key_path(engine, root_type, p)).collect::<Result<_>>()?;
+        Ok(BoundKey { paths })
+    }
+
+    /// The bound paths, one per key field.
+    pub fn paths(&self) -> &[BoundKeyPath] {
+        &self.paths
+    }
+
+    /// Check that `key` has one value of the right type per key field.
+    pub fn check_values(&self, key: &[KeyValue<'_>]) -> Result<()> {
+        if key.len() != self.paths.len() {
+            return Err(Error::InvalidArgument(format!("key has {} values, expected {}", key.len(), self.paths.len())));
+        }
+        for (p, v) in self.paths.iter().zip(key) {
+            if p.field_type != v.field_type() {
+                return Err(Error::InvalidArgument(format!(
+                    "key value {v:?} given for a {} field",
+                    p.field_type.java_name()
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// True when record `ordinal` of the root type has exactly the key values `key`.
+    pub fn matches(&self, engine: &ReadStateEngine, ordinal: u32, key: &[KeyValue<'_>]) -> bool {
+        key.len() == self.paths.len() && self.paths.iter().zip(key).all(|(p, v)| path_matches(engine, p, ordinal, v))
+    }
+}
+
+fn path_matches(engine: &ReadStateEngine, path: &BoundKeyPath, mut ordinal: u32, value: &KeyValue<'_>) -> bool {
+    let Some(((last_type, last_field), through)) = path.steps.split_last() else { return false };
+    for (type_name, field) in through {
+        match engine.object(type_name).and_then(|o| o.read_ordinal(ordinal, *field)) {
+            Some(next) => ordinal = next,
+            None => return false,
+        }
+    }
+    let Some(o) = engine.object(last_type) else { return false };
+    field_equals(o, ordinal, *last_field, value)
+}
+
+fn field_equals(o: &ObjectTypeReadState, ordinal: u32, field: usize, value: &KeyValue<'_>) -> bool {
+    match *value {
+        KeyValue::Int(v) => o.read_int(ordinal, field) == Some(v),
+        KeyValue::Long(v) => o.read_long(ordinal, field) == Some(v),
+        KeyValue::Boolean(v) => o.read_boolean(ordinal, field) == Some(v),
+        KeyValue::Float(v) => o.read_float(ordinal, field) == Some(v),
+        KeyValue::Double(v) => o.read_double(ordinal, field) == Some(v),
+        KeyValue::String(s) => o.string_equals(ordinal, field, s),
+        KeyValue::Bytes(b) => o.read_bytes(ordinal, field) == Some(b),
+        KeyValue::Reference(r) => o.read_ordinal(ordinal, field) == Some(r),
+    }
+}
+
+fn set_state<'e>(engine: &'e ReadStateEngine, set_type: &str) -> Result<&'e SetTypeReadState> {
+    engine.set(set_type).ok_or_else(|| Error::NotFound(format!("SET type {set_type}")))
+}
+
+fn map_state<'e>(engine: &'e ReadStateEngine, map_type: &str) -> Result<&'e MapTypeReadState> {
+    engine.map(map_type).ok_or_else(|| Error::NotFound(format!("MAP type {map_type}")))
+}
+
+/// The element of set `set_ordinal` whose hash key equals `key` (Java's `HollowSetTypeReadState.findElement`).
+/// Fails if the type is not a SET with a hash key, or `key` does not fit the hash key's fields.
+pub fn find_set_element(
+    engine: &ReadStateEngine,
+    set_type: &str,
+    set_ordinal: u32,
+    key: &[KeyValue<'_>],
+) -> Result<Option<u32>> {
+    let set = set_state(engine, set_type)?;
+    let schema = set.schema();
+    let paths =
+        schema.hash_key.as_deref().ok_or_else(|| Error::InvalidArgument(format!("SET {set_type} has no hash key")))?;
+    let bound = BoundKey::bind(engine, &schema.element_type, paths)?;
+    bound.check_values(key)?;
+    Ok(set.probe(set_ordinal, key_hash(key), |e| bound.matches(engine, e, key)))
+}
+
+/// The (key, value) entry of map `map_ordinal` whose key's hash key equals `key` (Java's
+/// `HollowMapTypeReadState.findEntry`). Fails if the type is not a MAP with a hash key, or `key` does
+/// not fit the hash key's fields.
+pub fn find_map_entry(
+    engine: &ReadStateEngine,
+    map_type: &str,
+    map_ordinal: u32,
+    key: &[KeyValue<'_>],
+) -> Result<Option<(u32, u32)>> {
+    let map = map_state(engine, map_type)?;
+    let schema = map.schema();
+    let paths =
+        schema.hash_key.as_deref().ok_or_else(|| Error::InvalidArgument(format!("MAP {map_type} has no hash key")))?;
+    let bound = BoundKey::bind(engine, &schema.key_type, paths)?;
+    bound.check_values(key)?;
+    Ok(map.probe(map_ordinal, key_hash(key), |k| bound.matches(engine, k, key)))
+}
+
+/// True when set `set_ordinal` holds the element ordinal `element`, whether or not the set has a hash
+/// key. Without one the element is probed for from its home bucket; with one, whose placement depends
+/// on the element's field values, the record's buckets are scanned.
+pub fn set_contains(engine: &ReadStateEngine, set_type: &str, set_ordinal: u32, element: u32) -> Result<bool> {
+    let set = set_state(engine, set_type)?;
+    Ok(match set.schema().hash_key {
+        None => set.contains_ordinal(set_ordinal, element),
+        Some(_) => set.elements(set_ordinal).any(|e| e == element),
+    })
+}
+
+/// The value ordinal for key ordinal `key` in map `map_ordinal`, whether or not the map has a hash key
+/// (see [`set_contains`]).
+pub fn map_get(engine: &ReadStateEngine, map_type: &str, map_ordinal: u32, key: u32) -> Result<Option<u32>> {
+    let map = map_state(engine, map_type)?;
+    Ok(match map.schema().hash_key {
+        None => map.get_by_key_ordinal(map_ordinal, key),
+        Some(_) => map.entries(map_ordinal).find(|&(k, _)| k == key).map(|(_, v)| v),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collections(version: u32) -> ReadStateEngine {
+        let path = format!(
+            "{}/tests/vectors/collections/blobs/snapshot-2025010100000000{version}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        ReadStateEngine::from_snapshot(&std::fs::read(path).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn key_hash_matches_java_placement() {
+        // Format doc §4.2: "alpha", "beta", "gamma" land in buckets hashInt(s.hashCode()) & 3.
+        assert_eq!(key_hash(&[KeyValue::String("alpha")]), hash_int(java_string_hash("alpha")));
+        assert_eq!(key_hash(&[KeyValue::Int(1), KeyValue::Int(2)]), hash_int(1).wrapping_mul(31) ^ hash_int(2));
+        assert_eq!(KeyValue::Boolean(true).hash(), hash_int(1231));
+        assert_eq!(KeyValue::Long(1 << 32).hash(), hash_int(1));
+    }
+
+    #[test]
+    fn finds_set_elements_by_hash_key() {
+        let e = collections(2);
+        // SetOfString @HashKey(value): set 0 is {"demogorgon" (15), "upside down" (14)}.
+        assert_eq!(find_set_element(&e, "SetOfString", 0, &[KeyValue::String("demogorgon")]).unwrap(), Some(15));
+        assert_eq!(find_set_element(&e, "SetOfString", 0, &[KeyValue::String("upside down")]).unwrap(), Some(14));
+        assert_eq!(find_set_element(&e, "SetOfString", 0, &[KeyValue::String("royalty")]).unwrap(), None);
+        // SetOfInteger @HashKey(value): set 0 holds the Integers 1..=4 as ordinals 0..=3.
+        for v in 1..=4 {
+            assert_eq!(find_set_element(&e, "SetOfInteger", 0, &[KeyValue::Int(v)]).unwrap(), Some(v as u32 - 1));
+        }
+        assert_eq!(find_set_element(&e, "SetOfInteger", 0, &[KeyValue::Int(9)]).unwrap(), None);
+        // SetOfPerson @HashKey(name): an inline STRING of Person.
+        assert_eq!(find_set_element(&e, "SetOfPerson", 0, &[KeyValue::String("Matt Duffer")]).unwrap(), Some(3));
+        assert!(set_contains(&e, "SetOfPerson", 0, 4).unwrap());
+        assert!(!set_contains(&e, "SetOfPerson", 0, 7).unwrap());
+        // Wrong key shapes are errors, not misses.
+        assert!(find_set_element(&e, "SetOfString", 0, &[KeyValue::Int(1)]).is_err());
+        assert!(find_set_element(&e, "SetOfString", 0, &[]).is_err());
+        assert!(find_set_element(&e, "NoSuchSet", 0, &[KeyValue::Int(1)]).is_err());
+        // An ordinal without data finds nothing.
+        assert_eq!(find_set_element(&e, "SetOfString", 1_000_000, &[KeyValue::String("x")]).unwrap(), None);
+    }
+
+    #[test]
+    fn finds_map_entries_by_hash_key() {
+        let e = collections(2);
+        // MapOfStringToLong @HashKey(value): map 0 is {neg: (5,2), views: (3,0), likes: (4,1)}.
+        assert_eq!(find_map_entry(&e, "MapOfStringToLong", 0, &[KeyValue::String("views")]).unwrap(), Some((3, 0)));
+        assert_eq!(find_map_entry(&e, "MapOfStringToLong", 0, &[KeyValue::String("neg")]).unwrap(), Some((5, 2)));
+        assert_eq!(find_map_entry(&e, "MapOfStringToLong", 0, &[KeyValue::String("nope")]).unwrap(), None);
+        // MapOfPersonToRole @HashKey(personId): map 0 is {David(11) -> 1, Millie(10) -> 0}.
+        assert_eq!(find_map_entry(&e, "MapOfPersonToRole", 0, &[KeyValue::Int(11)]).unwrap(), Some((1, 1)));
+        assert_eq!(find_map_entry(&e, "MapOfPersonToRole", 0, &[KeyValue::Int(10)]).unwrap(), Some((0, 0)));
+        assert_eq!(map_get(&e, "MapOfPersonToRole", 0, 1).unwrap(), Some(1));
+        assert_eq!(map_get(&e, "MapOfPersonToRole", 0, 7).unwrap(), None);
+    }
+
+    #[test]
+    fn key_paths_expand_like_java() {
+        let e = collections(2);
+        // Studio @PrimaryKey(name, address.city.value); "address.city" expands through String.
+        let short = bind_key_path(&e, "Studio", "address.city").unwrap();
+        let long = bind_key_path(&e, "Studio", "address.city.value").unwrap();
+        assert_eq!(short, long);
+        assert_eq!(long.field_type, FieldType::String);
+        assert_eq!(long.steps.len(), 3);
+        let unexpanded = bind_key_path(&e, "Studio", "address!").unwrap();
+        assert_eq!(unexpanded.field_type, FieldType::Reference);
+        // Address has two fields and no primary key: it cannot be expanded.
+        assert!(bind_key_path(&e, "Studio", "address").is_err());
+        assert!(bind_key_path(&e, "Studio", "name.value").is_err());
+        assert!(bind_key_path(&e, "Studio", "nope").is_err());
+        let key = BoundKey::bind(&e, "Studio", &["name".into(), "address.city".into()]).unwrap();
+        assert!(key.matches(&e, 0, &[KeyValue::String("21 Laps"), KeyValue::String("Los Angeles")]));
+        assert!(!key.matches(&e, 0, &[KeyValue::String("21 Laps"), KeyValue::String("London")]));
+    }
+
+    /// Java's placement: insert in ascending order, each from `hashInt(ordinal) & (n-1)`, probing linearly.
+    fn place(ordinals: &[u32], n: usize) -> Vec<Option<u32>> {
+        let mut table = vec![None; n];
+        for &o in ordinals {
+            let mut b = (hash_int(o as i32) as u32 as usize) & (n - 1);
+            while table[b].is_some() {
+                b = (b + 1) % n;
+            }
+            table[b] = Some(o);
+        }
+        table
+    }
+
+    #[test]
+    fn unkeyed_placement_matches_the_format_examples() {
+        // Format doc §4.2: set {0,2,4} has buckets [4, 2, empty, 0]; §4.3: map {1->2, 3->4} has buckets
+        // [3->4, empty, 1->2, empty]. The readers' probes start where these were placed.
+        assert_eq!(place(&[0, 2, 4], 4), [Some(4), Some(2), None, Some(0)]);
+        assert_eq!(place(&[1, 3], 4), [Some(3), None, Some(1), None]);
+    }
 }

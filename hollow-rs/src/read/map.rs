@@ -100,7 +100,7 @@ impl MapTypeReadState {
 
     /// The value for key ordinal `key` in map `ordinal`, for a map without a hash key: the home bucket
     /// is `hashInt(key) & (buckets - 1)`, as Java's `HollowMapTypeReadState.get`. For a map with a hash
-    /// key use [`super::lookup::find_map_entry`] or [`super::lookup::map_get`].
+    /// key use [`find_map_entry`](crate::read::lookup::find_map_entry) or [`map_get`](crate::read::lookup::map_get).
     pub fn get_by_key_ordinal(&self, ordinal: u32, key: u32) -> Option<u32> {
         self.probe(ordinal, hash_int(key as i32), |k| k == key).map(|(_, v)| v)
     }

@@ -11,29 +11,29 @@
 //!
 //! ## Layout
 //!
-//! * [`engine`]: the engine; the blob's type sections, dispatched by kind.
-//! * [`type_state`]: what all type states share, and the sharded body layout (see [`sharding`]).
-//! * [`object`] over [`object_data`]: OBJECT records and field decoding.
-//! * [`list`], [`set`], [`map`] over `collection` and [`collection_data`]: LIST, SET and MAP records.
-//! * [`populated`]: the populated-ordinals set.
+//! * `engine`: the engine; the blob's type sections, dispatched by kind.
+//! * `type_state`: what all type states share; `sharding`: how ordinals spread over shards and the
+//!   sharded body layout every kind shares (a delta's removals and additions, resharding).
+//! * `object` over `object_data`: OBJECT records, their encoding, delta merging and resharding.
+//! * `list`, `set`, `map` over `collection` and `collection_data`: the same for LIST, SET and MAP.
+//! * `populated`: the populated-ordinals set.
 //! * [`lookup`]: Java-compatible hash lookups in sets and maps, by element ordinal or by hash key.
 //!
 //! Every parse checks the sizes the accessors rely on, so an accessor never panics on data from a
 //! corrupted blob; an ordinal without data reads as null or empty.
 
-pub mod collection_data;
-pub mod engine;
-pub mod list;
-pub mod lookup;
-pub mod map;
-pub mod object;
-pub mod object_data;
-pub mod populated;
-pub mod set;
-pub mod sharding;
-pub mod type_state;
-
 mod collection;
+mod collection_data;
+mod engine;
+mod list;
+pub mod lookup;
+mod map;
+mod object;
+mod object_data;
+mod populated;
+mod set;
+mod sharding;
+mod type_state;
 
 pub use engine::ReadStateEngine;
 pub use list::ListTypeReadState;
@@ -43,3 +43,6 @@ pub use object::{ObjectTypeReadState, NULL_DOUBLE_BITS, NULL_FLOAT_BITS};
 pub use populated::PopulatedOrdinals;
 pub use set::SetTypeReadState;
 pub use type_state::TypeReadState;
+
+#[cfg(test)]
+mod tests;

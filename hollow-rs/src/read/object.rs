@@ -72,13 +72,9 @@ impl ObjectTypeReadState {
         delta_schema: &ObjectSchema,
         num_shards: u32,
     ) -> Result<Self> {
-        let mut core = self.core.clone();
-        let mut shards = self.shards.clone();
-        if num_shards != core.sharding.num_shards() {
-            let new = Sharding::new(num_shards);
-            shards = object_data::reshard(&self.field_types, core.sharding, &shards, new);
-            core.sharding = new;
-        }
+        // Each delta shard takes bytes: a shard count the rest of the blob cannot hold is not resharded for.
+        r.check_len(num_shards as u64, 1, "shards")?;
+        let ObjectTypeReadState { core, shards, .. } = self.with_num_shards(num_shards);
         let delta_types = field_types(delta_schema);
         // Fields are matched by name; a field whose type changed is treated as absent from the delta.
         let mapping: Vec<Option<usize>> = self
@@ -104,12 +100,30 @@ impl ObjectTypeReadState {
         Ok(ObjectTypeReadState { core: next_core, field_types: self.field_types.clone(), shards: next })
     }
 
+    /// This state spread over `num_shards` shards (a power of two): Java's consumer-side resharding,
+    /// done when a delta arrives with a different shard count. Records, ordinals and pending removals
+    /// are unchanged.
+    pub(crate) fn with_num_shards(&self, num_shards: u32) -> Self {
+        if num_shards == self.core.sharding.num_shards() {
+            return self.clone();
+        }
+        let new = Sharding::new(num_shards);
+        let shards = object_data::reshard(&self.field_types, self.core.sharding, &self.shards, new);
+        let core = TypeCore { sharding: new, ..self.core.clone() };
+        ObjectTypeReadState { core, field_types: self.field_types.clone(), shards }
+    }
+
     /// The type's schema.
     pub fn schema(&self) -> &ObjectSchema {
         match &*self.core.schema {
             Schema::Object(s) => s,
             _ => unreachable!("an OBJECT type state is only ever built from an OBJECT schema"),
         }
+    }
+
+    /// Approximate bytes of memory held by the type's records.
+    pub fn approximate_heap_bytes(&self) -> usize {
+        self.shards.iter().map(|s| s.data.heap_bytes()).sum()
     }
 
     /// The type's name.

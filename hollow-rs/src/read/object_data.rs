@@ -14,7 +14,7 @@
 //! previous record's end (0 for the first record). Its top bit marks null, and a null keeps the previous
 //! end in its low bits so that offsets never go backwards. Other fields store their value directly; the
 //! all-ones value of the field's width is null (FLOAT and DOUBLE use the sentinels
-//! `0x7FC00001` / `0x7FF8000000000001` instead, see [`super::object`]).
+//! `0x7FC00001` / `0x7FF8000000000001` instead, see `object`).
 //!
 //! Parsing checks everything the accessors later rely on: widths, that the fixed data holds every
 //! record, and that heap offsets never go backwards nor past the heap. Accessors therefore never see an
@@ -92,6 +92,11 @@ pub(crate) struct ObjectDeltaShard {
 }
 
 impl ObjectShardData {
+    /// Bytes of memory held by this shard's data.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.fixed.heap_bytes() + self.heaps.iter().map(|h| h.len()).sum::<usize>()
+    }
+
     /// Read a snapshot shard written with `types` (the blob schema's field types).
     pub(crate) fn read_snapshot(r: &mut ByteReader<'_>, types: &[FieldType]) -> Result<Self> {
         let at = r.position();

@@ -2,7 +2,7 @@
 //!
 //! Iteration is in bucket order, Hollow's iteration order. A record's table has
 //! `HashCodes.hashTableSize(size)` buckets, a power of two; an empty bucket holds all ones. Lookups
-//! probe linearly from a home bucket, wrapping inside the record's buckets (see [`super::lookup`]).
+//! probe linearly from a home bucket, wrapping inside the record's buckets (see [`lookup`](crate::read::lookup)).
 
 use super::collection::CollectionState;
 use super::collection_data::CollectionKind;
@@ -104,7 +104,7 @@ impl SetTypeReadState {
 
     /// True when set `ordinal` holds element `element`, for a set without a hash key: the element's
     /// home bucket is `hashInt(element) & (buckets - 1)`, as Java's `HollowSetTypeReadState.contains`.
-    /// For a set with a hash key use [`super::lookup::set_contains`], which knows where such elements
+    /// For a set with a hash key use [`set_contains`](crate::read::lookup::set_contains), which knows where such elements
     /// are placed.
     pub fn contains_ordinal(&self, ordinal: u32, element: u32) -> bool {
         self.probe(ordinal, hash_int(element as i32), |v| v == element).is_some()

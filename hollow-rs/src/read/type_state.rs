@@ -56,6 +56,16 @@ impl TypeReadState {
     pub fn populated(&self) -> &PopulatedOrdinals {
         &self.core().populated
     }
+
+    /// Approximate bytes of memory held by the type's records (shared shards count in full).
+    pub fn approximate_heap_bytes(&self) -> usize {
+        match self {
+            TypeReadState::Object(s) => s.approximate_heap_bytes(),
+            TypeReadState::List(s) => s.inner.heap_bytes(),
+            TypeReadState::Set(s) => s.inner.heap_bytes(),
+            TypeReadState::Map(s) => s.inner.heap_bytes(),
+        }
+    }
 }
 
 /// The parts of a type state that do not depend on its kind.
@@ -142,7 +152,13 @@ impl<D> DeltaBody<D> {
         for _ in 0..n {
             shards.push(read_shard(r)?);
         }
-        let summary: Vec<(i32, &[u32])> = shards.iter().map(|d| (parts(d).0, &parts(d).1.additions[..])).collect();
+        let summary: Vec<(i32, &[u32])> = shards
+            .iter()
+            .map(|d| {
+                let (max, ordinals) = parts(d);
+                (max, &ordinals.additions[..])
+            })
+            .collect();
         check_delta_max_ordinals(core.sharding, core.max_ordinal, from_maxes, &summary, at)?;
         let mut removed = Vec::new();
         let mut added = Vec::new();
@@ -169,5 +185,24 @@ impl<D> DeltaBody<D> {
             populated,
         };
         (shards, next)
+    }
+}
+
+#[cfg(test)]
+impl TypeReadState {
+    /// This state spread over `num_shards` shards, records unchanged.
+    pub(crate) fn with_num_shards(&self, num_shards: u32) -> TypeReadState {
+        match self {
+            TypeReadState::Object(s) => TypeReadState::Object(s.with_num_shards(num_shards)),
+            TypeReadState::List(s) => {
+                TypeReadState::List(ListTypeReadState { inner: s.inner.with_num_shards(num_shards) })
+            }
+            TypeReadState::Set(s) => {
+                TypeReadState::Set(SetTypeReadState { inner: s.inner.with_num_shards(num_shards) })
+            }
+            TypeReadState::Map(s) => {
+                TypeReadState::Map(MapTypeReadState { inner: s.inner.with_num_shards(num_shards) })
+            }
+        }
     }
 }

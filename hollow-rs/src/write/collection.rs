@@ -142,10 +142,11 @@ impl CollectionStats {
         }
     }
 
-    /// Compute per-shard totals and pointer widths for the forward and reverse layouts.
-    pub fn lay_out(&mut self, _state: &TypeWriteState, _max_ordinal: i32, forward: &Layout, reverse: &Layout) {
+    /// Add per-shard totals and pointer widths for the forward and reverse layouts.
+    pub fn lay_out(mut self, forward: &Layout, reverse: &Layout) -> Self {
         self.forward = self.totals(forward);
         self.reverse = self.totals(reverse);
+        self
     }
 
     fn totals(&self, layout: &Layout) -> ShardTotals {

@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use super::ordinal_map::MAX_ORDINAL;
 use super::record::{RecordRef, Value};
 use super::tags::{TagMinter, NO_STATE_TAG};
 use super::type_state::{Dataset, Direction, TypeWriteState};
@@ -262,6 +263,12 @@ impl WriteStateEngine {
         bytes.clear();
         let types = &self.types;
         let check = |referenced: &str, ordinal: u32, what: &dyn Fn() -> String| -> Result<()> {
+            if ordinal > MAX_ORDINAL {
+                return Err(Error::InvalidArgument(format!(
+                    "{}: ordinal {ordinal} is out of range (at most {MAX_ORDINAL})",
+                    what()
+                )));
+            }
             match self.by_name.get(referenced) {
                 Some(&i) if !types[i].current.get(ordinal) => Err(Error::InvalidArgument(format!(
                     "{}: {referenced} record {ordinal} is not populated in this cycle",
@@ -405,9 +412,6 @@ impl WriteStateEngine {
         self.prepare_for_write()?;
         let changed: Vec<usize> =
             (0..self.types.len()).filter(|&i| self.types[i].has_changed_since_last_cycle()).collect();
-        for &i in &changed {
-            self.types[i].touch_for_delta(direction);
-        }
         let header = self.header(&changed, direction);
         atomically(out, |out| {
             header.write(out)?;

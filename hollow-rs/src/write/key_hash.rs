@@ -87,7 +87,9 @@ fn field_hash(ds: &Dataset<'_>, steps: &[Step], ordinal: u32) -> Result<i32> {
     let mut ordinal = ordinal;
     for (i, step) in steps.iter().enumerate() {
         let state = &ds.types[step.type_index];
-        let schema = state.schema.as_object().expect("key paths only step through OBJECT types");
+        let schema = state.schema.as_object().ok_or_else(|| {
+            Error::Schema(format!("hash key path steps through non-OBJECT type {}", state.schema.name()))
+        })?;
         let bytes = state
             .record_bytes(ordinal)
             .ok_or_else(|| Error::InvalidArgument(format!("hash key: type {} has no record {ordinal}", schema.name)))?;

@@ -4,9 +4,9 @@
 //! ## Model
 //!
 //! A producer builds one **state** per cycle by adding every record of that state to the
-//! [`WriteStateEngine`]. Each record is serialized to a canonical byte form ([`canonical`] describes
-//! it) and deduplicated on those bytes, so every distinct record of a type has one **ordinal**, and
-//! the same record keeps its ordinal from cycle to cycle. A record that is not added again in a cycle
+//! [`WriteStateEngine`]. Each record is serialized to Java's canonical byte form and deduplicated on
+//! those bytes, so every distinct record of a type has one **ordinal**, and the same record keeps its
+//! ordinal from cycle to cycle. A record that is not added again in a cycle
 //! is removed; its ordinal becomes reusable in the cycle after next, because consumers keep removed
 //! records readable ("ghosts") for one more delta. New records take the smallest free ordinal.
 //!
@@ -17,26 +17,20 @@
 //! * a **header blob** holds just the header, with every schema.
 //!
 //! Bit widths are computed over the records of both states, so one set of statistics serves all three
-//! blobs and the ghosts still fit. Each type is split into a power-of-two number of shards sized from a
-//! target shard size ([`type_state`] describes the rule and the body layout shared by all kinds;
-//! [`object`] and [`collection`] the kind-specific parts). Blobs are chained by random 64-bit tags
-//! ([`tags`]).
+//! blobs and the removed records still fit. Each type is split into a power-of-two number of shards
+//! sized from a target shard size. Blobs are chained by random 64-bit tags.
 //!
 //! ## Modules
 //!
 //! * [`record`]: the record builders callers fill in.
 //! * [`engine`]: [`WriteStateEngine`], cycles and blob writing.
-//! * `type_state`, `object`, `collection`: per-type state and the bodies of each kind.
+//! * `type_state`: one type's state, shard counts, and the body layout shared by all kinds;
+//!   `object` and `collection`: the kind-specific bodies.
 //! * `ordinal_map`: deduplication and ordinal assignment; `populated`: populated-ordinal sets sized
 //!   exactly as Java's.
 //! * `key_hash`: placement of set elements and map keys by hash-key fields.
-//! * `canonical`: reading the canonical record bytes back.
-//!
-//! [`canonical`]: self#model
-//! [`type_state`]: self#model
-//! [`object`]: self#model
-//! [`collection`]: self#model
-//! [`tags`]: self#model
+//! * `canonical`: the canonical record bytes, read back.
+//! * `tags`: randomized state tags.
 
 mod canonical;
 mod collection;

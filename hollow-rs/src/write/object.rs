@@ -25,7 +25,7 @@
 use super::canonical::{object_fields, RawField};
 use super::type_state::{bit_width, words_for_bits, Prepared, TypeWriteState};
 use crate::encoding::{varint, BitArray};
-use crate::schema::{FieldType, ObjectSchema, Schema};
+use crate::schema::{FieldType, ObjectSchema};
 
 /// Per-field widths and offsets for the cycle being written.
 #[derive(Debug, Clone)]
@@ -40,8 +40,8 @@ pub(crate) struct FieldStats {
 
 impl FieldStats {
     /// Gather widths over the records populated now or in the previous cycle.
-    pub fn gather(state: &TypeWriteState, max_ordinal: i32) -> Self {
-        let field_types: Vec<FieldType> = schema(state).fields.iter().map(|f| f.field_type).collect();
+    pub fn gather(schema: &ObjectSchema, state: &TypeWriteState, max_ordinal: i32) -> Self {
+        let field_types: Vec<FieldType> = schema.fields.iter().map(|f| f.field_type).collect();
         let n = field_types.len();
         let mut bits = vec![0u32; n];
         let mut var_totals = vec![0u64; n];
@@ -117,13 +117,6 @@ impl FieldStats {
             data.add_record(self, state.record_bytes(ordinal).unwrap_or_default());
         }
         data.write(self, out);
-    }
-}
-
-fn schema(state: &TypeWriteState) -> &ObjectSchema {
-    match &state.schema {
-        Schema::Object(s) => s,
-        _ => unreachable!("object statistics are only gathered for OBJECT types"),
     }
 }
 

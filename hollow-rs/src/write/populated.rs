@@ -2,13 +2,19 @@
 //!
 //! A snapshot ends each type with this set serialized as `i32 numLongs` and that many big-endian longs.
 //! Java writes every *segment* the set has ever allocated (256 longs = 16,384 ordinals each), and a
-//! `ThreadSafeBitSet` allocates segments on **any** access, reads included: `get(100_000)` on an
-//! empty set grows it to seven segments. Segments are never released, and `clearAll` keeps them. The
-//! write engine owns two of these sets (this cycle's and the previous cycle's) and swaps them every
-//! cycle, so the length Java writes depends on which ordinals each of the two objects was ever asked
-//! about. To be byte-identical we keep the same two objects and record the same accesses, through
-//! [`PopulatedOrdinals::touch`] at the places where Java reads a bit (see the type state's
-//! `prepare_for_write` and delta code).
+//! `ThreadSafeBitSet` allocates segments on **any** access, reads included. Segments are never
+//! released, and `clearAll` keeps them. The write engine owns two of these sets (this cycle's and the
+//! previous cycle's) and swaps them every cycle, so the length Java writes depends on what each of the
+//! two objects was ever asked about.
+//!
+//! Of all those accesses only one kind can show in a snapshot: when a cycle is written, Java reads
+//! this cycle's set at every ordinal up to the type's max ordinal, ghosts included, so the set grows to
+//! cover it ([`PopulatedOrdinals::touch`]). Java also reads the *previous* cycle's set, but never beyond
+//! an ordinal that the same object covered as "this cycle's" set one cycle earlier or will cover one
+//! cycle later (the max ordinal of cycle N+1 counts cycle N's records as ghosts), so those reads need
+//! no emulation. Keeping the two objects and swapping them like Java is what makes the history right:
+//! with 20,000 records in cycle 1 and only ordinal 0 afterwards, Java writes two segments in every
+//! later snapshot.
 
 /// Longs per `ThreadSafeBitSet` segment (Java's default of 2^14 bits per segment).
 const LONGS_PER_SEGMENT: usize = 256;
@@ -83,17 +89,6 @@ impl PopulatedOrdinals {
         })
     }
 
-    /// The largest populated ordinal.
-    pub fn max(&self) -> Option<u32> {
-        let i = self.words.iter().rposition(|&w| w != 0)?;
-        Some(i as u32 * 64 + 63 - self.words[i].leading_zeros())
-    }
-
-    /// The largest ordinal `<= limit` that is **not** populated.
-    pub fn max_unpopulated_through(&self, limit: u32) -> Option<u32> {
-        (0..=limit).rev().find(|&o| !self.get(o))
-    }
-
     /// Append as Java's `ThreadSafeBitSet.serializeBitsTo`: `i32` long count, then the longs, big-endian.
     pub fn write_to(&self, out: &mut Vec<u8>) {
         out.reserve(4 + self.words.len() * 8);
@@ -142,10 +137,8 @@ mod tests {
             p.set(o);
         }
         assert_eq!(p.iter().collect::<Vec<_>>(), [3, 64, 65, 20_000]);
-        assert_eq!(p.max(), Some(20_000));
         assert_eq!(p.count(), 4);
         assert!(p.get(64) && !p.get(66) && !p.get(1_000_000));
-        assert_eq!(p.max_unpopulated_through(65), Some(63));
         let mut q = PopulatedOrdinals::default();
         for o in [3, 64, 65, 20_000] {
             q.set(o);

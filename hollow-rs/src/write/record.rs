@@ -3,7 +3,7 @@
 //! A record is schema-free while it is built: an [`ObjectRecord`] collects `(field, value)` pairs by
 //! field name or index, and a collection record collects ordinals. When the record is added, the
 //! engine checks it against the type's schema (a wrong field name or value kind is
-//! [`Error::SchemaMismatch`]) and serializes it to Java's canonical bytes (see [`super::canonical`]),
+//! [`Error::SchemaMismatch`]) and serializes it to Java's canonical bytes (`Hollow*WriteRecord.writeDataTo`),
 //! which decide its identity: two records with the same bytes are the same record and get the same
 //! ordinal.
 //!

@@ -436,3 +436,144 @@ fn null_string_hash_key_is_an_error_and_unbound_key_falls_back() {
     engine.add("SetOfX", &[0, 1].into_iter().collect::<SetRecord>()).unwrap();
     engine.write_snapshot(&mut Vec::new()).unwrap();
 }
+
+#[test]
+fn populated_bitset_length_follows_javas_history() {
+    // Verified with Java Hollow 7.14.51: 20,000 records in cycle 1, then a single record per cycle.
+    // Every snapshot's populated bitset has 512 longs: cycle 2 because its max ordinal (19,999, a
+    // ghost) is read; cycles 3 and 4 because each bitset object keeps the segments it once had.
+    let mut engine = WriteStateEngine::new();
+    engine.add_schema(int_type("S")).unwrap();
+    for (cycle, values) in [0..20_000, 0..1, 0..1, 5..6].into_iter().enumerate() {
+        engine.prepare_for_next_cycle();
+        add_ints(&mut engine, "S", values);
+        let mut snapshot = Vec::new();
+        engine.write_snapshot(&mut snapshot).unwrap();
+        if cycle > 0 {
+            engine.write_delta(&mut Vec::new()).unwrap();
+            engine.write_reverse_delta(&mut Vec::new()).unwrap();
+        }
+        let at = snapshot.len() - 4 - 512 * 8;
+        assert_eq!(&snapshot[at..at + 4], &512i32.to_be_bytes(), "cycle {}", cycle + 1);
+    }
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Int(usize, i32),
+        Long(usize, i64),
+        Float(usize, f32),
+        Double(usize, f64),
+        Bool(usize, bool),
+        Str(usize, String),
+        Utf16(usize, Vec<u16>),
+        Bytes(usize, Vec<u8>),
+        Ref(usize, u32),
+        Null(usize),
+        Named(String, i32),
+    }
+
+    const FIELDS: [&str; 8] = ["i", "l", "f", "d", "b", "s", "y", "r"];
+
+    fn schema() -> Schema {
+        ObjectSchema::new("T")
+            .with_field(ObjectField::new("i", FieldType::Int))
+            .with_field(ObjectField::new("l", FieldType::Long))
+            .with_field(ObjectField::new("f", FieldType::Float))
+            .with_field(ObjectField::new("d", FieldType::Double))
+            .with_field(ObjectField::new("b", FieldType::Boolean))
+            .with_field(ObjectField::new("s", FieldType::String))
+            .with_field(ObjectField::new("y", FieldType::Bytes))
+            .with_field(ObjectField::reference("r", "T"))
+            .into()
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        let f = 0usize..10;
+        prop_oneof![
+            (f.clone(), any::<i32>()).prop_map(|(f, v)| Op::Int(f, v)),
+            (f.clone(), any::<i64>()).prop_map(|(f, v)| Op::Long(f, v)),
+            (f.clone(), any::<f32>()).prop_map(|(f, v)| Op::Float(f, v)),
+            (f.clone(), any::<f64>()).prop_map(|(f, v)| Op::Double(f, v)),
+            (f.clone(), any::<bool>()).prop_map(|(f, v)| Op::Bool(f, v)),
+            (f.clone(), ".{0,8}").prop_map(|(f, v)| Op::Str(f, v)),
+            (f.clone(), prop::collection::vec(any::<u16>(), 0..6)).prop_map(|(f, v)| Op::Utf16(f, v)),
+            (f.clone(), prop::collection::vec(any::<u8>(), 0..6)).prop_map(|(f, v)| Op::Bytes(f, v)),
+            (f.clone(), prop_oneof![0u32..4, any::<u32>()]).prop_map(|(f, v)| Op::Ref(f, v)),
+            f.clone().prop_map(Op::Null),
+            ("[a-z]{1,2}", any::<i32>()).prop_map(|(n, v)| Op::Named(n, v)),
+        ]
+    }
+
+    fn apply(r: &mut ObjectRecord, op: &Op) {
+        // Field indexes 0..8 go by name half of the time; 8 and 9 are out of range.
+        let field = |i: usize| -> FieldRef {
+            if i < FIELDS.len() && i % 2 == 0 {
+                FIELDS[i].into()
+            } else {
+                i.into()
+            }
+        };
+        match op {
+            Op::Int(f, v) => r.set_int(field(*f), *v),
+            Op::Long(f, v) => r.set_long(field(*f), *v),
+            Op::Float(f, v) => r.set_float(field(*f), *v),
+            Op::Double(f, v) => r.set_double(field(*f), *v),
+            Op::Bool(f, v) => r.set_boolean(field(*f), *v),
+            Op::Str(f, v) => r.set_string(field(*f), v),
+            Op::Utf16(f, v) => r.set_string_utf16(field(*f), v),
+            Op::Bytes(f, v) => r.set_bytes(field(*f), v),
+            Op::Ref(f, v) => r.set_reference(field(*f), *v),
+            Op::Null(f) => r.set_null(field(*f)),
+            Op::Named(n, v) => r.set_int(n.clone(), *v),
+        };
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// Any record either fits (and the cycle writes) or is refused with a typed error; nothing
+        /// panics, refused records change nothing, and equal records share an ordinal.
+        #[test]
+        fn arbitrary_records_never_panic(records in prop::collection::vec(prop::collection::vec(op(), 0..6), 1..12),
+                                         sets in prop::collection::vec(prop::collection::vec(0u32..20, 0..5), 0..4)) {
+            let mut engine = WriteStateEngine::new();
+            engine.add_schema(schema()).unwrap();
+            engine.add_schema(SetSchema { name: "SetOfT".into(), element_type: "T".into(), hash_key: Some(vec!["s".into()]) }.into()).unwrap();
+            let mut accepted = Vec::new();
+            for ops in &records {
+                let mut r = ObjectRecord::new();
+                ops.iter().for_each(|op| apply(&mut r, op));
+                match engine.add("T", &r) {
+                    Ok(o) => {
+                        prop_assert_eq!(engine.add("T", &r).unwrap(), o);
+                        accepted.push(o);
+                    }
+                    Err(Error::SchemaMismatch(_) | Error::InvalidArgument(_)) => {}
+                    Err(e) => prop_assert!(false, "unexpected error {e}"),
+                }
+            }
+            prop_assert_eq!(engine.populated_ordinals("T").unwrap().len(), {
+                let mut a = accepted.clone(); a.sort_unstable(); a.dedup(); a.len()
+            });
+            for s in &sets {
+                let r: SetRecord = s.iter().copied().collect();
+                match engine.add("SetOfT", &r) {
+                    Ok(_) | Err(Error::InvalidArgument(_)) => {}
+                    Err(e) => prop_assert!(false, "unexpected error {e}"),
+                }
+            }
+            // A null hash-key string is refused when writing, with the output untouched.
+            let mut out = Vec::new();
+            match engine.write_snapshot(&mut out) {
+                Ok(()) => prop_assert!(!out.is_empty()),
+                Err(Error::InvalidArgument(_)) => prop_assert!(out.is_empty()),
+                Err(e) => prop_assert!(false, "unexpected error {e}"),
+            }
+        }
+    }
+}

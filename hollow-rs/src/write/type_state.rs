@@ -199,17 +199,13 @@ impl TypeWriteState {
     /// counts if the type reshards.
     pub fn prepare_for_write(&mut self, target_max_shard_size: u64, allow_resharding: bool) -> Option<(u32, u32)> {
         let max_ordinal = self.records.max_ordinal();
-        // Java reads `current.get(i) || previous.get(i)` for every ordinal up to the max while it
-        // gathers statistics, which allocates bitset segments that later show in snapshots.
+        // Java reads `current.get(i)` for every ordinal up to the max while it gathers statistics,
+        // which allocates bitset segments that later show in snapshots (see `populated`).
         if max_ordinal >= 0 {
-            let max = max_ordinal as u32;
-            self.current.touch(max);
-            if let Some(o) = self.current.max_unpopulated_through(max) {
-                self.previous.touch(o);
-            }
+            self.current.touch(max_ordinal as u32);
         }
         let stats = match &self.schema {
-            Schema::Object(_) => KindStats::Object(object::FieldStats::gather(self, max_ordinal)),
+            Schema::Object(schema) => KindStats::Object(object::FieldStats::gather(schema, self, max_ordinal)),
             _ => KindStats::Collection(collection::CollectionStats::gather(self, max_ordinal)),
         };
         let projected = || {
@@ -238,37 +234,11 @@ impl TypeWriteState {
         let forward = Layout::new(max_ordinal, self.num_shards);
         let reverse = Layout::new(max_ordinal, self.rev_num_shards);
         let stats = match stats {
-            KindStats::Collection(mut s) => {
-                s.lay_out(self, max_ordinal, &forward, &reverse);
-                KindStats::Collection(s)
-            }
+            KindStats::Collection(s) => KindStats::Collection(s.lay_out(&forward, &reverse)),
             other => other,
         };
         self.prepared = Some(Prepared { max_ordinal, forward, reverse, stats });
         resharded
-    }
-
-    /// Record the bitset reads Java's delta computation makes (see [`Self::prepare_for_write`]).
-    pub fn touch_for_delta(&mut self, direction: Direction) {
-        let Some(p) = &self.prepared else { return };
-        if p.max_ordinal < 0 {
-            return;
-        }
-        let max = p.max_ordinal as u32;
-        match direction {
-            // `previous.get(i)` for every ordinal that is not an addition (current \ previous).
-            Direction::Forward => {
-                if let Some(o) = (0..=max).rev().find(|&o| !self.current.get(o) || self.previous.get(o)) {
-                    self.previous.touch(o);
-                }
-            }
-            // `previous.get(i)` for every ordinal populated in this cycle.
-            Direction::Reverse => {
-                if let Some(o) = self.current.max() {
-                    self.previous.touch(o);
-                }
-            }
-        }
     }
 
     /// Start a new cycle: drop records not populated in the cycle just written (their ordinals become

@@ -1,0 +1,556 @@
+//! Engine tests on hand-built blobs (the worked examples of the format doc) and on hostile input.
+
+use std::collections::BTreeMap;
+
+use super::*;
+use crate::blob::{envelope, BlobHeader};
+use crate::encoding::varint;
+use crate::schema::{codec, FieldType, ListSchema, MapSchema, ObjectField, ObjectSchema, Schema, SetSchema};
+use crate::Error;
+
+fn movie() -> Schema {
+    ObjectSchema::new("Movie")
+        .with_field(ObjectField::new("id", FieldType::Int))
+        .with_field(ObjectField::new("title", FieldType::String))
+        .with_primary_key(["id"])
+        .into()
+}
+
+/// A blob: header with `schemas`, then `sections` as (schema, numShards, body bytes).
+fn blob(origin: i64, destination: i64, sections: &[(&Schema, u32, Vec<u8>)]) -> Vec<u8> {
+    let mut tags = BTreeMap::new();
+    tags.insert("hollow.blob.to.version".to_owned(), destination.to_string());
+    let header = BlobHeader {
+        origin_tag: origin,
+        destination_tag: destination,
+        schemas: sections.iter().map(|(s, _, _)| (*s).clone()).collect(),
+        tags,
+    };
+    let mut out = Vec::new();
+    header.write(&mut out).unwrap();
+    varint::write_usize(&mut out, sections.len());
+    for (schema, shards, body) in sections {
+        codec::write_schema(&mut out, schema).unwrap();
+        envelope::write_num_shards(&mut out, *shards);
+        out.extend_from_slice(body);
+    }
+    out
+}
+
+fn long(v: u64) -> Vec<u8> {
+    v.to_be_bytes().to_vec()
+}
+
+/// The populated bitset as Java writes it: one 256-long segment.
+fn populated(ordinals: &[u32]) -> Vec<u8> {
+    let mut out = Vec::new();
+    crate::blob::populated::write(&mut out, ordinals, 256);
+    out
+}
+
+/// Format doc §3.4: Movie {1,"Ab"}, {-2,null}.
+fn movie_v1() -> Vec<u8> {
+    let mut body = vec![0x01, 0x03, 0x03, 0x01];
+    body.extend(long(0xCD2));
+    body.extend([0x00, 0x02, b'A', b'b']);
+    body.extend(populated(&[0, 1]));
+    blob(-1, 0x1111_1111_1111_1111, &[(&movie(), 1, body)])
+}
+
+/// Format doc §5.1, forward: remove 1, add 2 = (3, "é").
+fn movie_delta() -> Vec<u8> {
+    let mut body = vec![0x02, 0x01, 0x01, 0x01, 0x02, 0x03, 0x04, 0x01];
+    body.extend(long(0x16));
+    body.extend([0x00, 0x02, 0x81, 0x69]);
+    blob(0x1111_1111_1111_1111, 0x2222, &[(&movie(), 1, body)])
+}
+
+/// Format doc §5.1, reverse: remove 2, add 1 = (-2, null).
+fn movie_reverse_delta() -> Vec<u8> {
+    let mut body = vec![0x02, 0x01, 0x02, 0x01, 0x01, 0x03, 0x04, 0x01];
+    body.extend(long(0x43));
+    body.extend([0x00, 0x00]);
+    blob(0x2222, 0x1111_1111_1111_1111, &[(&movie(), 1, body)])
+}
+
+#[test]
+fn object_snapshot_worked_example() {
+    let bytes = movie_v1();
+    // The bytes of format doc §3.4, header included.
+    assert_eq!(&bytes[..4], &[0, 0, 4, 6]);
+    let e = ReadStateEngine::from_snapshot(&bytes).unwrap();
+    assert_eq!(e.randomized_tag(), 0x1111_1111_1111_1111);
+    assert_eq!(e.origin_tag(), -1);
+    assert_eq!(e.type_names(), ["Movie"]);
+    let m = e.object("Movie").unwrap();
+    assert_eq!((m.max_ordinal(), m.populated().iter().collect::<Vec<_>>()), (1, vec![0, 1]));
+    assert_eq!(m.read_int(0, 0), Some(1));
+    assert_eq!(m.read_string(0, 1).as_deref(), Some("Ab"));
+    assert!(matches!(m.read_string(0, 1), Some(std::borrow::Cow::Borrowed(_))));
+    assert!(m.string_equals(0, 1, "Ab") && !m.string_equals(0, 1, "A"));
+    assert_eq!(m.read_int(1, 0), Some(-2));
+    assert_eq!(m.read_string(1, 1), None);
+    assert!(m.is_null(1, 1) && !m.is_null(1, 0));
+    assert_eq!(m.read_raw(1, 0), Some((3, 3)));
+    // Out of range: no data, no panic.
+    assert_eq!(m.read_int(2, 0), None);
+    assert_eq!(m.read_int(0, 2), None);
+    assert!(m.is_null(u32::MAX, 0));
+    assert_eq!(m.read_bytes(0, 0), None, "INT field has no bytes");
+    assert_eq!(e.type_state("Movie").unwrap().num_shards(), 1);
+    assert!(e.list("Movie").is_none() && e.object("Nope").is_none());
+}
+
+#[test]
+fn delta_and_reverse_delta_worked_example() {
+    let v1 = ReadStateEngine::from_snapshot(&movie_v1()).unwrap();
+    let v2 = v1.apply_delta(&movie_delta()).unwrap();
+    assert_eq!(v2.randomized_tag(), 0x2222);
+    assert_eq!(v2.header_tags()["hollow.blob.to.version"], "8738");
+    let m = v2.object("Movie").unwrap();
+    assert_eq!(m.populated().iter().collect::<Vec<_>>(), [0, 2]);
+    assert_eq!(m.max_ordinal(), 2);
+    assert_eq!((m.read_int(2, 0), m.read_string(2, 1).as_deref()), (Some(3), Some("é")));
+    assert_eq!(m.read_string_utf16(2, 1), Some(vec![0xE9]));
+    assert_eq!((m.read_int(0, 0), m.read_string(0, 1).as_deref()), (Some(1), Some("Ab")));
+    // Ordinal 1 was removed: no longer populated, but still readable until the next delta (a ghost).
+    assert_eq!(m.read_int(1, 0), Some(-2));
+    assert!(m.is_null(1, 1));
+    // The state the delta was applied to is untouched.
+    assert_eq!(v1.object("Movie").unwrap().populated().iter().collect::<Vec<_>>(), [0, 1]);
+    assert_eq!(v1.object("Movie").unwrap().read_int(2, 0), None);
+    // A delta applies only to its origin state.
+    assert!(matches!(
+        v2.apply_delta(&movie_delta()),
+        Err(Error::TagMismatch { origin: 0x1111_1111_1111_1111, current: 0x2222 })
+    ));
+
+    let back = v2.apply_delta(&movie_reverse_delta()).unwrap();
+    let m = back.object("Movie").unwrap();
+    assert_eq!(back.randomized_tag(), 0x1111_1111_1111_1111);
+    assert_eq!(m.populated().iter().collect::<Vec<_>>(), [0, 1]);
+    assert_eq!((m.read_int(1, 0), m.read_string(1, 1)), (Some(-2), None));
+    assert_eq!((m.read_int(0, 0), m.read_string(0, 1).as_deref()), (Some(1), Some("Ab")));
+    // Java keeps the newer state's maxOrdinal after a reverse delta, and 2 is now the ghost.
+    assert_eq!(m.max_ordinal(), 2);
+    assert_eq!((m.read_int(2, 0), m.read_string(2, 1).as_deref()), (Some(3), Some("é")));
+    // One more delta drops the ghost's data.
+    let again = back
+        .apply_delta(&blob(0x1111_1111_1111_1111, 0x3333, &[(&movie(), 1, empty_object_delta(2, &[3, 4]))]))
+        .unwrap();
+    let m = again.object("Movie").unwrap();
+    // As in Java: a dropped record's fixed fields are zero, its STRING empty (non-null stays non-null).
+    assert_eq!(m.read_int(2, 0), Some(0));
+    assert_eq!(m.read_string(2, 1).as_deref(), Some(""));
+    assert_eq!((m.read_int(1, 0), m.read_int(0, 0)), (Some(-2), Some(1)));
+}
+
+/// An OBJECT delta shard that changes nothing: max ordinal, no removals or additions, widths, no data.
+fn empty_object_delta(max: u8, widths: &[u8]) -> Vec<u8> {
+    let mut body = vec![max, 0x00, 0x00];
+    body.extend(widths);
+    body.push(0x00);
+    body.extend(std::iter::repeat(0x00).take(widths.len()));
+    body
+}
+
+#[test]
+fn delta_fields_map_by_name() {
+    // The delta's schema has the fields the other way round, plus one the state does not know and
+    // without `id`: added records get null there and `title` is found by name.
+    let evolved: Schema = ObjectSchema::new("Movie")
+        .with_field(ObjectField::new("rating", FieldType::Double))
+        .with_field(ObjectField::new("title", FieldType::String))
+        .into();
+    // max 2, no removals, adds 2; widths rating 64, title 4; two longs: the rating, then title's end 2.
+    let mut body = vec![0x02, 0x00, 0x01, 0x02, 0x40, 0x04, 0x02];
+    body.extend(long(2.5f64.to_bits()));
+    body.extend(long(0b0010));
+    body.extend([0x00, 0x02, b'Z', b'z']);
+    let v1 = ReadStateEngine::from_snapshot(&movie_v1()).unwrap();
+    let v2 = v1.apply_delta(&blob(0x1111_1111_1111_1111, 5, &[(&evolved, 1, body)])).unwrap();
+    let m = v2.object("Movie").unwrap();
+    assert_eq!(m.schema(), movie().as_object().unwrap(), "the state keeps its schema");
+    assert_eq!(m.read_string(2, 1).as_deref(), Some("Zz"));
+    assert_eq!(m.read_int(2, 0), None, "a field missing from the delta is null in added records");
+    assert_eq!((m.read_int(0, 0), m.read_string(0, 1).as_deref()), (Some(1), Some("Ab")));
+    assert_eq!((m.read_int(1, 0), m.read_string(1, 1)), (Some(-2), None));
+}
+
+fn strings_schema(name: &str) -> Schema {
+    ObjectSchema::new(name).with_field(ObjectField::new("value", FieldType::String)).into()
+}
+
+#[test]
+fn collection_snapshots_worked_examples() {
+    let s = strings_schema("S");
+    let list: Schema = ListSchema { name: "L".into(), element_type: "S".into() }.into();
+    let set: Schema = SetSchema { name: "T".into(), element_type: "S".into(), hash_key: None }.into();
+    let map: Schema =
+        MapSchema { name: "M".into(), key_type: "S".into(), value_type: "S".into(), hash_key: None }.into();
+    // §4.1: list [3, 1].
+    let mut list_body = vec![0x00, 0x02, 0x02, 0x02, 0x01];
+    list_body.extend(long(0x2));
+    list_body.push(0x01);
+    list_body.extend(long(0x7));
+    list_body.extend(populated(&[0]));
+    // §4.2: set {0, 2, 4}: buckets [4, 2, empty, 0].
+    let mut set_body = vec![0x00, 0x03, 0x02, 0x03, 0x04, 0x01];
+    set_body.extend(long(0x1c));
+    set_body.push(0x01);
+    set_body.extend(long(0x1d4));
+    set_body.extend(populated(&[0]));
+    // §4.3: map {1 -> 2, 3 -> 4}: buckets [3->4, empty, 1->2, empty].
+    let mut map_body = vec![0x00, 0x03, 0x02, 0x03, 0x03, 0x04, 0x01];
+    map_body.extend(long(0x14));
+    map_body.push(0x01);
+    map_body.extend(long(0x1D11E3));
+    map_body.extend(populated(&[0]));
+    let mut s_body = vec![0x00, 0x02, 0x01];
+    s_body.extend(long(0));
+    s_body.push(0x00);
+    s_body.extend(populated(&[]));
+    let mut bytes = blob(-1, 7, &[(&s, 1, s_body), (&list, 1, list_body), (&set, 1, set_body), (&map, 1, map_body)]);
+    bytes.extend([0xDE, 0xAD]); // trailing bytes are tolerated
+    let e = ReadStateEngine::from_snapshot(&bytes).unwrap();
+    assert_eq!(e.type_names(), ["L", "M", "S", "T"]);
+
+    let l = e.list("L").unwrap();
+    assert_eq!((l.size(0), l.elements(0).collect::<Vec<_>>()), (2, vec![3, 1]));
+    assert_eq!((l.element_ordinal(0, 1), l.element_ordinal(0, 2)), (Some(1), None));
+    assert_eq!((l.size(1), l.elements(1).count()), (0, 0));
+
+    let t = e.set("T").unwrap();
+    assert_eq!((t.size(0), t.num_buckets(0)), (3, 4));
+    assert_eq!((0..4).map(|b| t.bucket(0, b)).collect::<Vec<_>>(), [Some(4), Some(2), None, Some(0)]);
+    assert_eq!(t.elements(0).collect::<Vec<_>>(), [4, 2, 0]);
+    assert!(t.contains_ordinal(0, 0) && t.contains_ordinal(0, 2) && t.contains_ordinal(0, 4));
+    assert!(!t.contains_ordinal(0, 1) && !t.contains_ordinal(0, 3) && !t.contains_ordinal(5, 0));
+    assert_eq!(t.bucket(0, 4), None);
+
+    let m = e.map("M").unwrap();
+    assert_eq!((m.size(0), m.num_buckets(0)), (2, 4));
+    assert_eq!((0..4).map(|b| m.bucket(0, b)).collect::<Vec<_>>(), [Some((3, 4)), None, Some((1, 2)), None]);
+    assert_eq!(m.entries(0).collect::<Vec<_>>(), [(3, 4), (1, 2)]);
+    assert_eq!(
+        (m.get_by_key_ordinal(0, 1), m.get_by_key_ordinal(0, 3), m.get_by_key_ordinal(0, 2)),
+        (Some(2), Some(4), None)
+    );
+    assert!(lookup::set_contains(&e, "T", 0, 2).unwrap());
+    assert_eq!(lookup::map_get(&e, "M", 0, 3).unwrap(), Some(4));
+}
+
+fn vector(scenario: &str, file: &str) -> Vec<u8> {
+    let path = format!("{}/tests/vectors/{scenario}/blobs/{file}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+const V1: &str = "20250101000000001";
+const V2: &str = "20250101000000002";
+
+/// Everything an accessor can say about a record, to compare two states.
+fn describe(state: &TypeReadState, ord: u32) -> String {
+    match state {
+        TypeReadState::Object(o) => (0..o.schema().fields.len())
+            .map(|f| match o.field_type(f).unwrap() {
+                FieldType::Int => format!("{:?}", o.read_int(ord, f)),
+                FieldType::Long => format!("{:?}", o.read_long(ord, f)),
+                FieldType::Boolean => format!("{:?}", o.read_boolean(ord, f)),
+                FieldType::Float => format!("{:?}", o.read_float_bits(ord, f)),
+                FieldType::Double => format!("{:?}", o.read_double_bits(ord, f)),
+                FieldType::Reference => format!("{:?}", o.read_ordinal(ord, f)),
+                FieldType::String | FieldType::Bytes => format!("{:?}/{}", o.read_bytes(ord, f), o.is_null(ord, f)),
+            })
+            .collect::<Vec<_>>()
+            .join(","),
+        TypeReadState::List(l) => format!("{:?}", l.elements(ord).collect::<Vec<_>>()),
+        TypeReadState::Set(s) => {
+            format!("{} {:?}", s.size(ord), (0..s.num_buckets(ord)).map(|b| s.bucket(ord, b)).collect::<Vec<_>>())
+        }
+        TypeReadState::Map(m) => {
+            format!("{} {:?}", m.size(ord), (0..m.num_buckets(ord)).map(|b| m.bucket(ord, b)).collect::<Vec<_>>())
+        }
+    }
+}
+
+/// Every record with data, populated or not.
+fn describe_all(state: &TypeReadState) -> Vec<String> {
+    (0..=state.max_ordinal().max(-1) + 1).map(|o| describe(state, o as u32)).collect()
+}
+
+#[test]
+fn resharding_keeps_every_record() {
+    for (scenario, file) in [("collections", format!("snapshot-{V2}")), ("sharded", format!("snapshot-{V1}"))] {
+        let e = ReadStateEngine::from_snapshot(&vector(scenario, &file)).unwrap();
+        for t in e.types() {
+            let before = describe_all(t);
+            for n in [1, 2, 4, 16, 2, 1] {
+                let r = t.with_num_shards(n);
+                assert_eq!(r.num_shards(), n);
+                assert_eq!(describe_all(&r), before, "{scenario} {} over {n} shards", t.name());
+                let back = r.with_num_shards(t.num_shards());
+                assert_eq!(describe_all(&back), before, "{scenario} {} back from {n} shards", t.name());
+            }
+        }
+    }
+}
+
+#[test]
+fn untouched_types_are_shared() {
+    let v1 = ReadStateEngine::from_snapshot(&vector("sharded", &format!("snapshot-{V1}"))).unwrap();
+    let v2 = v1.apply_delta(&vector("sharded", &format!("delta-{V1}-{V2}"))).unwrap();
+    // String is absent from this delta (manifest: "String is absent from the sharded v1->v2 delta").
+    assert!(v2.shares_type_with(&v1, "String"));
+    assert!(!v2.shares_type_with(&v1, "Item"));
+}
+
+#[test]
+fn unknown_types_in_a_delta_are_skipped() {
+    // The delta carries types the state does not have, of all four kinds and sharded, before the one it
+    // has: each is skipped by its length fields.
+    let v1 = ReadStateEngine::from_snapshot(&movie_v1()).unwrap();
+    let forward = movie_delta();
+    let movie_section_len = {
+        let e = v1.apply_delta(&forward).unwrap();
+        assert_eq!(e.object("Movie").unwrap().populated().count(), 2);
+        let (_, tail) = forward.split_at(forward.len() - 16);
+        tail.len()
+    };
+    let _ = movie_section_len;
+    let other = strings_schema("Other");
+    let list: Schema = ListSchema { name: "L".into(), element_type: "Other".into() }.into();
+    let set: Schema =
+        SetSchema { name: "T".into(), element_type: "Other".into(), hash_key: Some(vec!["value".into()]) }.into();
+    let map: Schema =
+        MapSchema { name: "M".into(), key_type: "Other".into(), value_type: "Other".into(), hash_key: None }.into();
+    let mut other_body = vec![0x01]; // two shards: type max ordinal 1
+    for _ in 0..2 {
+        other_body.extend([0x00, 0x00, 0x01, 0x00, 0x02, 0x01]);
+        other_body.extend(long(0x1));
+        other_body.extend([0x01, b'x']);
+    }
+    let mut list_body = vec![0x00, 0x00, 0x01, 0x00, 0x01, 0x01, 0x01, 0x01];
+    list_body.extend(long(1));
+    list_body.push(0x01);
+    list_body.extend(long(0));
+    let mut set_body = vec![0x00, 0x00, 0x00, 0x01, 0x01, 0x01, 0x02, 0x01];
+    set_body.extend(long(0b110));
+    set_body.push(0x01);
+    set_body.extend(long(0b10));
+    let mut map_body = vec![0x00, 0x00, 0x00, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01];
+    map_body.extend(long(0b11));
+    map_body.push(0x00);
+    let mut movie_body = vec![0x02, 0x01, 0x01, 0x01, 0x02, 0x03, 0x04, 0x01];
+    movie_body.extend(long(0x16));
+    movie_body.extend([0x00, 0x02, 0x81, 0x69]);
+    let delta = blob(
+        0x1111_1111_1111_1111,
+        0x2222,
+        &[
+            (&other, 2, other_body),
+            (&list, 1, list_body),
+            (&set, 1, set_body),
+            (&map, 1, map_body),
+            (&movie(), 1, movie_body),
+        ],
+    );
+    let v2 = v1.apply_delta(&delta).unwrap();
+    assert_eq!(v2.type_names(), ["Movie"]);
+    assert_eq!(v2.object("Movie").unwrap().read_string(2, 1).as_deref(), Some("é"));
+}
+
+#[test]
+fn a_type_changing_kind_is_an_error() {
+    let v1 = ReadStateEngine::from_snapshot(&movie_v1()).unwrap();
+    let as_list: Schema = ListSchema { name: "Movie".into(), element_type: "X".into() }.into();
+    let mut body = vec![0x00, 0x00, 0x00, 0x01, 0x01, 0x00, 0x00, 0x00];
+    body.truncate(8);
+    let err = v1.apply_delta(&blob(0x1111_1111_1111_1111, 2, &[(&as_list, 1, body)])).unwrap_err();
+    assert!(err.to_string().contains("Movie"), "{err}");
+}
+
+/// Read everything a dump would, to make sure nothing panics on whatever state a blob produced.
+fn read_everything(e: &ReadStateEngine) {
+    for t in e.types() {
+        for o in t.populated().iter().take(2000) {
+            let _ = describe(t, o);
+            if let TypeReadState::Object(obj) = t {
+                for f in 0..obj.schema().fields.len() {
+                    let _ = (
+                        obj.read_string(o, f),
+                        obj.read_string_utf16(o, f),
+                        obj.read_int(o, f),
+                        obj.read_ordinal(o, f),
+                    );
+                }
+            }
+            if let TypeReadState::Set(s) = t {
+                let _ = s.contains_ordinal(o, 0);
+            }
+            if let TypeReadState::Map(m) = t {
+                let _ = m.get_by_key_ordinal(o, 0);
+            }
+        }
+        let _ = describe(t, t.max_ordinal().max(0) as u32 + 1);
+    }
+}
+
+/// A deterministic xorshift, to damage blobs reproducibly.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+#[test]
+fn truncated_blobs_are_errors_not_panics() {
+    let snapshot = vector("collections", &format!("snapshot-{V1}"));
+    let delta = vector("collections", &format!("delta-{V1}-{V2}"));
+    let base = ReadStateEngine::from_snapshot(&snapshot).unwrap();
+    let step = |len: usize| if len > 4000 { 7 } else { 1 };
+    let mut n = 0;
+    while n < snapshot.len() {
+        match ReadStateEngine::from_snapshot(&snapshot[..n]) {
+            Err(Error::CorruptBlob { .. }) | Err(Error::UnsupportedVersion { .. }) => {}
+            Err(e) => panic!("prefix {n}: unexpected {e}"),
+            Ok(e) => read_everything(&e), // a prefix can end between type sections' bitsets only by luck
+        }
+        n += step(snapshot.len());
+    }
+    for n in 0..delta.len() {
+        match base.apply_delta(&delta[..n]) {
+            Err(Error::CorruptBlob { .. }) | Err(Error::UnsupportedVersion { .. }) => {}
+            Err(e) => panic!("delta prefix {n}: unexpected {e}"),
+            Ok(e) => read_everything(&e),
+        }
+    }
+}
+
+#[test]
+fn damaged_blobs_never_panic() {
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    for scenario in ["strings", "primitives", "collections"] {
+        let snapshot = vector(scenario, &format!("snapshot-{V1}"));
+        let delta = vector(scenario, &format!("delta-{V1}-{V2}"));
+        let base = ReadStateEngine::from_snapshot(&snapshot).unwrap();
+        for _ in 0..300 {
+            let mut s = snapshot.clone();
+            let mut d = delta.clone();
+            for _ in 0..1 + rng.next() % 4 {
+                let i = (rng.next() as usize) % s.len();
+                s[i] ^= 1 << (rng.next() % 8);
+                let j = (rng.next() as usize) % d.len();
+                d[j] = rng.next() as u8;
+            }
+            if let Ok(e) = ReadStateEngine::from_snapshot(&s) {
+                read_everything(&e);
+                if let Ok(next) = e.apply_delta(&delta) {
+                    read_everything(&next);
+                }
+            }
+            if let Ok(next) = base.apply_delta(&d) {
+                read_everything(&next);
+            }
+        }
+    }
+}
+
+#[test]
+fn hostile_sizes_are_rejected_before_allocating() {
+    // A shard claiming 2^30 records in a few bytes of fixed data.
+    let mut body = vec![0x84, 0x80, 0x80, 0x80, 0x00, 0x03, 0x03, 0x01];
+    body.extend(long(0));
+    body.extend([0x00, 0x00]);
+    body.extend(populated(&[]));
+    assert!(matches!(
+        ReadStateEngine::from_snapshot(&blob(-1, 1, &[(&movie(), 1, body)])),
+        Err(Error::CorruptBlob { .. })
+    ));
+    // Offsets that go past the heap.
+    let mut body = vec![0x00, 0x03, 0x03, 0x01];
+    body.extend(long(0b111_000));
+    body.extend([0x00, 0x02, b'A', b'b']);
+    body.extend(populated(&[0]));
+    let err = ReadStateEngine::from_snapshot(&blob(-1, 1, &[(&movie(), 1, body)])).unwrap_err();
+    assert!(err.to_string().contains("Movie"), "{err}");
+    // Widths above 64 bits.
+    let mut body = vec![0x00, 0x41, 0x03, 0x01];
+    body.extend(long(0));
+    body.extend([0x00, 0x00]);
+    assert!(ReadStateEngine::from_snapshot(&blob(-1, 1, &[(&movie(), 1, body)])).is_err());
+    // A delta growing a type far beyond anything it adds.
+    let v1 = ReadStateEngine::from_snapshot(&movie_v1()).unwrap();
+    let mut body = vec![0x84, 0x80, 0x80, 0x80, 0x00, 0x00, 0x00, 0x03, 0x04, 0x00, 0x00, 0x00];
+    body.truncate(12);
+    assert!(matches!(
+        v1.apply_delta(&blob(0x1111_1111_1111_1111, 2, &[(&movie(), 1, body)])),
+        Err(Error::CorruptBlob { .. })
+    ));
+}
+
+#[test]
+#[ignore]
+/// Timings of a 1M-record load, full read and 1% delta: `cargo test perf_probe -- --ignored --nocapture`.
+fn perf_probe() {
+    // 1M records {int id; string title} in one shard; then a delta changing 1% of them.
+    let n: u64 = 1_000_000;
+    let mut fixed = crate::encoding::BitArray::zeroed_bits(n * 56);
+    let mut heap = Vec::new();
+    for i in 0..n {
+        heap.extend_from_slice(format!("title{i}").as_bytes());
+        fixed.set(i * 56, 24, crate::encoding::zigzag::encode_i32(i as i32) as u64);
+        fixed.set(i * 56 + 24, 32, heap.len() as u64);
+    }
+    let mut body = Vec::new();
+    varint::write_i32(&mut body, (n - 1) as i32);
+    body.extend([24, 32]);
+    varint::write_usize(&mut body, fixed.num_words());
+    fixed.write_words(&mut body, fixed.num_words());
+    body.push(0);
+    varint::write_usize(&mut body, heap.len());
+    body.extend_from_slice(&heap);
+    let ords: Vec<u32> = (0..n as u32).collect();
+    crate::blob::populated::write(&mut body, &ords, crate::blob::populated::java_num_longs(Some(n as u32 - 1)));
+    let snap = blob(-1, 1, &[(&movie(), 1, body)]);
+    let t = std::time::Instant::now();
+    let e = ReadStateEngine::from_snapshot(&snap).unwrap();
+    eprintln!("load {} MB: {:?}", snap.len() >> 20, t.elapsed());
+    let m = e.object("Movie").unwrap();
+    let t = std::time::Instant::now();
+    let mut total = 0i64;
+    let mut len = 0usize;
+    for o in 0..n as u32 {
+        total += m.read_int(o, 0).unwrap() as i64;
+        len += m.read_string(o, 1).unwrap().len();
+    }
+    eprintln!("read 1M ints+strings: {:?} ({total} {len})", t.elapsed());
+    // Delta: remove every 100th, add them back with new titles.
+    let changed: Vec<u32> = (0..n as u32).step_by(100).collect();
+    let mut dfixed = crate::encoding::BitArray::zeroed_bits(changed.len() as u64 * 56);
+    let mut dheap = Vec::new();
+    for (k, &o) in changed.iter().enumerate() {
+        dheap.extend_from_slice(format!("new{o}").as_bytes());
+        dfixed.set(k as u64 * 56, 24, crate::encoding::zigzag::encode_i32(o as i32) as u64);
+        dfixed.set(k as u64 * 56 + 24, 32, dheap.len() as u64);
+    }
+    let mut body = Vec::new();
+    varint::write_i32(&mut body, (n - 1) as i32);
+    crate::encoding::gap::write(&mut body, &changed);
+    crate::encoding::gap::write(&mut body, &changed);
+    body.extend([24, 32]);
+    varint::write_usize(&mut body, dfixed.num_words());
+    dfixed.write_words(&mut body, dfixed.num_words());
+    body.push(0);
+    varint::write_usize(&mut body, dheap.len());
+    body.extend_from_slice(&dheap);
+    let delta = blob(1, 2, &[(&movie(), 1, body)]);
+    let t = std::time::Instant::now();
+    let e2 = e.apply_delta(&delta).unwrap();
+    eprintln!("delta 1%: {:?}", t.elapsed());
+    assert_eq!(e2.object("Movie").unwrap().read_string(100, 1).as_deref(), Some("new100"));
+    assert_eq!(e2.object("Movie").unwrap().read_string(101, 1).as_deref(), Some("title101"));
+}
