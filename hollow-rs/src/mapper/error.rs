@@ -51,6 +51,18 @@ impl MapperError {
         Self::new(Error::InvalidArgument(message.into()))
     }
 
+    /// Turn any error but an [`Error::Schema`] into one, its message rewritten by `message`.
+    pub(crate) fn into_schema_error(mut self, message: impl FnOnce(String) -> String) -> Self {
+        if !matches!(self.error, Error::Schema(_)) {
+            let original = match &self.error {
+                Error::SchemaMismatch(m) | Error::InvalidArgument(m) | Error::NotFound(m) => m.clone(),
+                other => other.to_string(),
+            };
+            self.error = Error::Schema(message(original));
+        }
+        self
+    }
+
     /// Note that the error happened inside field `field` of a record of type `owner`.
     pub(crate) fn in_field(mut self, owner: &str, field: &str) -> Self {
         self.path.push(PathSegment::Field { owner: owner.to_owned(), field: field.to_owned() });

@@ -34,7 +34,16 @@ use crate::schema::ObjectField;
 /// Trace `T` and return its shape; structs met on the way are registered.
 pub(crate) fn trace_type<T: DeserializeOwned>(deriver: &mut Deriver<'_>) -> MapperResult<Shape> {
     let set = is_set_type_name(type_name::<T>());
-    trace_seed(deriver, std::marker::PhantomData::<T>, set).map(|(_, shape)| shape)
+    trace_seed(deriver, std::marker::PhantomData::<T>, set).map(|(_, shape)| shape).map_err(|e| {
+        // Anything but the tracer's own verdict comes from a Deserialize impl that rejected a placeholder.
+        e.into_schema_error(|message| {
+            format!(
+                "cannot derive a schema for {}: its Deserialize rejected the tracer's placeholder value ({message}); \
+                 register the schema in the engine and write with ObjectMapper::add_as",
+                type_name::<T>()
+            )
+        })
+    })
 }
 
 fn trace_seed<'de, S: DeserializeSeed<'de>>(
