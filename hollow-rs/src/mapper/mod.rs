@@ -290,8 +290,10 @@ impl ObjectMapper {
     }
 
     /// Name the type that field `field` of `type_name` refers to (Java's `@HollowTypeName` on a field):
-    /// a string field then refers to `referenced_type { string value; }`, a collection field to a
-    /// collection type of that name.
+    /// a string field then refers to `referenced_type { string value; }`, a number field to a boxed type
+    /// of that name (as [`reference_field`](Self::reference_field) does, under another name), an enum
+    /// field to an enum type of that name, a collection field to a collection type of that name. Not
+    /// for struct fields: rename the struct with [`rename_type`](Self::rename_type).
     pub fn field_type_name(mut self, type_name: &str, field: &str, referenced_type: &str) -> Self {
         self.config.field_mut(type_name, field).type_name = Some(referenced_type.to_owned());
         self
