@@ -217,3 +217,45 @@ fn simple_string_api_across_refreshes() {
     consumer.refresh_to(v1).unwrap();
     assert!(consumer.read_state().unwrap().contains("user2"));
 }
+
+#[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq, Clone)]
+struct Movie {
+    id: i64,
+    title: String,
+    year: i32,
+    rating: Option<f64>,
+    tags: Vec<String>,
+}
+
+#[test]
+fn serde_values_through_the_producer_and_back() {
+    let store = Arc::new(InMemoryBlobStore::new());
+    let mapper = hollow::mapper::ObjectMapper::new().with_primary_key::<Movie, _>(["id"]);
+    let mut producer =
+        Producer::builder(store.clone()).with_announcer(store.clone()).with_object_mapper(mapper).build().unwrap();
+    let movies = vec![
+        Movie { id: 7, title: "Heat".into(), year: 1995, rating: Some(8.3), tags: vec!["crime".into()] },
+        Movie { id: 9, title: "Amélie".into(), year: 2001, rating: None, tags: vec![] },
+    ];
+    producer
+        .run_cycle(|ws| {
+            for m in &movies {
+                ws.add(m)?;
+            }
+            ws.add("plain string")?;
+            Ok(())
+        })
+        .unwrap();
+    let consumer = Consumer::builder(store.clone()).with_announcement_watcher(store.clone()).build();
+    consumer.refresh().unwrap();
+    let rs = consumer.read_state().unwrap();
+    let schema = rs.engine().schema("Movie").unwrap().to_string();
+    assert!(schema.starts_with("Movie @PrimaryKey(id) {"), "{schema}");
+    let pk = rs.primary_key_index("Movie").unwrap();
+    for m in &movies {
+        let ord = pk.get(rs.engine(), &[hollow::index::KeyValue::from(m.id)]).unwrap();
+        let back: Movie = hollow::mapper::get(rs.engine(), "Movie", ord).unwrap();
+        assert_eq!(&back, m);
+    }
+    assert!(rs.contains("plain string") && rs.contains("Heat"));
+}

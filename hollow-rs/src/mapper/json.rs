@@ -19,7 +19,8 @@ use crate::schema::{FieldType, ObjectField, ObjectSchema, Schema};
 /// | LIST, SET             | an array of elements                                                       |
 /// | MAP                   | an object (keys are strings converted to the key type, numbers parsed when the key type holds one) or an array of `[key, value]` pairs |
 ///
-/// Field values: INT and LONG take integers in range; FLOAT and DOUBLE numbers or the strings `"NaN"`,
+/// Field values: INT and LONG take integers in range; FLOAT and DOUBLE numbers, `hollow dump`'s
+/// `{"v": …, "bits": "<IEEE hex>"}` (the bits are used exactly), or the strings `"-0.0"`, `"NaN"`,
 /// `"Infinity"`, `"-Infinity"`; BOOLEAN `true`/`false`; STRING strings; BYTES arrays of integers 0..=255
 /// or `{"hex": "..."}`; REFERENCE whatever the referenced type takes; any field `null`.
 ///
@@ -189,8 +190,14 @@ impl<L: SchemaLookup + ?Sized> Converter<'_, L> {
                 (None, Some(v)) => return Err(MapperError::mismatch(format!("{v} does not fit a LONG field"))),
                 _ => return Err(mismatch()),
             },
-            FieldType::Float => GenericValue::Float(float(json).ok_or_else(mismatch)? as f32),
-            FieldType::Double => GenericValue::Double(float(json).ok_or_else(mismatch)?),
+            FieldType::Float => GenericValue::Float(match dumped_bits(json) {
+                Some(bits) => f32::from_bits(u32::try_from(bits).map_err(|_| mismatch())?),
+                None => float(json).ok_or_else(mismatch)? as f32,
+            }),
+            FieldType::Double => GenericValue::Double(match dumped_bits(json) {
+                Some(bits) => f64::from_bits(bits),
+                None => float(json).ok_or_else(mismatch)?,
+            }),
             FieldType::String => GenericValue::String(json.as_str().ok_or_else(mismatch)?.to_owned()),
             FieldType::Bytes => GenericValue::Bytes(bytes(json).ok_or_else(mismatch)?),
         })
@@ -206,10 +213,17 @@ fn cannot(json: &Json, object: &ObjectSchema) -> MapperError {
     ))
 }
 
+/// The exact bits of a float in `hollow dump`'s encoding, `{"v": 1.5, "bits": "3fc00000"}`.
+fn dumped_bits(json: &Json) -> Option<u64> {
+    let bits = json.as_object()?.get("bits")?.as_str()?;
+    u64::from_str_radix(bits, 16).ok()
+}
+
 fn float(json: &Json) -> Option<f64> {
     match json {
         Json::Number(n) => n.as_f64(),
         Json::String(s) => match s.as_str() {
+            "-0.0" => Some(-0.0),
             "NaN" => Some(f64::NAN),
             "Infinity" => Some(f64::INFINITY),
             "-Infinity" => Some(f64::NEG_INFINITY),

@@ -33,6 +33,7 @@ use crate::consumer::planner::Planner;
 use crate::consumer::read_state::STRING_TYPE;
 use crate::consumer::ReadState;
 use crate::error::{Error, Result};
+use crate::mapper::{Mappable, ObjectMapper};
 use crate::read::ReadStateEngine;
 use crate::schema::{FieldType, ObjectField, ObjectSchema, Schema};
 use crate::store::{Announcer, Blob, BlobPublisher, BlobRetriever, BlobType, Version};
@@ -114,6 +115,7 @@ pub trait MetricsCollector: Send + Sync {
 /// The records of the state being built in a cycle. Handed to the populate function.
 pub struct WriteState<'a> {
     engine: &'a mut WriteStateEngine,
+    mapper: &'a mut ObjectMapper,
     version: Version,
 }
 
@@ -121,6 +123,19 @@ impl WriteState<'_> {
     /// The version this cycle will produce.
     pub fn version(&self) -> Version {
         self.version
+    }
+
+    /// Add any serde value through the producer's [`ObjectMapper`]: a struct becomes a record of a type
+    /// named after it (schemas derived the way Java's `HollowObjectMapper` names them, registered on
+    /// first use), a `&str` a `String` record. Returns the ordinal of the top-level record.
+    pub fn add<T: Mappable + ?Sized>(&mut self, value: &T) -> Result<u32> {
+        self.mapper.add(self.engine, value)
+    }
+
+    /// Add a JSON value as a record of `type_name`, following the registered schemas (see
+    /// [`mapper::from_json`](crate::mapper::from_json)).
+    pub fn add_json(&mut self, type_name: &str, json: &serde_json::Value) -> Result<u32> {
+        self.mapper.add_json(self.engine, type_name, json)
     }
 
     /// Add a string to the simple string dataset: a record of type `String { string value; }`, as
@@ -174,9 +189,17 @@ pub struct ProducerBuilder {
     integrity_check: bool,
     target_max_type_shard_size: Option<u64>,
     type_resharding: bool,
+    mapper: ObjectMapper,
 }
 
 impl ProducerBuilder {
+    /// Use `mapper` (configured with primary keys, inline fields, type names...) for
+    /// [`WriteState::add`].
+    pub fn with_object_mapper(mut self, mapper: ObjectMapper) -> Self {
+        self.mapper = mapper;
+        self
+    }
+
     /// Announce versions with `announcer` (without one, versions are published but not announced).
     pub fn with_announcer(mut self, announcer: Arc<dyn Announcer>) -> Self {
         self.announcer = Some(announcer);
@@ -271,6 +294,7 @@ impl ProducerBuilder {
             num_states_until_next_snapshot: 0,
             integrity_check: self.integrity_check,
             current: None,
+            mapper: self.mapper,
         })
     }
 }
@@ -289,6 +313,7 @@ pub struct Producer {
     integrity_check: bool,
     /// The last announced state, as consumers see it.
     current: Option<Arc<ReadState>>,
+    mapper: ObjectMapper,
 }
 
 impl std::fmt::Debug for Producer {
@@ -320,6 +345,7 @@ impl Producer {
             integrity_check: true,
             target_max_type_shard_size: None,
             type_resharding: false,
+            mapper: ObjectMapper::new(),
         }
     }
 
@@ -429,7 +455,7 @@ impl Producer {
         self.engine.set_header_tag(TAG_CYCLE_START, now_ms.to_string());
 
         let populate_started = Instant::now();
-        let mut ws = WriteState { engine: &mut self.engine, version };
+        let mut ws = WriteState { engine: &mut self.engine, mapper: &mut self.mapper, version };
         match catch_unwind(AssertUnwindSafe(|| populate(&mut ws))) {
             Ok(Ok(())) => {}
             Ok(Err(e)) => return Err(e),
