@@ -259,3 +259,34 @@ fn serde_values_through_the_producer_and_back() {
     }
     assert!(rs.contains("plain string") && rs.contains("Heat"));
 }
+
+#[test]
+fn pinning_holds_a_version_until_unpinned_and_subscription_follows_announcements() {
+    let store = Arc::new(InMemoryBlobStore::new());
+    let mut producer = producer(&store);
+    let v1 = producer.run_cycle(add_strings(&["a"])).unwrap();
+    let v2 = producer.run_cycle(add_strings(&["a", "b"])).unwrap();
+    let consumer = Consumer::builder(store.clone()).with_announcement_watcher(store.clone()).build();
+    consumer.pin(v1).unwrap();
+    assert_eq!(consumer.refresh().unwrap(), Some(v1), "pinned");
+    assert!(consumer.pin(424242).is_err());
+    assert_eq!(consumer.pinned_version(), Some(v1), "a failed pin keeps the old pin");
+
+    let subscription = consumer.subscribe().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(consumer.current_version(), Some(v1), "the subscription respects the pin");
+    consumer.unpin();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while consumer.current_version() != Some(v2) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(consumer.current_version(), Some(v2), "after unpin the subscription moved to the announced version");
+    let v3 = producer.run_cycle(add_strings(&["a", "b", "c"])).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while consumer.current_version() != Some(v3) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(consumer.current_version(), Some(v3), "a new announcement is followed");
+    subscription.stop();
+    assert_eq!(strings_of(&consumer), ["a", "b", "c"]);
+}
