@@ -21,7 +21,7 @@ use pyo3::types::{PyDict, PyString, PyTuple, PyType};
 
 use crate::errors::{invalid, IntoPy};
 use crate::read::ReadState;
-use crate::store::BlobStore;
+use crate::store::{BlobStore, StoreHandle};
 use crate::write::{RecordWriter, WriteCache};
 
 /// Parse schema text into schemas, dependencies first.
@@ -226,6 +226,7 @@ struct ProducerInner {
 #[pyclass(module = "hollow", frozen)]
 pub struct Producer {
     inner: Mutex<ProducerInner>,
+    store: StoreHandle,
     /// The last announced state; kept apart so it can be read while a cycle runs.
     current: Mutex<Option<Arc<CoreState>>>,
     primary_keys: Py<PyDict>,
@@ -350,6 +351,7 @@ impl Producer {
         let producer = builder.build().py()?;
         Ok(Producer {
             inner: Mutex::new(ProducerInner { producer, cache: WriteCache::default() }),
+            store: handle.clone(),
             current: Mutex::new(None),
             primary_keys: keys,
         })
@@ -366,6 +368,31 @@ impl Producer {
     /// written when the block ends without an exception; the version is then `c.version`.
     fn cycle(slf: &Bound<'_, Self>) -> Cycle {
         Cycle { producer: slf.clone().unbind(), records: Mutex::new(Vec::new()), version: Mutex::new(None) }
+    }
+
+    /// Continue the delta chain of a store after a restart: load `version` (default: the announced
+    /// one) from the store, so that the next cycle publishes a delta from it and unchanged records
+    /// keep their ordinals. Returns the restored version.
+    #[pyo3(signature = (version = None))]
+    fn restore(&self, py: Python<'_>, version: Option<Version>) -> PyResult<Version> {
+        let mut guard = self.inner.try_lock().map_err(|_| invalid("this producer is running a cycle"))?;
+        let (retriever, watcher) = (self.store.retriever(), self.store.watcher());
+        let producer = &mut guard.producer;
+        let restored = py
+            .detach(|| {
+                let version = match version {
+                    Some(v) => v,
+                    None => watcher
+                        .latest_version()?
+                        .ok_or_else(|| Error::NotFound("nothing is announced in the store".into()))?,
+                };
+                producer.restore(version, &*retriever).map(|()| version)
+            })
+            .py()?;
+        let state = guard.producer.read_state();
+        drop(guard);
+        *self.current.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()) = state;
+        Ok(restored)
     }
 
     /// The last announced version, or None before the first cycle.

@@ -204,3 +204,20 @@ def test_threads_add_records_in_one_cycle(store: hollow.InMemoryBlobStore, consu
     producer.run_cycle(populate)
     consumer.refresh()
     assert len(consumer.read_state) == 8000 and "t3-1999" in consumer.read_state
+
+
+def test_a_restarted_producer_continues_the_delta_chain(tmp_path: pathlib.Path) -> None:
+    first = hollow.Producer(hollow.FilesystemBlobStore(tmp_path), first_version=1)
+    v1 = first.run_cycle(lambda ws: ws.add_all(["a", "b"]))
+    consumer = hollow.Consumer(hollow.FilesystemBlobStore(tmp_path, create=False))
+    consumer.refresh()
+    del first
+
+    restarted = hollow.Producer(hollow.FilesystemBlobStore(tmp_path), schema="String { string value; }")
+    with pytest.raises(hollow.NotFoundError):
+        restarted.restore(99)
+    assert restarted.restore() == v1 and restarted.current_version == v1
+    v2 = restarted.run_cycle(lambda ws: ws.add_all(["a", "c"]))
+    assert v2 > v1 and (tmp_path / f"delta-{v1}-{v2}").exists()
+    assert consumer.refresh() == v2
+    assert consumer.metrics["deltas_applied"] == 1 and sorted(consumer.read_state) == ["a", "c"]
