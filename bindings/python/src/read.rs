@@ -61,6 +61,8 @@ impl Shared {
                         .iter()
                         .map(|f| FieldMeta {
                             name: f.name.clone(),
+                            py_name: PyString::intern(py, &f.name).unbind(),
+                            is_attribute: !f.name.starts_with("__") && !RECORD_ATTRIBUTES.contains(&f.name.as_str()),
                             field_type: f.field_type,
                             referenced: index_of(f.referenced_type.as_deref()),
                         })
@@ -76,7 +78,7 @@ impl Shared {
             for (i, f) in fields.iter().enumerate() {
                 let key = PyString::intern(py, &f.name);
                 field_index.set_item(&key, i)?;
-                if !f.name.starts_with("__") && !RECORD_ATTRIBUTES.contains(&f.name.as_str()) {
+                if f.is_attribute {
                     attr_index.set_item(&key, i)?;
                 }
             }
@@ -150,6 +152,11 @@ impl TypeRef {
 /// One field of an OBJECT type.
 struct FieldMeta {
     name: String,
+    /// The name, interned: attribute names in Python code are interned too, so a lookup is usually a
+    /// pointer comparison.
+    py_name: Py<PyString>,
+    /// Reachable as an attribute (not shadowed by a `Record` attribute).
+    is_attribute: bool,
     field_type: FieldType,
     /// The referenced type's index in `Shared::types` (None: not a reference, or a type this state
     /// does not have).
@@ -316,8 +323,8 @@ impl<'py> Converter<'_, 'py> {
 #[pyclass(module = "hollow", frozen)]
 pub struct ReadState {
     shared: Arc<Shared>,
-    /// Type name (str) → `TypeView`, made on first use.
-    views: Py<PyDict>,
+    /// The view of each type (by index in `shared.types`), made on first use.
+    views: Vec<OnceLock<Py<TypeView>>>,
 }
 
 impl ReadState {
@@ -327,7 +334,9 @@ impl ReadState {
     }
 
     fn over(py: Python<'_>, shared: Arc<Shared>) -> ReadState {
-        ReadState { shared, views: PyDict::new(py).unbind() }
+        let _ = py;
+        let views = shared.types.iter().map(|_| OnceLock::new()).collect();
+        ReadState { shared, views }
     }
 
     /// The core state this object reads.
@@ -369,14 +378,18 @@ impl ReadState {
     /// The records of type `name`. `NotFoundError` if the state has no such type.
     #[pyo3(name = "type")]
     fn type_<'py>(&self, py: Python<'py>, name: &Bound<'py, PyString>) -> PyResult<Bound<'py, TypeView>> {
-        let views = self.views.bind(py);
-        if let Some(v) = views.get_item(name)? {
-            return Ok(v.cast_into::<TypeView>()?);
+        // Type names written in code are interned, as ours are: usually a pointer comparison finds it.
+        let index = match self.shared.types.iter().position(|t| t.py_name.as_ptr() == name.as_ptr()) {
+            Some(i) => i,
+            None => self.shared.index_of(&name.to_cow()?)?,
+        };
+        if let Some(view) = self.views[index].get() {
+            return Ok(view.bind(py).clone());
         }
-        let index = self.shared.index_of(&name.to_cow()?)?;
-        let view = Bound::new(py, TypeView { t: TypeRef { shared: self.shared.clone(), index }, pk: OnceLock::new() })?;
-        views.set_item(name, &view)?;
-        Ok(view)
+        let view = Py::new(py, TypeView { t: TypeRef { shared: self.shared.clone(), index }, pk: OnceLock::new() })?;
+        // Another thread may have made one meanwhile; everyone uses the first.
+        let view = self.views[index].get_or_init(|| view);
+        Ok(view.bind(py).clone())
     }
 
     /// A unique index of `type_name`, on its schema's primary key or on the given field paths.
@@ -509,8 +522,8 @@ impl TypeView {
     fn find_ordinal(&self, py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<Option<u32>> {
         let index = self.pk_index(py)?;
         let engine = self.t.shared.engine();
-        if let Ok(tuple) = key.cast::<PyTuple>() {
-            let values = tuple.iter().map(|v| key_value(&v)).collect::<PyResult<Vec<_>>>()?;
+        if key.is_instance_of::<PyTuple>() {
+            let values = key.try_iter()?.map(|v| key_value(&v?)).collect::<PyResult<Vec<_>>>()?;
             return Ok(index.get(engine, &values));
         }
         Ok(index.get(engine, &[key_value(key)?]))
@@ -523,6 +536,9 @@ impl TypeView {
 
 /// A lookup key field from a Python value.
 pub(crate) fn key_value(v: &Bound<'_, PyAny>) -> PyResult<KeyValue<'static>> {
+    if v.is_exact_instance_of::<PyInt>() {
+        return Ok(KeyValue::Long(v.extract()?));
+    }
     if let Ok(b) = v.cast::<PyBool>() {
         return Ok(KeyValue::Boolean(b.is_true()));
     }
@@ -721,7 +737,13 @@ impl Record {
     fn __getattribute__<'py>(slf: &Bound<'py, Self>, name: &Bound<'py, PyString>) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
         let this = slf.get();
-        if let Some(i) = this.t.info().attr_index.bind(py).get_item(name)? {
+        let info = this.t.info();
+        // Interned names (every attribute name written in code) match by pointer; others by value.
+        if let Some(i) = info.fields.iter().position(|f| f.py_name.as_ptr() == name.as_ptr()) {
+            if info.fields[i].is_attribute {
+                return this.field_at(py, i);
+            }
+        } else if let Some(i) = info.attr_index.bind(py).get_item(name)? {
             return this.field_at(py, i.extract()?);
         }
         // SAFETY: both pointers are valid, live objects (borrowed for the call); the generic lookup
