@@ -16,9 +16,11 @@
 //! `to_dict()`/`to_python()` convert deeply to plain data: records become dicts, sets lists, and maps
 //! dicts when every key is hashable (lists of `(key, value)` pairs otherwise).
 //!
-//! The hot path, `rs.type("Movie").get(id).title`, is kept to one dict lookup (the cached view), one
-//! primary-key probe (the index `Arc` is cached in the view), one small object (the record) and one
-//! field read; the field name is found in a dict keyed by interned strings.
+//! The hot path, `rs.type("Movie").get(id).title`, is kept to a pointer comparison per type name (the
+//! view is cached per type), one primary-key probe (the index `Arc` is cached in the view), one small
+//! object (the record) and one field read, its name found by a pointer comparison too (names written
+//! in Python code are interned, and so are ours). Each type's metadata and state handle are computed
+//! once per version, so nothing on that path looks a type up by name.
 
 use std::sync::{Arc, OnceLock};
 
@@ -330,11 +332,10 @@ pub struct ReadState {
 impl ReadState {
     /// A Python read state over a core state.
     pub(crate) fn wrap(py: Python<'_>, state: Arc<CoreState>) -> PyResult<ReadState> {
-        Ok(Self::over(py, Arc::new(Shared::new(py, state)?)))
+        Ok(Self::over(Arc::new(Shared::new(py, state)?)))
     }
 
-    fn over(py: Python<'_>, shared: Arc<Shared>) -> ReadState {
-        let _ = py;
+    fn over(shared: Arc<Shared>) -> ReadState {
         let views = shared.types.iter().map(|_| OnceLock::new()).collect();
         ReadState { shared, views }
     }
@@ -730,8 +731,8 @@ impl Record {
 
     /// The version the record belongs to.
     #[getter]
-    fn read_state(&self, py: Python<'_>) -> ReadState {
-        ReadState::over(py, self.t.shared.clone())
+    fn read_state(&self) -> ReadState {
+        ReadState::over(self.t.shared.clone())
     }
 
     fn __getattribute__<'py>(slf: &Bound<'py, Self>, name: &Bound<'py, PyString>) -> PyResult<Bound<'py, PyAny>> {
