@@ -79,3 +79,10 @@ def test_producer_read_state(store: hollow.InMemoryBlobStore) -> None:
     v = producer.run_cycle(lambda ws: ws.add("only"))
     rs = producer.read_state
     assert rs is not None and rs.version == v and list(rs) == ["only"]
+
+
+def test_package_docstring_example() -> None:
+    import doctest
+
+    result = doctest.testmod(hollow)
+    assert result.attempted >= 5 and result.failed == 0
