@@ -11,6 +11,7 @@
 //! * [`blob`]: the blob container: header, tags, type-section envelopes.
 //! * [`write`](mod@write): the write state engine: records to ordinals, snapshot/delta/reverse-delta writing.
 //! * [`read`]: the read state engine: loading snapshots, applying deltas, record access.
+//! * [`index`]: primary-key and hash indexes over a read state, updated incrementally across deltas.
 //! * [`tools`]: checksums and dumps over a read state.
 
 #![warn(missing_docs)]
@@ -19,6 +20,7 @@ pub mod blob;
 pub mod consumer;
 pub mod encoding;
 pub mod error;
+pub mod index;
 pub mod producer;
 pub mod read;
 pub mod schema;

@@ -37,6 +37,11 @@ impl CollectionState {
         Ok(CollectionState { core, kind, shards })
     }
 
+    /// Approximate bytes of memory held by the type's data.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.shards.iter().map(|s| s.data.heap_bytes()).sum()
+    }
+
     pub(crate) fn discard(r: &mut ByteReader<'_>, kind: CollectionKind, num_shards: u32, delta: bool) -> Result<()> {
         discard_body(r, num_shards, delta, |r| collection_data::discard_shard(r, kind, delta))
     }

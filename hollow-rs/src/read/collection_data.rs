@@ -108,6 +108,11 @@ pub(crate) struct CollectionDeltaShard {
 }
 
 impl CollectionShardData {
+    /// Bytes of memory held by this shard's data.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.records.heap_bytes() + self.elements.heap_bytes()
+    }
+
     /// Read a snapshot shard.
     pub(crate) fn read_snapshot(r: &mut ByteReader<'_>, kind: CollectionKind) -> Result<Self> {
         let at = r.position();

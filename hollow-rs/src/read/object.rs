@@ -121,6 +121,11 @@ impl ObjectTypeReadState {
         }
     }
 
+    /// Approximate bytes of memory held by the type's records.
+    pub fn approximate_heap_bytes(&self) -> usize {
+        self.shards.iter().map(|s| s.data.heap_bytes()).sum()
+    }
+
     /// The type's name.
     pub fn name(&self) -> &str {
         &self.schema().name

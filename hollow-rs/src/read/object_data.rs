@@ -92,6 +92,11 @@ pub(crate) struct ObjectDeltaShard {
 }
 
 impl ObjectShardData {
+    /// Bytes of memory held by this shard's data.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.fixed.heap_bytes() + self.heaps.iter().map(|h| h.len()).sum::<usize>()
+    }
+
     /// Read a snapshot shard written with `types` (the blob schema's field types).
     pub(crate) fn read_snapshot(r: &mut ByteReader<'_>, types: &[FieldType]) -> Result<Self> {
         let at = r.position();

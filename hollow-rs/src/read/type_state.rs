@@ -56,6 +56,16 @@ impl TypeReadState {
     pub fn populated(&self) -> &PopulatedOrdinals {
         &self.core().populated
     }
+
+    /// Approximate bytes of memory held by the type's records (shared shards count in full).
+    pub fn approximate_heap_bytes(&self) -> usize {
+        match self {
+            TypeReadState::Object(s) => s.approximate_heap_bytes(),
+            TypeReadState::List(s) => s.inner.heap_bytes(),
+            TypeReadState::Set(s) => s.inner.heap_bytes(),
+            TypeReadState::Map(s) => s.inner.heap_bytes(),
+        }
+    }
 }
 
 /// The parts of a type state that do not depend on its kind.

@@ -51,8 +51,20 @@ pub fn dump_state(engine: &ReadStateEngine, version: i64) -> String {
     out
 }
 
+/// The dump of `engine` at `version`, with only the types whose names `include` accepts.
+pub fn dump_state_filtered(engine: &ReadStateEngine, version: i64, include: impl Fn(&str) -> bool) -> String {
+    let mut out = String::new();
+    write_state_filtered(&mut out, engine, version, include);
+    out
+}
+
 /// Append the dump of `engine` at `version` to `out`.
 pub fn write_state(out: &mut String, engine: &ReadStateEngine, version: i64) {
+    write_state_filtered(out, engine, version, |_| true)
+}
+
+/// Append the dump of `engine` at `version` to `out`, with only the types `include` accepts.
+pub fn write_state_filtered(out: &mut String, engine: &ReadStateEngine, version: i64, include: impl Fn(&str) -> bool) {
     let tag = engine.randomized_tag();
     out.push_str("{\n");
     out.push_str(&format!("\"version\":{version},\n"));
@@ -72,7 +84,7 @@ pub fn write_state(out: &mut String, engine: &ReadStateEngine, version: i64) {
     out.push_str(&format!("\"hollowChecksum\":\"{:08x}\",\n", checksum.value() as u32));
     out.push_str("\"types\":[\n");
     let stringifier = Stringifier::new(engine, StringifyOptions::default());
-    for (i, state) in engine.types().enumerate() {
+    for (i, state) in engine.types().filter(|t| include(t.name())).enumerate() {
         if i > 0 {
             out.push_str(",\n");
         }

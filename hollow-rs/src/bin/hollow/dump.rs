@@ -1,0 +1,27 @@
+//! `hollow dump DIR [--from U] [--version V] [--type T]`.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use hollow::consumer::Consumer;
+use hollow::store::filesystem::FilesystemBlobStore;
+use hollow::tools::dump;
+
+pub fn run(dir: &Path, from: Option<i64>, version: Option<i64>, type_name: Option<&str>) -> hollow::Result<()> {
+    let store = FilesystemBlobStore::open(dir)?;
+    let target = crate::target_version(&store, version)?;
+    let consumer = Consumer::builder(Arc::new(store)).build();
+    if let Some(from) = from {
+        consumer.refresh_to(from)?;
+    }
+    consumer.refresh_to(target)?;
+    let state = consumer.read_state().expect("a successful refresh leaves a state");
+    if let Some(t) = type_name {
+        if state.engine().type_state(t).is_none() {
+            return Err(hollow::Error::NotFound(format!("type {t} at version {target}")));
+        }
+    }
+    let text = dump::dump_state_filtered(state.engine(), target, |name| type_name.is_none_or(|t| t == name));
+    print!("{text}");
+    Ok(())
+}

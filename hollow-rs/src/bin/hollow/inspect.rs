@@ -1,0 +1,60 @@
+//! `hollow inspect DIR`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use hollow::consumer::Consumer;
+use hollow::read::TypeReadState;
+use hollow::store::filesystem::FilesystemBlobStore;
+use hollow::store::{AnnouncementWatcher, BlobType};
+
+pub fn run(dir: &Path, version: Option<i64>) -> hollow::Result<()> {
+    let store = FilesystemBlobStore::open(dir)?;
+    let blobs = store.list()?;
+    println!("directory: {}", dir.display());
+    match store.latest_version()? {
+        Some(v) => println!("announced version: {v}"),
+        None => println!("announced version: none"),
+    }
+    let mut by_version: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+    for b in &blobs {
+        let size = std::fs::metadata(&b.path).map(|m| m.len()).unwrap_or(0);
+        let what = match (b.blob_type, b.from_version) {
+            (BlobType::Delta, Some(f)) => format!("delta from {f} ({size} bytes)"),
+            (BlobType::ReverseDelta, Some(f)) => format!("reverse delta from {f} ({size} bytes)"),
+            (t, _) => format!("{} ({size} bytes)", t.file_prefix()),
+        };
+        by_version.entry(b.to_version).or_default().push(what);
+    }
+    println!("versions:");
+    for (v, what) in &by_version {
+        println!("  {v}: {}", what.join(", "));
+    }
+    let target = crate::target_version(&store, version)?;
+    let consumer = Consumer::builder(Arc::new(store)).build();
+    consumer.refresh_to(target)?;
+    let state = consumer.read_state().expect("a successful refresh leaves a state");
+    let engine = state.engine();
+    println!("types at version {target}:");
+    println!(
+        "  {:<32} {:<7} {:>10} {:>8} {:>12} {:>14}",
+        "type", "kind", "records", "shards", "max ordinal", "heap bytes"
+    );
+    for t in engine.types() {
+        println!(
+            "  {:<32} {:<7} {:>10} {:>8} {:>12} {:>14}",
+            t.name(),
+            t.schema().kind().name(),
+            t.populated().count(),
+            t.num_shards(),
+            t.max_ordinal(),
+            heap_bytes(t)
+        );
+    }
+    Ok(())
+}
+
+fn heap_bytes(t: &TypeReadState) -> usize {
+    t.approximate_heap_bytes()
+}

@@ -1,0 +1,185 @@
+//! [`PrimaryKeyIndex`]: the record of an OBJECT type with a given key.
+
+use std::sync::Arc;
+
+use super::key::KeyValue;
+use super::overlay::Overlay;
+use super::path::PathRules;
+use super::shape::KeyShape;
+use super::source::Source;
+use super::table::{for_each_key, plan_update, SlotTable, Update};
+use crate::error::{Error, Result};
+use crate::read::ReadStateEngine;
+
+/// Finds the record of an OBJECT type by its key: the type's primary key, or any fields given by
+/// path (`id`, `title` (expanded to `title.value`), `address.city.value`, `studio!` for the ordinal
+/// of the referenced record).
+///
+/// An index belongs to one version of the dataset: query it with the engine it was built or updated
+/// for. Move it to the next version with [`PrimaryKeyIndex::updated`], which costs in proportion to
+/// the records that changed and leaves this index valid for the old version.
+///
+/// If several records share a key (the producer did not enforce the primary key), `get` returns one
+/// of them. Records with a null key field are not indexed.
+#[derive(Debug, Clone)]
+pub struct PrimaryKeyIndex {
+    shape: Arc<KeyShape>,
+    base: Arc<Base>,
+    overlay: Overlay,
+    version: i64,
+}
+
+/// The table built at the last full build: (fingerprint, root ordinal) slots.
+#[derive(Debug)]
+struct Base {
+    table: SlotTable,
+    entries: usize,
+}
+
+impl PrimaryKeyIndex {
+    /// Index `type_name` by its schema's primary key.
+    pub fn new(engine: &ReadStateEngine, type_name: &str) -> Result<Self> {
+        Self::build_by_schema_key(engine, type_name)
+    }
+
+    /// Index `type_name` by the given key field paths.
+    pub fn with_fields(engine: &ReadStateEngine, type_name: &str, fields: &[&str]) -> Result<Self> {
+        Self::build_in(engine, type_name, fields)
+    }
+
+    /// The ordinal of the populated record whose key is `key` (one value per key field, in order),
+    /// or `None`. A key of the wrong length or with values of the wrong kinds matches nothing.
+    /// `engine` must be the version this index is for.
+    #[inline]
+    pub fn get(&self, engine: &ReadStateEngine, key: &[KeyValue<'_>]) -> Option<u32> {
+        self.get_in(engine, key)
+    }
+
+    /// [`Self::get`] for many keys; faster than one call per key because the table reads of a
+    /// batch overlap.
+    pub fn get_many<'k, K: AsRef<[KeyValue<'k>]>>(&self, engine: &ReadStateEngine, keys: &[K]) -> Vec<Option<u32>> {
+        self.get_many_in(engine, keys)
+    }
+
+    /// This index moved from version `from` (the one it is for; an error otherwise) to `to`, the
+    /// state reached from `from` by one delta or reverse delta. Only the records of the indexed type
+    /// that changed are visited; when the changes since the last full build exceed an eighth of the
+    /// index, the table is rebuilt from `to` instead. If `to` was not reached from `from` (its
+    /// origin tag differs) or the schemas on the key paths changed, the index is rebuilt from `to`.
+    /// `self` stays valid for `from`.
+    pub fn updated(&self, from: &ReadStateEngine, to: &ReadStateEngine) -> Result<Self> {
+        self.updated_in(from, to)
+    }
+
+    /// The indexed type.
+    pub fn type_name(&self) -> &str {
+        self.shape.root()
+    }
+
+    /// The key field paths, as given.
+    pub fn key_fields(&self) -> impl Iterator<Item = &str> {
+        self.shape.fields().iter().map(|f| f.path.text.as_str())
+    }
+
+    /// Approximate heap bytes of the base table (the overlay is small by construction).
+    pub fn heap_bytes(&self) -> usize {
+        self.base.table.heap_bytes()
+    }
+
+    pub(crate) fn build_by_schema_key<S: Source>(src: &S, type_name: &str) -> Result<Self> {
+        let schema = src.schema(type_name).ok_or_else(|| Error::NotFound(format!("type {type_name}")))?;
+        let object = schema
+            .as_object()
+            .ok_or_else(|| Error::InvalidArgument(format!("type {type_name} is not an OBJECT type")))?;
+        let key = object.primary_key.as_ref().ok_or_else(|| {
+            Error::InvalidArgument(format!("type {type_name} has no primary key; give the key fields"))
+        })?;
+        let fields: Vec<&str> = key.iter().map(String::as_str).collect();
+        Self::build_in(src, type_name, &fields)
+    }
+
+    pub(crate) fn build_in<S: Source>(src: &S, type_name: &str, fields: &[&str]) -> Result<Self> {
+        if !matches!(src.schema(type_name), None | Some(crate::schema::Schema::Object(_))) {
+            return Err(Error::InvalidArgument(format!("type {type_name} is not an OBJECT type")));
+        }
+        let shape = KeyShape::bind(src, type_name, fields, PathRules::PrimaryKey)?;
+        Ok(Self::build_with_shape(src, Arc::new(shape)))
+    }
+
+    fn build_with_shape<S: Source>(src: &S, shape: Arc<KeyShape>) -> Self {
+        let mut table = SlotTable::with_capacity(src.populated_count(shape.root()));
+        let mut entries = 0;
+        for_each_key(&shape, src, |hash, root, _| {
+            table.insert(hash, root);
+            entries += 1;
+        });
+        PrimaryKeyIndex {
+            shape,
+            base: Arc::new(Base { table, entries }),
+            overlay: Overlay::new(entries),
+            version: src.version_tag(),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn get_in<S: Source>(&self, src: &S, key: &[KeyValue<'_>]) -> Option<u32> {
+        debug_assert_eq!(src.version_tag(), self.version, "index used with another version of the dataset");
+        let hash = self.shape.hash_key(key)?;
+        self.find(src, key, hash, self.base.table.probe(hash))
+    }
+
+    #[inline]
+    fn find<S: Source>(
+        &self,
+        src: &S,
+        key: &[KeyValue<'_>],
+        hash: u64,
+        candidates: impl Iterator<Item = u32>,
+    ) -> Option<u32> {
+        if !self.overlay.is_empty() {
+            if let Some(&r) = self.overlay.added(hash).iter().find(|&&r| self.shape.root_matches(src, r, key)) {
+                return Some(r);
+            }
+        }
+        candidates.into_iter().find(|&r| !self.overlay.is_stale(r) && self.shape.root_matches(src, r, key))
+    }
+
+    pub(crate) fn get_many_in<'k, S: Source, K: AsRef<[KeyValue<'k>]>>(&self, src: &S, keys: &[K]) -> Vec<Option<u32>> {
+        const BATCH: usize = 16;
+        let mut out = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(BATCH) {
+            // Hash the whole batch and touch each first slot before resolving any, so that the
+            // table misses of the batch are in flight together.
+            let mut hashes = [None; BATCH];
+            let mut touched = 0u64;
+            for (h, key) in hashes.iter_mut().zip(chunk) {
+                *h = self.shape.hash_key(key.as_ref());
+                if let Some(h) = *h {
+                    touched ^= self.base.table.first_slot(h);
+                }
+            }
+            std::hint::black_box(touched);
+            for (h, key) in hashes.iter().zip(chunk) {
+                out.push(h.and_then(|h| self.find(src, key.as_ref(), h, self.base.table.probe(h))));
+            }
+        }
+        out
+    }
+
+    pub(crate) fn updated_in<S: Source>(&self, from: &S, to: &S) -> Result<Self> {
+        Ok(match plan_update(&self.shape, self.version, &self.overlay, self.base.entries, from, to)? {
+            Update::Unchanged => PrimaryKeyIndex { version: to.version_tag(), ..self.clone() },
+            Update::Overlay(overlay) => PrimaryKeyIndex { overlay, version: to.version_tag(), ..self.clone() },
+            Update::Rebuild => {
+                let fields: Vec<&str> = self.key_fields().collect();
+                Self::build_in(to, self.type_name(), &fields)?
+            }
+        })
+    }
+
+    /// Changes held outside the base table (for tests of the rebuild policy).
+    #[cfg(test)]
+    pub(crate) fn overlay_len(&self) -> usize {
+        self.overlay.len()
+    }
+}
