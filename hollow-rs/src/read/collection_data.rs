@@ -21,6 +21,7 @@
 
 use std::sync::Arc;
 
+use super::object_data::records_fit;
 use super::sharding::{
     read_max_ordinal, reshard_ordinal_lists, resharded_max_ordinals, DeltaOrdinals, OrdinalCursor, Sharding,
 };
@@ -131,8 +132,7 @@ impl CollectionShardData {
     }
 
     fn validate(&self, num_records: u64) -> std::result::Result<(), String> {
-        let needed = num_records.checked_mul(self.widths.record());
-        if needed.map_or(true, |n| n > self.records.num_bits()) {
+        if !records_fit(num_records, self.widths.record(), self.records.num_bits()) {
             return Err(format!(
                 "record data of {} bits cannot hold {num_records} records of {} bits",
                 self.records.num_bits(),
