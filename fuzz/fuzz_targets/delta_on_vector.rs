@@ -9,8 +9,11 @@
 use std::sync::OnceLock;
 
 use hollow::read::ReadStateEngine;
-use hollow::tools::checksum::HollowChecksum;
 use libfuzzer_sys::fuzz_target;
+
+#[path = "support/read_all.rs"]
+mod read_all;
+use read_all::read_everything;
 
 const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../hollow-rs/tests/vectors");
 
@@ -55,6 +58,6 @@ fuzz_target!(|data: &[u8]| {
         }
     };
     if let Ok(next) = result {
-        let _ = HollowChecksum::for_state_engine(&next);
+        read_everything(&next);
     }
 });

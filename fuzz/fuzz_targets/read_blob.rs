@@ -1,24 +1,16 @@
 //! Arbitrary bytes as a snapshot and, when they load, as a delta on the state they loaded.
 //!
 //! Beyond "no panic, no runaway allocation": whatever loads can be read in full (checksum over every
-//! record, stringified records following references) without panicking either.
+//! record, stringified records following references, hash-key lookups) without panicking either.
 
 #![no_main]
 
 use hollow::read::ReadStateEngine;
-use hollow::tools::checksum::HollowChecksum;
-use hollow::tools::stringify::stringify;
 use libfuzzer_sys::fuzz_target;
 
-/// Read every populated record, and stringify a few (which follows references into other types).
-fn read_everything(engine: &ReadStateEngine) {
-    let _ = HollowChecksum::for_state_engine(engine);
-    for state in engine.types() {
-        for ordinal in state.populated().iter().take(8) {
-            let _ = stringify(engine, state.name(), ordinal);
-        }
-    }
-}
+#[path = "support/read_all.rs"]
+mod read_all;
+use read_all::read_everything;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(state) = ReadStateEngine::from_snapshot(data) else { return };

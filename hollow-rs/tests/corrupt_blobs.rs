@@ -170,18 +170,3 @@ fn random_bit_flips_never_panic_nor_hang() {
     assert_eq!(total.0 + total.1, 4 * ROUNDS);
     eprintln!("bit flips: {} parses, {} loaded, {} errors", 4 * ROUNDS, total.0, total.1);
 }
-
-/// Inputs found by `cargo fuzz` (targets `read_blob` and `delta_on_vector`), kept as regressions.
-#[test]
-fn fuzzer_findings_stay_fixed() {
-    for (name, bytes) in robust_support::fuzz_regressions() {
-        let what = format!("fuzz finding {name}");
-        if let Outcome::Failed(e) = outcome(&what, || ReadStateEngine::from_snapshot(&bytes)) {
-            assert_says_what_and_where(&e, bytes.len(), &what);
-        }
-        let base = ReadStateEngine::from_snapshot(&vector("collections", &format!("snapshot-{V1}"))).unwrap();
-        if let Outcome::Failed(e) = outcome(&what, || base.apply_delta(&bytes)) {
-            assert_says_what_and_where(&e, bytes.len(), &what);
-        }
-    }
-}

@@ -1,7 +1,8 @@
 //! Helpers shared by the robustness tests (`corrupt_blobs`, `alloc_bound`): vector blobs, a small
-//! sharded chain that reshards, a reader that touches everything a state holds, and fuzz findings.
+//! sharded chain that reshards, and a reader that touches everything a state holds.
 #![allow(dead_code)]
 
+use hollow::read::lookup::{find_map_entry, find_set_element, BoundKey, KeyValue};
 use hollow::read::{ReadStateEngine, TypeReadState};
 use hollow::schema::{FieldType, ListSchema, MapSchema, ObjectField, ObjectSchema, Schema, SetSchema};
 use hollow::tools::checksum::HollowChecksum;
@@ -47,6 +48,36 @@ pub fn read_everything(engine: &ReadStateEngine) {
         for o in t.populated().iter().take(4) {
             let _ = stringify(engine, t.name(), o);
         }
+        probe_hash_key(engine, t);
+    }
+}
+
+/// Look up a few sets or maps by a hash key, binding its paths through the blob's schemas.
+fn probe_hash_key(engine: &ReadStateEngine, t: &TypeReadState) {
+    let (root, paths) = match t.schema() {
+        Schema::Set(s) => (&s.element_type, &s.hash_key),
+        Schema::Map(m) => (&m.key_type, &m.hash_key),
+        _ => return,
+    };
+    let Some(paths) = paths else { return };
+    let Ok(bound) = BoundKey::bind(engine, root, paths) else { return };
+    let key: Vec<KeyValue<'_>> = bound
+        .paths()
+        .iter()
+        .map(|p| match p.field_type {
+            FieldType::Int => KeyValue::Int(1),
+            FieldType::Long => KeyValue::Long(1),
+            FieldType::Boolean => KeyValue::Boolean(true),
+            FieldType::Float => KeyValue::Float(1.0),
+            FieldType::Double => KeyValue::Double(1.0),
+            FieldType::String => KeyValue::String("a"),
+            FieldType::Bytes => KeyValue::Bytes(b"a"),
+            FieldType::Reference => KeyValue::Reference(1),
+        })
+        .collect();
+    for o in t.populated().iter().take(4) {
+        let _ = find_set_element(engine, t.name(), o, &key);
+        let _ = find_map_entry(engine, t.name(), o, &key);
     }
 }
 
@@ -142,9 +173,4 @@ pub fn sharded_chain() -> Chain {
     let shards2 = engine.num_shards("Item").unwrap();
     assert!(shards1 > 1 && shards2 != shards1, "Item shards {shards1} -> {shards2}: the chain should reshard");
     Chain { snapshot1, snapshot2, delta, reverse }
-}
-
-/// Inputs `cargo fuzz` found, by name: `(name, is a delta on collections snapshot-1, bytes)`.
-pub fn fuzz_regressions() -> Vec<(&'static str, Vec<u8>)> {
-    Vec::new()
 }
