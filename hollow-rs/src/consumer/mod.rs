@@ -8,6 +8,9 @@
 //! in place, reports the error, and makes the next refresh start from a fresh snapshot.
 
 pub mod planner;
+pub(crate) mod read_state;
+
+pub use read_state::{IndexSpec, ReadState, STRING_TYPE};
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -20,31 +23,6 @@ use crate::error::{Error, Result};
 use crate::read::ReadStateEngine;
 use crate::store::{AnnouncementWatcher, BlobRetriever, BlobType, Version};
 use planner::{Planner, UpdatePlan};
-
-/// One version of the dataset, as consumers read it. Cheap to clone through `Arc`; holding it pins the
-/// version.
-#[derive(Debug)]
-pub struct ReadState {
-    version: Version,
-    engine: ReadStateEngine,
-}
-
-impl ReadState {
-    /// A read state over `engine` at `version`.
-    pub fn new(version: Version, engine: ReadStateEngine) -> Self {
-        ReadState { version, engine }
-    }
-
-    /// The version this state holds.
-    pub fn version(&self) -> Version {
-        self.version
-    }
-
-    /// The underlying read state engine (typed access to every type).
-    pub fn engine(&self) -> &ReadStateEngine {
-        &self.engine
-    }
-}
 
 /// Hears about refreshes. Every method has an empty default.
 pub trait RefreshListener: Send + Sync {
@@ -95,6 +73,8 @@ struct Inner {
     watcher: Option<Arc<dyn AnnouncementWatcher>>,
     listeners: Vec<Arc<dyn RefreshListener>>,
     planner: Planner,
+    declared_indexes: Vec<IndexSpec>,
+    pinned: Mutex<Option<Version>>,
     current: ArcSwapOption<ReadState>,
     /// Serializes refreshes; readers never touch it.
     refresh: Mutex<RefreshState>,
@@ -118,9 +98,25 @@ pub struct ConsumerBuilder {
     watcher: Option<Arc<dyn AnnouncementWatcher>>,
     listeners: Vec<Arc<dyn RefreshListener>>,
     planner: Planner,
+    declared_indexes: Vec<IndexSpec>,
 }
 
 impl ConsumerBuilder {
+    /// Keep a primary-key index of `type_name` (on its schema's primary key) in every state, built
+    /// before the state becomes visible.
+    pub fn with_primary_key_index(mut self, type_name: &str) -> Self {
+        self.declared_indexes.push(IndexSpec::PrimaryKey { type_name: type_name.into(), fields: Vec::new() });
+        self
+    }
+
+    /// Keep a hash index of `type_name` on `fields` in every state, built before the state becomes
+    /// visible.
+    pub fn with_hash_index(mut self, type_name: &str, fields: &[&str]) -> Self {
+        let fields = fields.iter().map(|f| (*f).to_owned()).collect();
+        self.declared_indexes.push(IndexSpec::Hash { type_name: type_name.into(), fields });
+        self
+    }
+
     /// Announcements come from `watcher`; without one, only [`Consumer::refresh_to`] works.
     pub fn with_announcement_watcher(mut self, watcher: Arc<dyn AnnouncementWatcher>) -> Self {
         self.watcher = Some(watcher);
@@ -153,6 +149,8 @@ impl ConsumerBuilder {
                 watcher: self.watcher,
                 listeners: self.listeners,
                 planner: self.planner,
+                declared_indexes: self.declared_indexes,
+                pinned: Mutex::new(None),
                 current: ArcSwapOption::empty(),
                 refresh: Mutex::new(RefreshState { force_snapshot: false, metrics: ConsumerMetrics::default() }),
             }),
@@ -163,7 +161,13 @@ impl ConsumerBuilder {
 impl Consumer {
     /// Start building a consumer that reads blobs from `retriever`.
     pub fn builder(retriever: Arc<dyn BlobRetriever>) -> ConsumerBuilder {
-        ConsumerBuilder { retriever, watcher: None, listeners: Vec::new(), planner: Planner::default() }
+        ConsumerBuilder {
+            retriever,
+            watcher: None,
+            listeners: Vec::new(),
+            planner: Planner::default(),
+            declared_indexes: Vec::new(),
+        }
     }
 
     /// The current state, if any: a cheap handle that pins one version. Never blocks.
@@ -173,7 +177,7 @@ impl Consumer {
 
     /// The current version, if any.
     pub fn current_version(&self) -> Option<Version> {
-        self.inner.current.load().as_ref().map(|s| s.version)
+        self.inner.current.load().as_ref().map(|s| s.version())
     }
 
     /// Counters about refreshes so far.
@@ -186,25 +190,46 @@ impl Consumer {
         self.inner.refresh.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Refresh to the announced version. Returns the version now held. With nothing announced (or no
-    /// watcher), returns the current version unchanged, or `NotFound` if there is none.
+    /// Refresh to the announced version (or the pinned one, see [`pin`](Self::pin)). Returns the
+    /// version now held: with nothing announced (or no watcher), the current version, if any.
     pub fn refresh(&self) -> Result<Option<Version>> {
-        let announced = match &self.inner.watcher {
-            Some(w) => w.latest_version()?,
-            None => None,
+        let target = match (self.pinned_version(), &self.inner.watcher) {
+            (Some(pinned), _) => Some(pinned),
+            (None, Some(w)) => w.latest_version()?,
+            (None, None) => None,
         };
-        match announced {
+        match target {
             Some(v) => self.refresh_to(v).map(Some),
             None => Ok(self.current_version()),
         }
     }
 
-    /// Refresh to exactly `version` (forward by deltas, back by reverse deltas, or by snapshot).
+    /// Hold `version` until [`unpin`](Self::unpin): refresh to it now, and make [`refresh`](Self::refresh)
+    /// and the background subscription stay there whatever is announced (Java's pinning, e.g. to
+    /// roll consumers back while a bad version is fixed). On failure nothing is pinned.
+    pub fn pin(&self, version: Version) -> Result<Version> {
+        self.refresh_to(version)?;
+        *self.inner.pinned.lock().unwrap_or_else(|e| e.into_inner()) = Some(version);
+        Ok(version)
+    }
+
+    /// Stop holding a pinned version; the next refresh follows the announcements again.
+    pub fn unpin(&self) {
+        *self.inner.pinned.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    /// The pinned version, if any.
+    pub fn pinned_version(&self) -> Option<Version> {
+        *self.inner.pinned.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Refresh to exactly `version` (forward by deltas, back by reverse deltas, or by snapshot), once:
+    /// later refreshes follow the announcements again (see [`pin`](Self::pin) to stay).
     /// On any failure the current state stays as it was.
     pub fn refresh_to(&self, version: Version) -> Result<Version> {
         let mut state = self.lock_refresh();
         let current = self.inner.current.load_full();
-        let from = current.as_ref().map(|s| s.version);
+        let from = current.as_ref().map(|s| s.version());
         if from == Some(version) {
             return Ok(version);
         }
@@ -244,7 +269,7 @@ impl Consumer {
         force_snapshot: bool,
         metrics: &mut ConsumerMetrics,
     ) -> Result<ReadState> {
-        let from = current.map(|s| s.version);
+        let from = current.map(|s| s.version());
         let plan: UpdatePlan = self.inner.planner.plan(&*self.inner.retriever, from, version, force_snapshot)?;
         let reached = plan.destination(from);
         if reached != Some(version) {
@@ -253,17 +278,30 @@ impl Consumer {
                 from.map_or("an empty consumer".to_owned(), |v| format!("version {v}"))
             )));
         }
-        let mut engine: Option<ReadStateEngine> = None;
+        let mut built: Option<ReadState> = None;
         for blob in &plan.blobs {
-            let next = match (blob.blob_type, engine.as_ref().or(current.map(|s| &s.engine))) {
+            let previous = built.as_ref().or(current);
+            let engine = match (blob.blob_type, previous) {
                 (BlobType::Snapshot, _) => ReadStateEngine::from_snapshot(&blob.data),
-                (BlobType::Delta | BlobType::ReverseDelta, Some(base)) => base.apply_delta(&blob.data),
+                (BlobType::Delta | BlobType::ReverseDelta, Some(base)) => base.engine().apply_delta(&blob.data),
                 (BlobType::Delta | BlobType::ReverseDelta, None) => {
                     Err(Error::InvalidArgument("update plan starts with a delta but there is no state".into()))
                 }
                 (BlobType::Header, _) => continue,
             }
             .map_err(|e| blob_context(e, blob))?;
+            let next = ReadState::new(blob.to_version, engine);
+            match (blob.blob_type, previous) {
+                // Indexes follow deltas at the cost of the change...
+                (BlobType::Delta | BlobType::ReverseDelta, Some(prev)) => prev.carry_indexes_to(&next),
+                // ...and are rebuilt after a snapshot.
+                (_, Some(prev)) => {
+                    for spec in prev.index_specs() {
+                        let _ = next.ensure_index(&spec);
+                    }
+                }
+                _ => {}
+            }
             if blob.blob_type == BlobType::Snapshot {
                 metrics.snapshots_applied += 1;
             } else {
@@ -273,10 +311,14 @@ impl Consumer {
             for l in &self.inner.listeners {
                 l.blob_applied(blob.blob_type, blob.to_version);
             }
-            engine = Some(next);
+            built = Some(next);
         }
-        let engine = engine.ok_or_else(|| Error::NotFound(format!("version {version}: nothing to apply")))?;
-        Ok(ReadState::new(version, engine))
+        let state = built.ok_or_else(|| Error::NotFound(format!("version {version}: nothing to apply")))?;
+        for spec in &self.inner.declared_indexes {
+            // A declared index over a type this version lacks is built when the type appears.
+            let _ = state.ensure_index(spec);
+        }
+        Ok(state)
     }
 
     /// Refresh whenever the watcher announces a new version, on a background thread, until the returned
@@ -299,18 +341,25 @@ impl Consumer {
                     if !backoff.is_zero() {
                         sleep_unless_stopped(&stop_flag, backoff);
                     }
-                    match watcher.wait_for_change(seen, Duration::from_millis(100)) {
-                        Ok(Some(v)) if Some(v) != consumer.current_version() => {
+                    let announced = match watcher.wait_for_change(seen, Duration::from_millis(100)) {
+                        Ok(v) => v,
+                        Err(_) => {
+                            backoff = (backoff * 2).clamp(Duration::from_millis(100), Duration::from_secs(10));
+                            continue;
+                        }
+                    };
+                    // A pin wins over announcements; it is checked at least every 100 ms.
+                    match consumer.pinned_version().or(announced) {
+                        Some(v) if Some(v) != consumer.current_version() => {
                             // A failed refresh (already reported to listeners) is retried with backoff.
                             if consumer.refresh_to(v).is_ok() {
-                                seen = Some(v);
+                                seen = announced;
                                 backoff = Duration::ZERO;
                             } else {
                                 backoff = (backoff * 2).clamp(Duration::from_millis(100), Duration::from_secs(10));
                             }
                         }
-                        Ok(v) => seen = v,
-                        Err(_) => backoff = (backoff * 2).clamp(Duration::from_millis(100), Duration::from_secs(10)),
+                        _ => seen = announced,
                     }
                 }
             })

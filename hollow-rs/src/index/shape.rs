@@ -15,7 +15,8 @@ use super::key::{hash_field, FieldValue, KeyValue, LeafKind, Probe};
 use super::path::{self, FieldPath, Leaf, PathRules, Segment};
 use super::source::{CollectionRecords, MapRecords, ObjectRecords, Source};
 use crate::error::{Error, Result};
-use crate::schema::FieldType;
+use crate::schema::paths::SchemaLookup;
+use crate::schema::{FieldType, Schema};
 
 /// One key field.
 #[derive(Debug, Clone)]
@@ -58,7 +59,7 @@ impl KeyShape {
         }
         let mut fields = Vec::with_capacity(paths.len());
         for p in paths {
-            let path = path::bind(&|n: &str| src.schema(n), root, p, rules)?;
+            let path = path::bind(&SourceSchemas(src), root, p, rules)?;
             let leaf = path.leaf();
             let kind = LeafKind::from(&leaf);
             let leaf = match leaf {
@@ -194,6 +195,15 @@ impl KeyShape {
     pub(crate) fn describe(&self) -> String {
         let paths: Vec<&str> = self.fields.iter().map(|f| f.path.text.as_str()).collect();
         format!("{}({})", self.root, paths.join(", "))
+    }
+}
+
+/// The schemas of a [`Source`], for path binding.
+struct SourceSchemas<'a, S>(&'a S);
+
+impl<S: Source> SchemaLookup for SourceSchemas<'_, S> {
+    fn schema(&self, name: &str) -> Option<&Schema> {
+        self.0.schema(name)
     }
 }
 

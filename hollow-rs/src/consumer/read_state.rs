@@ -1,0 +1,199 @@
+//! [`ReadState`]: one version of the dataset as consumers read it, with its indexes.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use arc_swap::ArcSwap;
+
+use crate::error::Result;
+use crate::index::{HashIndex, KeyValue, PrimaryKeyIndex};
+use crate::read::ReadStateEngine;
+use crate::store::Version;
+
+/// The type Java's object mapper writes for strings added on their own (`String { string value; }`),
+/// which the simple string API reads.
+pub const STRING_TYPE: &str = "String";
+
+/// Which index: a type, and key field paths (empty: the schema's primary key).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum IndexSpec {
+    /// A unique index.
+    PrimaryKey {
+        /// The indexed type.
+        type_name: String,
+        /// Key field paths; empty for the type's schema primary key.
+        fields: Vec<String>,
+    },
+    /// A multi-valued index.
+    Hash {
+        /// The indexed type.
+        type_name: String,
+        /// Key field paths.
+        fields: Vec<String>,
+    },
+}
+
+#[derive(Debug, Clone)]
+enum AnyIndex {
+    PrimaryKey(Arc<PrimaryKeyIndex>),
+    Hash(Arc<HashIndex>),
+}
+
+impl AnyIndex {
+    fn build(spec: &IndexSpec, engine: &ReadStateEngine) -> Result<Self> {
+        Ok(match spec {
+            IndexSpec::PrimaryKey { type_name, fields } if fields.is_empty() => {
+                AnyIndex::PrimaryKey(Arc::new(PrimaryKeyIndex::new(engine, type_name)?))
+            }
+            IndexSpec::PrimaryKey { type_name, fields } => {
+                let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
+                AnyIndex::PrimaryKey(Arc::new(PrimaryKeyIndex::with_fields(engine, type_name, &fields)?))
+            }
+            IndexSpec::Hash { type_name, fields } => {
+                let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
+                AnyIndex::Hash(Arc::new(HashIndex::new(engine, type_name, &fields)?))
+            }
+        })
+    }
+
+    fn updated(&self, from: &ReadStateEngine, to: &ReadStateEngine) -> Result<Self> {
+        Ok(match self {
+            AnyIndex::PrimaryKey(i) => AnyIndex::PrimaryKey(Arc::new(i.updated(from, to)?)),
+            AnyIndex::Hash(i) => AnyIndex::Hash(Arc::new(i.updated(from, to)?)),
+        })
+    }
+}
+
+/// One version of the dataset, as consumers read it. Holding it (an `Arc`, cheap to clone) pins the
+/// version: its records and indexes stay valid however the consumer moves on.
+///
+/// Indexes are built on first use ([`primary_key_index`](Self::primary_key_index),
+/// [`hash_index`](Self::hash_index)) and from then on kept current by the consumer across refreshes,
+/// at a cost that follows the size of each change.
+pub struct ReadState {
+    version: Version,
+    engine: ReadStateEngine,
+    /// Copy-on-write, so lookups of an existing index never lock.
+    indexes: ArcSwap<HashMap<IndexSpec, AnyIndex>>,
+    /// Serializes index builds, so two threads asking for the same index build it once.
+    build: Mutex<()>,
+}
+
+impl std::fmt::Debug for ReadState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadState")
+            .field("version", &self.version)
+            .field("indexes", &self.indexes.load().len())
+            .finish()
+    }
+}
+
+impl ReadState {
+    /// A read state over `engine` at `version`, with no indexes yet.
+    pub fn new(version: Version, engine: ReadStateEngine) -> Self {
+        ReadState { version, engine, indexes: ArcSwap::from_pointee(HashMap::new()), build: Mutex::new(()) }
+    }
+
+    /// The version this state holds.
+    pub fn version(&self) -> Version {
+        self.version
+    }
+
+    /// The underlying read state engine (typed access to every type).
+    pub fn engine(&self) -> &ReadStateEngine {
+        &self.engine
+    }
+
+    /// Number of strings in the simple string dataset (records of type `String`); 0 if there is none.
+    pub fn size(&self) -> usize {
+        self.engine.object(STRING_TYPE).map_or(0, |t| t.populated().count())
+    }
+
+    /// The string `key` if the simple string dataset holds it. Lookups go through a primary-key
+    /// index on `String.value`, built on first use.
+    pub fn get(&self, key: &str) -> Option<Cow<'_, str>> {
+        let ordinal = self.string_ordinal(key)?;
+        self.engine.object(STRING_TYPE)?.read_string(ordinal, 0)
+    }
+
+    /// True if the simple string dataset holds `key`.
+    pub fn contains(&self, key: &str) -> bool {
+        self.string_ordinal(key).is_some()
+    }
+
+    fn string_ordinal(&self, key: &str) -> Option<u32> {
+        self.engine.object(STRING_TYPE)?;
+        let index = self.primary_key_index_on(STRING_TYPE, &["value"]).ok()?;
+        index.get(&self.engine, &[KeyValue::from(key)])
+    }
+
+    /// The primary-key index of `type_name` on its schema's primary key.
+    pub fn primary_key_index(&self, type_name: &str) -> Result<Arc<PrimaryKeyIndex>> {
+        self.primary_key_index_on(type_name, &[])
+    }
+
+    /// A unique index of `type_name` on the given key field paths.
+    pub fn primary_key_index_on(&self, type_name: &str, fields: &[&str]) -> Result<Arc<PrimaryKeyIndex>> {
+        let spec = IndexSpec::PrimaryKey { type_name: type_name.into(), fields: to_strings(fields) };
+        match self.index(spec)? {
+            AnyIndex::PrimaryKey(i) => Ok(i),
+            AnyIndex::Hash(_) => unreachable!("a primary-key spec maps to a primary-key index"),
+        }
+    }
+
+    /// A hash index (multi-valued) of `type_name` on the given key field paths.
+    pub fn hash_index(&self, type_name: &str, fields: &[&str]) -> Result<Arc<HashIndex>> {
+        let spec = IndexSpec::Hash { type_name: type_name.into(), fields: to_strings(fields) };
+        match self.index(spec)? {
+            AnyIndex::Hash(i) => Ok(i),
+            AnyIndex::PrimaryKey(_) => unreachable!("a hash spec maps to a hash index"),
+        }
+    }
+
+    fn index(&self, spec: IndexSpec) -> Result<AnyIndex> {
+        if let Some(i) = self.indexes.load().get(&spec) {
+            return Ok(i.clone());
+        }
+        let _building = self.build.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(i) = self.indexes.load().get(&spec) {
+            return Ok(i.clone());
+        }
+        let index = AnyIndex::build(&spec, &self.engine)?;
+        let mut next = HashMap::clone(&self.indexes.load());
+        next.insert(spec, index.clone());
+        self.indexes.store(Arc::new(next));
+        Ok(index)
+    }
+
+    /// Make sure the index `spec` exists.
+    pub(crate) fn ensure_index(&self, spec: &IndexSpec) -> Result<()> {
+        self.index(spec.clone()).map(drop)
+    }
+
+    /// Carry this state's indexes over to `next`, reached from this state by one delta or reverse
+    /// delta. An index that cannot be carried over (its type is gone) is dropped; it is rebuilt on
+    /// next use if the type comes back.
+    pub(crate) fn carry_indexes_to(&self, next: &ReadState) {
+        let current = self.indexes.load();
+        if current.is_empty() {
+            return;
+        }
+        let mut carried = HashMap::with_capacity(current.len());
+        for (spec, index) in current.iter() {
+            if let Ok(updated) = index.updated(&self.engine, &next.engine) {
+                carried.insert(spec.clone(), updated);
+            }
+        }
+        next.indexes.store(Arc::new(carried));
+    }
+
+    /// The specs of the indexes this state holds.
+    pub fn index_specs(&self) -> Vec<IndexSpec> {
+        self.indexes.load().keys().cloned().collect()
+    }
+}
+
+fn to_strings(fields: &[&str]) -> Vec<String> {
+    fields.iter().map(|f| (*f).to_owned()).collect()
+}
