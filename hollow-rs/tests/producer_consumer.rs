@@ -126,7 +126,8 @@ fn failed_cycles_announce_nothing_and_the_next_cycle_continues_the_chain() {
     assert_eq!(consumer.metrics().deltas_applied, 1, "the consumer followed the delta from v1");
     let m = metrics.0.lock().unwrap();
     assert_eq!(m.iter().map(|m| m.version).collect::<Vec<_>>(), [v1, v_ok]);
-    assert_eq!(m[1].types[0].records, 2);
+    assert_eq!((m[1].types[0].name.as_str(), m[1].types[0].records), ("String", 2));
+    assert!(m[1].types[0].heap_bytes > 0 && m[1].snapshot_bytes.unwrap() > m[1].delta_bytes.unwrap());
 }
 
 #[test]

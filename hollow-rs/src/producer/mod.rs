@@ -79,7 +79,7 @@ pub trait ProducerListener: Send + Sync {
 pub struct CycleMetrics {
     /// The announced version.
     pub version: Version,
-    /// Per type (sorted by name): populated record count and shard count.
+    /// Per type (sorted by name): populated records, shards and memory.
     pub types: Vec<TypeMetrics>,
     /// Size of each blob published, by type.
     pub snapshot_bytes: Option<usize>,
@@ -104,6 +104,8 @@ pub struct TypeMetrics {
     pub records: usize,
     /// Shards.
     pub num_shards: u32,
+    /// Approximate bytes the type's records take in a consumer's memory.
+    pub heap_bytes: usize,
 }
 
 /// Receives the metrics of every successful cycle.
@@ -480,13 +482,14 @@ impl Producer {
         self.minter.observe(version);
         let metrics = CycleMetrics {
             version,
-            types: self
-                .engine
-                .schemas()
-                .map(|s| TypeMetrics {
-                    name: s.name().to_owned(),
-                    records: self.engine.populated_ordinals(s.name()).map_or(0, |o| o.len()),
-                    num_shards: self.engine.num_shards(s.name()).unwrap_or(1),
+            types: candidate
+                .engine()
+                .types()
+                .map(|t| TypeMetrics {
+                    name: t.name().to_owned(),
+                    records: t.populated().count(),
+                    num_shards: t.num_shards(),
+                    heap_bytes: t.approximate_heap_bytes(),
                 })
                 .collect(),
             snapshot_bytes: staged.snapshot.as_ref().map(|b| b.data.len()),
