@@ -72,6 +72,33 @@ fn read_maybe_gzipped(path: &Path) -> Vec<u8> {
     out
 }
 
+/// xorshift64: deterministic, dependency-free pseudo-randomness (a test's data follows from its seed,
+/// which must not be 0).
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// A number in `0..n`; 0 when `n` is 0.
+    pub fn below(&mut self, n: u64) -> u64 {
+        if n == 0 {
+            0
+        } else {
+            self.next() % n
+        }
+    }
+
+    /// True once in `one_in` times, on average.
+    pub fn chance(&mut self, one_in: u64) -> bool {
+        self.below(one_in) == 0
+    }
+}
+
 pub fn strings(v: &Value) -> Option<Vec<String>> {
     v.as_array().map(|a| a.iter().map(|s| s.as_str().unwrap().to_owned()).collect())
 }
