@@ -7,8 +7,11 @@
 //! on, so shard counts move. States are compared on every populated ordinal (every field, list, set
 //! and map contents in bucket order) and on `HollowChecksum`.
 
+mod common;
+
 use std::collections::BTreeMap;
 
+use common::Rng;
 use hollow::read::{ReadStateEngine, TypeReadState};
 use hollow::schema::{FieldType, ListSchema, MapSchema, ObjectField, ObjectSchema, Schema, SetSchema};
 use hollow::tools::checksum::HollowChecksum;
@@ -36,30 +39,6 @@ fn schemas() -> Vec<Schema> {
         }
         .into(),
     ]
-}
-
-/// xorshift64, seeded by proptest: the data of a case follows from its seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        if n == 0 {
-            0
-        } else {
-            self.next() % n
-        }
-    }
-
-    fn chance(&mut self, one_in: u64) -> bool {
-        self.below(one_in) == 0
-    }
 }
 
 /// One item's values; `None` is null.

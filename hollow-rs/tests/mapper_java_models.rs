@@ -6,10 +6,11 @@
 //! every Java record reads into the Rust types, and that writing those values back produces exactly the
 //! records Java wrote.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::fs;
-use std::path::{Path, PathBuf};
+mod common;
 
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use common::{load_json, read_blob, scenario_dir};
 use hollow::blob::BlobHeader;
 use hollow::encoding::ByteReader;
 use hollow::mapper::{self, GenericValue, ObjectMapper};
@@ -17,25 +18,16 @@ use hollow::read::ReadStateEngine;
 use hollow::schema::Schema;
 use hollow::write::WriteStateEngine;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 const VERSIONS: [&str; 3] = ["20250101000000001", "20250101000000002", "20250101000000003"];
 
-fn vector(scenario: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors").join(scenario)
-}
-
-fn java_snapshot(scenario: &str, version: &str) -> Vec<u8> {
-    fs::read(vector(scenario).join(format!("blobs/snapshot-{version}"))).unwrap()
-}
-
 fn java_state(scenario: &str, version: &str) -> ReadStateEngine {
-    ReadStateEngine::from_snapshot(&java_snapshot(scenario, version)).unwrap()
+    ReadStateEngine::from_snapshot(&read_blob(scenario, &format!("snapshot-{version}"))).unwrap()
 }
 
 /// The schema names of a blob, in the order Java wrote them, from the manifest.
 fn java_schema_order(scenario: &str, blob: &str) -> Vec<String> {
-    let manifest: Value = serde_json::from_slice(&fs::read(vector(scenario).join("manifest.json")).unwrap()).unwrap();
+    let manifest = load_json(&scenario_dir(scenario).join("manifest.json"));
     let file = manifest["files"].as_array().unwrap().iter().find(|f| f["name"] == blob).unwrap();
     file["header"]["schemas"].as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_owned()).collect()
 }
@@ -435,7 +427,7 @@ fn strings_added_as_str_give_javas_blob_bodies() {
     let mut mapper = ObjectMapper::new();
     let mut engine = WriteStateEngine::new();
     for version in VERSIONS {
-        let java_blob = java_snapshot("strings", version);
+        let java_blob = read_blob("strings", &format!("snapshot-{version}"));
         let mut r = ByteReader::new(&java_blob);
         let java_header = BlobHeader::read(&mut r).unwrap();
         let java_body = &java_blob[r.position() as usize..];

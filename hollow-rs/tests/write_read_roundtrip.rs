@@ -5,28 +5,15 @@
 //! move. Every state is checked three ways: loaded from its snapshot, reached from the previous state
 //! through the delta, and (for the previous state) reached back through the reverse delta.
 
+mod common;
+
 use std::collections::BTreeMap;
 
+use common::Rng;
 use hollow::read::lookup::{find_map_entry, find_set_element, KeyValue};
 use hollow::read::ReadStateEngine;
 use hollow::schema::{FieldType, ListSchema, MapSchema, ObjectField, ObjectSchema, Schema, SetSchema};
 use hollow::write::{ListRecord, MapRecord, ObjectRecord, SetRecord, WriteStateEngine};
-
-/// xorshift64: deterministic, dependency-free pseudo-randomness.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 #[derive(Debug, Clone, PartialEq)]
 struct Item {

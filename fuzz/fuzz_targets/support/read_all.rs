@@ -21,7 +21,7 @@ pub fn read_everything(engine: &ReadStateEngine) {
         };
         let Some(paths) = paths else { continue };
         let Ok(bound) = BoundKey::bind(engine, root, paths) else { continue };
-        let key: Vec<KeyValue<'_>> = bound.paths().iter().map(|p| sample(p.field_type)).collect();
+        let key: Vec<KeyValue<'_>> = bound.paths().iter().map(|p| sample(p.leaf_type())).collect();
         for ordinal in state.populated().iter().take(8) {
             let _ = find_set_element(engine, state.name(), ordinal, &key);
             let _ = find_map_entry(engine, state.name(), ordinal, &key);

@@ -416,19 +416,3 @@ pub fn get<'a, T: Deserialize<'a>>(engine: &'a ReadStateEngine, type_name: &str,
     let record = de::RecordDeserializer::new(engine, type_name, ordinal)?;
     T::deserialize(record).map_err(Error::from)
 }
-
-// ----- schema lookups ------------------------------------------------------------------------------
-
-/// The registered schemas of a write engine, for [`from_json`] and key paths.
-impl crate::schema::paths::SchemaLookup for WriteStateEngine {
-    fn schema(&self, name: &str) -> Option<&Schema> {
-        WriteStateEngine::schema(self, name)
-    }
-}
-
-/// The schemas of a read state, for [`from_json`] and key paths.
-impl crate::schema::paths::SchemaLookup for ReadStateEngine {
-    fn schema(&self, name: &str) -> Option<&Schema> {
-        ReadStateEngine::schema(self, name)
-    }
-}

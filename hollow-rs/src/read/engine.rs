@@ -10,6 +10,7 @@ use super::{ListTypeReadState, MapTypeReadState, ObjectTypeReadState, SetTypeRea
 use crate::blob::{envelope, BlobHeader};
 use crate::encoding::ByteReader;
 use crate::error::{Error, Result};
+use crate::schema::paths::SchemaLookup;
 use crate::schema::{codec, Schema};
 
 /// A dataset at one version.
@@ -216,5 +217,13 @@ impl ReadStateEngine {
             (Some(a), Some(b)) => Arc::ptr_eq(a, b),
             _ => false,
         }
+    }
+}
+
+/// The schemas of a read state, for resolving key paths (hash keys, primary keys, indexes) and for the
+/// mapper's JSON input.
+impl SchemaLookup for ReadStateEngine {
+    fn schema(&self, name: &str) -> Option<&Schema> {
+        ReadStateEngine::schema(self, name)
     }
 }

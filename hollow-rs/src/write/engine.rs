@@ -10,6 +10,7 @@ use crate::blob::{envelope, BlobHeader, TAG_RESHARDING_INVOKED};
 use crate::encoding::varint;
 use crate::error::{Error, Result};
 use crate::read::ReadStateEngine;
+use crate::schema::paths::SchemaLookup;
 use crate::schema::{codec, Schema};
 
 /// The target maximum shard size Java's `HollowProducer` uses by default: 16 MiB.
@@ -539,6 +540,13 @@ impl WriteStateEngine {
 
     fn dataset(&self) -> Dataset<'_> {
         Dataset { types: &self.types, by_name: &self.by_name }
+    }
+}
+
+/// The registered schemas of a write engine, for resolving key paths and for the mapper's JSON input.
+impl SchemaLookup for WriteStateEngine {
+    fn schema(&self, name: &str) -> Option<&Schema> {
+        WriteStateEngine::schema(self, name)
     }
 }
 

@@ -31,6 +31,7 @@ use super::{collection, object};
 use crate::encoding::{gap, varint};
 use crate::error::{Error, Result};
 use crate::read::TypeReadState;
+use crate::schema::paths::SchemaLookup;
 use crate::schema::Schema;
 
 /// All type states of an engine, for code that needs to look at other types (hash keys, references).
@@ -45,6 +46,13 @@ impl<'a> Dataset<'a> {
     pub fn get(&self, name: &str) -> Option<(usize, &'a TypeWriteState)> {
         let &i = self.by_name.get(name)?;
         Some((i, &self.types[i]))
+    }
+}
+
+/// The engine's schemas, for resolving key paths.
+impl SchemaLookup for Dataset<'_> {
+    fn schema(&self, name: &str) -> Option<&Schema> {
+        self.get(name).map(|(_, state)| &state.schema)
     }
 }
 

@@ -21,7 +21,7 @@ pub const SCENARIOS: [&str; 5] = ["strings", "primitives", "collections", "shard
 
 /// `tests/vectors/<scenario>`.
 pub fn scenario_dir(scenario: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors").join(scenario)
+    vectors().join(scenario)
 }
 
 /// A blob of a scenario, by file name.
@@ -32,23 +32,13 @@ pub fn read_blob(scenario: &str, name: &str) -> Vec<u8> {
 
 /// `expected/state-<v>.json`, or its `.json.gz` when the file is large.
 pub fn read_expected(scenario: &str, version: i64) -> String {
-    let dir = scenario_dir(scenario).join("expected");
-    let plain = dir.join(format!("state-{version}.json"));
-    if plain.exists() {
-        return std::fs::read_to_string(&plain).unwrap_or_else(|e| panic!("reading {}: {e}", plain.display()));
-    }
-    let gz = dir.join(format!("state-{version}.json.gz"));
-    let file = std::fs::File::open(&gz).unwrap_or_else(|e| panic!("reading {}: {e}", gz.display()));
-    let mut text = String::new();
-    flate2::read::GzDecoder::new(file).read_to_string(&mut text).expect("gzip JSON");
-    text
+    let path = scenario_dir(scenario).join("expected").join(format!("state-{version}.json"));
+    String::from_utf8(read_maybe_gzipped(&path)).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// The versions of a scenario, ascending (from its manifest).
 pub fn versions(scenario: &str) -> Vec<i64> {
-    let path = scenario_dir(scenario).join("manifest.json");
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&path).expect("manifest")).expect("manifest JSON");
+    let json = load_json(&scenario_dir(scenario).join("manifest.json"));
     json["versions"].as_array().expect("versions").iter().map(|v| v.as_i64().expect("version")).collect()
 }
 
@@ -60,22 +50,53 @@ pub fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// `tests/vectors`.
 pub fn vectors() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors")
 }
 
+/// A JSON file of the vectors, parsed; read from its `.json.gz` when the file is large.
 pub fn load_json(path: &Path) -> Value {
-    let bytes = if path.exists() {
-        fs::read(path).unwrap()
-    } else {
-        let gz = path.with_extension("json.gz");
-        let mut out = Vec::new();
-        flate2::read::GzDecoder::new(fs::File::open(&gz).unwrap_or_else(|e| panic!("{}: {e}", gz.display())))
-            .read_to_end(&mut out)
-            .unwrap();
-        out
-    };
-    serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    serde_json::from_slice(&read_maybe_gzipped(path)).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The bytes of `path`, or, when it does not exist, the gunzipped bytes of `path` + `.gz`.
+fn read_maybe_gzipped(path: &Path) -> Vec<u8> {
+    if path.exists() {
+        return fs::read(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    }
+    let gz = path.with_extension("json.gz");
+    let file = fs::File::open(&gz).unwrap_or_else(|e| panic!("reading {}: {e}", gz.display()));
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(file).read_to_end(&mut out).unwrap_or_else(|e| panic!("{}: {e}", gz.display()));
+    out
+}
+
+/// xorshift64: deterministic, dependency-free pseudo-randomness (a test's data follows from its seed,
+/// which must not be 0).
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// A number in `0..n`; 0 when `n` is 0.
+    pub fn below(&mut self, n: u64) -> u64 {
+        if n == 0 {
+            0
+        } else {
+            self.next() % n
+        }
+    }
+
+    /// True once in `one_in` times, on average.
+    pub fn chance(&mut self, one_in: u64) -> bool {
+        self.below(one_in) == 0
+    }
 }
 
 pub fn strings(v: &Value) -> Option<Vec<String>> {

@@ -64,7 +64,7 @@ fn probe_hash_key(engine: &ReadStateEngine, t: &TypeReadState) {
     let key: Vec<KeyValue<'_>> = bound
         .paths()
         .iter()
-        .map(|p| match p.field_type {
+        .map(|p| match p.leaf_type() {
             FieldType::Int => KeyValue::Int(1),
             FieldType::Long => KeyValue::Long(1),
             FieldType::Boolean => KeyValue::Boolean(true),
