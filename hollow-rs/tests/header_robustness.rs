@@ -4,8 +4,10 @@
 //! The inputs are the Java-written vector blobs. Every blob starts with a header, so each one is a
 //! different real header (deltas list only their changed types' schemas).
 
+mod common;
+
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use hollow::blob::BlobHeader;
 use hollow::encoding::ByteReader;
@@ -14,7 +16,7 @@ use hollow::{Error, ErrorKind};
 
 /// Every blob of every scenario, with its name.
 fn blobs() -> Vec<(String, Vec<u8>)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors");
+    let root = common::vectors();
     let mut found: Vec<(String, Vec<u8>)> = Vec::new();
     for scenario in fs::read_dir(&root).unwrap() {
         let dir: PathBuf = scenario.unwrap().path().join("blobs");

@@ -2,40 +2,30 @@
 //! last version and back by reverse deltas. At every step the incrementally updated indexes and
 //! indexes built from scratch must answer every key exactly as a scan of the populated records does.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+mod common;
 
+use std::collections::BTreeMap;
+
+use common::read_blob;
 use hollow::index::{HashIndex, KeyValue, PrimaryKeyIndex};
 use hollow::read::ReadStateEngine;
 
-fn blobs_dir(scenario: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors").join(scenario).join("blobs")
-}
-
+/// The scenario's versions (from its manifest), as they appear in blob names.
 fn versions(scenario: &str) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(blobs_dir(scenario))
-        .unwrap()
-        .filter_map(|e| e.unwrap().file_name().to_str()?.strip_prefix("header-").map(str::to_owned))
-        .collect();
-    v.sort();
-    v
-}
-
-fn blob(scenario: &str, name: &str) -> Vec<u8> {
-    std::fs::read(blobs_dir(scenario).join(name)).unwrap_or_else(|e| panic!("{scenario}/{name}: {e}"))
+    common::versions(scenario).iter().map(i64::to_string).collect()
 }
 
 /// The engines of a walk v1 -> ... -> vN -> ... -> v1, each with its version.
 fn walk(scenario: &str) -> Vec<(String, ReadStateEngine)> {
     let vs = versions(scenario);
-    let mut engine = ReadStateEngine::from_snapshot(&blob(scenario, &format!("snapshot-{}", vs[0]))).unwrap();
+    let mut engine = ReadStateEngine::from_snapshot(&read_blob(scenario, &format!("snapshot-{}", vs[0]))).unwrap();
     let mut steps = vec![(vs[0].clone(), engine.clone())];
     for pair in vs.windows(2) {
-        engine = engine.apply_delta(&blob(scenario, &format!("delta-{}-{}", pair[0], pair[1]))).unwrap();
+        engine = engine.apply_delta(&read_blob(scenario, &format!("delta-{}-{}", pair[0], pair[1]))).unwrap();
         steps.push((pair[1].clone(), engine.clone()));
     }
     for pair in vs.windows(2).rev() {
-        engine = engine.apply_delta(&blob(scenario, &format!("reversedelta-{}-{}", pair[1], pair[0]))).unwrap();
+        engine = engine.apply_delta(&read_blob(scenario, &format!("reversedelta-{}-{}", pair[1], pair[0]))).unwrap();
         steps.push((pair[0].clone(), engine.clone()));
     }
     steps

@@ -1,31 +1,15 @@
 //! The read engine against Java's reference vectors: every snapshot loads to what Java read, and each
 //! chain walked forward by deltas and back by reverse deltas matches Java at every step.
 
-use std::collections::BTreeMap;
-use std::io::Read;
-use std::path::{Path, PathBuf};
+mod common;
 
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use common::{load_json, scenario_dir, SCENARIOS};
 use hollow::read::{ReadStateEngine, TypeReadState};
 use hollow::schema::FieldType;
 use serde_json::Value;
-
-const SCENARIOS: [&str; 5] = ["strings", "primitives", "collections", "sharded", "sharded-reshard"];
-
-fn scenario_dir(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors").join(name)
-}
-
-fn read_json(path: &Path) -> Value {
-    if path.exists() {
-        return serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
-    }
-    let gz = path.with_extension("json.gz");
-    let mut text = Vec::new();
-    flate2::read::GzDecoder::new(std::fs::File::open(&gz).unwrap_or_else(|e| panic!("{gz:?}: {e}")))
-        .read_to_end(&mut text)
-        .unwrap();
-    serde_json::from_slice(&text).unwrap()
-}
 
 struct Scenario {
     dir: PathBuf,
@@ -36,7 +20,7 @@ struct Scenario {
 impl Scenario {
     fn load(name: &str) -> Self {
         let dir = scenario_dir(name);
-        let manifest = read_json(&dir.join("manifest.json"));
+        let manifest = load_json(&dir.join("manifest.json"));
         let versions = manifest["versions"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
         Scenario { dir, versions, manifest }
     }
@@ -46,7 +30,7 @@ impl Scenario {
     }
 
     fn expected(&self, v: u64) -> Value {
-        read_json(&self.dir.join("expected").join(format!("state-{v}.json")))
+        load_json(&self.dir.join("expected").join(format!("state-{v}.json")))
     }
 
     /// Java's maxOrdinal per type after traversal step `i` (v1, forward..., back...).

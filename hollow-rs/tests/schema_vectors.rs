@@ -4,10 +4,12 @@
 //! the schema's structured fields, and every state carries the `hollow.schema.hash` header tag Java's
 //! producer computed. Printing, parsing and hashing must reproduce all of them.
 
-use std::fs::{self, File};
-use std::io::Read;
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::fs;
 use std::sync::OnceLock;
+
+use common::{load_json, schema_from_json, vectors};
 
 use hollow::blob::{BlobHeader, TAG_SCHEMA_HASH};
 use hollow::encoding::ByteReader;
@@ -15,12 +17,8 @@ use hollow::schema::dsl::{parse_schema, parse_schemas, to_java_string};
 use hollow::schema::hash::schema_hash_tag;
 use hollow::schema::order::dependency_order;
 use hollow::schema::paths::{resolve_key_path, resolve_schema_key, KeyPathErrorKind, SchemaLookup};
-use hollow::schema::{FieldType, ListSchema, MapSchema, ObjectField, ObjectSchema, Schema, SetSchema};
+use hollow::schema::{FieldType, Schema};
 use serde_json::Value;
-
-fn vectors_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors")
-}
 
 /// Every `expected/state-*.json[.gz]` of every scenario, parsed once for all tests.
 fn states() -> &'static [(String, Value)] {
@@ -30,67 +28,24 @@ fn states() -> &'static [(String, Value)] {
 
 fn load_states() -> Vec<(String, Value)> {
     let mut found = Vec::new();
-    for scenario in fs::read_dir(vectors_dir()).unwrap() {
+    for scenario in fs::read_dir(vectors()).unwrap() {
         let expected = scenario.unwrap().path().join("expected");
         let Ok(entries) = fs::read_dir(&expected) else { continue };
         for entry in entries {
             let path = entry.unwrap().path();
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            let mut text = String::new();
-            if name.ends_with(".json.gz") {
-                flate2::read::GzDecoder::new(File::open(&path).unwrap()).read_to_string(&mut text).unwrap();
-            } else if name.ends_with(".json") {
-                text = fs::read_to_string(&path).unwrap();
-            } else {
+            // `load_json` takes the `.json` name and falls back on the `.json.gz` file.
+            let json_name = name.strip_suffix(".gz").unwrap_or(&name);
+            if !json_name.ends_with(".json") {
                 continue;
             }
-            found.push((
-                path.strip_prefix(vectors_dir()).unwrap().display().to_string(),
-                serde_json::from_str(&text).unwrap(),
-            ));
+            let state = load_json(&path.with_file_name(json_name));
+            found.push((path.strip_prefix(vectors()).unwrap().display().to_string(), state));
         }
     }
     found.sort_by(|a, b| a.0.cmp(&b.0));
     assert!(found.len() >= 14, "expected the state dumps of all five scenarios, found {}", found.len());
     found
-}
-
-fn string_list(v: &Value) -> Option<Vec<String>> {
-    v.as_array().map(|a| a.iter().map(|s| s.as_str().unwrap().to_owned()).collect())
-}
-
-/// The schema described by a dump's structured fields (not its text).
-fn schema_from_json(s: &Value) -> Schema {
-    let name = s["name"].as_str().unwrap().to_owned();
-    let text = |key: &str| s[key].as_str().unwrap().to_owned();
-    match s["kind"].as_str().unwrap() {
-        "OBJECT" => {
-            let fields = s["fields"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|f| {
-                    let field_type = FieldType::from_java_name(f["type"].as_str().unwrap()).unwrap();
-                    ObjectField {
-                        name: f["name"].as_str().unwrap().to_owned(),
-                        field_type,
-                        referenced_type: f["referencedType"].as_str().map(str::to_owned),
-                    }
-                })
-                .collect();
-            ObjectSchema { name, fields, primary_key: string_list(&s["primaryKey"]) }.into()
-        }
-        "LIST" => ListSchema { name, element_type: text("elementType") }.into(),
-        "SET" => SetSchema { name, element_type: text("elementType"), hash_key: string_list(&s["hashKey"]) }.into(),
-        "MAP" => MapSchema {
-            name,
-            key_type: text("keyType"),
-            value_type: text("valueType"),
-            hash_key: string_list(&s["hashKey"]),
-        }
-        .into(),
-        other => panic!("unknown kind {other}"),
-    }
 }
 
 fn state_schemas(state: &Value) -> Vec<Schema> {
@@ -137,7 +92,7 @@ fn schema_hash_tag_matches_every_state() {
 #[test]
 fn schema_hash_tag_matches_every_snapshot_and_header_blob() {
     let mut checked = 0;
-    for scenario in fs::read_dir(vectors_dir()).unwrap() {
+    for scenario in fs::read_dir(vectors()).unwrap() {
         let blobs = scenario.unwrap().path().join("blobs");
         let Ok(entries) = fs::read_dir(&blobs) else { continue };
         for entry in entries {

@@ -10,37 +10,15 @@
 //!   there, and each step's `maxOrdinal`s must equal what the manifest's `traversalCheck.steps`
 //!   recorded Java seeing.
 
-use std::collections::BTreeMap;
-use std::io::Read;
-use std::path::{Path, PathBuf};
+mod common;
 
+use std::collections::BTreeMap;
+
+use common::{load_json, read_blob, read_expected, scenario_dir, versions};
 use hollow::read::ReadStateEngine;
 use hollow::tools::dump::dump_state;
 use hollow::tools::stringify::{Stringifier, StringifyOptions};
 use serde_json::Value;
-
-fn scenario_dir(scenario: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors").join(scenario)
-}
-
-fn read_blob(scenario: &str, name: &str) -> Vec<u8> {
-    let path = scenario_dir(scenario).join("blobs").join(name);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
-}
-
-/// `expected/state-<v>.json`, or its `.json.gz` when the file is large.
-fn read_expected(scenario: &str, version: i64) -> String {
-    let dir = scenario_dir(scenario).join("expected");
-    let plain = dir.join(format!("state-{version}.json"));
-    if plain.exists() {
-        return std::fs::read_to_string(&plain).unwrap_or_else(|e| panic!("reading {}: {e}", plain.display()));
-    }
-    let gz = dir.join(format!("state-{version}.json.gz"));
-    let file = std::fs::File::open(&gz).unwrap_or_else(|e| panic!("reading {}: {e}", gz.display()));
-    let mut text = String::new();
-    flate2::read::GzDecoder::new(file).read_to_string(&mut text).expect("gzip JSON");
-    text
-}
 
 struct Manifest {
     versions: Vec<i64>,
@@ -54,10 +32,8 @@ struct TraversalStep {
 }
 
 fn read_manifest(scenario: &str) -> Manifest {
-    let path = scenario_dir(scenario).join("manifest.json");
-    let json: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("manifest")).expect("manifest JSON");
-    let versions =
-        json["versions"].as_array().expect("versions").iter().map(|v| v.as_i64().expect("version")).collect();
+    let json = load_json(&scenario_dir(scenario).join("manifest.json"));
+    let versions = versions(scenario);
     let steps = json["traversalCheck"]["steps"]
         .as_array()
         .expect("traversal steps")

@@ -10,6 +10,7 @@ use super::{ListTypeReadState, MapTypeReadState, ObjectTypeReadState, SetTypeRea
 use crate::blob::{envelope, BlobHeader};
 use crate::encoding::ByteReader;
 use crate::error::{Error, Result};
+use crate::schema::paths::SchemaLookup;
 use crate::schema::{codec, Schema};
 
 /// A dataset at one version.
@@ -166,6 +167,12 @@ impl ReadStateEngine {
         self.types.get(name).map(|t| &**t)
     }
 
+    /// A type's state, shared: the handle stays valid (and reads this version of the type) on its own,
+    /// so a caller reading one type many times can keep it instead of looking the type up by name.
+    pub fn type_state_shared(&self, name: &str) -> Option<Arc<TypeReadState>> {
+        self.types.get(name).cloned()
+    }
+
     /// A type's schema.
     pub fn schema(&self, name: &str) -> Option<&Schema> {
         self.type_state(name).map(TypeReadState::schema)
@@ -210,5 +217,13 @@ impl ReadStateEngine {
             (Some(a), Some(b)) => Arc::ptr_eq(a, b),
             _ => false,
         }
+    }
+}
+
+/// The schemas of a read state, for resolving key paths (hash keys, primary keys, indexes) and for the
+/// mapper's JSON input.
+impl SchemaLookup for ReadStateEngine {
+    fn schema(&self, name: &str) -> Option<&Schema> {
+        ReadStateEngine::schema(self, name)
     }
 }

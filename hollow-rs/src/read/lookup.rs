@@ -14,14 +14,14 @@
 //!   matches when each key field of the element record equals the value looked up.
 //!
 //! Key field paths are dot-separated field names from the element (key) type, through REFERENCE
-//! fields. A path ending at a REFERENCE is expanded through a type with a single field, or through a
-//! type whose primary key has a single field (so `name` means `name.value` for a `String` type),
-//! unless the path ends with `!`; as Java's `FieldPaths.createFieldPathForPrimaryKey`.
+//! fields, resolved by [`crate::schema::paths`] exactly as the write engine resolves them to place the
+//! elements (so `name` means `name.value` for a `String` type).
 
 use super::{MapTypeReadState, ObjectTypeReadState, ReadStateEngine, SetTypeReadState};
 use crate::encoding::hash::{fold_long, hash_int, java_string_hash, murmur3};
 use crate::error::{Error, Result};
-use crate::schema::{FieldType, Schema};
+use crate::schema::paths::{resolve_key_path, KeyPath, KeyPathErrorKind};
+use crate::schema::FieldType;
 
 /// One field value of a hash key, typed like the key field it is compared with.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -85,79 +85,21 @@ pub fn key_hash(key: &[KeyValue<'_>]) -> i32 {
     key.iter().fold(0i32, |h, v| h.wrapping_mul(31) ^ v.hash())
 }
 
-/// One key field path, bound to a dataset's schemas: the REFERENCE fields it walks through and the
-/// field it ends at.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BoundKeyPath {
-    /// `(type name, field index)` of each field on the path, the last one being the key field.
-    pub steps: Vec<(String, usize)>,
-    /// The key field's type.
-    pub field_type: FieldType,
-}
-
-/// Resolve a key field path from `root_type` against the engine's schemas.
-pub fn bind_key_path(engine: &ReadStateEngine, root_type: &str, path: &str) -> Result<BoundKeyPath> {
-    let (path, expand) = match path.strip_suffix('!') {
-        Some(p) => (p, false),
-        None => (path, true),
-    };
-    let mut steps = Vec::new();
-    let mut current = root_type.to_owned();
-    let mut field_type = None;
-    for (i, segment) in path.split('.').enumerate() {
-        if i > 0 && field_type != Some(FieldType::Reference) {
-            return Err(Error::SchemaMismatch(format!(
-                "key path {path} of {root_type}: cannot go past an inline field"
-            )));
-        }
-        let schema = object_schema(engine, &current, path)?;
-        let index = schema.field_index(segment).ok_or_else(|| {
-            Error::NotFound(format!("key path {path} of {root_type}: no field {segment} in {current}"))
-        })?;
-        let field = &schema.fields[index];
-        field_type = Some(field.field_type);
-        steps.push((current.clone(), index));
-        current = field.referenced_type.clone().unwrap_or_default();
-    }
-    // Expansion: through single-field types, or single-field primary keys.
-    let mut visited = 0;
-    while expand && field_type == Some(FieldType::Reference) {
-        visited += 1;
-        if visited > 64 {
-            return Err(Error::SchemaMismatch(format!("key path {path} of {root_type}: expansion runs in a circle")));
-        }
-        let schema = object_schema(engine, &current, path)?;
-        if schema.fields.len() == 1 {
-            let field = &schema.fields[0];
-            field_type = Some(field.field_type);
-            steps.push((current.clone(), 0));
-            current = field.referenced_type.clone().unwrap_or_default();
-        } else if let Some([key]) = schema.primary_key.as_deref() {
-            let rest = bind_key_path(engine, &current, key)?;
-            steps.extend(rest.steps);
-            field_type = Some(rest.field_type);
-        } else {
-            return Err(Error::SchemaMismatch(format!(
-                "key path {path} of {root_type}: cannot expand the reference to {current}"
-            )));
-        }
-    }
-    let field_type = field_type.ok_or_else(|| Error::InvalidArgument(format!("empty key path for {root_type}")))?;
-    Ok(BoundKeyPath { steps, field_type })
-}
-
-fn object_schema<'e>(engine: &'e ReadStateEngine, name: &str, path: &str) -> Result<&'e crate::schema::ObjectSchema> {
-    match engine.schema(name) {
-        Some(Schema::Object(s)) => Ok(s),
-        Some(_) => Err(Error::SchemaMismatch(format!("key path {path}: type {name} is not an OBJECT"))),
-        None => Err(Error::NotFound(format!("key path {path}: type {name} is not in this state"))),
-    }
+/// Resolve a key field path from `root_type` against the engine's schemas, by the crate's one resolver,
+/// [`crate::schema::paths`]. A type missing from the state is [`Error::NotFound`]; a path that does not
+/// fit the schemas (a field that does not exist is also [`Error::NotFound`]) is [`Error::SchemaMismatch`],
+/// including primary keys that expand into each other in a circle, as a blob's schemas may.
+pub fn bind_key_path(engine: &ReadStateEngine, root_type: &str, path: &str) -> Result<KeyPath> {
+    resolve_key_path(engine, root_type, path).map_err(|e| match e.kind {
+        KeyPathErrorKind::NotBindable | KeyPathErrorKind::NotFound => Error::NotFound(e.to_string()),
+        KeyPathErrorKind::NotTraversable | KeyPathErrorKind::NotExpandable => Error::SchemaMismatch(e.to_string()),
+    })
 }
 
 /// A hash key bound to a dataset: one path per key field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BoundKey {
-    paths: Vec<BoundKeyPath>,
+    paths: Vec<KeyPath>,
 }
 
 impl BoundKey {
@@ -168,7 +110,7 @@ impl BoundKey {
     }
 
     /// The bound paths, one per key field.
-    pub fn paths(&self) -> &[BoundKeyPath] {
+    pub fn paths(&self) -> &[KeyPath] {
         &self.paths
     }
 
@@ -178,10 +120,10 @@ impl BoundKey {
             return Err(Error::InvalidArgument(format!("key has {} values, expected {}", key.len(), self.paths.len())));
         }
         for (p, v) in self.paths.iter().zip(key) {
-            if p.field_type != v.field_type() {
+            if p.leaf_type() != v.field_type() {
                 return Err(Error::InvalidArgument(format!(
                     "key value {v:?} given for a {} field",
-                    p.field_type.java_name()
+                    p.leaf_type().java_name()
                 )));
             }
         }
@@ -194,16 +136,16 @@ impl BoundKey {
     }
 }
 
-fn path_matches(engine: &ReadStateEngine, path: &BoundKeyPath, mut ordinal: u32, value: &KeyValue<'_>) -> bool {
-    let Some(((last_type, last_field), through)) = path.steps.split_last() else { return false };
-    for (type_name, field) in through {
-        match engine.object(type_name).and_then(|o| o.read_ordinal(ordinal, *field)) {
+fn path_matches(engine: &ReadStateEngine, path: &KeyPath, mut ordinal: u32, value: &KeyValue<'_>) -> bool {
+    let Some((last, through)) = path.steps.split_last() else { return false };
+    for step in through {
+        match engine.object(&step.type_name).and_then(|o| o.read_ordinal(ordinal, step.field_index)) {
             Some(next) => ordinal = next,
             None => return false,
         }
     }
-    let Some(o) = engine.object(last_type) else { return false };
-    field_equals(o, ordinal, *last_field, value)
+    let Some(o) = engine.object(&last.type_name) else { return false };
+    field_equals(o, ordinal, last.field_index, value)
 }
 
 fn field_equals(o: &ObjectTypeReadState, ordinal: u32, field: usize, value: &KeyValue<'_>) -> bool {
@@ -349,10 +291,10 @@ mod tests {
         let short = bind_key_path(&e, "Studio", "address.city").unwrap();
         let long = bind_key_path(&e, "Studio", "address.city.value").unwrap();
         assert_eq!(short, long);
-        assert_eq!(long.field_type, FieldType::String);
+        assert_eq!(long.leaf_type(), FieldType::String);
         assert_eq!(long.steps.len(), 3);
         let unexpanded = bind_key_path(&e, "Studio", "address!").unwrap();
-        assert_eq!(unexpanded.field_type, FieldType::Reference);
+        assert_eq!(unexpanded.leaf_type(), FieldType::Reference);
         // Address has two fields and no primary key: it cannot be expanded.
         assert!(bind_key_path(&e, "Studio", "address").is_err());
         assert!(bind_key_path(&e, "Studio", "name.value").is_err());
@@ -381,5 +323,27 @@ mod tests {
         // [3->4, empty, 1->2, empty]. The readers' probes start where these were placed.
         assert_eq!(place(&[0, 2, 4], 4), [Some(4), Some(2), None, Some(0)]);
         assert_eq!(place(&[1, 3], 4), [Some(3), None, Some(1), None]);
+    }
+
+    /// Primary keys that refer to each other (possible in a blob's schemas) are an error, not a stack
+    /// overflow.
+    #[test]
+    fn circular_primary_keys_are_an_error() {
+        use crate::schema::{FieldType, ObjectField, ObjectSchema};
+        use crate::write::WriteStateEngine;
+        let mut w = WriteStateEngine::new();
+        for (name, other) in [("A", "B"), ("B", "A")] {
+            let field = other.to_lowercase();
+            let schema = ObjectSchema::new(name)
+                .with_field(ObjectField::reference(field.clone(), other))
+                .with_field(ObjectField::new("x", FieldType::Int))
+                .with_primary_key([field]);
+            w.add_schema(schema.into()).unwrap();
+        }
+        let mut snapshot = Vec::new();
+        w.write_snapshot(&mut snapshot).unwrap();
+        let e = ReadStateEngine::from_snapshot(&snapshot).unwrap();
+        let err = bind_key_path(&e, "A", "b").unwrap_err();
+        assert!(err.to_string().contains("circle"), "{err}");
     }
 }

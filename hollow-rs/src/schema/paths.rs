@@ -16,7 +16,8 @@
 //! * A path ending in `!` is not expanded: `studio!` keys on the referenced record's ordinal.
 //!
 //! Where Java misbehaves this module reports an error instead: an expansion that runs in a circle
-//! (`Node { Node next; }`), on which Java loops forever; an expansion into a type missing from the dataset,
+//! (`Node { Node next; }`), on which Java loops forever (and, to bound the work a hostile blob's schemas
+//! can ask for, one through more than 64 types); an expansion into a type missing from the dataset,
 //! on which Java throws a `NullPointerException` ([`KeyPathErrorKind::NotBindable`] here); and a path that
 //! names no field at all (`!`), for which Java returns an empty path.
 
@@ -204,6 +205,11 @@ pub fn resolve_schema_key(
     key_of(schema).map(|(root, paths)| resolve_key(schemas, root, paths)).transpose()
 }
 
+/// How many types auto-expansion may pass through, nested primary-key expansions included. Schemas come
+/// from blobs, where a chain of thousands of single-field types (or of primary keys, each expanded by a
+/// nested resolution) would cost quadratic time or a deep recursion; real keys expand through a few.
+const MAX_EXPANSION_DEPTH: usize = 64;
+
 struct Resolver<'a, L: SchemaLookup + ?Sized> {
     schemas: &'a L,
     root_type: &'a str,
@@ -257,7 +263,16 @@ impl<'a, L: SchemaLookup + ?Sized> Resolver<'a, L> {
         if auto_expand {
             while let Some(type_name) = next_type {
                 if expanding.iter().any(|t| t == type_name) {
-                    return Err(self.error(NotExpandable, format!("expanding through type {type_name} never ends")));
+                    return Err(self.error(
+                        NotExpandable,
+                        format!("expansion runs in a circle: expanding through type {type_name} never ends"),
+                    ));
+                }
+                if expanding.len() >= MAX_EXPANSION_DEPTH {
+                    return Err(self.error(
+                        NotExpandable,
+                        format!("expansion goes through more than {MAX_EXPANSION_DEPTH} types"),
+                    ));
                 }
                 expanding.push(type_name.to_owned());
                 let schema = self.schemas.schema(type_name).ok_or_else(|| {
@@ -419,8 +434,23 @@ mod tests {
     fn circular_expansions_are_errors_not_hangs() {
         assert_eq!(kind("Node", "next"), NotExpandable);
         assert_eq!(kind("Ping", "pong"), NotExpandable);
+        assert!(resolve("Ping", "pong").unwrap_err().to_string().contains("circle"));
         // Walking a cycle explicitly is fine.
         assert_eq!(shape("Ping", "pong.ping.x").1, FieldType::Int);
+    }
+
+    #[test]
+    fn long_expansions_are_cut_off() {
+        // T0 { T1 next; } ... T{n-1} { T{n} next; } T{n} { int value; }: "next" expands through n types.
+        let chain = |n: usize| {
+            let mut dsl: String = (0..n).map(|i| format!("T{i} {{ T{} next; }}\n", i + 1)).collect();
+            dsl.push_str(&format!("T{n} {{ int value; }}"));
+            parse_schemas(&dsl).unwrap()
+        };
+        let fits = resolve_key_path(&chain(MAX_EXPANSION_DEPTH), "T0", "next").unwrap();
+        assert_eq!((fits.steps.len(), fits.leaf_type()), (MAX_EXPANSION_DEPTH + 1, FieldType::Int));
+        let too_long = resolve_key_path(&chain(MAX_EXPANSION_DEPTH + 1), "T0", "next").unwrap_err();
+        assert_eq!(too_long.kind, NotExpandable);
     }
 
     #[test]

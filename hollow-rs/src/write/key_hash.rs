@@ -19,35 +19,24 @@
 //! A null STRING, BYTES or REFERENCE on a key path has no hash (Java fails with an exception there);
 //! here it is an [`Error::InvalidArgument`].
 //!
-//! Key paths use dot notation, bound like Java's `FieldPaths.createFieldPathForPrimaryKey`: each
-//! segment names a field of the current OBJECT type and a REFERENCE moves on to the referenced type.
-//! Unless the path ends with `!`, a path ending at a REFERENCE is expanded through single-field types
-//! (`title` → `title.value`) or through a type's single-field primary key.
-//!
-//! This module carries its own small resolver; it can move onto the shared schema path resolver once
-//! that exists.
+//! Key paths are resolved by [`crate::schema::paths`], the resolver the read engine uses to find the
+//! elements again. As in Java, a path through a type the engine does not have leaves the collection with
+//! the default (ordinal-hash) placement; any other path that does not fit the schemas is an
+//! [`Error::Schema`].
 
 use super::canonical::{object_fields, RawField};
 use super::type_state::Dataset;
 use crate::encoding::hash::{fold_long, hash_int, murmur3};
 use crate::encoding::{hollow_string, zigzag};
 use crate::error::{Error, Result};
-use crate::schema::{FieldType, Schema};
+use crate::schema::paths::{resolve_key_path, KeyPathErrorKind};
+use crate::schema::FieldType;
 
 /// One step of a bound key path: field `field` of the OBJECT type at `type_index`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Step {
     type_index: usize,
     field: usize,
-}
-
-/// Why a key path could not be bound.
-#[derive(Debug)]
-enum PathError {
-    /// A type on the path is not in the engine. Java then places elements by their default hash.
-    NotBindable,
-    /// The path does not fit the schemas.
-    Invalid(String),
 }
 
 /// Computes the hash of element (or map key) records from their key fields.
@@ -62,13 +51,18 @@ impl KeyHasher {
     pub fn bind(ds: &Dataset<'_>, root_type: &str, key_paths: &[String]) -> Result<Option<KeyHasher>> {
         let mut paths = Vec::with_capacity(key_paths.len());
         for path in key_paths {
-            match resolve(ds, root_type, path) {
-                Ok(steps) => paths.push(steps),
-                Err(PathError::NotBindable) => return Ok(None),
-                Err(PathError::Invalid(msg)) => {
-                    return Err(Error::Schema(format!("hash key path {path:?} of type {root_type}: {msg}")))
-                }
-            }
+            let resolved = match resolve_key_path(ds, root_type, path) {
+                Ok(resolved) => resolved,
+                Err(e) if e.kind == KeyPathErrorKind::NotBindable => return Ok(None),
+                Err(e) => return Err(Error::Schema(format!("hash key: {e}"))),
+            };
+            let steps = resolved.steps.iter().map(|step| {
+                let (type_index, _) = ds.get(&step.type_name).ok_or_else(|| {
+                    Error::Schema(format!("hash key {resolved}: type {} vanished while binding", step.type_name))
+                })?;
+                Ok(Step { type_index, field: step.field_index })
+            });
+            paths.push(steps.collect::<Result<_>>()?);
         }
         Ok(Some(KeyHasher { paths }))
     }
@@ -129,56 +123,4 @@ fn field_hash(ds: &Dataset<'_>, steps: &[Step], ordinal: u32) -> Result<i32> {
         });
     }
     Err(Error::Schema("empty hash key path".into()))
-}
-
-/// Bind one key path like `FieldPaths.createFieldPathForPrimaryKey`.
-fn resolve(ds: &Dataset<'_>, root_type: &str, path: &str) -> Result<Vec<Step>, PathError> {
-    let (path, auto_expand) = match path.strip_suffix('!') {
-        Some(p) => (p, false),
-        None => (path, true),
-    };
-    let mut steps = Vec::new();
-    let mut current: Option<String> = Some(root_type.to_owned());
-    let segments: Vec<&str> = if path.is_empty() { Vec::new() } else { path.split('.').collect() };
-    for (i, segment) in segments.iter().enumerate() {
-        let type_name = current.take().ok_or_else(|| {
-            PathError::Invalid(format!("segment {segment:?} follows a field that is not a reference"))
-        })?;
-        let (type_index, schema) = object_schema(ds, &type_name)?;
-        let field = schema
-            .field_index(segment)
-            .ok_or_else(|| PathError::Invalid(format!("type {type_name} has no field {segment:?}")))?;
-        steps.push(Step { type_index, field });
-        current = schema.fields[field].referenced_type.clone();
-        if i + 1 < segments.len() && current.is_none() {
-            return Err(PathError::Invalid(format!("field {type_name}.{segment} is not a reference")));
-        }
-    }
-    if auto_expand {
-        while let Some(type_name) = current.take() {
-            let (type_index, schema) = object_schema(ds, &type_name)?;
-            if schema.fields.len() == 1 {
-                steps.push(Step { type_index, field: 0 });
-                current = schema.fields[0].referenced_type.clone();
-            } else if let Some([key]) = schema.primary_key.as_deref() {
-                steps.extend(resolve(ds, &type_name, key)?);
-            } else {
-                return Err(PathError::Invalid(format!(
-                    "the path ends at a reference to {type_name}, which has neither one field nor a one-field primary key"
-                )));
-            }
-        }
-    }
-    if steps.is_empty() {
-        return Err(PathError::Invalid("empty path".into()));
-    }
-    Ok(steps)
-}
-
-fn object_schema<'a>(ds: &Dataset<'a>, type_name: &str) -> Result<(usize, &'a crate::schema::ObjectSchema), PathError> {
-    let (index, state) = ds.get(type_name).ok_or(PathError::NotBindable)?;
-    match &state.schema {
-        Schema::Object(s) => Ok((index, s)),
-        other => Err(PathError::Invalid(format!("type {type_name} is a {}, not an OBJECT", other.kind().name()))),
-    }
 }
