@@ -1,8 +1,11 @@
 //! Per-operation latency of the read path on the 1M-movie benchmark dataset.
 //!
 //! ```text
-//! cargo run --release --example latency [-- MOVIES [OPS]]
+//! cargo run --release --example latency [-- MOVIES [OPS [FILTER]]]
 //! ```
+//!
+//! FILTER keeps the measurements whose name contains it (handy under `valgrind --tool=callgrind
+//! --toggle-collect='latency::batched*'` to count instructions per operation).
 //!
 //! Criterion (`cargo bench --bench read_path`) reports means; this reports distributions, two ways:
 //!
@@ -76,6 +79,7 @@ fn from_consumer(consumer: &Consumer, id: i64) -> usize {
 }
 
 /// Percentiles of per-operation time over batches of [`BATCH`] operations.
+#[inline(never)]
 fn batched<T>(inputs: &[T], mut op: impl FnMut(&T) -> usize) -> Summary {
     // One warm-up pass so the first batches do not pay for page faults.
     for x in inputs.iter().take(inputs.len() / 4) {
@@ -92,7 +96,21 @@ fn batched<T>(inputs: &[T], mut op: impl FnMut(&T) -> usize) -> Summary {
     Summary::of(&mut samples)
 }
 
+/// Percentiles of per-key time of [`PrimaryKeyIndex::get_many`] over batches of 1024 keys.
+#[inline(never)]
+fn batched_get_many(index: &PrimaryKeyIndex, engine: &ReadStateEngine, keys: &[i64]) -> Summary {
+    let keys: Vec<[KeyValue<'static>; 1]> = keys.iter().map(|&k| [KeyValue::Long(k)]).collect();
+    let mut per_key = Vec::with_capacity(keys.len() / 1024);
+    for chunk in keys.chunks_exact(1024) {
+        let t = Instant::now();
+        black_box(index.get_many(engine, chunk));
+        per_key.push(t.elapsed().as_nanos() as f64 / chunk.len() as f64);
+    }
+    Summary::of(&mut per_key)
+}
+
 /// Percentiles of single operations, less the timer's own cost.
+#[inline(never)]
 fn single<T>(inputs: &[T], overhead: f64, mut op: impl FnMut(&T) -> usize) -> Summary {
     for x in inputs.iter().take(inputs.len() / 4) {
         black_box(op(x));
@@ -110,6 +128,12 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let n: usize = args.next().map_or(1_000_000, |a| a.parse().expect("MOVIES is a number"));
     let ops: usize = args.next().map_or(2_000_000, |a| a.parse().expect("OPS is a number"));
+    let filter = args.next().unwrap_or_default();
+    let row = |name: &str, run: &mut dyn FnMut() -> Summary| {
+        if name.contains(&filter) {
+            row(name, &run());
+        }
+    };
 
     let t = Instant::now();
     let chain = movies::chain_cached(n, 0, 0.0, SEED).expect("dataset");
@@ -156,24 +180,19 @@ fn main() {
     println!("load: {}; Instant pair overhead {overhead:.0} ns (subtracted from single timings)", load_average());
     println!();
     header();
-    row("batch/64  lookup + title", &batched(&keys, |&k| bound.lookup_title(k)));
-    row("batch/64  lookup only (hit)", &batched(&keys, |&k| bound.lookup(k) as usize));
-    row("batch/64  lookup only (miss)", &batched(&missing, |&k| bound.lookup(k) as usize));
-    row("batch/64  title read only", &batched(&ordinals, |&o| bound.title(o)));
-    row("batch/64  consumer: state+index+lookup+title", &batched(&keys, |&k| from_consumer(&consumer, k)));
-    let many: Vec<[KeyValue<'static>; 1]> = keys.iter().map(|&k| [KeyValue::Long(k)]).collect();
-    let mut per_key = Vec::new();
-    for chunk in many.chunks_exact(1024) {
-        let t = Instant::now();
-        black_box(index.get_many(&engine, chunk));
-        per_key.push(t.elapsed().as_nanos() as f64 / chunk.len() as f64);
-    }
-    row("batch/1024 get_many, per key", &Summary::of(&mut per_key));
-    row("single    lookup + title", &single(&keys, overhead, |&k| bound.lookup_title(k)));
-    row("single    lookup only (hit)", &single(&keys, overhead, |&k| bound.lookup(k) as usize));
-    row("single    lookup only (miss)", &single(&missing, overhead, |&k| bound.lookup(k) as usize));
-    row("single    title read only", &single(&ordinals, overhead, |&o| bound.title(o)));
-    row("single    consumer: state+index+lookup+title", &single(&keys, overhead, |&k| from_consumer(&consumer, k)));
+    row("batch/64  lookup + title", &mut || batched(&keys, |&k| bound.lookup_title(k)));
+    row("batch/64  lookup only (hit)", &mut || batched(&keys, |&k| bound.lookup(k) as usize));
+    row("batch/64  lookup only (miss)", &mut || batched(&missing, |&k| bound.lookup(k) as usize));
+    row("batch/64  title read only", &mut || batched(&ordinals, |&o| bound.title(o)));
+    row("batch/64  consumer: state+index+lookup+title", &mut || batched(&keys, |&k| from_consumer(&consumer, k)));
+    row("batch/1024 get_many, per key", &mut || batched_get_many(&index, &engine, &keys));
+    row("single    lookup + title", &mut || single(&keys, overhead, |&k| bound.lookup_title(k)));
+    row("single    lookup only (hit)", &mut || single(&keys, overhead, |&k| bound.lookup(k) as usize));
+    row("single    lookup only (miss)", &mut || single(&missing, overhead, |&k| bound.lookup(k) as usize));
+    row("single    title read only", &mut || single(&ordinals, overhead, |&o| bound.title(o)));
+    row("single    consumer: state+index+lookup+title", &mut || {
+        single(&keys, overhead, |&k| from_consumer(&consumer, k))
+    });
 }
 
 /// The 1-minute load average, for the record.
