@@ -12,6 +12,8 @@
 //! * [`write`](mod@write): the write state engine: records to ordinals, snapshot/delta/reverse-delta writing.
 //! * [`read`]: the read state engine: loading snapshots, applying deltas, record access.
 //! * [`index`]: primary-key and hash indexes over a read state, updated incrementally across deltas.
+//! * [`store`]: where blobs and announcements live: in memory, or a directory in Java's layout.
+//! * [`producer`]: cycles that publish new versions; [`consumer`]: refreshes and lock-free reads.
 //! * [`tools`]: checksums and dumps over a read state.
 
 #![warn(missing_docs)]
@@ -29,3 +31,8 @@ pub mod tools;
 pub mod write;
 
 pub use error::{Error, ErrorKind, Result};
+
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

@@ -209,6 +209,13 @@ impl ProducerBuilder {
         self
     }
 
+    /// Register several schemas, e.g. from [`parse_schemas`](crate::schema::dsl::parse_schemas). They are
+    /// registered dependencies first, whatever their order in `schemas`.
+    pub fn with_schemas(mut self, schemas: impl IntoIterator<Item = Schema>) -> Self {
+        self.schemas.extend(schemas);
+        self
+    }
+
     /// Publish a snapshot only every `n + 1` cycles; deltas are published every cycle (default 0: a
     /// snapshot every cycle, as Java).
     pub fn with_num_states_between_snapshots(mut self, n: u32) -> Self {
@@ -240,8 +247,8 @@ impl ProducerBuilder {
             return Err(Error::InvalidArgument("type resharding requires the integrity check".into()));
         }
         let mut engine = WriteStateEngine::new();
-        for s in self.schemas {
-            engine.add_schema(s)?;
+        for s in crate::schema::order::dependency_order(&self.schemas) {
+            engine.add_schema(s.clone())?;
         }
         if let Some(size) = self.target_max_type_shard_size {
             engine.set_target_max_type_shard_size(size);
