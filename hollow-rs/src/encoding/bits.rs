@@ -138,6 +138,19 @@ impl BitArray {
     /// Copy `num_bits` bits starting at `src_offset` in `src` to `dst_offset` in `self`.
     pub fn copy_bits(&mut self, src: &BitArray, src_offset: u64, dst_offset: u64, num_bits: u64) {
         let mut done = 0;
+        // Runs at the same bit phase in both arrays (a delta copying unchanged records to the same
+        // ordinals) are copied a whole word at a time between a partial head and tail.
+        if src_offset % 64 == dst_offset % 64 && num_bits >= 128 {
+            let head = ((64 - dst_offset % 64) % 64).min(num_bits);
+            if head > 0 {
+                let v = src.get(src_offset, head as u32);
+                self.set(dst_offset, head as u32, v);
+            }
+            let words = ((num_bits - head) / 64) as usize;
+            let (s, d) = (((src_offset + head) / 64) as usize, ((dst_offset + head) / 64) as usize);
+            self.words[d..d + words].copy_from_slice(&src.words[s..s + words]);
+            done = head + words as u64 * 64;
+        }
         while done < num_bits {
             let n = (num_bits - done).min(64) as u32;
             let v = src.get(src_offset + done, n);
@@ -210,6 +223,30 @@ mod tests {
         dst.copy_bits(&src, 3, 70, 270);
         for i in 0..30 {
             assert_eq!(dst.get(70 + i * 9, 9), (i * 37) & 0x1FF);
+        }
+    }
+
+    #[test]
+    fn copy_bits_matches_a_bit_by_bit_copy() {
+        let mut src = BitArray::zeroed_bits(1024);
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for i in 0..16 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            src.set(i * 64, 64, x);
+        }
+        // Same phase (the word-at-a-time path) and different phases, short and long runs.
+        for (from, to, n) in [(0, 0, 1024), (3, 67, 700), (64, 128, 128), (5, 5, 127), (5, 5, 128), (63, 127, 900)] {
+            let mut dst = BitArray::zeroed_bits(1200);
+            dst.set(0, 64, u64::MAX);
+            dst.set(1100, 64, u64::MAX);
+            let mut expected = dst.clone();
+            dst.copy_bits(&src, from, to, n);
+            for b in 0..n {
+                expected.set(to + b, 1, src.get(from + b, 1));
+            }
+            assert_eq!(dst, expected, "copy of {n} bits from {from} to {to}");
         }
     }
 

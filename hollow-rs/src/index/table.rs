@@ -9,7 +9,7 @@
 use std::ops::ControlFlow;
 
 use super::overlay::Overlay;
-use super::shape::KeyShape;
+use super::shape::{KeyShape, MAX_DIRECT};
 use super::source::Source;
 use crate::error::{Error, Result};
 
@@ -159,6 +159,18 @@ fn apply_changes<S: Source>(shape: &KeyShape, overlay: &mut Overlay, from: &S, t
 /// record of the root type. A record may yield the same key more than once (a list holding an
 /// element twice); callers that need distinct keys group them.
 pub(crate) fn for_each_key<S: Source>(shape: &KeyShape, src: &S, mut f: impl FnMut(u64, u32, &[u32])) {
+    if let (Some(direct), Some(object)) = (shape.direct(), src.object(shape.root())) {
+        // Every key field is an inline field of the root: each slot is the root itself.
+        let mut slots = [0u32; MAX_DIRECT];
+        let slots = &mut slots[..direct.len()];
+        src.for_each_populated(shape.root(), &mut |root| {
+            if let Some(h) = KeyShape::direct_hash(direct, object, root) {
+                slots.fill(root);
+                f(h, root, slots);
+            }
+        });
+        return;
+    }
     src.for_each_populated(shape.root(), &mut |root| {
         let _ = shape.for_each_instance(src, root, &mut |slots| {
             if let Some(h) = shape.hash_instance(src, slots) {

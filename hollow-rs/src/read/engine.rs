@@ -166,6 +166,12 @@ impl ReadStateEngine {
         self.types.get(name).map(|t| &**t)
     }
 
+    /// A type's state as shared between versions: for holders that keep it beyond a borrow of the
+    /// engine (an index binds its root type once instead of finding it by name on every lookup).
+    pub(crate) fn shared_type_state(&self, name: &str) -> Option<&Arc<TypeReadState>> {
+        self.types.get(name)
+    }
+
     /// A type's schema.
     pub fn schema(&self, name: &str) -> Option<&Schema> {
         self.type_state(name).map(TypeReadState::schema)
