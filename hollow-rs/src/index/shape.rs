@@ -249,36 +249,38 @@ impl KeyShape {
 /// A caller's key for a shape whose fields are all direct ([`KeyShape::direct`]), checked and hashed
 /// once per lookup.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct DirectKey<'s, 'k> {
+pub(crate) struct DirectKey<'s, 'k, 'v> {
     fields: &'s [DirectField],
-    probes: [Probe<'k>; MAX_DIRECT],
+    key: &'k [KeyValue<'v>],
     /// The key hash, as [`KeyShape::hash_key`] computes it.
     pub(crate) hash: u64,
 }
 
-impl<'s, 'k> DirectKey<'s, 'k> {
+impl<'s, 'k, 'v> DirectKey<'s, 'k, 'v> {
     /// `key` against `fields`; `None` if it can never match (wrong length or kinds).
     #[inline]
-    pub(crate) fn new(fields: &'s [DirectField], key: &'k [KeyValue<'_>]) -> Option<Self> {
+    pub(crate) fn new(fields: &'s [DirectField], key: &'k [KeyValue<'v>]) -> Option<Self> {
         if key.len() != fields.len() {
             return None;
         }
-        let mut probes = [Probe::Int(0); MAX_DIRECT];
         let mut h = KeyHasher::default();
-        for ((probe, value), field) in probes.iter_mut().zip(key).zip(fields) {
-            *probe = Probe::new(value, &field.kind)?;
-            probe.hash_into(&mut h);
+        for (value, field) in key.iter().zip(fields) {
+            Probe::new(value, &field.kind)?.hash_into(&mut h);
         }
-        Some(DirectKey { fields, probes, hash: h.finish() })
+        Some(DirectKey { fields, key, hash: h.finish() })
     }
 
     /// Whether record `root` of the root type holds this key.
     #[inline(always)]
     pub(crate) fn matches<'a, O: ObjectRecords<'a>>(&self, object: O, root: u32) -> bool {
-        self.fields
-            .iter()
-            .zip(&self.probes)
-            .all(|(f, p)| object.value(root, f.field, f.field_type).is_some_and(|v| p.matches(v)))
+        // The probes were checked by `new`; building them again is a match on two tags, cheaper
+        // than keeping them (a lookup that misses never needs them).
+        self.fields.iter().zip(self.key).all(|(f, value)| {
+            match (Probe::new(value, &f.kind), object.value(root, f.field, f.field_type)) {
+                (Some(p), Some(v)) => p.matches(v),
+                _ => false,
+            }
+        })
     }
 }
 
