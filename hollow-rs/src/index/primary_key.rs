@@ -45,6 +45,9 @@ impl std::fmt::Debug for HeldType {
     }
 }
 
+/// Entries inserted together by a build, so that their cache misses overlap.
+const BUILD_BATCH: usize = 32;
+
 /// The table built at the last full build: (fingerprint, root ordinal) slots.
 #[derive(Debug)]
 struct Base {
@@ -125,10 +128,16 @@ impl PrimaryKeyIndex {
     fn build_with_shape<S: Source>(src: &S, shape: Arc<KeyShape>) -> Self {
         let mut table = SlotTable::with_capacity(src.populated_count(shape.root()));
         let mut entries = 0;
+        let mut batch = Vec::with_capacity(BUILD_BATCH);
         for_each_key(&shape, src, |hash, root, _| {
-            table.insert(hash, root);
+            batch.push((hash, root));
+            if batch.len() == BUILD_BATCH {
+                table.insert_batch(&batch);
+                batch.clear();
+            }
             entries += 1;
         });
+        table.insert_batch(&batch);
         PrimaryKeyIndex {
             base: Arc::new(Base { table, entries }),
             overlay: Overlay::new(entries),
