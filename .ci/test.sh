@@ -9,3 +9,5 @@ echo "== cargo clippy -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 echo "== cargo test --workspace"
 cargo test --workspace
+echo "== Python wheel (bindings/python/ci.sh)"
+bash bindings/python/ci.sh

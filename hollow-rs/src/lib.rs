@@ -11,6 +11,8 @@
 //! * [`blob`]: the blob container: header, tags, type-section envelopes.
 //! * [`write`](mod@write): the write state engine: records to ordinals, snapshot/delta/reverse-delta writing.
 //! * [`read`]: the read state engine: loading snapshots, applying deltas, record access.
+//! * [`mapper`]: serde types and generic (JSON-like) values to and from records, with schemas derived
+//!   the way Java's `HollowObjectMapper` derives them.
 //! * [`index`]: primary-key and hash indexes over a read state, updated incrementally across deltas.
 //! * [`store`]: where blobs and announcements live: in memory, or a directory in Java's layout.
 //! * [`producer`]: cycles that publish new versions; [`consumer`]: refreshes and lock-free reads.
@@ -23,6 +25,7 @@ pub mod consumer;
 pub mod encoding;
 pub mod error;
 pub mod index;
+pub mod mapper;
 pub mod producer;
 pub mod read;
 pub mod schema;

@@ -126,7 +126,8 @@ fn failed_cycles_announce_nothing_and_the_next_cycle_continues_the_chain() {
     assert_eq!(consumer.metrics().deltas_applied, 1, "the consumer followed the delta from v1");
     let m = metrics.0.lock().unwrap();
     assert_eq!(m.iter().map(|m| m.version).collect::<Vec<_>>(), [v1, v_ok]);
-    assert_eq!(m[1].types[0].records, 2);
+    assert_eq!((m[1].types[0].name.as_str(), m[1].types[0].records), ("String", 2));
+    assert!(m[1].types[0].heap_bytes > 0 && m[1].snapshot_bytes.unwrap() > m[1].delta_bytes.unwrap());
 }
 
 #[test]
@@ -216,4 +217,77 @@ fn simple_string_api_across_refreshes() {
     assert!(rs.contains("user2") && !rs.contains("user4"));
     consumer.refresh_to(v1).unwrap();
     assert!(consumer.read_state().unwrap().contains("user2"));
+}
+
+#[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq, Clone)]
+struct Movie {
+    id: i64,
+    title: String,
+    year: i32,
+    rating: Option<f64>,
+    tags: Vec<String>,
+}
+
+#[test]
+fn serde_values_through_the_producer_and_back() {
+    let store = Arc::new(InMemoryBlobStore::new());
+    let mapper = hollow::mapper::ObjectMapper::new().with_primary_key::<Movie, _>(["id"]);
+    let mut producer =
+        Producer::builder(store.clone()).with_announcer(store.clone()).with_object_mapper(mapper).build().unwrap();
+    let movies = vec![
+        Movie { id: 7, title: "Heat".into(), year: 1995, rating: Some(8.3), tags: vec!["crime".into()] },
+        Movie { id: 9, title: "Amélie".into(), year: 2001, rating: None, tags: vec![] },
+    ];
+    producer
+        .run_cycle(|ws| {
+            for m in &movies {
+                ws.add(m)?;
+            }
+            ws.add("plain string")?;
+            Ok(())
+        })
+        .unwrap();
+    let consumer = Consumer::builder(store.clone()).with_announcement_watcher(store.clone()).build();
+    consumer.refresh().unwrap();
+    let rs = consumer.read_state().unwrap();
+    let schema = rs.engine().schema("Movie").unwrap().to_string();
+    assert!(schema.starts_with("Movie @PrimaryKey(id) {"), "{schema}");
+    let pk = rs.primary_key_index("Movie").unwrap();
+    for m in &movies {
+        let ord = pk.get(rs.engine(), &[hollow::index::KeyValue::from(m.id)]).unwrap();
+        let back: Movie = hollow::mapper::get(rs.engine(), "Movie", ord).unwrap();
+        assert_eq!(&back, m);
+    }
+    assert!(rs.contains("plain string") && rs.contains("Heat"));
+}
+
+#[test]
+fn pinning_holds_a_version_until_unpinned_and_subscription_follows_announcements() {
+    let store = Arc::new(InMemoryBlobStore::new());
+    let mut producer = producer(&store);
+    let v1 = producer.run_cycle(add_strings(&["a"])).unwrap();
+    let v2 = producer.run_cycle(add_strings(&["a", "b"])).unwrap();
+    let consumer = Consumer::builder(store.clone()).with_announcement_watcher(store.clone()).build();
+    consumer.pin(v1).unwrap();
+    assert_eq!(consumer.refresh().unwrap(), Some(v1), "pinned");
+    assert!(consumer.pin(424242).is_err());
+    assert_eq!(consumer.pinned_version(), Some(v1), "a failed pin keeps the old pin");
+
+    let subscription = consumer.subscribe().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(consumer.current_version(), Some(v1), "the subscription respects the pin");
+    consumer.unpin();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while consumer.current_version() != Some(v2) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(consumer.current_version(), Some(v2), "after unpin the subscription moved to the announced version");
+    let v3 = producer.run_cycle(add_strings(&["a", "b", "c"])).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while consumer.current_version() != Some(v3) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(consumer.current_version(), Some(v3), "a new announcement is followed");
+    subscription.stop();
+    assert_eq!(strings_of(&consumer), ["a", "b", "c"]);
 }

@@ -74,6 +74,7 @@ struct Inner {
     listeners: Vec<Arc<dyn RefreshListener>>,
     planner: Planner,
     declared_indexes: Vec<IndexSpec>,
+    pinned: Mutex<Option<Version>>,
     current: ArcSwapOption<ReadState>,
     /// Serializes refreshes; readers never touch it.
     refresh: Mutex<RefreshState>,
@@ -149,6 +150,7 @@ impl ConsumerBuilder {
                 listeners: self.listeners,
                 planner: self.planner,
                 declared_indexes: self.declared_indexes,
+                pinned: Mutex::new(None),
                 current: ArcSwapOption::empty(),
                 refresh: Mutex::new(RefreshState { force_snapshot: false, metrics: ConsumerMetrics::default() }),
             }),
@@ -188,20 +190,41 @@ impl Consumer {
         self.inner.refresh.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Refresh to the announced version. Returns the version now held. With nothing announced (or no
-    /// watcher), returns the current version unchanged, or `NotFound` if there is none.
+    /// Refresh to the announced version (or the pinned one, see [`pin`](Self::pin)). Returns the
+    /// version now held: with nothing announced (or no watcher), the current version, if any.
     pub fn refresh(&self) -> Result<Option<Version>> {
-        let announced = match &self.inner.watcher {
-            Some(w) => w.latest_version()?,
-            None => None,
+        let target = match (self.pinned_version(), &self.inner.watcher) {
+            (Some(pinned), _) => Some(pinned),
+            (None, Some(w)) => w.latest_version()?,
+            (None, None) => None,
         };
-        match announced {
+        match target {
             Some(v) => self.refresh_to(v).map(Some),
             None => Ok(self.current_version()),
         }
     }
 
-    /// Refresh to exactly `version` (forward by deltas, back by reverse deltas, or by snapshot).
+    /// Hold `version` until [`unpin`](Self::unpin): refresh to it now, and make [`refresh`](Self::refresh)
+    /// and the background subscription stay there whatever is announced (Java's pinning, e.g. to
+    /// roll consumers back while a bad version is fixed). On failure nothing is pinned.
+    pub fn pin(&self, version: Version) -> Result<Version> {
+        self.refresh_to(version)?;
+        *self.inner.pinned.lock().unwrap_or_else(|e| e.into_inner()) = Some(version);
+        Ok(version)
+    }
+
+    /// Stop holding a pinned version; the next refresh follows the announcements again.
+    pub fn unpin(&self) {
+        *self.inner.pinned.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    /// The pinned version, if any.
+    pub fn pinned_version(&self) -> Option<Version> {
+        *self.inner.pinned.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Refresh to exactly `version` (forward by deltas, back by reverse deltas, or by snapshot), once:
+    /// later refreshes follow the announcements again (see [`pin`](Self::pin) to stay).
     /// On any failure the current state stays as it was.
     pub fn refresh_to(&self, version: Version) -> Result<Version> {
         let mut state = self.lock_refresh();
@@ -318,18 +341,25 @@ impl Consumer {
                     if !backoff.is_zero() {
                         sleep_unless_stopped(&stop_flag, backoff);
                     }
-                    match watcher.wait_for_change(seen, Duration::from_millis(100)) {
-                        Ok(Some(v)) if Some(v) != consumer.current_version() => {
+                    let announced = match watcher.wait_for_change(seen, Duration::from_millis(100)) {
+                        Ok(v) => v,
+                        Err(_) => {
+                            backoff = (backoff * 2).clamp(Duration::from_millis(100), Duration::from_secs(10));
+                            continue;
+                        }
+                    };
+                    // A pin wins over announcements; it is checked at least every 100 ms.
+                    match consumer.pinned_version().or(announced) {
+                        Some(v) if Some(v) != consumer.current_version() => {
                             // A failed refresh (already reported to listeners) is retried with backoff.
                             if consumer.refresh_to(v).is_ok() {
-                                seen = Some(v);
+                                seen = announced;
                                 backoff = Duration::ZERO;
                             } else {
                                 backoff = (backoff * 2).clamp(Duration::from_millis(100), Duration::from_secs(10));
                             }
                         }
-                        Ok(v) => seen = v,
-                        Err(_) => backoff = (backoff * 2).clamp(Duration::from_millis(100), Duration::from_secs(10)),
+                        _ => seen = announced,
                     }
                 }
             })

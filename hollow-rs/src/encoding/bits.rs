@@ -95,14 +95,19 @@ impl BitArray {
 
     /// The `width`-bit element at bit `offset`, masked with `mask` (which must be [`mask`]`(width)`).
     ///
-    /// Panics if the element does not lie within the array; callers validate sizes at load time.
+    /// Panics if the element does not lie within the array; callers validate sizes at load time. An
+    /// element that ends exactly at the end of the payload (a zero-width element there included) is
+    /// within the array.
     #[inline]
     pub fn get_masked(&self, offset: u64, mask: u64) -> u64 {
         let idx = (offset >> 6) as usize;
         let shift = (offset & 63) as u32;
         let lo = self.words[idx] >> shift;
+        // The next word only matters when the element straddles into it, which it cannot when it starts
+        // in the padding word (a zero-width element at the very end): read it as zero there.
+        let next = self.words.get(idx + 1).copied().unwrap_or(0);
         // Two shifts so that shift == 0 contributes nothing instead of overflowing.
-        let hi = (self.words[idx + 1] << 1) << (63 - shift);
+        let hi = (next << 1) << (63 - shift);
         (lo | hi) & mask
     }
 
@@ -185,6 +190,10 @@ mod tests {
         a.set(128, 64, 0x0123_4567_89AB_CDEF);
         assert_eq!(a.get(128, 64), 0x0123_4567_89AB_CDEF);
         assert_eq!(a.get(0, 0), 0);
+        // Zero-width elements at the very end (Java writes no words for, e.g., a list whose elements
+        // are all ordinal 0, which takes 0 bits).
+        assert_eq!(a.get(256, 0), 0);
+        assert_eq!(BitArray::zeroed_words(0).get(0, 0), 0);
     }
 
     #[test]

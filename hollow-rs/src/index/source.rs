@@ -140,7 +140,7 @@ impl Source for ReadStateEngine {
     }
 
     fn shared_type(&self, type_name: &str) -> Option<Arc<TypeReadState>> {
-        self.shared_type_state(type_name).cloned()
+        self.type_state_shared(type_name)
     }
 
     #[inline]

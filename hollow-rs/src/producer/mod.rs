@@ -15,6 +15,10 @@
 //!
 //! A failure at any step announces nothing and rolls the write engine back to the last announced
 //! state, so the next cycle starts from there and its delta follows the chain consumers are on.
+//!
+//! After a restart, [`Producer::restore`] loads the announced version from the blob store and the
+//! producer carries on from it: its next delta starts at that version, so consumers keep following
+//! with deltas, and records that did not change keep their ordinals.
 
 pub mod version;
 
@@ -25,12 +29,14 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use crate::blob::{
     TAG_CYCLE_START, TAG_DELTA_CHAIN_VERSION_COUNTER, TAG_PARTITIONED_ORDINAL_MAP, TAG_SCHEMA_HASH, TAG_TO_VERSION,
 };
+use crate::consumer::planner::Planner;
 use crate::consumer::read_state::STRING_TYPE;
 use crate::consumer::ReadState;
 use crate::error::{Error, Result};
+use crate::mapper::{Mappable, ObjectMapper};
 use crate::read::ReadStateEngine;
 use crate::schema::{FieldType, ObjectField, ObjectSchema, Schema};
-use crate::store::{Announcer, Blob, BlobPublisher, Version};
+use crate::store::{Announcer, Blob, BlobPublisher, BlobRetriever, BlobType, Version};
 use crate::tools::checksum::HollowChecksum;
 use crate::write::{ListRecord, MapRecord, ObjectRecord, SetRecord, WriteStateEngine};
 pub use version::{SequenceVersionMinter, TimestampVersionMinter, VersionMinter};
@@ -73,7 +79,7 @@ pub trait ProducerListener: Send + Sync {
 pub struct CycleMetrics {
     /// The announced version.
     pub version: Version,
-    /// Per type (sorted by name): populated record count and shard count.
+    /// Per type (sorted by name): populated records, shards and memory.
     pub types: Vec<TypeMetrics>,
     /// Size of each blob published, by type.
     pub snapshot_bytes: Option<usize>,
@@ -98,6 +104,8 @@ pub struct TypeMetrics {
     pub records: usize,
     /// Shards.
     pub num_shards: u32,
+    /// Approximate bytes the type's records take in a consumer's memory.
+    pub heap_bytes: usize,
 }
 
 /// Receives the metrics of every successful cycle.
@@ -109,6 +117,7 @@ pub trait MetricsCollector: Send + Sync {
 /// The records of the state being built in a cycle. Handed to the populate function.
 pub struct WriteState<'a> {
     engine: &'a mut WriteStateEngine,
+    mapper: &'a mut ObjectMapper,
     version: Version,
 }
 
@@ -116,6 +125,19 @@ impl WriteState<'_> {
     /// The version this cycle will produce.
     pub fn version(&self) -> Version {
         self.version
+    }
+
+    /// Add any serde value through the producer's [`ObjectMapper`]: a struct becomes a record of a type
+    /// named after it (schemas derived the way Java's `HollowObjectMapper` names them, registered on
+    /// first use), a `&str` a `String` record. Returns the ordinal of the top-level record.
+    pub fn add<T: Mappable + ?Sized>(&mut self, value: &T) -> Result<u32> {
+        self.mapper.add(self.engine, value)
+    }
+
+    /// Add a JSON value as a record of `type_name`, following the registered schemas (see
+    /// [`mapper::from_json`](crate::mapper::from_json)).
+    pub fn add_json(&mut self, type_name: &str, json: &serde_json::Value) -> Result<u32> {
+        self.mapper.add_json(self.engine, type_name, json)
     }
 
     /// Add a string to the simple string dataset: a record of type `String { string value; }`, as
@@ -169,9 +191,17 @@ pub struct ProducerBuilder {
     integrity_check: bool,
     target_max_type_shard_size: Option<u64>,
     type_resharding: bool,
+    mapper: ObjectMapper,
 }
 
 impl ProducerBuilder {
+    /// Use `mapper` (configured with primary keys, inline fields, type names...) for
+    /// [`WriteState::add`].
+    pub fn with_object_mapper(mut self, mapper: ObjectMapper) -> Self {
+        self.mapper = mapper;
+        self
+    }
+
     /// Announce versions with `announcer` (without one, versions are published but not announced).
     pub fn with_announcer(mut self, announcer: Arc<dyn Announcer>) -> Self {
         self.announcer = Some(announcer);
@@ -266,6 +296,7 @@ impl ProducerBuilder {
             num_states_until_next_snapshot: 0,
             integrity_check: self.integrity_check,
             current: None,
+            mapper: self.mapper,
         })
     }
 }
@@ -284,6 +315,7 @@ pub struct Producer {
     integrity_check: bool,
     /// The last announced state, as consumers see it.
     current: Option<Arc<ReadState>>,
+    mapper: ObjectMapper,
 }
 
 impl std::fmt::Debug for Producer {
@@ -315,6 +347,7 @@ impl Producer {
             integrity_check: true,
             target_max_type_shard_size: None,
             type_resharding: false,
+            mapper: ObjectMapper::new(),
         }
     }
 
@@ -331,6 +364,54 @@ impl Producer {
     /// The write engine (e.g. to register schemas between cycles).
     pub fn engine_mut(&mut self) -> &mut WriteStateEngine {
         &mut self.engine
+    }
+
+    /// Resume the delta chain after a restart (Java's `HollowProducer.restore`): load `version` from
+    /// `retriever` (its nearest snapshot, then deltas) and continue from it, so the next cycle publishes
+    /// a delta from `version` that consumers on it can apply, and records that did not change keep their
+    /// ordinals.
+    ///
+    /// The write engine is replaced by a new one with the same types and settings, restored from the
+    /// loaded state (see [`WriteStateEngine::restore_from`]): types must be registered (with the
+    /// builder, or before the first cycle after the restore), schemas must be compatible with the
+    /// restored ones, and header tags set on the old engine are not carried over. Versions minted from
+    /// now on are greater than `version`. On error the producer is left as it was.
+    pub fn restore(&mut self, version: Version, retriever: &dyn BlobRetriever) -> Result<()> {
+        let plan = Planner::default().plan(retriever, None, version, false)?;
+        if plan.destination(None) != Some(version) {
+            return Err(Error::NotFound(format!("version {version}: no snapshot and deltas lead to it")));
+        }
+        let mut state: Option<ReadStateEngine> = None;
+        for blob in &plan.blobs {
+            state = Some(match (blob.blob_type, &state) {
+                (BlobType::Snapshot, _) => ReadStateEngine::from_snapshot(&blob.data)?,
+                (_, Some(s)) => s.apply_delta(&blob.data)?,
+                (_, None) => return Err(Error::NotFound(format!("version {version}: no snapshot to start from"))),
+            });
+        }
+        let state = state.ok_or_else(|| Error::NotFound(format!("version {version}: nothing to restore")))?;
+        let mut engine = self.new_engine_like_current()?;
+        engine.restore_from(&state)?;
+        self.engine = engine;
+        self.minter.observe(version);
+        self.num_states_until_next_snapshot = self.num_states_between_snapshots as i64;
+        self.current = Some(Arc::new(ReadState::new(version, state)));
+        Ok(())
+    }
+
+    /// An empty write engine with the current one's types and settings (and its pinned shard counts,
+    /// if it never completed a cycle: after one, every count is a chosen one, not a pinned one).
+    fn new_engine_like_current(&self) -> Result<WriteStateEngine> {
+        let mut engine = WriteStateEngine::new();
+        engine.set_target_max_type_shard_size(self.engine.target_max_type_shard_size());
+        engine.set_allow_type_resharding(self.engine.allow_type_resharding());
+        for schema in self.engine.schemas() {
+            engine.add_schema(schema.clone())?;
+            if let Some(n) = self.engine.num_shards(schema.name()).filter(|_| self.current.is_none()) {
+                engine.set_num_shards(schema.name(), n)?;
+            }
+        }
+        Ok(engine)
     }
 
     /// Run one cycle: `populate` adds every record of the new state. Returns the version now announced
@@ -376,7 +457,7 @@ impl Producer {
         self.engine.set_header_tag(TAG_CYCLE_START, now_ms.to_string());
 
         let populate_started = Instant::now();
-        let mut ws = WriteState { engine: &mut self.engine, version };
+        let mut ws = WriteState { engine: &mut self.engine, mapper: &mut self.mapper, version };
         match catch_unwind(AssertUnwindSafe(|| populate(&mut ws))) {
             Ok(Ok(())) => {}
             Ok(Err(e)) => return Err(e),
@@ -401,13 +482,14 @@ impl Producer {
         self.minter.observe(version);
         let metrics = CycleMetrics {
             version,
-            types: self
-                .engine
-                .schemas()
-                .map(|s| TypeMetrics {
-                    name: s.name().to_owned(),
-                    records: self.engine.populated_ordinals(s.name()).map_or(0, |o| o.len()),
-                    num_shards: self.engine.num_shards(s.name()).unwrap_or(1),
+            types: candidate
+                .engine()
+                .types()
+                .map(|t| TypeMetrics {
+                    name: t.name().to_owned(),
+                    records: t.populated().count(),
+                    num_shards: t.num_shards(),
+                    heap_bytes: t.approximate_heap_bytes(),
                 })
                 .collect(),
             snapshot_bytes: staged.snapshot.as_ref().map(|b| b.data.len()),

@@ -47,14 +47,17 @@ impl CollectionState {
     }
 
     pub(crate) fn apply_delta(&self, r: &mut ByteReader<'_>, num_shards: u32) -> Result<Self> {
-        // Each delta shard takes bytes: a shard count the rest of the blob cannot hold is not resharded for.
-        r.check_len(num_shards as u64, 1, "shards")?;
+        // Each delta shard takes at least 8 bytes (largest ordinal, two ordinal lists, two widths, the
+        // element total and two array lengths): a shard count the rest of the blob cannot hold is not
+        // resharded for.
+        r.check_len(num_shards as u64, 8, "shards")?;
         let CollectionState { core, shards, .. } = self.with_num_shards(num_shards);
         let maxes: Vec<i32> = shards.iter().map(|s| s.data.max_ordinal).collect();
         let kind = self.kind;
         let body = DeltaBody::read(
             r,
             &core,
+            self.core.sharding.num_shards(),
             &maxes,
             |r| CollectionDeltaShard::read(r, kind),
             |d| (d.data.max_ordinal, &d.ordinals),

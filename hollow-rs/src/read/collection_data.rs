@@ -21,6 +21,7 @@
 
 use std::sync::Arc;
 
+use super::object_data::records_fit;
 use super::sharding::{
     read_max_ordinal, reshard_ordinal_lists, resharded_max_ordinals, DeltaOrdinals, OrdinalCursor, Sharding,
 };
@@ -131,8 +132,7 @@ impl CollectionShardData {
     }
 
     fn validate(&self, num_records: u64) -> std::result::Result<(), String> {
-        let needed = num_records.checked_mul(self.widths.record());
-        if needed.map_or(true, |n| n > self.records.num_bits()) {
+        if !records_fit(num_records, self.widths.record(), self.records.num_bits()) {
             return Err(format!(
                 "record data of {} bits cannot hold {num_records} records of {} bits",
                 self.records.num_bits(),
@@ -425,4 +425,61 @@ pub(crate) fn reshard(
             CollectionShard { data: Arc::new(w.finish(max)), pending_removals: removals.into() }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn word(v: u64) -> [u8; 8] {
+        v.to_be_bytes()
+    }
+
+    /// A SET shard of one record {5} in 8 buckets of 8 bits: its bucket data is exactly one word, so the
+    /// last bucket ends on the word boundary.
+    fn one_set_in_a_full_word() -> CollectionShard {
+        let mut bytes = vec![0x00, 0x04, 0x02, 0x08, 0x08, 0x01];
+        bytes.extend(word(8 | 1 << 4)); // end pointer 8, size 1
+        bytes.push(0x01);
+        bytes.extend(word(0xFFFF_FFFF_FFFF_FF05)); // bucket 0 holds 5, the rest are empty
+        let data = CollectionShardData::read_snapshot(&mut ByteReader::new(&bytes), CollectionKind::Set).unwrap();
+        CollectionShard { data: Arc::new(data), pending_removals: Arc::from([]) }
+    }
+
+    fn buckets(d: &CollectionShardData, record: u64) -> Vec<u64> {
+        (d.start(record)..d.end(record)).map(|i| d.element(i)).collect()
+    }
+
+    /// The resharding bug: copying a SET record whose buckets end exactly at a word boundary into a
+    /// shard of wider elements read its (zero-width) value past the bucket data and panicked.
+    #[test]
+    fn widening_a_set_whose_buckets_end_on_a_word_boundary() {
+        let from = one_set_in_a_full_word();
+        // Delta: the shard grows to ordinal 1, which is added as {7} in 2 buckets; elements now take 9 bits.
+        let mut bytes = vec![0x01, 0x00, 0x01, 0x01, 0x04, 0x02, 0x09, 0x02, 0x01];
+        bytes.extend(word(2 | 1 << 4));
+        bytes.push(0x01);
+        bytes.extend(word(7 | 0x1FF << 9));
+        let delta = CollectionDeltaShard::read(&mut ByteReader::new(&bytes), CollectionKind::Set).unwrap();
+        let next = apply_delta(CollectionKind::Set, &from, delta).unwrap();
+        let d = &*next.data;
+        assert_eq!(d.widths.element, 9);
+        let mut expected = vec![0x1FF; 8];
+        expected[0] = 5;
+        assert_eq!(buckets(d, 0), expected, "empty buckets take the new width's all-ones");
+        assert_eq!(buckets(d, 1), [7, 0x1FF]);
+        assert_eq!((d.stored_size(0), d.stored_size(1)), (1, 1));
+    }
+
+    /// Splitting that shard over two shards and joining it back keeps the record's buckets.
+    #[test]
+    fn resharding_a_set_whose_buckets_end_on_a_word_boundary() {
+        let from = one_set_in_a_full_word();
+        let split = reshard(CollectionKind::Set, Sharding::new(1), &[from], Sharding::new(4));
+        assert_eq!(split.iter().map(|s| s.data.max_ordinal).collect::<Vec<_>>(), [0, -1, -1, -1]);
+        let joined = reshard(CollectionKind::Set, Sharding::new(4), &split, Sharding::new(1));
+        let mut expected = vec![0xFF; 8];
+        expected[0] = 5;
+        assert_eq!(buckets(&joined[0].data, 0), expected);
+    }
 }

@@ -166,10 +166,10 @@ impl ReadStateEngine {
         self.types.get(name).map(|t| &**t)
     }
 
-    /// A type's state as shared between versions: for holders that keep it beyond a borrow of the
-    /// engine (an index binds its root type once instead of finding it by name on every lookup).
-    pub(crate) fn shared_type_state(&self, name: &str) -> Option<&Arc<TypeReadState>> {
-        self.types.get(name)
+    /// A type's state, shared: the handle stays valid (and reads this version of the type) on its own,
+    /// so a caller reading one type many times can keep it instead of looking the type up by name.
+    pub fn type_state_shared(&self, name: &str) -> Option<Arc<TypeReadState>> {
+        self.types.get(name).cloned()
     }
 
     /// A type's schema.

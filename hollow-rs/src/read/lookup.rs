@@ -95,8 +95,22 @@ pub struct BoundKeyPath {
     pub field_type: FieldType,
 }
 
+/// How many primary keys a key path may expand through. Schemas come from blobs, where primary keys
+/// can refer to each other in a circle; each expansion recurses.
+const MAX_PRIMARY_KEY_EXPANSIONS: usize = 64;
+
 /// Resolve a key field path from `root_type` against the engine's schemas.
 pub fn bind_key_path(engine: &ReadStateEngine, root_type: &str, path: &str) -> Result<BoundKeyPath> {
+    bind_key_path_within(engine, root_type, path, MAX_PRIMARY_KEY_EXPANSIONS)
+}
+
+/// [`bind_key_path`], expanding through at most `expansions` more primary keys.
+fn bind_key_path_within(
+    engine: &ReadStateEngine,
+    root_type: &str,
+    path: &str,
+    expansions: usize,
+) -> Result<BoundKeyPath> {
     let (path, expand) = match path.strip_suffix('!') {
         Some(p) => (p, false),
         None => (path, true),
@@ -133,7 +147,12 @@ pub fn bind_key_path(engine: &ReadStateEngine, root_type: &str, path: &str) -> R
             steps.push((current.clone(), 0));
             current = field.referenced_type.clone().unwrap_or_default();
         } else if let Some([key]) = schema.primary_key.as_deref() {
-            let rest = bind_key_path(engine, &current, key)?;
+            let Some(expansions) = expansions.checked_sub(1) else {
+                return Err(Error::SchemaMismatch(format!(
+                    "key path {path} of {root_type}: primary keys expand in a circle"
+                )));
+            };
+            let rest = bind_key_path_within(engine, &current, key, expansions)?;
             steps.extend(rest.steps);
             field_type = Some(rest.field_type);
         } else {
@@ -381,5 +400,27 @@ mod tests {
         // [3->4, empty, 1->2, empty]. The readers' probes start where these were placed.
         assert_eq!(place(&[0, 2, 4], 4), [Some(4), Some(2), None, Some(0)]);
         assert_eq!(place(&[1, 3], 4), [Some(3), None, Some(1), None]);
+    }
+
+    /// Primary keys that refer to each other (possible in a blob's schemas) are an error, not a stack
+    /// overflow.
+    #[test]
+    fn circular_primary_keys_are_an_error() {
+        use crate::schema::{FieldType, ObjectField, ObjectSchema};
+        use crate::write::WriteStateEngine;
+        let mut w = WriteStateEngine::new();
+        for (name, other) in [("A", "B"), ("B", "A")] {
+            let field = other.to_lowercase();
+            let schema = ObjectSchema::new(name)
+                .with_field(ObjectField::reference(field.clone(), other))
+                .with_field(ObjectField::new("x", FieldType::Int))
+                .with_primary_key([field]);
+            w.add_schema(schema.into()).unwrap();
+        }
+        let mut snapshot = Vec::new();
+        w.write_snapshot(&mut snapshot).unwrap();
+        let e = ReadStateEngine::from_snapshot(&snapshot).unwrap();
+        let err = bind_key_path(&e, "A", "b").unwrap_err();
+        assert!(err.to_string().contains("circle"), "{err}");
     }
 }

@@ -21,6 +21,13 @@
 //!
 //! Every parse checks the sizes the accessors rely on, so an accessor never panics on data from a
 //! corrupted blob; an ordinal without data reads as null or empty.
+//!
+//! What a parse allocates follows from the bytes present: counts are checked against the bytes that
+//! remain before anything is allocated for them, every record counts as at least one bit of data (so
+//! zero-width records cannot claim billions of records), and a delta's added ordinals may reach only
+//! as far past the state's largest ordinal as Java's producer can place them (`sharding`). Loading a
+//! snapshot of `n` bytes, or applying a delta of `d` bytes to a state of `s`, stays within a small
+//! multiple of `n` (or `s + d`); `tests/alloc_bound.rs` measures it.
 
 mod collection;
 mod collection_data;

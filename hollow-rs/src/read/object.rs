@@ -72,8 +72,11 @@ impl ObjectTypeReadState {
         delta_schema: &ObjectSchema,
         num_shards: u32,
     ) -> Result<Self> {
-        // Each delta shard takes bytes: a shard count the rest of the blob cannot hold is not resharded for.
-        r.check_len(num_shards as u64, 1, "shards")?;
+        // Each delta shard takes at least its largest ordinal, its two ordinal lists, its fixed data
+        // length and a width and a heap length per field: a shard count the rest of the blob cannot hold
+        // is not resharded for (resharding allocates per shard and field).
+        let min_shard_bytes = 4 + 2 * delta_schema.fields.len() as u64;
+        r.check_len(num_shards as u64, min_shard_bytes, "shards")?;
         let ObjectTypeReadState { core, shards, .. } = self.with_num_shards(num_shards);
         let delta_types = field_types(delta_schema);
         // Fields are matched by name; a field whose type changed is treated as absent from the delta.
@@ -87,6 +90,7 @@ impl ObjectTypeReadState {
         let body = DeltaBody::read(
             r,
             &core,
+            self.core.sharding.num_shards(),
             &maxes,
             |r| ObjectDeltaShard::read(r, &delta_types),
             |d| (d.data.max_ordinal, &d.ordinals),

@@ -122,8 +122,14 @@ impl ObjectShardData {
     /// Check that `num_records` records fit the fixed data and that every heap offset is in order and
     /// inside its heap.
     fn validate(&self, num_records: u64, types: &[FieldType]) -> std::result::Result<(), String> {
-        let needed = num_records.checked_mul(self.widths.bits_per_record);
-        if needed.map_or(true, |n| n > self.fixed.num_bits()) {
+        // Java gives every field at least one bit as soon as the type has a record (see `records_fit`
+        // for why it matters).
+        if self.max_ordinal >= 0 {
+            if let Some(f) = self.widths.bits.iter().position(|&b| b == 0) {
+                return Err(format!("field {f} has width 0 in a shard that has records"));
+            }
+        }
+        if !records_fit(num_records, self.widths.bits_per_record, self.fixed.num_bits()) {
             return Err(format!(
                 "fixed-length data of {} bits cannot hold {num_records} records of {} bits",
                 self.fixed.num_bits(),
@@ -200,6 +206,20 @@ impl ObjectShardData {
             _ => self.fixed.get(at - self.widths.bits_per_record, w) & offset_mask,
         };
         self.heaps[field].get(start as usize..(stored & offset_mask) as usize)
+    }
+}
+
+/// True when `bits` bits of data hold `num_records` records of `bits_per_record` bits each.
+///
+/// Records of zero bits (a type without fields, or zero-width fields) still count as one bit each
+/// beyond one word of slack (Java writes one word for a non-empty array of zero-width elements):
+/// otherwise a few bytes could claim billions of records, which cost nothing here but which the next
+/// delta, giving the fields real widths, would allocate.
+pub(crate) fn records_fit(num_records: u64, bits_per_record: u64, bits: u64) -> bool {
+    if bits_per_record == 0 {
+        num_records <= bits + 64
+    } else {
+        num_records.checked_mul(bits_per_record).is_some_and(|n| n <= bits)
     }
 }
 

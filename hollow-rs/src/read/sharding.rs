@@ -116,28 +116,60 @@ impl<'a> OrdinalCursor<'a> {
     }
 }
 
+/// How far past the state's largest ordinal one added record can land, per shard count of the state.
+///
+/// Java's producer hands out ordinals from a pool of freed ones before new ones, so the ordinals a
+/// cycle adds above the previous largest ordinal are packed: with one ordinal map, the `k`-th of them
+/// is at most `previous + k`. The pool's order loosens that in two configurations: partitioned ordinal
+/// maps (4 maps; ordinal `o` belongs to map `o & 3`, each map packs its own) and
+/// `focusHoleFillInFewestShards` (the pool is filled shard by shard, where shards are those of the
+/// state before the cycle). Either way the ordinals added in one class (map, or shard) are packed in
+/// that class, so a cycle adding `a` records reaches at most `previous + stride * (a + 1)` where the
+/// stride is the number of classes: `max(4, shards of the previous state)`.
+pub(crate) fn ordinal_growth_stride(from_num_shards: u32) -> u64 {
+    from_num_shards.max(4) as u64
+}
+
 /// Check a delta's shard sizes against what the delta can lead to.
 ///
-/// A delta's new largest ordinal of a shard is never beyond both the largest ordinal the state had and
-/// the largest ordinal the delta adds (Java's producer sizes shards over the records of the previous
-/// and the current cycle). Checking it bounds what applying a delta allocates by the state plus the
-/// delta's own additions, so a few hostile bytes cannot ask for gigabytes.
+/// Two rules, both of which Java's producer always satisfies, bound what applying a delta allocates
+/// by the state plus the delta's own additions, so a few hostile bytes cannot ask for gigabytes:
+///
+/// * A shard's new largest ordinal is never beyond both the largest ordinal the state had and the
+///   largest ordinal the delta adds (Java sizes shards over the records of the previous and the
+///   current cycle; an ordinal beyond the previous ones holds a record of this cycle).
+/// * The largest added ordinal is at most `previous + stride * (additions + 1)` (see
+///   [`ordinal_growth_stride`]), where `previous` is the state's largest ordinal.
 pub(crate) fn check_delta_max_ordinals(
     sharding: Sharding,
+    from_num_shards: u32,
     from_type_max: i32,
     from_shard_maxes: &[i32],
     deltas: &[(i32, &[u32])],
     at: u64,
 ) -> Result<()> {
-    let mut bound = from_type_max.max(-1) as i64;
+    let mut previous = from_type_max.max(-1) as i64;
     for (shard, &m) in from_shard_maxes.iter().enumerate() {
         if m >= 0 {
-            bound = bound.max(sharding.global(shard, m as u32) as i64);
+            previous = previous.max(sharding.global(shard, m as u32) as i64);
         }
     }
+    let num_added: u64 = deltas.iter().map(|(_, additions)| additions.len() as u64).sum();
+    let reachable = previous + (ordinal_growth_stride(from_num_shards) * (num_added + 1)) as i64;
+    let mut bound = previous;
     for (shard, (_, additions)) in deltas.iter().enumerate() {
         if let Some(&last) = additions.last() {
-            bound = bound.max(sharding.global(shard, last) as i64);
+            let global = sharding.global(shard, last) as i64;
+            if global > reachable {
+                return Err(Error::corrupt(
+                    format!(
+                        "shard {shard}: added ordinal {global} is beyond what {num_added} additions can reach from \
+                         largest ordinal {previous} (at most {reachable})"
+                    ),
+                    at,
+                ));
+            }
+            bound = bound.max(global);
         }
     }
     for (shard, (max, additions)) in deltas.iter().enumerate() {
@@ -158,6 +190,26 @@ pub(crate) fn check_delta_max_ordinals(
     }
     if bound > i32::MAX as i64 {
         return Err(Error::corrupt(format!("ordinal {bound} is out of range"), at));
+    }
+    Ok(())
+}
+
+/// Check a type's largest ordinal (written before the shards when there are several) against the
+/// shards' largest ordinals: Java derives the shards' from the type's, so the type's is the largest
+/// global ordinal of any shard. A larger one would let a later delta grow the type without adding.
+pub(crate) fn check_type_max_ordinal(sharding: Sharding, type_max: i32, shard_maxes: &[i32], at: u64) -> Result<()> {
+    let largest = shard_maxes
+        .iter()
+        .enumerate()
+        .filter(|(_, &m)| m >= 0)
+        .map(|(s, &m)| sharding.global(s, m as u32) as i64)
+        .max()
+        .unwrap_or(-1);
+    if type_max as i64 > largest {
+        return Err(Error::corrupt(
+            format!("type max ordinal {type_max} is beyond every shard's records (largest ordinal {largest})"),
+            at,
+        ));
     }
     Ok(())
 }
@@ -238,10 +290,31 @@ mod tests {
     fn delta_bounds() {
         let s = Sharding::new(2);
         // State max 5; shard maxes 2, 2. A delta growing to ordinal 7 must add it.
-        assert!(check_delta_max_ordinals(s, 5, &[2, 2], &[(2, &[]), (2, &[])], 0).is_ok());
-        assert!(check_delta_max_ordinals(s, 5, &[2, 2], &[(3, &[]), (3, &[3])], 0).is_ok());
-        assert!(check_delta_max_ordinals(s, 5, &[2, 2], &[(4, &[]), (2, &[])], 0).is_err());
-        assert!(check_delta_max_ordinals(s, 5, &[2, 2], &[(2, &[3]), (2, &[])], 0).is_err());
+        assert!(check_delta_max_ordinals(s, 2, 5, &[2, 2], &[(2, &[]), (2, &[])], 0).is_ok());
+        assert!(check_delta_max_ordinals(s, 2, 5, &[2, 2], &[(3, &[]), (3, &[3])], 0).is_ok());
+        assert!(check_delta_max_ordinals(s, 2, 5, &[2, 2], &[(4, &[]), (2, &[])], 0).is_err());
+        assert!(check_delta_max_ordinals(s, 2, 5, &[2, 2], &[(2, &[3]), (2, &[])], 0).is_err());
+        // One addition reaches at most 5 + 4 * 2 = 13 (local 6 of shard 1), two at most 17.
+        assert!(check_delta_max_ordinals(s, 2, 5, &[2, 2], &[(2, &[]), (6, &[6])], 0).is_ok());
+        assert!(check_delta_max_ordinals(s, 2, 5, &[2, 2], &[(2, &[]), (7, &[7])], 0).is_err());
+        assert!(check_delta_max_ordinals(s, 2, 5, &[2, 2], &[(8, &[8]), (7, &[7])], 0).is_ok());
+        // A state of 16 shards (filled shard by shard) lets one addition go 32 further.
+        let one = Sharding::new(1);
+        assert!(check_delta_max_ordinals(one, 16, 5, &[5], &[(37, &[37])], 0).is_ok());
+        assert!(check_delta_max_ordinals(one, 16, 5, &[5], &[(38, &[38])], 0).is_err());
+        // A huge ordinal in a few bytes.
+        let err = check_delta_max_ordinals(one, 1, 5, &[5], &[(1 << 30, &[1 << 30])], 77).unwrap_err();
+        assert!(err.to_string().contains("byte 77") && err.to_string().contains("1073741824"), "{err}");
+    }
+
+    #[test]
+    fn type_max_follows_the_shards() {
+        let s = Sharding::new(4);
+        // Shard maxes 1, 1, 0, 0: ordinals up to 5.
+        assert!(check_type_max_ordinal(s, 5, &[1, 1, 0, 0], 0).is_ok());
+        assert!(check_type_max_ordinal(s, 6, &[1, 1, 0, 0], 0).is_err());
+        assert!(check_type_max_ordinal(s, -1, &[-1, -1, -1, -1], 0).is_ok());
+        assert!(check_type_max_ordinal(s, 0, &[-1, -1, -1, -1], 0).is_err());
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! What every type state has, whatever its kind, and the sharded body layout all kinds share.
 
 use super::populated::PopulatedOrdinals;
-use super::sharding::{check_delta_max_ordinals, read_max_ordinal, DeltaOrdinals, Sharding};
+use super::sharding::{check_delta_max_ordinals, check_type_max_ordinal, read_max_ordinal, DeltaOrdinals, Sharding};
 use super::{ListTypeReadState, MapTypeReadState, ObjectTypeReadState, SetTypeReadState};
 use crate::encoding::ByteReader;
 use crate::error::Result;
@@ -94,14 +94,20 @@ pub(crate) fn read_snapshot_body<S>(
     max_of: impl Fn(&S) -> i32,
 ) -> Result<(TypeCore, Vec<S>)> {
     let sharding = Sharding::new(num_shards);
-    let mut max_ordinal = if num_shards > 1 { read_max_ordinal(r, "type max ordinal")? } else { -1 };
+    let at = r.position();
+    let type_max = if num_shards > 1 { Some(read_max_ordinal(r, "type max ordinal")?) } else { None };
     let mut shards = Vec::with_capacity(r.check_len(num_shards as u64, 1, "shards")?);
     for _ in 0..num_shards {
         shards.push(read_shard(r)?);
     }
-    if num_shards == 1 {
-        max_ordinal = max_of(&shards[0]);
-    }
+    let shard_maxes: Vec<i32> = shards.iter().map(&max_of).collect();
+    let max_ordinal = match type_max {
+        Some(m) => {
+            check_type_max_ordinal(sharding, m, &shard_maxes, at)?;
+            m
+        }
+        None => shard_maxes[0],
+    };
     let populated = PopulatedOrdinals::read_snapshot(r)?;
     Ok((TypeCore { schema, sharding, max_ordinal, populated }, shards))
 }
@@ -135,12 +141,13 @@ pub(crate) struct DeltaBody<D> {
 }
 
 impl<D> DeltaBody<D> {
-    /// Read the shards of a delta type body for a state laid out as `core` (after any resharding),
-    /// whose shards end at `from_maxes`. `parts` gives a delta shard's new largest ordinal and its
-    /// removals and additions.
+    /// Read the shards of a delta type body for a state laid out as `core` (after any resharding; it
+    /// had `from_num_shards` before), whose shards end at `from_maxes`. `parts` gives a delta shard's
+    /// new largest ordinal and its removals and additions.
     pub(crate) fn read(
         r: &mut ByteReader<'_>,
         core: &TypeCore,
+        from_num_shards: u32,
         from_maxes: &[i32],
         mut read_shard: impl FnMut(&mut ByteReader<'_>) -> Result<D>,
         parts: impl Fn(&D) -> (i32, &DeltaOrdinals),
@@ -159,7 +166,11 @@ impl<D> DeltaBody<D> {
                 (max, &ordinals.additions[..])
             })
             .collect();
-        check_delta_max_ordinals(core.sharding, core.max_ordinal, from_maxes, &summary, at)?;
+        check_delta_max_ordinals(core.sharding, from_num_shards, core.max_ordinal, from_maxes, &summary, at)?;
+        if let Some(m) = max_ordinal {
+            let maxes: Vec<i32> = summary.iter().map(|&(max, _)| max).collect();
+            check_type_max_ordinal(core.sharding, m, &maxes, at)?;
+        }
         let mut removed = Vec::new();
         let mut added = Vec::new();
         for (s, d) in shards.iter().enumerate() {

@@ -9,6 +9,7 @@ use super::type_state::{Dataset, Direction, TypeWriteState};
 use crate::blob::{envelope, BlobHeader, TAG_RESHARDING_INVOKED};
 use crate::encoding::varint;
 use crate::error::{Error, Result};
+use crate::read::ReadStateEngine;
 use crate::schema::{codec, Schema};
 
 /// The target maximum shard size Java's `HollowProducer` uses by default: 16 MiB.
@@ -58,6 +59,9 @@ pub struct WriteStateEngine {
     minter: TagMinter,
     /// True from the first write of a cycle until the next `prepare_for_next_cycle`.
     writing: bool,
+    /// The state restored from, until the first cycle after the restore is written and the next one
+    /// begins: a type registered in that window is restored when it is registered.
+    restored_state: Option<ReadStateEngine>,
     scratch: Scratch,
 }
 
@@ -68,6 +72,8 @@ struct Scratch {
     slots: Vec<Value>,
     ordinals: Vec<u32>,
     entries: Vec<(u32, u32)>,
+    /// A record's fields shared with a restored state (see `TypeWriteState::add`).
+    shared: Vec<u8>,
 }
 
 impl Default for WriteStateEngine {
@@ -92,6 +98,7 @@ impl WriteStateEngine {
             next_tag,
             minter,
             writing: false,
+            restored_state: None,
             scratch: Scratch::default(),
         }
     }
@@ -100,6 +107,9 @@ impl WriteStateEngine {
 
     /// Register a type. Types are written in registration order; register a type's dependencies
     /// (referenced, element, key and value types) before it, as Java does.
+    ///
+    /// A type registered after [`restore_from`](Self::restore_from) and before the first cycle after it
+    /// is written is restored from that state as it is registered (it fails as `restore_from` would).
     pub fn add_schema(&mut self, schema: Schema) -> Result<()> {
         if self.writing {
             return Err(Error::InvalidArgument(format!(
@@ -116,8 +126,13 @@ impl WriteStateEngine {
                 return Err(Error::Schema(format!("type {} has two fields named {}", s.name, f.name)));
             }
         }
-        self.by_name.insert(schema.name().to_owned(), self.types.len());
-        self.types.push(TypeWriteState::new(schema));
+        let mut state = TypeWriteState::new(schema);
+        if let Some(read) = self.restored_state.as_ref().and_then(|s| s.type_state(state.schema.name())) {
+            state.check_restorable(read)?;
+            state.restore_from(read)?;
+        }
+        self.by_name.insert(state.schema.name().to_owned(), self.types.len());
+        self.types.push(state);
         Ok(())
     }
 
@@ -259,8 +274,10 @@ impl WriteStateEngine {
         }
         let &index = self.by_name.get(type_name).ok_or_else(|| not_registered(type_name))?;
         let record = record.into();
-        let Scratch { bytes, slots, ordinals, entries } = &mut self.scratch;
+        let Scratch { bytes, slots, ordinals, entries, shared } = &mut self.scratch;
         bytes.clear();
+        shared.clear();
+        let shared_fields = self.types[index].shared_fields();
         let types = &self.types;
         let check = |referenced: &str, ordinal: u32, what: &dyn Fn() -> String| -> Result<()> {
             if ordinal > MAX_ORDINAL {
@@ -286,6 +303,9 @@ impl WriteStateEngine {
                     }
                 }
                 r.encode(s, slots, bytes);
+                if let Some(fields) = shared_fields {
+                    r.encode_fields(s, slots, fields.iter().copied(), shared);
+                }
             }
             (Schema::List(s), RecordRef::List(r)) => {
                 for &o in r.elements() {
@@ -315,7 +335,8 @@ impl WriteStateEngine {
                 )))
             }
         }
-        self.types[index].add(bytes)
+        let shared = shared_fields.is_some().then_some(&shared[..]);
+        self.types[index].add(bytes, shared)
     }
 
     /// The ordinals populated so far in this cycle, ascending.
@@ -365,6 +386,7 @@ impl WriteStateEngine {
             t.prepare_for_next_cycle();
         }
         self.writing = false;
+        self.restored_state = None;
     }
 
     /// Abandon the current cycle: drop the records added since the last `prepare_for_next_cycle` and
@@ -375,6 +397,59 @@ impl WriteStateEngine {
         }
         self.next_tag = self.minter.mint(self.previous_tag);
         self.writing = false;
+    }
+
+    /// Continue from a state consumers hold, as if this engine had written it (Java's
+    /// `HollowWriteStateEngine.restoreFrom`): the next cycle's delta goes from `state` to the new state,
+    /// and records added again keep their ordinals, so the delta holds only what changed.
+    ///
+    /// For every registered type that `state` has, its populated records become this engine's
+    /// previous cycle, each at its ordinal, and the type keeps `state`'s shard count (unless pinned
+    /// with [`set_num_shards`](Self::set_num_shards)). Types `state` lacks start empty; types only
+    /// `state` has are ignored, unless registered before the first cycle after the restore is written
+    /// (see [`add_schema`](Self::add_schema)). The previous randomized tag becomes `state`'s tag, so consumers accept
+    /// the next delta, and the previous header tags become `state`'s (reverse deltas carry them).
+    /// Ordinals between restored records are reused for new records from the next cycle on.
+    ///
+    /// A type's schema here may differ from `state`'s when the two are compatible: same kind, the same
+    /// element / key / value types, and object fields of the same name with the same type. Fields
+    /// `state` lacks are null in the restored records; in the next cycle a record that differs from a
+    /// restored one only in such fields still takes its ordinal, as in Java.
+    ///
+    /// Fails with [`Error::InvalidArgument`] if the engine already holds records or is writing a cycle,
+    /// or a pinned shard count differs from `state`'s; with [`Error::SchemaMismatch`] for incompatible
+    /// schemas; with [`Error::CorruptBlob`] for records that cannot be re-encoded (a string that is not
+    /// UTF-16 code units, a map with a key twice). On error the engine is left empty, as before.
+    pub fn restore_from(&mut self, state: &ReadStateEngine) -> Result<()> {
+        if self.writing || self.types.iter().any(|t| !t.is_empty()) {
+            return Err(Error::InvalidArgument(
+                "can only restore into an engine that holds no records and is not writing a cycle".into(),
+            ));
+        }
+        let restorable = |t: &TypeWriteState| state.type_state(t.schema.name());
+        for t in &self.types {
+            if let Some(read) = restorable(t) {
+                t.check_restorable(read)?;
+            }
+        }
+        let pinned: Vec<u32> = self.types.iter().map(TypeWriteState::num_shards).collect();
+        for i in 0..self.types.len() {
+            let Some(read) = restorable(&self.types[i]) else { continue };
+            if let Err(e) = self.types[i].restore_from(read) {
+                for (t, &num_shards) in self.types.iter_mut().zip(&pinned) {
+                    *t = TypeWriteState::new(t.schema.clone());
+                    if num_shards != 0 {
+                        t.pin_num_shards(num_shards);
+                    }
+                }
+                return Err(e);
+            }
+        }
+        self.previous_tag = state.randomized_tag();
+        self.next_tag = self.minter.mint(self.previous_tag);
+        self.previous_header_tags = state.header_tags().clone();
+        self.restored_state = Some(state.clone());
+        Ok(())
     }
 
     // ----- blobs ---------------------------------------------------------------------------------

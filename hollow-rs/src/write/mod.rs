@@ -10,6 +10,9 @@
 //! is removed; its ordinal becomes reusable in the cycle after next, because consumers keep removed
 //! records readable ("ghosts") for one more delta. New records take the smallest free ordinal.
 //!
+//! An engine can also start from a state it did not write ([`WriteStateEngine::restore_from`]), to
+//! continue the delta chain of a producer that restarted.
+//!
 //! Blobs are written from the engine's view of two states, the previous and the current:
 //! * a **snapshot** holds every type and the current state in full;
 //! * a **delta** holds the types that changed, with the ordinals removed and the records added;
@@ -30,6 +33,7 @@
 //!   exactly as Java's.
 //! * `key_hash`: placement of set elements and map keys by hash-key fields.
 //! * `canonical`: the canonical record bytes, read back.
+//! * `restore`: rebuilding a write state from a read state, to continue a delta chain after a restart.
 //! * `tags`: randomized state tags.
 
 mod canonical;
@@ -40,6 +44,7 @@ mod object;
 mod ordinal_map;
 mod populated;
 pub mod record;
+mod restore;
 mod tags;
 mod type_state;
 

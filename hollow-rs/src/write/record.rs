@@ -238,7 +238,20 @@ impl ObjectRecord {
 
     /// Append the canonical bytes of the record whose resolved field values are `slots`.
     pub(crate) fn encode(&self, schema: &ObjectSchema, slots: &[Value], out: &mut Vec<u8>) {
-        for (f, &value) in schema.fields.iter().zip(slots) {
+        self.encode_fields(schema, slots, 0..schema.fields.len(), out)
+    }
+
+    /// Append the canonical bytes of only the fields at `fields` (indices into the schema and `slots`),
+    /// in that order: the record as Java writes it translated to a schema of those fields.
+    pub(crate) fn encode_fields(
+        &self,
+        schema: &ObjectSchema,
+        slots: &[Value],
+        fields: impl IntoIterator<Item = usize>,
+        out: &mut Vec<u8>,
+    ) {
+        for i in fields {
+            let (Some(f), Some(&value)) = (schema.fields.get(i), slots.get(i)) else { continue };
             match value {
                 Value::Int(v) if v != i32::MIN => varint::write_i32(out, zigzag::encode_i32(v) as i32),
                 Value::Long(v) if v != i64::MIN => varint::write_i64(out, zigzag::encode_i64(v) as i64),

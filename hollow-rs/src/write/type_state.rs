@@ -26,9 +26,11 @@ use std::collections::HashMap;
 use super::key_hash::KeyHasher;
 use super::ordinal_map::OrdinalMap;
 use super::populated::PopulatedOrdinals;
+use super::restore::{self, Rebuilder, Restored};
 use super::{collection, object};
 use crate::encoding::{gap, varint};
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::read::TypeReadState;
 use crate::schema::Schema;
 
 /// All type states of an engine, for code that needs to look at other types (hash keys, references).
@@ -133,6 +135,8 @@ pub(crate) struct TypeWriteState {
     /// The shard count to return to if the cycle is abandoned.
     reset_num_shards: u32,
     pub prepared: Option<Prepared>,
+    /// Set from a restore until the first restored cycle is written and the next one begins.
+    restored: Option<Restored>,
 }
 
 impl TypeWriteState {
@@ -151,14 +155,79 @@ impl TypeWriteState {
             rev_num_shards: 0,
             reset_num_shards: 0,
             prepared: None,
+            restored: None,
         }
     }
 
     /// Add a record by its canonical bytes; returns its ordinal.
-    pub fn add(&mut self, canonical: &[u8]) -> Result<u32> {
+    ///
+    /// `shared` is the record's encoding restricted to the fields it shares with a restored state, when
+    /// [`Self::shared_fields`] asks for it: in the first cycle after a restore, a record that no restored
+    /// record equals takes the ordinal of the restored record it shares those fields with, if that one
+    /// was not added again (Java's preferred ordinal; see [`super::restore`]).
+    pub fn add(&mut self, canonical: &[u8], shared: Option<&[u8]>) -> Result<u32> {
+        if let (Some(shared), Some(projection)) = (shared, self.restored.as_mut().and_then(|r| r.projection.as_mut())) {
+            if self.records.get(canonical).is_none() {
+                if let Some(ordinal) = projection.preferred_ordinal(shared).filter(|&o| !self.current.get(o)) {
+                    if let Some(original) = self.records.replace(ordinal, canonical)? {
+                        projection.record_replacement(ordinal, original);
+                        self.current.set(ordinal);
+                        return Ok(ordinal);
+                    }
+                }
+            }
+        }
         let ordinal = self.records.get_or_assign(canonical)?;
         self.current.set(ordinal);
         Ok(ordinal)
+    }
+
+    /// The write-schema fields records must also be encoded with (for [`Self::add`]'s `shared`), in the
+    /// first cycle after a restore whose state lacked some of this type's fields.
+    pub fn shared_fields(&self) -> Option<&[usize]> {
+        self.restored.as_ref()?.projection.as_ref().map(|p| &p.fields[..])
+    }
+
+    /// True when the type holds no record, in this cycle or the previous one.
+    pub fn is_empty(&self) -> bool {
+        self.records.max_ordinal() < 0
+    }
+
+    /// Check that this type can be restored from `read` (compatible schemas, shard counts).
+    pub fn check_restorable(&self, read: &TypeReadState) -> Result<()> {
+        restore::check_compatible(&self.schema, read.schema())?;
+        if self.num_shards != 0 && read.num_shards() != 0 && self.num_shards != read.num_shards() {
+            return Err(Error::InvalidArgument(format!(
+                "cannot restore type {}: it has {} shards here but {} in the restored state",
+                self.schema.name(),
+                self.num_shards,
+                read.num_shards()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Make this (empty) type hold `read`'s populated records, each at its ordinal, as the records of
+    /// the previous cycle, and take its shard count unless one is pinned. See [`super::restore`].
+    pub fn restore_from(&mut self, read: &TypeReadState) -> Result<()> {
+        let mapping = restore::check_compatible(&self.schema, read.schema())?;
+        let mut rebuilder = Rebuilder::new(&self.schema, &self.field_index, mapping);
+        let mut projection = rebuilder.projection();
+        let (records, previous) = (&mut self.records, &mut self.previous);
+        rebuilder.for_each_record(read, |ordinal, bytes, shared| {
+            records.put(bytes, ordinal)?;
+            previous.set(ordinal);
+            if let (Some(p), Some(shared)) = (projection.as_mut(), shared) {
+                p.prefer(shared, ordinal);
+            }
+            Ok(())
+        })?;
+        self.records.free_holes_after_restore();
+        if self.num_shards == 0 && read.num_shards() != 0 {
+            self.pin_num_shards(read.num_shards());
+        }
+        self.restored = Some(Restored { projection });
+        Ok(())
     }
 
     /// The canonical bytes of the record at `ordinal` (populated now or in the previous cycle).
@@ -249,13 +318,24 @@ impl TypeWriteState {
         self.current.clear_all();
         self.prepared = None;
         self.reset_num_shards = self.num_shards;
+        self.restored = None;
     }
 
-    /// Abandon the records added since the last [`Self::prepare_for_next_cycle`].
+    /// Abandon the records added since the last [`Self::prepare_for_next_cycle`] (or restore).
     pub fn reset_to_last_prepare_for_next_cycle(&mut self) {
         self.num_shards = self.reset_num_shards;
         self.current.clear_all();
+        if let Some(projection) = self.restored.as_mut().and_then(|r| r.projection.as_mut()) {
+            for (ordinal, original) in projection.take_replacements() {
+                // Cannot fail: the original bytes were held at this very ordinal.
+                let _ = self.records.replace(ordinal, &original);
+            }
+        }
         self.records.retain(&self.previous);
+        if self.restored.is_some() {
+            // As Java, which restores again from the read state: back to the restored free ordinals.
+            self.records.free_holes_after_restore();
+        }
         self.prepared = None;
     }
 

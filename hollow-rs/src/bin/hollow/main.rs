@@ -2,6 +2,7 @@
 
 mod dump;
 mod inspect;
+mod produce;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -41,6 +42,24 @@ enum Command {
         #[arg(long = "type")]
         type_name: Option<String>,
     },
+    /// Run one producer cycle from JSON records, publishing to DIR (created if missing). If DIR has an
+    /// announced version, the producer restores it first, so the cycle publishes a delta and a
+    /// reverse delta that continue the chain.
+    Produce {
+        /// The blob directory.
+        dir: PathBuf,
+        /// Schemas in Hollow's schema language.
+        #[arg(long)]
+        schema: PathBuf,
+        /// JSON lines, each `{"type": "<Type>", "value": <record>}` (or the record alone with --type);
+        /// `-` for standard input. References are nested objects, lists and sets arrays, maps objects
+        /// or `[key, value]` pairs; floats may be given as `hollow dump` writes them.
+        #[arg(long)]
+        input: PathBuf,
+        /// The type of every record of the input.
+        #[arg(long = "type")]
+        type_name: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -48,6 +67,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Inspect { dir, version } => inspect::run(&dir, version),
         Command::Dump { dir, from, version, type_name } => dump::run(&dir, from, version, type_name.as_deref()),
+        Command::Produce { dir, schema, input, type_name } => produce::run(&dir, &schema, &input, type_name.as_deref()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,39 @@
+//! The `hollow._hollow` extension module: Python bindings over the hollow-rs core.
+//!
+//! The binding is thin: stores, producer and consumer are the core's, and so are the indexes and the
+//! record reading. What lives here is the conversion between Python values and records
+//! ([`write`], [`read`]), the mapping of errors to exceptions ([`errors`]), and the GIL handling: the
+//! GIL is released while the core refreshes, runs cycles and does blob I/O, and every class is
+//! `frozen` (immutable, or locked inside), so objects can be shared between Python threads.
+//!
+//! Schema inference from dataclasses and dicts is Python code (`hollow/_infer.py`), called from here
+//! when a record of an unknown type is added.
+
+mod consumer;
+mod errors;
+mod producer;
+mod read;
+mod store;
+mod write;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+fn _hollow(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    errors::register(m)?;
+    m.add_class::<store::BlobStore>()?;
+    m.add_class::<store::InMemoryBlobStore>()?;
+    m.add_class::<store::FilesystemBlobStore>()?;
+    m.add_class::<producer::Producer>()?;
+    m.add_class::<producer::WriteState>()?;
+    m.add_class::<producer::Cycle>()?;
+    m.add_class::<consumer::Consumer>()?;
+    m.add_class::<read::ReadState>()?;
+    m.add_class::<read::TypeView>()?;
+    m.add_class::<read::Record>()?;
+    m.add_class::<read::RecordIter>()?;
+    m.add_class::<read::PrimaryKeyIndex>()?;
+    m.add_class::<read::HashIndex>()?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

@@ -1,0 +1,468 @@
+//! `Producer`: runs cycles that publish versions; `WriteState`: what a cycle's populate step writes to.
+//!
+//! A cycle runs on the core producer with the GIL released; the populate step (Python code) takes the
+//! GIL back for as long as it runs. The `WriteState` handed to it points at the core write state of
+//! that one cycle: it is opened before the populate function is called and closed (under its lock)
+//! before the cycle goes on, so a write state kept past its cycle refuses to write instead of touching
+//! freed memory.
+
+use std::cell::Cell;
+use std::ptr::NonNull;
+use std::sync::{Arc, Mutex};
+
+use hollow::consumer::ReadState as CoreState;
+use hollow::producer::{Producer as CoreProducer, SequenceVersionMinter, Validator, WriteState as CoreWriteState};
+use hollow::schema::{dsl, order, Schema};
+use hollow::store::Version;
+use hollow::Error;
+use pyo3::prelude::*;
+use pyo3::sync::MutexExt;
+use pyo3::types::{PyDict, PyString, PyTuple, PyType};
+
+use crate::errors::{invalid, IntoPy};
+use crate::read::ReadState;
+use crate::store::{BlobStore, StoreHandle};
+use crate::write::{RecordWriter, WriteCache};
+
+/// Parse schema text into schemas, dependencies first.
+fn parse_ordered(text: &str) -> PyResult<Vec<Schema>> {
+    let schemas = dsl::parse_schemas(text).py()?;
+    Ok(order::dependency_order(&schemas).into_iter().cloned().collect())
+}
+
+/// Schema text for a Python class or value, from `hollow._infer`.
+fn infer(
+    py: Python<'_>,
+    function: &str,
+    subject: &Bound<'_, PyAny>,
+    extra: Option<&str>,
+    keys: &Py<PyDict>,
+) -> PyResult<String> {
+    let module = py.import("hollow._infer")?;
+    let text = match extra {
+        Some(type_name) => module.getattr(function)?.call1((subject, type_name, keys.bind(py)))?,
+        None => module.getattr(function)?.call1((subject, keys.bind(py)))?,
+    };
+    text.extract()
+}
+
+/// A Python callable as a core validator: it vetoes by raising or by returning a message or `False`.
+struct PyValidator {
+    name: String,
+    callable: Py<PyAny>,
+}
+
+impl Validator for PyValidator {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn validate(&self, state: &CoreState) -> Result<(), String> {
+        Python::attach(|py| {
+            // The engine clone shares every type with `state`; only the index cache is separate.
+            let copy = Arc::new(CoreState::new(state.version(), state.engine().clone()));
+            let rs = ReadState::wrap(py, copy).map_err(|e| e.to_string())?;
+            match self.callable.call1(py, (rs,)) {
+                Err(e) => Err(e.to_string()),
+                Ok(r) => {
+                    let r = r.bind(py);
+                    if let Ok(false) = r.extract::<bool>() {
+                        Err("returned False".into())
+                    } else if let Ok(s) = r.cast::<PyString>() {
+                        Err(s.to_string())
+                    } else {
+                        Ok(())
+                    }
+                }
+            }
+        })
+    }
+}
+
+/// The core write state of the open cycle and the producer's write cache, while populate runs.
+struct OpenCycle {
+    ws: NonNull<CoreWriteState<'static>>,
+    cache: NonNull<WriteCache>,
+}
+
+// SAFETY: the pointers are only dereferenced while the `WriteState`'s mutex is held, and only between
+// `open` and `close`, which bracket the populate call on the thread running the cycle; the cycle
+// thread is blocked in that call the whole time, so the pointees are alive and not otherwise used.
+unsafe impl Send for OpenCycle {}
+
+thread_local! {
+    /// True while this thread converts a record under a write state's lock.
+    static WRITING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// The records of the state being built in a cycle (handed to the populate function).
+#[pyclass(module = "hollow", frozen)]
+pub struct WriteState {
+    open: Mutex<Option<OpenCycle>>,
+    version: Version,
+    primary_keys: Py<PyDict>,
+}
+
+impl WriteState {
+    fn open(&self, py: Python<'_>, ws: &mut CoreWriteState<'_>, cache: &mut WriteCache) {
+        let ws = NonNull::from(ws).cast::<CoreWriteState<'static>>();
+        *self.open.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()) =
+            Some(OpenCycle { ws, cache: NonNull::from(cache) });
+    }
+
+    fn close(&self, py: Python<'_>) {
+        *self.open.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    /// Run `f` with the open cycle's writer. Other threads wait their turn; the same thread coming back
+    /// while `f` runs (a property or `__iter__` of the value being added that adds a record itself)
+    /// is refused rather than left waiting for itself.
+    fn with_writer<R>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&mut RecordWriter<'_, '_, '_>) -> PyResult<R>,
+    ) -> PyResult<R> {
+        if WRITING.with(Cell::get) {
+            return Err(invalid("a record cannot be added while another one is being converted on this thread"));
+        }
+        let guard = self.open.lock_py_attached(py).unwrap_or_else(|e| e.into_inner());
+        let Some(open) = guard.as_ref() else {
+            return Err(invalid("this write state's cycle is over; add records inside the populate function"));
+        };
+        // SAFETY: see `OpenCycle`: the cycle is open (the guard is held), so both pointees are alive,
+        // and the guard makes this the only access to them.
+        let (ws, cache) = unsafe { (&mut *open.ws.as_ptr(), &mut *open.cache.as_ptr()) };
+        struct Writing;
+        impl Drop for Writing {
+            fn drop(&mut self) {
+                WRITING.with(|w| w.set(false));
+            }
+        }
+        WRITING.with(|w| w.set(true));
+        let _writing = Writing;
+        f(&mut RecordWriter { ws, cache })
+    }
+
+    fn add_one(&self, py: Python<'_>, value: &Bound<'_, PyAny>, type_name: Option<&str>) -> PyResult<u32> {
+        let type_name = match type_name {
+            Some(t) => t.to_owned(),
+            None => {
+                if let Ok(s) = value.cast::<PyString>() {
+                    let s = s.to_cow()?;
+                    return self.with_writer(py, |w| w.ws.add_string(&s).py());
+                }
+                if value.is_instance_of::<PyDict>() {
+                    return Err(invalid("a dict record needs its type: ws.add(record, type=\"Movie\")"));
+                }
+                record_type_name(value)?
+            }
+        };
+        let registered = self.with_writer(py, |w| Ok(w.ws.engine().schema(&type_name).is_some()))?;
+        if !registered {
+            let text = infer(py, "schema_for_value", value, Some(&type_name), &self.primary_keys)?;
+            let schemas = parse_ordered(&text)?;
+            self.with_writer(py, |w| {
+                for s in schemas {
+                    if w.ws.engine().schema(s.name()).is_none() {
+                        w.ws.engine().add_schema(s).py()?;
+                    }
+                }
+                Ok(())
+            })?;
+        }
+        self.with_writer(py, |w| w.write(&type_name, value, 0))
+    }
+}
+
+/// The Hollow type name of an object: its class's `__hollow_type__`, else the class name.
+fn record_type_name(value: &Bound<'_, PyAny>) -> PyResult<String> {
+    let class = value.get_type();
+    match class.getattr("__hollow_type__") {
+        Ok(name) => name.extract(),
+        Err(_) => Ok(class.name()?.to_string()),
+    }
+}
+
+#[pymethods]
+impl WriteState {
+    /// The version this cycle will produce.
+    #[getter]
+    fn version(&self) -> Version {
+        self.version
+    }
+
+    /// Add a record of the new state; returns its ordinal.
+    ///
+    /// A `str` is a record of type `String`. A dataclass (or any object) is a record of the type named
+    /// by its class (or its class's `__hollow_type__`); a dict needs `type=`. A type the producer does
+    /// not know yet gets a schema inferred from the value.
+    #[pyo3(signature = (value, r#type = None))]
+    fn add(&self, py: Python<'_>, value: &Bound<'_, PyAny>, r#type: Option<&str>) -> PyResult<u32> {
+        self.add_one(py, value, r#type)
+    }
+
+    /// Add every record of `values`; returns how many were added.
+    #[pyo3(signature = (values, r#type = None))]
+    fn add_all(&self, py: Python<'_>, values: &Bound<'_, PyAny>, r#type: Option<&str>) -> PyResult<usize> {
+        let mut n = 0;
+        for v in values.try_iter()? {
+            self.add_one(py, &v?, r#type)?;
+            n += 1;
+        }
+        Ok(n)
+    }
+}
+
+struct ProducerInner {
+    producer: CoreProducer,
+    cache: WriteCache,
+}
+
+/// Publishes versions of a dataset to a blob store, one cycle at a time.
+///
+/// Types come from `schema` (Hollow's schema language), from the dataclasses in `types`, or are
+/// inferred from the first record of each type added. `primary_keys` maps type names to key field
+/// paths for inferred types (a dataclass may also say `__hollow_primary_key__ = ("id",)`).
+#[pyclass(module = "hollow", frozen)]
+pub struct Producer {
+    inner: Mutex<ProducerInner>,
+    store: StoreHandle,
+    /// The last announced state; kept apart so it can be read while a cycle runs.
+    current: Mutex<Option<Arc<CoreState>>>,
+    primary_keys: Py<PyDict>,
+}
+
+impl Producer {
+    /// Run one cycle; `populate` adds the records.
+    fn cycle_with(
+        &self,
+        py: Python<'_>,
+        populate: impl FnOnce(Python<'_>, &Bound<'_, WriteState>) -> PyResult<()> + Send,
+    ) -> PyResult<Version> {
+        let mut guard = match self.inner.try_lock() {
+            Ok(g) => g,
+            Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => {
+                return Err(invalid("this producer is already running a cycle"));
+            }
+        };
+        let ProducerInner { producer, cache } = &mut *guard;
+        let raised: Mutex<Option<PyErr>> = Mutex::new(None);
+        let primary_keys = self.primary_keys.clone_ref(py);
+        let result = py.detach(|| {
+            producer.run_cycle(|ws| {
+                Python::attach(|py| {
+                    let handle = WriteState { open: Mutex::new(None), version: ws.version(), primary_keys };
+                    let handle = Bound::new(py, handle).map_err(|e| Error::InvalidArgument(e.to_string()))?;
+                    handle.get().open(py, ws, cache);
+                    let outcome = populate(py, &handle);
+                    handle.get().close(py);
+                    outcome.map_err(|e| {
+                        let message = e.to_string();
+                        *raised.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+                        Error::InvalidArgument(format!("the populate function raised: {message}"))
+                    })
+                })
+            })
+        });
+        if let Some(state) = producer.read_state() {
+            *self.current.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()) = Some(state);
+        }
+        drop(guard);
+        match result {
+            Ok(v) => Ok(v),
+            Err(e) => match raised.into_inner().unwrap_or_else(|p| p.into_inner()) {
+                Some(py_err) => Err(py_err),
+                None => Err(e).py(),
+            },
+        }
+    }
+}
+
+#[pymethods]
+impl Producer {
+    #[new]
+    #[pyo3(signature = (
+        store,
+        *,
+        schema = None,
+        types = Vec::new(),
+        primary_keys = None,
+        first_version = None,
+        num_states_between_snapshots = 0,
+        integrity_check = true,
+        validators = Vec::new(),
+        target_max_type_shard_size = None,
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        store: &Bound<'_, BlobStore>,
+        schema: Option<&str>,
+        types: Vec<Bound<'_, PyType>>,
+        primary_keys: Option<&Bound<'_, PyDict>>,
+        first_version: Option<Version>,
+        num_states_between_snapshots: u32,
+        integrity_check: bool,
+        validators: Vec<Py<PyAny>>,
+        target_max_type_shard_size: Option<u64>,
+    ) -> PyResult<Self> {
+        let keys = PyDict::new(py);
+        if let Some(k) = primary_keys {
+            for (name, fields) in k.iter() {
+                let fields: Vec<String> = fields.extract()?;
+                keys.set_item(name, PyTuple::new(py, fields)?)?;
+            }
+        }
+        let keys = keys.unbind();
+        let handle = &store.get().handle;
+        let mut builder = CoreProducer::builder(handle.publisher()).with_announcer(handle.announcer());
+        let mut names = std::collections::HashSet::new();
+        let mut schemas = Vec::new();
+        if let Some(text) = schema {
+            schemas.extend(parse_ordered(text)?);
+        }
+        for class in &types {
+            schemas.extend(parse_ordered(&infer(py, "schema_for_class", class.as_any(), None, &keys)?)?);
+        }
+        for s in schemas {
+            if names.insert(s.name().to_owned()) {
+                builder = builder.with_schema(s);
+            }
+        }
+        if let Some(v) = first_version {
+            builder = builder.with_version_minter(Arc::new(SequenceVersionMinter::starting_at(v)));
+        }
+        builder = builder.with_num_states_between_snapshots(num_states_between_snapshots);
+        if !integrity_check {
+            builder = builder.without_integrity_check();
+        }
+        if let Some(size) = target_max_type_shard_size {
+            builder = builder.with_target_max_type_shard_size(size);
+        }
+        for (i, v) in validators.into_iter().enumerate() {
+            let name = v
+                .bind(py)
+                .getattr("__name__")
+                .and_then(|n| n.extract::<String>())
+                .unwrap_or_else(|_| format!("validator #{i}"));
+            builder = builder.with_validator(Arc::new(PyValidator { name, callable: v }));
+        }
+        let producer = builder.build().py()?;
+        Ok(Producer {
+            inner: Mutex::new(ProducerInner { producer, cache: WriteCache::default() }),
+            store: handle.clone(),
+            current: Mutex::new(None),
+            primary_keys: keys,
+        })
+    }
+
+    /// Run one cycle: `populate(ws)` adds every record of the new state. Returns the version now
+    /// announced (the current one if nothing changed). If `populate` raises, the exception propagates
+    /// and nothing is published.
+    fn run_cycle(&self, py: Python<'_>, populate: Py<PyAny>) -> PyResult<Version> {
+        self.cycle_with(py, move |py, ws| populate.call1(py, (ws,)).map(drop))
+    }
+
+    /// A cycle as a context manager: `with producer.cycle() as c: c.add(...)`. The records are
+    /// written when the block ends without an exception; the version is then `c.version`.
+    fn cycle(slf: &Bound<'_, Self>) -> Cycle {
+        Cycle { producer: slf.clone().unbind(), records: Mutex::new(Vec::new()), version: Mutex::new(None) }
+    }
+
+    /// Continue the delta chain of a store after a restart: load `version` (default: the announced
+    /// one) from the store, so that the next cycle publishes a delta from it and unchanged records
+    /// keep their ordinals. Returns the restored version.
+    #[pyo3(signature = (version = None))]
+    fn restore(&self, py: Python<'_>, version: Option<Version>) -> PyResult<Version> {
+        let mut guard = self.inner.try_lock().map_err(|_| invalid("this producer is running a cycle"))?;
+        let (retriever, watcher) = (self.store.retriever(), self.store.watcher());
+        let producer = &mut guard.producer;
+        let restored = py
+            .detach(|| {
+                let version = match version {
+                    Some(v) => v,
+                    None => watcher
+                        .latest_version()?
+                        .ok_or_else(|| Error::NotFound("nothing is announced in the store".into()))?,
+                };
+                producer.restore(version, &*retriever).map(|()| version)
+            })
+            .py()?;
+        let state = guard.producer.read_state();
+        drop(guard);
+        *self.current.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()) = state;
+        Ok(restored)
+    }
+
+    /// The last announced version, or None before the first cycle.
+    #[getter]
+    fn current_version(&self, py: Python<'_>) -> Option<Version> {
+        self.current.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()).as_ref().map(|s| s.version())
+    }
+
+    /// The last announced state, as consumers read it, or None before the first cycle.
+    #[getter]
+    fn read_state(&self, py: Python<'_>) -> PyResult<Option<ReadState>> {
+        let state = self.current.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()).clone();
+        state.map(|s| ReadState::wrap(py, s)).transpose()
+    }
+
+    /// The registered schemas, in Hollow's schema language (dependencies first).
+    fn schema_text(&self) -> PyResult<String> {
+        let mut guard = self.inner.try_lock().map_err(|_| invalid("this producer is running a cycle"))?;
+        // The core producer lends its engine only mutably; reading schemas does not change it.
+        let schemas: Vec<String> = guard.producer.engine_mut().schemas().map(dsl::to_java_string).collect();
+        Ok(schemas.join("\n"))
+    }
+}
+
+/// A producer cycle as a context manager; see `Producer.cycle`.
+#[pyclass(module = "hollow", frozen)]
+pub struct Cycle {
+    producer: Py<Producer>,
+    records: Mutex<Vec<(Py<PyAny>, Option<String>)>>,
+    version: Mutex<Option<Version>>,
+}
+
+#[pymethods]
+impl Cycle {
+    /// Queue a record for this cycle (see `WriteState.add`); it is written when the block ends.
+    #[pyo3(signature = (value, r#type = None))]
+    fn add(&self, py: Python<'_>, value: Py<PyAny>, r#type: Option<String>) {
+        self.records.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()).push((value, r#type));
+    }
+
+    /// The version the cycle produced (None until the block has ended).
+    #[getter]
+    fn version(&self, py: Python<'_>) -> Option<Version> {
+        *self.version.lock_py_attached(py).unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn __enter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    #[pyo3(signature = (exc_type, exc_value, traceback))]
+    fn __exit__(
+        &self,
+        py: Python<'_>,
+        exc_type: Option<&Bound<'_, PyAny>>,
+        exc_value: Option<&Bound<'_, PyAny>>,
+        traceback: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
+        let _ = (exc_value, traceback);
+        let records = std::mem::take(&mut *self.records.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()));
+        if exc_type.is_some() {
+            return Ok(false);
+        }
+        let version = self.producer.get().cycle_with(py, move |py, ws| {
+            for (value, type_name) in &records {
+                ws.get().add_one(py, value.bind(py), type_name.as_deref())?;
+            }
+            Ok(())
+        })?;
+        *self.version.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()) = Some(version);
+        Ok(false)
+    }
+}

@@ -1,0 +1,43 @@
+//! Reading everything a state holds, shared by the read engine's targets.
+
+use hollow::read::lookup::{find_map_entry, find_set_element, BoundKey, KeyValue};
+use hollow::read::ReadStateEngine;
+use hollow::schema::{FieldType, Schema};
+use hollow::tools::checksum::HollowChecksum;
+use hollow::tools::stringify::stringify;
+
+/// Every populated record (checksum), a few stringified records (following references), and hash-key
+/// lookups in sets and maps (binding key paths through the blob's schemas).
+pub fn read_everything(engine: &ReadStateEngine) {
+    let _ = HollowChecksum::for_state_engine(engine);
+    for state in engine.types() {
+        for ordinal in state.populated().iter().take(8) {
+            let _ = stringify(engine, state.name(), ordinal);
+        }
+        let (root, paths) = match state.schema() {
+            Schema::Set(s) => (&s.element_type, &s.hash_key),
+            Schema::Map(m) => (&m.key_type, &m.hash_key),
+            _ => continue,
+        };
+        let Some(paths) = paths else { continue };
+        let Ok(bound) = BoundKey::bind(engine, root, paths) else { continue };
+        let key: Vec<KeyValue<'_>> = bound.paths().iter().map(|p| sample(p.field_type)).collect();
+        for ordinal in state.populated().iter().take(8) {
+            let _ = find_set_element(engine, state.name(), ordinal, &key);
+            let _ = find_map_entry(engine, state.name(), ordinal, &key);
+        }
+    }
+}
+
+fn sample(field_type: FieldType) -> KeyValue<'static> {
+    match field_type {
+        FieldType::Int => KeyValue::Int(1),
+        FieldType::Long => KeyValue::Long(1),
+        FieldType::Boolean => KeyValue::Boolean(true),
+        FieldType::Float => KeyValue::Float(1.0),
+        FieldType::Double => KeyValue::Double(1.0),
+        FieldType::String => KeyValue::String("a"),
+        FieldType::Bytes => KeyValue::Bytes(b"a"),
+        FieldType::Reference => KeyValue::Reference(1),
+    }
+}
