@@ -3,8 +3,9 @@
 //! The array is one long bit string. Bit `i` is bit `i % 64` (least significant first) of word `i / 64`.
 //! An element of `w` bits (`0 ..= 64`) at bit offset `o` may straddle two words. On the wire the array is
 //! a VarLong word count followed by that many **big-endian** 64-bit words; in memory the words are native
-//! `u64`s, converted once at load, plus one zero padding word so that reading an element that ends in the
-//! last word never needs a branch or a bounds special case.
+//! `u64`s, converted once at load, plus two zero padding words, so that reading an element never needs a
+//! branch or a bounds special case: the word after an element's first word always exists, even for an
+//! element that ends in the last payload word or a zero-width element at the very end.
 
 use super::reader::ByteReader;
 use crate::error::Result;
@@ -25,10 +26,13 @@ pub const fn bits_needed(value: u64) -> u32 {
     64 - value.leading_zeros()
 }
 
+/// Zero words after the payload (see the module docs).
+const PADDING_WORDS: usize = 2;
+
 /// A bit-packed array of 64-bit words.
 #[derive(Clone, PartialEq, Eq)]
 pub struct BitArray {
-    /// `num_words` payload words followed by one zero padding word.
+    /// `num_words` payload words followed by [`PADDING_WORDS`] zero words.
     words: Box<[u64]>,
 }
 
@@ -47,7 +51,7 @@ impl Default for BitArray {
 impl BitArray {
     /// An all-zero array of `num_words` words.
     pub fn zeroed_words(num_words: usize) -> Self {
-        BitArray { words: vec![0u64; num_words + 1].into_boxed_slice() }
+        BitArray { words: vec![0u64; num_words + PADDING_WORDS].into_boxed_slice() }
     }
 
     /// An all-zero array with room for at least `num_bits` bits.
@@ -59,9 +63,9 @@ impl BitArray {
     pub fn read_words(r: &mut ByteReader<'_>, num_words: u64, what: &str) -> Result<Self> {
         let n = r.check_len(num_words, 8, what)?;
         let raw = r.bytes(n * 8, what)?;
-        let mut words = Vec::with_capacity(n + 1);
+        let mut words = Vec::with_capacity(n + PADDING_WORDS);
         words.extend(raw.chunks_exact(8).map(|c| u64::from_be_bytes(c.try_into().expect("8 bytes"))));
-        words.push(0);
+        words.extend([0; PADDING_WORDS]);
         Ok(BitArray { words: words.into_boxed_slice() })
     }
 
@@ -74,7 +78,7 @@ impl BitArray {
     /// Number of payload words.
     #[inline]
     pub fn num_words(&self) -> usize {
-        self.words.len() - 1
+        self.words.len() - PADDING_WORDS
     }
 
     /// Number of payload bits.
@@ -103,11 +107,10 @@ impl BitArray {
         let idx = (offset >> 6) as usize;
         let shift = (offset & 63) as u32;
         let lo = self.words[idx] >> shift;
-        // The next word only matters when the element straddles into it, which it cannot when it starts
-        // in the padding word (a zero-width element at the very end): read it as zero there.
-        let next = self.words.get(idx + 1).copied().unwrap_or(0);
-        // Two shifts so that shift == 0 contributes nothing instead of overflowing.
-        let hi = (next << 1) << (63 - shift);
+        // Two shifts so that shift == 0 contributes nothing instead of overflowing. The next word
+        // exists even for an element starting in the first padding word (a zero-width element at the
+        // very end), so this is one load, not a branch.
+        let hi = (self.words[idx + 1] << 1) << (63 - shift);
         (lo | hi) & mask
     }
 

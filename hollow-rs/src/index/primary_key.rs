@@ -153,13 +153,11 @@ impl PrimaryKeyIndex {
         match self.shape.direct() {
             Some(direct) => {
                 let key = DirectKey::new(direct, key)?;
-                match self.root.0.as_deref().and_then(S::held_object) {
-                    Some(object) => self.find(key.hash, |r| key.matches(object, r)),
-                    None => {
-                        let object = src.object(self.shape.root())?;
-                        self.find(key.hash, |r| key.matches(object, r))
-                    }
-                }
+                // The records are reached only for a candidate: a miss touches nothing but the table.
+                self.find(key.hash, |r| match self.root.0.as_deref().and_then(S::held_object) {
+                    Some(object) => key.matches(object, r),
+                    None => src.object(self.shape.root()).is_some_and(|object| key.matches(object, r)),
+                })
             }
             None => {
                 let hash = self.shape.hash_key(key)?;
