@@ -1,7 +1,6 @@
 //! [`ReadState`]: one version of the dataset as consumers read it, with its indexes.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
@@ -32,6 +31,19 @@ pub enum IndexSpec {
         /// Key field paths.
         fields: Vec<String>,
     },
+}
+
+impl IndexSpec {
+    /// Whether this is the spec of that kind, type and fields (compared without building a spec, so
+    /// that finding an existing index does not allocate).
+    fn is(&self, primary_key: bool, type_name: &str, fields: &[&str]) -> bool {
+        let (t, f) = match self {
+            IndexSpec::PrimaryKey { type_name, fields } if primary_key => (type_name, fields),
+            IndexSpec::Hash { type_name, fields } if !primary_key => (type_name, fields),
+            _ => return false,
+        };
+        t == type_name && f.len() == fields.len() && f.iter().zip(fields).all(|(a, b)| a == b)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -74,8 +86,9 @@ impl AnyIndex {
 pub struct ReadState {
     version: Version,
     engine: ReadStateEngine,
-    /// Copy-on-write, so lookups of an existing index never lock.
-    indexes: ArcSwap<HashMap<IndexSpec, AnyIndex>>,
+    /// Copy-on-write, so lookups of an existing index never lock. A list: a state holds a few
+    /// indexes, and a scan of a few specs beats hashing one.
+    indexes: ArcSwap<Vec<(IndexSpec, AnyIndex)>>,
     /// Serializes index builds, so two threads asking for the same index build it once.
     build: Mutex<()>,
 }
@@ -92,7 +105,7 @@ impl std::fmt::Debug for ReadState {
 impl ReadState {
     /// A read state over `engine` at `version`, with no indexes yet.
     pub fn new(version: Version, engine: ReadStateEngine) -> Self {
-        ReadState { version, engine, indexes: ArcSwap::from_pointee(HashMap::new()), build: Mutex::new(()) }
+        ReadState { version, engine, indexes: ArcSwap::from_pointee(Vec::new()), build: Mutex::new(()) }
     }
 
     /// The version this state holds.
@@ -135,8 +148,7 @@ impl ReadState {
 
     /// A unique index of `type_name` on the given key field paths.
     pub fn primary_key_index_on(&self, type_name: &str, fields: &[&str]) -> Result<Arc<PrimaryKeyIndex>> {
-        let spec = IndexSpec::PrimaryKey { type_name: type_name.into(), fields: to_strings(fields) };
-        match self.index(spec)? {
+        match self.index(true, type_name, fields)? {
             AnyIndex::PrimaryKey(i) => Ok(i),
             AnyIndex::Hash(_) => unreachable!("a primary-key spec maps to a primary-key index"),
         }
@@ -144,31 +156,47 @@ impl ReadState {
 
     /// A hash index (multi-valued) of `type_name` on the given key field paths.
     pub fn hash_index(&self, type_name: &str, fields: &[&str]) -> Result<Arc<HashIndex>> {
-        let spec = IndexSpec::Hash { type_name: type_name.into(), fields: to_strings(fields) };
-        match self.index(spec)? {
+        match self.index(false, type_name, fields)? {
             AnyIndex::Hash(i) => Ok(i),
             AnyIndex::PrimaryKey(_) => unreachable!("a hash spec maps to a hash index"),
         }
     }
 
-    fn index(&self, spec: IndexSpec) -> Result<AnyIndex> {
-        if let Some(i) = self.indexes.load().get(&spec) {
-            return Ok(i.clone());
+    fn index(&self, primary_key: bool, type_name: &str, fields: &[&str]) -> Result<AnyIndex> {
+        let find = |indexes: &[(IndexSpec, AnyIndex)]| {
+            indexes.iter().find(|(spec, _)| spec.is(primary_key, type_name, fields)).map(|(_, i)| i.clone())
+        };
+        if let Some(i) = find(&self.indexes.load()) {
+            return Ok(i);
         }
+        let (type_name, fields) = (type_name.to_owned(), to_strings(fields));
+        let spec = match primary_key {
+            true => IndexSpec::PrimaryKey { type_name, fields },
+            false => IndexSpec::Hash { type_name, fields },
+        };
+        self.build_index(spec)
+    }
+
+    fn build_index(&self, spec: IndexSpec) -> Result<AnyIndex> {
         let _building = self.build.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(i) = self.indexes.load().get(&spec) {
+        if let Some((_, i)) = self.indexes.load().iter().find(|(s, _)| *s == spec) {
             return Ok(i.clone());
         }
         let index = AnyIndex::build(&spec, &self.engine)?;
-        let mut next = HashMap::clone(&self.indexes.load());
-        next.insert(spec, index.clone());
+        let mut next = Vec::clone(&self.indexes.load());
+        next.push((spec, index.clone()));
         self.indexes.store(Arc::new(next));
         Ok(index)
     }
 
     /// Make sure the index `spec` exists.
     pub(crate) fn ensure_index(&self, spec: &IndexSpec) -> Result<()> {
-        self.index(spec.clone()).map(drop)
+        let (primary_key, type_name, fields) = match spec {
+            IndexSpec::PrimaryKey { type_name, fields } => (true, type_name, fields),
+            IndexSpec::Hash { type_name, fields } => (false, type_name, fields),
+        };
+        let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
+        self.index(primary_key, type_name, &fields).map(drop)
     }
 
     /// Carry this state's indexes over to `next`, reached from this state by one delta or reverse
@@ -179,10 +207,10 @@ impl ReadState {
         if current.is_empty() {
             return;
         }
-        let mut carried = HashMap::with_capacity(current.len());
+        let mut carried = Vec::with_capacity(current.len());
         for (spec, index) in current.iter() {
             if let Ok(updated) = index.updated(&self.engine, &next.engine) {
-                carried.insert(spec.clone(), updated);
+                carried.push((spec.clone(), updated));
             }
         }
         next.indexes.store(Arc::new(carried));
@@ -190,7 +218,7 @@ impl ReadState {
 
     /// The specs of the indexes this state holds.
     pub fn index_specs(&self) -> Vec<IndexSpec> {
-        self.indexes.load().keys().cloned().collect()
+        self.indexes.load().iter().map(|(spec, _)| spec.clone()).collect()
     }
 }
 

@@ -3,8 +3,9 @@
 //! The array is one long bit string. Bit `i` is bit `i % 64` (least significant first) of word `i / 64`.
 //! An element of `w` bits (`0 ..= 64`) at bit offset `o` may straddle two words. On the wire the array is
 //! a VarLong word count followed by that many **big-endian** 64-bit words; in memory the words are native
-//! `u64`s, converted once at load, plus one zero padding word so that reading an element that ends in the
-//! last word never needs a branch or a bounds special case.
+//! `u64`s, converted once at load, plus two zero padding words, so that reading an element never needs a
+//! branch or a bounds special case: the word after an element's first word always exists, even for an
+//! element that ends in the last payload word or a zero-width element at the very end.
 
 use super::reader::ByteReader;
 use crate::error::Result;
@@ -25,10 +26,13 @@ pub const fn bits_needed(value: u64) -> u32 {
     64 - value.leading_zeros()
 }
 
+/// Zero words after the payload (see the module docs).
+const PADDING_WORDS: usize = 2;
+
 /// A bit-packed array of 64-bit words.
 #[derive(Clone, PartialEq, Eq)]
 pub struct BitArray {
-    /// `num_words` payload words followed by one zero padding word.
+    /// `num_words` payload words followed by [`PADDING_WORDS`] zero words.
     words: Box<[u64]>,
 }
 
@@ -47,7 +51,7 @@ impl Default for BitArray {
 impl BitArray {
     /// An all-zero array of `num_words` words.
     pub fn zeroed_words(num_words: usize) -> Self {
-        BitArray { words: vec![0u64; num_words + 1].into_boxed_slice() }
+        BitArray { words: vec![0u64; num_words + PADDING_WORDS].into_boxed_slice() }
     }
 
     /// An all-zero array with room for at least `num_bits` bits.
@@ -59,9 +63,9 @@ impl BitArray {
     pub fn read_words(r: &mut ByteReader<'_>, num_words: u64, what: &str) -> Result<Self> {
         let n = r.check_len(num_words, 8, what)?;
         let raw = r.bytes(n * 8, what)?;
-        let mut words = Vec::with_capacity(n + 1);
+        let mut words = Vec::with_capacity(n + PADDING_WORDS);
         words.extend(raw.chunks_exact(8).map(|c| u64::from_be_bytes(c.try_into().expect("8 bytes"))));
-        words.push(0);
+        words.extend([0; PADDING_WORDS]);
         Ok(BitArray { words: words.into_boxed_slice() })
     }
 
@@ -74,7 +78,7 @@ impl BitArray {
     /// Number of payload words.
     #[inline]
     pub fn num_words(&self) -> usize {
-        self.words.len() - 1
+        self.words.len() - PADDING_WORDS
     }
 
     /// Number of payload bits.
@@ -103,11 +107,10 @@ impl BitArray {
         let idx = (offset >> 6) as usize;
         let shift = (offset & 63) as u32;
         let lo = self.words[idx] >> shift;
-        // The next word only matters when the element straddles into it, which it cannot when it starts
-        // in the padding word (a zero-width element at the very end): read it as zero there.
-        let next = self.words.get(idx + 1).copied().unwrap_or(0);
-        // Two shifts so that shift == 0 contributes nothing instead of overflowing.
-        let hi = (next << 1) << (63 - shift);
+        // Two shifts so that shift == 0 contributes nothing instead of overflowing. The next word
+        // exists even for an element starting in the first padding word (a zero-width element at the
+        // very end), so this is one load, not a branch.
+        let hi = (self.words[idx + 1] << 1) << (63 - shift);
         (lo | hi) & mask
     }
 
@@ -143,6 +146,19 @@ impl BitArray {
     /// Copy `num_bits` bits starting at `src_offset` in `src` to `dst_offset` in `self`.
     pub fn copy_bits(&mut self, src: &BitArray, src_offset: u64, dst_offset: u64, num_bits: u64) {
         let mut done = 0;
+        // Runs at the same bit phase in both arrays (a delta copying unchanged records to the same
+        // ordinals) are copied a whole word at a time between a partial head and tail.
+        if src_offset % 64 == dst_offset % 64 && num_bits >= 128 {
+            let head = ((64 - dst_offset % 64) % 64).min(num_bits);
+            if head > 0 {
+                let v = src.get(src_offset, head as u32);
+                self.set(dst_offset, head as u32, v);
+            }
+            let words = ((num_bits - head) / 64) as usize;
+            let (s, d) = (((src_offset + head) / 64) as usize, ((dst_offset + head) / 64) as usize);
+            self.words[d..d + words].copy_from_slice(&src.words[s..s + words]);
+            done = head + words as u64 * 64;
+        }
         while done < num_bits {
             let n = (num_bits - done).min(64) as u32;
             let v = src.get(src_offset + done, n);
@@ -219,6 +235,30 @@ mod tests {
         dst.copy_bits(&src, 3, 70, 270);
         for i in 0..30 {
             assert_eq!(dst.get(70 + i * 9, 9), (i * 37) & 0x1FF);
+        }
+    }
+
+    #[test]
+    fn copy_bits_matches_a_bit_by_bit_copy() {
+        let mut src = BitArray::zeroed_bits(1024);
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for i in 0..16 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            src.set(i * 64, 64, x);
+        }
+        // Same phase (the word-at-a-time path) and different phases, short and long runs.
+        for (from, to, n) in [(0, 0, 1024), (3, 67, 700), (64, 128, 128), (5, 5, 127), (5, 5, 128), (63, 127, 900)] {
+            let mut dst = BitArray::zeroed_bits(1200);
+            dst.set(0, 64, u64::MAX);
+            dst.set(1100, 64, u64::MAX);
+            let mut expected = dst.clone();
+            dst.copy_bits(&src, from, to, n);
+            for b in 0..n {
+                expected.set(to + b, 1, src.get(from + b, 1));
+            }
+            assert_eq!(dst, expected, "copy of {n} bits from {from} to {to}");
         }
     }
 

@@ -146,7 +146,7 @@ pub(crate) enum Probe<'k> {
 impl<'k> Probe<'k> {
     /// `value` as a probe for a key field yielding `leaf`; `None` if it can never match one (wrong
     /// kind, or an INT field given a long outside 32 bits).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn new(value: &'k KeyValue<'_>, leaf: &LeafKind) -> Option<Self> {
         Some(match (leaf, value) {
             (LeafKind::Value(FieldType::Int), KeyValue::Int(v)) => Probe::Int(*v as i64),
@@ -164,7 +164,7 @@ impl<'k> Probe<'k> {
     }
 
     /// Feed the probe into a key hash exactly as [`hash_field`] feeds the matching stored value.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn hash_into(&self, h: &mut KeyHasher) {
         match *self {
             Probe::Int(v) => h.write_u64(v as u64),
@@ -181,7 +181,7 @@ impl<'k> Probe<'k> {
     }
 
     /// Whether a stored value equals the probe.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn matches(&self, stored: FieldValue<'_>) -> bool {
         match (*self, stored) {
             (Probe::Int(a), FieldValue::Int(b)) => a == b,

@@ -5,11 +5,11 @@ use std::sync::Arc;
 use super::key::KeyValue;
 use super::overlay::Overlay;
 use super::path::PathRules;
-use super::shape::KeyShape;
+use super::shape::{DirectKey, KeyShape};
 use super::source::Source;
 use super::table::{for_each_key, plan_update, SlotTable, Update};
 use crate::error::{Error, Result};
-use crate::read::ReadStateEngine;
+use crate::read::{ReadStateEngine, TypeReadState};
 
 /// Finds the record of an OBJECT type by its key: the type's primary key, or any fields given by
 /// path (`id`, `title` (expanded to `title.value`), `address.city.value`, `studio!` for the ordinal
@@ -27,7 +27,26 @@ pub struct PrimaryKeyIndex {
     base: Arc<Base>,
     overlay: Overlay,
     version: i64,
+    /// The indexed type's state in the version this index is for, so that lookups need not find
+    /// it by name (`None` for sources that do not share states).
+    root: HeldType,
 }
+
+/// A held type state; its `Debug` names the type instead of dumping its records.
+#[derive(Clone, Default)]
+struct HeldType(Option<Arc<TypeReadState>>);
+
+impl std::fmt::Debug for HeldType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            Some(t) => write!(f, "HeldType({})", t.name()),
+            None => f.write_str("HeldType(None)"),
+        }
+    }
+}
+
+/// Entries inserted together by a build, so that their cache misses overlap.
+const BUILD_BATCH: usize = 32;
 
 /// The table built at the last full build: (fingerprint, root ordinal) slots.
 #[derive(Debug)]
@@ -109,58 +128,84 @@ impl PrimaryKeyIndex {
     fn build_with_shape<S: Source>(src: &S, shape: Arc<KeyShape>) -> Self {
         let mut table = SlotTable::with_capacity(src.populated_count(shape.root()));
         let mut entries = 0;
+        let mut batch = Vec::with_capacity(BUILD_BATCH);
         for_each_key(&shape, src, |hash, root, _| {
-            table.insert(hash, root);
+            batch.push((hash, root));
+            if batch.len() == BUILD_BATCH {
+                table.insert_batch(&batch);
+                batch.clear();
+            }
             entries += 1;
         });
+        table.insert_batch(&batch);
         PrimaryKeyIndex {
-            shape,
             base: Arc::new(Base { table, entries }),
             overlay: Overlay::new(entries),
             version: src.version_tag(),
+            root: HeldType(src.shared_type(shape.root())),
+            shape,
         }
     }
 
     #[inline]
     pub(crate) fn get_in<S: Source>(&self, src: &S, key: &[KeyValue<'_>]) -> Option<u32> {
         debug_assert_eq!(src.version_tag(), self.version, "index used with another version of the dataset");
-        let hash = self.shape.hash_key(key)?;
-        self.find(src, key, hash, self.base.table.probe(hash))
-    }
-
-    #[inline]
-    fn find<S: Source>(
-        &self,
-        src: &S,
-        key: &[KeyValue<'_>],
-        hash: u64,
-        candidates: impl Iterator<Item = u32>,
-    ) -> Option<u32> {
-        if !self.overlay.is_empty() {
-            if let Some(&r) = self.overlay.added(hash).iter().find(|&&r| self.shape.root_matches(src, r, key)) {
-                return Some(r);
+        match self.shape.direct() {
+            Some(direct) => {
+                let key = DirectKey::new(direct, key)?;
+                // The records are reached only for a candidate: a miss touches nothing but the table.
+                self.find(key.hash, |r| match self.root.0.as_deref().and_then(S::held_object) {
+                    Some(object) => key.matches(object, r),
+                    None => src.object(self.shape.root()).is_some_and(|object| key.matches(object, r)),
+                })
+            }
+            None => {
+                let hash = self.shape.hash_key(key)?;
+                self.find(hash, |r| self.shape.root_matches(src, r, key))
             }
         }
-        candidates.into_iter().find(|&r| !self.overlay.is_stale(r) && self.shape.root_matches(src, r, key))
+    }
+
+    /// The first root filed under `hash` that `matches`: in the overlay's additions, then in the
+    /// base table unless stale.
+    #[inline]
+    fn find(&self, hash: u64, matches: impl Fn(u32) -> bool) -> Option<u32> {
+        if self.overlay.is_empty() {
+            return self.base.table.probe(hash).find(|&r| matches(r));
+        }
+        if let Some(&r) = self.overlay.added(hash).iter().find(|&&r| matches(r)) {
+            return Some(r);
+        }
+        self.base.table.probe(hash).find(|&r| !self.overlay.is_stale(r) && matches(r))
     }
 
     pub(crate) fn get_many_in<'k, S: Source, K: AsRef<[KeyValue<'k>]>>(&self, src: &S, keys: &[K]) -> Vec<Option<u32>> {
         const BATCH: usize = 16;
         let mut out = Vec::with_capacity(keys.len());
+        let object = self.root.0.as_deref().and_then(S::held_object).or_else(|| src.object(self.shape.root()));
+        let direct = self.shape.direct().zip(object);
         for chunk in keys.chunks(BATCH) {
-            // Hash the whole batch and touch each first slot before resolving any, so that the
-            // table misses of the batch are in flight together.
-            let mut hashes = [None; BATCH];
+            // Check and hash the whole batch and touch each first slot before resolving any, so
+            // that the table misses of the batch are in flight together.
+            let mut prepared = [None; BATCH];
             let mut touched = 0u64;
-            for (h, key) in hashes.iter_mut().zip(chunk) {
-                *h = self.shape.hash_key(key.as_ref());
-                if let Some(h) = *h {
+            for (p, key) in prepared.iter_mut().zip(chunk) {
+                let key = key.as_ref();
+                *p = match direct {
+                    Some((fields, _)) => DirectKey::new(fields, key).map(|d| (d.hash, Some(d))),
+                    None => self.shape.hash_key(key).map(|h| (h, None)),
+                };
+                if let Some((h, _)) = *p {
                     touched ^= self.base.table.first_slot(h);
                 }
             }
             std::hint::black_box(touched);
-            for (h, key) in hashes.iter().zip(chunk) {
-                out.push(h.and_then(|h| self.find(src, key.as_ref(), h, self.base.table.probe(h))));
+            for (p, key) in prepared.iter().zip(chunk) {
+                out.push(match (p, direct) {
+                    (Some((h, Some(d))), Some((_, object))) => self.find(*h, |r| d.matches(object, r)),
+                    (Some((h, _)), _) => self.find(*h, |r| self.shape.root_matches(src, r, key.as_ref())),
+                    (None, _) => None,
+                });
             }
         }
         out
@@ -169,7 +214,12 @@ impl PrimaryKeyIndex {
     pub(crate) fn updated_in<S: Source>(&self, from: &S, to: &S) -> Result<Self> {
         Ok(match plan_update(&self.shape, self.version, &self.overlay, self.base.entries, from, to)? {
             Update::Unchanged => PrimaryKeyIndex { version: to.version_tag(), ..self.clone() },
-            Update::Overlay(overlay) => PrimaryKeyIndex { overlay, version: to.version_tag(), ..self.clone() },
+            Update::Overlay(overlay) => PrimaryKeyIndex {
+                overlay,
+                version: to.version_tag(),
+                root: HeldType(to.shared_type(self.shape.root())),
+                ..self.clone()
+            },
             Update::Rebuild => {
                 let fields: Vec<&str> = self.key_fields().collect();
                 Self::build_in(to, self.type_name(), &fields)?

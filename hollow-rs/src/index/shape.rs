@@ -46,6 +46,23 @@ pub(crate) struct KeyShape {
     /// The traversal tree, when some path crosses a collection or a map; otherwise each field is
     /// read by following its chain of references.
     tree: Option<Node>,
+    /// When every key field is an inline field of the root type (the common primary key), where
+    /// each is: lookups then compare the root record's fields directly.
+    direct: Option<Box<[DirectField]>>,
+}
+
+/// Most key fields for the direct lookup path; longer keys take the general path.
+pub(crate) const MAX_DIRECT: usize = 4;
+
+/// A key field that is an inline field of the root type.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DirectField {
+    /// The field's index in the root type's schema.
+    pub(crate) field: usize,
+    /// The field's kind (never REFERENCE).
+    pub(crate) field_type: FieldType,
+    /// What the field yields, to check a caller's key against.
+    pub(crate) kind: LeafKind,
 }
 
 impl KeyShape {
@@ -71,7 +88,17 @@ impl KeyShape {
         let crosses_collection =
             fields.iter().any(|f| f.path.segments.iter().any(|s| !matches!(s, Segment::Field { .. })));
         let tree = crosses_collection.then(|| Node::build(root, &fields));
-        Ok(KeyShape { root: root.to_owned(), fields, tree })
+        let direct = fields
+            .iter()
+            .map(|f| match (f.path.segments.as_slice(), &f.leaf) {
+                ([Segment::Field { referenced: None, .. }], &LeafRead::Value { field, field_type, .. }) => {
+                    Some(DirectField { field, field_type, kind: f.kind })
+                }
+                _ => None,
+            })
+            .collect::<Option<Box<[DirectField]>>>()
+            .filter(|d| d.len() <= MAX_DIRECT);
+        Ok(KeyShape { root: root.to_owned(), fields, tree, direct })
     }
 
     /// The root type.
@@ -82,6 +109,12 @@ impl KeyShape {
     /// The key fields.
     pub(crate) fn fields(&self) -> &[KeyField] {
         &self.fields
+    }
+
+    /// The key fields, if every one is an inline field of the root type.
+    #[inline]
+    pub(crate) fn direct(&self) -> Option<&[DirectField]> {
+        self.direct.as_deref()
     }
 
     /// Every type whose schema the key depends on.
@@ -178,9 +211,24 @@ impl KeyShape {
         .is_break()
     }
 
+    /// The key hash of record `root` of the root type read by the direct path (`object` is the root
+    /// type's records); `None` if a key field is null.
+    #[inline]
+    pub(crate) fn direct_hash<'a, O: ObjectRecords<'a>>(direct: &[DirectField], object: O, root: u32) -> Option<u64> {
+        let mut h = KeyHasher::default();
+        for d in direct {
+            hash_field(&mut h, object.value(root, d.field, d.field_type)?);
+        }
+        Some(h.finish())
+    }
+
     /// The distinct key hashes of `root`, ascending, into `out` (cleared first).
     pub(crate) fn key_hashes<S: Source>(&self, src: &S, root: u32, out: &mut Vec<u64>) {
         out.clear();
+        if let (Some(direct), Some(object)) = (self.direct(), src.object(&self.root)) {
+            out.extend(Self::direct_hash(direct, object, root));
+            return;
+        }
         let _ = self.for_each_instance(src, root, &mut |slots| {
             if let Some(h) = self.hash_instance(src, slots) {
                 out.push(h);
@@ -195,6 +243,44 @@ impl KeyShape {
     pub(crate) fn describe(&self) -> String {
         let paths: Vec<&str> = self.fields.iter().map(|f| f.path.text.as_str()).collect();
         format!("{}({})", self.root, paths.join(", "))
+    }
+}
+
+/// A caller's key for a shape whose fields are all direct ([`KeyShape::direct`]), checked and hashed
+/// once per lookup.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DirectKey<'s, 'k, 'v> {
+    fields: &'s [DirectField],
+    key: &'k [KeyValue<'v>],
+    /// The key hash, as [`KeyShape::hash_key`] computes it.
+    pub(crate) hash: u64,
+}
+
+impl<'s, 'k, 'v> DirectKey<'s, 'k, 'v> {
+    /// `key` against `fields`; `None` if it can never match (wrong length or kinds).
+    #[inline]
+    pub(crate) fn new(fields: &'s [DirectField], key: &'k [KeyValue<'v>]) -> Option<Self> {
+        if key.len() != fields.len() {
+            return None;
+        }
+        let mut h = KeyHasher::default();
+        for (value, field) in key.iter().zip(fields) {
+            Probe::new(value, &field.kind)?.hash_into(&mut h);
+        }
+        Some(DirectKey { fields, key, hash: h.finish() })
+    }
+
+    /// Whether record `root` of the root type holds this key.
+    #[inline(always)]
+    pub(crate) fn matches<'a, O: ObjectRecords<'a>>(&self, object: O, root: u32) -> bool {
+        // The probes were checked by `new`; building them again is a match on two tags, cheaper
+        // than keeping them (a lookup that misses never needs them).
+        self.fields.iter().zip(self.key).all(|(f, value)| {
+            match (Probe::new(value, &f.kind), object.value(root, f.field, f.field_type)) {
+                (Some(p), Some(v)) => p.matches(v),
+                _ => false,
+            }
+        })
     }
 }
 

@@ -6,10 +6,12 @@
 //! engines. The read engine is the only implementation outside tests.
 
 use std::ops::ControlFlow;
+use std::sync::Arc;
 
 use super::key::{double_key_bits, float_key_bits, FieldValue};
 use crate::read::{
     ListTypeReadState, MapTypeReadState, ObjectTypeReadState, PopulatedOrdinals, ReadStateEngine, SetTypeReadState,
+    TypeReadState,
 };
 use crate::schema::{FieldType, Schema};
 
@@ -49,6 +51,22 @@ pub(crate) trait Source {
     /// The ordinals populated in `self` and not in `newer` (`removed`) and the other way round
     /// (`added`), both ascending.
     fn populated_changes(&self, newer: &Self, type_name: &str, removed: &mut Vec<u32>, added: &mut Vec<u32>);
+
+    /// A type's state, shared, for an index to hold so that its lookups need not find the type by
+    /// name. `None` (the default) where states are not shared: the index then looks the type up.
+    fn shared_type(&self, type_name: &str) -> Option<Arc<TypeReadState>> {
+        let _ = type_name;
+        None
+    }
+
+    /// The records of a held OBJECT type state (see [`Source::shared_type`]).
+    fn held_object<'a>(state: &'a TypeReadState) -> Option<Self::Object<'a>>
+    where
+        Self: 'a,
+    {
+        let _ = state;
+        None
+    }
 }
 
 /// Field reads of one OBJECT type.
@@ -121,6 +139,21 @@ impl Source for ReadStateEngine {
         }
     }
 
+    fn shared_type(&self, type_name: &str) -> Option<Arc<TypeReadState>> {
+        self.type_state_shared(type_name)
+    }
+
+    #[inline]
+    fn held_object<'a>(state: &'a TypeReadState) -> Option<&'a ObjectTypeReadState>
+    where
+        Self: 'a,
+    {
+        match state {
+            TypeReadState::Object(o) => Some(o),
+            _ => None,
+        }
+    }
+
     fn populated_changes(&self, newer: &Self, type_name: &str, removed: &mut Vec<u32>, added: &mut Vec<u32>) {
         let empty = PopulatedOrdinals::default();
         let old = self.type_state(type_name).map_or(&empty, |t| t.populated());
@@ -130,7 +163,7 @@ impl Source for ReadStateEngine {
 }
 
 impl<'a> ObjectRecords<'a> for &'a ObjectTypeReadState {
-    #[inline]
+    #[inline(always)]
     fn value(self, ordinal: u32, field: usize, field_type: FieldType) -> Option<FieldValue<'a>> {
         Some(match field_type {
             FieldType::Int => FieldValue::Int(self.read_int(ordinal, field)? as i64),

@@ -9,7 +9,7 @@
 use std::ops::ControlFlow;
 
 use super::overlay::Overlay;
-use super::shape::KeyShape;
+use super::shape::{KeyShape, MAX_DIRECT};
 use super::source::Source;
 use crate::error::{Error, Result};
 
@@ -37,6 +37,19 @@ impl SlotTable {
             i = (i + 1) & self.mask;
         }
         self.slots[i] = (hash & 0xffff_ffff_0000_0000) | value as u64;
+    }
+
+    /// Add many entries. The first slot of each is read before any is written, so that the cache
+    /// misses of a batch overlap: a build inserts in record order, which is random in the table.
+    pub(crate) fn insert_batch(&mut self, entries: &[(u64, u32)]) {
+        let mut touched = 0u64;
+        for &(hash, _) in entries {
+            touched ^= self.first_slot(hash);
+        }
+        std::hint::black_box(touched);
+        for &(hash, value) in entries {
+            self.insert(hash, value);
+        }
     }
 
     /// The values whose fingerprint matches `hash`, in probe order.
@@ -159,6 +172,18 @@ fn apply_changes<S: Source>(shape: &KeyShape, overlay: &mut Overlay, from: &S, t
 /// record of the root type. A record may yield the same key more than once (a list holding an
 /// element twice); callers that need distinct keys group them.
 pub(crate) fn for_each_key<S: Source>(shape: &KeyShape, src: &S, mut f: impl FnMut(u64, u32, &[u32])) {
+    if let (Some(direct), Some(object)) = (shape.direct(), src.object(shape.root())) {
+        // Every key field is an inline field of the root: each slot is the root itself.
+        let mut slots = [0u32; MAX_DIRECT];
+        let slots = &mut slots[..direct.len()];
+        src.for_each_populated(shape.root(), &mut |root| {
+            if let Some(h) = KeyShape::direct_hash(direct, object, root) {
+                slots.fill(root);
+                f(h, root, slots);
+            }
+        });
+        return;
+    }
     src.for_each_populated(shape.root(), &mut |root| {
         let _ = shape.for_each_instance(src, root, &mut |slots| {
             if let Some(h) = shape.hash_instance(src, slots) {

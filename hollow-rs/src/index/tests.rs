@@ -119,6 +119,8 @@ fn publish(p: &mut Producer, movies: &[Movie]) -> Version {
 #[derive(Clone)]
 struct Indexes {
     by_id: PrimaryKeyIndex,
+    /// Two inline fields of the root: the direct lookup path with a composite key.
+    by_id_year: PrimaryKeyIndex,
     by_title_year: PrimaryKeyIndex,
     by_studio_ref: PrimaryKeyIndex,
     studio: PrimaryKeyIndex,
@@ -134,6 +136,7 @@ impl Indexes {
     fn build(e: &Engine) -> Indexes {
         Indexes {
             by_id: PrimaryKeyIndex::build_by_schema_key(e, "Movie").unwrap(),
+            by_id_year: PrimaryKeyIndex::build_in(e, "Movie", &["id", "year"]).unwrap(),
             by_title_year: PrimaryKeyIndex::build_in(e, "Movie", &["title", "year"]).unwrap(),
             by_studio_ref: PrimaryKeyIndex::build_in(e, "Movie", &["studio!"]).unwrap(),
             studio: PrimaryKeyIndex::build_by_schema_key(e, "Studio").unwrap(),
@@ -149,6 +152,7 @@ impl Indexes {
     fn updated(&self, from: &Engine, to: &Engine) -> Indexes {
         Indexes {
             by_id: self.by_id.updated_in(from, to).unwrap(),
+            by_id_year: self.by_id_year.updated_in(from, to).unwrap(),
             by_title_year: self.by_title_year.updated_in(from, to).unwrap(),
             by_studio_ref: self.by_studio_ref.updated_in(from, to).unwrap(),
             studio: self.studio.updated_in(from, to).unwrap(),
@@ -214,6 +218,17 @@ fn check(ix: &Indexes, e: &Engine, movies: &BTreeMap<u32, Movie>, label: &str) {
     }
     assert_eq!(ix.by_id.get_in(e, &["1".into()]), None, "{label}: wrong key kind");
     assert_eq!(ix.by_id.get_in(e, &[]), None, "{label}: wrong key length");
+    let id_years: Vec<[KeyValue<'_>; 2]> =
+        (-1..=MAX_ID).flat_map(|id| (0..YEARS).map(move |y| [KeyValue::from(id), KeyValue::from(y)])).collect();
+    let batch = ix.by_id_year.get_many_in(e, &id_years);
+    for (key, got) in id_years.iter().zip(batch) {
+        let (KeyValue::Long(id), KeyValue::Int(year)) = (&key[0], &key[1]) else { unreachable!() };
+        let expected = matching(movies, |m| m.id == *id && m.year == *year).first().copied();
+        assert_eq!(ix.by_id_year.get_in(e, key), expected, "{label}: id {id} year {year}");
+        assert_eq!(got, expected, "{label}: batch id {id} year {year}");
+    }
+    assert_eq!(ix.by_id_year.get_in(e, &[1.into()]), None, "{label}: a composite key needs both fields");
+    assert_eq!(ix.by_id_year.get_in(e, &[1.into(), 2.5.into()]), None, "{label}: wrong kind in a composite key");
 
     for year in 0..YEARS {
         let got = ix.by_year.find_in(e, &[year.into()]).to_vec();
@@ -579,6 +594,10 @@ fn assert_same_answers(a: &Indexes, b: &Indexes, e: &crate::read::ReadStateEngin
     let max = |t: &str| e.type_state(t).map_or(0, |s| s.max_ordinal() + 1) as u32;
     for id in -1..=MAX_ID {
         assert_eq!(a.by_id.get(e, &[id.into()]), b.by_id.get(e, &[id.into()]), "{label}: id {id}");
+        for year in 0..YEARS {
+            let key = [id.into(), year.into()];
+            assert_eq!(a.by_id_year.get(e, &key), b.by_id_year.get(e, &key), "{label}: id {id} year {year}");
+        }
     }
     let same = |x: super::HashIndexMatches<'_>, y: super::HashIndexMatches<'_>, what: String| {
         assert_eq!(x.to_vec(), y.to_vec(), "{label}: {what}");
@@ -620,6 +639,7 @@ impl Indexes {
     fn build_real(e: &crate::read::ReadStateEngine) -> Indexes {
         Indexes {
             by_id: PrimaryKeyIndex::new(e, "Movie").unwrap(),
+            by_id_year: PrimaryKeyIndex::with_fields(e, "Movie", &["id", "year"]).unwrap(),
             by_title_year: PrimaryKeyIndex::with_fields(e, "Movie", &["title", "year"]).unwrap(),
             by_studio_ref: PrimaryKeyIndex::with_fields(e, "Movie", &["studio!"]).unwrap(),
             studio: PrimaryKeyIndex::new(e, "Studio").unwrap(),
@@ -635,6 +655,7 @@ impl Indexes {
     fn updated_real(&self, from: &crate::read::ReadStateEngine, to: &crate::read::ReadStateEngine) -> Indexes {
         Indexes {
             by_id: self.by_id.updated(from, to).unwrap(),
+            by_id_year: self.by_id_year.updated(from, to).unwrap(),
             by_title_year: self.by_title_year.updated(from, to).unwrap(),
             by_studio_ref: self.by_studio_ref.updated(from, to).unwrap(),
             studio: self.studio.updated(from, to).unwrap(),
@@ -761,4 +782,58 @@ fn index_perf_probe() {
     let t = Instant::now();
     let found = titles.iter().filter(|s| by_title2.get(&e2, &[s.as_str().into()]).is_some()).count();
     eprintln!("get by title with overlay: {:?}/op ({found} found)", t.elapsed() / n as u32);
+}
+
+/// The direct lookup path compares every key field itself, not only through the hash: a key that
+/// shares the hash of a record but differs in any field (as a fingerprint collision would) must not
+/// match it.
+#[test]
+fn direct_keys_compare_every_field() {
+    use super::path::PathRules;
+    use super::shape::{DirectKey, KeyShape};
+    use crate::read::ReadStateEngine;
+    use crate::write::{ObjectRecord, WriteStateEngine};
+    let mut w = WriteStateEngine::new();
+    w.add_schema(ObjectSchema::new("String").with_field(ObjectField::new("value", FieldType::String)).into()).unwrap();
+    let movie = ObjectSchema::new("Movie")
+        .with_field(ObjectField::new("id", FieldType::Long))
+        .with_field(ObjectField::new("year", FieldType::Int))
+        .with_field(ObjectField::new("name", FieldType::String))
+        .with_field(ObjectField::reference("title", "String"));
+    w.add_schema(movie.into()).unwrap();
+    let t = w.add("String", &*ObjectRecord::new().set_string("value", "x")).unwrap();
+    let a =
+        w.add("Movie", &*ObjectRecord::new().set_long("id", 7).set_int("year", 1999).set_string("name", "é")).unwrap();
+    let b = w.add("Movie", &*ObjectRecord::new().set_long("id", 8).set_reference("title", t)).unwrap();
+    let mut blob = Vec::new();
+    w.write_snapshot(&mut blob).unwrap();
+    let e = ReadStateEngine::from_snapshot(&blob).unwrap();
+    let object = e.object("Movie").unwrap();
+
+    let shape = KeyShape::bind(&e, "Movie", &["id", "year", "name"], PathRules::PrimaryKey).unwrap();
+    let direct = shape.direct().expect("inline fields of the root are direct");
+    let key = |id: i64, year: i32, name: &'static str| [id.into(), year.into(), name.into()];
+    let hit = key(7, 1999, "é");
+    let d = DirectKey::new(direct, &hit).unwrap();
+    assert_eq!(Some(d.hash), shape.hash_key(&hit), "the direct path hashes as the general one");
+    assert!(d.matches(object, a));
+    for miss in [key(8, 1999, "é"), key(7, 2000, "é"), key(7, 1999, "e")] {
+        assert!(!DirectKey::new(direct, &miss).unwrap().matches(object, a), "{miss:?}");
+    }
+    // Null fields match nothing.
+    assert!(!DirectKey::new(direct, &key(8, 0, "")).unwrap().matches(object, b));
+    assert!(DirectKey::new(direct, &[7.into(), 1999.into()]).is_none(), "wrong length");
+    assert!(DirectKey::new(direct, &[7.into(), "1999".into(), "é".into()]).is_none(), "wrong kind");
+
+    for general in [&["title"][..], &["id", "title"], &["title!"]] {
+        let shape = KeyShape::bind(&e, "Movie", general, PathRules::PrimaryKey).unwrap();
+        assert!(shape.direct().is_none(), "{general:?} reads through a reference");
+    }
+    let by_id = PrimaryKeyIndex::new(&e, "Movie");
+    assert!(by_id.is_err(), "no primary key in the schema");
+    let by_id = PrimaryKeyIndex::with_fields(&e, "Movie", &["id"]).unwrap();
+    assert_eq!(
+        (by_id.get(&e, &[7.into()]), by_id.get(&e, &[8.into()]), by_id.get(&e, &[9.into()])),
+        (Some(a), Some(b), None)
+    );
 }

@@ -192,11 +192,20 @@ impl ObjectShardData {
     /// The bytes of a non-null STRING/BYTES field.
     #[inline]
     pub(crate) fn var_bytes(&self, record: u64, field: usize) -> Option<&[u8]> {
-        if self.var_is_null(record, field) {
+        // The hot path of every string read: one read of the stored end (null bit included) and
+        // one of the previous record's end, rather than one per helper.
+        let w = self.widths.bits[field];
+        let at = self.bit_offset(record, field);
+        let stored = self.fixed.get(at, w);
+        if (stored >> (w - 1)) & 1 == 1 {
             return None;
         }
-        let (start, end) = (self.var_start(record, field), self.var_end(record, field));
-        self.heaps[field].get(start as usize..end as usize)
+        let offset_mask = mask(w - 1);
+        let start = match record {
+            0 => 0,
+            _ => self.fixed.get(at - self.widths.bits_per_record, w) & offset_mask,
+        };
+        self.heaps[field].get(start as usize..(stored & offset_mask) as usize)
     }
 }
 
