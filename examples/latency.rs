@@ -28,11 +28,11 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use hollow::consumer::{Consumer, ReadState};
-use hollow::index::{KeyValue, PrimaryKeyIndex};
+use hollow::index::{HashIndex, KeyValue, PrimaryKeyIndex};
 use hollow::read::{ObjectTypeReadState, ReadStateEngine};
 use hollow::store::memory::InMemoryBlobStore;
 use hollow::store::{Announcer, Blob, BlobPublisher};
-use movies::{MOVIE_TITLE, STRING_VALUE};
+use movies::{MOVIE_TITLE, MOVIE_YEAR, STRING_VALUE};
 use stats::{header, ms, row, timer_overhead_ns, Summary};
 
 const SEED: u64 = 42;
@@ -42,6 +42,7 @@ const BATCH: usize = 64;
 struct Bound<'a> {
     engine: &'a ReadStateEngine,
     index: &'a PrimaryKeyIndex,
+    by_year: &'a HashIndex,
     movie: &'a ObjectTypeReadState,
     string: &'a ObjectTypeReadState,
 }
@@ -58,6 +59,12 @@ impl Bound<'_> {
     #[inline]
     fn lookup(&self, id: i64) -> u32 {
         self.index.get(self.engine, &[KeyValue::Long(id)]).unwrap_or(u32::MAX)
+    }
+
+    /// Hash-index lookup of the movies of a year (about 10,000 of them at 1M): the first one.
+    #[inline]
+    fn movies_of_year(&self, year: i32) -> usize {
+        self.by_year.find(self.engine, &[KeyValue::Int(year)]).iter().next().map_or(0, |o| o as usize + 1)
     }
 
     #[inline]
@@ -154,9 +161,11 @@ fn main() {
         index.heap_bytes() as f64 / 1e6
     );
 
+    let by_year = HashIndex::new(&engine, "Movie", &["year"]).expect("hash index");
     let bound = Bound {
         engine: &engine,
         index: &index,
+        by_year: &by_year,
         movie: engine.object("Movie").expect("Movie"),
         string: engine.object("String").expect("String"),
     };
@@ -165,6 +174,8 @@ fn main() {
     let ordinals: Vec<u32> = keys.iter().map(|&k| bound.lookup(k)).collect();
     assert!(ordinals.iter().all(|&o| o != u32::MAX), "every key is found");
     assert!(missing.iter().take(1000).all(|&k| bound.lookup(k) == u32::MAX), "no absent key is found");
+    let years: Vec<i32> = ordinals.iter().map(|&o| bound.movie.read_int(o, MOVIE_YEAR).expect("a year")).collect();
+    assert!(years.iter().take(1000).all(|&y| bound.movies_of_year(y) > 0), "every year has movies");
 
     // The same requests through the consumer API (state, index handle, then the read).
     let store = Arc::new(InMemoryBlobStore::new());
@@ -184,12 +195,14 @@ fn main() {
     row("batch/64  lookup only (hit)", &mut || batched(&keys, |&k| bound.lookup(k) as usize));
     row("batch/64  lookup only (miss)", &mut || batched(&missing, |&k| bound.lookup(k) as usize));
     row("batch/64  title read only", &mut || batched(&ordinals, |&o| bound.title(o)));
+    row("batch/64  hash index: first movie of a year", &mut || batched(&years, |&y| bound.movies_of_year(y)));
     row("batch/64  consumer: state+index+lookup+title", &mut || batched(&keys, |&k| from_consumer(&consumer, k)));
     row("batch/1024 get_many, per key", &mut || batched_get_many(&index, &engine, &keys));
     row("single    lookup + title", &mut || single(&keys, overhead, |&k| bound.lookup_title(k)));
     row("single    lookup only (hit)", &mut || single(&keys, overhead, |&k| bound.lookup(k) as usize));
     row("single    lookup only (miss)", &mut || single(&missing, overhead, |&k| bound.lookup(k) as usize));
     row("single    title read only", &mut || single(&ordinals, overhead, |&o| bound.title(o)));
+    row("single    hash index: first movie of a year", &mut || single(&years, overhead, |&y| bound.movies_of_year(y)));
     row("single    consumer: state+index+lookup+title", &mut || {
         single(&keys, overhead, |&k| from_consumer(&consumer, k))
     });

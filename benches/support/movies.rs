@@ -23,6 +23,8 @@ pub const SCHEMA: &str = "String { string value; } \
 pub const MOVIE_ID: usize = 0;
 /// `Movie.title`: a reference to a `String` record.
 pub const MOVIE_TITLE: usize = 1;
+/// `Movie.year`.
+pub const MOVIE_YEAR: usize = 2;
 /// `String.value`.
 pub const STRING_VALUE: usize = 0;
 

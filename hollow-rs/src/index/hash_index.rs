@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::key::KeyValue;
 use super::overlay::Overlay;
 use super::path::PathRules;
-use super::shape::KeyShape;
+use super::shape::{DirectKey, KeyShape};
 use super::source::Source;
 use super::table::{for_each_key, plan_update, SlotTable, Update};
 use crate::error::Result;
@@ -128,19 +128,36 @@ impl HashIndex {
     pub(crate) fn find_in<'i, S: Source>(&'i self, src: &S, key: &[KeyValue<'_>]) -> HashIndexMatches<'i> {
         debug_assert_eq!(src.version_tag(), self.version, "index used with another version of the dataset");
         let mut matches = HashIndexMatches { base: &[], overlay: &self.overlay, added: Vec::new() };
-        let Some(hash) = self.shape.hash_key(key) else { return matches };
+        // Keys of inline fields of the root are compared in place (see `KeyShape::direct`).
+        let direct = match self.shape.direct() {
+            Some(fields) => match DirectKey::new(fields, key) {
+                Some(d) => src.object(self.shape.root()).map(|object| (d, object)),
+                None => return matches,
+            },
+            None => None,
+        };
+        let hash = match &direct {
+            Some((d, _)) => d.hash,
+            None => match self.shape.hash_key(key) {
+                Some(hash) => hash,
+                None => return matches,
+            },
+        };
+        let holds_key = |r: u32| match &direct {
+            Some((d, object)) => d.matches(*object, r),
+            None => self.shape.root_matches(src, r, key),
+        };
         for g in self.base.table.probe(hash) {
             let members = self.base.group(g);
             // Any member still populated yields the group's key: check it against the query.
             let Some(&rep) = members.iter().find(|&&r| !self.overlay.is_stale(r)) else { continue };
-            if self.shape.root_matches(src, rep, key) {
+            if holds_key(rep) {
                 matches.base = members;
                 break;
             }
         }
         if !self.overlay.is_empty() {
-            matches.added =
-                self.overlay.added(hash).iter().copied().filter(|&r| self.shape.root_matches(src, r, key)).collect();
+            matches.added = self.overlay.added(hash).iter().copied().filter(|&r| holds_key(r)).collect();
         }
         matches
     }
