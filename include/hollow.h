@@ -89,6 +89,11 @@ enum hollow_status
      */
     HOLLOW_STATUS_IO = 9,
     /**
+     * Another writer got there first: a blob of that name exists, another producer announced a
+     * different version, or holds the store's producer lock. Nothing was announced.
+     */
+    HOLLOW_STATUS_CONFLICT = 10,
+    /**
      * A pointer argument that must not be NULL was NULL.
      */
     HOLLOW_STATUS_NULL_ARGUMENT = 100,

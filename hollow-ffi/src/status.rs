@@ -36,6 +36,9 @@ pub enum hollow_status {
     IntegrityCheckFailed = 8,
     /// An I/O operation failed.
     Io = 9,
+    /// Another writer got there first: a blob of that name exists, another producer announced a
+    /// different version, or holds the store's producer lock. Nothing was announced.
+    Conflict = 10,
     /// A pointer argument that must not be NULL was NULL.
     NullArgument = 100,
     /// A text argument is not valid UTF-8.
@@ -61,6 +64,7 @@ impl hollow_status {
             ErrorKind::ValidationFailed => hollow_status::ValidationFailed,
             ErrorKind::IntegrityCheckFailed => hollow_status::IntegrityCheckFailed,
             ErrorKind::Io => hollow_status::Io,
+            ErrorKind::Conflict => hollow_status::Conflict,
             _ => hollow_status::Unknown,
         }
     }
@@ -68,7 +72,7 @@ impl hollow_status {
     /// The code with this number, if there is one.
     pub(crate) fn from_code(code: i32) -> Option<Self> {
         use hollow_status::*;
-        const ALL: [hollow_status; 15] = [
+        const ALL: [hollow_status; 16] = [
             Ok,
             CorruptBlob,
             TagMismatch,
@@ -79,6 +83,7 @@ impl hollow_status {
             ValidationFailed,
             IntegrityCheckFailed,
             Io,
+            Conflict,
             NullArgument,
             InvalidUtf8,
             Panic,
@@ -101,6 +106,7 @@ impl hollow_status {
             hollow_status::ValidationFailed => c"validation failed",
             hollow_status::IntegrityCheckFailed => c"integrity check failed",
             hollow_status::Io => c"I/O error",
+            hollow_status::Conflict => c"conflict with another producer",
             hollow_status::NullArgument => c"NULL argument",
             hollow_status::InvalidUtf8 => c"text is not valid UTF-8",
             hollow_status::Panic => c"internal panic (a bug in libhollow)",
@@ -198,7 +204,7 @@ mod tests {
                 assert!(seen.insert(s));
             }
         }
-        assert_eq!(seen.len(), 15);
+        assert_eq!(seen.len(), 16);
     }
 
     #[test]
@@ -213,10 +219,11 @@ mod tests {
             ErrorKind::ValidationFailed,
             ErrorKind::IntegrityCheckFailed,
             ErrorKind::Io,
+            ErrorKind::Conflict,
         ];
         let codes: Vec<i32> = kinds.iter().map(|&k| hollow_status::of_kind(k) as i32).collect();
         // The numbers are ABI: they must never change.
-        assert_eq!(codes, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+        assert_eq!(codes, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     }
 
     #[test]

@@ -72,6 +72,10 @@ pub enum Error {
     /// The producer's integrity check found that its blobs do not reproduce its state.
     #[error("integrity check failed: {0}")]
     IntegrityCheckFailed(String),
+    /// Another writer got there first: a blob of that name already exists (versions and blobs are never
+    /// reused), another producer announced a different version, or holds the store's producer lock.
+    #[error("conflict: {0}")]
+    Conflict(String),
     /// An I/O operation failed.
     #[error("I/O error{}: {source}", context.as_deref().map(|c| format!(" ({c})")).unwrap_or_default())]
     Io {
@@ -105,6 +109,8 @@ pub enum ErrorKind {
     IntegrityCheckFailed,
     /// See [`Error::Io`].
     Io,
+    /// See [`Error::Conflict`].
+    Conflict,
 }
 
 impl Error {
@@ -120,6 +126,7 @@ impl Error {
             Error::ValidationFailed(_) => ErrorKind::ValidationFailed,
             Error::IntegrityCheckFailed(_) => ErrorKind::IntegrityCheckFailed,
             Error::Io { .. } => ErrorKind::Io,
+            Error::Conflict(_) => ErrorKind::Conflict,
         }
     }
 

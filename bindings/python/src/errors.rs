@@ -13,7 +13,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyTuple, PyType};
 
 /// Name, built-in bases (besides `HollowError`), docstring.
-const KINDS: [(ErrorKind, &str, &[&str], &str); 9] = [
+const KINDS: [(ErrorKind, &str, &[&str], &str); 10] = [
     (
         ErrorKind::CorruptBlob,
         "CorruptBlobError",
@@ -43,6 +43,12 @@ const KINDS: [(ErrorKind, &str, &[&str], &str); 9] = [
         "The producer's blobs do not reproduce its state; nothing was announced.",
     ),
     (ErrorKind::Io, "IoError", &["OSError"], "Reading or writing a blob store failed."),
+    (
+        ErrorKind::Conflict,
+        "ConflictError",
+        &[],
+        "Another producer got there first (a blob exists, another version was announced, or the store's producer lock is held); nothing was announced.",
+    ),
 ];
 
 struct Classes {

@@ -21,6 +21,7 @@ def test_exception_hierarchy() -> None:
         hollow.ValidationFailedError,
         hollow.IntegrityCheckFailedError,
         hollow.IoError,
+        hollow.ConflictError,
     ):
         assert issubclass(cls, hollow.HollowError) and cls.__module__ == "hollow"
     assert issubclass(hollow.HollowError, Exception)

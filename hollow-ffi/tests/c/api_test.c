@@ -216,7 +216,7 @@ static void test_misc(void) {
     CHECK(strcmp(hollow_status_message(-42), "unrecognized status code") == 0);
     CHECK(hollow_last_error_message() != NULL);
     /* The numbers are ABI. */
-    CHECK(HOLLOW_STATUS_CORRUPT_BLOB == 1 && HOLLOW_STATUS_IO == 9 && HOLLOW_STATUS_NULL_ARGUMENT == 100);
+    CHECK(HOLLOW_STATUS_CORRUPT_BLOB == 1 && HOLLOW_STATUS_IO == 9 && HOLLOW_STATUS_CONFLICT == 10 && HOLLOW_STATUS_NULL_ARGUMENT == 100);
     CHECK(HOLLOW_STATUS_INVALID_UTF8 == 101 && HOLLOW_STATUS_PANIC == 102 && HOLLOW_STATUS_CALLBACK_FAILED == 103);
     /* _free(NULL) is a no-op everywhere. */
     hollow_blob_store_free(NULL);

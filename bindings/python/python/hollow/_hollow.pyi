@@ -20,6 +20,7 @@ __all__ = [
     "IntegrityCheckFailedError",
     "InvalidArgumentError",
     "IoError",
+    "ConflictError",
     "NotFoundError",
     "PrimaryKeyIndex",
     "Producer",
@@ -74,6 +75,10 @@ class IntegrityCheckFailedError(HollowError):
 
 class IoError(HollowError, OSError):
     """Reading or writing a blob store failed."""
+
+class ConflictError(HollowError):
+    """Another producer got there first (a blob exists, another version was announced, or the store's
+    producer lock is held); nothing was announced."""
 
 # ----- stores -------------------------------------------------------------------------------------
 
