@@ -18,14 +18,14 @@ pub mod memory;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// A data version. Java Hollow uses `long` versions; by default producers mint `yyyyMMddHHmmss` plus a
 /// 3-digit counter.
 pub type Version = i64;
 
 /// What a blob holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum BlobType {
     /// A full state at `to_version`.
     Snapshot,
@@ -94,10 +94,7 @@ impl Blob {
     /// Java's file name for this blob: `snapshot-<v>`, `delta-<from>-<to>`, `reversedelta-<from>-<to>`,
     /// `header-<v>`.
     pub fn file_name(&self) -> String {
-        match self.from_version {
-            Some(from) => format!("{}-{}-{}", self.blob_type.file_prefix(), from, self.to_version),
-            None => format!("{}-{}", self.blob_type.file_prefix(), self.to_version),
-        }
+        self.id().file_name()
     }
 
     /// Parse one of Java's file names into (type, from, to). Names with anything extra (staging suffixes,
@@ -127,11 +124,74 @@ impl Blob {
     }
 }
 
-/// Stages and publishes blobs (Java's `BlobStager` and `Publisher` in one). A publish must be all or
-/// nothing: a reader never sees a partly written blob.
+/// The name of a blob without its bytes: what [`BlobPublisher::list`] returns and
+/// [`BlobPublisher::delete`] takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BlobId {
+    /// What the blob holds.
+    pub blob_type: BlobType,
+    /// The version it applies to (deltas and reverse deltas only).
+    pub from_version: Option<Version>,
+    /// The version it leads to.
+    pub to_version: Version,
+}
+
+impl BlobId {
+    /// The newest version this blob names: a blob "belongs" to a cycle that minted this version.
+    pub fn newest_version(&self) -> Version {
+        self.from_version.map_or(self.to_version, |from| from.max(self.to_version))
+    }
+
+    /// Java's file name for this blob (see [`Blob::file_name`]).
+    pub fn file_name(&self) -> String {
+        match self.from_version {
+            Some(from) => format!("{}-{}-{}", self.blob_type.file_prefix(), from, self.to_version),
+            None => format!("{}-{}", self.blob_type.file_prefix(), self.to_version),
+        }
+    }
+}
+
+impl Blob {
+    /// The blob's name without its bytes.
+    pub fn id(&self) -> BlobId {
+        BlobId { blob_type: self.blob_type, from_version: self.from_version, to_version: self.to_version }
+    }
+}
+
+/// Stages and publishes blobs (Java's `BlobStager` and `Publisher` in one), and keeps the producer's
+/// house in order: removing what a failed cycle or a crash left, and the producer lock.
+///
+/// Blobs are immutable. [`publish`](Self::publish) creates a blob only if no blob of that name exists,
+/// and a delta or reverse delta only if none leaves the same version (in Netflix's object-store layout
+/// both are named by their *from* version alone, so this is the same rule for every store). A version
+/// therefore names one state forever: a cycle that collides with an existing blob fails instead of
+/// overwriting it.
 pub trait BlobPublisher: Send + Sync {
-    /// Publish one blob.
+    /// Publish one blob, all or nothing (a reader never sees a partly written blob), creating it only if
+    /// it is absent. An existing blob of that name, or another delta (reverse delta) from the same
+    /// version, is [`Error::Conflict`](crate::Error::Conflict).
     fn publish(&self, blob: &Blob) -> Result<()>;
+
+    /// Remove a blob: one a failed cycle published, one a crashed producer left above the announced
+    /// version, or one retention no longer keeps. Removing a blob that is not there is not an error.
+    fn delete(&self, id: &BlobId) -> Result<()>;
+
+    /// Every blob in the store, in ascending order of destination version (then origin version, then
+    /// kind). For recovery, retention and inspection: consumers never need it to refresh.
+    fn list(&self) -> Result<Vec<BlobId>>;
+
+    /// Take the store's producer lock: at most one producer publishes to a store at a time. The lock is
+    /// held until the returned guard is dropped (or, for stores whose locks expire, until it is not
+    /// renewed in time). Held by someone else: [`Error::Conflict`](crate::Error::Conflict) naming the
+    /// holder.
+    fn lock_producer(&self) -> Result<Box<dyn ProducerLock>>;
+}
+
+/// The producer lock of a store, held while the guard lives.
+pub trait ProducerLock: Send + Sync + std::fmt::Debug {
+    /// Confirm the lock is still held, renewing it where it expires. A lock lost to another producer is
+    /// [`Error::Conflict`](crate::Error::Conflict); the producer then publishes and announces nothing.
+    fn renew(&self) -> Result<()>;
 }
 
 /// Finds published blobs.
@@ -151,8 +211,14 @@ pub trait BlobRetriever: Send + Sync {
 
 /// Announces the version consumers should be on.
 pub trait Announcer: Send + Sync {
-    /// Make `version` the announced version.
-    fn announce(&self, version: Version) -> Result<()>;
+    /// The version announced now, if any.
+    fn announced_version(&self) -> Result<Option<Version>>;
+
+    /// Make `version` the announced version if the store still announces `expected` (`None`: nothing
+    /// announced yet): a compare-and-swap, so a producer whose view of the store is stale cannot
+    /// announce over another's version. Losing is [`Error::Conflict`](crate::Error::Conflict) naming the
+    /// version announced instead.
+    fn announce(&self, version: Version, expected: Option<Version>) -> Result<()>;
 }
 
 /// Tells consumers which version is announced.
@@ -175,9 +241,32 @@ pub trait AnnouncementWatcher: Send + Sync {
     }
 }
 
+/// A store that plays all four roles, as every store of this crate does.
+pub trait BlobStore: BlobPublisher + BlobRetriever + Announcer + AnnouncementWatcher {}
+
+impl<T: BlobPublisher + BlobRetriever + Announcer + AnnouncementWatcher + ?Sized> BlobStore for T {}
+
+/// The error for losing an announcement's compare-and-swap.
+pub(crate) fn announce_conflict(version: Version, expected: Option<Version>, actual: Option<Version>) -> Error {
+    let actual = actual.map_or("no version".to_owned(), |v| format!("version {v}"));
+    let expected = expected.map_or("nothing announced".to_owned(), |v| format!("version {v}"));
+    Error::Conflict(format!(
+        "another producer announced {actual}; version {version} was not announced (this producer expected {expected})"
+    ))
+}
+
 impl<T: BlobPublisher + ?Sized> BlobPublisher for Arc<T> {
     fn publish(&self, blob: &Blob) -> Result<()> {
         (**self).publish(blob)
+    }
+    fn delete(&self, id: &BlobId) -> Result<()> {
+        (**self).delete(id)
+    }
+    fn list(&self) -> Result<Vec<BlobId>> {
+        (**self).list()
+    }
+    fn lock_producer(&self) -> Result<Box<dyn ProducerLock>> {
+        (**self).lock_producer()
     }
 }
 
@@ -197,8 +286,11 @@ impl<T: BlobRetriever + ?Sized> BlobRetriever for Arc<T> {
 }
 
 impl<T: Announcer + ?Sized> Announcer for Arc<T> {
-    fn announce(&self, version: Version) -> Result<()> {
-        (**self).announce(version)
+    fn announced_version(&self) -> Result<Option<Version>> {
+        (**self).announced_version()
+    }
+    fn announce(&self, version: Version, expected: Option<Version>) -> Result<()> {
+        (**self).announce(version, expected)
     }
 }
 
