@@ -147,6 +147,8 @@ fn missing_delta_falls_back_to_a_snapshot_and_corrupt_blobs_keep_the_last_good_s
     let mut bad = (*store.retrieve_delta(v2).unwrap().unwrap().data).to_vec();
     let n = bad.len();
     bad.truncate(n / 2);
+    // Blobs are never overwritten: replace them behind the store's back.
+    assert!(store.remove(BlobType::Delta, v2) && store.remove(BlobType::Snapshot, v3));
     hollow::store::BlobPublisher::publish(&*store, &hollow::store::Blob::delta(v2, v3, bad.clone())).unwrap();
     hollow::store::BlobPublisher::publish(&*store, &hollow::store::Blob::snapshot(v3, bad)).unwrap();
     let held = consumer.read_state().unwrap();

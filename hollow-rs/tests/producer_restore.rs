@@ -253,10 +253,18 @@ fn a_failed_restore_leaves_the_producer_as_it_was() {
     let mut first = producer(&store, |b| b);
     let v1 = first.run_cycle(populate(movies(1))).unwrap();
 
+    // While the first producer lives, it holds the store's producer lock.
     let mut other = producer(&store, |b| b);
+    let err = other.restore(v1, store.as_ref()).unwrap_err();
+    assert!(matches!(err, Error::Conflict(_)), "{err}");
+    drop(first);
     let err = other.restore(99, store.as_ref()).unwrap_err();
     assert!(matches!(err, Error::NotFound(_)), "{err}");
     assert_eq!(other.current_version(), None);
+    // A version above the announced one was never announced: only a failed cycle can have made it.
+    let err = other.restore(v1 + 1, store.as_ref()).unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument(_)) && err.to_string().contains("never announced"), "{err}");
+    drop(other);
 
     // A producer whose schema does not fit the stored state cannot restore it.
     let mut incompatible = Producer::builder(store.clone())

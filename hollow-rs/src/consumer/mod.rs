@@ -290,6 +290,9 @@ impl Consumer {
                 (BlobType::Header, _) => continue,
             }
             .map_err(|e| blob_context(e, blob))?;
+            if blob.blob_type == BlobType::Snapshot {
+                check_against_header(&*self.inner.retriever, blob.to_version, &engine)?;
+            }
             let next = ReadState::new(blob.to_version, engine);
             match (blob.blob_type, previous) {
                 // Indexes follow deltas at the cost of the change...
@@ -314,6 +317,9 @@ impl Consumer {
             built = Some(next);
         }
         let state = built.ok_or_else(|| Error::NotFound(format!("version {version}: nothing to apply")))?;
+        if plan.blobs.last().is_some_and(|b| b.blob_type != BlobType::Snapshot) {
+            check_against_header(&*self.inner.retriever, version, state.engine())?;
+        }
         for spec in &self.inner.declared_indexes {
             // A declared index over a type this version lacks is built when the type appears.
             let _ = state.ensure_index(spec);
@@ -377,6 +383,51 @@ fn sleep_unless_stopped(stop: &AtomicBool, total: Duration) {
         }
         std::thread::sleep((deadline - now).min(Duration::from_millis(20)));
     }
+}
+
+/// Check a state against the header blob of its version, where the store has one: the header names the
+/// state the version was published as (its randomized tag), so a snapshot or delta chain that leads
+/// elsewhere (a blob left by a failed cycle, say) is refused before anyone reads it.
+fn check_against_header(retriever: &dyn BlobRetriever, version: Version, state: &ReadStateEngine) -> Result<()> {
+    let Some(header) = retriever.retrieve_header(version)? else { return Ok(()) };
+    let mut reader = crate::encoding::reader::ByteReader::new(&header.data);
+    let expected = crate::blob::BlobHeader::read(&mut reader).map_err(|e| blob_context(e, &header))?.destination_tag;
+    if expected == state.randomized_tag() {
+        return Ok(());
+    }
+    Err(Error::corrupt(
+        format!(
+            "the blobs leading to version {version} make state {:#018x}, but header-{version} names state {expected:#018x}",
+            state.randomized_tag()
+        ),
+        0,
+    ))
+}
+
+/// Load `version` from scratch (its nearest snapshot at or below, then deltas), checked as a consumer
+/// checks it. For [`Producer::restore`](crate::producer::Producer::restore).
+pub(crate) fn load_version(retriever: &dyn BlobRetriever, version: Version) -> Result<ReadStateEngine> {
+    let plan = Planner::default().plan(retriever, None, version, false)?;
+    if plan.destination(None) != Some(version) {
+        return Err(Error::NotFound(format!("version {version}: no snapshot and deltas lead to it")));
+    }
+    let mut state: Option<ReadStateEngine> = None;
+    for blob in &plan.blobs {
+        let next = match (blob.blob_type, &state) {
+            (BlobType::Snapshot, _) => ReadStateEngine::from_snapshot(&blob.data),
+            (BlobType::Header, _) => continue,
+            (_, Some(s)) => s.apply_delta(&blob.data),
+            (_, None) => return Err(Error::NotFound(format!("version {version}: no snapshot to start from"))),
+        }
+        .map_err(|e| blob_context(e, blob))?;
+        if blob.blob_type == BlobType::Snapshot {
+            check_against_header(retriever, blob.to_version, &next)?;
+        }
+        state = Some(next);
+    }
+    let state = state.ok_or_else(|| Error::NotFound(format!("version {version}: nothing to restore")))?;
+    check_against_header(retriever, version, &state)?;
+    Ok(state)
 }
 
 fn blob_context(e: Error, blob: &crate::store::Blob) -> Error {

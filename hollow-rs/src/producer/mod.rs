@@ -13,12 +13,33 @@
 //! 6. **validate** the new state with every [`Validator`];
 //! 7. **announce** the version.
 //!
-//! A failure at any step announces nothing and rolls the write engine back to the last announced
-//! state, so the next cycle starts from there and its delta follows the chain consumers are on.
+//! A failure at any step announces nothing, removes the blobs the cycle published, and rolls the write
+//! engine back to the last announced state, so the next cycle starts from there and its delta follows
+//! the chain consumers are on.
 //!
-//! After a restart, [`Producer::restore`] loads the announced version from the blob store and the
-//! producer carries on from it: its next delta starts at that version, so consumers keep following
-//! with deltas, and records that did not change keep their ordinals.
+//! # The publishing protocol
+//!
+//! What keeps "a version names one state, forever" true whatever crashes or rival producers do:
+//!
+//! * **One producer per store.** The first cycle (or restore) takes the store's producer lock
+//!   ([`BlobPublisher::lock_producer`]) and holds it for the producer's life; a second producer's cycles
+//!   fail with [`Error::Conflict`]. The lock is confirmed ([`ProducerLock::renew`]) at every cycle.
+//! * **Recovery.** With the lock held, the producer reads the announced version `A` and removes every
+//!   blob above it: what a crashed producer published but never announced. Nothing else can be writing
+//!   above `A`, so this is safe, and afterwards no blob names a version that was not announced.
+//! * **Versions are never reused.** The minter is told the announced version and every version with a
+//!   blob in the store, and mints above them; blobs are created only if absent, so a collision fails
+//!   the cycle instead of overwriting a blob.
+//! * **Announcement is a compare-and-swap** on the version this producer last saw announced: a rival
+//!   that announced in between makes the cycle fail with "another producer announced version X".
+//! * **A failed cycle leaves nothing behind**: its blobs are deleted before the error is returned (and
+//!   should that fail too, the next start's recovery removes them), and the snapshot countdown only
+//!   advances when a version is announced.
+//!
+//! After a restart, [`Producer::restore_announced`] (or [`Producer::restore`] with an announced version)
+//! loads the announced version from the blob store and the producer carries on from it: its next delta
+//! starts at that version, so consumers keep following with deltas, and records that did not change keep
+//! their ordinals.
 
 pub mod version;
 
@@ -29,14 +50,13 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use crate::blob::{
     TAG_CYCLE_START, TAG_DELTA_CHAIN_VERSION_COUNTER, TAG_PARTITIONED_ORDINAL_MAP, TAG_SCHEMA_HASH, TAG_TO_VERSION,
 };
-use crate::consumer::planner::Planner;
 use crate::consumer::read_state::STRING_TYPE;
 use crate::consumer::ReadState;
 use crate::error::{Error, Result};
 use crate::mapper::{Mappable, ObjectMapper};
 use crate::read::ReadStateEngine;
 use crate::schema::{FieldType, ObjectField, ObjectSchema, Schema};
-use crate::store::{Announcer, Blob, BlobPublisher, BlobRetriever, BlobType, Version};
+use crate::store::{Announcer, Blob, BlobId, BlobPublisher, BlobRetriever, ProducerLock, Version};
 use crate::tools::checksum::HollowChecksum;
 use crate::write::{ListRecord, MapRecord, ObjectRecord, SetRecord, WriteStateEngine};
 pub use version::{SequenceVersionMinter, TimestampVersionMinter, VersionMinter};
@@ -297,6 +317,8 @@ impl ProducerBuilder {
             integrity_check: self.integrity_check,
             current: None,
             mapper: self.mapper,
+            lock: None,
+            announced: None,
         })
     }
 }
@@ -313,9 +335,14 @@ pub struct Producer {
     num_states_between_snapshots: u32,
     num_states_until_next_snapshot: i64,
     integrity_check: bool,
-    /// The last announced state, as consumers see it.
+    /// The last announced (or restored) state, as consumers see it.
     current: Option<Arc<ReadState>>,
     mapper: ObjectMapper,
+    /// The store's producer lock, taken by the first cycle or restore and held for the producer's life.
+    lock: Option<Box<dyn ProducerLock>>,
+    /// The version this producer knows to be announced: read when the lock was taken, then the version
+    /// of each announcement it made. The compare-and-swap of the next announcement expects it.
+    announced: Option<Version>,
 }
 
 impl std::fmt::Debug for Producer {
@@ -366,10 +393,62 @@ impl Producer {
         &mut self.engine
     }
 
+    /// Take the store's producer lock (once) and recover from whatever a crashed producer left; see the
+    /// [module docs](self). Called by every cycle and restore; after the first, it only confirms that the
+    /// lock is still held.
+    fn ensure_started(&mut self) -> Result<()> {
+        if let Some(lock) = &self.lock {
+            return lock.renew();
+        }
+        let lock = self.publisher.lock_producer()?;
+        let announced = match &self.announcer {
+            Some(announcer) => announcer.announced_version()?,
+            None => None,
+        };
+        let blobs = self.publisher.list()?;
+        let mut newest = announced;
+        for blob in &blobs {
+            // Without an announcer nothing is ever announced, so nothing can be told apart as a leftover.
+            let unannounced = self.announcer.is_some() && announced.is_none_or(|a| blob.newest_version() > a);
+            if unannounced {
+                self.publisher.delete(blob)?;
+            } else {
+                newest = newest.max(Some(blob.newest_version()));
+            }
+            // A removed leftover's version is not reused either, should its removal not be durable.
+            self.minter.observe(blob.newest_version());
+        }
+        if let Some(v) = newest {
+            self.minter.observe(v);
+        }
+        self.announced = announced;
+        self.lock = Some(lock);
+        Ok(())
+    }
+
+    /// The version this producer knows to be announced (read from the store when it started, then each
+    /// version it announced), if any.
+    pub fn announced_version(&self) -> Option<Version> {
+        self.announced
+    }
+
+    /// Resume the delta chain after a restart from the announced version: [`restore`](Self::restore)
+    /// of the version the store announces. Nothing announced is [`Error::NotFound`].
+    pub fn restore_announced(&mut self, retriever: &dyn BlobRetriever) -> Result<Version> {
+        self.ensure_started()?;
+        let version = self.announced.ok_or_else(|| Error::NotFound("no version is announced to restore".into()))?;
+        self.restore(version, retriever)?;
+        Ok(version)
+    }
+
     /// Resume the delta chain after a restart (Java's `HollowProducer.restore`): load `version` from
     /// `retriever` (its nearest snapshot, then deltas) and continue from it, so the next cycle publishes
     /// a delta from `version` that consumers on it can apply, and records that did not change keep their
     /// ordinals.
+    ///
+    /// `version` must have been announced: with an announcer, a version above the announced one is
+    /// refused ([`Error::InvalidArgument`]), since only a failed or crashed cycle can have published it.
+    /// Restoring takes the store's producer lock first (see the [module docs](self)).
     ///
     /// The write engine is replaced by a new one with the same types and settings, restored from the
     /// loaded state (see [`WriteStateEngine::restore_from`]): types must be registered (with the
@@ -377,19 +456,14 @@ impl Producer {
     /// restored ones, and header tags set on the old engine are not carried over. Versions minted from
     /// now on are greater than `version`. On error the producer is left as it was.
     pub fn restore(&mut self, version: Version, retriever: &dyn BlobRetriever) -> Result<()> {
-        let plan = Planner::default().plan(retriever, None, version, false)?;
-        if plan.destination(None) != Some(version) {
-            return Err(Error::NotFound(format!("version {version}: no snapshot and deltas lead to it")));
+        self.ensure_started()?;
+        if self.announcer.is_some() && self.announced.is_none_or(|a| version > a) {
+            return Err(Error::InvalidArgument(format!(
+                "version {version} was never announced (announced: {}); only announced versions can be restored",
+                self.announced.map_or("none".to_owned(), |a| a.to_string())
+            )));
         }
-        let mut state: Option<ReadStateEngine> = None;
-        for blob in &plan.blobs {
-            state = Some(match (blob.blob_type, &state) {
-                (BlobType::Snapshot, _) => ReadStateEngine::from_snapshot(&blob.data)?,
-                (_, Some(s)) => s.apply_delta(&blob.data)?,
-                (_, None) => return Err(Error::NotFound(format!("version {version}: no snapshot to start from"))),
-            });
-        }
-        let state = state.ok_or_else(|| Error::NotFound(format!("version {version}: nothing to restore")))?;
+        let state = crate::consumer::load_version(retriever, version)?;
         let mut engine = self.new_engine_like_current()?;
         engine.restore_from(&state)?;
         self.engine = engine;
@@ -422,7 +496,15 @@ impl Producer {
         F: FnOnce(&mut WriteState<'_>) -> Result<()>,
     {
         let started = Instant::now();
-        let version = self.minter.mint();
+        let version = match self.start_cycle() {
+            Ok(version) => version,
+            Err(e) => {
+                for l in &self.listeners {
+                    l.cycle_completed(Err(&e));
+                }
+                return Err(e);
+            }
+        };
         for l in &self.listeners {
             l.cycle_started(version);
         }
@@ -449,6 +531,20 @@ impl Producer {
         result
     }
 
+    /// Take or confirm the producer lock and mint the cycle's version.
+    fn start_cycle(&mut self) -> Result<Version> {
+        self.ensure_started()?;
+        let version = self.minter.mint();
+        let newest = self.announced.max(self.current_version());
+        match newest.filter(|&v| version <= v) {
+            // A minter that ignores `observe` (a user's) must still never reuse a version.
+            Some(v) => Err(Error::InvalidArgument(format!(
+                "the version minter gave {version}, not above version {v} (announced or restored)"
+            ))),
+            None => Ok(version),
+        }
+    }
+
     fn run_cycle_steps<F>(&mut self, version: Version, started: Instant, populate: F) -> Result<Option<CycleMetrics>>
     where
         F: FnOnce(&mut WriteState<'_>) -> Result<()>,
@@ -470,15 +566,12 @@ impl Producer {
         }
         self.update_header_tags(version);
         let staged = self.stage(version)?;
-        self.publish(&staged)?;
-        let candidate = Arc::new(ReadState::new(version, self.read_back(&staged)?));
-        self.validate(&candidate)?;
-        if let Some(announcer) = &self.announcer {
-            announcer.announce(version)?;
-            for l in &self.listeners {
-                l.announced(version);
-            }
-        }
+        let mut published = Vec::new();
+        let outcome = self.publish_and_announce(version, &staged, &mut published);
+        let candidate = match outcome {
+            Ok(candidate) => candidate,
+            Err(e) => return Err(self.remove_published(&published, e)),
+        };
         self.minter.observe(version);
         let metrics = CycleMetrics {
             version,
@@ -543,7 +636,14 @@ impl Producer {
         Ok(Staged { header: Blob::header(version, header), snapshot, delta, reverse_delta })
     }
 
-    fn publish(&mut self, staged: &Staged) -> Result<()> {
+    /// Publish the staged blobs (recording each in `published`), read them back, validate, and
+    /// announce. Returns the state announced.
+    fn publish_and_announce(
+        &mut self,
+        version: Version,
+        staged: &Staged,
+        published: &mut Vec<BlobId>,
+    ) -> Result<Arc<ReadState>> {
         let publish_snapshot = self.current.is_none() || self.num_states_until_next_snapshot <= 0;
         let mut blobs = vec![&staged.header];
         blobs.extend(staged.delta.iter().chain(staged.reverse_delta.iter()));
@@ -552,16 +652,56 @@ impl Producer {
         }
         for blob in blobs {
             self.publisher.publish(blob)?;
+            published.push(blob.id());
             for l in &self.listeners {
                 l.blob_published(blob);
             }
         }
+        let candidate = Arc::new(ReadState::new(version, self.read_back(staged)?));
+        self.validate(&candidate)?;
+        if let Some(lock) = &self.lock {
+            // A lock that expires (object stores) may have been taken over while this cycle ran.
+            lock.renew()?;
+        }
+        if let Some(announcer) = &self.announcer {
+            announce(announcer.as_ref(), version, self.announced)?;
+            self.announced = Some(version);
+            for l in &self.listeners {
+                l.announced(version);
+            }
+        }
+        // The countdown advances only with an announced version: a failed cycle's snapshot is removed,
+        // so counting it would leave the next versions without a snapshot to start from.
         self.num_states_until_next_snapshot = if publish_snapshot {
             self.num_states_between_snapshots as i64
         } else {
             self.num_states_until_next_snapshot - 1
         };
-        Ok(())
+        Ok(candidate)
+    }
+
+    /// Remove the blobs of a failed cycle (newest first), then return its error. A blob that cannot be
+    /// removed is named in the error; the next start's recovery removes it, and its version is never
+    /// minted again.
+    fn remove_published(&self, published: &[BlobId], error: Error) -> Error {
+        let failures: Vec<String> = published
+            .iter()
+            .rev()
+            .filter_map(|id| self.publisher.delete(id).err().map(|e| format!("{}: {e}", id.file_name())))
+            .collect();
+        if failures.is_empty() {
+            return error;
+        }
+        let note = format!(" (the failed cycle's blobs could not all be removed: {})", failures.join("; "));
+        match error {
+            Error::Conflict(m) => Error::Conflict(m + &note),
+            Error::ValidationFailed(m) => Error::ValidationFailed(m + &note),
+            Error::IntegrityCheckFailed(m) => Error::IntegrityCheckFailed(m + &note),
+            Error::InvalidArgument(m) => Error::InvalidArgument(m + &note),
+            Error::NotFound(m) => Error::NotFound(m + &note),
+            Error::Io { context, source } => Error::Io { context: Some(context.unwrap_or_default() + &note), source },
+            other => other,
+        }
     }
 
     /// Read the staged blobs back into the state consumers will see, checking them against each other.
@@ -593,6 +733,18 @@ impl Producer {
         } else {
             Err(Error::ValidationFailed(failures.join("; ")))
         }
+    }
+}
+
+/// Announce with a compare-and-swap. An I/O failure may hide a write that happened (a timeout after
+/// the store applied it), so the announcement is read back before the failure is believed.
+fn announce(announcer: &dyn Announcer, version: Version, expected: Option<Version>) -> Result<()> {
+    match announcer.announce(version, expected) {
+        Err(e @ Error::Io { .. }) => match announcer.announced_version() {
+            Ok(Some(v)) if v == version => Ok(()),
+            _ => Err(e),
+        },
+        other => other,
     }
 }
 

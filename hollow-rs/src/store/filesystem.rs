@@ -5,23 +5,46 @@
 //! snapshot-<v>  delta-<from>-<to>  reversedelta-<from>-<to>  header-<v>  announced.version
 //! ```
 //!
-//! Blobs are written to a hidden staging file in the same directory and renamed into place, and the
-//! announcement is written to `announced.version.tmp` and renamed, so readers never see a partial file.
+//! How the publishing invariants hold here (see the [store docs](super)):
+//!
+//! * **Blobs are never overwritten.** A blob is written to a uniquely named hidden staging file, synced,
+//!   and then *hard-linked* to its final name: `link` fails if the name exists, so creating a blob is
+//!   atomic and create-if-absent, and readers never see a partial file. The directory is synced after.
+//! * **Announcement is a compare-and-swap.** Under a short exclusive `flock` on `.hollow-announce.lock`,
+//!   the announcement file is read, compared with the version the producer expects, and replaced by a
+//!   uniquely named temporary file renamed over it.
+//! * **One producer at a time.** [`BlobPublisher::lock_producer`] takes an exclusive `flock` on
+//!   `.hollow-producer.lock` for the producer's life. The kernel drops it when the process dies, so a
+//!   crash never leaves a stale lock; the new holder then removes staging files a crash left.
+//!
 //! File names are parsed whole (Java's retriever matches `delta-<v>` as a prefix, which confuses
-//! versions that are prefixes of one another; this one does not).
+//! versions that are prefixes of one another; this one does not). Lookups use a listing of the
+//! directory cached until the directory's modification time changes, and relisted on a miss, so a
+//! refresh does not list a large directory once per blob.
 
 use std::fs;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
 
-use super::{AnnouncementWatcher, Announcer, Blob, BlobPublisher, BlobRetriever, BlobType, Version};
+use super::{
+    announce_conflict, AnnouncementWatcher, Announcer, Blob, BlobId, BlobPublisher, BlobRetriever, BlobType,
+    ProducerLock, Version,
+};
 use crate::error::{Error, Result};
 
 /// The announcement file name.
 pub const ANNOUNCEMENT_FILE: &str = "announced.version";
-const ANNOUNCEMENT_TMP_FILE: &str = "announced.version.tmp";
+/// The file whose `flock` is the producer lock.
+pub const PRODUCER_LOCK_FILE: &str = ".hollow-producer.lock";
+const ANNOUNCE_LOCK_FILE: &str = ".hollow-announce.lock";
+/// Prefix of staging files. The leading dot keeps Java's retriever (which matches name prefixes) from
+/// seeing them.
+const STAGING_PREFIX: &str = ".staging-";
+/// Prefix of temporary announcement files (the pre-lock name `announced.version.tmp` included).
+const ANNOUNCEMENT_TMP_PREFIX: &str = "announced.version.tmp";
 
 /// A blob file found in the directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,17 +59,39 @@ pub struct StoredBlob {
     pub path: PathBuf,
 }
 
+impl StoredBlob {
+    /// The blob's name without its path.
+    pub fn id(&self) -> BlobId {
+        BlobId { blob_type: self.blob_type, from_version: self.from_version, to_version: self.to_version }
+    }
+}
+
+/// The directory listing, valid while the directory's modification time is `mtime`.
+#[derive(Debug, Default)]
+struct Listing {
+    mtime: Option<SystemTime>,
+    blobs: Arc<Vec<StoredBlob>>,
+}
+
 /// A directory holding blobs and the announced version. Implements all four store roles.
 #[derive(Debug, Clone)]
 pub struct FilesystemBlobStore {
     dir: PathBuf,
     poll_interval: Duration,
+    listing: Arc<Mutex<Listing>>,
 }
 
-static STAGING_COUNTER: AtomicU64 = AtomicU64::new(0);
+static UNIQUE_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A name no other writer uses: this process's id, a per-process counter and the time.
+fn unique_suffix() -> String {
+    let n = UNIQUE_COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    format!("{}-{n}-{nanos:08x}", std::process::id())
+}
 
 impl FilesystemBlobStore {
-    /// A store in `dir`, created if missing.
+    /// A store in `dir`, created if missing (for producers).
     pub fn create(dir: impl Into<PathBuf>) -> Result<Self> {
         let dir = dir.into();
         fs::create_dir_all(&dir).map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
@@ -63,7 +108,7 @@ impl FilesystemBlobStore {
     }
 
     fn at(dir: PathBuf) -> Self {
-        FilesystemBlobStore { dir, poll_interval: Duration::from_secs(1) }
+        FilesystemBlobStore { dir, poll_interval: Duration::from_secs(1), listing: Arc::default() }
     }
 
     /// How often [`AnnouncementWatcher::wait_for_change`] looks at the announcement file (1 s, as Java).
@@ -77,8 +122,12 @@ impl FilesystemBlobStore {
         &self.dir
     }
 
-    /// Every blob file in the directory, ordered by destination version.
-    pub fn list(&self) -> Result<Vec<StoredBlob>> {
+    /// Every blob file in the directory, ordered by destination version, with its path.
+    pub fn stored_blobs(&self) -> Result<Vec<StoredBlob>> {
+        Ok(self.listing(false)?.as_ref().clone())
+    }
+
+    fn list_directory(&self) -> Result<Vec<StoredBlob>> {
         let entries = fs::read_dir(&self.dir).map_err(|e| Error::io(format!("listing {}", self.dir.display()), e))?;
         let mut out = Vec::new();
         for entry in entries {
@@ -88,92 +137,124 @@ impl FilesystemBlobStore {
                 out.push(StoredBlob { blob_type, from_version, to_version, path: entry.path() });
             }
         }
-        out.sort_by_key(|b| (b.to_version, b.from_version, b.blob_type.file_prefix()));
+        out.sort_by_key(|b| (b.to_version, b.from_version, b.blob_type));
         Ok(out)
     }
 
-    fn read_blob(&self, stored: &StoredBlob) -> Result<Blob> {
+    /// The cached listing, relisted when the directory changed or when `fresh` is asked for.
+    fn listing(&self, fresh: bool) -> Result<Arc<Vec<StoredBlob>>> {
+        let mtime = fs::metadata(&self.dir)
+            .and_then(|m| m.modified())
+            .map_err(|e| Error::io(format!("reading {}", self.dir.display()), e))?;
+        let mut cached = self.listing.lock().unwrap_or_else(|e| e.into_inner());
+        if fresh || cached.mtime != Some(mtime) {
+            // The time is taken before listing: a change during the listing makes the next call relist.
+            *cached = Listing { mtime: Some(mtime), blobs: Arc::new(self.list_directory()?) };
+        }
+        Ok(cached.blobs.clone())
+    }
+
+    /// The first listed blob matching `pick`, relisting once if the cached listing has none (a
+    /// modification time can miss a change made within the same clock tick).
+    fn find(&self, pick: impl Fn(&[StoredBlob]) -> Option<StoredBlob>) -> Result<Option<StoredBlob>> {
+        if let Some(found) = pick(&self.listing(false)?) {
+            return Ok(Some(found));
+        }
+        Ok(pick(&self.listing(true)?))
+    }
+
+    fn read_blob(&self, stored: &StoredBlob) -> Result<Option<Blob>> {
         let path = &stored.path;
-        let data = fs::read(path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
-        Ok(Blob {
+        let data = match fs::read(path) {
+            Ok(data) => data,
+            // Removed since it was listed (retention): as if it had not been there.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
+        };
+        Ok(Some(Blob {
             blob_type: stored.blob_type,
             from_version: stored.from_version,
             to_version: stored.to_version,
             data: data.into(),
-        })
+        }))
     }
 
-    /// The blob of `blob_type` leaving `from`. If a failed producer cycle left an unannounced blob from
-    /// the same version, the one with the highest destination (published last, since versions increase)
-    /// wins, as in the in-memory store.
-    fn find_from(&self, blob_type: BlobType, from: Version) -> Result<Option<Blob>> {
-        let candidates = self.list()?.into_iter().filter(|b| b.blob_type == blob_type && b.from_version == Some(from));
-        let found = candidates.max_by_key(|b| b.to_version);
-        found.map(|b| self.read_blob(&b)).transpose()
+    /// Read the blob `pick` finds; if it vanished in between, look once more on a fresh listing.
+    fn retrieve(&self, pick: impl Fn(&[StoredBlob]) -> Option<StoredBlob>) -> Result<Option<Blob>> {
+        let Some(found) = self.find(&pick)? else { return Ok(None) };
+        if let Some(blob) = self.read_blob(&found)? {
+            return Ok(Some(blob));
+        }
+        match pick(&self.listing(true)?) {
+            Some(found) => self.read_blob(&found),
+            None => Ok(None),
+        }
     }
 
-    fn write_atomically(&self, final_name: &str, tmp_name: &str, data: &[u8]) -> Result<()> {
-        let tmp = self.dir.join(tmp_name);
-        let target = self.dir.join(final_name);
+    /// The blob of `blob_type` leaving `from`. The protocol allows only one; should a directory written
+    /// by an older producer hold several, the one with the highest destination wins.
+    fn pick_from(blobs: &[StoredBlob], blob_type: BlobType, from: Version) -> Option<StoredBlob> {
+        blobs
+            .iter()
+            .filter(|b| b.blob_type == blob_type && b.from_version == Some(from))
+            .max_by_key(|b| b.to_version)
+            .cloned()
+    }
+
+    fn sync_dir(&self) -> Result<()> {
+        // Makes the new name durable; where directories cannot be opened as files this is skipped.
+        if let Ok(d) = fs::File::open(&self.dir) {
+            d.sync_all().map_err(|e| Error::io(format!("syncing {}", self.dir.display()), e))?;
+        }
+        Ok(())
+    }
+
+    /// Write `data` to a fresh staging file, synced, and return its path.
+    fn stage(&self, name: &str, data: &[u8]) -> Result<PathBuf> {
+        let tmp = self.dir.join(format!("{STAGING_PREFIX}{name}-{}", unique_suffix()));
         let write = || -> std::io::Result<()> {
-            let mut f = fs::File::create(&tmp)?;
+            let mut f = fs::OpenOptions::new().write(true).create_new(true).open(&tmp)?;
             f.write_all(data)?;
-            f.sync_all()?;
-            fs::rename(&tmp, &target)
+            f.sync_all()
         };
         write().map_err(|e| {
             let _ = fs::remove_file(&tmp);
-            Error::io(format!("writing {}", target.display()), e)
-        })
-    }
-}
-
-impl BlobPublisher for FilesystemBlobStore {
-    fn publish(&self, blob: &Blob) -> Result<()> {
-        let name = blob.file_name();
-        // A leading dot keeps Java's retriever (which matches name prefixes) from seeing staging files.
-        let n = STAGING_COUNTER.fetch_add(1, Ordering::Relaxed);
-        let tmp = format!(".staging-{name}-{}-{n}", std::process::id());
-        self.write_atomically(&name, &tmp, &blob.data)
-    }
-}
-
-impl BlobRetriever for FilesystemBlobStore {
-    fn retrieve_snapshot(&self, desired: Version) -> Result<Option<Blob>> {
-        let best = self
-            .list()?
-            .into_iter()
-            .filter(|b| b.blob_type == BlobType::Snapshot && b.to_version <= desired)
-            .max_by_key(|b| b.to_version);
-        best.map(|b| self.read_blob(&b)).transpose()
+            Error::io(format!("writing {}", tmp.display()), e)
+        })?;
+        Ok(tmp)
     }
 
-    fn retrieve_delta(&self, from: Version) -> Result<Option<Blob>> {
-        self.find_from(BlobType::Delta, from)
+    fn open_lock_file(&self, name: &str) -> Result<fs::File> {
+        let path = self.dir.join(name);
+        fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| Error::io(format!("opening {}", path.display()), e))
     }
 
-    fn retrieve_reverse_delta(&self, from: Version) -> Result<Option<Blob>> {
-        self.find_from(BlobType::ReverseDelta, from)
-    }
-
-    fn retrieve_header(&self, version: Version) -> Result<Option<Blob>> {
-        let path = self.dir.join(format!("header-{version}"));
-        if !path.is_file() {
-            return Ok(None);
+    /// Remove staging and temporary files: only ever called with the producer lock held, when no
+    /// other writer can be between staging and linking.
+    fn remove_leftovers(&self) -> Result<usize> {
+        let entries = fs::read_dir(&self.dir).map_err(|e| Error::io(format!("listing {}", self.dir.display()), e))?;
+        let mut removed = 0;
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            if name.starts_with(STAGING_PREFIX) || name.starts_with(ANNOUNCEMENT_TMP_PREFIX) {
+                match fs::remove_file(entry.path()) {
+                    Ok(()) => removed += 1,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(Error::io(format!("removing {}", entry.path().display()), e)),
+                }
+            }
         }
-        self.read_blob(&StoredBlob { blob_type: BlobType::Header, from_version: None, to_version: version, path })
-            .map(Some)
+        Ok(removed)
     }
-}
 
-impl Announcer for FilesystemBlobStore {
-    fn announce(&self, version: Version) -> Result<()> {
-        self.write_atomically(ANNOUNCEMENT_FILE, ANNOUNCEMENT_TMP_FILE, version.to_string().as_bytes())
-    }
-}
-
-impl AnnouncementWatcher for FilesystemBlobStore {
-    fn latest_version(&self) -> Result<Option<Version>> {
+    fn read_announcement(&self) -> Result<Option<Version>> {
         let path = self.dir.join(ANNOUNCEMENT_FILE);
         let text = match fs::read_to_string(&path) {
             Ok(t) => t,
@@ -184,6 +265,149 @@ impl AnnouncementWatcher for FilesystemBlobStore {
         line.parse::<Version>()
             .map(Some)
             .map_err(|_| Error::InvalidArgument(format!("{} does not hold a version: {line:?}", path.display())))
+    }
+}
+
+impl BlobPublisher for FilesystemBlobStore {
+    fn publish(&self, blob: &Blob) -> Result<()> {
+        let name = blob.file_name();
+        if let Some(from) = blob.from_version {
+            if let Some(rival) = self.find(|blobs| Self::pick_from(blobs, blob.blob_type, from))? {
+                return Err(Error::Conflict(format!(
+                    "cannot publish {name}: {} already leaves version {from}",
+                    rival.path.file_name().and_then(|n| n.to_str()).unwrap_or("another blob")
+                )));
+            }
+        }
+        let tmp = self.stage(&name, &blob.data)?;
+        let target = self.dir.join(&name);
+        let linked = fs::hard_link(&tmp, &target);
+        let _ = fs::remove_file(&tmp);
+        match linked {
+            Ok(()) => self.sync_dir(),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(Error::Conflict(format!(
+                "cannot publish {name}: {} already exists (blobs are never overwritten)",
+                target.display()
+            ))),
+            Err(e) => Err(Error::io(format!("publishing {}", target.display()), e)),
+        }
+    }
+
+    fn delete(&self, id: &BlobId) -> Result<()> {
+        let path = self.dir.join(id.file_name());
+        match fs::remove_file(&path) {
+            Ok(()) => self.sync_dir(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(Error::io(format!("removing {}", path.display()), e)),
+        }
+    }
+
+    fn list(&self) -> Result<Vec<BlobId>> {
+        Ok(self.listing(true)?.iter().map(StoredBlob::id).collect())
+    }
+
+    fn lock_producer(&self) -> Result<Box<dyn ProducerLock>> {
+        let mut file = self.open_lock_file(PRODUCER_LOCK_FILE)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(fs::TryLockError::WouldBlock) => {
+                let mut holder = String::new();
+                let _ = file.read_to_string(&mut holder);
+                let holder = holder.trim();
+                return Err(Error::Conflict(format!(
+                    "another producer holds the lock on {} ({})",
+                    self.dir.display(),
+                    if holder.is_empty() { "holder unknown" } else { holder }
+                )));
+            }
+            Err(fs::TryLockError::Error(e)) => {
+                return Err(Error::io(format!("locking {}", self.dir.join(PRODUCER_LOCK_FILE).display()), e))
+            }
+        }
+        // Who holds it, for the message another producer gets. Written only while holding the lock.
+        let holder = format!("pid {} since {:?}", std::process::id(), SystemTime::now());
+        let _ = file.set_len(0).and_then(|()| file.write_all(holder.as_bytes()));
+        self.remove_leftovers()?;
+        Ok(Box::new(FilesystemProducerLock { _file: file, dir: self.dir.clone() }))
+    }
+}
+
+/// The producer lock of a directory: an exclusive `flock` held by the open file, released when it is
+/// closed (on drop, or by the kernel when the process dies).
+#[derive(Debug)]
+struct FilesystemProducerLock {
+    _file: fs::File,
+    dir: PathBuf,
+}
+
+impl ProducerLock for FilesystemProducerLock {
+    fn renew(&self) -> Result<()> {
+        // A flock cannot be taken from its holder; the directory must still be there, though.
+        if self.dir.is_dir() {
+            Ok(())
+        } else {
+            Err(Error::NotFound(format!("blob store directory {}", self.dir.display())))
+        }
+    }
+}
+
+impl BlobRetriever for FilesystemBlobStore {
+    fn retrieve_snapshot(&self, desired: Version) -> Result<Option<Blob>> {
+        self.retrieve(|blobs| {
+            blobs
+                .iter()
+                .filter(|b| b.blob_type == BlobType::Snapshot && b.to_version <= desired)
+                .max_by_key(|b| b.to_version)
+                .cloned()
+        })
+    }
+
+    fn retrieve_delta(&self, from: Version) -> Result<Option<Blob>> {
+        self.retrieve(|blobs| Self::pick_from(blobs, BlobType::Delta, from))
+    }
+
+    fn retrieve_reverse_delta(&self, from: Version) -> Result<Option<Blob>> {
+        self.retrieve(|blobs| Self::pick_from(blobs, BlobType::ReverseDelta, from))
+    }
+
+    fn retrieve_header(&self, version: Version) -> Result<Option<Blob>> {
+        let path = self.dir.join(format!("header-{version}"));
+        self.read_blob(&StoredBlob { blob_type: BlobType::Header, from_version: None, to_version: version, path })
+    }
+}
+
+impl Announcer for FilesystemBlobStore {
+    fn announced_version(&self) -> Result<Option<Version>> {
+        self.read_announcement()
+    }
+
+    fn announce(&self, version: Version, expected: Option<Version>) -> Result<()> {
+        let lock = self.open_lock_file(ANNOUNCE_LOCK_FILE)?;
+        lock.lock().map_err(|e| Error::io(format!("locking {}", self.dir.join(ANNOUNCE_LOCK_FILE).display()), e))?;
+        let actual = self.read_announcement()?;
+        if actual != expected {
+            return Err(announce_conflict(version, expected, actual));
+        }
+        let tmp = self.dir.join(format!("{ANNOUNCEMENT_TMP_PREFIX}-{}", unique_suffix()));
+        let target = self.dir.join(ANNOUNCEMENT_FILE);
+        let write = || -> std::io::Result<()> {
+            let mut f = fs::OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+            f.write_all(version.to_string().as_bytes())?;
+            f.sync_all()?;
+            fs::rename(&tmp, &target)
+        };
+        write().map_err(|e| {
+            let _ = fs::remove_file(&tmp);
+            Error::io(format!("writing {}", target.display()), e)
+        })?;
+        self.sync_dir()
+        // The announce lock is released when `lock` is dropped here.
+    }
+}
+
+impl AnnouncementWatcher for FilesystemBlobStore {
+    fn latest_version(&self) -> Result<Option<Version>> {
+        self.read_announcement()
     }
 
     fn wait_for_change(&self, seen: Option<Version>, timeout: Duration) -> Result<Option<Version>> {
@@ -209,6 +433,13 @@ mod tests {
         d
     }
 
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<_> =
+            fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        names.sort();
+        names
+    }
+
     #[test]
     fn publishes_in_java_layout_and_retrieves() {
         let dir = temp_dir("layout");
@@ -217,10 +448,8 @@ mod tests {
         store.publish(&Blob::delta(100, 1000, vec![3])).unwrap();
         store.publish(&Blob::reverse_delta(1000, 100, vec![4])).unwrap();
         store.publish(&Blob::header(1000, vec![5])).unwrap();
-        store.announce(1000).unwrap();
-        let mut names: Vec<_> =
-            fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
-        names.sort();
+        store.announce(1000, None).unwrap();
+        let names: Vec<_> = names(&dir).into_iter().filter(|n| !n.starts_with('.')).collect();
         assert_eq!(
             names,
             ["announced.version", "delta-100-1000", "header-1000", "reversedelta-1000-100", "snapshot-100"]
@@ -235,6 +464,88 @@ mod tests {
         assert_eq!(store.retrieve_delta(100).unwrap().unwrap().to_version, 1000);
         assert_eq!(store.retrieve_reverse_delta(1000).unwrap().unwrap().to_version, 100);
         assert_eq!(&*store.retrieve_header(1000).unwrap().unwrap().data, &[5]);
+        assert_eq!(store.retrieve_header(100).unwrap(), None);
+        let listed: Vec<_> = store.list().unwrap().iter().map(BlobId::file_name).collect();
+        assert_eq!(listed, ["snapshot-100", "reversedelta-1000-100", "header-1000", "delta-100-1000"]);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn blobs_are_created_once_and_never_overwritten() {
+        let dir = temp_dir("no-overwrite");
+        let store = FilesystemBlobStore::create(&dir).unwrap();
+        store.publish(&Blob::snapshot(5, vec![1])).unwrap();
+        let again = store.publish(&Blob::snapshot(5, vec![2])).unwrap_err();
+        assert!(matches!(again, Error::Conflict(_)), "{again}");
+        assert_eq!(fs::read(dir.join("snapshot-5")).unwrap(), [1]);
+        store.publish(&Blob::delta(5, 6, vec![3])).unwrap();
+        let rival = store.publish(&Blob::delta(5, 7, vec![4])).unwrap_err();
+        assert!(rival.to_string().contains("delta-5-6"), "{rival}");
+        assert!(!dir.join("delta-5-7").exists());
+        // No staging file is left behind by a success or a collision.
+        assert!(names(&dir).iter().all(|n| !n.starts_with(STAGING_PREFIX)), "{:?}", names(&dir));
+        store.delete(&Blob::delta(5, 6, vec![]).id()).unwrap();
+        store.delete(&Blob::delta(5, 6, vec![]).id()).unwrap();
+        store.publish(&Blob::delta(5, 7, vec![4])).unwrap();
+        assert_eq!(store.retrieve_delta(5).unwrap().unwrap().to_version, 7);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn announcement_is_a_compare_and_swap() {
+        let dir = temp_dir("cas");
+        let store = FilesystemBlobStore::create(&dir).unwrap();
+        store.announce(1, None).unwrap();
+        let lost = store.announce(2, None).unwrap_err();
+        assert!(matches!(lost, Error::Conflict(_)) && lost.to_string().contains("announced version 1"), "{lost}");
+        store.announce(2, Some(1)).unwrap();
+        // Racing announcers from the same version: exactly one wins.
+        let winners: usize = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8)
+                .map(|i| {
+                    let store = store.clone();
+                    s.spawn(move || store.announce(10 + i, Some(2)).is_ok())
+                })
+                .collect();
+            handles.into_iter().map(|h| usize::from(h.join().unwrap())).sum()
+        });
+        assert_eq!(winners, 1);
+        let now = store.announced_version().unwrap().unwrap();
+        assert!((10..18).contains(&now));
+        assert!(names(&dir).iter().all(|n| !n.starts_with(ANNOUNCEMENT_TMP_PREFIX)));
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn producer_lock_is_exclusive_and_cleans_leftovers() {
+        let dir = temp_dir("lock");
+        let store = FilesystemBlobStore::create(&dir).unwrap();
+        fs::write(dir.join(".staging-snapshot-9-123-0-0"), b"partial").unwrap();
+        fs::write(dir.join("announced.version.tmp"), b"9").unwrap();
+        let held = store.lock_producer().unwrap();
+        assert!(names(&dir).iter().all(|n| !n.starts_with(STAGING_PREFIX) && !n.starts_with("announced")));
+        held.renew().unwrap();
+        let second = FilesystemBlobStore::open(&dir).unwrap();
+        let err = second.lock_producer().unwrap_err();
+        assert!(matches!(err, Error::Conflict(_)), "{err}");
+        assert!(err.to_string().contains(&format!("pid {}", std::process::id())), "{err}");
+        drop(held);
+        second.lock_producer().unwrap();
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn lookups_see_blobs_added_after_the_listing_was_cached() {
+        let dir = temp_dir("cache");
+        let store = FilesystemBlobStore::create(&dir).unwrap();
+        store.publish(&Blob::snapshot(1, vec![1])).unwrap();
+        assert_eq!(store.retrieve_delta(1).unwrap(), None);
+        // Another process (a second handle with its own cache) publishes the next delta.
+        FilesystemBlobStore::open(&dir).unwrap().publish(&Blob::delta(1, 2, vec![2])).unwrap();
+        assert_eq!(store.retrieve_delta(1).unwrap().unwrap().to_version, 2);
+        // A blob removed behind the cache's back is not found, not an I/O error.
+        fs::remove_file(dir.join("delta-1-2")).unwrap();
+        assert_eq!(store.retrieve_delta(1).unwrap(), None);
         fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -11,7 +11,7 @@ use hollow::store::{AnnouncementWatcher, BlobType};
 
 pub fn run(dir: &Path, version: Option<i64>) -> hollow::Result<()> {
     let store = FilesystemBlobStore::open(dir)?;
-    let blobs = store.list()?;
+    let blobs = store.stored_blobs()?;
     println!("directory: {}", dir.display());
     match store.latest_version()? {
         Some(v) => println!("announced version: {v}"),

@@ -90,7 +90,13 @@ fn target_version(
     if let Some(v) = store.latest_version()? {
         return Ok(v);
     }
-    store.list()?.into_iter().filter(|b| b.blob_type == BlobType::Snapshot).map(|b| b.to_version).max().ok_or_else(
-        || hollow::Error::NotFound(format!("no snapshot and no announced version in {}", store.dir().display())),
-    )
+    store
+        .stored_blobs()?
+        .into_iter()
+        .filter(|b| b.blob_type == BlobType::Snapshot)
+        .map(|b| b.to_version)
+        .max()
+        .ok_or_else(|| {
+            hollow::Error::NotFound(format!("no snapshot and no announced version in {}", store.dir().display()))
+        })
 }
