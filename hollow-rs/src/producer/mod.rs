@@ -651,7 +651,7 @@ impl Producer {
             blobs.extend(staged.snapshot.iter());
         }
         for blob in blobs {
-            self.publisher.publish(blob)?;
+            self.publisher.publish(blob).map_err(|e| self.explain_collision(version, e))?;
             published.push(blob.id());
             for l in &self.listeners {
                 l.blob_published(blob);
@@ -678,6 +678,21 @@ impl Producer {
             self.num_states_until_next_snapshot - 1
         };
         Ok(candidate)
+    }
+
+    /// A blob collision usually means another producer moved the store on; say so when the announced
+    /// version shows it.
+    fn explain_collision(&self, version: Version, error: Error) -> Error {
+        let (Error::Conflict(collision), Some(announcer)) = (&error, &self.announcer) else { return error };
+        match announcer.announced_version() {
+            Ok(actual) if actual != self.announced => {
+                let Error::Conflict(m) = crate::store::announce_conflict(version, self.announced, actual) else {
+                    return error;
+                };
+                Error::Conflict(format!("{m} ({collision})"))
+            }
+            _ => error,
+        }
     }
 
     /// Remove the blobs of a failed cycle (newest first), then return its error. A blob that cannot be

@@ -246,8 +246,8 @@ pub trait BlobStore: BlobPublisher + BlobRetriever + Announcer + AnnouncementWat
 
 impl<T: BlobPublisher + BlobRetriever + Announcer + AnnouncementWatcher + ?Sized> BlobStore for T {}
 
-/// The error for losing an announcement's compare-and-swap.
-pub(crate) fn announce_conflict(version: Version, expected: Option<Version>, actual: Option<Version>) -> Error {
+/// The error for losing an announcement's compare-and-swap, for stores to return.
+pub fn announce_conflict(version: Version, expected: Option<Version>, actual: Option<Version>) -> Error {
     let actual = actual.map_or("no version".to_owned(), |v| format!("version {v}"));
     let expected = expected.map_or("nothing announced".to_owned(), |v| format!("version {v}"));
     Error::Conflict(format!(

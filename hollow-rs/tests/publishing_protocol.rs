@@ -1,0 +1,597 @@
+//! The publishing protocol's invariants (the store module's docs and `Producer`'s), stated as
+//! properties and checked under failed announcements, crash leftovers, SIGKILLed producers and rival
+//! producers, in threads and in separate processes:
+//!
+//! 1. a version names one state, forever: every version a following consumer held loads from scratch
+//!    to the same state (same `HollowChecksum`), and no version is seen with two states;
+//! 2. every announced version can be reached from scratch;
+//! 3. a failed or killed cycle leaves nothing a consumer or a restarted producer can take for a version
+//!    (no blob above the announced version once a producer has started, no staging files);
+//! 4. with rival producers exactly one chain is announced, and the loser's cycles fail with
+//!    `Error::Conflict` saying why.
+//!
+//! The child processes are this test binary run again on one of its own tests (`child_producer`),
+//! told what to do by environment variables.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use hollow::consumer::Consumer;
+use hollow::producer::{Producer, ProducerListener, WriteState};
+use hollow::store::filesystem::FilesystemBlobStore;
+use hollow::store::memory::InMemoryBlobStore;
+use hollow::store::{Announcer, Blob, BlobId, BlobPublisher, BlobRetriever, BlobStore, ProducerLock, Version};
+use hollow::tools::checksum::HollowChecksum;
+use hollow::{Error, Result};
+
+const CHILD_ENV: &str = "HOLLOW_PROTOCOL_CHILD";
+
+/// Deterministic pseudo-random numbers (splitmix64).
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// A populate function adding a random set of strings drawn by `seed`: consecutive cycles share most
+/// records, so versions are deltas of each other.
+fn random_strings(seed: u64) -> impl FnOnce(&mut WriteState<'_>) -> Result<()> {
+    move |ws| {
+        let mut rng = Rng(seed);
+        let n = 20 + rng.below(30);
+        for _ in 0..n {
+            ws.add_string(&format!("s{}", rng.below(60)))?;
+        }
+        Ok(())
+    }
+}
+
+fn checksum_of(consumer: &Consumer) -> i32 {
+    HollowChecksum::for_state_engine(consumer.read_state().expect("a state").engine()).value()
+}
+
+/// The state of `version` loaded from scratch by a new consumer, as a checksum.
+fn load_from_scratch(store: Arc<dyn BlobStore>, version: Version) -> Result<i32> {
+    let consumer = Consumer::builder(store.clone()).with_announcement_watcher(store).build();
+    consumer.refresh_to(version)?;
+    Ok(checksum_of(&consumer))
+}
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("hollow-protocol-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn staging_files(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.starts_with(".staging-") || n.starts_with("announced.version.tmp"))
+        .collect()
+}
+
+/// Records each version a cycle starts with.
+#[derive(Default)]
+struct StartedVersions(Mutex<Vec<Version>>);
+impl ProducerListener for StartedVersions {
+    fn cycle_started(&self, version: Version) {
+        self.0.lock().unwrap().push(version);
+    }
+}
+
+/// An announcer that fails (as an I/O error would, after the store refused the write) when told to.
+struct FlakyAnnouncer {
+    inner: Arc<dyn BlobStore>,
+    fail_next: AtomicBool,
+}
+impl Announcer for FlakyAnnouncer {
+    fn announced_version(&self) -> Result<Option<Version>> {
+        self.inner.announced_version()
+    }
+    fn announce(&self, version: Version, expected: Option<Version>) -> Result<()> {
+        if self.fail_next.swap(false, Ordering::SeqCst) {
+            return Err(Error::io("announcing", std::io::Error::other("simulated crash before the write")));
+        }
+        self.inner.announce(version, expected)
+    }
+}
+
+/// The scenario: with a snapshot every 3 versions, a cycle that published its snapshot fails to
+/// announce. Its blobs must be gone, the snapshot countdown must not have advanced, and a restarted
+/// producer in the same clock second must continue the chain with every version loadable from scratch.
+fn failed_announce_scenario(store: Arc<dyn BlobStore>) {
+    let flaky = Arc::new(FlakyAnnouncer { inner: store.clone(), fail_next: AtomicBool::new(false) });
+    let started = Arc::new(StartedVersions::default());
+    let build = || {
+        Producer::builder(store.clone())
+            .with_announcer(flaky.clone())
+            .with_listener(started.clone())
+            .with_num_states_between_snapshots(2)
+            .build()
+            .unwrap()
+    };
+    let follower = Consumer::builder(store.clone()).with_announcement_watcher(store.clone()).build();
+    let mut held: BTreeMap<Version, i32> = BTreeMap::new();
+    let mut follow = |expected: Version| {
+        assert_eq!(follower.refresh().unwrap(), Some(expected));
+        held.insert(expected, checksum_of(&follower));
+    };
+
+    let mut producer = build();
+    for seed in 1..=4 {
+        let v = producer.run_cycle(random_strings(seed)).unwrap();
+        follow(v);
+    }
+    let announced = store.announced_version().unwrap().unwrap();
+    flaky.fail_next.store(true, Ordering::SeqCst);
+    let err = producer.run_cycle(random_strings(5)).unwrap_err();
+    assert!(matches!(err, Error::Io { .. }), "{err}");
+    let failed = *started.0.lock().unwrap().last().unwrap();
+    assert!(failed > announced);
+    let leftovers: Vec<BlobId> = store.list().unwrap().into_iter().filter(|b| b.newest_version() > announced).collect();
+    assert!(leftovers.is_empty(), "the failed cycle left {leftovers:?}");
+    assert_eq!(store.announced_version().unwrap(), Some(announced));
+
+    // The same producer goes on; then a restarted one, minting in the same clock second.
+    for seed in 6..=8 {
+        let v = producer.run_cycle(random_strings(seed)).unwrap();
+        follow(v);
+    }
+    drop(producer);
+    let mut restarted = build();
+    let restored = restarted.restore_announced(store.as_ref()).unwrap();
+    assert_eq!(Some(restored), follower.current_version());
+    let deltas_before = follower.metrics().deltas_applied;
+    for seed in 9..=12 {
+        let v = restarted.run_cycle(random_strings(seed)).unwrap();
+        follow(v);
+    }
+    assert_eq!(follower.metrics().deltas_applied, deltas_before + 4, "the follower stayed on deltas");
+    assert_eq!(follower.metrics().refreshes_failed, 0);
+
+    // Every version held loads from scratch to the same state; nothing else has blobs.
+    for (&v, &sum) in &held {
+        assert_eq!(load_from_scratch(store.clone(), v).unwrap(), sum, "version {v}");
+    }
+    for blob in store.list().unwrap() {
+        assert!(held.contains_key(&blob.newest_version()), "{blob:?} names a version nobody held");
+    }
+}
+
+#[test]
+fn a_failed_announce_leaves_nothing_behind_in_memory() {
+    failed_announce_scenario(Arc::new(InMemoryBlobStore::new()));
+}
+
+#[test]
+fn a_failed_announce_leaves_nothing_behind_on_disk() {
+    let dir = temp_dir("failed-announce");
+    failed_announce_scenario(Arc::new(FilesystemBlobStore::create(&dir).unwrap()));
+    assert!(staging_files(&dir).is_empty());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_vetoed_cycle_removes_its_blobs_and_the_next_delta_follows() {
+    struct VetoOdd;
+    impl hollow::producer::Validator for VetoOdd {
+        fn name(&self) -> &str {
+            "veto-when-odd"
+        }
+        fn validate(&self, state: &hollow::consumer::ReadState) -> std::result::Result<(), String> {
+            if state.size() % 2 == 1 {
+                Err("odd".into())
+            } else {
+                Ok(())
+            }
+        }
+    }
+    let store = Arc::new(InMemoryBlobStore::new());
+    let mut producer = Producer::builder(store.clone())
+        .with_announcer(store.clone())
+        .with_validator(Arc::new(VetoOdd))
+        .build()
+        .unwrap();
+    let add =
+        |n: usize| move |ws: &mut WriteState<'_>| (0..n).try_for_each(|i| ws.add_string(&format!("x{i}")).map(drop));
+    let v1 = producer.run_cycle(add(2)).unwrap();
+    let before = store.list().unwrap();
+    let err = producer.run_cycle(add(3)).unwrap_err();
+    assert!(matches!(err, Error::ValidationFailed(_)), "{err}");
+    assert_eq!(store.list().unwrap(), before, "the vetoed cycle's blobs are removed");
+    let v3 = producer.run_cycle(add(4)).unwrap();
+    assert_eq!(store.retrieve_delta(v1).unwrap().unwrap().to_version, v3);
+}
+
+#[test]
+fn crash_leftovers_are_removed_before_the_next_producer_publishes() {
+    let dir = temp_dir("leftovers");
+    let store = Arc::new(FilesystemBlobStore::create(&dir).unwrap());
+    let mut producer = Producer::builder(store.clone()).with_announcer(store.clone()).build().unwrap();
+    producer.run_cycle(random_strings(1)).unwrap();
+    let announced = producer.run_cycle(random_strings(2)).unwrap();
+    drop(producer);
+
+    // What a producer killed between publishing and announcing leaves: blobs above the announced
+    // version (garbage here: nobody may read them) and a half-written staging file.
+    let crashed = announced + 1;
+    for blob in [
+        Blob::header(crashed, vec![1]),
+        Blob::delta(announced, crashed, vec![2]),
+        Blob::reverse_delta(crashed, announced, vec![3]),
+        Blob::snapshot(crashed, vec![4]),
+    ] {
+        store.publish(&blob).unwrap();
+    }
+    std::fs::write(dir.join(format!(".staging-snapshot-{}-999-0-0", crashed + 1)), b"half").unwrap();
+
+    let consumer = Consumer::builder(store.clone()).with_announcement_watcher(store.clone()).build();
+    consumer.refresh().unwrap();
+    let mut restarted = Producer::builder(store.clone()).with_announcer(store.clone()).build().unwrap();
+    assert_eq!(restarted.restore_announced(store.as_ref()).unwrap(), announced);
+    assert!(store.list().unwrap().iter().all(|b| b.newest_version() <= announced));
+    assert!(staging_files(&dir).is_empty(), "{:?}", staging_files(&dir));
+    let next = restarted.run_cycle(random_strings(3)).unwrap();
+    assert!(next > crashed, "version {crashed} had blobs once: it is never minted again");
+    assert_eq!(consumer.refresh().unwrap(), Some(next));
+    assert_eq!(consumer.metrics().snapshots_applied, 1, "the consumer followed the delta");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_snapshot_that_is_not_its_versions_state_is_refused() {
+    // A store written before blobs were immutable could hold a snapshot of a failed cycle under a
+    // version whose header names another state.
+    let store = Arc::new(InMemoryBlobStore::new());
+    let mut producer = Producer::builder(store.clone()).with_announcer(store.clone()).build().unwrap();
+    let v1 = producer.run_cycle(random_strings(1)).unwrap();
+    let other = Arc::new(InMemoryBlobStore::new());
+    let mut elsewhere = Producer::builder(other.clone()).with_announcer(other.clone()).build().unwrap();
+    let v_other = elsewhere.run_cycle(random_strings(2)).unwrap();
+    let foreign = other.retrieve_snapshot(v_other).unwrap().unwrap();
+    assert!(store.remove(hollow::store::BlobType::Snapshot, v1));
+    store.publish(&Blob::snapshot(v1, foreign.data.clone())).unwrap();
+    let consumer = Consumer::builder(store.clone()).with_announcement_watcher(store.clone()).build();
+    let err = consumer.refresh().unwrap_err();
+    assert!(err.to_string().contains(&format!("header-{v1}")), "{err}");
+    assert!(consumer.read_state().is_none());
+}
+
+/// Two producers in threads, 100 cycles each, on one store. The first to start holds the store's
+/// producer lock: its chain is the only one; every cycle of the other fails with a `Conflict`.
+fn rival_threads(store: Arc<dyn BlobStore>) {
+    let follower = Consumer::builder(store.clone()).with_announcement_watcher(store.clone()).build();
+    let seen: Arc<Mutex<BTreeMap<Version, i32>>> = Arc::default();
+    let stop = Arc::new(AtomicBool::new(false));
+    let follow = {
+        let (follower, seen, stop) = (follower.clone(), seen.clone(), stop.clone());
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::SeqCst) {
+                if let Ok(Some(v)) = follower.refresh() {
+                    let sum = checksum_of(&follower);
+                    let previous = seen.lock().unwrap().insert(v, sum);
+                    assert!(previous.is_none_or(|p| p == sum), "version {v} seen with two states");
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        })
+    };
+    let results: Vec<(Vec<Version>, Vec<Error>)> = std::thread::scope(|s| {
+        let runs: Vec<_> = (0..2u64)
+            .map(|p| {
+                let store = store.clone();
+                s.spawn(move || {
+                    let mut producer = Producer::builder(store.clone()).with_announcer(store).build().unwrap();
+                    let (mut ok, mut failed) = (Vec::new(), Vec::new());
+                    for cycle in 0..100u64 {
+                        match producer.run_cycle(random_strings(p * 1000 + cycle)) {
+                            Ok(v) => ok.push(v),
+                            Err(e) => failed.push(e),
+                        }
+                    }
+                    (ok, failed)
+                })
+            })
+            .collect();
+        runs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    stop.store(true, Ordering::SeqCst);
+    follow.join().unwrap();
+
+    let (winner, loser) = if results[0].0.is_empty() { (&results[1], &results[0]) } else { (&results[0], &results[1]) };
+    assert!(loser.0.is_empty(), "both producers announced: {:?} and {:?}", results[0].0, results[1].0);
+    assert_eq!(loser.1.len(), 100);
+    for e in &loser.1 {
+        assert!(matches!(e, Error::Conflict(m) if m.contains("another producer")), "{e}");
+    }
+    assert!(winner.1.is_empty(), "{:?}", winner.1);
+    let chain: std::collections::BTreeSet<Version> = winner.0.iter().copied().collect();
+    let seen = seen.lock().unwrap();
+    assert!(!seen.is_empty());
+    for (&v, &sum) in seen.iter() {
+        assert!(chain.contains(&v), "the follower held {v}, not on the winner's chain");
+        assert_eq!(load_from_scratch(store.clone(), v).unwrap(), sum, "version {v}");
+    }
+    assert_eq!(store.announced_version().unwrap(), winner.0.last().copied());
+}
+
+#[test]
+fn rival_producer_threads_in_memory() {
+    rival_threads(Arc::new(InMemoryBlobStore::new()));
+}
+
+#[test]
+fn rival_producer_threads_on_disk() {
+    let dir = temp_dir("rival-threads");
+    rival_threads(Arc::new(FilesystemBlobStore::create(&dir).unwrap()));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A store whose producer lock always succeeds: what a producer sees when locks do not hold (an
+/// expired lease, a filesystem without working `flock`). The compare-and-swap alone must then keep one
+/// chain.
+struct NoLock(Arc<dyn BlobStore>);
+#[derive(Debug)]
+struct FakeLock;
+impl ProducerLock for FakeLock {
+    fn renew(&self) -> Result<()> {
+        Ok(())
+    }
+}
+impl BlobPublisher for NoLock {
+    fn publish(&self, blob: &Blob) -> Result<()> {
+        self.0.publish(blob)
+    }
+    fn delete(&self, id: &BlobId) -> Result<()> {
+        self.0.delete(id)
+    }
+    fn list(&self) -> Result<Vec<BlobId>> {
+        self.0.list()
+    }
+    fn lock_producer(&self) -> Result<Box<dyn ProducerLock>> {
+        Ok(Box::new(FakeLock))
+    }
+}
+impl Announcer for NoLock {
+    fn announced_version(&self) -> Result<Option<Version>> {
+        self.0.announced_version()
+    }
+    fn announce(&self, version: Version, expected: Option<Version>) -> Result<()> {
+        self.0.announce(version, expected)
+    }
+}
+
+#[test]
+fn without_a_lock_the_compare_and_swap_alone_keeps_one_chain() {
+    for store in [Arc::new(InMemoryBlobStore::new()) as Arc<dyn BlobStore>, {
+        let dir = temp_dir("cas-only");
+        Arc::new(FilesystemBlobStore::create(&dir).unwrap())
+    }] {
+        let unlocked = Arc::new(NoLock(store.clone()));
+        let mut first = Producer::builder(unlocked.clone()).with_announcer(unlocked.clone()).build().unwrap();
+        let v0 = first.run_cycle(random_strings(0)).unwrap();
+        let mut second = Producer::builder(unlocked.clone()).with_announcer(unlocked.clone()).build().unwrap();
+        second.restore_announced(store.as_ref()).unwrap();
+        let wins = AtomicUsize::new(0);
+        let results: Vec<(Vec<Version>, Vec<Error>)> = std::thread::scope(|s| {
+            let runs: Vec<_> = [&mut first, &mut second]
+                .into_iter()
+                .enumerate()
+                .map(|(p, producer)| {
+                    let wins = &wins;
+                    s.spawn(move || {
+                        let (mut ok, mut failed) = (Vec::new(), Vec::new());
+                        for cycle in 1..=100u64 {
+                            match producer.run_cycle(random_strings(p as u64 * 1000 + cycle)) {
+                                Ok(v) => {
+                                    wins.fetch_add(1, Ordering::SeqCst);
+                                    ok.push(v)
+                                }
+                                Err(e) => failed.push(e),
+                            }
+                        }
+                        (ok, failed)
+                    })
+                })
+                .collect();
+            runs.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        // Whoever announced first after v0 made the other stale for good: one chain.
+        let announced: Vec<&Vec<Version>> = results.iter().map(|r| &r.0).filter(|ok| !ok.is_empty()).collect();
+        assert_eq!(announced.len(), 1, "two chains: {:?}", results.iter().map(|r| &r.0).collect::<Vec<_>>());
+        let loser = results.iter().find(|r| r.0.is_empty()).unwrap();
+        assert!(loser.1.iter().all(|e| matches!(e, Error::Conflict(_))), "{:?}", loser.1);
+        assert!(
+            loser.1.iter().any(|e| e.to_string().contains("another producer announced version")),
+            "{:?}",
+            loser.1.first()
+        );
+        // Every announced version of the chain loads, and the chain starts at v0.
+        let chain = announced[0];
+        assert_eq!(store.announced_version().unwrap(), chain.last().copied());
+        let mut previous = v0;
+        for &v in chain {
+            assert_eq!(store.retrieve_delta(previous).unwrap().map(|d| d.to_version), Some(v));
+            load_from_scratch(store.clone(), v).unwrap();
+            previous = v;
+        }
+        // The loser's failed cycles removed their blobs.
+        for blob in store.list().unwrap() {
+            let v = blob.newest_version();
+            assert!(v == v0 || chain.contains(&v), "{blob:?} is not on the chain");
+        }
+    }
+}
+
+// ----- separate processes -------------------------------------------------------------------------
+
+/// The child process: a producer on the directory in `HOLLOW_PROTOCOL_CHILD`, restoring the announced
+/// version if there is one, then running cycles (a snapshot every 3 versions) and printing
+/// `ok <version>` or `err <message>` for each. `HOLLOW_PROTOCOL_CYCLES` bounds them (default: forever).
+#[test]
+fn child_producer() {
+    let Ok(dir) = std::env::var(CHILD_ENV) else { return };
+    let cycles: u64 = std::env::var("HOLLOW_PROTOCOL_CYCLES").ok().and_then(|c| c.parse().ok()).unwrap_or(u64::MAX);
+    let seed: u64 = std::env::var("HOLLOW_PROTOCOL_SEED").ok().and_then(|c| c.parse().ok()).unwrap_or(1);
+    let store = Arc::new(FilesystemBlobStore::create(&dir).unwrap());
+    let mut producer = Producer::builder(store.clone())
+        .with_announcer(store.clone())
+        .with_num_states_between_snapshots(2)
+        .build()
+        .unwrap();
+    let mut rng = Rng(seed);
+    match producer.restore_announced(store.as_ref()) {
+        Ok(_) => {}
+        Err(Error::NotFound(_)) => {}
+        Err(e) => println!("err {e}"),
+    }
+    for _ in 0..cycles {
+        match producer.run_cycle(random_strings(rng.next())) {
+            Ok(v) => println!("ok {v}"),
+            Err(e) => println!("err {e}"),
+        }
+    }
+}
+
+fn spawn_child(dir: &Path, cycles: Option<u64>, seed: u64) -> std::process::Child {
+    let mut cmd = Command::new(std::env::current_exe().unwrap());
+    cmd.args(["--exact", "child_producer", "--nocapture", "--test-threads=1", "--quiet"])
+        .env(CHILD_ENV, dir)
+        .env("HOLLOW_PROTOCOL_SEED", seed.to_string())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    if let Some(c) = cycles {
+        cmd.env("HOLLOW_PROTOCOL_CYCLES", c.to_string());
+    }
+    cmd.spawn().unwrap()
+}
+
+/// Follows `store` on a thread until `stop`, recording the state of every version it holds.
+fn follow(store: Arc<FilesystemBlobStore>, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<BTreeMap<Version, i32>> {
+    std::thread::spawn(move || {
+        let follower = Consumer::builder(store.clone()).with_announcement_watcher(store).build();
+        let mut seen = BTreeMap::new();
+        loop {
+            let stopping = stop.load(Ordering::SeqCst);
+            if let Ok(Some(v)) = follower.refresh() {
+                let sum = checksum_of(&follower);
+                let previous = seen.insert(v, sum);
+                assert!(previous.is_none_or(|p| p == sum), "version {v} seen with two states");
+            }
+            if stopping {
+                return seen;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    })
+}
+
+#[test]
+fn a_producer_killed_50_times_never_makes_a_version_name_two_states() {
+    let dir = temp_dir("kill");
+    let store = Arc::new(FilesystemBlobStore::create(&dir).unwrap());
+    let stop = Arc::new(AtomicBool::new(false));
+    let follower = follow(store.clone(), stop.clone());
+    let mut rng = Rng(0x5EED);
+    let mut announced_by_children = Vec::new();
+    for round in 0..50u64 {
+        let mut child = spawn_child(&dir, None, round + 1);
+        let stdout = child.stdout.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            BufReader::new(stdout)
+                .lines()
+                .map_while(|l| l.ok())
+                .filter_map(|l| l.strip_prefix("ok ")?.parse::<Version>().ok())
+                .collect::<Vec<_>>()
+        });
+        std::thread::sleep(Duration::from_millis(20 + rng.below(250)));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        announced_by_children.extend(reader.join().unwrap());
+    }
+    stop.store(true, Ordering::SeqCst);
+    let seen = follower.join().unwrap();
+
+    // A last producer starts: the leftovers of the last kill are cleaned, nothing above the announced.
+    let mut last = Producer::builder(store.clone()).with_announcer(store.clone()).build().unwrap();
+    let announced = last.restore_announced(store.as_ref()).unwrap();
+    drop(last);
+    assert!(staging_files(&dir).is_empty(), "{:?}", staging_files(&dir));
+    assert!(store.list().unwrap().iter().all(|b| b.newest_version() <= announced));
+    assert!(announced_by_children.len() >= 50, "only {} cycles completed", announced_by_children.len());
+    assert!(announced_by_children.contains(&announced) || seen.contains_key(&announced));
+
+    // Every version the follower held, every version a child reported announced, and every version
+    // with a blob loads from scratch, to the state the follower held.
+    let store: Arc<dyn BlobStore> = store;
+    let mut versions: std::collections::BTreeSet<Version> = seen.keys().copied().collect();
+    versions.extend(announced_by_children.iter().copied());
+    versions.extend(store.list().unwrap().iter().map(|b| b.newest_version()));
+    let mut checked = 0;
+    for v in versions {
+        let sum = load_from_scratch(store.clone(), v).unwrap_or_else(|e| panic!("version {v} does not load: {e}"));
+        if let Some(&held) = seen.get(&v) {
+            assert_eq!(sum, held, "version {v} names two states");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 20, "the follower held only {checked} versions");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn rival_producer_processes_announce_one_chain() {
+    let dir = temp_dir("rival-processes");
+    let store = Arc::new(FilesystemBlobStore::create(&dir).unwrap());
+    let stop = Arc::new(AtomicBool::new(false));
+    let follower = follow(store.clone(), stop.clone());
+    let children: Vec<_> = (0..2).map(|i| spawn_child(&dir, Some(100), 100 + i)).collect();
+    let mut outputs = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(300);
+    for mut child in children {
+        let stdout = child.stdout.take().unwrap();
+        let lines: Vec<String> = BufReader::new(stdout).lines().map_while(|l| l.ok()).collect();
+        assert!(child.wait().unwrap().success());
+        outputs.push(lines);
+    }
+    assert!(Instant::now() < deadline);
+    stop.store(true, Ordering::SeqCst);
+    let seen = follower.join().unwrap();
+
+    let announced: Vec<Vec<Version>> = outputs
+        .iter()
+        .map(|lines| lines.iter().filter_map(|l| l.strip_prefix("ok ")?.parse().ok()).collect())
+        .collect();
+    let failures: Vec<Vec<&String>> =
+        outputs.iter().map(|lines| lines.iter().filter(|l| l.starts_with("err ")).collect()).collect();
+    let winner = announced.iter().position(|a| !a.is_empty()).expect("someone announced");
+    let loser = 1 - winner;
+    assert!(announced[loser].is_empty(), "two chains: {announced:?}");
+    assert_eq!(announced[winner].len(), 100);
+    assert!(failures[winner].is_empty(), "{:?}", failures[winner]);
+    assert!(!failures[loser].is_empty());
+    for line in &failures[loser] {
+        assert!(line.contains("conflict: another producer"), "{line}");
+    }
+    let store: Arc<dyn BlobStore> = store;
+    for (&v, &sum) in &seen {
+        assert!(announced[winner].contains(&v), "the follower held {v}, not on the winner's chain");
+        assert_eq!(load_from_scratch(store.clone(), v).unwrap(), sum);
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
