@@ -512,7 +512,7 @@ mod properties {
     fn apply(r: &mut ObjectRecord, op: &Op) {
         // Field indexes 0..8 go by name half of the time; 8 and 9 are out of range.
         let field = |i: usize| -> FieldRef {
-            if i < FIELDS.len() && i % 2 == 0 {
+            if i < FIELDS.len() && i.is_multiple_of(2) {
                 FIELDS[i].into()
             } else {
                 i.into()
