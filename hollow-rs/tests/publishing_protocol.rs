@@ -595,3 +595,85 @@ fn rival_producer_processes_announce_one_chain() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+// ----- retention ----------------------------------------------------------------------------------
+
+/// Records every blob published.
+#[derive(Default)]
+struct Published(Mutex<Vec<BlobId>>);
+impl ProducerListener for Published {
+    fn blob_published(&self, blob: &Blob) {
+        self.0.lock().unwrap().push(blob.id());
+    }
+}
+
+#[test]
+fn retention_keeps_exactly_what_it_promises_over_200_cycles() {
+    use hollow::store::retention::RetentionPolicy;
+    let dir = temp_dir("retention");
+    let store = Arc::new(FilesystemBlobStore::create(&dir).unwrap());
+    let published = Arc::new(Published::default());
+    let mut producer = Producer::builder(store.clone())
+        .with_announcer(store.clone())
+        .with_listener(published.clone())
+        .with_num_states_between_snapshots(4)
+        .build()
+        .unwrap();
+    // A consumer pinned early on: retention must keep what it needs.
+    for seed in 0..7 {
+        producer.run_cycle(random_strings(seed)).unwrap();
+    }
+    let pinned_version = producer.current_version().unwrap();
+    let pinned = Consumer::builder(store.clone()).with_announcement_watcher(store.clone()).build();
+    pinned.pin(pinned_version).unwrap();
+    let pinned_sum = checksum_of(&pinned);
+    let policy = RetentionPolicy::keep_snapshots(3).protect(pinned_version);
+    drop(producer);
+    let mut producer = Producer::builder(store.clone())
+        .with_announcer(store.clone())
+        .with_listener(published.clone())
+        .with_num_states_between_snapshots(4)
+        .with_retention(policy.clone())
+        .build()
+        .unwrap();
+    producer.restore_announced(store.as_ref()).unwrap();
+
+    let follower = Consumer::builder(store.clone()).with_announcement_watcher(store.clone()).build();
+    let mut listings_per_refresh = Vec::new();
+    for seed in 7..207 {
+        let v = producer.run_cycle(random_strings(seed)).unwrap();
+        // The model: the snapshots published so far, the cut-off the promise implies, and so exactly
+        // the blobs that must remain.
+        let all = published.0.lock().unwrap().clone();
+        let snapshots: Vec<Version> =
+            all.iter().filter(|b| b.blob_type == hollow::store::BlobType::Snapshot).map(|b| b.to_version).collect();
+        let newest_three = snapshots[snapshots.len().saturating_sub(3)];
+        let anchor = *snapshots.iter().filter(|&&s| s <= pinned_version).max().unwrap();
+        let cutoff = newest_three.min(anchor);
+        let mut expected: Vec<BlobId> = all.into_iter().filter(|b| b.newest_version() >= cutoff).collect();
+        expected.sort_by_key(|b| (b.to_version, b.from_version, b.blob_type));
+        assert_eq!(store.list().unwrap(), expected, "after version {v}");
+
+        let before = store.directory_listings();
+        assert_eq!(follower.refresh().unwrap(), Some(v));
+        listings_per_refresh.push(store.directory_listings() - before);
+        if seed % 25 == 0 {
+            load_from_scratch(store.clone(), v).unwrap();
+        }
+    }
+    assert_eq!(producer.retention_failures(), 0);
+    // The pinned consumer's version still loads from scratch, to the same state, and it can move on.
+    assert_eq!(load_from_scratch(store.clone(), pinned_version).unwrap(), pinned_sum);
+    pinned.unpin();
+    assert_eq!(pinned.refresh().unwrap(), producer.current_version());
+    // Each refresh listed the directory at most twice, however many blobs it held (the pin kept them all).
+    assert!(store.list().unwrap().len() > 600);
+    // Lifting the protection lets the store shrink to three snapshots' worth.
+    let announced = producer.current_version().unwrap();
+    let report =
+        hollow::store::retention::clean(store.as_ref(), announced, &RetentionPolicy::keep_snapshots(3)).unwrap();
+    assert!(report.kept < 40 && report.removed.len() > 600, "{} kept, {} removed", report.kept, report.removed.len());
+    assert_eq!(load_from_scratch(store.clone(), announced).unwrap(), checksum_of(&follower));
+    assert!(listings_per_refresh.iter().all(|&n| n <= 2), "{listings_per_refresh:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

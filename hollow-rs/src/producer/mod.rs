@@ -56,6 +56,7 @@ use crate::error::{Error, Result};
 use crate::mapper::{Mappable, ObjectMapper};
 use crate::read::ReadStateEngine;
 use crate::schema::{FieldType, ObjectField, ObjectSchema, Schema};
+use crate::store::retention::{CleanupReport, RetentionPolicy};
 use crate::store::{Announcer, Blob, BlobId, BlobPublisher, BlobRetriever, ProducerLock, Version};
 use crate::tools::checksum::HollowChecksum;
 use crate::write::{ListRecord, MapRecord, ObjectRecord, SetRecord, WriteStateEngine};
@@ -86,6 +87,12 @@ pub trait ProducerListener: Send + Sync {
     /// The cycle found no change; nothing was published.
     fn no_change(&self, version: Version) {
         let _ = version;
+    }
+    /// Retention ran after an announced cycle (see [`ProducerBuilder::with_retention`]). A failure
+    /// does not fail the cycle (its version is announced): it is reported here and counted in
+    /// [`Producer::retention_failures`].
+    fn retention_completed(&self, result: std::result::Result<&CleanupReport, &Error>) {
+        let _ = result;
     }
     /// The cycle ended: `Ok(version)` when a new version was announced (or nothing changed and
     /// `version` is the current one), `Err` when it failed.
@@ -212,9 +219,17 @@ pub struct ProducerBuilder {
     target_max_type_shard_size: Option<u64>,
     type_resharding: bool,
     mapper: ObjectMapper,
+    retention: Option<RetentionPolicy>,
 }
 
 impl ProducerBuilder {
+    /// After every announced version, remove the blobs `policy` does not keep (see
+    /// [`retention`](crate::store::retention)). Needs an announcer: without one nothing is announced.
+    pub fn with_retention(mut self, policy: RetentionPolicy) -> Self {
+        self.retention = Some(policy);
+        self
+    }
+
     /// Use `mapper` (configured with primary keys, inline fields, type names...) for
     /// [`WriteState::add`].
     pub fn with_object_mapper(mut self, mapper: ObjectMapper) -> Self {
@@ -296,6 +311,14 @@ impl ProducerBuilder {
         if self.type_resharding && !self.integrity_check {
             return Err(Error::InvalidArgument("type resharding requires the integrity check".into()));
         }
+        if let Some(policy) = &self.retention {
+            if self.announcer.is_none() {
+                return Err(Error::InvalidArgument("retention needs an announcer".into()));
+            }
+            if policy.keep_snapshots == 0 {
+                return Err(Error::InvalidArgument("retention must keep at least one snapshot".into()));
+            }
+        }
         let mut engine = WriteStateEngine::new();
         for s in crate::schema::order::dependency_order(&self.schemas) {
             engine.add_schema(s.clone())?;
@@ -319,6 +342,8 @@ impl ProducerBuilder {
             mapper: self.mapper,
             lock: None,
             announced: None,
+            retention: self.retention,
+            retention_failures: 0,
         })
     }
 }
@@ -343,6 +368,8 @@ pub struct Producer {
     /// The version this producer knows to be announced: read when the lock was taken, then the version
     /// of each announcement it made. The compare-and-swap of the next announcement expects it.
     announced: Option<Version>,
+    retention: Option<RetentionPolicy>,
+    retention_failures: u64,
 }
 
 impl std::fmt::Debug for Producer {
@@ -375,6 +402,7 @@ impl Producer {
             target_max_type_shard_size: None,
             type_resharding: false,
             mapper: ObjectMapper::new(),
+            retention: None,
         }
     }
 
@@ -424,6 +452,22 @@ impl Producer {
         self.announced = announced;
         self.lock = Some(lock);
         Ok(())
+    }
+
+    /// How many times retention failed after an announced cycle (each also reported to listeners).
+    pub fn retention_failures(&self) -> u64 {
+        self.retention_failures
+    }
+
+    fn apply_retention(&mut self, announced: Version) {
+        let Some(policy) = &self.retention else { return };
+        let result = crate::store::retention::clean(self.publisher.as_ref(), announced, policy);
+        if result.is_err() {
+            self.retention_failures += 1;
+        }
+        for l in &self.listeners {
+            l.retention_completed(result.as_ref());
+        }
     }
 
     /// The version this producer knows to be announced (read from the store when it started, then each
@@ -593,6 +637,7 @@ impl Producer {
             cycle_duration: started.elapsed(),
         };
         self.current = Some(candidate);
+        self.apply_retention(version);
         Ok(Some(metrics))
     }
 

@@ -79,6 +79,7 @@ pub struct FilesystemBlobStore {
     dir: PathBuf,
     poll_interval: Duration,
     listing: Arc<Mutex<Listing>>,
+    listings: Arc<AtomicU64>,
 }
 
 static UNIQUE_COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -108,7 +109,12 @@ impl FilesystemBlobStore {
     }
 
     fn at(dir: PathBuf) -> Self {
-        FilesystemBlobStore { dir, poll_interval: Duration::from_secs(1), listing: Arc::default() }
+        FilesystemBlobStore {
+            dir,
+            poll_interval: Duration::from_secs(1),
+            listing: Arc::default(),
+            listings: Arc::default(),
+        }
     }
 
     /// How often [`AnnouncementWatcher::wait_for_change`] looks at the announcement file (1 s, as Java).
@@ -127,7 +133,14 @@ impl FilesystemBlobStore {
         Ok(self.listing(false)?.as_ref().clone())
     }
 
+    /// How many times this store (and its clones) listed the directory: lookups reuse one listing until
+    /// the directory changes, so a refresh lists it at most about once, however many blobs it reads.
+    pub fn directory_listings(&self) -> u64 {
+        self.listings.load(Ordering::Relaxed)
+    }
+
     fn list_directory(&self) -> Result<Vec<StoredBlob>> {
+        self.listings.fetch_add(1, Ordering::Relaxed);
         let entries = fs::read_dir(&self.dir).map_err(|e| Error::io(format!("listing {}", self.dir.display()), e))?;
         let mut out = Vec::new();
         for entry in entries {

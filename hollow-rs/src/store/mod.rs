@@ -14,6 +14,7 @@
 
 pub mod filesystem;
 pub mod memory;
+pub mod retention;
 
 use std::sync::Arc;
 use std::time::Duration;
