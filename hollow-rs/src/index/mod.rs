@@ -63,6 +63,7 @@
 //! record's; with a non-empty one, a trie probe is added. Lookups with a key whose length or kinds
 //! do not fit the index match nothing.
 
+mod duplicates;
 mod hash_index;
 mod hasher;
 mod key;
@@ -78,6 +79,7 @@ mod model;
 #[cfg(test)]
 mod tests;
 
+pub use duplicates::{find_duplicate_keys, DuplicateKey};
 pub use hash_index::{HashIndex, HashIndexMatches};
 pub use key::KeyValue;
 pub use primary_key::PrimaryKeyIndex;

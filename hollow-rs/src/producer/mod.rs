@@ -41,6 +41,7 @@
 //! starts at that version, so consumers keep following with deltas, and records that did not change keep
 //! their ordinals.
 
+pub mod validators;
 pub mod version;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -60,6 +61,7 @@ use crate::store::retention::{CleanupReport, RetentionPolicy};
 use crate::store::{Announcer, Blob, BlobId, BlobPublisher, BlobRetriever, ProducerLock, Version};
 use crate::tools::checksum::HollowChecksum;
 use crate::write::{ListRecord, MapRecord, ObjectRecord, SetRecord, WriteStateEngine};
+pub use validators::{DuplicateKeyValidator, RecordCountVarianceValidator};
 pub use version::{SequenceVersionMinter, TimestampVersionMinter, VersionMinter};
 
 /// Checks a candidate state before it is announced. Returning an error vetoes the cycle.
@@ -68,6 +70,13 @@ pub trait Validator: Send + Sync {
     fn name(&self) -> &str;
     /// Check `state`; an `Err` with a message vetoes the cycle.
     fn validate(&self, state: &ReadState) -> std::result::Result<(), String>;
+
+    /// Check `candidate` against `previous`, the state consumers are on (`None` for the first
+    /// version). The default checks `candidate` alone with [`validate`](Self::validate).
+    fn validate_change(&self, previous: Option<&ReadState>, candidate: &ReadState) -> std::result::Result<(), String> {
+        let _ = previous;
+        self.validate(candidate)
+    }
 }
 
 /// Hears about the stages of each cycle. Every method has an empty default.
@@ -220,9 +229,17 @@ pub struct ProducerBuilder {
     type_resharding: bool,
     mapper: ObjectMapper,
     retention: Option<RetentionPolicy>,
+    duplicate_key_check: bool,
 }
 
 impl ProducerBuilder {
+    /// Do not refuse states in which records share a primary key (the [`DuplicateKeyValidator`], on by
+    /// default).
+    pub fn without_duplicate_key_check(mut self) -> Self {
+        self.duplicate_key_check = false;
+        self
+    }
+
     /// After every announced version, remove the blobs `policy` does not keep (see
     /// [`retention`](crate::store::retention)). Needs an announcer: without one nothing is announced.
     pub fn with_retention(mut self, policy: RetentionPolicy) -> Self {
@@ -319,6 +336,11 @@ impl ProducerBuilder {
                 return Err(Error::InvalidArgument("retention must keep at least one snapshot".into()));
             }
         }
+        crate::schema::check_schemas(&self.schemas)?;
+        let mut validators = self.validators;
+        if self.duplicate_key_check {
+            validators.insert(0, Arc::new(DuplicateKeyValidator));
+        }
         let mut engine = WriteStateEngine::new();
         for s in crate::schema::order::dependency_order(&self.schemas) {
             engine.add_schema(s.clone())?;
@@ -333,7 +355,7 @@ impl ProducerBuilder {
             announcer: self.announcer,
             minter: self.minter,
             listeners: self.listeners,
-            validators: self.validators,
+            validators,
             metrics: self.metrics,
             num_states_between_snapshots: self.num_states_between_snapshots,
             num_states_until_next_snapshot: 0,
@@ -403,6 +425,7 @@ impl Producer {
             type_resharding: false,
             mapper: ObjectMapper::new(),
             retention: None,
+            duplicate_key_check: true,
         }
     }
 
@@ -786,7 +809,9 @@ impl Producer {
         let failures: Vec<String> = self
             .validators
             .iter()
-            .filter_map(|v| v.validate(candidate).err().map(|msg| format!("{}: {msg}", v.name())))
+            .filter_map(|v| {
+                v.validate_change(self.current.as_deref(), candidate).err().map(|msg| format!("{}: {msg}", v.name()))
+            })
             .collect();
         if failures.is_empty() {
             Ok(())

@@ -280,3 +280,18 @@ impl fmt::Display for Schema {
         f.write_str(&dsl::to_java_string(self))
     }
 }
+
+/// Check a set of schemas a producer is given: no type is defined twice (the schema language would
+/// otherwise let the last definition silently win), and every primary key and hash key resolves to
+/// fields that exist (`@PrimaryKey(nope)` is refused here, not when a consumer first builds an index).
+/// Errors are [`Error::Schema`](crate::Error::Schema) naming the type and key path.
+pub fn check_schemas(schemas: &[Schema]) -> crate::Result<()> {
+    let mut seen = std::collections::HashSet::new();
+    if let Some(twice) = schemas.iter().find(|s| !seen.insert(s.name())) {
+        return Err(crate::Error::Schema(format!("type {} is defined twice", twice.name())));
+    }
+    for schema in schemas {
+        paths::resolve_schema_key(schemas, schema)?;
+    }
+    Ok(())
+}

@@ -59,6 +59,13 @@ enum Command {
         /// The type of every record of the input.
         #[arg(long = "type")]
         type_name: Option<String>,
+        /// Refuse a cycle that removes more than this share (0 to 1) of any type's records: the usual
+        /// sign of a truncated input. 1 allows anything.
+        #[arg(long, default_value_t = 0.5)]
+        max_removed_share: f64,
+        /// Accept an input without records (it would remove every record of the announced version).
+        #[arg(long)]
+        allow_empty: bool,
     },
 }
 
@@ -67,7 +74,10 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Inspect { dir, version } => inspect::run(&dir, version),
         Command::Dump { dir, from, version, type_name } => dump::run(&dir, from, version, type_name.as_deref()),
-        Command::Produce { dir, schema, input, type_name } => produce::run(&dir, &schema, &input, type_name.as_deref()),
+        Command::Produce { dir, schema, input, type_name, max_removed_share, allow_empty } => {
+            let guards = produce::Guards { max_removed_share, allow_empty };
+            produce::run(&dir, &schema, &input, type_name.as_deref(), &guards)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

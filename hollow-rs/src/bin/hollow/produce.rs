@@ -4,7 +4,7 @@ use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
-use hollow::producer::Producer;
+use hollow::producer::{Producer, RecordCountVarianceValidator};
 use hollow::schema::dsl::parse_schemas;
 use hollow::store::filesystem::FilesystemBlobStore;
 use hollow::store::AnnouncementWatcher;
@@ -18,18 +18,42 @@ struct InputRecord {
     json: Json,
 }
 
-pub fn run(dir: &Path, schema_file: &Path, input: &Path, type_name: Option<&str>) -> Result<()> {
+/// What `produce` refuses unless told otherwise.
+pub struct Guards {
+    /// Largest share of a type's records one cycle may remove.
+    pub max_removed_share: f64,
+    /// Whether an input without records may be published.
+    pub allow_empty: bool,
+}
+
+pub fn run(dir: &Path, schema_file: &Path, input: &Path, type_name: Option<&str>, guards: &Guards) -> Result<()> {
+    if !(0.0..=1.0).contains(&guards.max_removed_share) {
+        return Err(Error::InvalidArgument(format!(
+            "--max-removed-share must be between 0 and 1, not {}",
+            guards.max_removed_share
+        )));
+    }
     let schema_text = std::fs::read_to_string(schema_file)
         .map_err(|e| Error::io(format!("reading schema file {}", schema_file.display()), e))?;
     let schemas = parse_schemas(&schema_text)?;
     let records = read_records(input, type_name)?;
+    if records.is_empty() && !guards.allow_empty {
+        return Err(Error::InvalidArgument(format!(
+            "{} holds no records: publishing it would remove every record (give --allow-empty to do so)",
+            input.display()
+        )));
+    }
 
     let store = Arc::new(FilesystemBlobStore::create(dir)?);
-    let mut producer = Producer::builder(store.clone()).with_announcer(store.clone()).with_schemas(schemas).build()?;
+    let mut producer = Producer::builder(store.clone())
+        .with_announcer(store.clone())
+        .with_schemas(schemas)
+        .with_validator(Arc::new(RecordCountVarianceValidator::for_all_types(guards.max_removed_share)))
+        .build()?;
     let previous = store.latest_version()?;
-    if let Some(v) = previous {
+    if previous.is_some() {
         // Continue the store's delta chain: same ordinals, so the cycle publishes a delta.
-        producer.restore(v, &*store)?;
+        producer.restore_announced(&*store)?;
     }
     let version = producer.run_cycle(|ws| {
         for r in &records {

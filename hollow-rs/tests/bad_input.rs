@@ -1,0 +1,154 @@
+//! Bad input is refused with an error naming what was wrong, and refusing it loses nothing: the
+//! announced version and its data stay as they were. Rust API and the `hollow` command-line tool.
+
+use std::process::Command;
+use std::sync::Arc;
+
+use hollow::consumer::Consumer;
+use hollow::producer::{Producer, RecordCountVarianceValidator, WriteState};
+use hollow::schema::dsl::parse_schemas;
+use hollow::store::memory::InMemoryBlobStore;
+use hollow::store::{Announcer, BlobPublisher};
+use hollow::Error;
+
+const MOVIES: &str = "Movie @PrimaryKey(id) { long id; String title; } String { string value; }";
+
+fn build(schema: &str) -> hollow::Result<Producer> {
+    let store = Arc::new(InMemoryBlobStore::new());
+    Producer::builder(store.clone()).with_announcer(store).with_schemas(parse_schemas(schema)?).build()
+}
+
+#[test]
+fn schemas_are_checked_when_the_producer_is_built() {
+    let twice = build("Movie { long id; } Movie { string id; }").unwrap_err();
+    assert!(matches!(&twice, Error::Schema(m) if m.contains("Movie is defined twice")), "{twice}");
+    let nope = build("Movie @PrimaryKey(nope) { long id; }").unwrap_err();
+    assert!(matches!(&nope, Error::Schema(m) if m.contains("nope") && m.contains("Movie")), "{nope}");
+    let through_inline = build("Movie @PrimaryKey(id.x) { long id; }").unwrap_err();
+    assert!(matches!(&through_inline, Error::Schema(m) if m.contains("id.x")), "{through_inline}");
+    let set_key = build("SetOfMovie Set<Movie> @HashKey(missing); Movie { long id; }").unwrap_err();
+    assert!(matches!(&set_key, Error::Schema(m) if m.contains("missing")), "{set_key}");
+    build(MOVIES).unwrap();
+}
+
+fn add_movies(movies: &'static [(i64, &'static str)]) -> impl FnOnce(&mut WriteState<'_>) -> hollow::Result<()> {
+    move |ws| {
+        for &(id, title) in movies {
+            let title = ws.add_string(title)?;
+            let mut movie = hollow::write::ObjectRecord::new();
+            movie.set_long("id", id).set_reference("title", title);
+            ws.add_object("Movie", &movie)?;
+        }
+        Ok(())
+    }
+}
+
+fn titles(consumer: &Consumer) -> usize {
+    consumer.read_state().unwrap().engine().type_state("Movie").unwrap().populated().count()
+}
+
+#[test]
+fn duplicate_primary_keys_are_refused_by_default_and_nothing_is_lost() {
+    let store = Arc::new(InMemoryBlobStore::new());
+    let mut producer = Producer::builder(store.clone())
+        .with_announcer(store.clone())
+        .with_schemas(parse_schemas(MOVIES).unwrap())
+        .build()
+        .unwrap();
+    let v1 = producer.run_cycle(add_movies(&[(1, "Heat"), (2, "Alien")])).unwrap();
+    let blobs = store.list().unwrap();
+    let err = producer.run_cycle(add_movies(&[(1, "Heat"), (1, "Heat 2"), (3, "Ran")])).unwrap_err();
+    let Error::ValidationFailed(message) = &err else { panic!("{err}") };
+    assert!(message.contains("type Movie has records with the same primary key"), "{message}");
+    assert!(message.contains("ordinals 0 and 2 (id=1)"), "{message}");
+    assert_eq!(store.announced_version().unwrap(), Some(v1));
+    assert_eq!(store.list().unwrap(), blobs, "the refused cycle left no blob");
+    let consumer = Consumer::builder(store.clone()).with_announcement_watcher(store.clone()).build();
+    consumer.refresh().unwrap();
+    assert_eq!(titles(&consumer), 2);
+
+    // Opting out publishes what it is given.
+    let other = Arc::new(InMemoryBlobStore::new());
+    let mut lax = Producer::builder(other.clone())
+        .with_announcer(other.clone())
+        .with_schemas(parse_schemas(MOVIES).unwrap())
+        .without_duplicate_key_check()
+        .build()
+        .unwrap();
+    lax.run_cycle(add_movies(&[(1, "Heat"), (1, "Heat 2")])).unwrap();
+}
+
+#[test]
+fn a_cycle_removing_too_many_records_is_refused() {
+    let store = Arc::new(InMemoryBlobStore::new());
+    let mut producer = Producer::builder(store.clone())
+        .with_announcer(store.clone())
+        .with_schemas(parse_schemas(MOVIES).unwrap())
+        .with_validator(Arc::new(RecordCountVarianceValidator::for_type("Movie", 0.5)))
+        .build()
+        .unwrap();
+    let v1 = producer.run_cycle(add_movies(&[(1, "a"), (2, "b"), (3, "c"), (4, "d")])).unwrap();
+    let err = producer.run_cycle(add_movies(&[(1, "a")])).unwrap_err();
+    assert!(err.to_string().contains("type Movie would go from 4 to 1 records (75.0% removed"), "{err}");
+    assert_eq!(store.announced_version().unwrap(), Some(v1));
+    // Removing half is allowed.
+    producer.run_cycle(add_movies(&[(1, "a"), (2, "b")])).unwrap();
+}
+
+// ----- the command-line tool ----------------------------------------------------------------------
+
+fn hollow(args: &[&str], stdin: &str) -> (bool, String) {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hollow"))
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr))
+}
+
+#[test]
+fn the_cli_refuses_empty_truncated_duplicate_and_badly_keyed_input() {
+    let dir = std::env::temp_dir().join(format!("hollow-bad-input-cli-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let schema = dir.join("schema.txt");
+    std::fs::write(&schema, MOVIES).unwrap();
+    let store = dir.join("store");
+    let (s, st) = (schema.to_str().unwrap(), store.to_str().unwrap());
+    let produce = |extra: &[&str], input: &str| {
+        let mut args = vec!["produce", st, "--schema", s, "--input", "-", "--type", "Movie"];
+        args.extend_from_slice(extra);
+        hollow(&args, input)
+    };
+    let four: String = (1..=4).map(|i| format!("{{\"id\": {i}, \"title\": \"t{i}\"}}\n")).collect();
+    let (ok, out) = produce(&[], &four);
+    assert!(ok, "{out}");
+    let announced = || std::fs::read_to_string(store.join("announced.version")).unwrap();
+    let first = announced();
+
+    let (ok, out) = produce(&[], "");
+    assert!(!ok && out.contains("holds no records") && out.contains("--allow-empty"), "{out}");
+    let (ok, out) = produce(&[], "{\"id\": 1, \"title\": \"t1\"}\n");
+    assert!(!ok && out.contains("4 to 1 records"), "{out}");
+    let (ok, out) = produce(&[], &(four.clone() + "{\"id\": 1, \"title\": \"again\"}\n"));
+    assert!(!ok && out.contains("same primary key"), "{out}");
+    assert_eq!(announced(), first, "nothing refused was announced");
+
+    std::fs::write(&schema, "Movie @PrimaryKey(nope) { long id; }").unwrap();
+    let (ok, out) = produce(&[], &four);
+    assert!(!ok && out.contains("nope"), "{out}");
+    std::fs::write(&schema, "Movie { long id; } Movie { string id; }").unwrap();
+    let (ok, out) = produce(&[], &four);
+    assert!(!ok && out.contains("defined twice"), "{out}");
+
+    std::fs::write(&schema, MOVIES).unwrap();
+    let (ok, out) = produce(&["--allow-empty", "--max-removed-share", "1"], "");
+    assert!(ok, "{out}");
+    assert_ne!(announced(), first);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
