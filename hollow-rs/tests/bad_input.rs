@@ -19,6 +19,20 @@ fn build(schema: &str) -> hollow::Result<Producer> {
 }
 
 #[test]
+fn a_producer_without_an_announcer_and_a_consumer_without_a_watcher_say_so() {
+    let store = Arc::new(InMemoryBlobStore::new());
+    let err = Producer::builder(store.clone()).build().unwrap_err();
+    assert!(matches!(&err, Error::InvalidArgument(m) if m.contains("no announcer")), "{err}");
+    let mut silent = Producer::builder(store.clone()).without_announcer().build().unwrap();
+    let v = silent.run_cycle(|ws| ws.add_string("x").map(drop)).unwrap();
+    assert_eq!(store.announced_version().unwrap(), None);
+    let consumer = Consumer::builder(store.clone()).build();
+    let err = consumer.refresh().unwrap_err();
+    assert!(matches!(&err, Error::InvalidArgument(m) if m.contains("no announcement watcher")), "{err}");
+    assert_eq!(consumer.refresh_to(v).unwrap(), v);
+}
+
+#[test]
 fn schemas_are_checked_when_the_producer_is_built() {
     let twice = build("Movie { long id; } Movie { string id; }").unwrap_err();
     assert!(matches!(&twice, Error::Schema(m) if m.contains("Movie is defined twice")), "{twice}");

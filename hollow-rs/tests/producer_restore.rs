@@ -268,6 +268,7 @@ fn a_failed_restore_leaves_the_producer_as_it_was() {
 
     // A producer whose schema does not fit the stored state cannot restore it.
     let mut incompatible = Producer::builder(store.clone())
+        .with_announcer(store.clone())
         .with_schema(ObjectSchema::new("Movie").with_field(ObjectField::new("id", FieldType::Long)).into())
         .build()
         .unwrap();

@@ -61,6 +61,8 @@ pub struct ConsumerMetrics {
     pub bytes_applied: u64,
     /// Duration of the last successful refresh.
     pub last_refresh_duration: Duration,
+    /// Failures to read the announced version in the background loop ([`Consumer::subscribe`]).
+    pub watch_failures: u64,
 }
 
 struct RefreshState {
@@ -191,12 +193,20 @@ impl Consumer {
     }
 
     /// Refresh to the announced version (or the pinned one, see [`pin`](Self::pin)). Returns the
-    /// version now held: with nothing announced (or no watcher), the current version, if any.
+    /// version now held: with nothing announced yet, the current version, if any. A consumer built
+    /// without an announcement watcher cannot know what is announced: unless pinned, that is
+    /// [`Error::InvalidArgument`] (use [`refresh_to`](Self::refresh_to)).
     pub fn refresh(&self) -> Result<Option<Version>> {
         let target = match (self.pinned_version(), &self.inner.watcher) {
             (Some(pinned), _) => Some(pinned),
             (None, Some(w)) => w.latest_version()?,
-            (None, None) => None,
+            (None, None) => {
+                return Err(Error::InvalidArgument(
+                    "this consumer has no announcement watcher, so it cannot know the announced version: \
+                     build it with with_announcement_watcher(store), or call refresh_to(version)"
+                        .into(),
+                ))
+            }
         };
         match target {
             Some(v) => self.refresh_to(v).map(Some),
@@ -251,6 +261,7 @@ impl Consumer {
                 Ok(version)
             }
             Err(e) => {
+                tracing::warn!(target: "hollow::consumer", from = ?from, to = version, error = %e, "refresh failed; readers keep the current version");
                 state.force_snapshot = self.inner.planner.allow_double_snapshot;
                 state.metrics.refreshes_failed += 1;
                 state.metrics.consecutive_failures += 1;
@@ -349,7 +360,9 @@ impl Consumer {
                     }
                     let announced = match watcher.wait_for_change(seen, Duration::from_millis(100)) {
                         Ok(v) => v,
-                        Err(_) => {
+                        Err(e) => {
+                            tracing::warn!(target: "hollow::consumer", error = %e, "reading the announced version failed; retrying");
+                            consumer.lock_refresh().metrics.watch_failures += 1;
                             backoff = (backoff * 2).clamp(Duration::from_millis(100), Duration::from_secs(10));
                             continue;
                         }

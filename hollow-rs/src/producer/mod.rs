@@ -230,6 +230,7 @@ pub struct ProducerBuilder {
     mapper: ObjectMapper,
     retention: Option<RetentionPolicy>,
     duplicate_key_check: bool,
+    announcing_chosen: bool,
 }
 
 impl ProducerBuilder {
@@ -254,9 +255,20 @@ impl ProducerBuilder {
         self
     }
 
-    /// Announce versions with `announcer` (without one, versions are published but not announced).
+    /// Announce versions with `announcer` (usually the store itself). A producer needs one, or an
+    /// explicit [`without_announcer`](Self::without_announcer).
     pub fn with_announcer(mut self, announcer: Arc<dyn Announcer>) -> Self {
         self.announcer = Some(announcer);
+        self.announcing_chosen = true;
+        self
+    }
+
+    /// Publish versions without announcing them (consumers then have to be told versions some other
+    /// way, with [`Consumer::refresh_to`](crate::consumer::Consumer::refresh_to)). Without an
+    /// announcer, nothing tells crash leftovers from versions, so nothing is cleaned on start.
+    pub fn without_announcer(mut self) -> Self {
+        self.announcer = None;
+        self.announcing_chosen = true;
         self
     }
 
@@ -325,6 +337,13 @@ impl ProducerBuilder {
 
     /// The producer.
     pub fn build(self) -> Result<Producer> {
+        if !self.announcing_chosen {
+            return Err(Error::InvalidArgument(
+                "the producer has no announcer: its versions would reach no consumer; call with_announcer(store), \
+                 or without_announcer() to publish without announcing"
+                    .into(),
+            ));
+        }
         if self.type_resharding && !self.integrity_check {
             return Err(Error::InvalidArgument("type resharding requires the integrity check".into()));
         }
@@ -426,6 +445,7 @@ impl Producer {
             mapper: ObjectMapper::new(),
             retention: None,
             duplicate_key_check: true,
+            announcing_chosen: false,
         }
     }
 
@@ -485,7 +505,8 @@ impl Producer {
     fn apply_retention(&mut self, announced: Version) {
         let Some(policy) = &self.retention else { return };
         let result = crate::store::retention::clean(self.publisher.as_ref(), announced, policy);
-        if result.is_err() {
+        if let Err(e) = &result {
+            tracing::warn!(target: "hollow::producer", version = announced, error = %e, "retention failed");
             self.retention_failures += 1;
         }
         for l in &self.listeners {
@@ -589,7 +610,10 @@ impl Producer {
                     l.no_change(version);
                 }
             }
-            Err(_) => self.engine.reset_to_last_prepare_for_next_cycle(),
+            Err(e) => {
+                tracing::warn!(target: "hollow::producer", version, error = %e, "cycle failed; nothing was announced");
+                self.engine.reset_to_last_prepare_for_next_cycle()
+            }
         }
         let result = result.map(|m| m.map_or_else(|| self.current_version().unwrap_or(version), |m| m.version));
         for l in &self.listeners {
@@ -775,6 +799,7 @@ impl Producer {
         if failures.is_empty() {
             return error;
         }
+        tracing::warn!(target: "hollow::producer", failures = ?failures, "a failed cycle's blobs could not all be removed");
         let note = format!(" (the failed cycle's blobs could not all be removed: {})", failures.join("; "));
         match error {
             Error::Conflict(m) => Error::Conflict(m + &note),
