@@ -36,11 +36,18 @@ pub(crate) struct SchemaCache {
 pub(crate) struct Writer<'e> {
     engine: &'e mut WriteStateEngine,
     cache: &'e mut SchemaCache,
+    /// Numbers are dynamically typed (see [`super::value`]): any number fits a FLOAT or DOUBLE field.
+    dynamic: bool,
 }
 
 impl<'e> Writer<'e> {
     pub(crate) fn new(engine: &'e mut WriteStateEngine, cache: &'e mut SchemaCache) -> Self {
-        Writer { engine, cache }
+        Writer { engine, cache, dynamic: false }
+    }
+
+    /// A writer of dynamically typed values (see [`super::value`]).
+    pub(crate) fn dynamic(self) -> Self {
+        Writer { dynamic: true, ..self }
     }
 
     /// Write `value` as a record of `type_name` (and everything it refers to); return its ordinal.
@@ -576,6 +583,19 @@ impl<'s, 'e> FieldSer<'s, 'e> {
         self.record.set_null(self.index);
         Ok(())
     }
+
+    /// A dynamically typed number in a FLOAT or DOUBLE field.
+    fn dynamic_number(self, v: f64) -> MapperResult<()> {
+        match self.field_type() {
+            FieldType::Float => {
+                self.record.set_float(self.index, v as f32);
+            }
+            _ => {
+                self.record.set_double(self.index, v);
+            }
+        }
+        Ok(())
+    }
 }
 
 macro_rules! int_fields {
@@ -598,6 +618,7 @@ macro_rules! int_fields {
                         Ok(())
                     }
                     FieldType::Reference => self.reference(|r| ser::Serializer::$method(r, v)),
+                    FieldType::Float | FieldType::Double if self.w.dynamic => self.dynamic_number(v as f64),
                     _ => Err(self.mismatch(concat!("a value of type ", stringify!($ty)))),
                 }
             }
@@ -636,6 +657,7 @@ impl<'s, 'e> ser::Serializer for FieldSer<'s, 'e> {
                 Err(_) => Err(MapperError::invalid(format!("{v} does not fit a LONG (at most {})", i64::MAX))),
             },
             FieldType::Reference => self.reference(|r| ser::Serializer::serialize_u64(r, v)),
+            FieldType::Float | FieldType::Double if self.w.dynamic => self.dynamic_number(v as f64),
             _ => Err(self.mismatch("a value of type u64")),
         }
     }
@@ -677,6 +699,7 @@ impl<'s, 'e> ser::Serializer for FieldSer<'s, 'e> {
                 Ok(())
             }
             FieldType::Reference => self.reference(|r| ser::Serializer::serialize_f64(r, v)),
+            FieldType::Float if self.w.dynamic => self.dynamic_number(v),
             _ => Err(self.mismatch("a value of type f64")),
         }
     }
