@@ -28,6 +28,8 @@ use crate::write::{ListRecord, MapRecord, ObjectRecord, RecordRef, SetRecord, Wr
 /// object records to reuse.
 #[derive(Debug, Default)]
 pub(crate) struct SchemaCache {
+    /// The [`WriteStateEngine::schemas_id`] of the schemas below; another id empties the cache.
+    schemas_id: u64,
     schemas: HashMap<String, Arc<Schema>>,
     pool: Vec<ObjectRecord>,
 }
@@ -56,17 +58,18 @@ impl<'e> Writer<'e> {
         value.serialize(RecordSer { w: self, schema, depth: 0 })
     }
 
-    /// The engine's schema of `name`. The cached copy is compared with the engine's on every use, so a
-    /// cache filled from another engine is never trusted.
+    /// The engine's schema of `name`. The cache is keyed by the engine's schemas id, so a cache filled
+    /// from another engine, or before a type was registered, is never trusted.
     fn schema(&mut self, name: &str) -> MapperResult<Arc<Schema>> {
+        if self.cache.schemas_id != self.engine.schemas_id() {
+            self.cache.schemas.clear();
+            self.cache.schemas_id = self.engine.schemas_id();
+        } else if let Some(cached) = self.cache.schemas.get(name) {
+            return Ok(cached.clone());
+        }
         let current = self.engine.schema(name).ok_or_else(|| {
             MapperError::new(crate::Error::NotFound(format!("type {name} is not registered in the write engine")))
         })?;
-        if let Some(cached) = self.cache.schemas.get(name) {
-            if **cached == *current {
-                return Ok(cached.clone());
-            }
-        }
         let schema = Arc::new(current.clone());
         self.cache.schemas.insert(name.to_owned(), schema.clone());
         Ok(schema)
