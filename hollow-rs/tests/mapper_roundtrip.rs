@@ -969,3 +969,41 @@ fn a_type_that_rejects_the_tracers_placeholders_is_a_schema_error() {
     let state = snapshot(&mut engine);
     assert_eq!(mapper::get::<NamedLike>(&state, "Named", o).unwrap().name, "x");
 }
+
+#[test]
+fn one_mapper_follows_each_engines_schemas() {
+    // The mapper caches schemas; a cache filled from one engine must not guide writes into another
+    // (even one at the same address), nor hide a type registered since.
+    fn engine(text: &str) -> WriteStateEngine {
+        let mut engine = WriteStateEngine::new();
+        for schema in hollow::schema::dsl::parse_schemas(text).unwrap() {
+            engine.add_schema(schema).unwrap();
+        }
+        engine
+    }
+    #[derive(Serialize)]
+    struct Point<X> {
+        x: X,
+    }
+    #[derive(Serialize)]
+    struct Line {
+        a: i32,
+    }
+    let mut m = ObjectMapper::new();
+    for round in 0..3i32 {
+        let mut ints = engine("Point { int x; }");
+        m.add_as(&mut ints, "Point", &Point { x: round }).unwrap();
+        let mut strings = engine("Point { string x; }");
+        let (k, message) = kind(m.add_as(&mut strings, "Point", &Point { x: round }));
+        assert_eq!(k, ErrorKind::SchemaMismatch, "{message}");
+        m.add_as(&mut strings, "Point", &Point { x: "one" }).unwrap();
+        let (k, _) = kind(m.add_as(&mut ints, "Point", &Point { x: "one" }));
+        assert_eq!(k, ErrorKind::SchemaMismatch);
+    }
+    let mut e = engine("Point { int x; }");
+    assert_eq!(kind(m.add_as(&mut e, "Line", &Line { a: 1 })).0, ErrorKind::NotFound);
+    e.add_schema(hollow::schema::dsl::parse_schema("Line { int a; }").unwrap()).unwrap();
+    let o = m.add_as(&mut e, "Line", &Line { a: 1 }).unwrap();
+    assert_eq!(snapshot(&mut e).type_state("Line").map(|t| t.schema().name().to_owned()), Some("Line".into()));
+    assert_eq!(o, 0);
+}

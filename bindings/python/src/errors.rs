@@ -12,7 +12,8 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyTuple, PyType};
 
-/// Name, built-in bases (besides `HollowError`), docstring.
+/// Name, built-in bases (besides `HollowError`), docstring: the one list of exception classes.
+/// `tests/test_error_list.py` checks the core `ErrorKind`, the stubs and `__init__.py` against it.
 const KINDS: [(ErrorKind, &str, &[&str], &str); 10] = [
     (
         ErrorKind::CorruptBlob,

@@ -2,15 +2,20 @@
 //!
 //! A cycle runs on the core producer with the GIL released; the populate step (Python code) takes the
 //! GIL back for as long as it runs. The `WriteState` handed to it points at the core write state of
-//! that one cycle: it is opened before the populate function is called and closed (under its lock)
-//! before the cycle goes on, so a write state kept past its cycle refuses to write instead of touching
-//! freed memory.
+//! that one cycle: it is opened before the populate function is called and closed (under its lock) by
+//! the [`OpenGuard`]'s `Drop` before the cycle goes on, whether populate returned, raised or panicked,
+//! so a write state kept past its cycle refuses to write instead of touching freed memory.
+//!
+//! Records are written by the core mapper: a Python value becomes a serde value ([`crate::write`]) that
+//! the core write state adds following the registered schemas.
 
 use std::cell::Cell;
+use std::marker::PhantomData;
 use std::ptr::NonNull;
 use std::sync::{Arc, Mutex};
 
 use hollow::consumer::ReadState as CoreState;
+use hollow::mapper::ObjectMapper;
 use hollow::producer::{Producer as CoreProducer, SequenceVersionMinter, Validator, WriteState as CoreWriteState};
 use hollow::schema::{dsl, order, Schema};
 use hollow::store::Version;
@@ -22,7 +27,7 @@ use pyo3::types::{PyDict, PyString, PyTuple, PyType};
 use crate::errors::{invalid, IntoPy};
 use crate::read::ReadState;
 use crate::store::{BlobStore, StoreHandle};
-use crate::write::{RecordWriter, WriteCache};
+use crate::write;
 
 /// Parse schema text into schemas, dependencies first.
 fn parse_ordered(text: &str) -> PyResult<Vec<Schema>> {
@@ -79,16 +84,32 @@ impl Validator for PyValidator {
     }
 }
 
-/// The core write state of the open cycle and the producer's write cache, while populate runs.
+/// The core write state of the open cycle, while populate runs.
 struct OpenCycle {
     ws: NonNull<CoreWriteState<'static>>,
-    cache: NonNull<WriteCache>,
+    mapper: NonNull<ObjectMapper>,
 }
 
-// SAFETY: the pointers are only dereferenced while the `WriteState`'s mutex is held, and only between
-// `open` and `close`, which bracket the populate call on the thread running the cycle; the cycle
-// thread is blocked in that call the whole time, so the pointees are alive and not otherwise used.
+// SAFETY: the pointers are only dereferenced while the `WriteState`'s mutex is held, and only while an
+// `OpenGuard` lives: it borrows the core write state and the mapper mutably for its whole life and brackets the
+// populate call on the thread running the cycle, which is blocked in that call the whole time, so the
+// pointees are alive and not otherwise used.
 unsafe impl Send for OpenCycle {}
+
+/// A cycle's write state, open for writing while this lives; dropping it closes the write state (on
+/// every way out of populate: return, exception, panic).
+struct OpenGuard<'a, 'py> {
+    state: &'a WriteState,
+    py: Python<'py>,
+    /// The core write state stays borrowed (and so alive and unused elsewhere) while the guard lives.
+    _ws: PhantomData<(&'a mut CoreWriteState<'a>, &'a mut ObjectMapper)>,
+}
+
+impl Drop for OpenGuard<'_, '_> {
+    fn drop(&mut self) {
+        *self.state.open.lock_py_attached(self.py).unwrap_or_else(|e| e.into_inner()) = None;
+    }
+}
 
 thread_local! {
     /// True while this thread converts a record under a write state's lock.
@@ -104,23 +125,26 @@ pub struct WriteState {
 }
 
 impl WriteState {
-    fn open(&self, py: Python<'_>, ws: &mut CoreWriteState<'_>, cache: &mut WriteCache) {
+    /// Open this write state on `ws` until the returned guard is dropped.
+    fn open<'a, 'py>(
+        &'a self,
+        py: Python<'py>,
+        ws: &'a mut CoreWriteState<'_>,
+        mapper: &'a mut ObjectMapper,
+    ) -> OpenGuard<'a, 'py> {
         let ws = NonNull::from(ws).cast::<CoreWriteState<'static>>();
-        *self.open.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()) =
-            Some(OpenCycle { ws, cache: NonNull::from(cache) });
+        let mapper = NonNull::from(mapper);
+        *self.open.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()) = Some(OpenCycle { ws, mapper });
+        OpenGuard { state: self, py, _ws: PhantomData }
     }
 
-    fn close(&self, py: Python<'_>) {
-        *self.open.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()) = None;
-    }
-
-    /// Run `f` with the open cycle's writer. Other threads wait their turn; the same thread coming back
-    /// while `f` runs (a property or `__iter__` of the value being added that adds a record itself)
-    /// is refused rather than left waiting for itself.
+    /// Run `f` with the open cycle's core write state and mapper. Other threads wait their turn; the same thread
+    /// coming back while `f` runs (a property or `__iter__` of the value being added that adds a record
+    /// itself) is refused rather than left waiting for itself.
     fn with_writer<R>(
         &self,
         py: Python<'_>,
-        f: impl FnOnce(&mut RecordWriter<'_, '_, '_>) -> PyResult<R>,
+        f: impl FnOnce(&mut CoreWriteState<'_>, &mut ObjectMapper) -> PyResult<R>,
     ) -> PyResult<R> {
         if WRITING.with(Cell::get) {
             return Err(invalid("a record cannot be added while another one is being converted on this thread"));
@@ -129,9 +153,9 @@ impl WriteState {
         let Some(open) = guard.as_ref() else {
             return Err(invalid("this write state's cycle is over; add records inside the populate function"));
         };
-        // SAFETY: see `OpenCycle`: the cycle is open (the guard is held), so both pointees are alive,
-        // and the guard makes this the only access to them.
-        let (ws, cache) = unsafe { (&mut *open.ws.as_ptr(), &mut *open.cache.as_ptr()) };
+        // SAFETY: see `OpenCycle`: the cycle is open (the lock is held), so the pointees are alive,
+        // and the lock makes this the only access to them.
+        let (ws, mapper) = unsafe { (&mut *open.ws.as_ptr(), &mut *open.mapper.as_ptr()) };
         struct Writing;
         impl Drop for Writing {
             fn drop(&mut self) {
@@ -140,7 +164,7 @@ impl WriteState {
         }
         WRITING.with(|w| w.set(true));
         let _writing = Writing;
-        f(&mut RecordWriter { ws, cache })
+        f(ws, mapper)
     }
 
     fn add_one(&self, py: Python<'_>, value: &Bound<'_, PyAny>, type_name: Option<&str>) -> PyResult<u32> {
@@ -149,7 +173,7 @@ impl WriteState {
             None => {
                 if let Ok(s) = value.cast::<PyString>() {
                     let s = s.to_cow()?;
-                    return self.with_writer(py, |w| w.ws.add_string(&s).py());
+                    return self.with_writer(py, |ws, _| ws.add_string(&s).py());
                 }
                 if value.is_instance_of::<PyDict>() {
                     return Err(invalid("a dict record needs its type: ws.add(record, type=\"Movie\")"));
@@ -157,20 +181,21 @@ impl WriteState {
                 record_type_name(value)?
             }
         };
-        let registered = self.with_writer(py, |w| Ok(w.ws.engine().schema(&type_name).is_some()))?;
+        let registered = self.with_writer(py, |ws, _| Ok(ws.engine().schema(&type_name).is_some()))?;
         if !registered {
             let text = infer(py, "schema_for_value", value, Some(&type_name), &self.primary_keys)?;
             let schemas = parse_ordered(&text)?;
-            self.with_writer(py, |w| {
+            self.with_writer(py, |ws, _| {
                 for s in schemas {
-                    if w.ws.engine().schema(s.name()).is_none() {
-                        w.ws.engine().add_schema(s).py()?;
+                    if ws.engine().schema(s.name()).is_none() {
+                        ws.engine().add_schema(s).py()?;
                     }
                 }
                 Ok(())
             })?;
         }
-        self.with_writer(py, |w| w.write(&type_name, value, 0))
+        // Converted under the lock, so that Python code run by the conversion cannot add records.
+        self.with_writer(py, |ws, mapper| write::add(mapper, ws, &type_name, value))
     }
 }
 
@@ -215,7 +240,8 @@ impl WriteState {
 
 struct ProducerInner {
     producer: CoreProducer,
-    cache: WriteCache,
+    /// Writes Python values (it keeps the schemas and object records it uses).
+    mapper: ObjectMapper,
 }
 
 /// Publishes versions of a dataset to a blob store, one cycle at a time.
@@ -246,7 +272,7 @@ impl Producer {
                 return Err(invalid("this producer is already running a cycle"));
             }
         };
-        let ProducerInner { producer, cache } = &mut *guard;
+        let ProducerInner { producer, mapper } = &mut *guard;
         let raised: Mutex<Option<PyErr>> = Mutex::new(None);
         let primary_keys = self.primary_keys.clone_ref(py);
         let result = py.detach(|| {
@@ -254,9 +280,10 @@ impl Producer {
                 Python::attach(|py| {
                     let handle = WriteState { open: Mutex::new(None), version: ws.version(), primary_keys };
                     let handle = Bound::new(py, handle).map_err(|e| Error::InvalidArgument(e.to_string()))?;
-                    handle.get().open(py, ws, cache);
-                    let outcome = populate(py, &handle);
-                    handle.get().close(py);
+                    let outcome = {
+                        let _open = handle.get().open(py, ws, mapper);
+                        populate(py, &handle)
+                    };
                     outcome.map_err(|e| {
                         let message = e.to_string();
                         *raised.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
@@ -350,7 +377,7 @@ impl Producer {
         }
         let producer = builder.build().py()?;
         Ok(Producer {
-            inner: Mutex::new(ProducerInner { producer, cache: WriteCache::default() }),
+            inner: Mutex::new(ProducerInner { producer, mapper: ObjectMapper::new() }),
             store: handle.clone(),
             current: Mutex::new(None),
             primary_keys: keys,

@@ -1,252 +1,272 @@
-//! Python values to records, guided by the schemas registered in the producer's write engine.
+//! Python values as serde values, so that records are written by the core mapper.
 //!
-//! | schema        | accepts                                                                        |
-//! |---------------|--------------------------------------------------------------------------------|
-//! | OBJECT        | a dict (keys are field names; unknown keys are an error), or any object whose   |
-//! |               | attributes are the fields (a dataclass, a named tuple, ...); missing = null    |
-//! | one-field OBJECT | also the field's value alone (`"Alien"` for `String { string value; }`)    |
-//! | LIST, SET     | any iterable but str, bytes and dict                                            |
-//! | MAP           | a dict, or an iterable of `(key, value)` pairs                                  |
+//! There is one writer, the core's: [`to_json`] turns a Python value into a `serde_json::Value` through
+//! the [`PyValue`] `Serialize` adapter, and the producer's write state adds it with `add_json`, which
+//! follows the registered schemas ([`hollow::mapper::from_json`]: which value fits which field, the
+//! one-field shorthand, errors naming the path). This module only says what a Python value *is*:
 //!
-//! Fields: INT and LONG take `int` (in range), FLOAT and DOUBLE `float` or `int`, BOOLEAN `bool`, STRING
-//! `str`, BYTES `bytes`/`bytearray`, a REFERENCE whatever its type accepts; `None` is null everywhere.
-//! A `bool` is not taken for a number. Anything else is a `SchemaMismatchError` naming the field.
+//! | Python                                    | serde                                                 |
+//! |-------------------------------------------|-------------------------------------------------------|
+//! | `None`, `bool`, `int`, `str`              | none, bool, i64 (u64 above it), str                   |
+//! | `float`                                   | f64; NaN and infinities as `"NaN"`, `"Infinity"`, `"-Infinity"` |
+//! | `bytes`, `bytearray`                      | bytes                                                 |
+//! | `dict` with `str` keys                    | a map                                                 |
+//! | any other `dict`, mapping                 | a sequence of `(key, value)` pairs                    |
+//! | dataclass, named tuple                    | a map of its fields                                   |
+//! | `list`, `tuple`, `set`, `frozenset`, any other iterable but `str`/`bytes` | a sequence |
+//! | any other object                          | a map of its public attributes and properties         |
 //!
-//! Referenced records are added first (the engine needs their ordinals); each is deduplicated by the
-//! engine, so a value shared by many records is stored once.
+//! A Python exception raised while converting (a property that raises) propagates as it is.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use hollow::producer::WriteState as CoreWriteState;
-use hollow::schema::{FieldType, ObjectSchema, Schema};
-use hollow::write::{ListRecord, MapRecord, ObjectRecord, SetRecord};
+use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyIterator, PyString};
+use pyo3::sync::{MutexExt, PyOnceLock};
+use pyo3::types::{
+    PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PyMapping, PySet, PyString, PyTuple,
+    PyType,
+};
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
-use crate::errors::{invalid, mismatch, not_found, IntoPy};
+use hollow::mapper::ObjectMapper;
+use hollow::producer::WriteState;
 
-/// Deepest nesting of records in one value (a guard against cyclic Python objects).
+use crate::errors::{invalid, mismatch, IntoPy};
+
+/// Deepest nesting of values (a guard against cyclic Python objects).
 const MAX_DEPTH: u32 = 128;
 
-/// Schemas copied out of the engine (they are needed while it is borrowed mutably) and object records
-/// to reuse. Lives as long as the producer: a registered schema never changes.
-#[derive(Default)]
-pub(crate) struct WriteCache {
-    schemas: HashMap<String, Arc<Schema>>,
-    pool: Vec<ObjectRecord>,
+/// A Python value as a serde value; the first Python exception met is kept in `raised`.
+pub(crate) struct PyValue<'a, 'py> {
+    value: &'a Bound<'py, PyAny>,
+    depth: u32,
+    raised: &'a RefCell<Option<PyErr>>,
 }
 
-/// Writes Python values into one cycle's write state.
-pub(crate) struct RecordWriter<'w, 'c, 'e> {
-    pub(crate) ws: &'w mut CoreWriteState<'e>,
-    pub(crate) cache: &'c mut WriteCache,
+impl<'a, 'py> PyValue<'a, 'py> {
+    /// `value` (at the top level), keeping a raised exception in `raised`.
+    pub(crate) fn new(value: &'a Bound<'py, PyAny>, raised: &'a RefCell<Option<PyErr>>) -> Self {
+        PyValue { value, depth: 0, raised }
+    }
+}
+
+/// Add `value` as a record of `type_name` through the core mapper; its ordinal.
+pub(crate) fn add(
+    mapper: &mut ObjectMapper,
+    ws: &mut WriteState<'_>,
+    type_name: &str,
+    value: &Bound<'_, PyAny>,
+) -> PyResult<u32> {
+    let raised = RefCell::new(None);
+    let result = mapper.add_dynamic(ws.engine(), type_name, &PyValue::new(value, &raised));
+    match raised.into_inner() {
+        Some(e) => Err(e),
+        None => result.py(),
+    }
 }
 
 fn type_name_of(value: &Bound<'_, PyAny>) -> String {
     value.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into())
 }
 
-impl RecordWriter<'_, '_, '_> {
-    fn schema(&mut self, name: &str) -> PyResult<Arc<Schema>> {
-        if let Some(s) = self.cache.schemas.get(name) {
-            return Ok(s.clone());
-        }
-        let schema = self
-            .ws
-            .engine()
-            .schema(name)
-            .cloned()
-            .ok_or_else(|| not_found(format!("type {name} is not registered with the producer")))?;
-        let schema = Arc::new(schema);
-        self.cache.schemas.insert(name.to_owned(), schema.clone());
-        Ok(schema)
-    }
+/// `dataclasses._FIELD`: what marks a real field (not a `ClassVar` or `InitVar`) of a dataclass.
+fn dataclass_field_marker(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+    static MARKER: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    MARKER
+        .get_or_try_init(py, || Ok::<_, PyErr>(py.import("dataclasses")?.getattr("_FIELD")?.unbind()))
+        .map(|m| m.bind(py))
+}
 
-    /// Add `value` as a record of `type_name` (and everything it refers to); its ordinal.
-    pub(crate) fn write(&mut self, type_name: &str, value: &Bound<'_, PyAny>, depth: u32) -> PyResult<u32> {
-        if depth > MAX_DEPTH {
-            return Err(invalid(format!("records nest deeper than {MAX_DEPTH} levels (a cyclic value?)")));
+/// The field names of a dataclass or named tuple class; None for other classes.
+fn class_fields<'py>(class: &Bound<'py, PyType>) -> PyResult<Option<Vec<Py<PyString>>>> {
+    let py = class.py();
+    if let Ok(fields) = class.getattr(intern!(py, "__dataclass_fields__")) {
+        let marker = dataclass_field_marker(py)?;
+        let mut names = Vec::new();
+        for (name, field) in fields.cast::<PyDict>()?.iter() {
+            if field.getattr(intern!(py, "_field_type"))?.is(marker) {
+                names.push(name.cast_into::<PyString>()?.unbind());
+            }
         }
-        let schema = self.schema(type_name)?;
-        match &*schema {
-            Schema::Object(s) => self.write_object(s, value, depth),
-            Schema::List(l) => {
-                let mut record = ListRecord::new();
-                for element in iterate(value, type_name)? {
-                    record.add_element(self.write(&l.element_type, &element?, depth + 1)?);
-                }
-                self.ws.add_list(type_name, &record).py()
-            }
-            Schema::Set(s) => {
-                let mut record = SetRecord::new();
-                for element in iterate(value, type_name)? {
-                    record.add_element(self.write(&s.element_type, &element?, depth + 1)?);
-                }
-                self.ws.add_set(type_name, &record).py()
-            }
-            Schema::Map(m) => {
-                let mut record = MapRecord::new();
-                let items = match value.cast::<PyDict>() {
-                    Ok(d) => d.items().into_any(),
-                    Err(_) => value.clone(),
-                };
-                for pair in iterate(&items, type_name)? {
-                    let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = pair?.extract().map_err(|_| {
-                        mismatch(format!("a MAP record of {type_name} takes a dict or (key, value) pairs"))
-                    })?;
-                    let key = self.write(&m.key_type, &k, depth + 1)?;
-                    let value = self.write(&m.value_type, &v, depth + 1)?;
-                    record.add_entry(key, value);
-                }
-                self.ws.add_map(type_name, &record).py()
-            }
+        return Ok(Some(names));
+    }
+    if class.is_subclass_of::<PyTuple>()? {
+        if let Ok(fields) = class.getattr(intern!(py, "_fields")) {
+            let names =
+                fields.try_iter()?.map(|n| Ok(n?.cast_into::<PyString>()?.unbind())).collect::<PyResult<_>>()?;
+            return Ok(Some(names));
         }
     }
+    Ok(None)
+}
 
-    fn write_object(&mut self, schema: &ObjectSchema, value: &Bound<'_, PyAny>, depth: u32) -> PyResult<u32> {
-        let mut record = self.cache.pool.pop().unwrap_or_default();
-        record.clear();
-        let result = self.fill_object(&mut record, schema, value, depth);
-        let result = result.and_then(|()| self.ws.add_object(&schema.name, &record).py());
-        self.cache.pool.push(record);
-        result
+/// Classes seen so far (kept alive, so their addresses stay theirs) and their fields.
+type FieldCache = Mutex<HashMap<usize, (Py<PyType>, Option<Arc<[Py<PyString>]>>)>>;
+
+/// The field names of a dataclass or named tuple instance (cached by class); None for other values.
+fn record_fields(value: &Bound<'_, PyAny>) -> PyResult<Option<Arc<[Py<PyString>]>>> {
+    static CACHE: PyOnceLock<FieldCache> = PyOnceLock::new();
+    let py = value.py();
+    let cache = CACHE.get_or_init(py, Default::default);
+    let class = value.get_type();
+    let key = class.as_ptr() as usize;
+    if let Some((_, fields)) = cache.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return Ok(fields.clone());
     }
+    let fields: Option<Arc<[Py<PyString>]>> = class_fields(&class)?.map(Into::into);
+    cache.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()).insert(key, (class.unbind(), fields.clone()));
+    Ok(fields)
+}
 
-    fn fill_object(
-        &mut self,
-        record: &mut ObjectRecord,
-        schema: &ObjectSchema,
-        value: &Bound<'_, PyAny>,
-        depth: u32,
-    ) -> PyResult<()> {
-        if let Ok(dict) = value.cast::<PyDict>() {
-            let mut found = 0;
-            for (i, f) in schema.fields.iter().enumerate() {
-                if let Some(v) = dict.get_item(&f.name)? {
-                    found += 1;
-                    self.set_field(record, schema, i, &v, depth)?;
+/// The public attributes of a plain object: its instance attributes, then its class's properties.
+fn attributes(value: &Bound<'_, PyAny>) -> PyResult<Vec<Py<PyString>>> {
+    let py = value.py();
+    let mut names: Vec<Py<PyString>> = Vec::new();
+    let public = |n: &Bound<'_, PyString>| n.to_cow().map(|s| !s.starts_with('_')).unwrap_or(false);
+    if let Ok(dict) = value.getattr(intern!(py, "__dict__")) {
+        if let Ok(dict) = dict.cast::<PyDict>() {
+            for name in dict.keys() {
+                if let Ok(name) = name.cast_into::<PyString>() {
+                    if public(&name) {
+                        names.push(name.unbind());
+                    }
                 }
             }
-            if found < dict.len() {
-                let unknown = dict
-                    .keys()
-                    .iter()
-                    .map(|k| k.str().map(|s| s.to_string()).unwrap_or_default())
-                    .find(|k| schema.field_index(k).is_none())
-                    .unwrap_or_default();
-                return Err(mismatch(format!("type {} has no field {unknown:?}", schema.name)));
-            }
-            return Ok(());
         }
-        if schema.fields.len() == 1 && is_plain(value) {
-            return self.set_field(record, schema, 0, value, depth);
-        }
-        for (i, f) in schema.fields.iter().enumerate() {
-            match value.getattr(f.name.as_str()) {
-                Ok(v) => self.set_field(record, schema, i, &v, depth)?,
-                Err(e) if e.is_instance_of::<pyo3::exceptions::PyAttributeError>(value.py()) => {}
-                Err(e) => return Err(e),
+    }
+    let property = py.import("builtins")?.getattr("property")?.cast_into::<PyType>()?;
+    for class in value.get_type().mro().iter() {
+        let items = class.getattr(intern!(py, "__dict__"))?.call_method0(intern!(py, "items"))?;
+        for item in items.try_iter()? {
+            let Ok((name, attr)) = item?.extract::<(Bound<'_, PyString>, Bound<'_, PyAny>)>() else { continue };
+            let known = names.iter().any(|n| n.bind(py).as_any().eq(&name).unwrap_or(false));
+            if attr.is_instance(&property)? && public(&name) && !known {
+                names.push(name.unbind());
             }
         }
-        Ok(())
+    }
+    Ok(names)
+}
+
+impl<'py> PyValue<'_, 'py> {
+    fn child<'b>(&'b self, value: &'b Bound<'py, PyAny>) -> PyValue<'b, 'py> {
+        PyValue { value, depth: self.depth + 1, raised: self.raised }
     }
 
-    fn set_field(
-        &mut self,
-        record: &mut ObjectRecord,
-        schema: &ObjectSchema,
-        i: usize,
-        v: &Bound<'_, PyAny>,
-        depth: u32,
-    ) -> PyResult<()> {
+    /// Keep `error` for the caller; a serde error carrying its message.
+    fn fail<E: serde::ser::Error>(&self, error: PyErr) -> E {
+        let message = error.to_string();
+        self.raised.borrow_mut().get_or_insert(error);
+        E::custom(message)
+    }
+
+    /// A map of `names` to the attributes of the value.
+    fn fields<S: Serializer>(&self, names: &[Py<PyString>], s: S) -> Result<S::Ok, S::Error> {
+        let py = self.value.py();
+        let mut map = s.serialize_map(Some(names.len()))?;
+        for name in names {
+            let name = name.bind(py);
+            match self.value.getattr(name) {
+                Ok(v) => map.serialize_entry(&*name.to_cow().map_err(|e| self.fail(e))?, &self.child(&v))?,
+                Err(e) if e.is_instance_of::<pyo3::exceptions::PyAttributeError>(self.value.py()) => {}
+                Err(e) => return Err(self.fail(e)),
+            }
+        }
+        map.end()
+    }
+
+    /// A sequence of the items of an iterable.
+    fn elements<S: Serializer>(&self, len: Option<usize>, s: S) -> Result<S::Ok, S::Error> {
+        let iter = self.value.try_iter().map_err(|e| self.fail(e))?;
+        let mut seq = s.serialize_seq(len)?;
+        for item in iter {
+            seq.serialize_element(&self.child(&item.map_err(|e| self.fail(e))?))?;
+        }
+        seq.end()
+    }
+
+    /// A map of `(key, value)` pairs.
+    fn entries<S: Serializer>(&self, items: Bound<'py, PyAny>, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        for item in items.try_iter().map_err(|e| self.fail(e))? {
+            let (k, v): (Bound<'py, PyAny>, Bound<'py, PyAny>) =
+                item.and_then(|i| i.extract()).map_err(|e| self.fail(e))?;
+            map.serialize_entry(&self.child(&k), &self.child(&v))?;
+        }
+        map.end()
+    }
+}
+
+impl Serialize for PyValue<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let v = self.value;
         if v.is_none() {
-            record.set_null(i);
-            return Ok(());
+            return s.serialize_none();
         }
-        let field = &schema.fields[i];
-        let wrong = || {
-            mismatch(format!(
-                "field {}.{} is {}; cannot set it to a {} ({})",
-                schema.name,
-                field.name,
-                field.field_type.java_name(),
-                type_name_of(v),
-                v.repr().map(|r| r.to_string()).unwrap_or_default()
-            ))
-        };
-        let is_number = || v.is_instance_of::<PyInt>() && !v.is_instance_of::<PyBool>();
-        match field.field_type {
-            FieldType::Int => {
-                if !is_number() {
-                    return Err(wrong());
-                }
-                record.set_int(i, v.extract::<i32>().map_err(|_| wrong())?);
-            }
-            FieldType::Long => {
-                if !is_number() {
-                    return Err(wrong());
-                }
-                record.set_long(i, v.extract::<i64>().map_err(|_| wrong())?);
-            }
-            FieldType::Float => {
-                if !(is_number() || v.is_instance_of::<PyFloat>()) {
-                    return Err(wrong());
-                }
-                record.set_float(i, v.extract::<f64>()? as f32);
-            }
-            FieldType::Double => {
-                if !(is_number() || v.is_instance_of::<PyFloat>()) {
-                    return Err(wrong());
-                }
-                record.set_double(i, v.extract::<f64>()?);
-            }
-            FieldType::Boolean => {
-                let b = v.cast::<PyBool>().map_err(|_| wrong())?;
-                record.set_boolean(i, b.is_true());
-            }
-            FieldType::String => {
-                let s = v.cast::<PyString>().map_err(|_| wrong())?;
-                record.set_string(i, &s.to_cow()?);
-            }
-            FieldType::Bytes => {
-                if let Ok(b) = v.cast::<PyBytes>() {
-                    record.set_bytes(i, b.as_bytes());
-                } else if let Ok(b) = v.cast::<PyByteArray>() {
-                    record.set_bytes(i, &b.to_vec());
-                } else {
-                    return Err(wrong());
-                }
-            }
-            FieldType::Reference => {
-                let target = field.referenced_type.as_deref().unwrap_or_default();
-                let ordinal = self.write(target, v, depth + 1)?;
-                record.set_reference(i, ordinal);
-            }
+        if let Ok(b) = v.cast::<PyBool>() {
+            return s.serialize_bool(b.is_true());
         }
-        Ok(())
+        // Numbers go through `serialize_some`: a Python number is nullable, so NaN and minimum values
+        // stay values.
+        if let Ok(i) = v.cast::<PyInt>() {
+            if let Ok(n) = i.extract::<i64>() {
+                return match i32::try_from(n) {
+                    Ok(n) => s.serialize_some(&n),
+                    Err(_) => s.serialize_some(&n),
+                };
+            }
+            return match i.extract::<u64>() {
+                Ok(n) => s.serialize_some(&n),
+                Err(_) => Err(self.fail(mismatch(format!("{i} does not fit a Hollow number (64 bits)")))),
+            };
+        }
+        if let Ok(f) = v.cast::<PyFloat>() {
+            return s.serialize_some(&f.value());
+        }
+        if let Ok(text) = v.cast::<PyString>() {
+            return s.serialize_str(&text.to_cow().map_err(|e| self.fail(e))?);
+        }
+        if let Ok(b) = v.cast::<PyBytes>() {
+            return s.serialize_bytes(b.as_bytes());
+        }
+        if let Ok(b) = v.cast::<PyByteArray>() {
+            return s.serialize_bytes(&b.to_vec());
+        }
+        if self.depth >= MAX_DEPTH {
+            return Err(self.fail(invalid(format!("values nest deeper than {MAX_DEPTH} levels (a cyclic value?)"))));
+        }
+        if let Ok(d) = v.cast::<PyDict>() {
+            let mut map = s.serialize_map(Some(d.len()))?;
+            for (k, value) in d.iter() {
+                map.serialize_entry(&self.child(&k), &self.child(&value))?;
+            }
+            return map.end();
+        }
+        if let Ok(l) = v.cast::<PyList>() {
+            return self.elements(Some(l.len()), s);
+        }
+        if let Some(names) = record_fields(v).map_err(|e| self.fail(e))? {
+            return self.fields(&names, s);
+        }
+        if let Ok(t) = v.cast::<PyTuple>() {
+            return self.elements(Some(t.len()), s);
+        }
+        if v.is_instance_of::<PySet>() || v.is_instance_of::<PyFrozenSet>() {
+            return self.elements(v.len().ok(), s);
+        }
+        if let Ok(m) = v.cast::<PyMapping>() {
+            return self.entries(m.items().map_err(|e| self.fail(e))?.into_any(), s);
+        }
+        if v.try_iter().is_ok() {
+            return self.elements(None, s);
+        }
+        if v.hasattr(intern!(v.py(), "__dict__")).unwrap_or(false) {
+            let names = attributes(v).map_err(|e| self.fail(e))?;
+            return self.fields(&names, s);
+        }
+        Err(self.fail(mismatch(format!("a {} has no Hollow value", type_name_of(v)))))
     }
-}
-
-/// A scalar: what a one-field OBJECT takes in place of a record.
-fn is_plain(v: &Bound<'_, PyAny>) -> bool {
-    v.is_instance_of::<PyString>()
-        || v.is_instance_of::<PyInt>()
-        || v.is_instance_of::<PyFloat>()
-        || v.is_instance_of::<PyBytes>()
-        || v.is_instance_of::<PyByteArray>()
-}
-
-/// The elements of a collection value; str, bytes and dict are not collections here.
-fn iterate<'py>(value: &Bound<'py, PyAny>, type_name: &str) -> PyResult<Bound<'py, PyIterator>> {
-    let not_a_collection = value.is_instance_of::<PyString>()
-        || value.is_instance_of::<PyBytes>()
-        || value.is_instance_of::<PyByteArray>()
-        || value.is_instance_of::<PyDict>();
-    if not_a_collection {
-        return Err(mismatch(format!("a record of {type_name} takes a collection, not a {}", type_name_of(value))));
-    }
-    value
-        .try_iter()
-        .map_err(|_| mismatch(format!("a record of {type_name} takes a collection, not a {}", type_name_of(value))))
 }

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import pathlib
+from typing import Any, Dict, List
 
 import pytest
 
@@ -42,13 +45,15 @@ def test_values_that_do_not_fit_the_schema(store: hollow.InMemoryBlobStore) -> N
     producer = hollow.Producer(store, schema=MOVIE_SCHEMA)
     good = {"id": 1, "title": "Alien", "year": 1979, "rating": 8.5, "tags": []}
     cases = [
-        ({**good, "year": "1979"}, "Movie.year is INT"),
-        ({**good, "year": 1 << 40}, "Movie.year is INT"),
-        ({**good, "id": True}, "Movie.id is LONG"),
-        ({**good, "rating": "high"}, "Movie.rating is DOUBLE"),
-        ({**good, "tags": "scifi"}, "ListOfString takes a collection"),
-        ({**good, "tags": [1]}, "String.value is STRING"),
-        ({**good, "director": "Scott"}, "no field 'director'|no field \"director\""),
+        ({**good, "year": "1979"}, "at Movie.year: cannot store a string in a INT field"),
+        ({**good, "year": 1 << 40}, "at Movie.year: cannot store a value of type i64 in a INT field"),
+        ({**good, "id": True}, "at Movie.id: cannot store a bool in a LONG field"),
+        ({**good, "rating": "high"}, "at Movie.rating: cannot store a string in a DOUBLE field"),
+        ({**good, "tags": "scifi"}, r"at Movie.tags: cannot write a string as a record of type ListOfString \(a LIST\)"),
+        ({**good, "tags": [1]}, r"at Movie.tags\[0\].value: cannot store a value of type i32 in a STRING field"),
+        ({**good, "director": "Scott"}, "type Movie has no field director"),
+        ({**good, "id": 1 << 70}, "does not fit a Hollow number"),
+        ({**good, "rating": 1j}, "a complex has no Hollow value"),
     ]
     for record, message in cases:
         with pytest.raises(hollow.SchemaMismatchError, match=message):
@@ -212,3 +217,33 @@ def test_adding_from_inside_a_conversion_is_refused(store: hollow.InMemoryBlobSt
     producer = hollow.Producer(store, schema="String { string value; }")
     with pytest.raises(hollow.InvalidArgumentError, match="being converted"):
         producer.run_cycle(populate)
+
+
+def test_wrong_field_types_in_dataclasses_and_nested_records(store: hollow.InMemoryBlobStore) -> None:
+    @dataclasses.dataclass
+    class Movie:
+        id: int
+        title: str
+        year: int
+        rating: float
+        tags: List[str]
+
+    producer = hollow.Producer(store, schema=MOVIE_SCHEMA)
+    with pytest.raises(hollow.SchemaMismatchError, match="at Movie.title.value: cannot store a value of type i32"):
+        producer.run_cycle(lambda ws: ws.add(Movie(1, 5, 1979, 8.5, []), type="Movie"))  # type: ignore[arg-type]
+    with pytest.raises(hollow.SchemaMismatchError, match=r"at Movie.tags\[1\].value: cannot store a bool"):
+        producer.run_cycle(lambda ws: ws.add(Movie(1, "Alien", 1979, 8.5, ["a", True]), type="Movie"))  # type: ignore[list-item]
+    # Numbers convert as Python's do: an int is a fine DOUBLE, NaN stays NaN, a float fits a FLOAT.
+    version = producer.run_cycle(lambda ws: ws.add_all([Movie(1, "Alien", 1979, 8, []), Movie(2, "Heat", 1995, math.nan, [])]))
+    consumer = hollow.Consumer(store)
+    consumer.refresh_to(version)
+    movies = consumer.read_state.type("Movie")
+    assert movies.get(1).rating == 8.0 and math.isnan(movies.get(2).rating)
+
+
+def test_cyclic_values_are_refused(store: hollow.InMemoryBlobStore) -> None:
+    producer = hollow.Producer(store, schema="Node { Node next; }")
+    node: Dict[str, Any] = {}
+    node["next"] = node
+    with pytest.raises(hollow.InvalidArgumentError, match="nest"):
+        producer.run_cycle(lambda ws: ws.add(node, type="Node"))

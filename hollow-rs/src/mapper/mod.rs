@@ -159,6 +159,7 @@ mod ser;
 mod set;
 mod shape;
 mod trace;
+mod value;
 
 use std::collections::HashMap;
 

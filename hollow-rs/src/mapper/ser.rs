@@ -28,6 +28,8 @@ use crate::write::{ListRecord, MapRecord, ObjectRecord, RecordRef, SetRecord, Wr
 /// object records to reuse.
 #[derive(Debug, Default)]
 pub(crate) struct SchemaCache {
+    /// The [`WriteStateEngine::schemas_id`] of the schemas below; another id empties the cache.
+    schemas_id: u64,
     schemas: HashMap<String, Arc<Schema>>,
     pool: Vec<ObjectRecord>,
 }
@@ -36,11 +38,18 @@ pub(crate) struct SchemaCache {
 pub(crate) struct Writer<'e> {
     engine: &'e mut WriteStateEngine,
     cache: &'e mut SchemaCache,
+    /// Numbers are dynamically typed (see [`super::value`]): any number fits a FLOAT or DOUBLE field.
+    dynamic: bool,
 }
 
 impl<'e> Writer<'e> {
     pub(crate) fn new(engine: &'e mut WriteStateEngine, cache: &'e mut SchemaCache) -> Self {
-        Writer { engine, cache }
+        Writer { engine, cache, dynamic: false }
+    }
+
+    /// A writer of dynamically typed values (see [`super::value`]).
+    pub(crate) fn dynamic(self) -> Self {
+        Writer { dynamic: true, ..self }
     }
 
     /// Write `value` as a record of `type_name` (and everything it refers to); return its ordinal.
@@ -49,17 +58,18 @@ impl<'e> Writer<'e> {
         value.serialize(RecordSer { w: self, schema, depth: 0 })
     }
 
-    /// The engine's schema of `name`. The cached copy is compared with the engine's on every use, so a
-    /// cache filled from another engine is never trusted.
+    /// The engine's schema of `name`. The cache is keyed by the engine's schemas id, so a cache filled
+    /// from another engine, or before a type was registered, is never trusted.
     fn schema(&mut self, name: &str) -> MapperResult<Arc<Schema>> {
+        if self.cache.schemas_id != self.engine.schemas_id() {
+            self.cache.schemas.clear();
+            self.cache.schemas_id = self.engine.schemas_id();
+        } else if let Some(cached) = self.cache.schemas.get(name) {
+            return Ok(cached.clone());
+        }
         let current = self.engine.schema(name).ok_or_else(|| {
             MapperError::new(crate::Error::NotFound(format!("type {name} is not registered in the write engine")))
         })?;
-        if let Some(cached) = self.cache.schemas.get(name) {
-            if **cached == *current {
-                return Ok(cached.clone());
-            }
-        }
         let schema = Arc::new(current.clone());
         self.cache.schemas.insert(name.to_owned(), schema.clone());
         Ok(schema)
@@ -576,6 +586,19 @@ impl<'s, 'e> FieldSer<'s, 'e> {
         self.record.set_null(self.index);
         Ok(())
     }
+
+    /// A dynamically typed number in a FLOAT or DOUBLE field.
+    fn dynamic_number(self, v: f64) -> MapperResult<()> {
+        match self.field_type() {
+            FieldType::Float => {
+                self.record.set_float(self.index, v as f32);
+            }
+            _ => {
+                self.record.set_double(self.index, v);
+            }
+        }
+        Ok(())
+    }
 }
 
 macro_rules! int_fields {
@@ -598,6 +621,7 @@ macro_rules! int_fields {
                         Ok(())
                     }
                     FieldType::Reference => self.reference(|r| ser::Serializer::$method(r, v)),
+                    FieldType::Float | FieldType::Double if self.w.dynamic => self.dynamic_number(v as f64),
                     _ => Err(self.mismatch(concat!("a value of type ", stringify!($ty)))),
                 }
             }
@@ -636,6 +660,7 @@ impl<'s, 'e> ser::Serializer for FieldSer<'s, 'e> {
                 Err(_) => Err(MapperError::invalid(format!("{v} does not fit a LONG (at most {})", i64::MAX))),
             },
             FieldType::Reference => self.reference(|r| ser::Serializer::serialize_u64(r, v)),
+            FieldType::Float | FieldType::Double if self.w.dynamic => self.dynamic_number(v as f64),
             _ => Err(self.mismatch("a value of type u64")),
         }
     }
@@ -677,6 +702,7 @@ impl<'s, 'e> ser::Serializer for FieldSer<'s, 'e> {
                 Ok(())
             }
             FieldType::Reference => self.reference(|r| ser::Serializer::serialize_f64(r, v)),
+            FieldType::Float if self.w.dynamic => self.dynamic_number(v),
             _ => Err(self.mismatch("a value of type f64")),
         }
     }

@@ -1,6 +1,7 @@
 //! [`WriteStateEngine`]: records in, blobs out, one cycle at a time.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::ordinal_map::MAX_ORDINAL;
 use super::record::{RecordRef, Value};
@@ -64,6 +65,16 @@ pub struct WriteStateEngine {
     /// begins: a type registered in that window is restored when it is registered.
     restored_state: Option<ReadStateEngine>,
     scratch: Scratch,
+    /// Names this engine's set of schemas: unique across all engines of the process, renewed whenever a
+    /// type is registered (see [`schemas_id`](Self::schemas_id)).
+    schemas_id: u64,
+}
+
+/// Mints [`WriteStateEngine::schemas_id`] values; 0 is never minted.
+static NEXT_SCHEMAS_ID: AtomicU64 = AtomicU64::new(1);
+
+fn mint_schemas_id() -> u64 {
+    NEXT_SCHEMAS_ID.fetch_add(1, Ordering::Relaxed)
 }
 
 /// Buffers reused across `add` calls.
@@ -101,6 +112,7 @@ impl WriteStateEngine {
             writing: false,
             restored_state: None,
             scratch: Scratch::default(),
+            schemas_id: mint_schemas_id(),
         }
     }
 
@@ -134,7 +146,15 @@ impl WriteStateEngine {
         }
         self.by_name.insert(state.schema.name().to_owned(), self.types.len());
         self.types.push(state);
+        self.schemas_id = mint_schemas_id();
         Ok(())
+    }
+
+    /// An id of this engine's current set of schemas, never shared with another engine or another set:
+    /// while it is unchanged, schemas copied out of this engine are still its schemas (registered
+    /// schemas never change; registering a type renews the id). Lets the mapper cache them cheaply.
+    pub(crate) fn schemas_id(&self) -> u64 {
+        self.schemas_id
     }
 
     /// The schemas of all types, in registration order.

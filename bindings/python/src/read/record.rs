@@ -1,0 +1,175 @@
+//! `Record`: one record of a version, its fields as attributes or items, and its conversion to plain
+//! data.
+
+use std::sync::Arc;
+
+use hollow::read::TypeReadState;
+use hollow::schema::SchemaKind;
+use pyo3::exceptions::{PyIndexError, PyKeyError, PyTypeError};
+use pyo3::prelude::*;
+use pyo3::types::{PyList, PyString};
+
+use super::state::ReadState;
+use super::types::TypeRef;
+
+/// A record: fields as attributes (`movie.title`) or items (`movie["title"]`).
+///
+/// Records are values: two records are equal when they are the same record (type and ordinal) of the
+/// same version, and they hash accordingly. A field whose name clashes with a record attribute
+/// (`ordinal`, `type_name`, `to_dict`, ...) is reachable as an item.
+#[pyclass(module = "hollow", frozen)]
+pub struct Record {
+    pub(super) t: TypeRef,
+    pub(super) ordinal: u32,
+}
+
+impl Record {
+    fn field_at<'py>(&self, py: Python<'py>, i: usize) -> PyResult<Bound<'py, PyAny>> {
+        let view = &self.t;
+        let obj = view.object()?;
+        view.converter(py, false).field(obj, &view.info().fields[i], self.ordinal, i, false, 0)
+    }
+
+    fn value<'py>(&self, py: Python<'py>, plain: bool) -> PyResult<Bound<'py, PyAny>> {
+        let view = &self.t;
+        let conv = view.converter(py, plain);
+        match view.type_state()? {
+            TypeReadState::Object(obj) => Ok(conv.object_dict(obj, view.info(), self.ordinal, 0)?.into_any()),
+            _ => conv.record(view.index, self.ordinal, false, 0),
+        }
+    }
+}
+
+#[pymethods]
+impl Record {
+    /// The record's type name.
+    #[getter]
+    fn type_name(&self, py: Python<'_>) -> Py<PyString> {
+        self.t.info().py_name.clone_ref(py)
+    }
+
+    /// The record's ordinal in its type.
+    #[getter]
+    fn ordinal(&self) -> u32 {
+        self.ordinal
+    }
+
+    /// The version the record belongs to.
+    #[getter]
+    fn read_state(&self) -> ReadState {
+        ReadState::over(self.t.shared.clone())
+    }
+
+    fn __getattribute__<'py>(slf: &Bound<'py, Self>, name: &Bound<'py, PyString>) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let this = slf.get();
+        let info = this.t.info();
+        // Interned names (every attribute name written in code) match by pointer; others by value.
+        if let Some(i) = info.fields.iter().position(|f| f.py_name.as_ptr() == name.as_ptr()) {
+            if info.fields[i].is_attribute {
+                return this.field_at(py, i);
+            }
+        } else if let Some(i) = info.attr_index.bind(py).get_item(name)? {
+            return this.field_at(py, i.extract()?);
+        }
+        // SAFETY: both pointers are valid, live objects (borrowed for the call); the generic lookup
+        // returns a new reference or NULL with an exception set, which `from_owned_ptr_or_err` takes.
+        unsafe { Bound::from_owned_ptr_or_err(py, pyo3::ffi::PyObject_GenericGetAttr(slf.as_ptr(), name.as_ptr())) }
+    }
+
+    fn __getitem__<'py>(&self, py: Python<'py>, key: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let view = &self.t;
+        match view.info().kind {
+            SchemaKind::Object => {
+                let Ok(name) = key.cast::<PyString>() else {
+                    return Err(PyTypeError::new_err("fields are named by str"));
+                };
+                match view.info().field_index.bind(py).get_item(name)? {
+                    Some(i) => self.field_at(py, i.extract()?),
+                    None => Err(PyKeyError::new_err(key.clone().unbind())),
+                }
+            }
+            SchemaKind::List => {
+                let TypeReadState::List(list) = view.type_state()? else { unreachable!("kind checked") };
+                let size = list.size(self.ordinal) as i64;
+                let i: i64 = key.extract()?;
+                let i = if i < 0 { i + size } else { i };
+                match (i >= 0).then(|| list.element_ordinal(self.ordinal, i as usize)).flatten() {
+                    Some(e) => match view.info().children[0] {
+                        Some(t) => view.converter(py, false).record(t, e, false, 0),
+                        None => Ok(py.None().into_bound(py)),
+                    },
+                    None => Err(PyIndexError::new_err("list index out of range")),
+                }
+            }
+            _ => {
+                let value = self.value(py, false)?;
+                value.get_item(key)
+            }
+        }
+    }
+
+    fn __len__(&self) -> PyResult<usize> {
+        let view = &self.t;
+        Ok(match view.type_state()? {
+            TypeReadState::Object(_) => view.info().fields.len(),
+            TypeReadState::List(l) => l.size(self.ordinal),
+            TypeReadState::Set(s) => s.size(self.ordinal),
+            TypeReadState::Map(m) => m.size(self.ordinal),
+        })
+    }
+
+    fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let view = &self.t;
+        if view.info().kind == SchemaKind::Object {
+            let names: Vec<&str> = view.info().fields.iter().map(|f| f.name.as_str()).collect();
+            return PyList::new(py, names)?.into_any().try_iter().map(Bound::into_any);
+        }
+        self.value(py, false)?.try_iter().map(Bound::into_any)
+    }
+
+    /// An OBJECT record as a dict of plain data (records nested in it become dicts too).
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let view = &self.t;
+        if view.info().kind != SchemaKind::Object {
+            return Err(PyTypeError::new_err(format!(
+                "{} is a {}; use to_python()",
+                view.info().name,
+                view.info().kind.name()
+            )));
+        }
+        self.value(py, true)
+    }
+
+    /// The record as plain data: a dict for an OBJECT, a list for a LIST or SET, a dict (or a list of
+    /// pairs) for a MAP.
+    fn to_python<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.value(py, true)
+    }
+
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        let Ok(other) = other.cast::<Record>() else { return false };
+        let (a, b) = (&self.t, &other.get().t);
+        self.ordinal == other.get().ordinal && a.index == b.index && Arc::ptr_eq(&a.shared, &b.shared)
+    }
+
+    fn __hash__(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let view = &self.t;
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (Arc::as_ptr(&view.shared) as usize, view.index, self.ordinal).hash(&mut h);
+        h.finish()
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let view = &self.t;
+        if view.info().kind != SchemaKind::Object {
+            return Ok(format!("{}({})", view.info().name, self.value(py, false)?.repr()?));
+        }
+        let mut parts = Vec::with_capacity(view.info().fields.len());
+        for (i, f) in view.info().fields.iter().enumerate() {
+            parts.push(format!("{}={}", f.name, self.field_at(py, i)?.repr()?));
+        }
+        Ok(format!("{}({})", view.info().name, parts.join(", ")))
+    }
+}

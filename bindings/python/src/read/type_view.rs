@@ -1,0 +1,183 @@
+//! `TypeView`: the records of one type in one version (counting, iterating, lookup by primary key),
+//! and `RecordIter`, its iterator.
+
+use std::sync::{Arc, OnceLock};
+
+use hollow::index::PrimaryKeyIndex as CorePkIndex;
+use hollow::read::TypeReadState;
+use pyo3::exceptions::PyKeyError;
+use pyo3::prelude::*;
+use pyo3::types::{PyString, PyTuple};
+
+use super::index::key_value;
+use super::record::Record;
+use super::types::{TypeInfo, TypeRef};
+use crate::errors::{not_found, IntoPy};
+
+/// The records of one type in one version.
+///
+/// `len(view)` counts the records; iterating yields them. For OBJECT types with a primary key,
+/// `view.get(key)` / `view[key]` / `key in view` look records up by key (a tuple for a key of several
+/// fields).
+#[pyclass(module = "hollow", frozen, weakref)]
+pub struct TypeView {
+    pub(super) t: TypeRef,
+    pub(super) pk: OnceLock<Arc<CorePkIndex>>,
+}
+
+impl TypeView {
+    fn info(&self) -> &TypeInfo {
+        self.t.info()
+    }
+
+    fn type_state(&self) -> PyResult<&TypeReadState> {
+        self.t.type_state()
+    }
+
+    fn pk_index(&self, py: Python<'_>) -> PyResult<&Arc<CorePkIndex>> {
+        if let Some(i) = self.pk.get() {
+            return Ok(i);
+        }
+        let state = self.t.shared.state.clone();
+        let name = self.info().name.clone();
+        let index = py.detach(move || state.primary_key_index(&name)).py()?;
+        Ok(self.pk.get_or_init(|| index))
+    }
+
+    /// The ordinal of the record with primary key `key`.
+    fn find_ordinal(&self, py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<Option<u32>> {
+        let index = self.pk_index(py)?;
+        let engine = self.t.shared.engine();
+        if key.is_instance_of::<PyTuple>() {
+            let values = key.try_iter()?.map(|v| key_value(&v?)).collect::<PyResult<Vec<_>>>()?;
+            return Ok(index.get(engine, &values));
+        }
+        Ok(index.get(engine, &[key_value(key)?]))
+    }
+
+    fn populated_count(&self) -> PyResult<usize> {
+        Ok(self.type_state()?.populated().count())
+    }
+}
+#[pymethods]
+impl TypeView {
+    /// The type's name.
+    #[getter]
+    fn name(&self, py: Python<'_>) -> Py<PyString> {
+        self.info().py_name.clone_ref(py)
+    }
+
+    /// "OBJECT", "LIST", "SET" or "MAP".
+    #[getter]
+    fn kind(&self) -> &'static str {
+        self.info().kind.name()
+    }
+
+    /// The type's schema, in Hollow's schema language.
+    #[getter]
+    fn schema(&self) -> &str {
+        &self.info().schema_text
+    }
+
+    /// Field names of an OBJECT type, in schema order (empty for collections).
+    #[getter]
+    fn fields(&self) -> Vec<String> {
+        self.info().fields.iter().map(|f| f.name.clone()).collect()
+    }
+
+    /// The primary key's field paths, if the type has one.
+    #[getter]
+    fn primary_key(&self) -> Option<Vec<String>> {
+        self.info().primary_key.clone()
+    }
+
+    fn __len__(&self) -> PyResult<usize> {
+        self.populated_count()
+    }
+
+    /// The ordinals of the records, ascending.
+    fn ordinals(&self) -> PyResult<Vec<u32>> {
+        Ok(self.type_state()?.populated().iter().collect())
+    }
+
+    fn __iter__(&self) -> PyResult<RecordIter> {
+        Ok(RecordIter { t: self.t.clone(), ordinals: self.ordinals()?, next: std::sync::atomic::AtomicUsize::new(0) })
+    }
+
+    /// The record with ordinal `ordinal`. `KeyError` if no record of this version has it.
+    fn record(&self, ordinal: u32) -> PyResult<Record> {
+        if !self.type_state()?.populated().contains(ordinal) {
+            return Err(PyKeyError::new_err(ordinal));
+        }
+        Ok(self.t.record(ordinal))
+    }
+
+    /// The record whose primary key is `key` (a tuple for a key of several fields), or `default`.
+    #[pyo3(signature = (key, default = None))]
+    fn get(&self, py: Python<'_>, key: &Bound<'_, PyAny>, default: Option<Py<PyAny>>) -> PyResult<Py<PyAny>> {
+        match self.find_ordinal(py, key)? {
+            Some(ordinal) => Ok(Bound::new(py, self.t.record(ordinal))?.into_any().unbind()),
+            None => Ok(default.unwrap_or_else(|| py.None())),
+        }
+    }
+
+    fn __getitem__(&self, py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<Record> {
+        match self.find_ordinal(py, key)? {
+            Some(ordinal) => Ok(self.t.record(ordinal)),
+            None => Err(PyKeyError::new_err(key.clone().unbind())),
+        }
+    }
+
+    fn __contains__(&self, py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<bool> {
+        Ok(self.find_ordinal(py, key)?.is_some())
+    }
+
+    /// One field of the record with primary key `key`, without making a record object: the fast path
+    /// for `view.get(key).field`. `None` if there is no such record or the field is null;
+    /// `NotFoundError` if the type has no such field.
+    fn get_field<'py>(
+        &self,
+        py: Python<'py>,
+        key: &Bound<'py, PyAny>,
+        field: &Bound<'py, PyString>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let info = self.info();
+        let i = match info.field_index.bind(py).get_item(field)? {
+            Some(i) => i.extract::<usize>()?,
+            None => return Err(not_found(format!("field {}.{}", info.name, field))),
+        };
+        match self.find_ordinal(py, key)? {
+            Some(ordinal) => self.t.converter(py, false).field(self.t.object()?, &info.fields[i], ordinal, i, false, 0),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
+    fn __repr__(&self) -> PyResult<String> {
+        Ok(format!(
+            "<hollow.TypeView {} ({}, {} records)>",
+            self.info().name,
+            self.info().kind.name(),
+            self.populated_count()?
+        ))
+    }
+}
+
+/// Iterates the records of a type.
+#[pyclass(module = "hollow", frozen)]
+pub struct RecordIter {
+    t: TypeRef,
+    ordinals: Vec<u32>,
+    next: std::sync::atomic::AtomicUsize,
+}
+
+#[pymethods]
+impl RecordIter {
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__(&self) -> Option<Record> {
+        let i = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Some(self.t.record(*self.ordinals.get(i)?))
+    }
+}
