@@ -7,9 +7,9 @@
 
 use std::ffi::c_char;
 
-use hollow_core::read::{ListTypeReadState, MapTypeReadState, ObjectTypeReadState, SetTypeReadState, TypeReadState};
-use hollow_core::schema::dsl::to_java_string;
-use hollow_core::schema::FieldType;
+use hollow::read::{ListTypeReadState, MapTypeReadState, ObjectTypeReadState, SetTypeReadState, TypeReadState};
+use hollow::schema::dsl::to_java_string;
+use hollow::schema::FieldType;
 
 use crate::guard::{arg, arg_str, guard, out, FfiResult};
 use crate::read_state::{hollow_read_state, hollow_type};
@@ -648,7 +648,7 @@ pub unsafe extern "C" fn hollow_set_contains(
     guard(|| {
         let (s, owner) = set(ty)?;
         let out_contains = unsafe { out(out_contains, "out_contains") }?;
-        let found = hollow_core::read::lookup::set_contains(owner.engine(), &s.schema().name, ordinal, element)?;
+        let found = hollow::read::lookup::set_contains(owner.engine(), &s.schema().name, ordinal, element)?;
         out_contains.set(found);
         Ok(())
     })
@@ -679,7 +679,7 @@ pub unsafe extern "C" fn hollow_set_find(
                 key,
                 key_len,
                 |k| k.to_lookup_key(),
-                |key| hollow_core::read::lookup::find_set_element(owner.engine(), &s.schema().name, ordinal, key),
+                |key| hollow::read::lookup::find_set_element(owner.engine(), &s.schema().name, ordinal, key),
             )
         }??;
         out_found.set(found.is_some());
@@ -758,7 +758,7 @@ pub unsafe extern "C" fn hollow_map_get(
         let (m, owner) = map(ty)?;
         let out_value = unsafe { out(out_value, "out_value") }?;
         let out_found = unsafe { out(out_found, "out_found") }?;
-        let value = hollow_core::read::lookup::map_get(owner.engine(), &m.schema().name, ordinal, key)?;
+        let value = hollow::read::lookup::map_get(owner.engine(), &m.schema().name, ordinal, key)?;
         out_found.set(value.is_some());
         out_value.set(value.unwrap_or(0));
         Ok(())
@@ -793,7 +793,7 @@ pub unsafe extern "C" fn hollow_map_find(
                 key,
                 key_len,
                 |k| k.to_lookup_key(),
-                |key| hollow_core::read::lookup::find_map_entry(owner.engine(), &m.schema().name, ordinal, key),
+                |key| hollow::read::lookup::find_map_entry(owner.engine(), &m.schema().name, ordinal, key),
             )
         }??;
         out_found.set(found.is_some());

@@ -1,6 +1,6 @@
 //! Consumers: follow a blob store's announced version and hand out read states.
 
-use hollow_core::consumer::Consumer;
+use hollow::consumer::Consumer;
 
 use crate::guard::{arg, free_handle, guard, guard_value, into_handle, out};
 use crate::read_state::hollow_read_state;

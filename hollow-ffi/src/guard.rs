@@ -9,6 +9,8 @@ use std::ffi::{c_char, CStr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::NonNull;
 
+use hollow::error::panic_message;
+
 use crate::status::{hollow_status, set_last_error, FfiError};
 
 /// The result of the body of an exported function.
@@ -52,16 +54,6 @@ pub(crate) fn guard_value<T>(fallback: T, body: impl FnOnce() -> T) -> T {
 fn fail(e: FfiError) -> hollow_status {
     set_last_error(e.message());
     e.status()
-}
-
-pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = panic.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = panic.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "unknown panic payload".to_owned()
-    }
 }
 
 /// A handle or input struct passed by pointer; NULL is an error naming the argument.

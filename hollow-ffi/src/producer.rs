@@ -2,10 +2,10 @@
 
 use std::ffi::{c_char, c_void, CStr};
 
-use hollow_core::producer::{Producer, WriteState};
-use hollow_core::schema::dsl::parse_schemas;
-use hollow_core::write::{ListRecord, MapRecord, SetRecord};
-use hollow_core::Error;
+use hollow::producer::{Producer, WriteState};
+use hollow::schema::dsl::parse_schemas;
+use hollow::write::{ListRecord, MapRecord, SetRecord};
+use hollow::Error;
 
 use crate::consumer::HOLLOW_VERSION_NONE;
 use crate::guard::{arg, arg_mut, arg_slice, arg_str, free_handle, guard, guard_value, into_handle, out};

@@ -13,9 +13,9 @@
 use std::ffi::c_char;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use hollow_core::consumer::ReadState;
-use hollow_core::index::{HashIndex, PrimaryKeyIndex};
-use hollow_core::read::{ReadStateEngine, TypeReadState};
+use hollow::consumer::ReadState;
+use hollow::index::{HashIndex, PrimaryKeyIndex};
+use hollow::read::{ReadStateEngine, TypeReadState};
 
 use crate::guard::{arg, arg_slice, arg_str, free_handle, guard, guard_value, out, FfiResult};
 use crate::status::{hollow_status, FfiError};

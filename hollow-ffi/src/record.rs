@@ -4,7 +4,7 @@
 
 use std::ffi::c_char;
 
-use hollow_core::write::ObjectRecord;
+use hollow::write::ObjectRecord;
 
 use crate::guard::{arg_mut, arg_slice, arg_str, free_handle, guard, guard_value, into_handle, out, FfiResult};
 use crate::status::hollow_status;

@@ -5,9 +5,9 @@
 use std::ffi::c_char;
 use std::sync::Arc;
 
-use hollow_core::store::filesystem::FilesystemBlobStore;
-use hollow_core::store::memory::InMemoryBlobStore;
-use hollow_core::store::{AnnouncementWatcher, Announcer, BlobPublisher, BlobRetriever};
+use hollow::store::filesystem::FilesystemBlobStore;
+use hollow::store::memory::InMemoryBlobStore;
+use hollow::store::{AnnouncementWatcher, Announcer, BlobPublisher, BlobRetriever};
 
 use crate::guard::{arg_str, free_handle, guard, guard_value, into_handle, out};
 use crate::status::hollow_status;

@@ -3,7 +3,7 @@
 
 use std::ffi::c_char;
 
-use hollow_core::schema::{FieldType, SchemaKind};
+use hollow::schema::{FieldType, SchemaKind};
 
 use crate::guard::{arg_slice, utf8, FfiResult};
 use crate::status::{hollow_status, FfiError};
@@ -194,8 +194,8 @@ pub(crate) enum KeyField<'a> {
 
 impl<'a> KeyField<'a> {
     #[inline(always)]
-    pub(crate) fn to_index_key(self) -> hollow_core::index::KeyValue<'a> {
-        use hollow_core::index::KeyValue as K;
+    pub(crate) fn to_index_key(self) -> hollow::index::KeyValue<'a> {
+        use hollow::index::KeyValue as K;
         match self {
             KeyField::Int(v) => K::Int(v),
             KeyField::Long(v) => K::Long(v),
@@ -209,8 +209,8 @@ impl<'a> KeyField<'a> {
     }
 
     #[inline(always)]
-    pub(crate) fn to_lookup_key(self) -> hollow_core::read::KeyValue<'a> {
-        use hollow_core::read::KeyValue as K;
+    pub(crate) fn to_lookup_key(self) -> hollow::read::SetMapKeyValue<'a> {
+        use hollow::read::SetMapKeyValue as K;
         match self {
             KeyField::Int(v) => K::Int(v),
             KeyField::Long(v) => K::Long(v),

@@ -61,6 +61,9 @@ pub struct ConsumerMetrics {
     pub bytes_applied: u64,
     /// Duration of the last successful refresh.
     pub last_refresh_duration: Duration,
+    /// Indexes that could not be rebuilt on a new state although their type is in it (the index is
+    /// then built, and fails again, on first use). An index over a type the state lacks is not counted.
+    pub index_build_failures: u64,
 }
 
 struct RefreshState {
@@ -297,7 +300,7 @@ impl Consumer {
                 // ...and are rebuilt after a snapshot.
                 (_, Some(prev)) => {
                     for spec in prev.index_specs() {
-                        let _ = next.ensure_index(&spec);
+                        ensure_index(&next, &spec, metrics);
                     }
                 }
                 _ => {}
@@ -316,7 +319,7 @@ impl Consumer {
         let state = built.ok_or_else(|| Error::NotFound(format!("version {version}: nothing to apply")))?;
         for spec in &self.inner.declared_indexes {
             // A declared index over a type this version lacks is built when the type appears.
-            let _ = state.ensure_index(spec);
+            ensure_index(&state, spec, metrics);
         }
         Ok(state)
     }
@@ -376,6 +379,14 @@ fn sleep_unless_stopped(stop: &AtomicBool, total: Duration) {
             return;
         }
         std::thread::sleep((deadline - now).min(Duration::from_millis(20)));
+    }
+}
+
+/// Build the index `spec` on `state`, counting a failure unless the index's type is simply absent.
+fn ensure_index(state: &ReadState, spec: &IndexSpec, metrics: &mut ConsumerMetrics) {
+    let (IndexSpec::PrimaryKey { type_name, .. } | IndexSpec::Hash { type_name, .. }) = spec;
+    if state.ensure_index(spec).is_err() && state.engine().type_state(type_name).is_some() {
+        metrics.index_build_failures += 1;
     }
 }
 

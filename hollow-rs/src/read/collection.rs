@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
+use super::body::{discard_body, read_snapshot_body, DeltaBody, TypeCore};
 use super::collection_data::{self, CollectionDeltaShard, CollectionKind, CollectionShard, CollectionShardData};
 use super::sharding::Sharding;
-use super::type_state::{discard_body, read_snapshot_body, DeltaBody, TypeCore};
 use crate::encoding::ByteReader;
 use crate::error::Result;
 use crate::schema::Schema;

@@ -2,7 +2,7 @@
 
 use super::collection::CollectionState;
 use super::collection_data::CollectionKind;
-use super::PopulatedOrdinals;
+use super::populated::PopulatedOrdinals;
 use crate::encoding::ByteReader;
 use crate::error::Result;
 use crate::schema::{ListSchema, Schema};

@@ -6,7 +6,7 @@
 
 use super::collection::CollectionState;
 use super::collection_data::CollectionKind;
-use super::PopulatedOrdinals;
+use super::populated::PopulatedOrdinals;
 use crate::encoding::hash::hash_int;
 use crate::encoding::ByteReader;
 use crate::error::Result;
