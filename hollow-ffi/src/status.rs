@@ -228,6 +228,7 @@ mod tests {
 
     #[test]
     fn messages_are_static_and_known() {
+        // SAFETY: status messages are static NUL-terminated strings.
         let msg = |code| unsafe { CStr::from_ptr(hollow_status_message(code)) }.to_str().unwrap();
         assert_eq!(msg(0), "success");
         assert_eq!(msg(5), "not found");
@@ -238,6 +239,7 @@ mod tests {
     #[test]
     fn last_error_is_per_thread() {
         set_last_error("boom\0here");
+        // SAFETY: the message is NUL-terminated, owned by this thread and copied before the next call.
         let read = || unsafe { CStr::from_ptr(hollow_last_error_message()) }.to_str().unwrap().to_owned();
         assert_eq!(read(), "boom\\0here");
         std::thread::spawn(move || assert_eq!(read(), "")).join().unwrap();

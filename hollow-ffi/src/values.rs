@@ -234,7 +234,9 @@ pub(crate) unsafe fn key_field<'a>(key: *const hollow_key_value, i: usize) -> Ff
     // SAFETY: in bounds per the contract; read through the raw mirror type (same layout) so that no
     // invalid enum or bool value is ever materialized.
     let raw = unsafe { key.add(i).cast::<RawKeyValue>().read() };
-    // SAFETY (each union read): the tag says which member C set; every member is plain data.
+    // SAFETY: each union read takes the member the tag names, and every member is plain data for which
+    // any bits are a valid value, so a lying tag gives a wrong value, not undefined behavior. The slices:
+    // `key`'s contract makes the selected string or bytes member readable for `'a`.
     Ok(unsafe {
         match raw.field_type {
             1 => KeyField::Int(raw.value.int_value),
@@ -276,8 +278,10 @@ pub(crate) unsafe fn with_key<'a, K, R>(
     if len > 0 && key.is_null() {
         return Err(FfiError::null("key"));
     }
-    // SAFETY (each key_field call): i < len, per the contract.
-    let field = |i| unsafe { key_field(key, i) }.map(&convert);
+    let field = |i| {
+        // SAFETY: called only with `i < len` (below), and `key` holds `len` key values per the contract.
+        unsafe { key_field(key, i) }.map(&convert)
+    };
     Ok(match len {
         0 => f(&[]),
         1 => f(&[field(0)?]),
