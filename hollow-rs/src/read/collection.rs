@@ -96,3 +96,57 @@ impl CollectionState {
         Some((data, data.start(rec), data.end(rec)))
     }
 }
+
+/// What LIST, SET and MAP type states have alike around their [`CollectionState`]: reading and
+/// applying deltas, and the typed schema, largest ordinal and populated set they expose. Only the
+/// record accessors differ between the three, so only those are written out in `list`, `set` and `map`.
+macro_rules! collection_state_basics {
+    ($state:ident, $schema:ident, $kind:ident) => {
+        impl $state {
+            pub(crate) fn read_snapshot(
+                r: &mut crate::encoding::ByteReader<'_>,
+                schema: crate::schema::$schema,
+                num_shards: u32,
+            ) -> crate::error::Result<Self> {
+                let inner = super::collection::CollectionState::read_snapshot(
+                    r,
+                    crate::schema::Schema::$kind(schema),
+                    super::collection_data::CollectionKind::$kind,
+                    num_shards,
+                )?;
+                Ok($state { inner })
+            }
+
+            pub(crate) fn apply_delta(
+                &self,
+                r: &mut crate::encoding::ByteReader<'_>,
+                num_shards: u32,
+            ) -> crate::error::Result<Self> {
+                Ok($state { inner: self.inner.apply_delta(r, num_shards)? })
+            }
+
+            /// The type's schema.
+            pub fn schema(&self) -> &crate::schema::$schema {
+                match &*self.inner.core.schema {
+                    crate::schema::Schema::$kind(s) => s,
+                    _ => unreachable!(concat!(
+                        "a ",
+                        stringify!($kind),
+                        " type state is built from its own kind of schema"
+                    )),
+                }
+            }
+
+            /// The largest ordinal with data, -1 if none.
+            pub fn max_ordinal(&self) -> i32 {
+                self.inner.core.max_ordinal
+            }
+
+            /// The populated ordinals.
+            pub fn populated(&self) -> &super::populated::PopulatedOrdinals {
+                &self.inner.core.populated
+            }
+        }
+    };
+}
+pub(crate) use collection_state_basics;

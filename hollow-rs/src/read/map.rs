@@ -2,13 +2,8 @@
 //!
 //! Buckets are hashed on the key; an empty bucket has an all-ones key. Iteration is in bucket order.
 
-use super::collection::CollectionState;
-use super::collection_data::CollectionKind;
-use super::populated::PopulatedOrdinals;
+use super::collection::{collection_state_basics, CollectionState};
 use crate::encoding::hash::hash_int;
-use crate::encoding::ByteReader;
-use crate::error::Result;
-use crate::schema::{MapSchema, Schema};
 
 /// A MAP type. A record without data reads as an empty map with no buckets.
 #[derive(Debug, Clone)]
@@ -16,34 +11,9 @@ pub struct MapTypeReadState {
     pub(crate) inner: CollectionState,
 }
 
+collection_state_basics!(MapTypeReadState, MapSchema, Map);
+
 impl MapTypeReadState {
-    pub(crate) fn read_snapshot(r: &mut ByteReader<'_>, schema: MapSchema, num_shards: u32) -> Result<Self> {
-        let inner = CollectionState::read_snapshot(r, Schema::Map(schema), CollectionKind::Map, num_shards)?;
-        Ok(MapTypeReadState { inner })
-    }
-
-    pub(crate) fn apply_delta(&self, r: &mut ByteReader<'_>, num_shards: u32) -> Result<Self> {
-        Ok(MapTypeReadState { inner: self.inner.apply_delta(r, num_shards)? })
-    }
-
-    /// The type's schema.
-    pub fn schema(&self) -> &MapSchema {
-        match &*self.inner.core.schema {
-            Schema::Map(s) => s,
-            _ => unreachable!("a MAP type state is only ever built from a MAP schema"),
-        }
-    }
-
-    /// The largest ordinal with data, -1 if none.
-    pub fn max_ordinal(&self) -> i32 {
-        self.inner.core.max_ordinal
-    }
-
-    /// The populated ordinals.
-    pub fn populated(&self) -> &PopulatedOrdinals {
-        &self.inner.core.populated
-    }
-
     /// Number of entries of map `ordinal`.
     #[inline]
     pub fn size(&self, ordinal: u32) -> usize {

@@ -4,13 +4,8 @@
 //! `HashCodes.hashTableSize(size)` buckets, a power of two; an empty bucket holds all ones. Lookups
 //! probe linearly from a home bucket, wrapping inside the record's buckets (see [`lookup`](crate::read::lookup)).
 
-use super::collection::CollectionState;
-use super::collection_data::CollectionKind;
-use super::populated::PopulatedOrdinals;
+use super::collection::{collection_state_basics, CollectionState};
 use crate::encoding::hash::hash_int;
-use crate::encoding::ByteReader;
-use crate::error::Result;
-use crate::schema::{Schema, SetSchema};
 
 /// A SET type. A record without data reads as an empty set with no buckets.
 #[derive(Debug, Clone)]
@@ -18,34 +13,9 @@ pub struct SetTypeReadState {
     pub(crate) inner: CollectionState,
 }
 
+collection_state_basics!(SetTypeReadState, SetSchema, Set);
+
 impl SetTypeReadState {
-    pub(crate) fn read_snapshot(r: &mut ByteReader<'_>, schema: SetSchema, num_shards: u32) -> Result<Self> {
-        let inner = CollectionState::read_snapshot(r, Schema::Set(schema), CollectionKind::Set, num_shards)?;
-        Ok(SetTypeReadState { inner })
-    }
-
-    pub(crate) fn apply_delta(&self, r: &mut ByteReader<'_>, num_shards: u32) -> Result<Self> {
-        Ok(SetTypeReadState { inner: self.inner.apply_delta(r, num_shards)? })
-    }
-
-    /// The type's schema.
-    pub fn schema(&self) -> &SetSchema {
-        match &*self.inner.core.schema {
-            Schema::Set(s) => s,
-            _ => unreachable!("a SET type state is only ever built from a SET schema"),
-        }
-    }
-
-    /// The largest ordinal with data, -1 if none.
-    pub fn max_ordinal(&self) -> i32 {
-        self.inner.core.max_ordinal
-    }
-
-    /// The populated ordinals.
-    pub fn populated(&self) -> &PopulatedOrdinals {
-        &self.inner.core.populated
-    }
-
     /// Number of elements of set `ordinal`.
     #[inline]
     pub fn size(&self, ordinal: u32) -> usize {
