@@ -14,7 +14,7 @@ impl ListTypeReadState {
     /// Number of elements of list `ordinal`.
     #[inline]
     pub fn size(&self, ordinal: u32) -> usize {
-        self.inner.range(ordinal).map_or(0, |(_, start, end)| (end - start) as usize)
+        self.inner.range_len(ordinal)
     }
 
     /// The ordinal of element `index` of list `ordinal`.

@@ -17,13 +17,13 @@ impl MapTypeReadState {
     /// Number of entries of map `ordinal`.
     #[inline]
     pub fn size(&self, ordinal: u32) -> usize {
-        self.inner.record(ordinal).map_or(0, |(data, rec)| data.stored_size(rec) as usize)
+        self.inner.stored_size(ordinal)
     }
 
     /// Number of buckets in the record's table: `HashCodes.hashTableSize(size)` for a populated record.
     #[inline]
     pub fn num_buckets(&self, ordinal: u32) -> usize {
-        self.inner.range(ordinal).map_or(0, |(_, start, end)| (end - start) as usize)
+        self.inner.range_len(ordinal)
     }
 
     /// The (key, value) in bucket `bucket`, or `None` if the bucket is empty or out of range.
@@ -48,24 +48,9 @@ impl MapTypeReadState {
 
     /// Probe the table of map `ordinal` from the bucket `hash` selects, returning the first entry whose
     /// key satisfies `matches`. Stops at an empty bucket, or after visiting every bucket.
-    pub(crate) fn probe(&self, ordinal: u32, hash: i32, mut matches: impl FnMut(u32) -> bool) -> Option<(u32, u32)> {
-        let (data, start, end) = self.inner.range(ordinal)?;
-        let n = end - start;
-        if n == 0 {
-            return None;
-        }
-        let mut b = if n.is_power_of_two() { (hash as u32 as u64) & (n - 1) } else { (hash as u32 as u64) % n };
-        for _ in 0..n {
-            let k = data.element(start + b);
-            if k == data.empty_bucket() {
-                return None;
-            }
-            if matches(k as u32) {
-                return Some((k as u32, data.value(start + b) as u32));
-            }
-            b = if b + 1 == n { 0 } else { b + 1 };
-        }
-        None
+    #[inline]
+    pub(crate) fn probe(&self, ordinal: u32, hash: i32, matches: impl FnMut(u32) -> bool) -> Option<(u32, u32)> {
+        self.inner.probe(ordinal, hash, matches).map(|(key, data, i)| (key, data.value(i) as u32))
     }
 
     /// The value for key ordinal `key` in map `ordinal`, for a map without a hash key: the home bucket
