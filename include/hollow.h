@@ -19,6 +19,9 @@
  *   NULL gives HOLLOW_STATUS_NULL_ARGUMENT; text arguments must be NUL-terminated UTF-8 (else
  *   HOLLOW_STATUS_INVALID_UTF8). No function aborts the host: internal panics are caught and reported
  *   as HOLLOW_STATUS_PANIC.
+ * - A non-NULL pointer argument must be valid for the whole call: a live handle of its type (used by
+ *   one thread at a time where the handle is not thread-safe), a NUL-terminated string, an array of the
+ *   length given beside it, or a variable the library may write. The library cannot check this.
  * - Strings returned (::hollow_str) are UTF-8 with a length and are NOT NUL-terminated.
  * - Thread safety is stated on each function. Consumers, read states and the type and index handles
  *   of a read state may be used from many threads at once; producers, write states and records from

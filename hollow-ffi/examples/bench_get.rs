@@ -9,13 +9,13 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use hollow_core::consumer::Consumer;
-use hollow_core::index::{KeyValue, PrimaryKeyIndex};
-use hollow_core::producer::Producer;
-use hollow_core::read::{ObjectTypeReadState, ReadStateEngine};
-use hollow_core::schema::dsl::parse_schemas;
-use hollow_core::store::memory::InMemoryBlobStore;
-use hollow_core::write::{ListRecord, ObjectRecord};
+use hollow::consumer::Consumer;
+use hollow::index::{KeyValue, PrimaryKeyIndex};
+use hollow::producer::Producer;
+use hollow::read::{ObjectTypeReadState, ReadStateEngine};
+use hollow::schema::dsl::parse_schemas;
+use hollow::store::memory::InMemoryBlobStore;
+use hollow::write::{ListRecord, ObjectRecord};
 
 const SCHEMAS: &str = "Movie @PrimaryKey(id) { long id; String title; int year; double rating; ListOfString tags; }\n\
                        String { string value; }\nListOfString List<String>;\n";
@@ -81,7 +81,7 @@ fn thread_cpu_seconds() -> f64 {
     t.tv_sec as f64 + t.tv_nsec as f64 * 1e-9
 }
 
-fn main() -> hollow_core::Result<()> {
+fn main() -> hollow::Result<()> {
     let (movies, lookups, rounds) = (arg(1, 1_000_000), arg(2, 1_000_000) as usize, arg(3, 7) as usize);
 
     let started = Instant::now();
@@ -89,7 +89,7 @@ fn main() -> hollow_core::Result<()> {
     let mut producer =
         Producer::builder(store.clone()).with_announcer(store.clone()).with_schemas(parse_schemas(SCHEMAS)?).build()?;
     producer.run_cycle(|ws| {
-        let tags: Vec<u32> = TAGS.iter().map(|t| ws.add_string(t)).collect::<hollow_core::Result<_>>()?;
+        let tags: Vec<u32> = TAGS.iter().map(|t| ws.add_string(t)).collect::<hollow::Result<_>>()?;
         let (mut movie, mut list) = (ObjectRecord::new(), ListRecord::new());
         for i in 0..movies {
             let title = ws.add_string(&format!("Movie {i}"))?;

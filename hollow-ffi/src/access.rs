@@ -7,9 +7,9 @@
 
 use std::ffi::c_char;
 
-use hollow_core::read::{ListTypeReadState, MapTypeReadState, ObjectTypeReadState, SetTypeReadState, TypeReadState};
-use hollow_core::schema::dsl::to_java_string;
-use hollow_core::schema::FieldType;
+use hollow::read::{ListTypeReadState, MapTypeReadState, ObjectTypeReadState, SetTypeReadState, TypeReadState};
+use hollow::schema::dsl::to_java_string;
+use hollow::schema::FieldType;
 
 use crate::guard::{arg, arg_str, guard, out, FfiResult};
 use crate::read_state::{hollow_read_state, hollow_type};
@@ -121,7 +121,9 @@ fn set_nullable<T: Default>(out_value: *mut T, out_is_null: *mut bool, value: Op
 #[no_mangle]
 pub unsafe extern "C" fn hollow_type_name(ty: *const hollow_type, out_name: *mut hollow_str) -> hollow_status {
     guard(|| {
+        // SAFETY: a non-NULL `ty` is a live handle for the whole call (the header's pointer contract).
         let (state, _) = unsafe { arg(ty, "type") }?.parts();
+        // SAFETY: a non-NULL `out_name` is writable for the whole call (the header's pointer contract).
         unsafe { out(out_name, "out_name") }?.set(hollow_str::of(state.name()));
         Ok(())
     })
@@ -133,7 +135,9 @@ pub unsafe extern "C" fn hollow_type_name(ty: *const hollow_type, out_name: *mut
 #[no_mangle]
 pub unsafe extern "C" fn hollow_type_kind(ty: *const hollow_type, out_kind: *mut hollow_kind) -> hollow_status {
     guard(|| {
+        // SAFETY: a non-NULL `ty` is a live handle for the whole call (the header's pointer contract).
         let (state, _) = unsafe { arg(ty, "type") }?.parts();
+        // SAFETY: a non-NULL `out_kind` is writable for the whole call (the header's pointer contract).
         unsafe { out(out_kind, "out_kind") }?.set(state.schema().kind().into());
         Ok(())
     })
@@ -146,7 +150,9 @@ pub unsafe extern "C" fn hollow_type_kind(ty: *const hollow_type, out_kind: *mut
 #[no_mangle]
 pub unsafe extern "C" fn hollow_type_schema(ty: *const hollow_type, out_schema: *mut hollow_str) -> hollow_status {
     guard(|| {
+        // SAFETY: a non-NULL `ty` is a live handle for the whole call (the header's pointer contract).
         let (state, owner) = unsafe { arg(ty, "type") }?.parts();
+        // SAFETY: a non-NULL `out_schema` is writable for the whole call (the header's pointer contract).
         let out_schema = unsafe { out(out_schema, "out_schema") }?;
         out_schema.set(owner.keep_str(to_java_string(state.schema()).into()));
         Ok(())
@@ -160,7 +166,9 @@ pub unsafe extern "C" fn hollow_type_schema(ty: *const hollow_type, out_schema: 
 #[no_mangle]
 pub unsafe extern "C" fn hollow_type_max_ordinal(ty: *const hollow_type, out_max: *mut i32) -> hollow_status {
     guard(|| {
+        // SAFETY: a non-NULL `ty` is a live handle for the whole call (the header's pointer contract).
         let (state, _) = unsafe { arg(ty, "type") }?.parts();
+        // SAFETY: a non-NULL `out_max` is writable for the whole call (the header's pointer contract).
         unsafe { out(out_max, "out_max") }?.set(state.max_ordinal());
         Ok(())
     })
@@ -172,7 +180,9 @@ pub unsafe extern "C" fn hollow_type_max_ordinal(ty: *const hollow_type, out_max
 #[no_mangle]
 pub unsafe extern "C" fn hollow_type_populated_count(ty: *const hollow_type, out_count: *mut usize) -> hollow_status {
     guard(|| {
+        // SAFETY: a non-NULL `ty` is a live handle for the whole call (the header's pointer contract).
         let (state, _) = unsafe { arg(ty, "type") }?.parts();
+        // SAFETY: a non-NULL `out_count` is writable for the whole call (the header's pointer contract).
         unsafe { out(out_count, "out_count") }?.set(state.populated().count());
         Ok(())
     })
@@ -188,7 +198,9 @@ pub unsafe extern "C" fn hollow_type_is_populated(
     out_populated: *mut bool,
 ) -> hollow_status {
     guard(|| {
+        // SAFETY: a non-NULL `ty` is a live handle for the whole call (the header's pointer contract).
         let (state, _) = unsafe { arg(ty, "type") }?.parts();
+        // SAFETY: a non-NULL `out_populated` is writable for the whole call (the header's pointer contract).
         unsafe { out(out_populated, "out_populated") }?.set(state.populated().contains(ordinal));
         Ok(())
     })
@@ -202,6 +214,7 @@ pub unsafe extern "C" fn hollow_type_is_populated(
 pub unsafe extern "C" fn hollow_type_field_count(ty: *const hollow_type, out_count: *mut usize) -> hollow_status {
     guard(|| {
         let (o, _) = object(ty)?;
+        // SAFETY: a non-NULL `out_count` is writable for the whole call (the header's pointer contract).
         unsafe { out(out_count, "out_count") }?.set(o.schema().fields.len());
         Ok(())
     })
@@ -220,7 +233,9 @@ pub unsafe extern "C" fn hollow_type_field_index(
 ) -> hollow_status {
     guard(|| {
         let (o, _) = object(ty)?;
+        // SAFETY: a non-NULL `field_name` is a NUL-terminated string valid for the call (the header's pointer contract).
         let name = unsafe { arg_str(field_name, "field_name") }?;
+        // SAFETY: a non-NULL `out_field` is writable for the whole call (the header's pointer contract).
         let out_field = unsafe { out(out_field, "out_field") }?;
         let index = o.field_index(name).ok_or_else(|| {
             FfiError::new(hollow_status::NotFound, format!("type {} has no field {name:?}", o.name()))
@@ -242,6 +257,7 @@ pub unsafe extern "C" fn hollow_type_field_name(
 ) -> hollow_status {
     guard(|| {
         let (o, _) = object(ty)?;
+        // SAFETY: a non-NULL `out_name` is writable for the whole call (the header's pointer contract).
         let out_name = unsafe { out(out_name, "out_name") }?;
         let f = o.schema().fields.get(field).ok_or_else(|| field_out_of_range(o, field))?;
         out_name.set(hollow_str::of(&f.name));
@@ -261,6 +277,7 @@ pub unsafe extern "C" fn hollow_type_field_type(
 ) -> hollow_status {
     guard(|| {
         let (o, _) = object(ty)?;
+        // SAFETY: a non-NULL `out_field_type` is writable for the whole call (the header's pointer contract).
         let out_field_type = unsafe { out(out_field_type, "out_field_type") }?;
         let t = o.field_type(field).ok_or_else(|| field_out_of_range(o, field))?;
         out_field_type.set(t.into());
@@ -283,6 +300,7 @@ pub unsafe extern "C" fn hollow_object_is_null(
 ) -> hollow_status {
     guard(|| {
         let (o, _) = object(ty)?;
+        // SAFETY: a non-NULL `out_is_null` is writable for the whole call (the header's pointer contract).
         let out_is_null = unsafe { out(out_is_null, "out_is_null") }?;
         if o.field_type(field).is_none() {
             return Err(field_out_of_range(o, field));
@@ -492,6 +510,7 @@ pub unsafe extern "C" fn hollow_object_copy_string(
         if capacity > 0 && buffer.is_null() {
             return Err(FfiError::null("buffer"));
         }
+        // SAFETY: a non-NULL `out_len` is writable for the whole call (the header's pointer contract).
         let out_len = unsafe { out(out_len, "out_len") }?;
         let value = read_string(o, ordinal, field)?;
         let text = value.as_deref().unwrap_or("");
@@ -554,6 +573,7 @@ impl Default for hollow_bytes {
 pub unsafe extern "C" fn hollow_list_size(ty: *const hollow_type, ordinal: u32, out_size: *mut usize) -> hollow_status {
     guard(|| {
         let l = list(ty)?;
+        // SAFETY: a non-NULL `out_size` is writable for the whole call (the header's pointer contract).
         unsafe { out(out_size, "out_size") }?.set(l.size(ordinal));
         Ok(())
     })
@@ -572,6 +592,7 @@ pub unsafe extern "C" fn hollow_list_get(
 ) -> hollow_status {
     guard(|| {
         let l = list(ty)?;
+        // SAFETY: a non-NULL `out_element` is writable for the whole call (the header's pointer contract).
         let out_element = unsafe { out(out_element, "out_element") }?;
         let e = l.element_ordinal(ordinal, index).ok_or_else(|| {
             FfiError::new(
@@ -596,6 +617,7 @@ pub unsafe extern "C" fn hollow_list_get(
 pub unsafe extern "C" fn hollow_set_size(ty: *const hollow_type, ordinal: u32, out_size: *mut usize) -> hollow_status {
     guard(|| {
         let (s, _) = set(ty)?;
+        // SAFETY: a non-NULL `out_size` is writable for the whole call (the header's pointer contract).
         unsafe { out(out_size, "out_size") }?.set(s.size(ordinal));
         Ok(())
     })
@@ -620,6 +642,7 @@ pub unsafe extern "C" fn hollow_set_elements(
         if capacity > 0 && elements.is_null() {
             return Err(FfiError::null("elements"));
         }
+        // SAFETY: a non-NULL `out_size` is writable for the whole call (the header's pointer contract).
         let out_size = unsafe { out(out_size, "out_size") }?;
         let mut n = 0;
         for e in s.elements(ordinal) {
@@ -647,8 +670,9 @@ pub unsafe extern "C" fn hollow_set_contains(
 ) -> hollow_status {
     guard(|| {
         let (s, owner) = set(ty)?;
+        // SAFETY: a non-NULL `out_contains` is writable for the whole call (the header's pointer contract).
         let out_contains = unsafe { out(out_contains, "out_contains") }?;
-        let found = hollow_core::read::lookup::set_contains(owner.engine(), &s.schema().name, ordinal, element)?;
+        let found = hollow::read::lookup::set_contains(owner.engine(), &s.schema().name, ordinal, element)?;
         out_contains.set(found);
         Ok(())
     })
@@ -672,14 +696,18 @@ pub unsafe extern "C" fn hollow_set_find(
 ) -> hollow_status {
     guard(|| {
         let (s, owner) = set(ty)?;
+        // SAFETY: a non-NULL `out_element` is writable for the whole call (the header's pointer contract).
         let out_element = unsafe { out(out_element, "out_element") }?;
+        // SAFETY: a non-NULL `out_found` is writable for the whole call (the header's pointer contract).
         let out_found = unsafe { out(out_found, "out_found") }?;
+        // SAFETY: a non-NULL `key` points to `key_len` key values whose strings and bytes are readable
+        // for the call (the header's pointer contract), which is what `with_key` requires.
         let found = unsafe {
             with_key(
                 key,
                 key_len,
                 |k| k.to_lookup_key(),
-                |key| hollow_core::read::lookup::find_set_element(owner.engine(), &s.schema().name, ordinal, key),
+                |key| hollow::read::lookup::find_set_element(owner.engine(), &s.schema().name, ordinal, key),
             )
         }??;
         out_found.set(found.is_some());
@@ -696,6 +724,7 @@ pub unsafe extern "C" fn hollow_set_find(
 pub unsafe extern "C" fn hollow_map_size(ty: *const hollow_type, ordinal: u32, out_size: *mut usize) -> hollow_status {
     guard(|| {
         let (m, _) = map(ty)?;
+        // SAFETY: a non-NULL `out_size` is writable for the whole call (the header's pointer contract).
         unsafe { out(out_size, "out_size") }?.set(m.size(ordinal));
         Ok(())
     })
@@ -724,6 +753,7 @@ pub unsafe extern "C" fn hollow_map_entries(
         if capacity > 0 && values.is_null() {
             return Err(FfiError::null("values"));
         }
+        // SAFETY: a non-NULL `out_size` is writable for the whole call (the header's pointer contract).
         let out_size = unsafe { out(out_size, "out_size") }?;
         let mut n = 0;
         for (k, v) in m.entries(ordinal) {
@@ -756,9 +786,11 @@ pub unsafe extern "C" fn hollow_map_get(
 ) -> hollow_status {
     guard(|| {
         let (m, owner) = map(ty)?;
+        // SAFETY: a non-NULL `out_value` is writable for the whole call (the header's pointer contract).
         let out_value = unsafe { out(out_value, "out_value") }?;
+        // SAFETY: a non-NULL `out_found` is writable for the whole call (the header's pointer contract).
         let out_found = unsafe { out(out_found, "out_found") }?;
-        let value = hollow_core::read::lookup::map_get(owner.engine(), &m.schema().name, ordinal, key)?;
+        let value = hollow::read::lookup::map_get(owner.engine(), &m.schema().name, ordinal, key)?;
         out_found.set(value.is_some());
         out_value.set(value.unwrap_or(0));
         Ok(())
@@ -785,15 +817,20 @@ pub unsafe extern "C" fn hollow_map_find(
 ) -> hollow_status {
     guard(|| {
         let (m, owner) = map(ty)?;
+        // SAFETY: a non-NULL `out_key` is writable for the whole call (the header's pointer contract).
         let out_key = unsafe { out(out_key, "out_key") }?;
+        // SAFETY: a non-NULL `out_value` is writable for the whole call (the header's pointer contract).
         let out_value = unsafe { out(out_value, "out_value") }?;
+        // SAFETY: a non-NULL `out_found` is writable for the whole call (the header's pointer contract).
         let out_found = unsafe { out(out_found, "out_found") }?;
+        // SAFETY: a non-NULL `key` points to `key_len` key values whose strings and bytes are readable
+        // for the call (the header's pointer contract), which is what `with_key` requires.
         let found = unsafe {
             with_key(
                 key,
                 key_len,
                 |k| k.to_lookup_key(),
-                |key| hollow_core::read::lookup::find_map_entry(owner.engine(), &m.schema().name, ordinal, key),
+                |key| hollow::read::lookup::find_map_entry(owner.engine(), &m.schema().name, ordinal, key),
             )
         }??;
         out_found.set(found.is_some());

@@ -1,8 +1,8 @@
 //! Consumers: follow a blob store's announced version and hand out read states.
 
-use hollow_core::consumer::Consumer;
+use hollow::consumer::Consumer;
 
-use crate::guard::{arg, free_handle, guard, guard_value, into_handle, out};
+use crate::guard::{arg, free_handle, guard, guard_value, into_handle, out, Handle, OwnedBox};
 use crate::read_state::hollow_read_state;
 use crate::status::{hollow_status, FfiError};
 use crate::store::hollow_blob_store;
@@ -17,6 +17,10 @@ pub struct hollow_consumer {
     consumer: Consumer,
 }
 
+impl Handle for hollow_consumer {
+    type Ownership = OwnedBox;
+}
+
 /// Create a consumer of `store`. It holds no state until the first refresh.
 ///
 /// On success `*out_consumer` receives a new handle, owned by the caller (`hollow_consumer_free`). The
@@ -28,7 +32,9 @@ pub unsafe extern "C" fn hollow_consumer_new(
     out_consumer: *mut *mut hollow_consumer,
 ) -> hollow_status {
     guard(|| {
+        // SAFETY: a non-NULL `store` is a live handle for the whole call (the header's pointer contract).
         let store = unsafe { arg(store, "store") }?;
+        // SAFETY: a non-NULL `out_consumer` is writable for the whole call (the header's pointer contract).
         let out_consumer = unsafe { out(out_consumer, "out_consumer") }?;
         let roles = store.roles().clone();
         let consumer = Consumer::builder(roles.retriever).with_announcement_watcher(roles.watcher).build();
@@ -50,6 +56,7 @@ pub unsafe extern "C" fn hollow_consumer_refresh(
     out_version: *mut i64,
 ) -> hollow_status {
     guard(|| {
+        // SAFETY: a non-NULL `consumer` is a live handle for the whole call (the header's pointer contract).
         let c = unsafe { arg(consumer, "consumer") }?;
         let version = c.consumer.refresh()?;
         if !out_version.is_null() {
@@ -69,6 +76,7 @@ pub unsafe extern "C" fn hollow_consumer_refresh(
 #[no_mangle]
 pub unsafe extern "C" fn hollow_consumer_refresh_to(consumer: *const hollow_consumer, version: i64) -> hollow_status {
     guard(|| {
+        // SAFETY: a non-NULL `consumer` is a live handle for the whole call (the header's pointer contract).
         let c = unsafe { arg(consumer, "consumer") }?;
         c.consumer.refresh_to(version)?;
         Ok(())
@@ -84,7 +92,9 @@ pub unsafe extern "C" fn hollow_consumer_current_version(
     out_version: *mut i64,
 ) -> hollow_status {
     guard(|| {
+        // SAFETY: a non-NULL `consumer` is a live handle for the whole call (the header's pointer contract).
         let c = unsafe { arg(consumer, "consumer") }?;
+        // SAFETY: a non-NULL `out_version` is writable for the whole call (the header's pointer contract).
         unsafe { out(out_version, "out_version") }?.set(c.consumer.current_version().unwrap_or(HOLLOW_VERSION_NONE));
         Ok(())
     })
@@ -103,7 +113,9 @@ pub unsafe extern "C" fn hollow_consumer_read_state(
     out_read_state: *mut *mut hollow_read_state,
 ) -> hollow_status {
     guard(|| {
+        // SAFETY: a non-NULL `consumer` is a live handle for the whole call (the header's pointer contract).
         let c = unsafe { arg(consumer, "consumer") }?;
+        // SAFETY: a non-NULL `out_read_state` is writable for the whole call (the header's pointer contract).
         let out_read_state = unsafe { out(out_read_state, "out_read_state") }?;
         let state = c.consumer.read_state().ok_or_else(|| {
             FfiError::new(hollow_status::NotFound, "the consumer has no version yet: refresh it first")
@@ -117,5 +129,7 @@ pub unsafe extern "C" fn hollow_consumer_read_state(
 /// Thread safety: no other call may be using `consumer`.
 #[no_mangle]
 pub unsafe extern "C" fn hollow_consumer_free(consumer: *mut hollow_consumer) {
+    // SAFETY: `consumer` is NULL or a handle from this library's constructor, not yet freed (the header's
+    // contract for `_free`).
     guard_value((), || unsafe { free_handle(consumer) })
 }

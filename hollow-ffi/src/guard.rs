@@ -9,6 +9,8 @@ use std::ffi::{c_char, CStr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::NonNull;
 
+use hollow::error::panic_message;
+
 use crate::status::{hollow_status, set_last_error, FfiError};
 
 /// The result of the body of an exported function.
@@ -54,22 +56,12 @@ fn fail(e: FfiError) -> hollow_status {
     e.status()
 }
 
-pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = panic.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = panic.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "unknown panic payload".to_owned()
-    }
-}
-
 /// A handle or input struct passed by pointer; NULL is an error naming the argument.
 ///
 /// # Safety
 /// A non-NULL `p` must point to a live `T` for `'a` (the C caller's contract, stated in the header).
 #[inline]
-pub(crate) unsafe fn arg<'a, T>(p: *const T, name: &str) -> FfiResult<&'a T> {
+pub(crate) unsafe fn arg<'a, T: Handle>(p: *const T, name: &str) -> FfiResult<&'a T> {
     // SAFETY: non-NULL pointers come from this library (handles) or point to caller-owned values that
     // the header documents as required to be valid for the call.
     unsafe { p.as_ref() }.ok_or_else(|| FfiError::null(name))
@@ -80,7 +72,7 @@ pub(crate) unsafe fn arg<'a, T>(p: *const T, name: &str) -> FfiResult<&'a T> {
 /// # Safety
 /// As [`arg`], and no other reference to `*p` exists during the call.
 #[inline]
-pub(crate) unsafe fn arg_mut<'a, T>(p: *mut T, name: &str) -> FfiResult<&'a mut T> {
+pub(crate) unsafe fn arg_mut<'a, T: Handle>(p: *mut T, name: &str) -> FfiResult<&'a mut T> {
     // SAFETY: see above; exclusivity is the caller's contract for these handles.
     unsafe { p.as_mut() }.ok_or_else(|| FfiError::null(name))
 }
@@ -143,8 +135,24 @@ pub(crate) unsafe fn out<T>(p: *mut T, name: &str) -> FfiResult<Out<T>> {
     NonNull::new(p).map(Out).ok_or_else(|| FfiError::null(name))
 }
 
+/// How C holds a handle type, declared once per type (as rustls-ffi's `Castable::Ownership`), so that
+/// only owned handles can be made by [`into_handle`] and released by [`free_handle`].
+///
+/// No handle is an `Arc` at the boundary: state that outlives a handle (a store's, a consumer's, a read
+/// state's version) is an `Arc` *inside* a boxed handle, so every owned handle is released the same way.
+pub(crate) trait Handle {
+    /// [`OwnedBox`] or [`Borrowed`].
+    type Ownership;
+}
+
+/// A `Box` given to the caller by a constructor, released by the matching `_free` function.
+pub(crate) enum OwnedBox {}
+
+/// A pointer lent by another handle, which keeps the pointee alive; never freed on its own.
+pub(crate) enum Borrowed {}
+
 /// Move `value` to the heap and give its ownership to the caller.
-pub(crate) fn into_handle<T>(value: T) -> *mut T {
+pub(crate) fn into_handle<T: Handle<Ownership = OwnedBox>>(value: T) -> *mut T {
     Box::into_raw(Box::new(value))
 }
 
@@ -152,7 +160,7 @@ pub(crate) fn into_handle<T>(value: T) -> *mut T {
 ///
 /// # Safety
 /// A non-NULL `p` must come from [`into_handle`] for the same `T` and not have been freed.
-pub(crate) unsafe fn free_handle<T>(p: *mut T) {
+pub(crate) unsafe fn free_handle<T: Handle<Ownership = OwnedBox>>(p: *mut T) {
     if !p.is_null() {
         // SAFETY: per the contract, `p` is a live Box<T> given out by `into_handle`.
         drop(unsafe { Box::from_raw(p) });
@@ -167,6 +175,7 @@ mod tests {
     fn guard_maps_errors_and_panics() {
         assert_eq!(guard(|| Ok(())), hollow_status::Ok);
         assert_eq!(guard(|| Err(FfiError::new(hollow_status::NotFound, "nope"))), hollow_status::NotFound);
+        // SAFETY: the message is NUL-terminated, owned by this thread and copied before the next call.
         let last =
             || unsafe { CStr::from_ptr(crate::status::hollow_last_error_message()) }.to_str().unwrap().to_owned();
         assert_eq!(last(), "nope");
@@ -180,19 +189,26 @@ mod tests {
     #[test]
     fn arguments_are_checked() {
         let null: *const c_char = std::ptr::null();
+        // SAFETY: NULL is accepted by every helper.
         assert_eq!(unsafe { arg_str(null, "name") }.unwrap_err().status(), hollow_status::NullArgument);
         let bad = c"\xff\xfe";
+        // SAFETY: a NUL-terminated literal.
         let e = unsafe { arg_str(bad.as_ptr(), "name") }.unwrap_err();
         assert_eq!(e.status(), hollow_status::InvalidUtf8);
         assert!(e.message().contains("`name`"), "{}", e.message());
+        // SAFETY: a NUL-terminated literal.
         assert_eq!(unsafe { arg_str(c"ok".as_ptr(), "name") }.unwrap(), "ok");
+        // SAFETY: a length of 0 reads nothing.
         assert!(unsafe { arg_slice::<u8>(std::ptr::null(), 0, "b") }.unwrap().is_empty());
         assert_eq!(
+            // SAFETY: NULL is checked before anything is read.
             unsafe { arg_slice::<u8>(std::ptr::null(), 3, "b") }.unwrap_err().status(),
             hollow_status::NullArgument
         );
+        // SAFETY: NULL is accepted.
         assert!(unsafe { out::<i32>(std::ptr::null_mut(), "o") }.is_err());
         let mut x = 0;
+        // SAFETY: a live local, writable.
         unsafe { out(&mut x, "o") }.unwrap().set(5);
         assert_eq!(x, 5);
     }

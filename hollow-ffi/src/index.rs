@@ -21,14 +21,21 @@ pub unsafe extern "C" fn hollow_primary_key_index_get(
     out_found: *mut bool,
 ) -> hollow_status {
     guard(|| {
+        // SAFETY: a non-NULL `index` is a live handle for the whole call (the header's pointer contract).
         let (index, owner) = unsafe { arg(index, "index") }?.parts();
+        // SAFETY: a non-NULL `out_ordinal` is writable for the whole call (the header's pointer contract).
         let out_ordinal = unsafe { out(out_ordinal, "out_ordinal") }?;
+        // SAFETY: a non-NULL `out_found` is writable for the whole call (the header's pointer contract).
         let out_found = unsafe { out(out_found, "out_found") }?;
         let found = if key_len == 1 && !key.is_null() {
             // The common case, without the general path's closures: one key field.
+            // SAFETY: `key` is non-NULL and points to `key_len` (1) key values whose strings and bytes are
+            // readable for the call (the header's pointer contract).
             let k = unsafe { key_field(key, 0) }?.to_index_key();
             index.get(owner.engine(), std::slice::from_ref(&k))
         } else {
+            // SAFETY: a non-NULL `key` points to `key_len` key values whose strings and bytes are readable
+            // for the call (the header's pointer contract), which is what `with_key` requires.
             unsafe { with_key(key, key_len, |k| k.to_index_key(), |key| index.get(owner.engine(), key)) }?
         };
         out_found.set(found.is_some());
@@ -53,30 +60,29 @@ pub unsafe extern "C" fn hollow_hash_index_find(
     out_count: *mut usize,
 ) -> hollow_status {
     guard(|| {
+        // SAFETY: a non-NULL `index` is a live handle for the whole call (the header's pointer contract).
         let (index, owner) = unsafe { arg(index, "index") }?.parts();
         if capacity > 0 && ordinals.is_null() {
             return Err(FfiError::null("ordinals"));
         }
+        // SAFETY: a non-NULL `out_count` is writable for the whole call (the header's pointer contract).
         let out_count = unsafe { out(out_count, "out_count") }?;
-        let count = unsafe {
-            with_key(
-                key,
-                key_len,
-                |k| k.to_index_key(),
-                |key| {
-                    let matches = index.find(owner.engine(), key);
-                    let mut n = 0;
-                    for o in matches.iter() {
-                        if n < capacity {
-                            // SAFETY: `ordinals` has `capacity` writable slots (the header's contract).
-                            ordinals.add(n).write(o);
-                        }
-                        n += 1;
-                    }
-                    n
-                },
-            )
-        }?;
+        let write_matches = |key: &[_]| {
+            let matches = index.find(owner.engine(), key);
+            let mut n = 0;
+            for o in matches.iter() {
+                if n < capacity {
+                    // SAFETY: `ordinals` is non-NULL when `capacity > 0` (checked above) and has `capacity`
+                    // writable slots (the header's pointer contract); `n < capacity`.
+                    unsafe { ordinals.add(n).write(o) };
+                }
+                n += 1;
+            }
+            n
+        };
+        // SAFETY: a non-NULL `key` points to `key_len` key values whose strings and bytes are readable
+        // for the call (the header's pointer contract), which is what `with_key` requires.
+        let count = unsafe { with_key(key, key_len, |k| k.to_index_key(), write_matches) }?;
         out_count.set(count);
         Ok(())
     })

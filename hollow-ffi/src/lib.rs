@@ -10,9 +10,12 @@
 //!   `hollow_consumer_read_state` are owned by the caller and freed with the matching `_free` function;
 //!   `_free(NULL)` does nothing. Handles *borrowed* from another (`hollow_type`, the index handles,
 //!   `hollow_write_state`) are never freed and live as long as their owner, as documented on each.
-//! * **Ownership inside**: stores, producers, consumers and records are `Box`es; stores and consumers
-//!   share their state through `Arc`s, so freeing a store handle does not affect the producers and
-//!   consumers made from it, and a read state pins its version (an `Arc` of it) until freed.
+//! * **Ownership inside**: stores, producers, consumers, read states and records are `Box`es; stores
+//!   and consumers share their state through `Arc`s, so freeing a store handle does not affect the
+//!   producers and consumers made from it, and a read state pins its version (an `Arc` of it) until
+//!   freed. Each handle type declares which it is (`guard::Handle`: `OwnedBox` or `Borrowed`), and only
+//!   owned ones can be made by `into_handle` and released by `free_handle`; borrowed handles point back
+//!   at their owner through a `NonNull`.
 //! * **Status codes**: every fallible function returns a `hollow_status`; `HOLLOW_STATUS_OK` is 0. The
 //!   numbers are stable. `hollow_status_message` names a code; `hollow_last_error_message` gives the
 //!   details of the last failure on the calling thread.
@@ -20,6 +23,10 @@
 //!   `HOLLOW_STATUS_PANIC`), NULL handles and NULL out-pointers are reported as
 //!   `HOLLOW_STATUS_NULL_ARGUMENT`, and text arguments are checked to be UTF-8.
 //! * **Results** are written through `out_*` pointers only on success.
+//! * **Pointer contract**: a non-NULL pointer argument must be valid for the whole call (a live handle,
+//!   a NUL-terminated string, an array of the given length, a writable variable). Every `// SAFETY:`
+//!   comment in this crate that dereferences a caller's pointer rests on it (the header's preamble says
+//!   it to C programmers); NULL is always checked.
 //! * **Thread safety** is stated on each function. In short: consumers, read states and their type and
 //!   index handles can be used from many threads at once; producers, write states and records from
 //!   one thread at a time.
@@ -28,6 +35,10 @@
 
 #![allow(clippy::missing_safety_doc)] // Each function's contract is in its doc comment, for C readers.
 #![warn(missing_docs)]
+// Every unsafe operation is in its own `unsafe` block with a `// SAFETY:` comment saying why it holds,
+// even inside `unsafe fn`s, so each can be checked on its own.
+#![deny(unsafe_op_in_unsafe_fn)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 // Declared in the order the header presents the API (cbindgen follows it; blank lines stop rustfmt
 // from sorting them).

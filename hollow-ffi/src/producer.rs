@@ -1,14 +1,17 @@
 //! Producers: run cycles whose populate callback adds every record of the new version.
 
 use std::ffi::{c_char, c_void, CStr};
+use std::ptr::NonNull;
 
-use hollow_core::producer::{Producer, WriteState};
-use hollow_core::schema::dsl::parse_schemas;
-use hollow_core::write::{ListRecord, MapRecord, SetRecord};
-use hollow_core::Error;
+use hollow::producer::{Producer, WriteState};
+use hollow::schema::dsl::parse_schemas;
+use hollow::write::{ListRecord, MapRecord, SetRecord};
+use hollow::Error;
 
 use crate::consumer::HOLLOW_VERSION_NONE;
-use crate::guard::{arg, arg_mut, arg_slice, arg_str, free_handle, guard, guard_value, into_handle, out};
+use crate::guard::{
+    arg, arg_mut, arg_slice, arg_str, free_handle, guard, guard_value, into_handle, out, Borrowed, Handle, OwnedBox,
+};
 use crate::record::hollow_object_record;
 use crate::status::{hollow_status, FfiError};
 use crate::store::hollow_blob_store;
@@ -20,23 +23,32 @@ pub struct hollow_producer {
     producer: Producer,
 }
 
+impl Handle for hollow_producer {
+    type Ownership = OwnedBox;
+}
+
 /// The records of the version being built, handed to a populate callback. Valid only during that
 /// callback, on the thread that runs it.
 #[allow(non_camel_case_types)]
 pub struct hollow_write_state {
-    /// The `WriteState<'_>` of the running cycle, lifetime erased: it lives on the stack of
-    /// `hollow_producer_run_cycle` for the whole callback, and this handle is used only inside it.
-    write_state: *mut c_void,
+    /// The `WriteState<'_>` of the running cycle, its lifetime erased (C cannot carry it): it lives on
+    /// the stack of `hollow_producer_run_cycle` for the whole callback, and this handle is used only
+    /// inside it.
+    write_state: NonNull<WriteState<'static>>,
     list: ListRecord,
     set: SetRecord,
     map: MapRecord,
 }
 
+impl Handle for hollow_write_state {
+    type Ownership = Borrowed;
+}
+
 impl hollow_write_state {
     fn write_state(&mut self) -> &mut WriteState<'_> {
         // SAFETY: see the field: the pointee outlives every use of this handle, and `&mut self` makes
-        // this the only access.
-        unsafe { &mut *self.write_state.cast::<WriteState<'_>>() }
+        // this the only access. The lifetime given back is bounded by `&mut self`'s.
+        unsafe { self.write_state.cast::<WriteState<'_>>().as_mut() }
     }
 }
 
@@ -66,8 +78,11 @@ pub unsafe extern "C" fn hollow_producer_new(
     out_producer: *mut *mut hollow_producer,
 ) -> hollow_status {
     guard(|| {
+        // SAFETY: a non-NULL `store` is a live handle for the whole call (the header's pointer contract).
         let store = unsafe { arg(store, "store") }?;
+        // SAFETY: a non-NULL `schemas` is a NUL-terminated string valid for the call (the header's pointer contract).
         let schemas = if schemas.is_null() { None } else { Some(unsafe { arg_str(schemas, "schemas") }?) };
+        // SAFETY: a non-NULL `out_producer` is writable for the whole call (the header's pointer contract).
         let out_producer = unsafe { out(out_producer, "out_producer") }?;
         let roles = store.roles().clone();
         let mut builder = Producer::builder(roles.publisher).with_announcer(roles.announcer);
@@ -96,12 +111,14 @@ pub unsafe extern "C" fn hollow_producer_run_cycle(
     out_version: *mut i64,
 ) -> hollow_status {
     guard(|| {
+        // SAFETY: a non-NULL `producer` is a live handle that nothing else uses during the call (the header's
+        // pointer contract; this handle is documented as not thread-safe).
         let p = unsafe { arg_mut(producer, "producer") }?;
         let populate = populate.ok_or_else(|| FfiError::null("populate"))?;
         let mut callback_error = None;
         let result = p.producer.run_cycle(|ws| {
             let mut handle = hollow_write_state {
-                write_state: (ws as *mut WriteState<'_>).cast(),
+                write_state: NonNull::from(ws).cast(),
                 list: ListRecord::new(),
                 set: SetRecord::new(),
                 map: MapRecord::new(),
@@ -131,6 +148,8 @@ pub unsafe extern "C" fn hollow_producer_run_cycle(
 
 /// The error for a populate callback that returned `rc`.
 fn callback_failure(rc: i32) -> FfiError {
+    // SAFETY: the last error message is a NUL-terminated string owned by this thread, valid until the next
+    // failing call on it; it is copied at once.
     let last = unsafe { CStr::from_ptr(crate::status::hollow_last_error_message()) }.to_string_lossy().into_owned();
     match hollow_status::from_code(rc) {
         Some(status) => FfiError::new(
@@ -153,7 +172,9 @@ pub unsafe extern "C" fn hollow_producer_current_version(
     out_version: *mut i64,
 ) -> hollow_status {
     guard(|| {
+        // SAFETY: a non-NULL `producer` is a live handle for the whole call (the header's pointer contract).
         let p = unsafe { arg(producer, "producer") }?;
+        // SAFETY: a non-NULL `out_version` is writable for the whole call (the header's pointer contract).
         unsafe { out(out_version, "out_version") }?.set(p.producer.current_version().unwrap_or(HOLLOW_VERSION_NONE));
         Ok(())
     })
@@ -163,6 +184,8 @@ pub unsafe extern "C" fn hollow_producer_current_version(
 /// Thread safety: no other call may be using `producer`.
 #[no_mangle]
 pub unsafe extern "C" fn hollow_producer_free(producer: *mut hollow_producer) {
+    // SAFETY: `producer` is NULL or a handle from this library's constructor, not yet freed (the header's
+    // contract for `_free`).
     guard_value((), || unsafe { free_handle(producer) })
 }
 
@@ -175,7 +198,10 @@ pub unsafe extern "C" fn hollow_write_state_version(
     out_version: *mut i64,
 ) -> hollow_status {
     guard(|| {
+        // SAFETY: a non-NULL `write_state` is a live handle that nothing else uses during the call (the header's
+        // pointer contract; this handle is documented as not thread-safe).
         let ws = unsafe { arg_mut(write_state, "write_state") }?;
+        // SAFETY: a non-NULL `out_version` is writable for the whole call (the header's pointer contract).
         unsafe { out(out_version, "out_version") }?.set(ws.write_state().version());
         Ok(())
     })
@@ -196,7 +222,10 @@ pub unsafe extern "C" fn hollow_write_state_add_string(
     out_ordinal: *mut u32,
 ) -> hollow_status {
     guard(|| {
+        // SAFETY: a non-NULL `write_state` is a live handle that nothing else uses during the call (the header's
+        // pointer contract; this handle is documented as not thread-safe).
         let ws = unsafe { arg_mut(write_state, "write_state") }?;
+        // SAFETY: a non-NULL `value` is a NUL-terminated string valid for the call (the header's pointer contract).
         let value = unsafe { arg_str(value, "value") }?;
         set_ordinal(out_ordinal, ws.write_state().add_string(value)?);
         Ok(())
@@ -227,8 +256,12 @@ pub unsafe extern "C" fn hollow_write_state_add_object(
     out_ordinal: *mut u32,
 ) -> hollow_status {
     guard(|| {
+        // SAFETY: a non-NULL `write_state` is a live handle that nothing else uses during the call (the header's
+        // pointer contract; this handle is documented as not thread-safe).
         let ws = unsafe { arg_mut(write_state, "write_state") }?;
+        // SAFETY: a non-NULL `type_name` is a NUL-terminated string valid for the call (the header's pointer contract).
         let type_name = unsafe { arg_str(type_name, "type_name") }?;
+        // SAFETY: a non-NULL `record` is a live handle for the whole call (the header's pointer contract).
         let record = unsafe { arg(record, "record") }?;
         set_ordinal(out_ordinal, ws.write_state().add_object(type_name, record.record())?);
         Ok(())
@@ -251,8 +284,13 @@ pub unsafe extern "C" fn hollow_write_state_add_list(
     out_ordinal: *mut u32,
 ) -> hollow_status {
     guard(|| {
+        // SAFETY: a non-NULL `write_state` is a live handle that nothing else uses during the call (the header's
+        // pointer contract; this handle is documented as not thread-safe).
         let ws = unsafe { arg_mut(write_state, "write_state") }?;
+        // SAFETY: a non-NULL `type_name` is a NUL-terminated string valid for the call (the header's pointer contract).
         let type_name = unsafe { arg_str(type_name, "type_name") }?;
+        // SAFETY: a non-NULL `elements` points to `count` readable elements valid for the call (the header's pointer
+        // contract).
         let elements = unsafe { arg_slice(elements, count, "elements") }?;
         let mut list = std::mem::take(&mut ws.list);
         list.clear();
@@ -280,8 +318,13 @@ pub unsafe extern "C" fn hollow_write_state_add_set(
     out_ordinal: *mut u32,
 ) -> hollow_status {
     guard(|| {
+        // SAFETY: a non-NULL `write_state` is a live handle that nothing else uses during the call (the header's
+        // pointer contract; this handle is documented as not thread-safe).
         let ws = unsafe { arg_mut(write_state, "write_state") }?;
+        // SAFETY: a non-NULL `type_name` is a NUL-terminated string valid for the call (the header's pointer contract).
         let type_name = unsafe { arg_str(type_name, "type_name") }?;
+        // SAFETY: a non-NULL `elements` points to `count` readable elements valid for the call (the header's pointer
+        // contract).
         let elements = unsafe { arg_slice(elements, count, "elements") }?;
         let mut set = std::mem::take(&mut ws.set);
         set.clear();
@@ -310,9 +353,16 @@ pub unsafe extern "C" fn hollow_write_state_add_map(
     out_ordinal: *mut u32,
 ) -> hollow_status {
     guard(|| {
+        // SAFETY: a non-NULL `write_state` is a live handle that nothing else uses during the call (the header's
+        // pointer contract; this handle is documented as not thread-safe).
         let ws = unsafe { arg_mut(write_state, "write_state") }?;
+        // SAFETY: a non-NULL `type_name` is a NUL-terminated string valid for the call (the header's pointer contract).
         let type_name = unsafe { arg_str(type_name, "type_name") }?;
+        // SAFETY: a non-NULL `keys` points to `count` readable elements valid for the call (the header's pointer
+        // contract).
         let keys = unsafe { arg_slice(keys, count, "keys") }?;
+        // SAFETY: a non-NULL `values` points to `count` readable elements valid for the call (the header's pointer
+        // contract).
         let values = unsafe { arg_slice(values, count, "values") }?;
         let mut map = std::mem::take(&mut ws.map);
         map.clear();

@@ -11,13 +11,16 @@
 //! until the handle is released, which is what lets the pointer outlive the call.
 
 use std::ffi::c_char;
+use std::ptr::NonNull;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use hollow_core::consumer::ReadState;
-use hollow_core::index::{HashIndex, PrimaryKeyIndex};
-use hollow_core::read::{ReadStateEngine, TypeReadState};
+use hollow::consumer::ReadState;
+use hollow::index::{HashIndex, PrimaryKeyIndex};
+use hollow::read::{ReadStateEngine, TypeReadState};
 
-use crate::guard::{arg, arg_slice, arg_str, free_handle, guard, guard_value, out, FfiResult};
+use crate::guard::{
+    arg, arg_slice, arg_str, free_handle, guard, guard_value, out, Borrowed, FfiResult, Handle, OwnedBox,
+};
 use crate::status::{hollow_status, FfiError};
 use crate::values::hollow_str;
 
@@ -28,6 +31,10 @@ use crate::values::hollow_str;
 pub struct hollow_read_state {
     state: Arc<ReadState>,
     kept: Mutex<Kept>,
+}
+
+impl Handle for hollow_read_state {
+    type Ownership = OwnedBox;
 }
 
 /// What the handle keeps alive for the pointers it gave out. Boxed, so that each keeps its address
@@ -46,8 +53,12 @@ struct Kept {
 /// state is released; never freed on its own. Usable from many threads at once.
 #[allow(non_camel_case_types)]
 pub struct hollow_type {
-    owner: *const hollow_read_state,
-    state: *const TypeReadState,
+    owner: NonNull<hollow_read_state>,
+    state: NonNull<TypeReadState>,
+}
+
+impl Handle for hollow_type {
+    type Ownership = Borrowed;
 }
 
 /// A primary-key index of an OBJECT type at one read state's version
@@ -55,9 +66,13 @@ pub struct hollow_type {
 /// own. Usable from many threads at once.
 #[allow(non_camel_case_types)]
 pub struct hollow_primary_key_index {
-    owner: *const hollow_read_state,
+    owner: NonNull<hollow_read_state>,
     type_name: String,
     index: Arc<PrimaryKeyIndex>,
+}
+
+impl Handle for hollow_primary_key_index {
+    type Ownership = Borrowed;
 }
 
 /// A hash index (a key matching any number of records) at one read state's version
@@ -65,10 +80,14 @@ pub struct hollow_primary_key_index {
 /// Usable from many threads at once.
 #[allow(non_camel_case_types)]
 pub struct hollow_hash_index {
-    owner: *const hollow_read_state,
+    owner: NonNull<hollow_read_state>,
     type_name: String,
     fields: Vec<String>,
     index: Arc<HashIndex>,
+}
+
+impl Handle for hollow_hash_index {
+    type Ownership = Borrowed;
 }
 
 impl hollow_read_state {
@@ -111,10 +130,10 @@ impl hollow_read_state {
             .type_state(name)
             .ok_or_else(|| FfiError::new(hollow_status::NotFound, format!("no type named {name:?}")))?;
         let mut kept = self.kept();
-        if let Some(t) = kept.types.iter().find(|t| std::ptr::eq(t.state, state)) {
+        if let Some(t) = kept.types.iter().find(|t| std::ptr::eq(t.state.as_ptr(), state)) {
             return Ok(&**t);
         }
-        let t = Box::new(hollow_type { owner: self, state });
+        let t = Box::new(hollow_type { owner: NonNull::from(self), state: NonNull::from(state) });
         let p: *const hollow_type = &*t;
         kept.types.push(t);
         Ok(p)
@@ -127,21 +146,21 @@ impl hollow_type {
         // SAFETY: both pointers were taken from a live `hollow_read_state`, which owns this handle and
         // (through its `Arc<ReadState>`) the type state; the caller may use this handle only until that
         // read state is freed, so both are alive here.
-        unsafe { (&*self.state, &*self.owner) }
+        unsafe { (self.state.as_ref(), self.owner.as_ref()) }
     }
 }
 
 impl hollow_primary_key_index {
     pub(crate) fn parts(&self) -> (&PrimaryKeyIndex, &hollow_read_state) {
         // SAFETY: as in `hollow_type::parts`: the owner outlives every use of this handle.
-        (&self.index, unsafe { &*self.owner })
+        (&self.index, unsafe { self.owner.as_ref() })
     }
 }
 
 impl hollow_hash_index {
     pub(crate) fn parts(&self) -> (&HashIndex, &hollow_read_state) {
         // SAFETY: as in `hollow_type::parts`.
-        (&self.index, unsafe { &*self.owner })
+        (&self.index, unsafe { self.owner.as_ref() })
     }
 }
 
@@ -154,7 +173,9 @@ pub unsafe extern "C" fn hollow_read_state_version(
     out_version: *mut i64,
 ) -> hollow_status {
     guard(|| {
+        // SAFETY: a non-NULL `read_state` is a live handle for the whole call (the header's pointer contract).
         let rs = unsafe { arg(read_state, "read_state") }?;
+        // SAFETY: a non-NULL `out_version` is writable for the whole call (the header's pointer contract).
         unsafe { out(out_version, "out_version") }?.set(rs.state().version());
         Ok(())
     })
@@ -170,7 +191,9 @@ pub unsafe extern "C" fn hollow_read_state_size(
     out_size: *mut usize,
 ) -> hollow_status {
     guard(|| {
+        // SAFETY: a non-NULL `read_state` is a live handle for the whole call (the header's pointer contract).
         let rs = unsafe { arg(read_state, "read_state") }?;
+        // SAFETY: a non-NULL `out_size` is writable for the whole call (the header's pointer contract).
         unsafe { out(out_size, "out_size") }?.set(rs.state().size());
         Ok(())
     })
@@ -190,9 +213,13 @@ pub unsafe extern "C" fn hollow_read_state_get(
     out_found: *mut bool,
 ) -> hollow_status {
     guard(|| {
+        // SAFETY: a non-NULL `read_state` is a live handle for the whole call (the header's pointer contract).
         let rs = unsafe { arg(read_state, "read_state") }?;
+        // SAFETY: a non-NULL `key` is a NUL-terminated string valid for the call (the header's pointer contract).
         let key = unsafe { arg_str(key, "key") }?;
+        // SAFETY: a non-NULL `out_value` is writable for the whole call (the header's pointer contract).
         let out_value = unsafe { out(out_value, "out_value") }?;
+        // SAFETY: a non-NULL `out_found` is writable for the whole call (the header's pointer contract).
         let out_found = unsafe { out(out_found, "out_found") }?;
         let value = rs.state().get(key);
         out_found.set(value.is_some());
@@ -212,8 +239,11 @@ pub unsafe extern "C" fn hollow_read_state_contains(
     out_contains: *mut bool,
 ) -> hollow_status {
     guard(|| {
+        // SAFETY: a non-NULL `read_state` is a live handle for the whole call (the header's pointer contract).
         let rs = unsafe { arg(read_state, "read_state") }?;
+        // SAFETY: a non-NULL `key` is a NUL-terminated string valid for the call (the header's pointer contract).
         let key = unsafe { arg_str(key, "key") }?;
+        // SAFETY: a non-NULL `out_contains` is writable for the whole call (the header's pointer contract).
         unsafe { out(out_contains, "out_contains") }?.set(rs.state().contains(key));
         Ok(())
     })
@@ -228,7 +258,9 @@ pub unsafe extern "C" fn hollow_read_state_type_count(
     out_count: *mut usize,
 ) -> hollow_status {
     guard(|| {
+        // SAFETY: a non-NULL `read_state` is a live handle for the whole call (the header's pointer contract).
         let rs = unsafe { arg(read_state, "read_state") }?;
+        // SAFETY: a non-NULL `out_count` is writable for the whole call (the header's pointer contract).
         unsafe { out(out_count, "out_count") }?.set(rs.engine().types().count());
         Ok(())
     })
@@ -247,8 +279,11 @@ pub unsafe extern "C" fn hollow_read_state_type(
     out_type: *mut *const hollow_type,
 ) -> hollow_status {
     guard(|| {
+        // SAFETY: a non-NULL `read_state` is a live handle for the whole call (the header's pointer contract).
         let rs = unsafe { arg(read_state, "read_state") }?;
+        // SAFETY: a non-NULL `type_name` is a NUL-terminated string valid for the call (the header's pointer contract).
         let name = unsafe { arg_str(type_name, "type_name") }?;
+        // SAFETY: a non-NULL `out_type` is writable for the whole call (the header's pointer contract).
         let out_type = unsafe { out(out_type, "out_type") }?;
         out_type.set(rs.type_handle(name)?);
         Ok(())
@@ -267,7 +302,9 @@ pub unsafe extern "C" fn hollow_read_state_type_at(
     out_type: *mut *const hollow_type,
 ) -> hollow_status {
     guard(|| {
+        // SAFETY: a non-NULL `read_state` is a live handle for the whole call (the header's pointer contract).
         let rs = unsafe { arg(read_state, "read_state") }?;
+        // SAFETY: a non-NULL `out_type` is writable for the whole call (the header's pointer contract).
         let out_type = unsafe { out(out_type, "out_type") }?;
         let count = rs.engine().types().count();
         let state = rs.engine().types().nth(index).ok_or_else(|| {
@@ -292,15 +329,18 @@ pub unsafe extern "C" fn hollow_read_state_primary_key_index(
     out_index: *mut *const hollow_primary_key_index,
 ) -> hollow_status {
     guard(|| {
+        // SAFETY: a non-NULL `read_state` is a live handle for the whole call (the header's pointer contract).
         let rs = unsafe { arg(read_state, "read_state") }?;
+        // SAFETY: a non-NULL `type_name` is a NUL-terminated string valid for the call (the header's pointer contract).
         let name = unsafe { arg_str(type_name, "type_name") }?;
+        // SAFETY: a non-NULL `out_index` is writable for the whole call (the header's pointer contract).
         let out_index = unsafe { out(out_index, "out_index") }?;
         if let Some(found) = rs.kept().primary_key_indexes.iter().find(|i| i.type_name == name) {
             out_index.set(&**found);
             return Ok(());
         }
         let index = rs.state().primary_key_index(name)?;
-        let handle = Box::new(hollow_primary_key_index { owner: rs, type_name: name.to_owned(), index });
+        let handle = Box::new(hollow_primary_key_index { owner: NonNull::from(rs), type_name: name.to_owned(), index });
         let p: *const hollow_primary_key_index = &*handle;
         rs.kept().primary_key_indexes.push(handle);
         out_index.set(p);
@@ -324,11 +364,17 @@ pub unsafe extern "C" fn hollow_read_state_hash_index(
     out_index: *mut *const hollow_hash_index,
 ) -> hollow_status {
     guard(|| {
+        // SAFETY: a non-NULL `read_state` is a live handle for the whole call (the header's pointer contract).
         let rs = unsafe { arg(read_state, "read_state") }?;
+        // SAFETY: a non-NULL `type_name` is a NUL-terminated string valid for the call (the header's pointer contract).
         let name = unsafe { arg_str(type_name, "type_name") }?;
+        // SAFETY: a non-NULL `fields` points to `field_count` readable elements valid for the call (the header's pointer
+        // contract).
         let field_ptrs = unsafe { arg_slice(fields, field_count, "fields") }?;
         let fields =
+            // SAFETY: a non-NULL `f` is a NUL-terminated string valid for the call (the header's pointer contract).
             field_ptrs.iter().map(|&f| unsafe { arg_str(f, "fields[i]") }).collect::<FfiResult<Vec<&str>>>()?;
+        // SAFETY: a non-NULL `out_index` is writable for the whole call (the header's pointer contract).
         let out_index = unsafe { out(out_index, "out_index") }?;
         if let Some(found) = rs.kept().hash_indexes.iter().find(|i| i.type_name == name && i.fields == fields) {
             out_index.set(&**found);
@@ -336,7 +382,7 @@ pub unsafe extern "C" fn hollow_read_state_hash_index(
         }
         let index = rs.state().hash_index(name, &fields)?;
         let handle = Box::new(hollow_hash_index {
-            owner: rs,
+            owner: NonNull::from(rs),
             type_name: name.to_owned(),
             fields: fields.iter().map(|f| f.to_string()).collect(),
             index,
@@ -352,5 +398,7 @@ pub unsafe extern "C" fn hollow_read_state_hash_index(
 /// invalid. NULL is a no-op. Thread safety: no other call may be using `read_state`.
 #[no_mangle]
 pub unsafe extern "C" fn hollow_read_state_free(read_state: *mut hollow_read_state) {
+    // SAFETY: `read_state` is NULL or a handle from this library's constructor, not yet freed (the header's
+    // contract for `_free`).
     guard_value((), || unsafe { free_handle(read_state) })
 }

@@ -4,9 +4,11 @@
 
 use std::ffi::c_char;
 
-use hollow_core::write::ObjectRecord;
+use hollow::write::ObjectRecord;
 
-use crate::guard::{arg_mut, arg_slice, arg_str, free_handle, guard, guard_value, into_handle, out, FfiResult};
+use crate::guard::{
+    arg_mut, arg_slice, arg_str, free_handle, guard, guard_value, into_handle, out, FfiResult, Handle, OwnedBox,
+};
 use crate::status::hollow_status;
 
 /// An OBJECT record being built. Reusable: `hollow_object_record_clear` empties it, keeping its memory.
@@ -14,6 +16,10 @@ use crate::status::hollow_status;
 #[allow(non_camel_case_types)]
 pub struct hollow_object_record {
     record: ObjectRecord,
+}
+
+impl Handle for hollow_object_record {
+    type Ownership = OwnedBox;
 }
 
 impl hollow_object_record {
@@ -29,6 +35,7 @@ impl hollow_object_record {
 #[no_mangle]
 pub unsafe extern "C" fn hollow_object_record_new(out_record: *mut *mut hollow_object_record) -> hollow_status {
     guard(|| {
+        // SAFETY: a non-NULL `out_record` is writable for the whole call (the header's pointer contract).
         unsafe { out(out_record, "out_record") }?
             .set(into_handle(hollow_object_record { record: ObjectRecord::new() }));
         Ok(())
@@ -41,6 +48,8 @@ pub unsafe extern "C" fn hollow_object_record_new(out_record: *mut *mut hollow_o
 #[no_mangle]
 pub unsafe extern "C" fn hollow_object_record_clear(record: *mut hollow_object_record) -> hollow_status {
     guard(|| {
+        // SAFETY: a non-NULL `record` is a live handle that nothing else uses during the call (the header's
+        // pointer contract; this handle is documented as not thread-safe).
         unsafe { arg_mut(record, "record") }?.record.clear();
         Ok(())
     })
@@ -49,6 +58,8 @@ pub unsafe extern "C" fn hollow_object_record_clear(record: *mut hollow_object_r
 /// Free a record. NULL is a no-op. Thread safety: no other call may be using `record`.
 #[no_mangle]
 pub unsafe extern "C" fn hollow_object_record_free(record: *mut hollow_object_record) {
+    // SAFETY: `record` is NULL or a handle from this library's constructor, not yet freed (the header's
+    // contract for `_free`).
     guard_value((), || unsafe { free_handle(record) })
 }
 
@@ -62,7 +73,10 @@ unsafe fn set_field(
     set: impl FnOnce(&mut ObjectRecord, String) -> FfiResult,
 ) -> hollow_status {
     guard(|| {
+        // SAFETY: a non-NULL `record` is a live handle that nothing else uses during the call (the header's
+        // pointer contract; this handle is documented as not thread-safe).
         let rec = unsafe { arg_mut(record, "record") }?;
+        // SAFETY: a non-NULL `field` is a NUL-terminated string valid for the call (the header's pointer contract).
         let field = unsafe { arg_str(field, "field") }?.to_owned();
         set(&mut rec.record, field)
     })
@@ -200,6 +214,7 @@ pub unsafe extern "C" fn hollow_object_record_set_string(
     value: *const c_char,
 ) -> hollow_status {
     let set = |r: &mut ObjectRecord, f: String| -> FfiResult {
+        // SAFETY: a non-NULL `value` is a NUL-terminated string valid for the call (the header's pointer contract).
         let value = unsafe { arg_str(value, "value") }?;
         r.set_string(f, value);
         Ok(())
@@ -222,6 +237,8 @@ pub unsafe extern "C" fn hollow_object_record_set_bytes(
     len: usize,
 ) -> hollow_status {
     let set = |r: &mut ObjectRecord, f: String| -> FfiResult {
+        // SAFETY: a non-NULL `value` points to `len` readable elements valid for the call (the header's pointer
+        // contract).
         let value = unsafe { arg_slice(value, len, "value") }?;
         r.set_bytes(f, value);
         Ok(())

@@ -1,14 +1,14 @@
 //! Status codes, their messages, and the per-thread detailed message of the last failure.
 //!
 //! Every fallible function returns a [`hollow_status`]. The numbers are part of the ABI: a code is
-//! never renumbered or reused. Codes 1 to 99 mirror [`hollow_core::ErrorKind`] one to one (the same
+//! never renumbered or reused. Codes 1 to 99 mirror [`hollow::ErrorKind`] one to one (the same
 //! categories the Rust and Python APIs report); codes from 100 up are failures only the C boundary
 //! has (a NULL argument, text that is not UTF-8, a panic caught at the boundary, ...).
 
 use std::cell::RefCell;
 use std::ffi::{c_char, CStr, CString};
 
-use hollow_core::ErrorKind;
+use hollow::ErrorKind;
 
 /// What a call did. `HOLLOW_STATUS_OK` (0) is success; anything else is a failure whose details are in
 /// `hollow_last_error_message()`. Values are stable across releases.
@@ -149,8 +149,8 @@ impl FfiError {
     }
 }
 
-impl From<hollow_core::Error> for FfiError {
-    fn from(e: hollow_core::Error) -> Self {
+impl From<hollow::Error> for FfiError {
+    fn from(e: hollow::Error) -> Self {
         FfiError::new(hollow_status::of_kind(e.kind()), e.to_string())
     }
 }
@@ -228,6 +228,7 @@ mod tests {
 
     #[test]
     fn messages_are_static_and_known() {
+        // SAFETY: status messages are static NUL-terminated strings.
         let msg = |code| unsafe { CStr::from_ptr(hollow_status_message(code)) }.to_str().unwrap();
         assert_eq!(msg(0), "success");
         assert_eq!(msg(5), "not found");
@@ -238,6 +239,7 @@ mod tests {
     #[test]
     fn last_error_is_per_thread() {
         set_last_error("boom\0here");
+        // SAFETY: the message is NUL-terminated, owned by this thread and copied before the next call.
         let read = || unsafe { CStr::from_ptr(hollow_last_error_message()) }.to_str().unwrap().to_owned();
         assert_eq!(read(), "boom\\0here");
         std::thread::spawn(move || assert_eq!(read(), "")).join().unwrap();

@@ -5,11 +5,11 @@
 use std::ffi::c_char;
 use std::sync::Arc;
 
-use hollow_core::store::filesystem::FilesystemBlobStore;
-use hollow_core::store::memory::InMemoryBlobStore;
-use hollow_core::store::{AnnouncementWatcher, Announcer, BlobPublisher, BlobRetriever};
+use hollow::store::filesystem::FilesystemBlobStore;
+use hollow::store::memory::InMemoryBlobStore;
+use hollow::store::{AnnouncementWatcher, Announcer, BlobPublisher, BlobRetriever};
 
-use crate::guard::{arg_str, free_handle, guard, guard_value, into_handle, out};
+use crate::guard::{arg_str, free_handle, guard, guard_value, into_handle, out, Handle, OwnedBox};
 use crate::status::hollow_status;
 
 /// A blob store: in memory (shared by producers and consumers of one process) or a directory in Java
@@ -17,6 +17,10 @@ use crate::status::hollow_status;
 #[allow(non_camel_case_types)]
 pub struct hollow_blob_store {
     roles: StoreRoles,
+}
+
+impl Handle for hollow_blob_store {
+    type Ownership = OwnedBox;
 }
 
 /// The one store seen in each of its roles.
@@ -48,6 +52,7 @@ impl hollow_blob_store {
 #[no_mangle]
 pub unsafe extern "C" fn hollow_blob_store_new_in_memory(out_store: *mut *mut hollow_blob_store) -> hollow_status {
     guard(|| {
+        // SAFETY: a non-NULL `out_store` is writable for the whole call (the header's pointer contract).
         let out_store = unsafe { out(out_store, "out_store") }?;
         let store = hollow_blob_store { roles: StoreRoles::of(Arc::new(InMemoryBlobStore::new())) };
         out_store.set(into_handle(store));
@@ -67,7 +72,9 @@ pub unsafe extern "C" fn hollow_blob_store_create_filesystem(
     out_store: *mut *mut hollow_blob_store,
 ) -> hollow_status {
     guard(|| {
+        // SAFETY: a non-NULL `path` is a NUL-terminated string valid for the call (the header's pointer contract).
         let path = unsafe { arg_str(path, "path") }?;
+        // SAFETY: a non-NULL `out_store` is writable for the whole call (the header's pointer contract).
         let out_store = unsafe { out(out_store, "out_store") }?;
         let store = FilesystemBlobStore::create(path)?;
         out_store.set(into_handle(hollow_blob_store { roles: StoreRoles::of(Arc::new(store)) }));
@@ -87,7 +94,9 @@ pub unsafe extern "C" fn hollow_blob_store_open_filesystem(
     out_store: *mut *mut hollow_blob_store,
 ) -> hollow_status {
     guard(|| {
+        // SAFETY: a non-NULL `path` is a NUL-terminated string valid for the call (the header's pointer contract).
         let path = unsafe { arg_str(path, "path") }?;
+        // SAFETY: a non-NULL `out_store` is writable for the whole call (the header's pointer contract).
         let out_store = unsafe { out(out_store, "out_store") }?;
         let store = FilesystemBlobStore::open(path)?;
         out_store.set(into_handle(hollow_blob_store { roles: StoreRoles::of(Arc::new(store)) }));
@@ -99,5 +108,7 @@ pub unsafe extern "C" fn hollow_blob_store_open_filesystem(
 /// Thread safety: no other call may be using `store`.
 #[no_mangle]
 pub unsafe extern "C" fn hollow_blob_store_free(store: *mut hollow_blob_store) {
+    // SAFETY: `store` is NULL or a handle from this library's constructor, not yet freed (the header's
+    // contract for `_free`).
     guard_value((), || unsafe { free_handle(store) })
 }

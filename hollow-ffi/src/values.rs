@@ -3,7 +3,7 @@
 
 use std::ffi::c_char;
 
-use hollow_core::schema::{FieldType, SchemaKind};
+use hollow::schema::{FieldType, SchemaKind};
 
 use crate::guard::{arg_slice, utf8, FfiResult};
 use crate::status::{hollow_status, FfiError};
@@ -194,8 +194,8 @@ pub(crate) enum KeyField<'a> {
 
 impl<'a> KeyField<'a> {
     #[inline(always)]
-    pub(crate) fn to_index_key(self) -> hollow_core::index::KeyValue<'a> {
-        use hollow_core::index::KeyValue as K;
+    pub(crate) fn to_index_key(self) -> hollow::index::KeyValue<'a> {
+        use hollow::index::KeyValue as K;
         match self {
             KeyField::Int(v) => K::Int(v),
             KeyField::Long(v) => K::Long(v),
@@ -209,8 +209,8 @@ impl<'a> KeyField<'a> {
     }
 
     #[inline(always)]
-    pub(crate) fn to_lookup_key(self) -> hollow_core::read::KeyValue<'a> {
-        use hollow_core::read::KeyValue as K;
+    pub(crate) fn to_lookup_key(self) -> hollow::read::SetMapKeyValue<'a> {
+        use hollow::read::SetMapKeyValue as K;
         match self {
             KeyField::Int(v) => K::Int(v),
             KeyField::Long(v) => K::Long(v),
@@ -234,7 +234,9 @@ pub(crate) unsafe fn key_field<'a>(key: *const hollow_key_value, i: usize) -> Ff
     // SAFETY: in bounds per the contract; read through the raw mirror type (same layout) so that no
     // invalid enum or bool value is ever materialized.
     let raw = unsafe { key.add(i).cast::<RawKeyValue>().read() };
-    // SAFETY (each union read): the tag says which member C set; every member is plain data.
+    // SAFETY: each union read takes the member the tag names, and every member is plain data for which
+    // any bits are a valid value, so a lying tag gives a wrong value, not undefined behavior. The slices:
+    // `key`'s contract makes the selected string or bytes member readable for `'a`.
     Ok(unsafe {
         match raw.field_type {
             1 => KeyField::Int(raw.value.int_value),
@@ -276,8 +278,10 @@ pub(crate) unsafe fn with_key<'a, K, R>(
     if len > 0 && key.is_null() {
         return Err(FfiError::null("key"));
     }
-    // SAFETY (each key_field call): i < len, per the contract.
-    let field = |i| unsafe { key_field(key, i) }.map(&convert);
+    let field = |i| {
+        // SAFETY: called only with `i < len` (below), and `key` holds `len` key values per the contract.
+        unsafe { key_field(key, i) }.map(&convert)
+    };
     Ok(match len {
         0 => f(&[]),
         1 => f(&[field(0)?]),

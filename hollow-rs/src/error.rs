@@ -156,3 +156,16 @@ impl From<std::io::Error> for Error {
         Error::Io { context: None, source }
     }
 }
+
+/// The message a caught panic carried (`panic!("...")` payloads are `&str` or `String`), for reporting
+/// a panic as an error: the producer does it for a panicking populate callback, the C library for any
+/// panic it stops at its boundary.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic payload".to_owned()
+    }
+}

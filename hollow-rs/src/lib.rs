@@ -33,7 +33,19 @@ pub mod store;
 pub mod tools;
 pub mod write;
 
+// The front door: what an application names most, at the root (the module paths stay valid).
+pub use consumer::{Consumer, ConsumerBuilder, ReadState};
 pub use error::{Error, ErrorKind, Result};
+pub use index::{HashIndex, PrimaryKeyIndex};
+pub use mapper::ObjectMapper;
+pub use producer::{Producer, ProducerBuilder};
+pub use read::ReadStateEngine;
+pub use schema::dsl::{parse_schema, parse_schemas};
+pub use schema::{Schema, STRING_TYPE};
+pub use store::filesystem::FilesystemBlobStore;
+pub use store::memory::InMemoryBlobStore;
+pub use store::Version;
+pub use write::WriteStateEngine;
 
 /// The README's Rust examples, compiled and run as doctests.
 #[cfg(doctest)]

@@ -293,3 +293,20 @@ fn pinning_holds_a_version_until_unpinned_and_subscription_follows_announcements
     subscription.stop();
     assert_eq!(strings_of(&consumer), ["a", "b", "c"]);
 }
+
+#[test]
+fn index_build_failures_are_counted_not_swallowed() {
+    let store = Arc::new(InMemoryBlobStore::new());
+    let mut producer = producer(&store);
+    producer.run_cycle(add_strings(&["a", "b"])).unwrap();
+    let consumer = Consumer::builder(store.clone())
+        .with_announcement_watcher(store.clone())
+        // String has no primary key: this index cannot be built although its type is there.
+        .with_primary_key_index("String")
+        // Fine, and a type this version lacks (built when it appears): neither is a failure.
+        .with_hash_index("String", &["value"])
+        .with_hash_index("Absent", &["x"])
+        .build();
+    consumer.refresh().unwrap();
+    assert_eq!(consumer.metrics().index_build_failures, 1);
+}

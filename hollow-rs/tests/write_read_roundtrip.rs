@@ -10,7 +10,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use common::Rng;
-use hollow::read::lookup::{find_map_entry, find_set_element, KeyValue};
+use hollow::read::lookup::{find_map_entry, find_set_element, SetMapKeyValue};
 use hollow::read::ReadStateEngine;
 use hollow::schema::{FieldType, ListSchema, MapSchema, ObjectField, ObjectSchema, Schema, SetSchema};
 use hollow::write::{ListRecord, MapRecord, ObjectRecord, SetRecord, WriteStateEngine};
@@ -141,7 +141,7 @@ fn check(state: &ReadStateEngine, expected: &Expected, what: &str) {
         assert_eq!(&got, set, "{what}: set {o}");
         for &e in set {
             let name = &expected.items[&e].name;
-            let found = find_set_element(state, "SetOfItem", o, &[KeyValue::String(name)]).unwrap();
+            let found = find_set_element(state, "SetOfItem", o, &[SetMapKeyValue::String(name)]).unwrap();
             assert_eq!(found, Some(e), "{what}: set {o} finds {name} by its hash key");
         }
     }
@@ -154,7 +154,7 @@ fn check(state: &ReadStateEngine, expected: &Expected, what: &str) {
         assert_eq!(&got, map, "{what}: map {o}");
         for &(k, v) in map {
             let name = &expected.items[&k].name;
-            let found = find_map_entry(state, "MapOfItemToItem", o, &[KeyValue::String(name)]).unwrap();
+            let found = find_map_entry(state, "MapOfItemToItem", o, &[SetMapKeyValue::String(name)]).unwrap();
             assert_eq!(found, Some((k, v)), "{what}: map {o} finds key {name} by its hash key");
         }
     }

@@ -1,6 +1,6 @@
 //! Reading everything a state holds, shared by the read engine's targets.
 
-use hollow::read::lookup::{find_map_entry, find_set_element, BoundKey, KeyValue};
+use hollow::read::lookup::{find_map_entry, find_set_element, BoundKey, SetMapKeyValue};
 use hollow::read::ReadStateEngine;
 use hollow::schema::{FieldType, Schema};
 use hollow::tools::checksum::HollowChecksum;
@@ -21,7 +21,7 @@ pub fn read_everything(engine: &ReadStateEngine) {
         };
         let Some(paths) = paths else { continue };
         let Ok(bound) = BoundKey::bind(engine, root, paths) else { continue };
-        let key: Vec<KeyValue<'_>> = bound.paths().iter().map(|p| sample(p.leaf_type())).collect();
+        let key: Vec<SetMapKeyValue<'_>> = bound.paths().iter().map(|p| sample(p.leaf_type())).collect();
         for ordinal in state.populated().iter().take(8) {
             let _ = find_set_element(engine, state.name(), ordinal, &key);
             let _ = find_map_entry(engine, state.name(), ordinal, &key);
@@ -29,15 +29,15 @@ pub fn read_everything(engine: &ReadStateEngine) {
     }
 }
 
-fn sample(field_type: FieldType) -> KeyValue<'static> {
+fn sample(field_type: FieldType) -> SetMapKeyValue<'static> {
     match field_type {
-        FieldType::Int => KeyValue::Int(1),
-        FieldType::Long => KeyValue::Long(1),
-        FieldType::Boolean => KeyValue::Boolean(true),
-        FieldType::Float => KeyValue::Float(1.0),
-        FieldType::Double => KeyValue::Double(1.0),
-        FieldType::String => KeyValue::String("a"),
-        FieldType::Bytes => KeyValue::Bytes(b"a"),
-        FieldType::Reference => KeyValue::Reference(1),
+        FieldType::Int => SetMapKeyValue::Int(1),
+        FieldType::Long => SetMapKeyValue::Long(1),
+        FieldType::Boolean => SetMapKeyValue::Boolean(true),
+        FieldType::Float => SetMapKeyValue::Float(1.0),
+        FieldType::Double => SetMapKeyValue::Double(1.0),
+        FieldType::String => SetMapKeyValue::String("a"),
+        FieldType::Bytes => SetMapKeyValue::Bytes(b"a"),
+        FieldType::Reference => SetMapKeyValue::Reference(1),
     }
 }

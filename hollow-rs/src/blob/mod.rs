@@ -3,7 +3,7 @@
 //! A blob is a header ([`header`]) followed by `VarInt numTypes` and that many type sections. Each type
 //! section is the type's schema, the shard envelope ([`envelope`]) and a kind-specific body that the
 //! [`read`](crate::read) and [`write`](crate::write) engines own. A snapshot's type body ends with the
-//! populated-ordinals bitset ([`populated`]). Snapshots, deltas and reverse deltas share this container;
+//! populated-ordinals bitset ([`populated`], whose one codec both engines use). Snapshots, deltas and reverse deltas share this container;
 //! they differ in their bodies and in which types they include.
 
 pub mod envelope;
@@ -11,17 +11,6 @@ pub mod header;
 pub mod populated;
 
 pub use header::{BlobHeader, BLOB_FORMAT_VERSION};
-
-/// The three kinds of data blob.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum BlobKind {
-    /// A full state.
-    Snapshot,
-    /// The changes from one state to the next.
-    Delta,
-    /// The changes from one state back to the previous one.
-    ReverseDelta,
-}
 
 /// Header tag: the version a blob leads to.
 pub const TAG_TO_VERSION: &str = "hollow.blob.to.version";

@@ -1,53 +1,75 @@
-//! The populated-ordinals bitset that ends every type body of a snapshot.
+//! The populated-ordinals bitset that ends every type body of a snapshot: the one codec of it. The read
+//! engine decodes it here (`read::PopulatedOrdinals`), the write engine encodes its Java-sized set here
+//! (`write::populated`), so the two cannot disagree about the layout.
 //!
 //! ```text
 //! i32   numLongs
 //! numLongs × i64 (big-endian)   ordinal o is bit (o % 64) of long (o / 64)
 //! ```
-//! Java's `ThreadSafeBitSet` writes whole segments of 256 longs, so even an empty type costs 2 KiB;
-//! readers must not rely on that.
+//! Java's `ThreadSafeBitSet` writes whole segments of [`LONGS_PER_SEGMENT`] longs, so even an empty type
+//! costs 2 KiB; readers must not rely on that (a length of any size, trailing zero longs included, is
+//! valid).
 
 use crate::encoding::{BitArray, ByteReader};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// Longs in one `ThreadSafeBitSet` segment with Hollow's default segment size (2^14 bits).
 pub const LONGS_PER_SEGMENT: usize = 256;
 
-/// Read the bitset and return the populated ordinals in ascending order.
-pub fn read(r: &mut ByteReader<'_>) -> Result<Vec<u32>> {
-    let at = r.position();
-    let n = r.i32("populated ordinals length")?;
-    if n < 0 {
-        return Err(crate::Error::corrupt(format!("populated ordinals: negative length {n}"), at));
-    }
-    let bits = BitArray::read_words(r, n as u64, "populated ordinals")?;
-    let mut out = Vec::new();
-    for (i, &w) in bits.words().iter().enumerate() {
-        let mut w = w;
-        while w != 0 {
-            let b = w.trailing_zeros();
-            out.push((i as u32) * 64 + b);
-            w &= w - 1;
-        }
-    }
-    Ok(out)
+/// Read the bitset's longs as written, trailing zero longs included.
+pub fn read_words(r: &mut ByteReader<'_>) -> Result<BitArray> {
+    let n = read_len(r)?;
+    BitArray::read_words(r, n, "populated ordinals")
 }
 
-/// Append a bitset holding `ordinals` (ascending), padded to `num_longs` longs; `num_longs` must be at
-/// least enough to hold the largest ordinal.
-pub fn write(out: &mut Vec<u8>, ordinals: &[u32], num_longs: usize) {
-    let mut words = vec![0u64; num_longs];
-    for &o in ordinals {
-        words[(o / 64) as usize] |= 1u64 << (o % 64);
-    }
-    out.extend_from_slice(&(num_longs as i32).to_be_bytes());
+/// Skip the bitset.
+pub fn skip(r: &mut ByteReader<'_>) -> Result<()> {
+    let n = read_len(r)?;
+    r.skip(n * 8, "populated ordinals")
+}
+
+fn read_len(r: &mut ByteReader<'_>) -> Result<u64> {
+    let at = r.position();
+    let n = r.i32("populated ordinals length")?;
+    u64::try_from(n).map_err(|_| Error::corrupt(format!("populated ordinals: negative length {n}"), at))
+}
+
+/// Append the bitset holding `words` (its length is what Java would write: see [`java_num_longs`]).
+pub fn write_words(out: &mut Vec<u8>, words: &[u64]) {
+    out.reserve(4 + words.len() * 8);
+    out.extend_from_slice(&(words.len() as i32).to_be_bytes());
     for w in words {
         out.extend_from_slice(&w.to_be_bytes());
     }
 }
 
-/// How many longs Java's `ThreadSafeBitSet` writes when its highest set bit is `max_bit`: whole
-/// segments of [`LONGS_PER_SEGMENT`], at least one.
+/// Append a bitset holding `ordinals`, padded to `num_longs` longs; `num_longs` must be at least enough
+/// to hold the largest ordinal. For building blobs by hand (tests, fixtures).
+pub fn write(out: &mut Vec<u8>, ordinals: &[u32], num_longs: usize) {
+    let mut words = vec![0u64; num_longs];
+    for &o in ordinals {
+        words[(o / 64) as usize] |= 1u64 << (o % 64);
+    }
+    write_words(out, &words);
+}
+
+/// The ordinals whose bits are set in `words`, ascending.
+pub fn ones(words: &[u64]) -> impl Iterator<Item = u32> + '_ {
+    words.iter().enumerate().flat_map(|(i, &word)| {
+        let mut w = word;
+        std::iter::from_fn(move || {
+            if w == 0 {
+                return None;
+            }
+            let bit = w.trailing_zeros();
+            w &= w - 1;
+            Some(i as u32 * 64 + bit)
+        })
+    })
+}
+
+/// How many longs Java's `ThreadSafeBitSet` holds once bit `max_bit` was accessed: whole segments of
+/// [`LONGS_PER_SEGMENT`], at least one.
 pub fn java_num_longs(max_bit: Option<u32>) -> usize {
     let segments = match max_bit {
         None => 1,
@@ -67,13 +89,17 @@ mod tests {
         assert_eq!(out.len(), 4 + 256 * 8);
         assert_eq!(&out[..4], &[0, 0, 1, 0]);
         assert_eq!(&out[4..12], &[0, 0, 0, 0, 0, 0, 0, 3]);
-        assert_eq!(read(&mut ByteReader::new(&out)).unwrap(), [0, 1, 64, 200]);
+        let words = read_words(&mut ByteReader::new(&out)).unwrap();
+        assert_eq!(ones(words.words()).collect::<Vec<_>>(), [0, 1, 64, 200]);
+        assert_eq!(java_num_longs(Some(16383)), 256);
         assert_eq!(java_num_longs(Some(16384)), 512);
     }
 
     #[test]
-    fn truncated_is_error() {
-        assert!(read(&mut ByteReader::new(&[0, 0, 1, 0, 0])).is_err());
-        assert!(read(&mut ByteReader::new(&[0xFF, 0, 0, 0])).is_err());
+    fn truncated_or_negative_is_error() {
+        assert!(read_words(&mut ByteReader::new(&[0, 0, 1, 0, 0])).is_err());
+        assert!(read_words(&mut ByteReader::new(&[0xFF, 0, 0, 0])).is_err());
+        assert!(skip(&mut ByteReader::new(&[0xFF, 0, 0, 0])).is_err());
+        assert!(skip(&mut ByteReader::new(&[0, 0, 0, 1, 0])).is_err());
     }
 }

@@ -63,6 +63,9 @@ pub struct ConsumerMetrics {
     pub last_refresh_duration: Duration,
     /// Failures to read the announced version in the background loop ([`Consumer::subscribe`]).
     pub watch_failures: u64,
+    /// Indexes that could not be rebuilt on a new state although their type is in it (the index is
+    /// then built, and fails again, on first use). An index over a type the state lacks is not counted.
+    pub index_build_failures: u64,
 }
 
 struct RefreshState {
@@ -311,7 +314,7 @@ impl Consumer {
                 // ...and are rebuilt after a snapshot.
                 (_, Some(prev)) => {
                     for spec in prev.index_specs() {
-                        let _ = next.ensure_index(&spec);
+                        ensure_index(&next, &spec, metrics);
                     }
                 }
                 _ => {}
@@ -333,7 +336,7 @@ impl Consumer {
         }
         for spec in &self.inner.declared_indexes {
             // A declared index over a type this version lacks is built when the type appears.
-            let _ = state.ensure_index(spec);
+            ensure_index(&state, spec, metrics);
         }
         Ok(state)
     }
@@ -441,6 +444,14 @@ pub(crate) fn load_version(retriever: &dyn BlobRetriever, version: Version) -> R
     let state = state.ok_or_else(|| Error::NotFound(format!("version {version}: nothing to restore")))?;
     check_against_header(retriever, version, &state)?;
     Ok(state)
+}
+
+/// Build the index `spec` on `state`, counting a failure unless the index's type is simply absent.
+fn ensure_index(state: &ReadState, spec: &IndexSpec, metrics: &mut ConsumerMetrics) {
+    let (IndexSpec::PrimaryKey { type_name, .. } | IndexSpec::Hash { type_name, .. }) = spec;
+    if state.ensure_index(spec).is_err() && state.engine().type_state(type_name).is_some() {
+        metrics.index_build_failures += 1;
+    }
 }
 
 fn blob_context(e: Error, blob: &crate::store::Blob) -> Error {

@@ -10,9 +10,7 @@ use crate::index::{HashIndex, KeyValue, PrimaryKeyIndex};
 use crate::read::ReadStateEngine;
 use crate::store::Version;
 
-/// The type Java's object mapper writes for strings added on their own (`String { string value; }`),
-/// which the simple string API reads.
-pub const STRING_TYPE: &str = "String";
+pub use crate::schema::STRING_TYPE;
 
 /// Which index: a type, and key field paths (empty: the schema's primary key).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

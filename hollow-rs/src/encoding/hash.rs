@@ -90,6 +90,62 @@ pub fn fold_long(l: i64) -> i32 {
     (l ^ ((l as u64) >> 32) as i64) as i32
 }
 
+/// A hash-key field's value reduced to what Java hashes of it. The read engine hashes the values it is
+/// asked to look up, the write engine the values stored in the records it places; both go through
+/// [`FieldHash::hash`] so that a lookup lands where the writer (Java's or ours) put the record.
+///
+/// Java: `SetMapKeyHasher.hash` on the read side, `HollowWriteStateEnginePrimaryKeyHasher` on the write side.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FieldHash<'a> {
+    /// INT: the value (0 for null).
+    Int(i32),
+    /// LONG: `(int)(v ^ v >>> 32)` (0 for null).
+    Long(i64),
+    /// BOOLEAN: `Boolean.hashCode`, 1231 for true and 1237 for false.
+    Boolean(bool),
+    /// FLOAT: its raw bits.
+    FloatBits(u32),
+    /// DOUBLE: its raw bits, folded as a LONG.
+    DoubleBits(u64),
+    /// STRING: Java's `String.hashCode()` of it, computed by the caller from whichever form it holds.
+    JavaString(i32),
+    /// BYTES: MurmurHash3 with Hollow's seed.
+    Bytes(&'a [u8]),
+    /// REFERENCE: the ordinal.
+    Reference(u32),
+}
+
+/// Java's `Boolean.hashCode`.
+const TRUE_HASH: i32 = 1231;
+const FALSE_HASH: i32 = 1237;
+
+impl FieldHash<'_> {
+    /// `hashInt` of the field's hash: one field's contribution to [`key_hash`].
+    pub fn hash(self) -> i32 {
+        hash_int(match self {
+            FieldHash::Int(v) => v,
+            FieldHash::Long(v) => fold_long(v),
+            FieldHash::Boolean(b) => {
+                if b {
+                    TRUE_HASH
+                } else {
+                    FALSE_HASH
+                }
+            }
+            FieldHash::FloatBits(bits) => bits as i32,
+            FieldHash::DoubleBits(bits) => fold_long(bits as i64),
+            FieldHash::JavaString(h) => h,
+            FieldHash::Bytes(b) => murmur3(b),
+            FieldHash::Reference(o) => o as i32,
+        })
+    }
+}
+
+/// The hash of a whole key from its fields, in key order: `h = h * 31 ^ field.hash()`, from 0.
+pub fn key_hash<'a>(fields: impl IntoIterator<Item = FieldHash<'a>>) -> i32 {
+    fields.into_iter().fold(0i32, |h, f| h.wrapping_mul(31) ^ f.hash())
+}
+
 /// Number of buckets for a set or map of `num_elements` (`HashCodes.hashTableSize`): a power of two
 /// at no more than 70% load. `None` above [`HASH_TABLE_MAX_SIZE`].
 pub fn hash_table_size(num_elements: u32) -> Option<u32> {
@@ -135,6 +191,16 @@ mod tests {
         assert_eq!(java_string_hash("hello"), 99_162_322);
         assert_eq!(java_string_hash("user1"), 111_578_566);
         assert_eq!(java_string_hash("naïve"), 104_710_475);
+    }
+
+    #[test]
+    fn field_hashes_match_java() {
+        assert_eq!(FieldHash::Boolean(true).hash(), hash_int(1231));
+        assert_eq!(FieldHash::Boolean(false).hash(), hash_int(1237));
+        assert_eq!(FieldHash::Long(1 << 32).hash(), hash_int(1));
+        assert_eq!(FieldHash::DoubleBits(1 << 32).hash(), hash_int(1));
+        assert_eq!(key_hash([FieldHash::Int(1), FieldHash::Int(2)]), hash_int(1).wrapping_mul(31) ^ hash_int(2));
+        assert_eq!(key_hash([]), 0);
     }
 
     #[test]

@@ -114,6 +114,89 @@ fn data_variant(name: &str, variant: &str) -> MapperError {
     ))
 }
 
+/// The `Serializer` methods [`RecordSer`] and [`FieldSer`] share word for word: a newtype struct is its
+/// content, a tuple is a sequence, and the shapes Hollow has no form for (tuple structs, data-carrying
+/// enum variants) are errors.
+macro_rules! same_in_records_and_fields {
+    () => {
+        fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, value: &T) -> MapperResult<Self::Ok> {
+            value.serialize(self)
+        }
+
+        fn serialize_newtype_variant<T: Serialize + ?Sized>(
+            self,
+            name: &'static str,
+            _: u32,
+            variant: &'static str,
+            _: &T,
+        ) -> MapperResult<Self::Ok> {
+            Err(data_variant(name, variant))
+        }
+
+        fn serialize_tuple(self, len: usize) -> MapperResult<Self::SerializeTuple> {
+            self.serialize_seq(Some(len))
+        }
+
+        fn serialize_tuple_struct(self, name: &'static str, _: usize) -> MapperResult<Self::SerializeTupleStruct> {
+            Err(MapperError::schema(format!(
+                "the tuple struct {name} cannot be mapped to Hollow (give its fields names)"
+            )))
+        }
+
+        fn serialize_tuple_variant(
+            self,
+            name: &'static str,
+            _: u32,
+            variant: &'static str,
+            _: usize,
+        ) -> MapperResult<Self::SerializeTupleVariant> {
+            Err(data_variant(name, variant))
+        }
+
+        fn serialize_struct_variant(
+            self,
+            name: &'static str,
+            _: u32,
+            variant: &'static str,
+            _: usize,
+        ) -> MapperResult<Self::SerializeStructVariant> {
+            Err(data_variant(name, variant))
+        }
+    };
+}
+
+/// `SerializeSeq` and `SerializeTuple` for a compound with `element` and `finish`: a tuple is written
+/// as a sequence.
+macro_rules! sequence_impls {
+    ($compound:ident, $ok:ty) => {
+        impl ser::SerializeSeq for $compound<'_, '_> {
+            type Ok = $ok;
+            type Error = MapperError;
+
+            fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> MapperResult<()> {
+                self.element(value)
+            }
+
+            fn end(self) -> MapperResult<$ok> {
+                self.finish()
+            }
+        }
+
+        impl ser::SerializeTuple for $compound<'_, '_> {
+            type Ok = $ok;
+            type Error = MapperError;
+
+            fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> MapperResult<()> {
+                ser::SerializeSeq::serialize_element(self, value)
+            }
+
+            fn end(self) -> MapperResult<$ok> {
+                ser::SerializeSeq::end(self)
+            }
+        }
+    };
+}
+
 // ----- a record ---------------------------------------------------------------------------------
 
 /// Serializes one value as a record of `schema`'s type; the result is the record's ordinal.
@@ -237,19 +320,7 @@ impl<'w, 'e> ser::Serializer for RecordSer<'w, 'e> {
         w.add_object(&object.name, record)
     }
 
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, value: &T) -> MapperResult<u32> {
-        value.serialize(self)
-    }
-
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        name: &'static str,
-        _: u32,
-        variant: &'static str,
-        _: &T,
-    ) -> MapperResult<u32> {
-        Err(data_variant(name, variant))
-    }
+    same_in_records_and_fields!();
 
     fn serialize_seq(self, len: Option<usize>) -> MapperResult<RecordCompound<'w, 'e>> {
         let capacity = len.unwrap_or(0).min(1 << 16);
@@ -267,24 +338,6 @@ impl<'w, 'e> ser::Serializer for RecordSer<'w, 'e> {
             other => return Err(cannot_write("a sequence", other)),
         };
         Ok(self.compound(state))
-    }
-
-    fn serialize_tuple(self, len: usize) -> MapperResult<RecordCompound<'w, 'e>> {
-        self.serialize_seq(Some(len))
-    }
-
-    fn serialize_tuple_struct(self, name: &'static str, _: usize) -> MapperResult<Self::SerializeTupleStruct> {
-        Err(MapperError::schema(format!("the tuple struct {name} cannot be mapped to Hollow (give its fields names)")))
-    }
-
-    fn serialize_tuple_variant(
-        self,
-        name: &'static str,
-        _: u32,
-        variant: &'static str,
-        _: usize,
-    ) -> MapperResult<Self::SerializeTupleVariant> {
-        Err(data_variant(name, variant))
     }
 
     fn serialize_map(self, _: Option<usize>) -> MapperResult<RecordCompound<'w, 'e>> {
@@ -309,16 +362,6 @@ impl<'w, 'e> ser::Serializer for RecordSer<'w, 'e> {
             }
             other => Err(cannot_write(&format!("the struct {name}"), other)),
         }
-    }
-
-    fn serialize_struct_variant(
-        self,
-        name: &'static str,
-        _: u32,
-        variant: &'static str,
-        _: usize,
-    ) -> MapperResult<Self::SerializeStructVariant> {
-        Err(data_variant(name, variant))
     }
 }
 
@@ -481,31 +524,7 @@ fn write_field<T: Serialize + ?Sized>(
         .map_err(|e| e.in_field(&object.name, &object.fields[index].name))
 }
 
-impl ser::SerializeSeq for RecordCompound<'_, '_> {
-    type Ok = u32;
-    type Error = MapperError;
-
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> MapperResult<()> {
-        self.element(value)
-    }
-
-    fn end(self) -> MapperResult<u32> {
-        self.finish()
-    }
-}
-
-impl ser::SerializeTuple for RecordCompound<'_, '_> {
-    type Ok = u32;
-    type Error = MapperError;
-
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> MapperResult<()> {
-        self.element(value)
-    }
-
-    fn end(self) -> MapperResult<u32> {
-        self.finish()
-    }
-}
+sequence_impls!(RecordCompound, u32);
 
 impl ser::SerializeMap for RecordCompound<'_, '_> {
     type Ok = u32;
@@ -777,19 +796,7 @@ impl<'s, 'e> ser::Serializer for FieldSer<'s, 'e> {
         }
     }
 
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, value: &T) -> MapperResult<()> {
-        value.serialize(self)
-    }
-
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        name: &'static str,
-        _: u32,
-        variant: &'static str,
-        _: &T,
-    ) -> MapperResult<()> {
-        Err(data_variant(name, variant))
-    }
+    same_in_records_and_fields!();
 
     fn serialize_seq(self, len: Option<usize>) -> MapperResult<FieldCompound<'s, 'e>> {
         let kind = match self.field_type() {
@@ -798,24 +805,6 @@ impl<'s, 'e> ser::Serializer for FieldSer<'s, 'e> {
             _ => return Err(self.mismatch("a sequence")),
         };
         Ok(FieldCompound { record: self.record, index: self.index, kind })
-    }
-
-    fn serialize_tuple(self, len: usize) -> MapperResult<FieldCompound<'s, 'e>> {
-        self.serialize_seq(Some(len))
-    }
-
-    fn serialize_tuple_struct(self, name: &'static str, _: usize) -> MapperResult<Self::SerializeTupleStruct> {
-        Err(MapperError::schema(format!("the tuple struct {name} cannot be mapped to Hollow (give its fields names)")))
-    }
-
-    fn serialize_tuple_variant(
-        self,
-        name: &'static str,
-        _: u32,
-        variant: &'static str,
-        _: usize,
-    ) -> MapperResult<Self::SerializeTupleVariant> {
-        Err(data_variant(name, variant))
     }
 
     fn serialize_map(self, len: Option<usize>) -> MapperResult<FieldCompound<'s, 'e>> {
@@ -830,16 +819,6 @@ impl<'s, 'e> ser::Serializer for FieldSer<'s, 'e> {
             FieldType::Reference => self.referenced_compound(|r| ser::Serializer::serialize_struct(r, name, len)),
             _ => Err(self.mismatch(&format!("the struct {name}"))),
         }
-    }
-
-    fn serialize_struct_variant(
-        self,
-        name: &'static str,
-        _: u32,
-        variant: &'static str,
-        _: usize,
-    ) -> MapperResult<Self::SerializeStructVariant> {
-        Err(data_variant(name, variant))
     }
 }
 
@@ -903,31 +882,7 @@ impl<'s, 'e> FieldCompound<'s, 'e> {
     }
 }
 
-impl ser::SerializeSeq for FieldCompound<'_, '_> {
-    type Ok = ();
-    type Error = MapperError;
-
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> MapperResult<()> {
-        self.element(value)
-    }
-
-    fn end(self) -> MapperResult<()> {
-        self.finish()
-    }
-}
-
-impl ser::SerializeTuple for FieldCompound<'_, '_> {
-    type Ok = ();
-    type Error = MapperError;
-
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> MapperResult<()> {
-        self.element(value)
-    }
-
-    fn end(self) -> MapperResult<()> {
-        self.finish()
-    }
-}
+sequence_impls!(FieldCompound, ());
 
 impl ser::SerializeMap for FieldCompound<'_, '_> {
     type Ok = ();
@@ -1097,31 +1052,7 @@ impl PairCompound<'_, '_> {
     }
 }
 
-impl ser::SerializeSeq for PairCompound<'_, '_> {
-    type Ok = (u32, u32);
-    type Error = MapperError;
-
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> MapperResult<()> {
-        self.element(value)
-    }
-
-    fn end(self) -> MapperResult<(u32, u32)> {
-        self.finish()
-    }
-}
-
-impl ser::SerializeTuple for PairCompound<'_, '_> {
-    type Ok = (u32, u32);
-    type Error = MapperError;
-
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> MapperResult<()> {
-        self.element(value)
-    }
-
-    fn end(self) -> MapperResult<(u32, u32)> {
-        self.finish()
-    }
-}
+sequence_impls!(PairCompound, (u32, u32));
 
 /// A field name given as a map key.
 struct FieldNameSer;
@@ -1165,6 +1096,17 @@ impl ser::Serializer for FieldNameSer {
 /// One byte of a BYTES value given as a sequence.
 struct ByteSer;
 
+/// Integers of any type are bytes when they fit `0..=255`.
+macro_rules! bytes_from_integers {
+    ($($method:ident($ty:ty);)*) => {
+        $(
+            fn $method(self, v: $ty) -> MapperResult<u8> {
+                byte(v)
+            }
+        )*
+    };
+}
+
 const NOT_A_BYTE: &str = "a BYTES value given as a sequence must hold integers 0..=255";
 
 fn byte(v: impl TryInto<u8>) -> MapperResult<u8> {
@@ -1189,29 +1131,9 @@ impl ser::Serializer for ByteSer {
     }
     reject_compounds!("a BYTES value given as a sequence must hold integers 0..=255");
 
-    fn serialize_u8(self, v: u8) -> MapperResult<u8> {
-        Ok(v)
-    }
-    fn serialize_i8(self, v: i8) -> MapperResult<u8> {
-        byte(v)
-    }
-    fn serialize_i16(self, v: i16) -> MapperResult<u8> {
-        byte(v)
-    }
-    fn serialize_i32(self, v: i32) -> MapperResult<u8> {
-        byte(v)
-    }
-    fn serialize_i64(self, v: i64) -> MapperResult<u8> {
-        byte(v)
-    }
-    fn serialize_u16(self, v: u16) -> MapperResult<u8> {
-        byte(v)
-    }
-    fn serialize_u32(self, v: u32) -> MapperResult<u8> {
-        byte(v)
-    }
-    fn serialize_u64(self, v: u64) -> MapperResult<u8> {
-        byte(v)
+    bytes_from_integers! {
+        serialize_u8(u8); serialize_i8(i8); serialize_i16(i16); serialize_i32(i32); serialize_i64(i64);
+        serialize_u16(u16); serialize_u32(u32); serialize_u64(u64);
     }
 
     fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, value: &T) -> MapperResult<u8> {

@@ -51,12 +51,11 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use crate::blob::{
     TAG_CYCLE_START, TAG_DELTA_CHAIN_VERSION_COUNTER, TAG_PARTITIONED_ORDINAL_MAP, TAG_SCHEMA_HASH, TAG_TO_VERSION,
 };
-use crate::consumer::read_state::STRING_TYPE;
 use crate::consumer::ReadState;
-use crate::error::{Error, Result};
+use crate::error::{panic_message, Error, Result};
 use crate::mapper::{Mappable, ObjectMapper};
 use crate::read::ReadStateEngine;
-use crate::schema::{FieldType, ObjectField, ObjectSchema, Schema};
+use crate::schema::{FieldType, ObjectField, ObjectSchema, Schema, STRING_TYPE};
 use crate::store::retention::{CleanupReport, RetentionPolicy};
 use crate::store::{Announcer, Blob, BlobId, BlobPublisher, BlobRetriever, ProducerLock, Version};
 use crate::tools::checksum::HollowChecksum;
@@ -648,7 +647,7 @@ impl Producer {
         match catch_unwind(AssertUnwindSafe(|| populate(&mut ws))) {
             Ok(Ok(())) => {}
             Ok(Err(e)) => return Err(e),
-            Err(panic) => return Err(Error::InvalidArgument(format!("populate panicked: {}", panic_message(&panic)))),
+            Err(panic) => return Err(Error::InvalidArgument(format!("populate panicked: {}", panic_message(&*panic)))),
         }
         let populate_duration = populate_started.elapsed();
 
@@ -870,12 +869,4 @@ fn check_same(expected: &ReadStateEngine, actual: &ReadStateEngine, what: &str) 
             b.value() as u32
         )))
     }
-}
-
-fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".into())
 }

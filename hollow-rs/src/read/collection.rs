@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
+use super::body::{discard_body, read_snapshot_body, DeltaBody, TypeCore};
 use super::collection_data::{self, CollectionDeltaShard, CollectionKind, CollectionShard, CollectionShardData};
 use super::sharding::Sharding;
-use super::type_state::{discard_body, read_snapshot_body, DeltaBody, TypeCore};
 use crate::encoding::ByteReader;
 use crate::error::Result;
 use crate::schema::Schema;
@@ -95,4 +95,101 @@ impl CollectionState {
         let (data, rec) = self.record(ordinal)?;
         Some((data, data.start(rec), data.end(rec)))
     }
+
+    /// The stored size of SET or MAP record `ordinal` (0 without data).
+    #[inline]
+    pub(crate) fn stored_size(&self, ordinal: u32) -> usize {
+        self.record(ordinal).map_or(0, |(data, rec)| data.stored_size(rec) as usize)
+    }
+
+    /// Number of elements (LIST) or buckets (SET, MAP) of record `ordinal` (0 without data).
+    #[inline]
+    pub(crate) fn range_len(&self, ordinal: u32) -> usize {
+        self.range(ordinal).map_or(0, |(_, start, end)| (end - start) as usize)
+    }
+
+    /// Probe the hash table of SET or MAP record `ordinal` the way Java placed its entries: linearly
+    /// from the bucket `hash` selects, wrapping inside the record's buckets. Returns the first element
+    /// (key) that satisfies `matches`, with the shard data and absolute index of its bucket; stops at an
+    /// empty bucket, or after visiting every bucket.
+    #[inline]
+    pub(crate) fn probe(
+        &self,
+        ordinal: u32,
+        hash: i32,
+        mut matches: impl FnMut(u32) -> bool,
+    ) -> Option<(u32, &CollectionShardData, u64)> {
+        let (data, start, end) = self.range(ordinal)?;
+        let n = end - start;
+        if n == 0 {
+            return None;
+        }
+        // Tables are powers of two; a corrupt size still probes inside the record.
+        let mut b = if n.is_power_of_two() { (hash as u32 as u64) & (n - 1) } else { (hash as u32 as u64) % n };
+        for _ in 0..n {
+            let e = data.element(start + b);
+            if e == data.empty_bucket() {
+                return None;
+            }
+            if matches(e as u32) {
+                return Some((e as u32, data, start + b));
+            }
+            b = if b + 1 == n { 0 } else { b + 1 };
+        }
+        None
+    }
 }
+
+/// What LIST, SET and MAP type states have alike around their [`CollectionState`]: reading and
+/// applying deltas, and the typed schema, largest ordinal and populated set they expose. Only the
+/// record accessors differ between the three, so only those are written out in `list`, `set` and `map`.
+macro_rules! collection_state_basics {
+    ($state:ident, $schema:ident, $kind:ident) => {
+        impl $state {
+            pub(crate) fn read_snapshot(
+                r: &mut crate::encoding::ByteReader<'_>,
+                schema: crate::schema::$schema,
+                num_shards: u32,
+            ) -> crate::error::Result<Self> {
+                let inner = super::collection::CollectionState::read_snapshot(
+                    r,
+                    crate::schema::Schema::$kind(schema),
+                    super::collection_data::CollectionKind::$kind,
+                    num_shards,
+                )?;
+                Ok($state { inner })
+            }
+
+            pub(crate) fn apply_delta(
+                &self,
+                r: &mut crate::encoding::ByteReader<'_>,
+                num_shards: u32,
+            ) -> crate::error::Result<Self> {
+                Ok($state { inner: self.inner.apply_delta(r, num_shards)? })
+            }
+
+            /// The type's schema.
+            pub fn schema(&self) -> &crate::schema::$schema {
+                match &*self.inner.core.schema {
+                    crate::schema::Schema::$kind(s) => s,
+                    _ => unreachable!(concat!(
+                        "a ",
+                        stringify!($kind),
+                        " type state is built from its own kind of schema"
+                    )),
+                }
+            }
+
+            /// The largest ordinal with data, -1 if none.
+            pub fn max_ordinal(&self) -> i32 {
+                self.inner.core.max_ordinal
+            }
+
+            /// The populated ordinals.
+            pub fn populated(&self) -> &super::populated::PopulatedOrdinals {
+                &self.inner.core.populated
+            }
+        }
+    };
+}
+pub(crate) use collection_state_basics;

@@ -21,9 +21,9 @@
 
 use std::sync::Arc;
 
-use super::object_data::records_fit;
 use super::sharding::{
-    read_max_ordinal, reshard_ordinal_lists, resharded_max_ordinals, DeltaOrdinals, OrdinalCursor, Sharding,
+    merge_steps, read_max_ordinal, records_fit, reshard_ordinal_lists, resharded_max_ordinals, DeltaOrdinals,
+    MergeStep, Sharding,
 };
 use crate::encoding::bits::{bits_needed, mask};
 use crate::encoding::{BitArray, ByteReader};
@@ -347,36 +347,16 @@ pub(crate) fn apply_delta(
     let added_total = if added_count > 0 { added.end(added_count - 1) } else { 0 };
     let mut w = RecordWriter::new(kind, widths, num_records, old_total + added_total);
     let same_widths = widths == old.widths;
-    let mut additions = OrdinalCursor::new(&ordinals.additions);
-    let mut removals = OrdinalCursor::new(&from.pending_removals);
-    let mut next_added = 0u64;
-    let last_common = old_records.min(num_records);
-    let mut ord = 0u64;
-    let result: std::result::Result<(), String> = (|| {
-        while ord < num_records {
-            let o = ord as u32;
-            removals.skip_below(o);
-            let next_event = additions.peek().min(removals.peek()) as u64;
-            if same_widths && next_event > ord && ord < last_common {
-                let end = next_event.min(last_common);
-                w.copy_run(old, ord, end - ord)?;
-                ord = end;
-                continue;
+    let result =
+        merge_steps(num_records, old_records, same_widths, &ordinals.additions, &from.pending_removals, |step| {
+            match step {
+                MergeStep::Run { first, count } => w.copy_run(old, first, count),
+                MergeStep::Added { ordinal, index } => w.copy_record(ordinal, &added, index),
+                MergeStep::Kept(ordinal) => w.copy_record(ordinal, old, ordinal),
+                // A removed record, or one that never was, is empty.
+                MergeStep::Dropped(ordinal) | MergeStep::Hole(ordinal) => w.close_record(ordinal, 0),
             }
-            let is_added = additions.take(o);
-            let is_removed = removals.take(o);
-            if is_added {
-                w.copy_record(ord, &added, next_added)?;
-                next_added += 1;
-            } else if ord < old_records && !is_removed {
-                w.copy_record(ord, old, ord)?;
-            } else {
-                w.close_record(ord, 0)?;
-            }
-            ord += 1;
-        }
-        Ok(())
-    })();
+        });
     result.map_err(|m| Error::corrupt(m, at))?;
     Ok(CollectionShard { data: Arc::new(w.finish(max_ordinal)), pending_removals: ordinals.removals.into() })
 }

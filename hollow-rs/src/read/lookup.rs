@@ -6,26 +6,24 @@
 //!
 //! * **Without a hash key**: `hashInt(element ordinal) & (buckets - 1)` ([`SetTypeReadState::contains_ordinal`],
 //!   [`MapTypeReadState::get_by_key_ordinal`]).
-//! * **With a hash key** (`@HashKey(a, b.c)`): the hash of the element's key field values,
-//!   `h = 0; for each field: h = h * 31 ^ hashInt(fieldHash)`, masked with `buckets - 1`, where
-//!   `fieldHash` is the value itself for INT and REFERENCE, `(int)(v ^ v >>> 32)` for LONG and for the
-//!   raw bits of a DOUBLE, the raw bits of a FLOAT, 1231/1237 for BOOLEAN, Java's `String.hashCode`
-//!   for STRING and MurmurHash3 (Hollow's seed) for BYTES (Java's `SetMapKeyHasher`). A candidate
-//!   matches when each key field of the element record equals the value looked up.
+//! * **With a hash key** (`@HashKey(a, b.c)`): the hash of the element's key field values
+//!   ([`crate::encoding::hash::key_hash`] over [`FieldHash`], the table the write engine places elements
+//!   by), masked with `buckets - 1`. A candidate matches when each key field of the element record
+//!   equals the value looked up.
 //!
 //! Key field paths are dot-separated field names from the element (key) type, through REFERENCE
 //! fields, resolved by [`crate::schema::paths`] exactly as the write engine resolves them to place the
 //! elements (so `name` means `name.value` for a `String` type).
 
 use super::{MapTypeReadState, ObjectTypeReadState, ReadStateEngine, SetTypeReadState};
-use crate::encoding::hash::{fold_long, hash_int, java_string_hash, murmur3};
+use crate::encoding::hash::{self, java_string_hash, FieldHash};
 use crate::error::{Error, Result};
 use crate::schema::paths::{resolve_key_path, KeyPath, KeyPathErrorKind};
 use crate::schema::FieldType;
 
 /// One field value of a hash key, typed like the key field it is compared with.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum KeyValue<'a> {
+pub enum SetMapKeyValue<'a> {
     /// An INT field.
     Int(i32),
     /// A LONG field.
@@ -44,45 +42,43 @@ pub enum KeyValue<'a> {
     Reference(u32),
 }
 
-impl KeyValue<'_> {
+impl SetMapKeyValue<'_> {
     /// The field type this value is compared with.
     pub fn field_type(&self) -> FieldType {
         match self {
-            KeyValue::Int(_) => FieldType::Int,
-            KeyValue::Long(_) => FieldType::Long,
-            KeyValue::Boolean(_) => FieldType::Boolean,
-            KeyValue::Float(_) => FieldType::Float,
-            KeyValue::Double(_) => FieldType::Double,
-            KeyValue::String(_) => FieldType::String,
-            KeyValue::Bytes(_) => FieldType::Bytes,
-            KeyValue::Reference(_) => FieldType::Reference,
+            SetMapKeyValue::Int(_) => FieldType::Int,
+            SetMapKeyValue::Long(_) => FieldType::Long,
+            SetMapKeyValue::Boolean(_) => FieldType::Boolean,
+            SetMapKeyValue::Float(_) => FieldType::Float,
+            SetMapKeyValue::Double(_) => FieldType::Double,
+            SetMapKeyValue::String(_) => FieldType::String,
+            SetMapKeyValue::Bytes(_) => FieldType::Bytes,
+            SetMapKeyValue::Reference(_) => FieldType::Reference,
         }
     }
 
     /// `hashInt` of the field's hash, as Java's `SetMapKeyHasher.hash(Object, FieldType)`.
     pub fn hash(&self) -> i32 {
-        hash_int(match *self {
-            KeyValue::Int(v) => v,
-            KeyValue::Long(v) => fold_long(v),
-            KeyValue::Boolean(b) => {
-                if b {
-                    1231
-                } else {
-                    1237
-                }
-            }
-            KeyValue::Float(f) => f.to_bits() as i32,
-            KeyValue::Double(d) => fold_long(d.to_bits() as i64),
-            KeyValue::String(s) => java_string_hash(s),
-            KeyValue::Bytes(b) => murmur3(b),
-            KeyValue::Reference(o) => o as i32,
-        })
+        self.field_hash().hash()
+    }
+
+    fn field_hash(&self) -> FieldHash<'_> {
+        match *self {
+            SetMapKeyValue::Int(v) => FieldHash::Int(v),
+            SetMapKeyValue::Long(v) => FieldHash::Long(v),
+            SetMapKeyValue::Boolean(b) => FieldHash::Boolean(b),
+            SetMapKeyValue::Float(f) => FieldHash::FloatBits(f.to_bits()),
+            SetMapKeyValue::Double(d) => FieldHash::DoubleBits(d.to_bits()),
+            SetMapKeyValue::String(s) => FieldHash::JavaString(java_string_hash(s)),
+            SetMapKeyValue::Bytes(b) => FieldHash::Bytes(b),
+            SetMapKeyValue::Reference(o) => FieldHash::Reference(o),
+        }
     }
 }
 
 /// The hash of a whole key: `h = h * 31 ^ field.hash()` over the fields in order.
-pub fn key_hash(key: &[KeyValue<'_>]) -> i32 {
-    key.iter().fold(0i32, |h, v| h.wrapping_mul(31) ^ v.hash())
+pub fn key_hash(key: &[SetMapKeyValue<'_>]) -> i32 {
+    hash::key_hash(key.iter().map(SetMapKeyValue::field_hash))
 }
 
 /// Resolve a key field path from `root_type` against the engine's schemas, by the crate's one resolver,
@@ -115,7 +111,7 @@ impl BoundKey {
     }
 
     /// Check that `key` has one value of the right type per key field.
-    pub fn check_values(&self, key: &[KeyValue<'_>]) -> Result<()> {
+    pub fn check_values(&self, key: &[SetMapKeyValue<'_>]) -> Result<()> {
         if key.len() != self.paths.len() {
             return Err(Error::InvalidArgument(format!("key has {} values, expected {}", key.len(), self.paths.len())));
         }
@@ -131,12 +127,12 @@ impl BoundKey {
     }
 
     /// True when record `ordinal` of the root type has exactly the key values `key`.
-    pub fn matches(&self, engine: &ReadStateEngine, ordinal: u32, key: &[KeyValue<'_>]) -> bool {
+    pub fn matches(&self, engine: &ReadStateEngine, ordinal: u32, key: &[SetMapKeyValue<'_>]) -> bool {
         key.len() == self.paths.len() && self.paths.iter().zip(key).all(|(p, v)| path_matches(engine, p, ordinal, v))
     }
 }
 
-fn path_matches(engine: &ReadStateEngine, path: &KeyPath, mut ordinal: u32, value: &KeyValue<'_>) -> bool {
+fn path_matches(engine: &ReadStateEngine, path: &KeyPath, mut ordinal: u32, value: &SetMapKeyValue<'_>) -> bool {
     let Some((last, through)) = path.steps.split_last() else { return false };
     for step in through {
         match engine.object(&step.type_name).and_then(|o| o.read_ordinal(ordinal, step.field_index)) {
@@ -148,16 +144,16 @@ fn path_matches(engine: &ReadStateEngine, path: &KeyPath, mut ordinal: u32, valu
     field_equals(o, ordinal, last.field_index, value)
 }
 
-fn field_equals(o: &ObjectTypeReadState, ordinal: u32, field: usize, value: &KeyValue<'_>) -> bool {
+fn field_equals(o: &ObjectTypeReadState, ordinal: u32, field: usize, value: &SetMapKeyValue<'_>) -> bool {
     match *value {
-        KeyValue::Int(v) => o.read_int(ordinal, field) == Some(v),
-        KeyValue::Long(v) => o.read_long(ordinal, field) == Some(v),
-        KeyValue::Boolean(v) => o.read_boolean(ordinal, field) == Some(v),
-        KeyValue::Float(v) => o.read_float(ordinal, field) == Some(v),
-        KeyValue::Double(v) => o.read_double(ordinal, field) == Some(v),
-        KeyValue::String(s) => o.string_equals(ordinal, field, s),
-        KeyValue::Bytes(b) => o.read_bytes(ordinal, field) == Some(b),
-        KeyValue::Reference(r) => o.read_ordinal(ordinal, field) == Some(r),
+        SetMapKeyValue::Int(v) => o.read_int(ordinal, field) == Some(v),
+        SetMapKeyValue::Long(v) => o.read_long(ordinal, field) == Some(v),
+        SetMapKeyValue::Boolean(v) => o.read_boolean(ordinal, field) == Some(v),
+        SetMapKeyValue::Float(v) => o.read_float(ordinal, field) == Some(v),
+        SetMapKeyValue::Double(v) => o.read_double(ordinal, field) == Some(v),
+        SetMapKeyValue::String(s) => o.string_equals(ordinal, field, s),
+        SetMapKeyValue::Bytes(b) => o.read_bytes(ordinal, field) == Some(b),
+        SetMapKeyValue::Reference(r) => o.read_ordinal(ordinal, field) == Some(r),
     }
 }
 
@@ -175,7 +171,7 @@ pub fn find_set_element(
     engine: &ReadStateEngine,
     set_type: &str,
     set_ordinal: u32,
-    key: &[KeyValue<'_>],
+    key: &[SetMapKeyValue<'_>],
 ) -> Result<Option<u32>> {
     let set = set_state(engine, set_type)?;
     let schema = set.schema();
@@ -193,7 +189,7 @@ pub fn find_map_entry(
     engine: &ReadStateEngine,
     map_type: &str,
     map_ordinal: u32,
-    key: &[KeyValue<'_>],
+    key: &[SetMapKeyValue<'_>],
 ) -> Result<Option<(u32, u32)>> {
     let map = map_state(engine, map_type)?;
     let schema = map.schema();
@@ -228,6 +224,7 @@ pub fn map_get(engine: &ReadStateEngine, map_type: &str, map_ordinal: u32, key: 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::encoding::hash::hash_int;
 
     fn collections(version: u32) -> ReadStateEngine {
         let path = format!(
@@ -240,46 +237,52 @@ mod tests {
     #[test]
     fn key_hash_matches_java_placement() {
         // Format doc §4.2: "alpha", "beta", "gamma" land in buckets hashInt(s.hashCode()) & 3.
-        assert_eq!(key_hash(&[KeyValue::String("alpha")]), hash_int(java_string_hash("alpha")));
-        assert_eq!(key_hash(&[KeyValue::Int(1), KeyValue::Int(2)]), hash_int(1).wrapping_mul(31) ^ hash_int(2));
-        assert_eq!(KeyValue::Boolean(true).hash(), hash_int(1231));
-        assert_eq!(KeyValue::Long(1 << 32).hash(), hash_int(1));
+        assert_eq!(key_hash(&[SetMapKeyValue::String("alpha")]), hash_int(java_string_hash("alpha")));
+        assert_eq!(
+            key_hash(&[SetMapKeyValue::Int(1), SetMapKeyValue::Int(2)]),
+            hash_int(1).wrapping_mul(31) ^ hash_int(2)
+        );
+        assert_eq!(SetMapKeyValue::Boolean(true).hash(), hash_int(1231));
+        assert_eq!(SetMapKeyValue::Long(1 << 32).hash(), hash_int(1));
     }
 
     #[test]
     fn finds_set_elements_by_hash_key() {
         let e = collections(2);
         // SetOfString @HashKey(value): set 0 is {"demogorgon" (15), "upside down" (14)}.
-        assert_eq!(find_set_element(&e, "SetOfString", 0, &[KeyValue::String("demogorgon")]).unwrap(), Some(15));
-        assert_eq!(find_set_element(&e, "SetOfString", 0, &[KeyValue::String("upside down")]).unwrap(), Some(14));
-        assert_eq!(find_set_element(&e, "SetOfString", 0, &[KeyValue::String("royalty")]).unwrap(), None);
+        assert_eq!(find_set_element(&e, "SetOfString", 0, &[SetMapKeyValue::String("demogorgon")]).unwrap(), Some(15));
+        assert_eq!(find_set_element(&e, "SetOfString", 0, &[SetMapKeyValue::String("upside down")]).unwrap(), Some(14));
+        assert_eq!(find_set_element(&e, "SetOfString", 0, &[SetMapKeyValue::String("royalty")]).unwrap(), None);
         // SetOfInteger @HashKey(value): set 0 holds the Integers 1..=4 as ordinals 0..=3.
         for v in 1..=4 {
-            assert_eq!(find_set_element(&e, "SetOfInteger", 0, &[KeyValue::Int(v)]).unwrap(), Some(v as u32 - 1));
+            assert_eq!(find_set_element(&e, "SetOfInteger", 0, &[SetMapKeyValue::Int(v)]).unwrap(), Some(v as u32 - 1));
         }
-        assert_eq!(find_set_element(&e, "SetOfInteger", 0, &[KeyValue::Int(9)]).unwrap(), None);
+        assert_eq!(find_set_element(&e, "SetOfInteger", 0, &[SetMapKeyValue::Int(9)]).unwrap(), None);
         // SetOfPerson @HashKey(name): an inline STRING of Person.
-        assert_eq!(find_set_element(&e, "SetOfPerson", 0, &[KeyValue::String("Matt Duffer")]).unwrap(), Some(3));
+        assert_eq!(find_set_element(&e, "SetOfPerson", 0, &[SetMapKeyValue::String("Matt Duffer")]).unwrap(), Some(3));
         assert!(set_contains(&e, "SetOfPerson", 0, 4).unwrap());
         assert!(!set_contains(&e, "SetOfPerson", 0, 7).unwrap());
         // Wrong key shapes are errors, not misses.
-        assert!(find_set_element(&e, "SetOfString", 0, &[KeyValue::Int(1)]).is_err());
+        assert!(find_set_element(&e, "SetOfString", 0, &[SetMapKeyValue::Int(1)]).is_err());
         assert!(find_set_element(&e, "SetOfString", 0, &[]).is_err());
-        assert!(find_set_element(&e, "NoSuchSet", 0, &[KeyValue::Int(1)]).is_err());
+        assert!(find_set_element(&e, "NoSuchSet", 0, &[SetMapKeyValue::Int(1)]).is_err());
         // An ordinal without data finds nothing.
-        assert_eq!(find_set_element(&e, "SetOfString", 1_000_000, &[KeyValue::String("x")]).unwrap(), None);
+        assert_eq!(find_set_element(&e, "SetOfString", 1_000_000, &[SetMapKeyValue::String("x")]).unwrap(), None);
     }
 
     #[test]
     fn finds_map_entries_by_hash_key() {
         let e = collections(2);
         // MapOfStringToLong @HashKey(value): map 0 is {neg: (5,2), views: (3,0), likes: (4,1)}.
-        assert_eq!(find_map_entry(&e, "MapOfStringToLong", 0, &[KeyValue::String("views")]).unwrap(), Some((3, 0)));
-        assert_eq!(find_map_entry(&e, "MapOfStringToLong", 0, &[KeyValue::String("neg")]).unwrap(), Some((5, 2)));
-        assert_eq!(find_map_entry(&e, "MapOfStringToLong", 0, &[KeyValue::String("nope")]).unwrap(), None);
+        assert_eq!(
+            find_map_entry(&e, "MapOfStringToLong", 0, &[SetMapKeyValue::String("views")]).unwrap(),
+            Some((3, 0))
+        );
+        assert_eq!(find_map_entry(&e, "MapOfStringToLong", 0, &[SetMapKeyValue::String("neg")]).unwrap(), Some((5, 2)));
+        assert_eq!(find_map_entry(&e, "MapOfStringToLong", 0, &[SetMapKeyValue::String("nope")]).unwrap(), None);
         // MapOfPersonToRole @HashKey(personId): map 0 is {David(11) -> 1, Millie(10) -> 0}.
-        assert_eq!(find_map_entry(&e, "MapOfPersonToRole", 0, &[KeyValue::Int(11)]).unwrap(), Some((1, 1)));
-        assert_eq!(find_map_entry(&e, "MapOfPersonToRole", 0, &[KeyValue::Int(10)]).unwrap(), Some((0, 0)));
+        assert_eq!(find_map_entry(&e, "MapOfPersonToRole", 0, &[SetMapKeyValue::Int(11)]).unwrap(), Some((1, 1)));
+        assert_eq!(find_map_entry(&e, "MapOfPersonToRole", 0, &[SetMapKeyValue::Int(10)]).unwrap(), Some((0, 0)));
         assert_eq!(map_get(&e, "MapOfPersonToRole", 0, 1).unwrap(), Some(1));
         assert_eq!(map_get(&e, "MapOfPersonToRole", 0, 7).unwrap(), None);
     }
@@ -300,8 +303,8 @@ mod tests {
         assert!(bind_key_path(&e, "Studio", "name.value").is_err());
         assert!(bind_key_path(&e, "Studio", "nope").is_err());
         let key = BoundKey::bind(&e, "Studio", &["name".into(), "address.city".into()]).unwrap();
-        assert!(key.matches(&e, 0, &[KeyValue::String("21 Laps"), KeyValue::String("Los Angeles")]));
-        assert!(!key.matches(&e, 0, &[KeyValue::String("21 Laps"), KeyValue::String("London")]));
+        assert!(key.matches(&e, 0, &[SetMapKeyValue::String("21 Laps"), SetMapKeyValue::String("Los Angeles")]));
+        assert!(!key.matches(&e, 0, &[SetMapKeyValue::String("21 Laps"), SetMapKeyValue::String("London")]));
     }
 
     /// Java's placement: insert in ascending order, each from `hashInt(ordinal) & (n-1)`, probing linearly.

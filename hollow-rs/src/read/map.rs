@@ -2,13 +2,8 @@
 //!
 //! Buckets are hashed on the key; an empty bucket has an all-ones key. Iteration is in bucket order.
 
-use super::collection::CollectionState;
-use super::collection_data::CollectionKind;
-use super::PopulatedOrdinals;
+use super::collection::{collection_state_basics, CollectionState};
 use crate::encoding::hash::hash_int;
-use crate::encoding::ByteReader;
-use crate::error::Result;
-use crate::schema::{MapSchema, Schema};
 
 /// A MAP type. A record without data reads as an empty map with no buckets.
 #[derive(Debug, Clone)]
@@ -16,44 +11,19 @@ pub struct MapTypeReadState {
     pub(crate) inner: CollectionState,
 }
 
+collection_state_basics!(MapTypeReadState, MapSchema, Map);
+
 impl MapTypeReadState {
-    pub(crate) fn read_snapshot(r: &mut ByteReader<'_>, schema: MapSchema, num_shards: u32) -> Result<Self> {
-        let inner = CollectionState::read_snapshot(r, Schema::Map(schema), CollectionKind::Map, num_shards)?;
-        Ok(MapTypeReadState { inner })
-    }
-
-    pub(crate) fn apply_delta(&self, r: &mut ByteReader<'_>, num_shards: u32) -> Result<Self> {
-        Ok(MapTypeReadState { inner: self.inner.apply_delta(r, num_shards)? })
-    }
-
-    /// The type's schema.
-    pub fn schema(&self) -> &MapSchema {
-        match &*self.inner.core.schema {
-            Schema::Map(s) => s,
-            _ => unreachable!("a MAP type state is only ever built from a MAP schema"),
-        }
-    }
-
-    /// The largest ordinal with data, -1 if none.
-    pub fn max_ordinal(&self) -> i32 {
-        self.inner.core.max_ordinal
-    }
-
-    /// The populated ordinals.
-    pub fn populated(&self) -> &PopulatedOrdinals {
-        &self.inner.core.populated
-    }
-
     /// Number of entries of map `ordinal`.
     #[inline]
     pub fn size(&self, ordinal: u32) -> usize {
-        self.inner.record(ordinal).map_or(0, |(data, rec)| data.stored_size(rec) as usize)
+        self.inner.stored_size(ordinal)
     }
 
     /// Number of buckets in the record's table: `HashCodes.hashTableSize(size)` for a populated record.
     #[inline]
     pub fn num_buckets(&self, ordinal: u32) -> usize {
-        self.inner.range(ordinal).map_or(0, |(_, start, end)| (end - start) as usize)
+        self.inner.range_len(ordinal)
     }
 
     /// The (key, value) in bucket `bucket`, or `None` if the bucket is empty or out of range.
@@ -78,24 +48,9 @@ impl MapTypeReadState {
 
     /// Probe the table of map `ordinal` from the bucket `hash` selects, returning the first entry whose
     /// key satisfies `matches`. Stops at an empty bucket, or after visiting every bucket.
-    pub(crate) fn probe(&self, ordinal: u32, hash: i32, mut matches: impl FnMut(u32) -> bool) -> Option<(u32, u32)> {
-        let (data, start, end) = self.inner.range(ordinal)?;
-        let n = end - start;
-        if n == 0 {
-            return None;
-        }
-        let mut b = if n.is_power_of_two() { (hash as u32 as u64) & (n - 1) } else { (hash as u32 as u64) % n };
-        for _ in 0..n {
-            let k = data.element(start + b);
-            if k == data.empty_bucket() {
-                return None;
-            }
-            if matches(k as u32) {
-                return Some((k as u32, data.value(start + b) as u32));
-            }
-            b = if b + 1 == n { 0 } else { b + 1 };
-        }
-        None
+    #[inline]
+    pub(crate) fn probe(&self, ordinal: u32, hash: i32, matches: impl FnMut(u32) -> bool) -> Option<(u32, u32)> {
+        self.inner.probe(ordinal, hash, matches).map(|(key, data, i)| (key, data.value(i) as u32))
     }
 
     /// The value for key ordinal `key` in map `ordinal`, for a map without a hash key: the home bucket

@@ -12,11 +12,16 @@
 //! ## Layout
 //!
 //! * `engine`: the engine; the blob's type sections, dispatched by kind.
-//! * `type_state`: what all type states share; `sharding`: how ordinals spread over shards and the
-//!   sharded body layout every kind shares (a delta's removals and additions, resharding).
+//! * `type_state`: [`TypeReadState`], the dispatch over the four kinds.
 //! * `object` over `object_data`: OBJECT records, their encoding, delta merging and resharding.
 //! * `list`, `set`, `map` over `collection` and `collection_data`: the same for LIST, SET and MAP.
+//! * `body`: what every kind's state holds (`TypeCore`) and the readers of the body layout they share.
+//! * `sharding`: how ordinals spread over shards, a delta's removals and additions, the delta-merge walk
+//!   every kind follows, resharding.
 //! * `populated`: the populated-ordinals set.
+//!
+//! Imports between these files go one way, down this list (`engine` and `lookup` on top, `sharding`
+//! and `populated` at the bottom): a kind never imports the dispatch over kinds.
 //! * [`lookup`]: Java-compatible hash lookups in sets and maps, by element ordinal or by hash key.
 //!
 //! Every parse checks the sizes the accessors rely on, so an accessor never panics on data from a
@@ -29,6 +34,7 @@
 //! snapshot of `n` bytes, or applying a delta of `d` bytes to a state of `s`, stays within a small
 //! multiple of `n` (or `s + d`); `tests/alloc_bound.rs` measures it.
 
+mod body;
 mod collection;
 mod collection_data;
 mod engine;
@@ -44,7 +50,7 @@ mod type_state;
 
 pub use engine::ReadStateEngine;
 pub use list::ListTypeReadState;
-pub use lookup::KeyValue;
+pub use lookup::SetMapKeyValue;
 pub use map::MapTypeReadState;
 pub use object::{ObjectTypeReadState, NULL_DOUBLE_BITS, NULL_FLOAT_BITS};
 pub use populated::PopulatedOrdinals;

@@ -16,9 +16,9 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
+use super::body::{discard_body, read_snapshot_body, DeltaBody, TypeCore};
 use super::object_data::{self, ObjectDeltaShard, ObjectShard, ObjectShardData};
 use super::sharding::Sharding;
-use super::type_state::{discard_body, read_snapshot_body, DeltaBody, TypeCore};
 use crate::encoding::bits::mask;
 use crate::encoding::{hollow_string, zigzag, ByteReader};
 use crate::error::{Error, Result};
@@ -141,7 +141,7 @@ impl ObjectTypeReadState {
     }
 
     /// The populated ordinals.
-    pub fn populated(&self) -> &super::PopulatedOrdinals {
+    pub fn populated(&self) -> &super::populated::PopulatedOrdinals {
         &self.core.populated
     }
 

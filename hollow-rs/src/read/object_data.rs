@@ -22,7 +22,10 @@
 
 use std::sync::Arc;
 
-use super::sharding::{reshard_ordinal_lists, resharded_max_ordinals, DeltaOrdinals, OrdinalCursor, Sharding};
+use super::sharding::{
+    merge_steps, read_max_ordinal, records_fit, reshard_ordinal_lists, resharded_max_ordinals, DeltaOrdinals,
+    MergeStep, Sharding,
+};
 use crate::encoding::bits::{bits_needed, mask};
 use crate::encoding::{BitArray, ByteReader};
 use crate::error::{Error, Result};
@@ -100,7 +103,7 @@ impl ObjectShardData {
     /// Read a snapshot shard written with `types` (the blob schema's field types).
     pub(crate) fn read_snapshot(r: &mut ByteReader<'_>, types: &[FieldType]) -> Result<Self> {
         let at = r.position();
-        let max_ordinal = super::sharding::read_max_ordinal(r, "shard max ordinal")?;
+        let max_ordinal = read_max_ordinal(r, "shard max ordinal")?;
         let data = Self::read_body(r, types, max_ordinal)?;
         data.validate((max_ordinal + 1) as u64, types).map_err(|m| Error::corrupt(m, at))?;
         Ok(data)
@@ -209,23 +212,9 @@ impl ObjectShardData {
     }
 }
 
-/// True when `bits` bits of data hold `num_records` records of `bits_per_record` bits each.
-///
-/// Records of zero bits (a type without fields, or zero-width fields) still count as one bit each
-/// beyond one word of slack (Java writes one word for a non-empty array of zero-width elements):
-/// otherwise a few bytes could claim billions of records, which cost nothing here but which the next
-/// delta, giving the fields real widths, would allocate.
-pub(crate) fn records_fit(num_records: u64, bits_per_record: u64, bits: u64) -> bool {
-    if bits_per_record == 0 {
-        num_records <= bits + 64
-    } else {
-        num_records.checked_mul(bits_per_record).is_some_and(|n| n <= bits)
-    }
-}
-
 /// Skip one shard of a snapshot (`delta == false`) or delta written with `types`.
 pub(crate) fn discard_shard(r: &mut ByteReader<'_>, types: &[FieldType], delta: bool) -> Result<()> {
-    super::sharding::read_max_ordinal(r, "shard max ordinal")?;
+    read_max_ordinal(r, "shard max ordinal")?;
     if delta {
         DeltaOrdinals::read(r)?;
     }
@@ -243,7 +232,7 @@ impl ObjectDeltaShard {
     /// Read one delta shard written with `types` (the delta schema's field types).
     pub(crate) fn read(r: &mut ByteReader<'_>, types: &[FieldType]) -> Result<Self> {
         let at = r.position();
-        let max_ordinal = super::sharding::read_max_ordinal(r, "shard max ordinal")?;
+        let max_ordinal = read_max_ordinal(r, "shard max ordinal")?;
         let ordinals = DeltaOrdinals::read(r)?;
         let data = ObjectShardData::read_body(r, types, max_ordinal)?;
         data.validate(ordinals.additions.len() as u64, types).map_err(|m| Error::corrupt(m, at))?;
@@ -426,47 +415,22 @@ pub(crate) fn apply_delta(
         (0..types.len()).map(|f| old.heaps[f].len() + mapping[f].map_or(0, |d| added.heaps[d].len())).collect();
     let same_widths = widths == old.widths;
     let mut w = RecordWriter::new(types, widths, num_records, &capacity);
-    let mut additions = OrdinalCursor::new(&ordinals.additions);
-    let mut removals = OrdinalCursor::new(&from.pending_removals);
-    let mut next_added = 0u64;
-    let last_common = (old.max_ordinal.min(max_ordinal) + 1) as u64;
-    let mut ord = 0u64;
-    let result: std::result::Result<(), String> = (|| {
-        while ord < num_records {
-            let o = ord as u32;
-            removals.skip_below(o);
-            let next_event = additions.peek().min(removals.peek()) as u64;
-            if same_widths && next_event > ord && ord < last_common {
-                let end = next_event.min(last_common);
-                w.copy_run(old, ord, end - ord)?;
-                ord = end;
-                continue;
-            }
-            let is_added = additions.take(o);
-            let is_removed = removals.take(o);
-            if is_added {
-                for (f, m) in mapping.iter().enumerate() {
-                    match *m {
-                        Some(d) => w.copy_field(ord, f, &added, next_added, d)?,
-                        None => w.write_null(ord, f)?,
-                    }
+    let old_records = (old.max_ordinal + 1) as u64;
+    let result =
+        merge_steps(num_records, old_records, same_widths, &ordinals.additions, &from.pending_removals, |step| {
+            match step {
+                MergeStep::Run { first, count } => w.copy_run(old, first, count),
+                MergeStep::Added { ordinal, index } => mapping.iter().enumerate().try_for_each(|(f, m)| match *m {
+                    Some(d) => w.copy_field(ordinal, f, &added, index, d),
+                    None => w.write_null(ordinal, f),
+                }),
+                MergeStep::Kept(ordinal) => {
+                    (0..types.len()).try_for_each(|f| w.copy_field(ordinal, f, old, ordinal, f))
                 }
-                next_added += 1;
-            } else if ord <= old.max_ordinal as u64 && old.max_ordinal >= 0 {
-                if is_removed {
-                    w.write_dropped(ord, old, ord)?;
-                } else {
-                    for f in 0..types.len() {
-                        w.copy_field(ord, f, old, ord, f)?;
-                    }
-                }
-            } else {
-                w.write_hole(ord)?;
+                MergeStep::Dropped(ordinal) => w.write_dropped(ordinal, old, ordinal),
+                MergeStep::Hole(ordinal) => w.write_hole(ordinal),
             }
-            ord += 1;
-        }
-        Ok(())
-    })();
+        });
     result.map_err(|m| Error::corrupt(m, at))?;
     Ok(ObjectShard { data: Arc::new(w.finish(max_ordinal)), pending_removals: ordinals.removals.into() })
 }

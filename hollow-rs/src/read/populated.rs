@@ -1,13 +1,15 @@
-//! The set of populated ordinals of a type.
+//! The set of populated ordinals of a type, as a reader holds it.
 //!
-//! A snapshot carries it explicitly after the last shard of each type (`i32 numLongs`, then that many
-//! big-endian longs; ordinal `o` is bit `o % 64` of long `o / 64`). A delta does not: the consumer
-//! clears the delta's removals and sets its additions.
+//! A snapshot carries it explicitly after the last shard of each type (decoded by
+//! [`crate::blob::populated`], the format's one codec of it). A delta does not: the consumer clears the
+//! delta's removals and sets its additions. The words never end in a zero word, so two sets with the
+//! same ordinals have equal words whatever length the blob padded them to.
 
 use std::sync::Arc;
 
-use crate::encoding::{BitArray, ByteReader};
-use crate::error::{Error, Result};
+use crate::blob::populated;
+use crate::encoding::ByteReader;
+use crate::error::Result;
 
 /// The set of populated ordinals of a type: a bitset, shared between versions until a delta changes it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -37,17 +39,7 @@ impl PopulatedOrdinals {
 
     /// Populated ordinals, ascending.
     pub fn iter(&self) -> impl Iterator<Item = u32> + '_ {
-        self.words.iter().enumerate().flat_map(|(i, &word)| {
-            let mut w = word;
-            std::iter::from_fn(move || {
-                if w == 0 {
-                    return None;
-                }
-                let bit = w.trailing_zeros();
-                w &= w - 1;
-                Some(i as u32 * 64 + bit)
-            })
-        })
+        populated::ones(&self.words)
     }
 
     /// The ordinals in `self` and not in `newer` (appended to `removed`) and the other way round
@@ -57,11 +49,8 @@ impl PopulatedOrdinals {
         if Arc::ptr_eq(&self.words, &newer.words) {
             return;
         }
-        let push_bits = |mut bits: u64, word: usize, out: &mut Vec<u32>| {
-            while bits != 0 {
-                out.push(word as u32 * 64 + bits.trailing_zeros());
-                bits &= bits - 1;
-            }
+        let push_bits = |bits: u64, word: usize, out: &mut Vec<u32>| {
+            out.extend(populated::ones(&[bits]).map(|bit| word as u32 * 64 + bit));
         };
         for i in 0..self.words.len().max(newer.words.len()) {
             let old = self.words.get(i).copied().unwrap_or(0);
@@ -92,23 +81,7 @@ impl PopulatedOrdinals {
 
     /// Read the bitset that ends a type's snapshot body.
     pub(crate) fn read_snapshot(r: &mut ByteReader<'_>) -> Result<Self> {
-        let at = r.position();
-        let n = r.i32("populated ordinals length")?;
-        if n < 0 {
-            return Err(Error::corrupt(format!("populated ordinals: negative length {n}"), at));
-        }
-        let bits = BitArray::read_words(r, n as u64, "populated ordinals")?;
-        Ok(Self::from_words(bits.words().to_vec()))
-    }
-
-    /// Skip the bitset that ends a type's snapshot body.
-    pub(crate) fn skip_snapshot(r: &mut ByteReader<'_>) -> Result<()> {
-        let at = r.position();
-        let n = r.i32("populated ordinals length")?;
-        if n < 0 {
-            return Err(Error::corrupt(format!("populated ordinals: negative length {n}"), at));
-        }
-        r.skip(n as u64 * 8, "populated ordinals")
+        Ok(Self::from_words(populated::read_words(r)?.words().to_vec()))
     }
 
     /// This set without `removed` and with `added` (global ordinals).
@@ -179,6 +152,5 @@ mod tests {
         let p = PopulatedOrdinals::read_snapshot(&mut ByteReader::new(&bytes)).unwrap();
         assert_eq!(p.iter().collect::<Vec<_>>(), [0, 1]);
         assert!(PopulatedOrdinals::read_snapshot(&mut ByteReader::new(&bytes[..10])).is_err());
-        assert!(PopulatedOrdinals::skip_snapshot(&mut ByteReader::new(&[0xFF, 0, 0, 0])).is_err());
     }
 }

@@ -4,13 +4,8 @@
 //! `HashCodes.hashTableSize(size)` buckets, a power of two; an empty bucket holds all ones. Lookups
 //! probe linearly from a home bucket, wrapping inside the record's buckets (see [`lookup`](crate::read::lookup)).
 
-use super::collection::CollectionState;
-use super::collection_data::CollectionKind;
-use super::PopulatedOrdinals;
+use super::collection::{collection_state_basics, CollectionState};
 use crate::encoding::hash::hash_int;
-use crate::encoding::ByteReader;
-use crate::error::Result;
-use crate::schema::{Schema, SetSchema};
 
 /// A SET type. A record without data reads as an empty set with no buckets.
 #[derive(Debug, Clone)]
@@ -18,44 +13,19 @@ pub struct SetTypeReadState {
     pub(crate) inner: CollectionState,
 }
 
+collection_state_basics!(SetTypeReadState, SetSchema, Set);
+
 impl SetTypeReadState {
-    pub(crate) fn read_snapshot(r: &mut ByteReader<'_>, schema: SetSchema, num_shards: u32) -> Result<Self> {
-        let inner = CollectionState::read_snapshot(r, Schema::Set(schema), CollectionKind::Set, num_shards)?;
-        Ok(SetTypeReadState { inner })
-    }
-
-    pub(crate) fn apply_delta(&self, r: &mut ByteReader<'_>, num_shards: u32) -> Result<Self> {
-        Ok(SetTypeReadState { inner: self.inner.apply_delta(r, num_shards)? })
-    }
-
-    /// The type's schema.
-    pub fn schema(&self) -> &SetSchema {
-        match &*self.inner.core.schema {
-            Schema::Set(s) => s,
-            _ => unreachable!("a SET type state is only ever built from a SET schema"),
-        }
-    }
-
-    /// The largest ordinal with data, -1 if none.
-    pub fn max_ordinal(&self) -> i32 {
-        self.inner.core.max_ordinal
-    }
-
-    /// The populated ordinals.
-    pub fn populated(&self) -> &PopulatedOrdinals {
-        &self.inner.core.populated
-    }
-
     /// Number of elements of set `ordinal`.
     #[inline]
     pub fn size(&self, ordinal: u32) -> usize {
-        self.inner.record(ordinal).map_or(0, |(data, rec)| data.stored_size(rec) as usize)
+        self.inner.stored_size(ordinal)
     }
 
     /// Number of buckets in the record's table: `HashCodes.hashTableSize(size)` for a populated record.
     #[inline]
     pub fn num_buckets(&self, ordinal: u32) -> usize {
-        self.inner.range(ordinal).map_or(0, |(_, start, end)| (end - start) as usize)
+        self.inner.range_len(ordinal)
     }
 
     /// The element in bucket `bucket`, or `None` if the bucket is empty or out of range (Java's
@@ -81,25 +51,9 @@ impl SetTypeReadState {
 
     /// Probe the table of set `ordinal` from the bucket `hash` selects, returning the first element
     /// for which `matches` holds. Stops at an empty bucket, or after visiting every bucket.
-    pub(crate) fn probe(&self, ordinal: u32, hash: i32, mut matches: impl FnMut(u32) -> bool) -> Option<u32> {
-        let (data, start, end) = self.inner.range(ordinal)?;
-        let n = end - start;
-        if n == 0 {
-            return None;
-        }
-        // Tables are powers of two; a corrupt size still probes inside the record.
-        let mut b = if n.is_power_of_two() { (hash as u32 as u64) & (n - 1) } else { (hash as u32 as u64) % n };
-        for _ in 0..n {
-            let v = data.element(start + b);
-            if v == data.empty_bucket() {
-                return None;
-            }
-            if matches(v as u32) {
-                return Some(v as u32);
-            }
-            b = if b + 1 == n { 0 } else { b + 1 };
-        }
-        None
+    #[inline]
+    pub(crate) fn probe(&self, ordinal: u32, hash: i32, matches: impl FnMut(u32) -> bool) -> Option<u32> {
+        self.inner.probe(ordinal, hash, matches).map(|(element, _, _)| element)
     }
 
     /// True when set `ordinal` holds element `element`, for a set without a hash key: the element's

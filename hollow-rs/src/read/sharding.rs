@@ -79,26 +79,101 @@ impl DeltaOrdinals {
     }
 }
 
+/// What merging a delta into a shard does at one ordinal, or a run of them. Every kind merges the same
+/// way (Java's): the removals pending from the previous delta are dropped now, added records come from
+/// the delta, all else is kept; only how a kind copies a record differs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MergeStep {
+    /// Records `first..first + count` of the old shard are kept, at unchanged widths: copy them in bulk.
+    Run { first: u64, count: u64 },
+    /// Record `ordinal` is the delta's `index`-th added record.
+    Added { ordinal: u64, index: u64 },
+    /// Record `ordinal` of the old shard is kept.
+    Kept(u64),
+    /// Record `ordinal` of the old shard was removed by the previous delta: its data goes now.
+    Dropped(u64),
+    /// Record `ordinal` is past the old shard's records and not added: it never had data.
+    Hole(u64),
+}
+
+/// Walk a shard's ordinals `0..num_records` for a delta merge, in order, calling `step` once per
+/// [`MergeStep`]. The old shard held `old_records` records; `additions` are the delta's added local
+/// ordinals and `pending_removals` the previous delta's removals (both ascending). Runs are offered only
+/// when `same_widths`, since a bulk copy needs the old records' layout unchanged.
+pub(crate) fn merge_steps<E>(
+    num_records: u64,
+    old_records: u64,
+    same_widths: bool,
+    additions: &[u32],
+    pending_removals: &[u32],
+    mut step: impl FnMut(MergeStep) -> std::result::Result<(), E>,
+) -> std::result::Result<(), E> {
+    let mut additions = OrdinalCursor::new(additions);
+    let mut removals = OrdinalCursor::new(pending_removals);
+    let mut next_added = 0u64;
+    let last_common = old_records.min(num_records);
+    let mut ord = 0u64;
+    while ord < num_records {
+        let o = ord as u32;
+        removals.skip_below(o);
+        let next_event = additions.peek().min(removals.peek()) as u64;
+        if same_widths && next_event > ord && ord < last_common {
+            let end = next_event.min(last_common);
+            step(MergeStep::Run { first: ord, count: end - ord })?;
+            ord = end;
+            continue;
+        }
+        let is_added = additions.take(o);
+        let is_removed = removals.take(o);
+        step(if is_added {
+            next_added += 1;
+            MergeStep::Added { ordinal: ord, index: next_added - 1 }
+        } else if ord >= old_records {
+            MergeStep::Hole(ord)
+        } else if is_removed {
+            MergeStep::Dropped(ord)
+        } else {
+            MergeStep::Kept(ord)
+        })?;
+        ord += 1;
+    }
+    Ok(())
+}
+
+/// True when `bits` bits of data hold `num_records` records of `bits_per_record` bits each.
+///
+/// Records of zero bits (a type without fields, or zero-width fields) still count as one bit each
+/// beyond one word of slack (Java writes one word for a non-empty array of zero-width elements):
+/// otherwise a few bytes could claim billions of records, which cost nothing here but which the next
+/// delta, giving the fields real widths, would allocate.
+pub(crate) fn records_fit(num_records: u64, bits_per_record: u64, bits: u64) -> bool {
+    if bits_per_record == 0 {
+        num_records <= bits + 64
+    } else {
+        num_records.checked_mul(bits_per_record).is_some_and(|n| n <= bits)
+    }
+}
+
 /// A sorted list of ordinals walked in step with an ascending scan.
-pub(crate) struct OrdinalCursor<'a> {
+struct OrdinalCursor<'a> {
     ordinals: &'a [u32],
     next: usize,
 }
 
 impl<'a> OrdinalCursor<'a> {
-    pub(crate) fn new(ordinals: &'a [u32]) -> Self {
+    fn new(ordinals: &'a [u32]) -> Self {
         OrdinalCursor { ordinals, next: 0 }
     }
 
     /// The next ordinal not yet passed, or `u32::MAX` when there is none.
     #[inline]
-    pub(crate) fn peek(&self) -> u32 {
+    fn peek(&self) -> u32 {
         self.ordinals.get(self.next).copied().unwrap_or(u32::MAX)
     }
 
     /// If the next ordinal is `ordinal`, pass it and return true.
     #[inline]
-    pub(crate) fn take(&mut self, ordinal: u32) -> bool {
+    fn take(&mut self, ordinal: u32) -> bool {
         if self.peek() == ordinal {
             self.next += 1;
             true
@@ -109,7 +184,7 @@ impl<'a> OrdinalCursor<'a> {
 
     /// Pass every ordinal below `ordinal`.
     #[inline]
-    pub(crate) fn skip_below(&mut self, ordinal: u32) {
+    fn skip_below(&mut self, ordinal: u32) {
         while self.peek() < ordinal {
             self.next += 1;
         }

@@ -18,6 +18,11 @@ pub mod hash;
 pub mod order;
 pub mod paths;
 
+/// The type Java's object mapper writes for strings added on their own (`String { string value; }`):
+/// producers register it, the simple string API of consumers reads it. Here, beside the schemas, so
+/// both sides name it without one importing the other.
+pub const STRING_TYPE: &str = "String";
+
 use std::fmt;
 
 /// The kind of an OBJECT field.

@@ -17,14 +17,15 @@
 //! MAP shard:  as SET, with VarInt keyBits · VarInt valueBits in place of elementBits, and buckets of
 //!             (key, value), key in the low bits
 //! ```
-//! A delta shard has the common prefix (see [`super::type_state`]) and then the same fields with only
+//! A delta shard has the common prefix (see `super::type_state`) and then the same fields with only
 //! the added records. Totals count every record populated now or in the previous cycle, so they can
 //! exceed what a snapshot writes (the extra longs are zeros); deltas write the totals too, which
 //! consumers use to size the shard they build.
 
 use super::canonical::{collection_size, list_elements, map_entries, set_elements};
+use super::dataset::{Dataset, TypeRecords};
 use super::key_hash::KeyHasher;
-use super::type_state::{bit_width, Dataset, Direction, Layout, Prepared, TypeWriteState};
+use super::layout::{bit_width, Direction, Layout, Prepared};
 use crate::encoding::hash::hash_table_size;
 use crate::encoding::{bits, varint, BitArray};
 use crate::error::Result;
@@ -64,7 +65,7 @@ pub(crate) struct CollectionStats {
 
 impl CollectionStats {
     /// Gather widths over the records populated now or in the previous cycle.
-    pub fn gather(state: &TypeWriteState, max_ordinal: i32) -> Self {
+    pub fn gather(state: &TypeRecords, max_ordinal: i32) -> Self {
         let kind = match state.schema {
             Schema::List(_) => Kind::List,
             Schema::Set(_) => Kind::Set,
@@ -177,7 +178,7 @@ impl CollectionStats {
     /// Append one snapshot shard.
     pub fn write_snapshot_shard(
         &self,
-        state: &TypeWriteState,
+        state: &TypeRecords,
         ds: &Dataset<'_>,
         hasher: Option<&KeyHasher>,
         p: &Prepared,
@@ -206,7 +207,7 @@ impl CollectionStats {
     #[allow(clippy::too_many_arguments)]
     pub fn write_delta_shard(
         &self,
-        state: &TypeWriteState,
+        state: &TypeRecords,
         ds: &Dataset<'_>,
         hasher: Option<&KeyHasher>,
         direction: Direction,

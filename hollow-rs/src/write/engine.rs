@@ -3,10 +3,12 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use super::dataset::Dataset;
+use super::layout::Direction;
 use super::ordinal_map::MAX_ORDINAL;
 use super::record::{RecordRef, Value};
 use super::tags::{TagMinter, NO_STATE_TAG};
-use super::type_state::{Dataset, Direction, TypeWriteState};
+use super::type_state::TypeWriteState;
 use crate::blob::{envelope, BlobHeader, TAG_RESHARDING_INVOKED};
 use crate::encoding::varint;
 use crate::error::{Error, Result};
@@ -140,11 +142,11 @@ impl WriteStateEngine {
             }
         }
         let mut state = TypeWriteState::new(schema);
-        if let Some(read) = self.restored_state.as_ref().and_then(|s| s.type_state(state.schema.name())) {
+        if let Some(read) = self.restored_state.as_ref().and_then(|s| s.type_state(state.records.schema.name())) {
             state.check_restorable(read)?;
             state.restore_from(read)?;
         }
-        self.by_name.insert(state.schema.name().to_owned(), self.types.len());
+        self.by_name.insert(state.records.schema.name().to_owned(), self.types.len());
         self.types.push(state);
         self.schemas_id = mint_schemas_id();
         Ok(())
@@ -159,12 +161,12 @@ impl WriteStateEngine {
 
     /// The schemas of all types, in registration order.
     pub fn schemas(&self) -> impl Iterator<Item = &Schema> {
-        self.types.iter().map(|t| &t.schema)
+        self.types.iter().map(|t| &t.records.schema)
     }
 
     /// A type's schema.
     pub fn schema(&self, type_name: &str) -> Option<&Schema> {
-        self.type_state(type_name).map(|t| &t.schema)
+        self.type_state(type_name).map(|t| &t.records.schema)
     }
 
     fn type_state(&self, type_name: &str) -> Option<&TypeWriteState> {
@@ -308,14 +310,14 @@ impl WriteStateEngine {
                 )));
             }
             match self.by_name.get(referenced) {
-                Some(&i) if !types[i].current.get(ordinal) => Err(Error::InvalidArgument(format!(
+                Some(&i) if !types[i].records.current.get(ordinal) => Err(Error::InvalidArgument(format!(
                     "{}: {referenced} record {ordinal} is not populated in this cycle",
                     what()
                 ))),
                 _ => Ok(()),
             }
         };
-        match (&types[index].schema, record) {
+        match (&types[index].records.schema, record) {
             (Schema::Object(s), RecordRef::Object(r)) => {
                 r.resolve(s, &types[index].field_index, slots)?;
                 for (f, value) in s.fields.iter().zip(slots.iter()) {
@@ -362,7 +364,7 @@ impl WriteStateEngine {
 
     /// The ordinals populated so far in this cycle, ascending.
     pub fn populated_ordinals(&self, type_name: &str) -> Option<Vec<u32>> {
-        self.type_state(type_name).map(|t| t.current.iter().collect())
+        self.type_state(type_name).map(|t| t.records.current.iter().collect())
     }
 
     // ----- cycles --------------------------------------------------------------------------------
@@ -383,7 +385,7 @@ impl WriteStateEngine {
         let mut resharded = Vec::new();
         for t in &mut self.types {
             if let Some((from, to)) = t.prepare_for_write(self.target_max_type_shard_size, self.allow_type_resharding) {
-                resharded.push(format!("{}:({from},{to})", t.schema.name()));
+                resharded.push(format!("{}:({from},{to})", t.records.schema.name()));
             }
         }
         if !resharded.is_empty() {
@@ -447,7 +449,7 @@ impl WriteStateEngine {
                 "can only restore into an engine that holds no records and is not writing a cycle".into(),
             ));
         }
-        let restorable = |t: &TypeWriteState| state.type_state(t.schema.name());
+        let restorable = |t: &TypeWriteState| state.type_state(t.records.schema.name());
         for t in &self.types {
             if let Some(read) = restorable(t) {
                 t.check_restorable(read)?;
@@ -458,7 +460,7 @@ impl WriteStateEngine {
             let Some(read) = restorable(&self.types[i]) else { continue };
             if let Err(e) = self.types[i].restore_from(read) {
                 for (t, &num_shards) in self.types.iter_mut().zip(&pinned) {
-                    *t = TypeWriteState::new(t.schema.clone());
+                    *t = TypeWriteState::new(t.records.schema.clone());
                     if num_shards != 0 {
                         t.pin_num_shards(num_shards);
                     }
@@ -485,7 +487,7 @@ impl WriteStateEngine {
             varint::write_usize(out, all.len());
             let ds = self.dataset();
             for t in &self.types {
-                codec::write_schema(out, &t.schema)?;
+                codec::write_schema(out, &t.records.schema)?;
                 envelope::write_num_shards(out, t.num_shards());
                 t.write_snapshot(&ds, out).map_err(|e| in_type(e, t))?;
             }
@@ -515,7 +517,7 @@ impl WriteStateEngine {
             let ds = self.dataset();
             for &i in &changed {
                 let t = &self.types[i];
-                codec::write_schema(out, &t.schema)?;
+                codec::write_schema(out, &t.records.schema)?;
                 let num_shards = match direction {
                     Direction::Forward => t.num_shards(),
                     Direction::Reverse => t.rev_num_shards(),
@@ -541,7 +543,7 @@ impl WriteStateEngine {
     }
 
     fn header(&self, types: &[usize], direction: Direction) -> BlobHeader {
-        let schemas = types.iter().map(|&i| self.types[i].schema.clone()).collect();
+        let schemas = types.iter().map(|&i| self.types[i].records.schema.clone()).collect();
         match direction {
             Direction::Forward => BlobHeader {
                 origin_tag: self.previous_tag,
@@ -559,7 +561,7 @@ impl WriteStateEngine {
     }
 
     fn dataset(&self) -> Dataset<'_> {
-        Dataset { types: &self.types, by_name: &self.by_name }
+        Dataset { types: self.types.iter().map(|t| &t.records).collect(), by_name: &self.by_name }
     }
 }
 
@@ -576,7 +578,7 @@ fn not_registered(type_name: &str) -> Error {
 
 fn in_type(e: Error, t: &TypeWriteState) -> Error {
     match e {
-        Error::InvalidArgument(m) => Error::InvalidArgument(format!("writing type {}: {m}", t.schema.name())),
+        Error::InvalidArgument(m) => Error::InvalidArgument(format!("writing type {}: {m}", t.records.schema.name())),
         other => other,
     }
 }

@@ -2,19 +2,9 @@
 //!
 //! When a set's (or map's) schema declares a hash key, an element (key) is placed in its table by the
 //! hash of its key fields rather than of its ordinal, so that consumers can find it by field values.
-//! The hash starts at 0 and for each key field path does `h = h * 31 ^ hashInt(fieldHash)`, where
-//! `fieldHash` is read from the canonical bytes of the record at the end of the path:
-//!
-//! | field | fieldHash |
-//! |---|---|
-//! | INT | the value (0 if null) |
-//! | LONG | `(int)(v ^ v >>> 32)` (0 if null) |
-//! | REFERENCE | the ordinal |
-//! | BOOLEAN | 1231 for true, 1237 for false (0 if null) |
-//! | FLOAT | the raw bits |
-//! | DOUBLE | `(int)(bits ^ bits >>> 32)` |
-//! | STRING | Java `String.hashCode()` over the UTF-16 units |
-//! | BYTES | MurmurHash3 with Hollow's seed |
+//! The hash is [`crate::encoding::hash::key_hash`] over each key field's [`FieldHash`], read from the
+//! canonical bytes of the record at the end of the path: the same table the read engine hashes looked-up
+//! values with, so a consumer finds what this engine placed. A null INT, LONG or BOOLEAN hashes as 0.
 //!
 //! A null STRING, BYTES or REFERENCE on a key path has no hash (Java fails with an exception there);
 //! here it is an [`Error::InvalidArgument`].
@@ -25,8 +15,8 @@
 //! [`Error::Schema`].
 
 use super::canonical::{object_fields, RawField};
-use super::type_state::Dataset;
-use crate::encoding::hash::{fold_long, hash_int, murmur3};
+use super::dataset::Dataset;
+use crate::encoding::hash::{key_hash, FieldHash};
 use crate::encoding::{hollow_string, zigzag};
 use crate::error::{Error, Result};
 use crate::schema::paths::{resolve_key_path, KeyPathErrorKind};
@@ -69,18 +59,18 @@ impl KeyHasher {
 
     /// The hash of the record at `ordinal` of the root type.
     pub fn record_hash(&self, ds: &Dataset<'_>, ordinal: u32) -> Result<i32> {
-        let mut hash = 0i32;
-        for steps in &self.paths {
-            hash = hash.wrapping_mul(31) ^ hash_int(field_hash(ds, steps, ordinal)?);
-        }
-        Ok(hash)
+        let mut failed = None;
+        let hash = key_hash(
+            self.paths.iter().map_while(|steps| field_hash(ds, steps, ordinal).map_err(|e| failed = Some(e)).ok()),
+        );
+        failed.map_or(Ok(hash), Err)
     }
 }
 
-fn field_hash(ds: &Dataset<'_>, steps: &[Step], ordinal: u32) -> Result<i32> {
+fn field_hash<'d>(ds: &Dataset<'d>, steps: &[Step], ordinal: u32) -> Result<FieldHash<'d>> {
     let mut ordinal = ordinal;
     for (i, step) in steps.iter().enumerate() {
-        let state = &ds.types[step.type_index];
+        let state = ds.types[step.type_index];
         let schema = state.schema.as_object().ok_or_else(|| {
             Error::Schema(format!("hash key path steps through non-OBJECT type {}", state.schema.name()))
         })?;
@@ -104,21 +94,17 @@ fn field_hash(ds: &Dataset<'_>, steps: &[Step], ordinal: u32) -> Result<i32> {
             continue;
         }
         return Ok(match (field_type, raw) {
-            (FieldType::Int | FieldType::Long | FieldType::Boolean, RawField::Null) => 0,
-            (FieldType::Int, RawField::Var(v)) => zigzag::decode_i32(v as u32),
-            (FieldType::Long, RawField::Var(v)) => fold_long(zigzag::decode_i64(v)),
-            (FieldType::Reference, RawField::Var(v)) => v as i32,
-            (FieldType::Boolean, RawField::Boolean(b)) => {
-                if b {
-                    1231
-                } else {
-                    1237
-                }
+            (FieldType::Int | FieldType::Long | FieldType::Boolean, RawField::Null) => FieldHash::Int(0),
+            (FieldType::Int, RawField::Var(v)) => FieldHash::Int(zigzag::decode_i32(v as u32)),
+            (FieldType::Long, RawField::Var(v)) => FieldHash::Long(zigzag::decode_i64(v)),
+            (FieldType::Reference, RawField::Var(v)) => FieldHash::Reference(v as u32),
+            (FieldType::Boolean, RawField::Boolean(b)) => FieldHash::Boolean(b),
+            (FieldType::Float, RawField::Float(bits)) => FieldHash::FloatBits(bits),
+            (FieldType::Double, RawField::Double(bits)) => FieldHash::DoubleBits(bits),
+            (FieldType::String, RawField::Bytes(b)) => {
+                FieldHash::JavaString(hollow_string::java_hash_of_encoded(b).unwrap_or(0))
             }
-            (FieldType::Float, RawField::Float(bits)) => bits as i32,
-            (FieldType::Double, RawField::Double(bits)) => fold_long(bits as i64),
-            (FieldType::String, RawField::Bytes(b)) => hollow_string::java_hash_of_encoded(b).unwrap_or(0),
-            (FieldType::Bytes, RawField::Bytes(b)) => murmur3(b),
+            (FieldType::Bytes, RawField::Bytes(b)) => FieldHash::Bytes(b),
             _ => return Err(null()),
         });
     }

@@ -27,10 +27,12 @@
 //!
 //! * [`record`]: the record builders callers fill in.
 //! * [`engine`]: [`WriteStateEngine`], cycles and blob writing.
-//! * `type_state`: one type's state, shard counts, and the body layout shared by all kinds;
-//!   `object` and `collection`: the kind-specific bodies.
+//! * `type_state`: one type's state and shard counts, and the dispatch over the kinds' bodies;
+//!   `object` and `collection`: the kind-specific bodies, over `layout` (shard layouts, widths) and
+//!   `dataset` (the records the bodies read). Imports go one way: `engine` → `type_state` → kinds →
+//!   leaves.
 //! * `ordinal_map`: deduplication and ordinal assignment; `populated`: populated-ordinal sets sized
-//!   exactly as Java's.
+//!   exactly as Java's (encoded by [`crate::blob::populated`]).
 //! * `key_hash`: placement of set elements and map keys by hash-key fields.
 //! * `canonical`: the canonical record bytes, read back.
 //! * `restore`: rebuilding a write state from a read state, to continue a delta chain after a restart.
@@ -38,8 +40,10 @@
 
 mod canonical;
 mod collection;
+mod dataset;
 pub mod engine;
 mod key_hash;
+mod layout;
 mod object;
 mod ordinal_map;
 mod populated;

@@ -23,7 +23,8 @@
 //! ```
 
 use super::canonical::{object_fields, RawField};
-use super::type_state::{bit_width, words_for_bits, Prepared, TypeWriteState};
+use super::dataset::TypeRecords;
+use super::layout::{bit_width, words_for_bits, Prepared};
 use crate::encoding::{varint, BitArray};
 use crate::schema::{FieldType, ObjectSchema};
 
@@ -40,7 +41,7 @@ pub(crate) struct FieldStats {
 
 impl FieldStats {
     /// Gather widths over the records populated now or in the previous cycle.
-    pub fn gather(schema: &ObjectSchema, state: &TypeWriteState, max_ordinal: i32) -> Self {
+    pub fn gather(schema: &ObjectSchema, state: &TypeRecords, max_ordinal: i32) -> Self {
         let field_types: Vec<FieldType> = schema.fields.iter().map(|f| f.field_type).collect();
         let n = field_types.len();
         let mut bits = vec![0u32; n];
@@ -91,7 +92,7 @@ impl FieldStats {
     }
 
     /// Append one snapshot shard.
-    pub fn write_snapshot_shard(&self, state: &TypeWriteState, p: &Prepared, shard: usize, out: &mut Vec<u8>) {
+    pub fn write_snapshot_shard(&self, state: &TypeRecords, p: &Prepared, shard: usize, out: &mut Vec<u8>) {
         let layout = &p.forward;
         let max_local = layout.max_shard_ordinals[shard];
         varint::write_i32(out, max_local);
@@ -110,7 +111,7 @@ impl FieldStats {
     }
 
     /// Append the type-specific part of one delta shard: the added records, packed.
-    pub fn write_delta_shard(&self, state: &TypeWriteState, added: &[u32], out: &mut Vec<u8>) {
+    pub fn write_delta_shard(&self, state: &TypeRecords, added: &[u32], out: &mut Vec<u8>) {
         self.write_widths(out);
         let mut data = ShardData::new(self, added.len() as u64);
         for &ordinal in added {

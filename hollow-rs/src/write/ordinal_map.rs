@@ -8,7 +8,7 @@
 //! next cycle begins, an ordinal removed by the delta N→N+1 is reused no earlier than by N+1→N+2, which
 //! is exactly the window consumers keep removed records around as "ghosts".
 
-use super::populated::PopulatedOrdinals;
+use super::populated::SegmentedBitSet;
 use crate::encoding::hash::murmur3;
 use crate::error::{Error, Result};
 
@@ -108,7 +108,7 @@ impl OrdinalMap {
     }
 
     /// Make the free ordinals those a freshly restored Java map hands out
-    /// (`ByteArrayOrdinalMap.reservePreviouslyPopulatedOrdinals`): every hole below the largest ordinal
+    /// (`ByteArrayOrdinalMap.reservePreviouslySegmentedBitSet`): every hole below the largest ordinal
     /// held, **largest first** (Java pools them in ascending order and takes from the end, without the
     /// sort a compaction does), then the ordinals above it in order.
     pub fn free_holes_after_restore(&mut self) {
@@ -212,7 +212,7 @@ impl OrdinalMap {
 
     /// Drop every record whose ordinal is not in `keep`, freeing its ordinal for reuse, and compact the
     /// arena (Java's `ByteArrayOrdinalMap.compact`).
-    pub fn retain(&mut self, keep: &PopulatedOrdinals) {
+    pub fn retain(&mut self, keep: &SegmentedBitSet) {
         let mut arena = Vec::with_capacity(self.arena.len());
         let mut len = 0;
         for (ordinal, span) in self.spans.iter_mut().enumerate() {
@@ -309,8 +309,8 @@ impl FreeOrdinals {
 mod tests {
     use super::*;
 
-    fn populated(ordinals: &[u32]) -> PopulatedOrdinals {
-        let mut p = PopulatedOrdinals::default();
+    fn populated(ordinals: &[u32]) -> SegmentedBitSet {
+        let mut p = SegmentedBitSet::default();
         ordinals.iter().for_each(|&o| p.set(o));
         p
     }

@@ -1,6 +1,7 @@
 //! The set of ordinals populated in one cycle, sized exactly like Java's `ThreadSafeBitSet`.
 //!
-//! A snapshot ends each type with this set serialized as `i32 numLongs` and that many big-endian longs.
+//! A snapshot ends each type with this set, encoded by [`crate::blob::populated`] (the format's one codec
+//! of it); what this module owns is only how many longs Java would write.
 //! Java writes every *segment* the set has ever allocated (256 longs = 16,384 ordinals each), and a
 //! `ThreadSafeBitSet` allocates segments on **any** access, reads included. Segments are never
 //! released, and `clearAll` keeps them. The write engine owns two of these sets (this cycle's and the
@@ -9,38 +10,35 @@
 //!
 //! Of all those accesses only one kind can show in a snapshot: when a cycle is written, Java reads
 //! this cycle's set at every ordinal up to the type's max ordinal, ghosts included, so the set grows to
-//! cover it ([`PopulatedOrdinals::touch`]). Java also reads the *previous* cycle's set, but never beyond
+//! cover it ([`SegmentedBitSet::touch`]). Java also reads the *previous* cycle's set, but never beyond
 //! an ordinal that the same object covered as "this cycle's" set one cycle earlier or will cover one
 //! cycle later (the max ordinal of cycle N+1 counts cycle N's records as ghosts), so those reads need
 //! no emulation. Keeping the two objects and swapping them like Java is what makes the history right:
 //! with 20,000 records in cycle 1 and only ordinal 0 afterwards, Java writes two segments in every
 //! later snapshot.
 
-/// Longs per `ThreadSafeBitSet` segment (Java's default of 2^14 bits per segment).
-const LONGS_PER_SEGMENT: usize = 256;
-/// Ordinals per segment.
-const BITS_PER_SEGMENT: u32 = (LONGS_PER_SEGMENT * 64) as u32;
+use crate::blob::populated::{self, java_num_longs};
 
 /// A growable bitset of ordinals that remembers how many segments Java would have allocated.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct PopulatedOrdinals {
-    /// Always exactly `segments * LONGS_PER_SEGMENT` words.
+pub(crate) struct SegmentedBitSet {
+    /// Always whole segments of [`populated::LONGS_PER_SEGMENT`] words.
     words: Vec<u64>,
 }
 
-impl Default for PopulatedOrdinals {
+impl Default for SegmentedBitSet {
     fn default() -> Self {
         // Java preallocates one segment.
-        PopulatedOrdinals { words: vec![0; LONGS_PER_SEGMENT] }
+        SegmentedBitSet { words: vec![0; java_num_longs(None)] }
     }
 }
 
-impl PopulatedOrdinals {
+impl SegmentedBitSet {
     /// Grow (never shrink) so that `ordinal` lies in an allocated segment, as any Java access does.
     pub fn touch(&mut self, ordinal: u32) {
-        let segments = (ordinal / BITS_PER_SEGMENT) as usize + 1;
-        if segments * LONGS_PER_SEGMENT > self.words.len() {
-            self.words.resize(segments * LONGS_PER_SEGMENT, 0);
+        let len = java_num_longs(Some(ordinal));
+        if len > self.words.len() {
+            self.words.resize(len, 0);
         }
     }
 
@@ -63,7 +61,7 @@ impl PopulatedOrdinals {
     }
 
     /// True when both sets hold the same ordinals (allocated sizes may differ).
-    pub fn same_ordinals(&self, other: &PopulatedOrdinals) -> bool {
+    pub fn same_ordinals(&self, other: &SegmentedBitSet) -> bool {
         let (short, long) = if self.words.len() <= other.words.len() { (self, other) } else { (other, self) };
         short.words[..] == long.words[..short.words.len()] && long.words[short.words.len()..].iter().all(|&w| w == 0)
     }
@@ -76,26 +74,12 @@ impl PopulatedOrdinals {
 
     /// The populated ordinals, ascending.
     pub fn iter(&self) -> impl Iterator<Item = u32> + '_ {
-        self.words.iter().enumerate().flat_map(|(i, &w)| {
-            let mut w = w;
-            std::iter::from_fn(move || {
-                if w == 0 {
-                    return None;
-                }
-                let bit = w.trailing_zeros();
-                w &= w - 1;
-                Some(i as u32 * 64 + bit)
-            })
-        })
+        populated::ones(&self.words)
     }
 
-    /// Append as Java's `ThreadSafeBitSet.serializeBitsTo`: `i32` long count, then the longs, big-endian.
+    /// Append as Java's `ThreadSafeBitSet.serializeBitsTo`: every allocated segment.
     pub fn write_to(&self, out: &mut Vec<u8>) {
-        out.reserve(4 + self.words.len() * 8);
-        out.extend_from_slice(&(self.words.len() as i32).to_be_bytes());
-        for w in &self.words {
-            out.extend_from_slice(&w.to_be_bytes());
-        }
+        populated::write_words(out, &self.words);
     }
 }
 
@@ -105,7 +89,7 @@ mod tests {
 
     #[test]
     fn serializes_whole_segments() {
-        let mut p = PopulatedOrdinals::default();
+        let mut p = SegmentedBitSet::default();
         p.set(0);
         p.set(1);
         let mut out = Vec::new();
@@ -117,7 +101,7 @@ mod tests {
 
     #[test]
     fn any_access_grows_and_clearing_keeps_segments() {
-        let mut p = PopulatedOrdinals::default();
+        let mut p = SegmentedBitSet::default();
         p.touch(16_383);
         assert_eq!(p.words.len(), 256);
         p.touch(16_384);
@@ -127,19 +111,19 @@ mod tests {
         p.clear_all();
         assert_eq!(p.words.len(), 768);
         assert_eq!(p.count(), 0);
-        assert!(p.same_ordinals(&PopulatedOrdinals::default()));
+        assert!(p.same_ordinals(&SegmentedBitSet::default()));
     }
 
     #[test]
     fn iteration_and_queries() {
-        let mut p = PopulatedOrdinals::default();
+        let mut p = SegmentedBitSet::default();
         for o in [3, 64, 65, 20_000] {
             p.set(o);
         }
         assert_eq!(p.iter().collect::<Vec<_>>(), [3, 64, 65, 20_000]);
         assert_eq!(p.count(), 4);
         assert!(p.get(64) && !p.get(66) && !p.get(1_000_000));
-        let mut q = PopulatedOrdinals::default();
+        let mut q = SegmentedBitSet::default();
         for o in [3, 64, 65, 20_000] {
             q.set(o);
         }

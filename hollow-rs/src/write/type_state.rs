@@ -1,6 +1,7 @@
-//! The write state of one type: its records, which ordinals are populated in this cycle and the
-//! previous one, its shard count, and the statistics and layout computed when a cycle is written
-//! (Java's `HollowTypeWriteState`).
+//! The write state of one type: its records ([`TypeRecords`]), its shard count, and the statistics and
+//! layout computed when a cycle is written (Java's `HollowTypeWriteState`); and the dispatch over the
+//! record kinds, whose body writers (`object`, `collection`) sit below it with the leaves they share
+//! (`layout`, `dataset`), so that no kind imports this module back.
 //!
 //! ## Sharding
 //!
@@ -23,100 +24,21 @@
 
 use std::collections::HashMap;
 
+use super::dataset::{Dataset, TypeRecords};
 use super::key_hash::KeyHasher;
-use super::ordinal_map::OrdinalMap;
-use super::populated::PopulatedOrdinals;
+use super::layout::{Direction, Layout, Prepared};
 use super::restore::{self, Rebuilder, Restored};
 use super::{collection, object};
 use crate::encoding::{gap, varint};
 use crate::error::{Error, Result};
 use crate::read::TypeReadState;
-use crate::schema::paths::SchemaLookup;
 use crate::schema::Schema;
-
-/// All type states of an engine, for code that needs to look at other types (hash keys, references).
-#[derive(Clone, Copy)]
-pub(crate) struct Dataset<'a> {
-    pub types: &'a [TypeWriteState],
-    pub by_name: &'a HashMap<String, usize>,
-}
-
-impl<'a> Dataset<'a> {
-    /// A type's index and state, by name.
-    pub fn get(&self, name: &str) -> Option<(usize, &'a TypeWriteState)> {
-        let &i = self.by_name.get(name)?;
-        Some((i, &self.types[i]))
-    }
-}
-
-/// The engine's schemas, for resolving key paths.
-impl SchemaLookup for Dataset<'_> {
-    fn schema(&self, name: &str) -> Option<&Schema> {
-        self.get(name).map(|(_, state)| &state.schema)
-    }
-}
-
-/// Which way a delta goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Direction {
-    /// Previous cycle → this cycle.
-    Forward,
-    /// This cycle → previous cycle.
-    Reverse,
-}
-
-/// How ordinals are spread over shards for one blob direction.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Layout {
-    pub num_shards: u32,
-    /// Largest shard-local ordinal of each shard (-1 for an empty shard).
-    pub max_shard_ordinals: Vec<i32>,
-}
-
-impl Layout {
-    fn new(max_ordinal: i32, num_shards: u32) -> Self {
-        Layout { num_shards, max_shard_ordinals: crate::blob::envelope::max_shard_ordinals(max_ordinal, num_shards) }
-    }
-
-    /// The shard holding `ordinal`.
-    #[inline]
-    pub fn shard_of(&self, ordinal: u32) -> usize {
-        (ordinal & (self.num_shards - 1)) as usize
-    }
-
-    /// `ordinal`'s position within its shard.
-    #[inline]
-    pub fn local(&self, ordinal: u32) -> u32 {
-        ordinal / self.num_shards
-    }
-}
 
 /// Kind-specific statistics for the cycle being written.
 #[derive(Debug)]
 pub(crate) enum KindStats {
     Object(object::FieldStats),
     Collection(collection::CollectionStats),
-}
-
-/// Everything computed when the cycle is prepared for writing.
-#[derive(Debug)]
-pub(crate) struct Prepared {
-    /// The largest ordinal held (populated now or in the previous cycle); -1 if none.
-    pub max_ordinal: i32,
-    /// Layout of snapshots and forward deltas.
-    pub forward: Layout,
-    /// Layout of reverse deltas (differs from `forward` only in a cycle that reshards).
-    pub reverse: Layout,
-    pub stats: KindStats,
-}
-
-impl Prepared {
-    pub fn layout(&self, direction: Direction) -> &Layout {
-        match direction {
-            Direction::Forward => &self.forward,
-            Direction::Reverse => &self.reverse,
-        }
-    }
 }
 
 /// The ordinals one shard gains and loses in a delta.
@@ -131,18 +53,16 @@ pub(crate) struct ShardDelta {
 /// One type's write state.
 #[derive(Debug)]
 pub(crate) struct TypeWriteState {
-    pub schema: Schema,
+    pub records: TypeRecords,
     /// Field name → index, for OBJECT types.
     pub field_index: HashMap<String, usize>,
-    records: OrdinalMap,
-    pub current: PopulatedOrdinals,
-    pub previous: PopulatedOrdinals,
     /// 0 until the type is first written (Java's -1, "not chosen yet").
     num_shards: u32,
     rev_num_shards: u32,
     /// The shard count to return to if the cycle is abandoned.
     reset_num_shards: u32,
-    pub prepared: Option<Prepared>,
+    /// Layouts and kind statistics of the cycle being written.
+    prepared: Option<(Prepared, KindStats)>,
     /// Set from a restore until the first restored cycle is written and the next one begins.
     restored: Option<Restored>,
 }
@@ -154,11 +74,8 @@ impl TypeWriteState {
             _ => HashMap::new(),
         };
         TypeWriteState {
-            schema,
+            records: TypeRecords::new(schema),
             field_index,
-            records: OrdinalMap::default(),
-            current: PopulatedOrdinals::default(),
-            previous: PopulatedOrdinals::default(),
             num_shards: 0,
             rev_num_shards: 0,
             reset_num_shards: 0,
@@ -175,18 +92,18 @@ impl TypeWriteState {
     /// was not added again (Java's preferred ordinal; see [`super::restore`]).
     pub fn add(&mut self, canonical: &[u8], shared: Option<&[u8]>) -> Result<u32> {
         if let (Some(shared), Some(projection)) = (shared, self.restored.as_mut().and_then(|r| r.projection.as_mut())) {
-            if self.records.get(canonical).is_none() {
-                if let Some(ordinal) = projection.preferred_ordinal(shared).filter(|&o| !self.current.get(o)) {
-                    if let Some(original) = self.records.replace(ordinal, canonical)? {
+            if self.records.ordinals.get(canonical).is_none() {
+                if let Some(ordinal) = projection.preferred_ordinal(shared).filter(|&o| !self.records.current.get(o)) {
+                    if let Some(original) = self.records.ordinals.replace(ordinal, canonical)? {
                         projection.record_replacement(ordinal, original);
-                        self.current.set(ordinal);
+                        self.records.current.set(ordinal);
                         return Ok(ordinal);
                     }
                 }
             }
         }
-        let ordinal = self.records.get_or_assign(canonical)?;
-        self.current.set(ordinal);
+        let ordinal = self.records.ordinals.get_or_assign(canonical)?;
+        self.records.current.set(ordinal);
         Ok(ordinal)
     }
 
@@ -198,16 +115,16 @@ impl TypeWriteState {
 
     /// True when the type holds no record, in this cycle or the previous one.
     pub fn is_empty(&self) -> bool {
-        self.records.max_ordinal() < 0
+        self.records.ordinals.max_ordinal() < 0
     }
 
     /// Check that this type can be restored from `read` (compatible schemas, shard counts).
     pub fn check_restorable(&self, read: &TypeReadState) -> Result<()> {
-        restore::check_compatible(&self.schema, read.schema())?;
+        restore::check_compatible(&self.records.schema, read.schema())?;
         if self.num_shards != 0 && read.num_shards() != 0 && self.num_shards != read.num_shards() {
             return Err(Error::InvalidArgument(format!(
                 "cannot restore type {}: it has {} shards here but {} in the restored state",
-                self.schema.name(),
+                self.records.schema.name(),
                 self.num_shards,
                 read.num_shards()
             )));
@@ -218,10 +135,10 @@ impl TypeWriteState {
     /// Make this (empty) type hold `read`'s populated records, each at its ordinal, as the records of
     /// the previous cycle, and take its shard count unless one is pinned. See [`super::restore`].
     pub fn restore_from(&mut self, read: &TypeReadState) -> Result<()> {
-        let mapping = restore::check_compatible(&self.schema, read.schema())?;
-        let mut rebuilder = Rebuilder::new(&self.schema, &self.field_index, mapping);
+        let TypeRecords { schema, ordinals: records, previous, .. } = &mut self.records;
+        let mapping = restore::check_compatible(schema, read.schema())?;
+        let mut rebuilder = Rebuilder::new(schema, &self.field_index, mapping);
         let mut projection = rebuilder.projection();
-        let (records, previous) = (&mut self.records, &mut self.previous);
         rebuilder.for_each_record(read, |ordinal, bytes, shared| {
             records.put(bytes, ordinal)?;
             previous.set(ordinal);
@@ -230,18 +147,12 @@ impl TypeWriteState {
             }
             Ok(())
         })?;
-        self.records.free_holes_after_restore();
+        self.records.ordinals.free_holes_after_restore();
         if self.num_shards == 0 && read.num_shards() != 0 {
             self.pin_num_shards(read.num_shards());
         }
         self.restored = Some(Restored { projection });
         Ok(())
-    }
-
-    /// The canonical bytes of the record at `ordinal` (populated now or in the previous cycle).
-    #[inline]
-    pub fn record_bytes(&self, ordinal: u32) -> Option<&[u8]> {
-        self.records.bytes(ordinal)
     }
 
     /// The shard count; 0 before the type was first written.
@@ -260,30 +171,24 @@ impl TypeWriteState {
         self.reset_num_shards = num_shards;
     }
 
-    /// Ordinals `0..=max_ordinal` populated in this cycle or the previous one: the records whose
-    /// values consumers may still read, so whose values must fit the bit widths.
-    pub fn ordinals_in_either(&self, max_ordinal: i32) -> impl Iterator<Item = u32> + '_ {
-        (0..=max_ordinal).map(|o| o as u32).filter(|&o| self.current.get(o) || self.previous.get(o))
-    }
-
     /// Java's `hasChangedSinceLastCycle`: the populated set differs, or the shard count moved.
     pub fn has_changed_since_last_cycle(&self) -> bool {
-        !self.current.same_ordinals(&self.previous)
+        !self.records.current.same_ordinals(&self.records.previous)
             || (self.num_shards != self.rev_num_shards && self.rev_num_shards != 0)
     }
 
     /// Compute statistics, shard counts and layouts for writing this cycle. Returns `(old, new)` shard
     /// counts if the type reshards.
     pub fn prepare_for_write(&mut self, target_max_shard_size: u64, allow_resharding: bool) -> Option<(u32, u32)> {
-        let max_ordinal = self.records.max_ordinal();
+        let max_ordinal = self.records.ordinals.max_ordinal();
         // Java reads `current.get(i)` for every ordinal up to the max while it gathers statistics,
         // which allocates bitset segments that later show in snapshots (see `populated`).
         if max_ordinal >= 0 {
-            self.current.touch(max_ordinal as u32);
+            self.records.current.touch(max_ordinal as u32);
         }
-        let stats = match &self.schema {
-            Schema::Object(schema) => KindStats::Object(object::FieldStats::gather(schema, self, max_ordinal)),
-            _ => KindStats::Collection(collection::CollectionStats::gather(self, max_ordinal)),
+        let stats = match &self.records.schema {
+            Schema::Object(schema) => KindStats::Object(object::FieldStats::gather(schema, &self.records, max_ordinal)),
+            _ => KindStats::Collection(collection::CollectionStats::gather(&self.records, max_ordinal)),
         };
         let projected = || {
             let size = match &stats {
@@ -314,16 +219,16 @@ impl TypeWriteState {
             KindStats::Collection(s) => KindStats::Collection(s.lay_out(&forward, &reverse)),
             other => other,
         };
-        self.prepared = Some(Prepared { max_ordinal, forward, reverse, stats });
+        self.prepared = Some((Prepared { max_ordinal, forward, reverse }, stats));
         resharded
     }
 
     /// Start a new cycle: drop records not populated in the cycle just written (their ordinals become
     /// reusable from now on), and make this cycle's populated set the previous one.
     pub fn prepare_for_next_cycle(&mut self) {
-        self.records.retain(&self.current);
-        std::mem::swap(&mut self.current, &mut self.previous);
-        self.current.clear_all();
+        self.records.ordinals.retain(&self.records.current);
+        std::mem::swap(&mut self.records.current, &mut self.records.previous);
+        self.records.current.clear_all();
         self.prepared = None;
         self.reset_num_shards = self.num_shards;
         self.restored = None;
@@ -332,46 +237,48 @@ impl TypeWriteState {
     /// Abandon the records added since the last [`Self::prepare_for_next_cycle`] (or restore).
     pub fn reset_to_last_prepare_for_next_cycle(&mut self) {
         self.num_shards = self.reset_num_shards;
-        self.current.clear_all();
+        self.records.current.clear_all();
         if let Some(projection) = self.restored.as_mut().and_then(|r| r.projection.as_mut()) {
             for (ordinal, original) in projection.take_replacements() {
                 // Cannot fail: the original bytes were held at this very ordinal.
-                let _ = self.records.replace(ordinal, &original);
+                let _ = self.records.ordinals.replace(ordinal, &original);
             }
         }
-        self.records.retain(&self.previous);
+        self.records.ordinals.retain(&self.records.previous);
         if self.restored.is_some() {
             // As Java, which restores again from the read state: back to the restored free ordinals.
-            self.records.free_holes_after_restore();
+            self.records.ordinals.free_holes_after_restore();
         }
         self.prepared = None;
     }
 
     /// Append the snapshot body of this type.
     pub fn write_snapshot(&self, ds: &Dataset<'_>, out: &mut Vec<u8>) -> Result<()> {
-        let p = self.prepared();
+        let (p, stats) = self.prepared();
         let layout = &p.forward;
         if layout.num_shards > 1 {
             varint::write_i32(out, p.max_ordinal);
         }
         let hasher = self.key_hasher(ds)?;
         for shard in 0..layout.num_shards as usize {
-            match &p.stats {
-                KindStats::Object(s) => s.write_snapshot_shard(self, p, shard, out),
-                KindStats::Collection(s) => s.write_snapshot_shard(self, ds, hasher.as_ref(), p, shard, out)?,
+            match stats {
+                KindStats::Object(s) => s.write_snapshot_shard(&self.records, p, shard, out),
+                KindStats::Collection(s) => {
+                    s.write_snapshot_shard(&self.records, ds, hasher.as_ref(), p, shard, out)?
+                }
             }
         }
-        self.current.write_to(out);
+        self.records.current.write_to(out);
         Ok(())
     }
 
     /// Append the delta (or reverse delta) body of this type.
     pub fn write_delta(&self, ds: &Dataset<'_>, direction: Direction, out: &mut Vec<u8>) -> Result<()> {
-        let p = self.prepared();
+        let (p, stats) = self.prepared();
         let layout = p.layout(direction);
         let (from, to) = match direction {
-            Direction::Forward => (&self.previous, &self.current),
-            Direction::Reverse => (&self.current, &self.previous),
+            Direction::Forward => (&self.records.previous, &self.records.current),
+            Direction::Reverse => (&self.records.current, &self.records.previous),
         };
         let mut shards: Vec<ShardDelta> = (0..layout.num_shards).map(|_| ShardDelta::default()).collect();
         for o in 0..=p.max_ordinal {
@@ -392,23 +299,24 @@ impl TypeWriteState {
             gap::write(out, &delta.removed_local);
             let added_local: Vec<u32> = delta.added.iter().map(|&o| layout.local(o)).collect();
             gap::write(out, &added_local);
-            match &p.stats {
-                KindStats::Object(s) => s.write_delta_shard(self, &delta.added, out),
+            match stats {
+                KindStats::Object(s) => s.write_delta_shard(&self.records, &delta.added, out),
                 KindStats::Collection(s) => {
-                    s.write_delta_shard(self, ds, hasher.as_ref(), direction, shard, &delta.added, out)?
+                    s.write_delta_shard(&self.records, ds, hasher.as_ref(), direction, shard, &delta.added, out)?
                 }
             }
         }
         Ok(())
     }
 
-    fn prepared(&self) -> &Prepared {
-        self.prepared.as_ref().expect("the engine prepares every type before writing")
+    fn prepared(&self) -> (&Prepared, &KindStats) {
+        let (p, stats) = self.prepared.as_ref().expect("the engine prepares every type before writing");
+        (p, stats)
     }
 
     /// The hasher placing set elements / map keys by the schema's hash key, if it has one and it binds.
     fn key_hasher(&self, ds: &Dataset<'_>) -> Result<Option<KeyHasher>> {
-        match &self.schema {
+        match &self.records.schema {
             Schema::Set(s) => match &s.hash_key {
                 Some(k) => KeyHasher::bind(ds, &s.element_type, k),
                 None => Ok(None),
@@ -429,17 +337,6 @@ fn shards_for(projected_size: i64, target_max_shard_size: u64) -> u32 {
         n *= 2;
     }
     n
-}
-
-/// Number of 64-bit words holding `num_bits` bits.
-pub(crate) fn words_for_bits(num_bits: u64) -> usize {
-    num_bits.div_ceil(64) as usize
-}
-
-/// Width of an unsigned value: `64 - leading_zeros(v)` (0 for 0).
-#[inline]
-pub(crate) fn bit_width(v: u64) -> u32 {
-    64 - v.leading_zeros()
 }
 
 #[cfg(test)]

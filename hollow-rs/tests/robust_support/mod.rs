@@ -2,7 +2,7 @@
 //! sharded chain that reshards, and a reader that touches everything a state holds.
 #![allow(dead_code)]
 
-use hollow::read::lookup::{find_map_entry, find_set_element, BoundKey, KeyValue};
+use hollow::read::lookup::{find_map_entry, find_set_element, BoundKey, SetMapKeyValue};
 use hollow::read::{ReadStateEngine, TypeReadState};
 use hollow::schema::{FieldType, ListSchema, MapSchema, ObjectField, ObjectSchema, Schema, SetSchema};
 use hollow::tools::checksum::HollowChecksum;
@@ -61,18 +61,18 @@ fn probe_hash_key(engine: &ReadStateEngine, t: &TypeReadState) {
     };
     let Some(paths) = paths else { return };
     let Ok(bound) = BoundKey::bind(engine, root, paths) else { return };
-    let key: Vec<KeyValue<'_>> = bound
+    let key: Vec<SetMapKeyValue<'_>> = bound
         .paths()
         .iter()
         .map(|p| match p.leaf_type() {
-            FieldType::Int => KeyValue::Int(1),
-            FieldType::Long => KeyValue::Long(1),
-            FieldType::Boolean => KeyValue::Boolean(true),
-            FieldType::Float => KeyValue::Float(1.0),
-            FieldType::Double => KeyValue::Double(1.0),
-            FieldType::String => KeyValue::String("a"),
-            FieldType::Bytes => KeyValue::Bytes(b"a"),
-            FieldType::Reference => KeyValue::Reference(1),
+            FieldType::Int => SetMapKeyValue::Int(1),
+            FieldType::Long => SetMapKeyValue::Long(1),
+            FieldType::Boolean => SetMapKeyValue::Boolean(true),
+            FieldType::Float => SetMapKeyValue::Float(1.0),
+            FieldType::Double => SetMapKeyValue::Double(1.0),
+            FieldType::String => SetMapKeyValue::String("a"),
+            FieldType::Bytes => SetMapKeyValue::Bytes(b"a"),
+            FieldType::Reference => SetMapKeyValue::Reference(1),
         })
         .collect();
     for o in t.populated().iter().take(4) {
