@@ -474,7 +474,7 @@ impl Producer {
         let candidate = Arc::new(ReadState::new(version, self.read_back(&staged)?));
         self.validate(&candidate)?;
         if let Some(announcer) = &self.announcer {
-            announcer.announce(version)?;
+            announcer.announce(version, announcer.announced_version()?)?; // TEMP stub
             for l in &self.listeners {
                 l.announced(version);
             }

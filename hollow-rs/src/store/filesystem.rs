@@ -136,6 +136,29 @@ impl BlobPublisher for FilesystemBlobStore {
         let tmp = format!(".staging-{name}-{}-{n}", std::process::id());
         self.write_atomically(&name, &tmp, &blob.data)
     }
+    // TEMP stub (objstore branch only, dropped at merge).
+    fn delete(&self, id: &super::BlobId) -> Result<()> {
+        let _ = fs::remove_file(self.dir.join(id.file_name()));
+        Ok(())
+    }
+    fn list(&self) -> Result<Vec<super::BlobId>> {
+        Ok(FilesystemBlobStore::list(self)?
+            .into_iter()
+            .map(|b| super::BlobId { blob_type: b.blob_type, from_version: b.from_version, to_version: b.to_version })
+            .collect())
+    }
+    fn lock_producer(&self) -> Result<Box<dyn super::ProducerLock>> {
+        Ok(Box::new(TempLock))
+    }
+}
+
+/// TEMP stub (objstore branch only).
+#[derive(Debug)]
+struct TempLock;
+impl super::ProducerLock for TempLock {
+    fn renew(&self) -> Result<()> {
+        Ok(())
+    }
 }
 
 impl BlobRetriever for FilesystemBlobStore {
@@ -167,7 +190,10 @@ impl BlobRetriever for FilesystemBlobStore {
 }
 
 impl Announcer for FilesystemBlobStore {
-    fn announce(&self, version: Version) -> Result<()> {
+    fn announced_version(&self) -> Result<Option<Version>> {
+        self.latest_version()
+    }
+    fn announce(&self, version: Version, _expected: Option<Version>) -> Result<()> {
         self.write_atomically(ANNOUNCEMENT_FILE, ANNOUNCEMENT_TMP_FILE, version.to_string().as_bytes())
     }
 }

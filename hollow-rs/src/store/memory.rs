@@ -78,6 +78,25 @@ impl BlobPublisher for InMemoryBlobStore {
         };
         Ok(())
     }
+    // TEMP stub (objstore branch only, dropped at merge).
+    fn delete(&self, _id: &super::BlobId) -> Result<()> {
+        Ok(())
+    }
+    fn list(&self) -> Result<Vec<super::BlobId>> {
+        Ok(Vec::new())
+    }
+    fn lock_producer(&self) -> Result<Box<dyn super::ProducerLock>> {
+        Ok(Box::new(TempLock))
+    }
+}
+
+/// TEMP stub (objstore branch only).
+#[derive(Debug)]
+struct TempLock;
+impl super::ProducerLock for TempLock {
+    fn renew(&self) -> Result<()> {
+        Ok(())
+    }
 }
 
 impl BlobRetriever for InMemoryBlobStore {
@@ -96,7 +115,10 @@ impl BlobRetriever for InMemoryBlobStore {
 }
 
 impl Announcer for InMemoryBlobStore {
-    fn announce(&self, version: Version) -> Result<()> {
+    fn announced_version(&self) -> Result<Option<Version>> {
+        Ok(self.lock().announced)
+    }
+    fn announce(&self, version: Version, _expected: Option<Version>) -> Result<()> {
         self.lock().announced = Some(version);
         self.announced_changed.notify_all();
         Ok(())
@@ -151,7 +173,7 @@ mod tests {
         let s2 = store.clone();
         let waiter = std::thread::spawn(move || s2.wait_for_change(None, Duration::from_secs(10)).unwrap());
         std::thread::sleep(Duration::from_millis(20));
-        store.announce(42).unwrap();
+        store.announce(42, None).unwrap();
         assert_eq!(waiter.join().unwrap(), Some(42));
         // No change: returns after the timeout with the same version.
         assert_eq!(store.wait_for_change(Some(42), Duration::from_millis(10)).unwrap(), Some(42));
