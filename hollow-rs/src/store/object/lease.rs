@@ -89,10 +89,10 @@ impl ObjectLease {
         PutPayload::from(serde_json::to_vec(record).unwrap_or_default())
     }
 
+    /// Take the lease. Runs on the store's runtime, so it builds no `ObjectLease` until it has won: a
+    /// lease dropped there would block a runtime worker on its own release.
     pub(super) async fn acquire(inner: Arc<Inner>) -> Result<ObjectLease> {
         let owner = format!("{:016x}{:016x}", random_u64(), random_u64());
-        let mut lease = ObjectLease { inner, owner, written: Mutex::new(UpdateVersion { e_tag: None, version: None }) };
-        let inner = lease.inner.clone();
         let current = read(&inner).await?;
         let mode = match &current {
             None => PutMode::Create,
@@ -107,22 +107,19 @@ impl ObjectLease {
             // Expired: take it over, but only from the state we just read.
             Some((_, version)) => PutMode::Update(version.clone()),
         };
-        let record = lease.record();
+        let record = LeaseRecord {
+            owner: owner.clone(),
+            host: host_name(),
+            pid: std::process::id(),
+            expires_at_ms: now_ms() + inner.lease_ttl.as_millis() as u64,
+        };
         match inner.put(layout::PRODUCER_LOCK, Self::payload(&record), mode, Attributes::new()).await {
-            Ok(v) => {
-                *lease.written.get_mut().unwrap_or_else(|e| e.into_inner()) = v;
-                Ok(lease)
-            }
+            Ok(written) => Ok(ObjectLease { inner, owner, written: Mutex::new(written) }),
             Err(e) if is_precondition(&e) => {
                 let holder = read(&inner).await?.map_or("another producer".to_owned(), |(r, _)| r.holder());
-                // Nothing of ours to release.
-                lease.owner.clear();
                 Err(Error::Conflict(format!("producer lock on {} was just taken by {holder}", inner.url)))
             }
-            Err(e) => {
-                lease.owner.clear();
-                Err(os_error(&format!("writing {}", inner.display(layout::PRODUCER_LOCK)), e))
-            }
+            Err(e) => Err(os_error(&format!("writing {}", inner.display(layout::PRODUCER_LOCK)), e)),
         }
     }
 }

@@ -15,12 +15,18 @@ use crate::error::{Error, Result};
 
 static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
 
+thread_local! {
+    /// Set on the runtime's own workers, where waiting for a task of the runtime could wait for itself.
+    static ON_WORKER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 fn runtime() -> &'static tokio::runtime::Runtime {
     RUNTIME.get_or_init(|| {
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("hollow-object-store")
             .enable_all()
+            .on_thread_start(|| ON_WORKER.with(|w| w.set(true)))
             .build()
             // Without a runtime no object-store call can run at all; this only fails when the OS refuses
             // threads or an I/O driver, which nothing here can recover from.
@@ -34,6 +40,11 @@ where
     F: Future<Output = Result<T>> + Send + 'static,
     T: Send + 'static,
 {
+    if ON_WORKER.with(|w| w.get()) {
+        // Only a value dropped on a worker (say, a lease whose caller went away) gets here; refusing is
+        // better than a worker blocked on itself.
+        return Err(Error::io("object store", std::io::Error::other("blocking call on the store's own runtime")));
+    }
     let (tx, rx) = mpsc::sync_channel(1);
     runtime().spawn(async move {
         let _ = tx.send(future.await);
