@@ -79,8 +79,12 @@ fn fs_opts() -> StoreOptions {
     StoreOptions { layout: Layout::Filesystem, ..StoreOptions::default() }
 }
 
+/// Runs the raw client's futures. One runtime for the whole test binary: the S3 client's connection pool
+/// belongs to the runtime it was first used on.
 fn block<T>(f: impl std::future::Future<Output = T>) -> T {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(f)
+    static RT: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    RT.get_or_init(|| tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap())
+        .block_on(f)
 }
 
 /// Java's `HashCodes.hashLong`, written out from its source (`long` arithmetic wraps; `>>>` is logical).
