@@ -432,7 +432,7 @@ impl BigNat {
                 self.0.push(carry);
             }
         }
-        self.0.splice(0..0, std::iter::repeat(0).take(limbs));
+        self.0.splice(0..0, std::iter::repeat_n(0, limbs));
     }
 
     fn cmp(&self, other: &Self) -> Ordering {
@@ -497,7 +497,7 @@ fn format(negative: bool, decimal: Decimal) -> String {
         let integer_digits = n.min(exponent as usize);
         out.push_str(text(0..integer_digits));
         if integer_digits < exponent as usize {
-            out.extend(std::iter::repeat('0').take(exponent as usize - integer_digits));
+            out.extend(std::iter::repeat_n('0', exponent as usize - integer_digits));
             out.push_str(".0");
         } else {
             out.push('.');
@@ -509,7 +509,7 @@ fn format(negative: bool, decimal: Decimal) -> String {
         }
     } else if exponent <= 0 && exponent > -3 {
         out.push_str("0.");
-        out.extend(std::iter::repeat('0').take((-exponent) as usize));
+        out.extend(std::iter::repeat_n('0', (-exponent) as usize));
         out.push_str(text(0..n));
     } else {
         out.push_str(text(0..1));
