@@ -243,7 +243,7 @@ mod tests {
         store.publish(&Blob::delta(100, 1000, vec![3])).unwrap();
         store.publish(&Blob::reverse_delta(1000, 100, vec![4])).unwrap();
         store.publish(&Blob::header(1000, vec![5])).unwrap();
-        store.announce(1000).unwrap();
+        store.announce(1000, None).unwrap();
         let mut names: Vec<_> =
             fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
         names.sort();
