@@ -150,7 +150,7 @@ fn empty_object_delta(max: u8, widths: &[u8]) -> Vec<u8> {
     let mut body = vec![max, 0x00, 0x00];
     body.extend(widths);
     body.push(0x00);
-    body.extend(std::iter::repeat(0x00).take(widths.len()));
+    body.extend(std::iter::repeat_n(0x00, widths.len()));
     body
 }
 
