@@ -99,7 +99,7 @@ fn read_path(c: &mut Criterion, chain: &Chain) {
 
     let store = Arc::new(InMemoryBlobStore::new());
     store.publish(&Blob::snapshot(1, chain.snapshot.clone())).expect("publish");
-    store.announce(1).expect("announce");
+    store.announce(1, None).expect("announce");
     let consumer =
         Consumer::builder(store.clone()).with_announcement_watcher(store).with_primary_key_index("Movie").build();
     consumer.refresh().expect("refresh");

@@ -180,7 +180,7 @@ fn main() {
     // The same requests through the consumer API (state, index handle, then the read).
     let store = Arc::new(InMemoryBlobStore::new());
     store.publish(&Blob::snapshot(1, chain.snapshot.clone())).expect("publish");
-    store.announce(1).expect("announce");
+    store.announce(1, None).expect("announce");
     let consumer = Consumer::builder(store.clone())
         .with_announcement_watcher(store.clone())
         .with_primary_key_index("Movie")

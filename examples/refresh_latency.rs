@@ -105,7 +105,7 @@ fn main() {
         let from = i as i64 + 1;
         store.publish(&Blob::delta(from, from + 1, d.clone())).expect("publish");
     }
-    store.announce(1).expect("announce");
+    store.announce(1, None).expect("announce");
     let consumer = Consumer::builder(store.clone()).with_primary_key_index("Movie").build();
     let t = Instant::now();
     consumer.refresh_to(1).expect("initial load");
