@@ -85,6 +85,9 @@ fn bump(counter: &AtomicU64) {
     counter.fetch_add(1, Ordering::Relaxed);
 }
 
+/// An object name and the blob it names: (name, type, from, to).
+type NamedBlob = (String, BlobType, Option<Version>, Version);
+
 /// The announcement as last read by a watcher: its ETag and the version it held.
 type SeenAnnouncement = Option<(String, Option<Version>)>;
 
@@ -541,8 +544,8 @@ impl ObjectStoreBlobStore {
         Ok(Some(blob))
     }
 
-    /// Filesystem layout: the names under the prefix that parse as blobs.
-    fn list_filesystem(&self) -> Result<Vec<(String, BlobType, Option<Version>, Version)>> {
+    /// Filesystem layout: the names under the prefix that parse as blobs, with what they say.
+    fn list_filesystem(&self) -> Result<Vec<NamedBlob>> {
         let names = self.run(|i| async move { i.list().await })?;
         Ok(names
             .into_iter()
