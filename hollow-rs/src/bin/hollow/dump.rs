@@ -21,7 +21,7 @@ pub fn run(dir: &Path, from: Option<i64>, version: Option<i64>, type_name: Optio
             return Err(hollow::Error::NotFound(format!("type {t} at version {target}")));
         }
     }
-    let text = dump::dump_state_filtered(state.engine(), target, |name| type_name.map_or(true, |t| t == name));
+    let text = dump::dump_state_filtered(state.engine(), target, |name| type_name.is_none_or(|t| t == name));
     print!("{text}");
     Ok(())
 }
