@@ -18,7 +18,12 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
+echo "== cargo clippy -D warnings (hollow with object-store)"
+cargo clippy -p hollow --all-targets --features object-store -- -D warnings
 echo "== cargo test --workspace"
 cargo test --workspace
+echo "== object-store blob store: unit tests, and memory:// + S3 (moto on loopback, .ci/with-s3.sh)"
+cargo test -p hollow --features object-store --lib -- store::object store::url
+bash .ci/with-s3.sh cargo test -p hollow --features object-store --test s3_store
 echo "== Python wheel (bindings/python/ci.sh)"
 bash bindings/python/ci.sh
