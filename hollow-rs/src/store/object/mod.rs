@@ -2,7 +2,7 @@
 //! Google Cloud Storage, Azure Blob Storage, or memory (`memory://`, for tests).
 //!
 //! [`ObjectStoreBlobStore`] plays all four store roles with a synchronous API; the async I/O runs on one
-//! private runtime ([`runtime`]) so it can be called from any thread, inside a tokio runtime or not.
+//! private runtime (see `runtime.rs`) so it can be called from any thread, inside a tokio runtime or not.
 //!
 //! The invariants of `shared/design/publishing.md`, and why they hold here:
 //!
@@ -831,5 +831,27 @@ impl AnnouncementWatcher for ObjectStoreBlobStore {
             }
             std::thread::sleep((deadline - now).min(self.jittered_interval()));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn poll_intervals_are_jittered_within_bounds() {
+        let options = StoreOptions { poll_interval: Duration::from_secs(1), poll_jitter: 0.2, ..Default::default() };
+        let store = ObjectStoreBlobStore::new(Arc::new(object_store::memory::InMemory::new()), "", &options).unwrap();
+        let samples: Vec<f64> = (0..500).map(|_| store.jittered_interval().as_secs_f64()).collect();
+        let (min, max) = samples.iter().fold((f64::MAX, f64::MIN), |(a, b), &x| (a.min(x), b.max(x)));
+        assert!(min >= 0.8 && max <= 1.2, "{min} {max}");
+        // Spread over the range, not stuck at one value.
+        assert!(min < 0.85 && max > 1.15, "{min} {max}");
+    }
+
+    #[test]
+    fn blocking_calls_from_a_store_worker_are_refused_not_deadlocked() {
+        let r = runtime::block_on(async { Ok(runtime::block_on(async { Ok(1) })) });
+        assert!(r.unwrap().is_err());
     }
 }
