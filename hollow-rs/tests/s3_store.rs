@@ -458,3 +458,39 @@ fn open_by_url() {
         }
     }
 }
+
+#[test]
+fn objects_written_as_java_s3publisher_writes_them_are_read() {
+    for b in backends("java") {
+        // What Netflix's reference S3Publisher/S3Announcer leave: no hollow_length metadata, an index
+        // written whole, the announcement as decimal text.
+        let put = |path: String, body: Vec<u8>, meta: &[(&'static str, &str)]| {
+            let mut attributes = Attributes::new();
+            for (k, v) in meta {
+                attributes.insert(Attribute::Metadata((*k).into()), v.to_string().into());
+            }
+            let options = PutOptions { attributes, ..Default::default() };
+            block(b.raw.put_opts(&path.as_str().into(), PutPayload::from(body), options)).unwrap();
+        };
+        put(java_name("snapshot", 7), data(7, 64), &[("to_state", "7")]);
+        put(java_name("delta", 7), data(8, 16), &[("from_state", "7"), ("to_state", "8")]);
+        let mut index = Vec::new();
+        java_write_vlong(&mut index, 7);
+        put(format!("{PREFIX}/snapshot.index"), index, &[]);
+        put(format!("{PREFIX}/announced.version"), b"8".to_vec(), &[]);
+
+        let s = b.client(&opts());
+        assert_eq!(s.latest_version().unwrap(), Some(8), "{}", b.name);
+        assert_eq!(s.retrieve_snapshot(8).unwrap(), Some(Blob::snapshot(7, data(7, 64))));
+        assert_eq!(s.retrieve_delta(7).unwrap(), Some(Blob::delta(7, 8, data(8, 16))));
+        assert_eq!(s.list().unwrap().len(), 2);
+        // hollow-rs adds to the same index and announces with a compare-and-swap over Java's text.
+        s.publish(&Blob::snapshot(9, data(9, 8))).unwrap();
+        s.announce(9, Some(8)).unwrap();
+        let idx = block(b.raw.get(&format!("{PREFIX}/snapshot.index").as_str().into())).unwrap();
+        let mut expected = Vec::new();
+        java_write_vlong(&mut expected, 7);
+        java_write_vlong(&mut expected, 2);
+        assert_eq!(block(idx.bytes()).unwrap().as_ref(), expected.as_slice());
+    }
+}
