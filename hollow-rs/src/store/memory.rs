@@ -118,8 +118,13 @@ impl Announcer for InMemoryBlobStore {
     fn announced_version(&self) -> Result<Option<Version>> {
         Ok(self.lock().announced)
     }
-    fn announce(&self, version: Version, _expected: Option<Version>) -> Result<()> {
-        self.lock().announced = Some(version);
+    fn announce(&self, version: Version, expected: Option<Version>) -> Result<()> {
+        let mut c = self.lock();
+        if c.announced != expected {
+            return Err(super::announce_conflict(version, expected, c.announced));
+        }
+        c.announced = Some(version);
+        drop(c);
         self.announced_changed.notify_all();
         Ok(())
     }
