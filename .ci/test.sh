@@ -16,9 +16,10 @@ fi
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
-echo "== cargo clippy -D warnings"
-cargo clippy --workspace --all-targets -- -D warnings
-echo "== cargo test --workspace"
-cargo test --workspace
+echo "== cargo clippy -D warnings (every feature, then the library without its optional ones)"
+cargo clippy --workspace --all-targets --all-features -- -D warnings
+cargo clippy -p hollow --lib --no-default-features -- -D warnings
+echo "== cargo test --workspace --all-features, beside a loopback S3 server (moto, .ci/with-s3.sh)"
+bash .ci/with-s3.sh cargo test --workspace --all-features
 echo "== Python wheel (bindings/python/ci.sh)"
 bash bindings/python/ci.sh

@@ -15,6 +15,12 @@
 pub mod filesystem;
 pub mod memory;
 pub mod retention;
+#[cfg(feature = "object-store")]
+pub mod object;
+#[path = "object/url.rs"]
+mod url;
+
+pub use url::{open, Layout, RetryOptions, StoreOptions};
 
 use std::sync::Arc;
 use std::time::Duration;
