@@ -15,7 +15,7 @@ cargo clippy --all-targets -- -D warnings
 
 echo "== python: virtualenv and test tools"
 [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check pytest mypy typing_extensions
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check pytest hypothesis mypy typing_extensions
 
 echo "== python: pip install ./bindings/python"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps "$here"

@@ -22,7 +22,7 @@ def show(rs: hollow.ReadState) -> None:
     first = movies.get(1000)
     if first is not None:
         print(f"  movies[1000] = {first.title} ({first.year}), {first.rating}, by {first.studio.name}")
-        print(f"  as a dict: {first.to_dict()}")
+        print(f"  as a dict: {hollow.to_dict(first)}")
     sci_fi = rs.hash_index("Movie", ["tags.element.value"]).find("sci-fi")
     print(f"  sci-fi: {sorted(m.title for m in sci_fi)}")
 
@@ -33,7 +33,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="how long to watch")
     args = parser.parse_args()
 
-    store = hollow.FilesystemBlobStore(args.directory, create=False, poll_interval=0.2)
+    store = hollow.FilesystemBlobStore(args.directory, poll_interval=0.2)
     with hollow.Consumer(store, primary_key_indexes=["Movie"]) as consumer:
 
         @consumer.on_refresh

@@ -65,7 +65,7 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=1.0, help="seconds between cycles")
     args = parser.parse_args()
 
-    store = hollow.FilesystemBlobStore(args.directory)
+    store = hollow.FilesystemBlobStore(args.directory, create=True)
     producer = hollow.Producer(store, types=[Movie])
     print(producer.schema_text(), end="\n\n")
     rng = random.Random(42)

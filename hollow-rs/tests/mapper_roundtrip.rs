@@ -1007,3 +1007,35 @@ fn one_mapper_follows_each_engines_schemas() {
     assert_eq!(snapshot(&mut e).type_state("Line").map(|t| t.schema().name().to_owned()), Some("Line".into()));
     assert_eq!(o, 0);
 }
+
+#[test]
+fn a_record_without_its_primary_key_is_refused() {
+    let mut engine = WriteStateEngine::new();
+    for schema in
+        hollow::schema::dsl::parse_schemas("Movie @PrimaryKey(id) { long id; string title; int year; }").unwrap()
+    {
+        engine.add_schema(schema).unwrap();
+    }
+    #[derive(Serialize)]
+    struct Movie {
+        id: Option<i64>,
+        title: &'static str,
+    }
+    let mut m = ObjectMapper::new();
+    // Other fields may be missing (null, as in Java); the key may not be missing or null.
+    m.add_json(&mut engine, "Movie", &json!({"id": 1})).unwrap();
+    m.add_as(&mut engine, "Movie", &Movie { id: Some(2), title: "b" }).unwrap();
+    for (k, message) in [
+        kind(m.add_json(&mut engine, "Movie", &json!({"title": "x"}))),
+        kind(m.add_json(&mut engine, "Movie", &json!({"id": null, "title": "x"}))),
+        kind(m.add_as(&mut engine, "Movie", &Movie { id: None, title: "x" })),
+        kind(m.add_dynamic(&mut engine, "Movie", &json!({"title": "x"}))),
+    ] {
+        assert_eq!(k, ErrorKind::InvalidArgument, "{message}");
+        assert!(message.contains("Movie") && message.contains("primary key"), "{message}");
+    }
+    // A dynamic integer too large for an INT is out of range (a typed one is a mismatch of types).
+    let (k, message) = kind(m.add_dynamic(&mut engine, "Movie", &json!({"id": 3, "year": 1i64 << 31})));
+    assert_eq!(k, ErrorKind::InvalidArgument, "{message}");
+    assert!(message.contains("Movie.year") && message.contains("2147483648 is out of range for an INT"), "{message}");
+}

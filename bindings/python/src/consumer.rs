@@ -161,7 +161,10 @@ impl Consumer {
         Ok(rs)
     }
 
-    /// Counters about refreshes so far.
+    /// Counters about refreshes so far: `refreshes_succeeded`, `refreshes_failed` (a failed refresh is
+    /// also logged as a WARNING under the `hollow.consumer` logger), `consecutive_failures`,
+    /// `snapshots_applied`, `deltas_applied`, `bytes_applied`, `last_refresh_seconds`, and
+    /// `watch_failures` (failed reads of the announced version while watching).
     #[getter]
     fn metrics<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let m = py.detach(|| self.core.metrics());
@@ -173,6 +176,7 @@ impl Consumer {
         d.set_item("deltas_applied", m.deltas_applied)?;
         d.set_item("bytes_applied", m.bytes_applied)?;
         d.set_item("last_refresh_seconds", m.last_refresh_duration.as_secs_f64())?;
+        d.set_item("watch_failures", m.watch_failures)?;
         Ok(d)
     }
 

@@ -6,11 +6,15 @@
 //! GIL is released while the core refreshes, runs cycles and does blob I/O, and every class is
 //! `frozen` (immutable, or locked inside), so objects can be shared between Python threads.
 //!
+//! The core's `tracing` events (failures it cannot raise: a background refresh, a failed cycle) go to
+//! Python's `logging`, under the `hollow` logger ([`logging`]).
+//!
 //! Schema inference from dataclasses and dicts is Python code (`hollow/_infer.py`), called from here
 //! when a record of an unknown type is added.
 
 mod consumer;
 mod errors;
+mod logging;
 mod producer;
 mod read;
 mod store;
@@ -34,6 +38,12 @@ fn _hollow(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<read::RecordIter>()?;
     m.add_class::<read::PrimaryKeyIndex>()?;
     m.add_class::<read::HashIndex>()?;
+    m.add_function(wrap_pyfunction!(read::ordinal, m)?)?;
+    m.add_function(wrap_pyfunction!(read::type_name, m)?)?;
+    m.add_function(wrap_pyfunction!(read::read_state, m)?)?;
+    m.add_function(wrap_pyfunction!(read::to_dict, m)?)?;
+    m.add_function(wrap_pyfunction!(read::to_python, m)?)?;
+    logging::install();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

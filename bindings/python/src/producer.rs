@@ -167,7 +167,14 @@ impl WriteState {
         f(ws, mapper)
     }
 
-    fn add_one(&self, py: Python<'_>, value: &Bound<'_, PyAny>, type_name: Option<&str>) -> PyResult<u32> {
+    /// Add one record; `context` starts the message of an error.
+    fn add_one(
+        &self,
+        py: Python<'_>,
+        value: &Bound<'_, PyAny>,
+        type_name: Option<&str>,
+        context: write::At,
+    ) -> PyResult<u32> {
         let type_name = match type_name {
             Some(t) => t.to_owned(),
             None => {
@@ -176,7 +183,9 @@ impl WriteState {
                     return self.with_writer(py, |ws, _| ws.add_string(&s).py());
                 }
                 if value.is_instance_of::<PyDict>() {
-                    return Err(invalid("a dict record needs its type: ws.add(record, type=\"Movie\")"));
+                    return Err(invalid(format!(
+                        "{context}a dict record needs its type: ws.add(record, type=\"Movie\")"
+                    )));
                 }
                 record_type_name(value)?
             }
@@ -195,7 +204,7 @@ impl WriteState {
             })?;
         }
         // Converted under the lock, so that Python code run by the conversion cannot add records.
-        self.with_writer(py, |ws, mapper| write::add(mapper, ws, &type_name, value))
+        self.with_writer(py, |ws, mapper| write::add(mapper, ws, &type_name, value, context))
     }
 }
 
@@ -223,7 +232,7 @@ impl WriteState {
     /// not know yet gets a schema inferred from the value.
     #[pyo3(signature = (value, r#type = None))]
     fn add(&self, py: Python<'_>, value: &Bound<'_, PyAny>, r#type: Option<&str>) -> PyResult<u32> {
-        self.add_one(py, value, r#type)
+        self.add_one(py, value, r#type, write::At::Add)
     }
 
     /// Add every record of `values`; returns how many were added.
@@ -231,7 +240,7 @@ impl WriteState {
     fn add_all(&self, py: Python<'_>, values: &Bound<'_, PyAny>, r#type: Option<&str>) -> PyResult<usize> {
         let mut n = 0;
         for v in values.try_iter()? {
-            self.add_one(py, &v?, r#type)?;
+            self.add_one(py, &v?, r#type, write::At::AddAll(n))?;
             n += 1;
         }
         Ok(n)
@@ -484,8 +493,8 @@ impl Cycle {
             return Ok(false);
         }
         let version = self.producer.get().cycle_with(py, move |py, ws| {
-            for (value, type_name) in &records {
-                ws.get().add_one(py, value.bind(py), type_name.as_deref())?;
+            for (i, (value, type_name)) in records.iter().enumerate() {
+                ws.get().add_one(py, value.bind(py), type_name.as_deref(), write::At::Cycle(i))?;
             }
             Ok(())
         })?;

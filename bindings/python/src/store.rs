@@ -13,7 +13,9 @@ use hollow::store::memory::InMemoryBlobStore as CoreMemoryStore;
 use hollow::store::{AnnouncementWatcher, Announcer, BlobPublisher, BlobRetriever, BlobType, Version};
 use pyo3::prelude::*;
 
-use crate::errors::{invalid, IntoPy};
+use hollow::Error;
+
+use crate::errors::{invalid, not_found, IntoPy};
 
 /// The core store behind a Python store object.
 #[derive(Clone)]
@@ -128,9 +130,10 @@ fn parse_blob_type(kind: &str) -> PyResult<BlobType> {
 /// A directory of blobs in Java Hollow's layout (`snapshot-<v>`, `delta-<from>-<to>`, ...,
 /// `announced.version`), readable and writable by Java Hollow too.
 ///
-/// With `create=True` (the default) a missing directory is created; with `create=False` it is a
-/// `NotFoundError`, which is what a consumer usually wants. `poll_interval` is how often, in seconds,
-/// a watching consumer looks at the announcement file.
+/// A missing directory is a `NotFoundError` naming it (so a mistyped path fails loudly instead of
+/// showing an empty store); with `create=True` it is created instead, which is what a producer
+/// publishing to a new place wants. `poll_interval` is how often, in seconds, a watching consumer looks
+/// at the announcement file.
 #[pyclass(module = "hollow", extends = BlobStore, frozen)]
 pub struct FilesystemBlobStore {
     path: PathBuf,
@@ -139,13 +142,22 @@ pub struct FilesystemBlobStore {
 #[pymethods]
 impl FilesystemBlobStore {
     #[new]
-    #[pyo3(signature = (path, *, create = true, poll_interval = 1.0))]
+    #[pyo3(signature = (path, *, create = false, poll_interval = 1.0))]
     fn new(py: Python<'_>, path: PathBuf, create: bool, poll_interval: f64) -> PyResult<(Self, BlobStore)> {
         if !(poll_interval.is_finite() && poll_interval > 0.0) {
             return Err(invalid(format!("poll_interval must be a positive number of seconds, not {poll_interval}")));
         }
         let dir = path.clone();
-        let store = py.detach(move || if create { CoreFsStore::create(dir) } else { CoreFsStore::open(dir) }).py()?;
+        let store = py.detach(move || if create { CoreFsStore::create(dir) } else { CoreFsStore::open(dir) });
+        let store = match store {
+            Err(Error::NotFound(_)) => {
+                return Err(not_found(format!(
+                    "blob store directory {} does not exist (pass create=True to create it)",
+                    path.display()
+                )))
+            }
+            other => other.py()?,
+        };
         let store = store.with_poll_interval(Duration::from_secs_f64(poll_interval));
         Ok((FilesystemBlobStore { path }, BlobStore { handle: StoreHandle::Filesystem(Arc::new(store)) }))
     }

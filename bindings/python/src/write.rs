@@ -16,9 +16,12 @@
 //! | `list`, `tuple`, `set`, `frozenset`, any other iterable but `str`/`bytes` | a sequence |
 //! | any other object                          | a map of its public attributes and properties         |
 //!
-//! A Python exception raised while converting (a property that raises) propagates as it is.
+//! A Python exception raised while converting (a property that raises) propagates as it is. A value
+//! with no Hollow equivalent, or an `int` beyond 64 bits, is refused by the core mapper with the path to
+//! it (`at Movie.id: ...`). A top-level value that cannot be a record of an OBJECT type (`None`, a
+//! number, a string, a list, ...) is refused before the mapper sees it, with a message in Python terms.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -33,39 +36,115 @@ use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
 use hollow::mapper::ObjectMapper;
 use hollow::producer::WriteState;
+use hollow::schema::Schema;
+use hollow::Error;
 
-use crate::errors::{invalid, mismatch, IntoPy};
+use crate::errors::{mismatch, IntoPy};
 
 /// Deepest nesting of values (a guard against cyclic Python objects).
 const MAX_DEPTH: u32 = 128;
 
-/// A Python value as a serde value; the first Python exception met is kept in `raised`.
+/// What went wrong while converting, besides what the mapper says.
+#[derive(Default)]
+pub(crate) struct Raised {
+    /// The first Python exception met (a property that raised); it propagates as it is.
+    exception: RefCell<Option<PyErr>>,
+    /// The value has the wrong type for Hollow (a `SchemaMismatchError`, not an out-of-range value).
+    mismatch: Cell<bool>,
+}
+
+/// A Python value as a serde value; what went wrong is kept in `raised`.
 pub(crate) struct PyValue<'a, 'py> {
     value: &'a Bound<'py, PyAny>,
     depth: u32,
-    raised: &'a RefCell<Option<PyErr>>,
+    raised: &'a Raised,
 }
 
 impl<'a, 'py> PyValue<'a, 'py> {
-    /// `value` (at the top level), keeping a raised exception in `raised`.
-    pub(crate) fn new(value: &'a Bound<'py, PyAny>, raised: &'a RefCell<Option<PyErr>>) -> Self {
+    /// `value` (at the top level), keeping what went wrong in `raised`.
+    pub(crate) fn new(value: &'a Bound<'py, PyAny>, raised: &'a Raised) -> Self {
         PyValue { value, depth: 0, raised }
     }
 }
 
-/// Add `value` as a record of `type_name` through the core mapper; its ordinal.
+/// Why `value` cannot be a record of an OBJECT type: the name of what it is, for a value that is not a
+/// mapping, dataclass, named tuple or object with attributes.
+fn not_a_record(value: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
+    if value.is_none() {
+        return Ok(Some("None".into()));
+    }
+    let plain = value.is_instance_of::<PyBool>()
+        || value.is_instance_of::<PyInt>()
+        || value.is_instance_of::<PyFloat>()
+        || value.is_instance_of::<PyString>()
+        || value.is_instance_of::<PyBytes>()
+        || value.is_instance_of::<PyByteArray>()
+        || value.is_instance_of::<PyList>()
+        || value.is_instance_of::<PySet>()
+        || value.is_instance_of::<PyFrozenSet>()
+        || (value.is_instance_of::<PyTuple>() && record_fields(value)?.is_none());
+    Ok(plain.then(|| type_name_of(value)))
+}
+
+/// Where a record was added, for error messages: `ws.add`, item `n` of `ws.add_all`, or record `n` of
+/// a `Cycle`. Shown in front of a message (`"add_all item 3: "`), formatted only on error.
+#[derive(Clone, Copy)]
+pub(crate) enum At {
+    Add,
+    AddAll(usize),
+    Cycle(usize),
+}
+
+impl std::fmt::Display for At {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            At::Add => Ok(()),
+            At::AddAll(n) => write!(f, "add_all item {n}: "),
+            At::Cycle(n) => write!(f, "cycle record {n}: "),
+        }
+    }
+}
+
+/// `error` with `context` in front of its message.
+fn in_context(error: Error, context: At) -> Error {
+    match error {
+        Error::SchemaMismatch(m) => Error::SchemaMismatch(format!("{context}{m}")),
+        Error::Schema(m) => Error::Schema(format!("{context}{m}")),
+        Error::InvalidArgument(m) => Error::InvalidArgument(format!("{context}{m}")),
+        Error::NotFound(m) => Error::NotFound(format!("{context}{m}")),
+        other => other,
+    }
+}
+
+/// Add `value` as a record of `type_name` through the core mapper; its ordinal. `context` starts the
+/// message of an error.
 pub(crate) fn add(
     mapper: &mut ObjectMapper,
     ws: &mut WriteState<'_>,
     type_name: &str,
     value: &Bound<'_, PyAny>,
+    context: At,
 ) -> PyResult<u32> {
-    let raised = RefCell::new(None);
-    let result = mapper.add_dynamic(ws.engine(), type_name, &PyValue::new(value, &raised));
-    match raised.into_inner() {
-        Some(e) => Err(e),
-        None => result.py(),
+    // A value that is no record of an OBJECT type (a single-field type also takes its field's value).
+    if let Some(Schema::Object(object)) = ws.engine().schema(type_name) {
+        if object.fields.len() != 1 || value.is_none() {
+            if let Some(what) = not_a_record(value)? {
+                return Err(mismatch(format!("{context}{type_name} needs a dict, dataclass or object, got {what}")));
+            }
+        }
     }
+    let raised = Raised::default();
+    let result = mapper.add_dynamic(ws.engine(), type_name, &PyValue::new(value, &raised));
+    if let Some(e) = raised.exception.into_inner() {
+        return Err(e);
+    }
+    result
+        .map_err(|e| match e {
+            Error::InvalidArgument(m) if raised.mismatch.get() => Error::SchemaMismatch(m),
+            e => e,
+        })
+        .map_err(|e| in_context(e, context))
+        .py()
 }
 
 fn type_name_of(value: &Bound<'_, PyAny>) -> String {
@@ -156,10 +235,19 @@ impl<'py> PyValue<'_, 'py> {
         PyValue { value, depth: self.depth + 1, raised: self.raised }
     }
 
-    /// Keep `error` for the caller; a serde error carrying its message.
+    /// Keep the Python exception `error` for the caller; a serde error carrying its message.
     fn fail<E: serde::ser::Error>(&self, error: PyErr) -> E {
         let message = error.to_string();
-        self.raised.borrow_mut().get_or_insert(error);
+        self.raised.exception.borrow_mut().get_or_insert(error);
+        E::custom(message)
+    }
+
+    /// The value cannot be stored: out of range, or (`mismatch`) of a type Hollow has no place for.
+    /// The mapper reports it with the path to the value.
+    fn refuse<E: serde::ser::Error>(&self, mismatch: bool, message: String) -> E {
+        if mismatch {
+            self.raised.mismatch.set(true);
+        }
         E::custom(message)
     }
 
@@ -220,7 +308,7 @@ impl Serialize for PyValue<'_, '_> {
             }
             return match i.extract::<u64>() {
                 Ok(n) => s.serialize_some(&n),
-                Err(_) => Err(self.fail(mismatch(format!("{i} does not fit a Hollow number (64 bits)")))),
+                Err(_) => Err(self.refuse(false, format!("{i} does not fit a Hollow number (64 bits)"))),
             };
         }
         if let Ok(f) = v.cast::<PyFloat>() {
@@ -236,7 +324,7 @@ impl Serialize for PyValue<'_, '_> {
             return s.serialize_bytes(&b.to_vec());
         }
         if self.depth >= MAX_DEPTH {
-            return Err(self.fail(invalid(format!("values nest deeper than {MAX_DEPTH} levels (a cyclic value?)"))));
+            return Err(self.refuse(false, format!("values nest deeper than {MAX_DEPTH} levels (a cyclic value?)")));
         }
         if let Ok(d) = v.cast::<PyDict>() {
             let mut map = s.serialize_map(Some(d.len()))?;
@@ -267,6 +355,6 @@ impl Serialize for PyValue<'_, '_> {
             let names = attributes(v).map_err(|e| self.fail(e))?;
             return self.fields(&names, s);
         }
-        Err(self.fail(mismatch(format!("a {} has no Hollow value", type_name_of(v)))))
+        Err(self.refuse(true, format!("a {} has no Hollow value", type_name_of(v))))
     }
 }

@@ -77,7 +77,7 @@ def test_filesystem_store_between_producer_and_consumer(tmp_path: pathlib.Path) 
     names = sorted(p.name for p in tmp_path.iterdir())
     assert "announced.version" in names and f"delta-{v1}-{v2}" in names and f"reversedelta-{v2}-{v1}" in names
     assert (tmp_path / "announced.version").read_text().strip() == str(v2)
-    store = hollow.FilesystemBlobStore(tmp_path, create=False, poll_interval=0.02)
+    store = hollow.FilesystemBlobStore(tmp_path, poll_interval=0.02)
     assert store.path == tmp_path and store.announced_version == v2
     consumer = hollow.Consumer(store)
     assert consumer.refresh() == v2 and sorted(consumer.read_state) == ["x", "z"]
@@ -209,12 +209,12 @@ def test_threads_add_records_in_one_cycle(store: hollow.InMemoryBlobStore, consu
 def test_a_restarted_producer_continues_the_delta_chain(tmp_path: pathlib.Path) -> None:
     first = hollow.Producer(hollow.FilesystemBlobStore(tmp_path), first_version=1)
     v1 = first.run_cycle(lambda ws: ws.add_all(["a", "b"]))
-    consumer = hollow.Consumer(hollow.FilesystemBlobStore(tmp_path, create=False))
+    consumer = hollow.Consumer(hollow.FilesystemBlobStore(tmp_path))
     consumer.refresh()
     del first
 
     restarted = hollow.Producer(hollow.FilesystemBlobStore(tmp_path), schema="String { string value; }")
-    with pytest.raises(hollow.NotFoundError):
+    with pytest.raises(hollow.InvalidArgumentError, match="version 99 was never announced"):
         restarted.restore(99)
     assert restarted.restore() == v1 and restarted.current_version == v1
     v2 = restarted.run_cycle(lambda ws: ws.add_all(["a", "c"]))

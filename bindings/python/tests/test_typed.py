@@ -36,8 +36,8 @@ def test_records_from_the_schema_language(store: hollow.InMemoryBlobStore, consu
     alien = movies.get(1 << 39)
     assert alien is not None
     assert (alien.id, alien.title, alien.year, alien.rating, alien.tags) == (1 << 39, "Alien", 1979, 8.5, ["scifi", "horror"])
-    assert alien["title"] == "Alien" and alien.type_name == "Movie"
-    assert alien.to_dict() == MOVIES[0]
+    assert alien["title"] == "Alien" and hollow.type_name(alien) == "Movie"
+    assert hollow.to_dict(alien) == MOVIES[0]
     assert movies[3].tags == ["scifi", "scifi"]
     assert 2 in movies and 4 not in movies
     assert movies.get(4) is None and movies.get(4, "none") == "none"
@@ -46,8 +46,8 @@ def test_records_from_the_schema_language(store: hollow.InMemoryBlobStore, consu
     assert movies.get_field(2, "title") == "Heat"
     assert movies.get_field(2, "tags") == []
     assert movies.get_field(99, "title") is None
-    assert sorted(m.to_dict()["id"] for m in movies) == sorted(m["id"] for m in MOVIES)
-    assert [m.ordinal for m in movies] == movies.ordinals()
+    assert sorted(hollow.to_dict(m)["id"] for m in movies) == sorted(m["id"] for m in MOVIES)
+    assert [hollow.ordinal(m) for m in movies] == movies.ordinals()
     assert list(alien) == movies.fields and len(alien) == 5
     assert repr(movies[2]) == "Movie(id=2, title='Heat', year=1995, rating=8.3, tags=[])"
     # Titles are deduplicated String records: "Alien" is stored once.
@@ -62,8 +62,8 @@ def test_records_are_values(store: hollow.InMemoryBlobStore, consumer: hollow.Co
     assert a == b and hash(a) == hash(b) and a is not b
     assert a != movies[3] and a != "Movie"
     assert {a, b, movies[3]} == {movies[2], movies[3]}
-    assert movies.record(a.ordinal) == a
-    assert a.read_state.version == rs.version
+    assert movies.record(hollow.ordinal(a)) == a
+    assert hollow.read_state(a).version == rs.version
     with pytest.raises(KeyError):
         movies.record(1000)
     with pytest.raises(AttributeError):
@@ -144,7 +144,7 @@ def test_schemas_inferred_from_dataclasses(store: hollow.InMemoryBlobStore, cons
     assert moonlight.studio.name == "A24" and moonlight.studio.city == "New York"
     assert moonlight.seasons == frozenset({1, 2}) and moonlight.counters == {"views": 10}
     assert moonlight.cast == frozenset({moonlight.studio})
-    plain = moonlight.to_dict()
+    plain = hollow.to_dict(moonlight)
     assert plain["studio"] == {"name": "A24", "city": "New York"}
     assert sorted(plain["seasons"]) == [1, 2] and plain["cast"] == [{"name": "A24", "city": "New York"}]
     unknown = view.get(2)
@@ -167,7 +167,7 @@ def test_schemas_inferred_from_dicts_and_named_tuples(store: hollow.InMemoryBlob
     consumer.refresh()
     rs = consumer.read_state
     ann = rs.type("User")["ann"]
-    assert ann.groups == ["a", "b"] and ann.home.x == 1 and ann.to_dict()["home"] == {"x": 1, "y": 2}
+    assert ann.groups == ["a", "b"] and ann.home.x == 1 and hollow.to_dict(ann)["home"] == {"x": 1, "y": 2}
     assert len(rs.type("Point")) == 3
 
 
@@ -214,11 +214,11 @@ def test_maps_with_record_keys_and_nested_collections(store: hollow.InMemoryBlob
     assert (person.id, person.name, role) == (1, "Ann", "lead")
     assert record.nested == [["a", "b"], []]
     assert record.groups == frozenset({("x",), ("y", "z")})
-    plain = record.to_python()
+    plain = hollow.to_python(record)
     assert plain["roles"] == [({"id": 1, "name": "Ann"}, "lead")]
     assert sorted(plain["groups"]) == [["x"], ["y", "z"]]
     roles_type = consumer.read_state.type("MapOfPersonToRole")
-    assert len(roles_type) == 1 and next(iter(roles_type)).to_python() == plain["roles"]
+    assert len(roles_type) == 1 and hollow.to_python(next(iter(roles_type))) == plain["roles"]
 
 
 def test_old_states_are_freed(store: hollow.InMemoryBlobStore, consumer: hollow.Consumer) -> None:
@@ -237,4 +237,4 @@ def test_old_states_are_freed(store: hollow.InMemoryBlobStore, consumer: hollow.
     del view
     gc.collect()
     assert ref() is None
-    assert record.title == "Heat" and len(record.read_state.type("Movie")) == 3  # the record pins its version
+    assert record.title == "Heat" and len(hollow.read_state(record).type("Movie")) == 3  # the record pins its version

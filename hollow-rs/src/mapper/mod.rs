@@ -118,6 +118,11 @@
 //! primitive fields), and the engine stores `i32::MIN` and `i64::MIN` as null. `Some(f64::NAN)` and
 //! `Some(i16::MIN)` stay values, as a Java boxed `Double` or `@HollowInline Short` does.
 //!
+//! Unlike Java, a record whose primary key is missing is refused ([`Error::InvalidArgument`]): a field
+//! that starts a primary-key path must be given, and not null, since a record with a null key can never
+//! be found by its key. (Only the record's own field is checked; a path's later fields are in records
+//! it refers to.)
+//!
 //! ## Reading
 //!
 //! [`get`] reads a record into any `Deserialize` type, following references, lists, sets (in Hollow's

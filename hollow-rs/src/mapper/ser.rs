@@ -348,7 +348,7 @@ impl<'w, 'e> ser::Serializer for RecordSer<'w, 'e> {
                 value: self.w.schema(&m.value_type)?,
                 pending: None,
             },
-            Schema::Object(_) => State::Object { record: self.w.take_record(), pending: None },
+            Schema::Object(_) => State::Object { record: self.w.take_record(), pending: None, keys_set: 0 },
             other => return Err(cannot_write("a map", other)),
         };
         Ok(self.compound(state))
@@ -358,7 +358,7 @@ impl<'w, 'e> ser::Serializer for RecordSer<'w, 'e> {
         match &*self.schema {
             Schema::Object(_) => {
                 let record = self.w.take_record();
-                Ok(self.compound(State::Object { record, pending: None }))
+                Ok(self.compound(State::Object { record, pending: None, keys_set: 0 }))
             }
             other => Err(cannot_write(&format!("the struct {name}"), other)),
         }
@@ -393,6 +393,8 @@ enum State {
     Object {
         record: ObjectRecord,
         pending: Option<usize>,
+        /// Bit `k` is set once the first field of primary-key path `k` has a (non-null) value.
+        keys_set: u64,
     },
     /// A sequence of bytes for a type whose one field is BYTES.
     BoxedBytes(Vec<u8>),
@@ -459,9 +461,10 @@ impl RecordCompound<'_, '_> {
                 let ordinal = value.serialize(child(w, schema, depth)?).map_err(|e| e.in_map(false))?;
                 record.add_entry(key, ordinal);
             }
-            (State::Object { record, pending }, Schema::Object(object)) => {
+            (State::Object { record, pending, keys_set }, Schema::Object(object)) => {
                 let index = pending.take().ok_or_else(|| MapperError::invalid("a field value without a name"))?;
                 write_field(w, record, object, index, depth, value)?;
+                *keys_set |= key_bits(object, index);
             }
             _ => return Err(cannot_write("a map", &self.schema)),
         }
@@ -473,13 +476,15 @@ impl RecordCompound<'_, '_> {
         self.count += 1;
         let (w, depth) = (&mut *self.w, self.depth);
         match (&mut self.state, &*self.schema) {
-            (State::Object { record, .. }, Schema::Object(object)) => {
+            (State::Object { record, keys_set, .. }, Schema::Object(object)) => {
                 // Struct fields usually come in schema order.
                 let index = match object.fields.get(position) {
                     Some(f) if f.name == name => position,
                     _ => object.field_index(name).ok_or_else(|| no_such_field(object, name))?,
                 };
-                write_field(w, record, object, index, depth, value)
+                write_field(w, record, object, index, depth, value)?;
+                *keys_set |= key_bits(object, index);
+                Ok(())
             }
             _ => Err(cannot_write("a struct", &self.schema)),
         }
@@ -493,7 +498,12 @@ impl RecordCompound<'_, '_> {
             State::Set { record, .. } => w.add(name, &record),
             State::MapEntries { record, pending: None, .. } | State::MapPairs { record, .. } => w.add(name, &record),
             State::MapEntries { pending: Some(_), .. } => Err(MapperError::invalid("a map key without a value")),
-            State::Object { record, .. } => w.add_object(name, record),
+            State::Object { record, keys_set, .. } => {
+                if let Schema::Object(object) = &*schema {
+                    check_keys_set(object, keys_set)?;
+                }
+                w.add_object(name, record)
+            }
             State::BoxedBytes(bytes) => {
                 let mut record = w.take_record();
                 record.set_bytes(0usize, &bytes);
@@ -509,6 +519,34 @@ fn no_such_field(object: &ObjectSchema, name: &str) -> MapperError {
         object.name,
         object.fields.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ")
     ))
+}
+
+/// The first field of each primary-key path of `object` (a path's later fields are in referenced records).
+fn key_fields(object: &ObjectSchema) -> impl Iterator<Item = (usize, &str)> {
+    let paths = object.primary_key.as_deref().unwrap_or_default();
+    paths.iter().take(64).enumerate().map(|(k, path)| (k, path.split('.').next().unwrap_or(path)))
+}
+
+/// The bits of the primary-key paths that start with field `index` of `object` (0 without a key).
+fn key_bits(object: &ObjectSchema, index: usize) -> u64 {
+    if object.primary_key.is_none() {
+        return 0;
+    }
+    let name = object.fields[index].name.as_str();
+    key_fields(object).filter(|(_, first)| *first == name).fold(0, |bits, (k, _)| bits | 1 << k)
+}
+
+/// Refuse a record of `object` whose primary key is missing: a field on a key path that was never given
+/// (it would be null, and a record with a null key can never be found by its key).
+fn check_keys_set(object: &ObjectSchema, keys_set: u64) -> MapperResult<()> {
+    if let Some((_, missing)) = key_fields(object).find(|(k, _)| keys_set & (1 << k) == 0) {
+        return Err(MapperError::invalid(format!(
+            "record of type {} has no primary key field {missing} (primary key: {})",
+            object.name,
+            object.primary_key.as_deref().unwrap_or_default().join(", ")
+        )));
+    }
+    Ok(())
 }
 
 fn write_field<T: Serialize + ?Sized>(
@@ -602,6 +640,12 @@ impl<'s, 'e> FieldSer<'s, 'e> {
     }
 
     fn set_null(self) -> MapperResult<()> {
+        if key_bits(self.owner, self.index) != 0 {
+            return Err(MapperError::invalid(format!(
+                "null in a primary key field of type {} (a record with a null key can never be found by its key)",
+                self.owner.name
+            )));
+        }
         self.record.set_null(self.index);
         Ok(())
     }
@@ -618,6 +662,11 @@ impl<'s, 'e> FieldSer<'s, 'e> {
         }
         Ok(())
     }
+}
+
+/// A dynamically typed integer too large for an INT field.
+fn out_of_int_range(v: impl std::fmt::Display) -> MapperError {
+    MapperError::invalid(format!("{v} is out of range for an INT field ({}..={})", i32::MIN, i32::MAX))
 }
 
 macro_rules! int_fields {
@@ -641,6 +690,7 @@ macro_rules! int_fields {
                     }
                     FieldType::Reference => self.reference(|r| ser::Serializer::$method(r, v)),
                     FieldType::Float | FieldType::Double if self.w.dynamic => self.dynamic_number(v as f64),
+                    FieldType::Int if self.w.dynamic => Err(out_of_int_range(v)),
                     _ => Err(self.mismatch(concat!("a value of type ", stringify!($ty)))),
                 }
             }
@@ -680,6 +730,7 @@ impl<'s, 'e> ser::Serializer for FieldSer<'s, 'e> {
             },
             FieldType::Reference => self.reference(|r| ser::Serializer::serialize_u64(r, v)),
             FieldType::Float | FieldType::Double if self.w.dynamic => self.dynamic_number(v as f64),
+            FieldType::Int if self.w.dynamic => Err(out_of_int_range(v)),
             _ => Err(self.mismatch("a value of type u64")),
         }
     }

@@ -4,7 +4,8 @@
 //! A dynamic value is any `Serialize` value whose numbers carry no width: an integer is serialized as
 //! the smallest of `i32`, `i64`, `u64` that holds it, a real as `f64`. [`ObjectMapper::add_dynamic`]
 //! writes it with the [writing rules](super#writing) of typed values, except that any number fits a
-//! FLOAT or DOUBLE field (converted, as a Python `int` or `float` is), and an `f64` fits a FLOAT field.
+//! FLOAT or DOUBLE field (converted, as a Python `int` or `float` is), an `f64` fits a FLOAT field, and
+//! an integer too large for an INT field is [`Error::InvalidArgument`] (out of range, not a mismatch).
 //! Values that may be null should be serialized through `serialize_some`, so NaN and minimum values
 //! stay values.
 
@@ -22,7 +23,8 @@ impl ObjectMapper {
     /// A dynamic value's numbers carry no width: it should serialize an integer as the smallest of
     /// `i32`, `i64`, `u64` that holds it, a real as `f64`, and nullable numbers through `serialize_some`
     /// (so NaN and minimum values stay values). It is written as [`add_as`](Self::add_as) writes, except
-    /// that any number fits a FLOAT or DOUBLE field, converted (an `f64` in a FLOAT field is rounded).
+    /// that any number fits a FLOAT or DOUBLE field, converted (an `f64` in a FLOAT field is rounded), and
+    /// an integer too large for an INT field is [`Error::InvalidArgument`].
     pub fn add_dynamic<T: ?Sized + Serialize>(
         &mut self,
         engine: &mut WriteStateEngine,

@@ -13,6 +13,9 @@ True
 >>> rs = consumer.read_state
 >>> rs["user1"], "user3" in rs, len(rs)
 ('user1', False, 2)
+
+Errors are exceptions under ``HollowError``; failures the core cannot raise (a background refresh that
+failed, say) are logged as WARNINGs under the ``hollow`` logger of the standard ``logging`` module.
 """
 
 from collections.abc import Mapping as _Mapping
@@ -43,6 +46,11 @@ from hollow._hollow import (
     ValidationFailedError,
     WriteState,
     __version__,
+    ordinal,
+    read_state,
+    to_dict,
+    to_python,
+    type_name,
 )
 from hollow._infer import Float32, InlineStr, Int32, schema_for_class
 
@@ -78,5 +86,10 @@ __all__ = [
     "ValidationFailedError",
     "WriteState",
     "__version__",
+    "ordinal",
+    "read_state",
     "schema_for_class",
+    "to_dict",
+    "to_python",
+    "type_name",
 ]

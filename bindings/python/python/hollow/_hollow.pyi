@@ -34,6 +34,11 @@ __all__ = [
     "ValidationFailedError",
     "WriteState",
     "__version__",
+    "ordinal",
+    "read_state",
+    "to_dict",
+    "to_python",
+    "type_name",
 ]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -99,9 +104,15 @@ class InMemoryBlobStore(BlobStore):
 
 @final
 class FilesystemBlobStore(BlobStore):
-    """A directory of blobs in Java Hollow's layout."""
+    """A directory of blobs in Java Hollow's layout (``snapshot-<v>``, ``delta-<from>-<to>``, ...,
+    ``announced.version``), readable and writable by Java Hollow too.
 
-    def __new__(cls, path: Union[str, "os.PathLike[str]"], *, create: bool = True, poll_interval: float = 1.0) -> Self: ...
+    A missing directory raises ``NotFoundError`` naming it, so that a consumer given a mistyped path fails
+    instead of seeing an empty store (where ``refresh()`` would return None); ``create=True`` creates it
+    instead (for a producer publishing to a new place). ``poll_interval`` is how often, in seconds, a
+    watching consumer looks at the announcement file."""
+
+    def __new__(cls, path: Union[str, "os.PathLike[str]"], *, create: bool = False, poll_interval: float = 1.0) -> Self: ...
     @property
     def path(self) -> pathlib.Path: ...
 
@@ -109,12 +120,24 @@ class FilesystemBlobStore(BlobStore):
 
 @final
 class WriteState:
-    """The records of the state being built in a cycle."""
+    """The records of the state being built in a cycle.
+
+    Bad input is refused, never stored: a record of an OBJECT type must be a dict, dataclass, named tuple
+    or object with attributes (anything else is a ``SchemaMismatchError`` naming the type and, for
+    ``add_all``, the item: ``add_all item 0: Movie needs a dict, dataclass or object, got int``); a field
+    not in the schema or a value of the wrong type is a ``SchemaMismatchError`` naming the field path; a
+    number out of range for its field is an ``InvalidArgumentError``. A missing field is null (as in
+    Java), but a missing or None primary-key field is an ``InvalidArgumentError``. Raised out of the
+    populate function, any of these leaves the announced version as it was."""
 
     @property
     def version(self) -> int: ...
-    def add(self, value: object, type: Optional[str] = ...) -> int: ...
-    def add_all(self, values: Iterable[object], type: Optional[str] = ...) -> int: ...
+    def add(self, value: object, type: Optional[str] = ...) -> int:
+        """Add a record of the new state; returns its ordinal. A ``str`` is a ``String`` record; a
+        dataclass (or any object) a record of its class's type (or ``__hollow_type__``); a dict needs
+        ``type=``."""
+    def add_all(self, values: Iterable[object], type: Optional[str] = ...) -> int:
+        """Add every record of ``values``; returns how many were added. An error names the item."""
 
 @final
 class Cycle:
@@ -178,7 +201,11 @@ class Consumer:
     @property
     def read_state(self) -> "ReadState": ...
     @property
-    def metrics(self) -> dict[str, Union[int, float]]: ...
+    def metrics(self) -> dict[str, Union[int, float]]:
+        """Counters: ``refreshes_succeeded``, ``refreshes_failed``, ``consecutive_failures``,
+        ``snapshots_applied``, ``deltas_applied``, ``bytes_applied``, ``last_refresh_seconds`` and
+        ``watch_failures`` (failed reads of the announced version while watching). Failures are also
+        logged as WARNINGs under the ``hollow.consumer`` logger."""
     def on_refresh(self, callback: _F) -> _F: ...
     def on_refresh_failed(self, callback: _F) -> _F: ...
     def start_watching(self) -> None: ...
@@ -248,22 +275,38 @@ class RecordIter:
 
 @final
 class Record:
-    """A record: fields as attributes or items."""
+    """A record: fields as attributes (``movie.title``) or items (``movie["title"]``).
 
-    @property
-    def type_name(self) -> str: ...
-    @property
-    def ordinal(self) -> int: ...
-    @property
-    def read_state(self) -> ReadState: ...
+    A record's attributes are its fields and nothing else (``dir(record)`` is the field names), so a
+    field may be named anything, ``ordinal`` or ``to_dict`` included, without being shadowed. What is
+    about the record rather than in it is read by module functions, as ``dataclasses.asdict`` reads a
+    dataclass: ``hollow.ordinal(r)``, ``hollow.type_name(r)``, ``hollow.read_state(r)``,
+    ``hollow.to_dict(r)`` and ``hollow.to_python(r)``."""
+
     def __getattribute__(self, name: str, /) -> Any: ...
     def __getitem__(self, key: Any, /) -> Any: ...
     def __len__(self) -> int: ...
     def __iter__(self) -> Iterator[Any]: ...
-    def to_dict(self) -> Any: ...
-    def to_python(self) -> Any: ...
+    def __dir__(self) -> list[str]: ...
     def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
+
+def ordinal(record: Record) -> int:
+    """The record's ordinal in its type."""
+
+def type_name(record: Record) -> str:
+    """The record's type name."""
+
+def read_state(record: Record) -> ReadState:
+    """The version the record belongs to."""
+
+def to_dict(record: Record) -> Any:
+    """An OBJECT record as a dict of plain data (records nested in it become dicts too); a TypeError for
+    other records (use ``to_python``)."""
+
+def to_python(record: Record) -> Any:
+    """The record as plain data: a dict for an OBJECT, a list for a LIST or SET, a dict (or a list of
+    pairs) for a MAP."""
 
 @final
 class PrimaryKeyIndex:

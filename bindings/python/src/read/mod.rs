@@ -25,6 +25,6 @@ mod type_view;
 mod types;
 
 pub use self::index::{HashIndex, PrimaryKeyIndex};
-pub use self::record::Record;
+pub use self::record::{ordinal, read_state, to_dict, to_python, type_name, Record};
 pub use self::state::ReadState;
 pub use self::type_view::{RecordIter, TypeView};

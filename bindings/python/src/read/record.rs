@@ -15,8 +15,10 @@ use super::types::TypeRef;
 /// A record: fields as attributes (`movie.title`) or items (`movie["title"]`).
 ///
 /// Records are values: two records are equal when they are the same record (type and ordinal) of the
-/// same version, and they hash accordingly. A field whose name clashes with a record attribute
-/// (`ordinal`, `type_name`, `to_dict`, ...) is reachable as an item.
+/// same version, and they hash accordingly. A record's attributes are its fields and nothing else, so no
+/// field name is shadowed; what is about the record rather than in it is read by the module functions
+/// [`ordinal`], [`type_name`], [`read_state`], [`to_dict`] and [`to_python`] (as `dataclasses.asdict`
+/// reads a dataclass).
 #[pyclass(module = "hollow", frozen)]
 pub struct Record {
     pub(super) t: TypeRef,
@@ -42,24 +44,6 @@ impl Record {
 
 #[pymethods]
 impl Record {
-    /// The record's type name.
-    #[getter]
-    fn type_name(&self, py: Python<'_>) -> Py<PyString> {
-        self.t.info().py_name.clone_ref(py)
-    }
-
-    /// The record's ordinal in its type.
-    #[getter]
-    fn ordinal(&self) -> u32 {
-        self.ordinal
-    }
-
-    /// The version the record belongs to.
-    #[getter]
-    fn read_state(&self) -> ReadState {
-        ReadState::over(self.t.shared.clone())
-    }
-
     fn __getattribute__<'py>(slf: &Bound<'py, Self>, name: &Bound<'py, PyString>) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
         let this = slf.get();
@@ -128,23 +112,9 @@ impl Record {
         self.value(py, false)?.try_iter().map(Bound::into_any)
     }
 
-    /// An OBJECT record as a dict of plain data (records nested in it become dicts too).
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let view = &self.t;
-        if view.info().kind != SchemaKind::Object {
-            return Err(PyTypeError::new_err(format!(
-                "{} is a {}; use to_python()",
-                view.info().name,
-                view.info().kind.name()
-            )));
-        }
-        self.value(py, true)
-    }
-
-    /// The record as plain data: a dict for an OBJECT, a list for a LIST or SET, a dict (or a list of
-    /// pairs) for a MAP.
-    fn to_python<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.value(py, true)
+    /// The field names (an OBJECT's attributes).
+    fn __dir__(&self) -> Vec<String> {
+        self.t.info().fields.iter().map(|f| f.name.clone()).collect()
     }
 
     fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
@@ -172,4 +142,41 @@ impl Record {
         }
         Ok(format!("{}({})", view.info().name, parts.join(", ")))
     }
+}
+
+/// The record's ordinal in its type: `hollow.ordinal(record)`.
+#[pyfunction]
+pub fn ordinal(record: &Bound<'_, Record>) -> u32 {
+    record.get().ordinal
+}
+
+/// The record's type name: `hollow.type_name(record)`.
+#[pyfunction]
+pub fn type_name(record: &Bound<'_, Record>) -> Py<PyString> {
+    record.get().t.info().py_name.clone_ref(record.py())
+}
+
+/// The version the record belongs to: `hollow.read_state(record)`.
+#[pyfunction]
+pub fn read_state(record: &Bound<'_, Record>) -> ReadState {
+    ReadState::over(record.get().t.shared.clone())
+}
+
+/// An OBJECT record as a dict of plain data (records nested in it become dicts too):
+/// `hollow.to_dict(record)`.
+#[pyfunction]
+pub fn to_dict<'py>(record: &Bound<'py, Record>) -> PyResult<Bound<'py, PyAny>> {
+    let this = record.get();
+    let info = this.t.info();
+    if info.kind != SchemaKind::Object {
+        return Err(PyTypeError::new_err(format!("{} is a {}; use hollow.to_python()", info.name, info.kind.name())));
+    }
+    this.value(record.py(), true)
+}
+
+/// The record as plain data: a dict for an OBJECT, a list for a LIST or SET, a dict (or a list of
+/// pairs) for a MAP: `hollow.to_python(record)`.
+#[pyfunction]
+pub fn to_python<'py>(record: &Bound<'py, Record>) -> PyResult<Bound<'py, PyAny>> {
+    record.get().value(record.py(), true)
 }

@@ -14,9 +14,6 @@ use super::convert::Converter;
 use super::record::Record;
 use crate::errors::{invalid, not_found};
 
-/// Attribute names of `Record` that fields do not shadow (those fields are reachable as `rec["name"]`).
-const RECORD_ATTRIBUTES: [&str; 5] = ["type_name", "ordinal", "to_dict", "to_python", "read_state"];
-
 /// What a `ReadState` and everything made from it share.
 pub(super) struct Shared {
     pub(super) state: Arc<CoreState>,
@@ -40,7 +37,7 @@ impl Shared {
                         .map(|f| FieldMeta {
                             name: f.name.clone(),
                             py_name: PyString::intern(py, &f.name).unbind(),
-                            is_attribute: !f.name.starts_with("__") && !RECORD_ATTRIBUTES.contains(&f.name.as_str()),
+                            is_attribute: !f.name.starts_with("__"),
                             field_type: f.field_type,
                             referenced: index_of(f.referenced_type.as_deref()),
                         })
@@ -133,7 +130,7 @@ pub(super) struct FieldMeta {
     /// The name, interned: attribute names in Python code are interned too, so a lookup is usually a
     /// pointer comparison.
     pub(super) py_name: Py<PyString>,
-    /// Reachable as an attribute (not shadowed by a `Record` attribute).
+    /// Reachable as an attribute (any name but a dunder: a record has no attributes of its own).
     pub(super) is_attribute: bool,
     pub(super) field_type: FieldType,
     /// The referenced type's index in `Shared::types` (None: not a reference, or a type this state
