@@ -384,6 +384,7 @@ impl ProducerBuilder {
             announced: None,
             retention: self.retention,
             retention_failures: 0,
+            leftovers: Vec::new(),
         })
     }
 }
@@ -410,6 +411,8 @@ pub struct Producer {
     announced: Option<Version>,
     retention: Option<RetentionPolicy>,
     retention_failures: u64,
+    /// Blobs of failed cycles that could not be removed yet; the next cycle removes them first.
+    leftovers: Vec<BlobId>,
 }
 
 impl std::fmt::Debug for Producer {
@@ -624,6 +627,15 @@ impl Producer {
     /// Take or confirm the producer lock and mint the cycle's version.
     fn start_cycle(&mut self) -> Result<Version> {
         self.ensure_started()?;
+        // Blobs an earlier failed cycle could not remove would collide with this cycle's (a delta is
+        // named by the version it leaves): remove them first, or fail before publishing anything.
+        while let Some(id) = self.leftovers.last().copied() {
+            self.publisher.delete(&id).map_err(|e| Error::Io {
+                context: Some(format!("removing {} left by a failed cycle", id.file_name())),
+                source: std::io::Error::other(e.to_string()),
+            })?;
+            self.leftovers.pop();
+        }
         let version = self.minter.mint();
         let newest = self.announced.max(self.current_version());
         match newest.filter(|&v| version <= v) {
@@ -789,17 +801,22 @@ impl Producer {
     /// Remove the blobs of a failed cycle (newest first), then return its error. A blob that cannot be
     /// removed is named in the error; the next start's recovery removes it, and its version is never
     /// minted again.
-    fn remove_published(&self, published: &[BlobId], error: Error) -> Error {
-        let failures: Vec<String> = published
-            .iter()
-            .rev()
-            .filter_map(|id| self.publisher.delete(id).err().map(|e| format!("{}: {e}", id.file_name())))
-            .collect();
+    fn remove_published(&mut self, published: &[BlobId], error: Error) -> Error {
+        let mut failures = Vec::new();
+        for id in published.iter().rev() {
+            if let Err(e) = self.publisher.delete(id) {
+                failures.push(format!("{}: {e}", id.file_name()));
+                self.leftovers.push(*id);
+            }
+        }
         if failures.is_empty() {
             return error;
         }
         tracing::warn!(target: "hollow::producer", failures = ?failures, "a failed cycle's blobs could not all be removed");
-        let note = format!(" (the failed cycle's blobs could not all be removed: {})", failures.join("; "));
+        let note = format!(
+            " (the failed cycle's blobs could not all be removed, the next cycle retries: {})",
+            failures.join("; ")
+        );
         match error {
             Error::Conflict(m) => Error::Conflict(m + &note),
             Error::ValidationFailed(m) => Error::ValidationFailed(m + &note),

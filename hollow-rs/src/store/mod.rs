@@ -14,9 +14,9 @@
 
 pub mod filesystem;
 pub mod memory;
-pub mod retention;
 #[cfg(feature = "object-store")]
 pub mod object;
+pub mod retention;
 #[path = "object/url.rs"]
 mod url;
 
@@ -176,7 +176,9 @@ impl Blob {
 pub trait BlobPublisher: Send + Sync {
     /// Publish one blob, all or nothing (a reader never sees a partly written blob), creating it only if
     /// it is absent. An existing blob of that name, or another delta (reverse delta) from the same
-    /// version, is [`Error::Conflict`](crate::Error::Conflict).
+    /// version, is [`Error::Conflict`](crate::Error::Conflict). A store whose client retries requests
+    /// may find its own blob when a create's response was lost; it may then accept a blob whose bytes
+    /// equal the stored ones, since the same bytes under the same name are the same blob.
     fn publish(&self, blob: &Blob) -> Result<()>;
 
     /// Remove a blob: one a failed cycle published, one a crashed producer left above the announced

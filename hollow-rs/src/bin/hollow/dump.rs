@@ -1,16 +1,19 @@
-//! `hollow dump DIR [--from U] [--version V] [--type T]`.
+//! `hollow dump STORE [--from U] [--version V] [--type T]`.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use hollow::consumer::Consumer;
-use hollow::store::filesystem::FilesystemBlobStore;
+use hollow::store::BlobStore;
 use hollow::tools::dump;
 
-pub fn run(dir: &Path, from: Option<i64>, version: Option<i64>, type_name: Option<&str>) -> hollow::Result<()> {
-    let store = FilesystemBlobStore::open(dir)?;
-    let target = crate::target_version(&store, version)?;
-    let consumer = Consumer::builder(Arc::new(store)).build();
+pub fn run(
+    store: Arc<dyn BlobStore>,
+    from: Option<i64>,
+    version: Option<i64>,
+    type_name: Option<&str>,
+) -> hollow::Result<()> {
+    let target = crate::target_version(&*store, version)?;
+    let consumer = Consumer::builder(store).build();
     if let Some(from) = from {
         consumer.refresh_to(from)?;
     }

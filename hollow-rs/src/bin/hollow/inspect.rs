@@ -1,4 +1,4 @@
-//! `hollow inspect DIR`.
+//! `hollow inspect STORE`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -6,24 +6,28 @@ use std::sync::Arc;
 
 use hollow::consumer::Consumer;
 use hollow::read::TypeReadState;
-use hollow::store::filesystem::FilesystemBlobStore;
-use hollow::store::{AnnouncementWatcher, BlobType};
+use hollow::store::{BlobStore, BlobType};
 
-pub fn run(dir: &Path, version: Option<i64>) -> hollow::Result<()> {
-    let store = FilesystemBlobStore::open(dir)?;
-    let blobs = store.stored_blobs()?;
-    println!("directory: {}", dir.display());
+pub fn run(name: &str, store: Arc<dyn BlobStore>, version: Option<i64>) -> hollow::Result<()> {
+    let blobs = store.list()?;
+    // Sizes are shown for a local directory, where they cost nothing to read.
+    let dir = Path::new(name.strip_prefix("file://").unwrap_or(name));
+    let size_of = |file: &str| match std::fs::metadata(dir.join(file)) {
+        Ok(m) => format!(" ({} bytes)", m.len()),
+        Err(_) => String::new(),
+    };
+    println!("store: {name}");
     match store.latest_version()? {
         Some(v) => println!("announced version: {v}"),
         None => println!("announced version: none"),
     }
     let mut by_version: BTreeMap<i64, Vec<String>> = BTreeMap::new();
     for b in &blobs {
-        let size = std::fs::metadata(&b.path).map(|m| m.len()).unwrap_or(0);
+        let size = size_of(&b.file_name());
         let what = match (b.blob_type, b.from_version) {
-            (BlobType::Delta, Some(f)) => format!("delta from {f} ({size} bytes)"),
-            (BlobType::ReverseDelta, Some(f)) => format!("reverse delta from {f} ({size} bytes)"),
-            (t, _) => format!("{} ({size} bytes)", t.file_prefix()),
+            (BlobType::Delta, Some(f)) => format!("delta from {f}{size}"),
+            (BlobType::ReverseDelta, Some(f)) => format!("reverse delta from {f}{size}"),
+            (t, _) => format!("{}{size}", t.file_prefix()),
         };
         by_version.entry(b.to_version).or_default().push(what);
     }
@@ -31,8 +35,8 @@ pub fn run(dir: &Path, version: Option<i64>) -> hollow::Result<()> {
     for (v, what) in &by_version {
         println!("  {v}: {}", what.join(", "));
     }
-    let target = crate::target_version(&store, version)?;
-    let consumer = Consumer::builder(Arc::new(store)).build();
+    let target = crate::target_version(&*store, version)?;
+    let consumer = Consumer::builder(store).build();
     consumer.refresh_to(target)?;
     let state = consumer.read_state().expect("a successful refresh leaves a state");
     let engine = state.engine();

@@ -1,4 +1,5 @@
-//! `hollow`: inspect, dump and produce Hollow blob directories (Java Hollow's filesystem layout).
+//! `hollow`: inspect, dump and produce Hollow blob stores: a directory in Java Hollow's filesystem layout,
+//! or (built with the `object-store` feature) `s3://bucket/prefix`, `gs://...`, `az://...`.
 
 mod dump;
 mod inspect;
@@ -6,6 +7,9 @@ mod produce;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+
+use hollow::store::{BlobStore, BlobType, StoreOptions};
 
 use clap::{Parser, Subcommand};
 
@@ -21,8 +25,12 @@ enum Command {
     /// Versions present, the announced version, and the types of a version with record counts,
     /// shards and sizes.
     Inspect {
-        /// A blob directory (snapshot-<v>, delta-<a>-<b>, reversedelta-<a>-<b>, announced.version).
-        dir: PathBuf,
+        /// A blob store: a directory (snapshot-<v>, delta-<a>-<b>, reversedelta-<a>-<b>,
+        /// announced.version) or a URL (s3://bucket/prefix, gs://, az://, file://).
+        store: String,
+        /// A store option, KEY=VALUE (layout, cache_dir, aws_region, aws_endpoint_url, ...); repeatable.
+        #[arg(long = "option", value_name = "KEY=VALUE")]
+        options: Vec<String>,
         /// The version to describe (default: the announced one, else the latest snapshot).
         #[arg(long)]
         version: Option<i64>,
@@ -30,8 +38,11 @@ enum Command {
     /// Print a version as JSON, in the layout of the Java reference dumps, reached through the normal
     /// consumer path (snapshot, then deltas; with --from, reverse deltas when going back).
     Dump {
-        /// A blob directory.
-        dir: PathBuf,
+        /// A blob store: a directory or a URL.
+        store: String,
+        /// A store option, KEY=VALUE; repeatable.
+        #[arg(long = "option", value_name = "KEY=VALUE")]
+        options: Vec<String>,
         /// Refresh to this version first, then to --version.
         #[arg(long)]
         from: Option<i64>,
@@ -42,12 +53,15 @@ enum Command {
         #[arg(long = "type")]
         type_name: Option<String>,
     },
-    /// Run one producer cycle from JSON records, publishing to DIR (created if missing). If DIR has an
-    /// announced version, the producer restores it first, so the cycle publishes a delta and a
-    /// reverse delta that continue the chain.
+    /// Run one producer cycle from JSON records, publishing to STORE (a directory is created if
+    /// missing). If STORE has an announced version, the producer restores it first, so the cycle
+    /// publishes a delta and a reverse delta that continue the chain.
     Produce {
-        /// The blob directory.
-        dir: PathBuf,
+        /// A blob store: a directory or a URL.
+        store: String,
+        /// A store option, KEY=VALUE; repeatable.
+        #[arg(long = "option", value_name = "KEY=VALUE")]
+        options: Vec<String>,
         /// Schemas in Hollow's schema language.
         #[arg(long)]
         schema: PathBuf,
@@ -72,11 +86,16 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Inspect { dir, version } => inspect::run(&dir, version),
-        Command::Dump { dir, from, version, type_name } => dump::run(&dir, from, version, type_name.as_deref()),
-        Command::Produce { dir, schema, input, type_name, max_removed_share, allow_empty } => {
+        Command::Inspect { store, options, version } => {
+            open_store(&store, &options, false).and_then(|s| inspect::run(&store, s, version))
+        }
+        Command::Dump { store, options, from, version, type_name } => {
+            open_store(&store, &options, false).and_then(|s| dump::run(s, from, version, type_name.as_deref()))
+        }
+        Command::Produce { store, options, schema, input, type_name, max_removed_share, allow_empty } => {
             let guards = produce::Guards { max_removed_share, allow_empty };
-            produce::run(&dir, &schema, &input, type_name.as_deref(), &guards)
+            open_store(&store, &options, true)
+                .and_then(|s| produce::run(s, &schema, &input, type_name.as_deref(), &guards))
         }
     };
     match result {
@@ -88,12 +107,20 @@ fn main() -> ExitCode {
     }
 }
 
+/// Open the store named on the command line, with its `--option KEY=VALUE`s.
+fn open_store(url: &str, options: &[String], create: bool) -> hollow::Result<Arc<dyn BlobStore>> {
+    let mut opts = StoreOptions { create, ..StoreOptions::default() };
+    for option in options {
+        let (key, value) = option
+            .split_once('=')
+            .ok_or_else(|| hollow::Error::InvalidArgument(format!("--option {option:?} is not KEY=VALUE")))?;
+        opts.set(key, value)?;
+    }
+    hollow::store::open(url, &opts)
+}
+
 /// The version to read in `store`: `requested`, else the announced one, else the newest snapshot.
-fn target_version(
-    store: &hollow::store::filesystem::FilesystemBlobStore,
-    requested: Option<i64>,
-) -> hollow::Result<i64> {
-    use hollow::store::{AnnouncementWatcher, BlobType};
+fn target_version(store: &dyn BlobStore, requested: Option<i64>) -> hollow::Result<i64> {
     if let Some(v) = requested {
         return Ok(v);
     }
@@ -101,12 +128,10 @@ fn target_version(
         return Ok(v);
     }
     store
-        .stored_blobs()?
+        .list()?
         .into_iter()
         .filter(|b| b.blob_type == BlobType::Snapshot)
         .map(|b| b.to_version)
         .max()
-        .ok_or_else(|| {
-            hollow::Error::NotFound(format!("no snapshot and no announced version in {}", store.dir().display()))
-        })
+        .ok_or_else(|| hollow::Error::NotFound("no snapshot and no announced version in the store".into()))
 }

@@ -1,4 +1,4 @@
-//! `hollow produce DIR --schema FILE --input RECORDS.jsonl [--type T]`.
+//! `hollow produce STORE --schema FILE --input RECORDS.jsonl [--type T]`.
 
 use std::io::Read;
 use std::path::Path;
@@ -6,8 +6,7 @@ use std::sync::Arc;
 
 use hollow::producer::{Producer, RecordCountVarianceValidator};
 use hollow::schema::dsl::parse_schemas;
-use hollow::store::filesystem::FilesystemBlobStore;
-use hollow::store::AnnouncementWatcher;
+use hollow::store::{AnnouncementWatcher, BlobStore};
 use hollow::{Error, Result};
 use serde_json::Value as Json;
 
@@ -26,7 +25,13 @@ pub struct Guards {
     pub allow_empty: bool,
 }
 
-pub fn run(dir: &Path, schema_file: &Path, input: &Path, type_name: Option<&str>, guards: &Guards) -> Result<()> {
+pub fn run(
+    store: Arc<dyn BlobStore>,
+    schema_file: &Path,
+    input: &Path,
+    type_name: Option<&str>,
+    guards: &Guards,
+) -> Result<()> {
     if !(0.0..=1.0).contains(&guards.max_removed_share) {
         return Err(Error::InvalidArgument(format!(
             "--max-removed-share must be between 0 and 1, not {}",
@@ -44,7 +49,6 @@ pub fn run(dir: &Path, schema_file: &Path, input: &Path, type_name: Option<&str>
         )));
     }
 
-    let store = Arc::new(FilesystemBlobStore::create(dir)?);
     let mut producer = Producer::builder(store.clone())
         .with_announcer(store.clone())
         .with_schemas(schemas)

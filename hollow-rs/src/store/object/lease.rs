@@ -98,7 +98,7 @@ impl ObjectLease {
             None => PutMode::Create,
             Some((held, _)) if held.expires_at_ms > now_ms() => {
                 return Err(Error::Conflict(format!(
-                    "producer lock on {} is held by {} for {} ms more",
+                    "another producer holds the producer lock on {}: {} for {} ms more",
                     inner.url,
                     held.holder(),
                     held.expires_at_ms - now_ms()
@@ -117,7 +117,7 @@ impl ObjectLease {
             Ok(written) => Ok(ObjectLease { inner, owner, written: Mutex::new(written) }),
             Err(e) if is_precondition(&e) => {
                 let holder = read(&inner).await?.map_or("another producer".to_owned(), |(r, _)| r.holder());
-                Err(Error::Conflict(format!("producer lock on {} was just taken by {holder}", inner.url)))
+                Err(Error::Conflict(format!("another producer just took the producer lock on {}: {holder}", inner.url)))
             }
             Err(e) => Err(os_error(&format!("writing {}", inner.display(layout::PRODUCER_LOCK)), e)),
         }
@@ -137,7 +137,10 @@ impl ProducerLock for ObjectLease {
                 Ok(v) => Ok(v),
                 Err(e) if is_precondition(&e) => {
                     let holder = read(&inner).await?.map_or("nobody (it was released)".to_owned(), |(r, _)| r.holder());
-                    Err(Error::Conflict(format!("producer lock on {} was taken over by {holder}", inner.url)))
+                    Err(Error::Conflict(format!(
+                        "another producer took over the producer lock on {}: {holder}",
+                        inner.url
+                    )))
                 }
                 Err(e) => Err(os_error(&format!("renewing {}", inner.display(layout::PRODUCER_LOCK)), e)),
             }

@@ -651,10 +651,20 @@ impl BlobPublisher for ObjectStoreBlobStore {
         // The payload borrows the blob's buffer: no copy of a large blob.
         let payload = PutPayload::from(bytes::Bytes::from_owner(blob.data.clone()));
         let r = rel.clone();
+        let ours = blob.data.clone();
         self.run(move |i| async move {
             match i.put(&r, payload, PutMode::Create, attributes).await {
                 Ok(_) => Ok(()),
                 Err(e @ (object_store::Error::AlreadyExists { .. } | object_store::Error::Precondition { .. })) => {
+                    // A create whose response was lost is retried by the client and then finds its own
+                    // object: the same bytes under the same name are the same blob, not a collision.
+                    if let Ok(Some((existing, attrs, _))) = i.read_object(&r).await {
+                        let same_destination =
+                            metadata_version(&attrs, layout::TO_STATE, &r).ok().flatten() == Some(id.to_version);
+                        if existing[..] == ours[..] && same_destination {
+                            return Ok(());
+                        }
+                    }
                     let what = if is_delta && layout == Layout::Reference {
                         format!(
                             "a {} from version {} already exists ({})",
