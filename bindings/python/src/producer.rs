@@ -26,7 +26,7 @@ use pyo3::types::{PyDict, PyString, PyTuple, PyType};
 
 use crate::errors::{invalid, IntoPy};
 use crate::read::ReadState;
-use crate::store::{BlobStore, StoreHandle};
+use crate::store::{store_arg, StoreHandle};
 use crate::write;
 
 /// Parse schema text into schemas, dependencies first.
@@ -329,11 +329,12 @@ impl Producer {
         integrity_check = true,
         validators = Vec::new(),
         target_max_type_shard_size = None,
+        **options,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
-        store: &Bound<'_, BlobStore>,
+        store: &Bound<'_, PyAny>,
         schema: Option<&str>,
         types: Vec<Bound<'_, PyType>>,
         primary_keys: Option<&Bound<'_, PyDict>>,
@@ -342,6 +343,7 @@ impl Producer {
         integrity_check: bool,
         validators: Vec<Py<PyAny>>,
         target_max_type_shard_size: Option<u64>,
+        options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
         let keys = PyDict::new(py);
         if let Some(k) = primary_keys {
@@ -351,7 +353,8 @@ impl Producer {
             }
         }
         let keys = keys.unbind();
-        let handle = &store.get().handle;
+        // A producer given a directory creates it: it is publishing to a new place.
+        let handle = &store_arg(py, store, options, true)?;
         let mut builder = CoreProducer::builder(handle.publisher()).with_announcer(handle.announcer());
         let mut names = std::collections::HashSet::new();
         let mut schemas = Vec::new();
@@ -412,17 +415,12 @@ impl Producer {
     #[pyo3(signature = (version = None))]
     fn restore(&self, py: Python<'_>, version: Option<Version>) -> PyResult<Version> {
         let mut guard = self.inner.try_lock().map_err(|_| invalid("this producer is running a cycle"))?;
-        let (retriever, watcher) = (self.store.retriever(), self.store.watcher());
+        let retriever = self.store.retriever();
         let producer = &mut guard.producer;
         let restored = py
-            .detach(|| {
-                let version = match version {
-                    Some(v) => v,
-                    None => watcher
-                        .latest_version()?
-                        .ok_or_else(|| Error::NotFound("nothing is announced in the store".into()))?,
-                };
-                producer.restore(version, &*retriever).map(|()| version)
+            .detach(|| match version {
+                Some(v) => producer.restore(v, &*retriever).map(|()| v),
+                None => producer.restore_announced(&*retriever),
             })
             .py()?;
         let state = guard.producer.read_state();
