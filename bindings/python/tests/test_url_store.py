@@ -118,12 +118,12 @@ def test_a_producer_creates_a_directory_a_consumer_does_not(tmp_path: pathlib.Pa
 
 
 def test_store_options_are_checked(tmp_path: pathlib.Path) -> None:
-    with pytest.raises(hollow.InvalidArgumentError, match="unknown store option "bogus""):
+    with pytest.raises(hollow.InvalidArgumentError, match='unknown store option "bogus"'):
         hollow.UrlBlobStore("memory://", bogus=1)
-    with pytest.raises(hollow.InvalidArgumentError, match="unknown store option "aws_region""):
+    with pytest.raises(hollow.InvalidArgumentError, match='unknown store option "aws_region"'):
         hollow.Consumer(str(tmp_path), aws_region="eu-west-1")
     # A mistyped producer argument is not silently taken for a store option.
-    with pytest.raises(hollow.InvalidArgumentError, match="unknown store option "primary_key""):
+    with pytest.raises(hollow.InvalidArgumentError, match='unknown store option "primary_key"'):
         hollow.Producer("memory://", primary_key={"Movie": ["id"]})  # type: ignore[arg-type]
     with pytest.raises(hollow.InvalidArgumentError, match="expected reference or filesystem"):
         hollow.UrlBlobStore("memory://", layout="s3")
