@@ -65,7 +65,20 @@ def test_a_second_producer_on_a_url_store_conflicts() -> None:
     with pytest.raises(hollow.ConflictError):
         second.run_cycle(lambda ws: ws.add("b"))
     assert store.announced_version == v1
-    assert first.run_cycle(lambda ws: ws.add_all(["a", "c"])) > v1
+    v2 = first.run_cycle(lambda ws: ws.add_all(["a", "c"]))
+    assert v2 > v1
+
+    # Closing the first producer hands the store over.
+    first.close()
+    first.close()
+    with pytest.raises(hollow.InvalidArgumentError, match="this producer is closed"):
+        first.run_cycle(lambda ws: ws.add("d"))
+    with second:
+        assert second.restore() == v2
+        assert second.run_cycle(lambda ws: ws.add_all(["a", "c", "d"])) > v2
+    with pytest.raises(hollow.InvalidArgumentError, match="this producer is closed"):
+        second.schema_text()
+    assert hollow.Producer(store).restore() == store.announced_version
 
 
 def test_a_restarted_producer_restores_the_announced_version() -> None:
@@ -191,10 +204,9 @@ def test_s3_producer_and_consumer_by_url(bucket: str) -> None:
     assert explicit.refresh() == v2 and movies(explicit) == [*MOVIES, SEQUEL]
 
     # The producer holds the store's lock: a second one on the same URL conflicts.
-    second = hollow.Producer(url, schema=MOVIE_SCHEMA)
-    with pytest.raises(hollow.ConflictError):
-        second.run_cycle(lambda ws: ws.add_all(MOVIES, type="Movie"))
-    del second
+    with hollow.Producer(url, schema=MOVIE_SCHEMA) as second:
+        with pytest.raises(hollow.ConflictError):
+            second.run_cycle(lambda ws: ws.add_all(MOVIES, type="Movie"))
     assert hollow.UrlBlobStore(url).announced_version == v2
 
     # Unknown options are refused, by hollow or by the S3 builder.
