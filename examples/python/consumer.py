@@ -1,6 +1,7 @@
-"""A consumer: follows the directory a producer publishes to, and reads the movies.
+"""A consumer: follows the directory (or store URL) a producer publishes to, and reads the movies.
 
     python examples/python/consumer.py /tmp/hollow-movies [--seconds 10]
+    python examples/python/consumer.py --store s3://bucket/movies [--seconds 10]
 
 It loads the announced version, then watches for new ones on a background thread; every refresh is
 reported by a callback. Records are read by primary key (``movies[1003]``), by a hash index
@@ -29,12 +30,15 @@ def show(rs: hollow.ReadState) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("directory")
+    parser.add_argument("directory", nargs="?", help="the directory the producer publishes to")
+    parser.add_argument("--store", metavar="URL", help="a store URL instead of a directory (see producer.py)")
     parser.add_argument("--seconds", type=float, default=10.0, help="how long to watch")
     args = parser.parse_args()
+    if (args.directory is None) == (args.store is None):
+        parser.error("give a directory or --store URL")
 
-    store = hollow.FilesystemBlobStore(args.directory, poll_interval=0.2)
-    with hollow.Consumer(store, primary_key_indexes=["Movie"]) as consumer:
+    # A URL or a path (which must exist), polled for announcements every 200 ms.
+    with hollow.Consumer(args.store or args.directory, primary_key_indexes=["Movie"], poll_interval_ms=200) as consumer:
 
         @consumer.on_refresh
         def refreshed(from_version: Optional[int], to_version: int) -> None:

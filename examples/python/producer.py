@@ -1,10 +1,14 @@
-"""A producer: publishes a small movie catalog to a directory, one version per cycle.
+"""A producer: publishes a small movie catalog to a directory (or any store URL), one version per cycle.
 
     python examples/python/producer.py /tmp/hollow-movies [--cycles 5] [--interval 1.0]
+    python examples/python/producer.py --store s3://bucket/movies [--cycles 5]
 
 Each cycle changes a few ratings and adds a movie; the directory holds snapshots, deltas and reverse
 deltas in Java Hollow's layout, so a Java consumer could follow it as well. Run
-``examples/python/consumer.py`` on the same directory to watch the versions arrive.
+``examples/python/consumer.py`` on the same directory to watch the versions arrive. ``--store`` takes a
+URL instead: ``s3://bucket/prefix``, ``gs://...``, ``az://...`` (credentials and endpoint from the standard
+environment variables, ``AWS_ENDPOINT_URL``, ``AWS_ACCESS_KEY_ID``...; options in the query string, e.g.
+``?layout=filesystem``) or ``file:///path``.
 """
 
 from __future__ import annotations
@@ -60,13 +64,16 @@ def catalog(cycle: int, rng: random.Random) -> List[Movie]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("directory")
+    parser.add_argument("directory", nargs="?", help="a directory to publish to (created if missing)")
+    parser.add_argument("--store", metavar="URL", help="a store URL instead of a directory")
     parser.add_argument("--cycles", type=int, default=5)
     parser.add_argument("--interval", type=float, default=1.0, help="seconds between cycles")
     args = parser.parse_args()
+    if (args.directory is None) == (args.store is None):
+        parser.error("give a directory or --store URL")
 
-    store = hollow.FilesystemBlobStore(args.directory, create=True)
-    producer = hollow.Producer(store, types=[Movie])
+    # A URL or a path: the producer opens the store (and creates a missing directory).
+    producer = hollow.Producer(args.store or args.directory, types=[Movie])
     print(producer.schema_text(), end="\n\n")
     rng = random.Random(42)
     for cycle in range(args.cycles):

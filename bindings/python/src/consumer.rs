@@ -15,7 +15,7 @@ use pyo3::types::PyDict;
 
 use crate::errors::{invalid, not_found, to_py_err, IntoPy};
 use crate::read::ReadState;
-use crate::store::BlobStore;
+use crate::store::store_arg;
 
 /// Python callables to call on refreshes.
 #[derive(Default)]
@@ -107,14 +107,24 @@ pub struct Consumer {
 #[pymethods]
 impl Consumer {
     #[new]
-    #[pyo3(signature = (store, *, primary_key_indexes = Vec::new(), max_deltas_before_double_snapshot = 32, double_snapshot = true))]
+    #[pyo3(signature = (
+        store,
+        *,
+        primary_key_indexes = Vec::new(),
+        max_deltas_before_double_snapshot = 32,
+        double_snapshot = true,
+        **options,
+    ))]
     fn new(
-        store: &Bound<'_, BlobStore>,
+        py: Python<'_>,
+        store: &Bound<'_, PyAny>,
         primary_key_indexes: Vec<String>,
         max_deltas_before_double_snapshot: usize,
         double_snapshot: bool,
-    ) -> Self {
-        let handle = &store.get().handle;
+        options: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Self> {
+        // A consumer given a missing directory fails (unless create=True): it was probably mistyped.
+        let handle = &store_arg(py, store, options, false)?;
         let callbacks = Arc::new(Callbacks::default());
         let last: LastState = Arc::default();
         let mut builder = CoreConsumer::builder(handle.retriever())
@@ -125,7 +135,7 @@ impl Consumer {
         for t in &primary_key_indexes {
             builder = builder.with_primary_key_index(t);
         }
-        Consumer { core: builder.build(), callbacks, subscription: Mutex::new(None), last }
+        Ok(Consumer { core: builder.build(), callbacks, subscription: Mutex::new(None), last })
     }
 
     /// Refresh to the announced version; returns the version now held (None if nothing is announced

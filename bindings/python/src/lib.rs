@@ -28,6 +28,7 @@ fn _hollow(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<store::BlobStore>()?;
     m.add_class::<store::InMemoryBlobStore>()?;
     m.add_class::<store::FilesystemBlobStore>()?;
+    m.add_class::<store::UrlBlobStore>()?;
     m.add_class::<producer::Producer>()?;
     m.add_class::<producer::WriteState>()?;
     m.add_class::<producer::Cycle>()?;

@@ -26,7 +26,7 @@ use pyo3::types::{PyDict, PyString, PyTuple, PyType};
 
 use crate::errors::{invalid, IntoPy};
 use crate::read::ReadState;
-use crate::store::{BlobStore, StoreHandle};
+use crate::store::{store_arg, StoreHandle};
 use crate::write;
 
 /// Parse schema text into schemas, dependencies first.
@@ -260,7 +260,8 @@ struct ProducerInner {
 /// paths for inferred types (a dataclass may also say `__hollow_primary_key__ = ("id",)`).
 #[pyclass(module = "hollow", frozen)]
 pub struct Producer {
-    inner: Mutex<ProducerInner>,
+    /// None once closed.
+    inner: Mutex<Option<ProducerInner>>,
     store: StoreHandle,
     /// The last announced state; kept apart so it can be read while a cycle runs.
     current: Mutex<Option<Arc<CoreState>>>,
@@ -281,7 +282,7 @@ impl Producer {
                 return Err(invalid("this producer is already running a cycle"));
             }
         };
-        let ProducerInner { producer, mapper } = &mut *guard;
+        let Some(ProducerInner { producer, mapper }) = guard.as_mut() else { return Err(closed()) };
         let raised: Mutex<Option<PyErr>> = Mutex::new(None);
         let primary_keys = self.primary_keys.clone_ref(py);
         let result = py.detach(|| {
@@ -329,11 +330,12 @@ impl Producer {
         integrity_check = true,
         validators = Vec::new(),
         target_max_type_shard_size = None,
+        **options,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
-        store: &Bound<'_, BlobStore>,
+        store: &Bound<'_, PyAny>,
         schema: Option<&str>,
         types: Vec<Bound<'_, PyType>>,
         primary_keys: Option<&Bound<'_, PyDict>>,
@@ -342,6 +344,7 @@ impl Producer {
         integrity_check: bool,
         validators: Vec<Py<PyAny>>,
         target_max_type_shard_size: Option<u64>,
+        options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
         let keys = PyDict::new(py);
         if let Some(k) = primary_keys {
@@ -351,7 +354,8 @@ impl Producer {
             }
         }
         let keys = keys.unbind();
-        let handle = &store.get().handle;
+        // A producer given a directory creates it: it is publishing to a new place.
+        let handle = &store_arg(py, store, options, true)?;
         let mut builder = CoreProducer::builder(handle.publisher()).with_announcer(handle.announcer());
         let mut names = std::collections::HashSet::new();
         let mut schemas = Vec::new();
@@ -386,7 +390,7 @@ impl Producer {
         }
         let producer = builder.build().py()?;
         Ok(Producer {
-            inner: Mutex::new(ProducerInner { producer, mapper: ObjectMapper::new() }),
+            inner: Mutex::new(Some(ProducerInner { producer, mapper: ObjectMapper::new() })),
             store: handle.clone(),
             current: Mutex::new(None),
             primary_keys: keys,
@@ -412,20 +416,15 @@ impl Producer {
     #[pyo3(signature = (version = None))]
     fn restore(&self, py: Python<'_>, version: Option<Version>) -> PyResult<Version> {
         let mut guard = self.inner.try_lock().map_err(|_| invalid("this producer is running a cycle"))?;
-        let (retriever, watcher) = (self.store.retriever(), self.store.watcher());
-        let producer = &mut guard.producer;
+        let retriever = self.store.retriever();
+        let Some(ProducerInner { producer, .. }) = guard.as_mut() else { return Err(closed()) };
         let restored = py
-            .detach(|| {
-                let version = match version {
-                    Some(v) => v,
-                    None => watcher
-                        .latest_version()?
-                        .ok_or_else(|| Error::NotFound("nothing is announced in the store".into()))?,
-                };
-                producer.restore(version, &*retriever).map(|()| version)
+            .detach(|| match version {
+                Some(v) => producer.restore(v, &*retriever).map(|()| v),
+                None => producer.restore_announced(&*retriever),
             })
             .py()?;
-        let state = guard.producer.read_state();
+        let state = producer.read_state();
         drop(guard);
         *self.current.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()) = state;
         Ok(restored)
@@ -447,10 +446,45 @@ impl Producer {
     /// The registered schemas, in Hollow's schema language (dependencies first).
     fn schema_text(&self) -> PyResult<String> {
         let mut guard = self.inner.try_lock().map_err(|_| invalid("this producer is running a cycle"))?;
+        let Some(inner) = guard.as_mut() else { return Err(closed()) };
         // The core producer lends its engine only mutably; reading schemas does not change it.
-        let schemas: Vec<String> = guard.producer.engine_mut().schemas().map(dsl::to_java_string).collect();
+        let schemas: Vec<String> = inner.producer.engine_mut().schemas().map(dsl::to_java_string).collect();
         Ok(schemas.join("\n"))
     }
+
+    /// Release the store's producer lock (so that another producer can take over) and everything
+    /// else the producer holds; later cycles raise. Also done when the producer is garbage-collected,
+    /// or at the end of a `with` block. Closing a closed producer does nothing.
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        let inner = self.inner.try_lock().map_err(|_| invalid("this producer is running a cycle"))?.take();
+        // Releasing an object store's lock is a request: not under the GIL.
+        py.detach(move || drop(inner));
+        Ok(())
+    }
+
+    fn __enter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    #[pyo3(signature = (*_args))]
+    fn __exit__(&self, py: Python<'_>, _args: &Bound<'_, PyTuple>) -> PyResult<bool> {
+        self.close(py)?;
+        Ok(false)
+    }
+}
+
+impl Drop for Producer {
+    fn drop(&mut self) {
+        let inner = self.inner.get_mut().unwrap_or_else(|e| e.into_inner()).take();
+        if inner.is_some() {
+            // The lock's release may be a request (with retries): let other Python threads run meanwhile.
+            Python::attach(|py| py.detach(move || drop(inner)));
+        }
+    }
+}
+
+fn closed() -> PyErr {
+    invalid("this producer is closed")
 }
 
 /// A producer cycle as a context manager; see `Producer.cycle`.

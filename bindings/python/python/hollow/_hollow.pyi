@@ -31,6 +31,7 @@ __all__ = [
     "SchemaMismatchError",
     "TagMismatchError",
     "TypeView",
+    "UrlBlobStore",
     "ValidationFailedError",
     "WriteState",
     "__version__",
@@ -116,6 +117,40 @@ class FilesystemBlobStore(BlobStore):
     @property
     def path(self) -> pathlib.Path: ...
 
+_StoreOption = Union[str, int, float, bool, "os.PathLike[str]", None]
+"""A store option's value (``None``: not set)."""
+
+_StoreArg = Union[BlobStore, str, "os.PathLike[str]"]
+"""A store object, or a URL or path that ``Producer`` and ``Consumer`` open as ``UrlBlobStore`` does."""
+
+@final
+class UrlBlobStore(BlobStore):
+    """A blob store opened from a URL: a directory path or ``file://`` URL (Java Hollow's directory
+    layout, as ``FilesystemBlobStore``), ``memory://`` (a new, empty in-memory object store: share the
+    object, since each ``memory://`` opened is another store), ``s3://bucket/prefix``,
+    ``gs://bucket/prefix`` or ``az://container/prefix``.
+
+    Named for how it is addressed, as ``InMemoryBlobStore`` and ``FilesystemBlobStore`` are named for
+    where they keep blobs, because here the URL, not the class, picks where blobs are: one class for every
+    store the core's ``hollow::store::open`` knows, and a ``BlobStore`` like the others, to share between
+    producers and consumers. ``Producer(url, ...)`` and ``Consumer(url, ...)`` open one themselves.
+
+    Options are keyword arguments: ``layout`` (``"reference"``, Netflix's S3 layout, the default; or
+    ``"filesystem"``, Java's file names), ``poll_interval_ms``, ``poll_jitter``, ``cache_dir``,
+    ``lease_ttl_ms``, ``max_retries``, ``retry_timeout_ms``, ``create`` (create a missing directory;
+    default False), and for ``s3://``, ``gs://``, ``az://`` any ``object_store`` configuration key
+    (``aws_endpoint_url``, ``aws_region``, ``aws_access_key_id``, ``aws_secret_access_key``,
+    ``aws_allow_http``, ...), which otherwise come from the standard environment variables
+    (``AWS_ENDPOINT_URL``, ``AWS_ACCESS_KEY_ID``, ...). The URL's query string
+    (``s3://b/p?layout=filesystem``) sets options too; keyword arguments win. ``None`` leaves an option
+    unset; an unknown key is an ``InvalidArgumentError``; a missing directory (without ``create=True``)
+    a ``NotFoundError``. The GIL is released while the store is opened and while it is used."""
+
+    def __new__(cls, url: Union[str, "os.PathLike[str]"], **options: _StoreOption) -> Self: ...
+    @property
+    def url(self) -> str:
+        """The URL (or path) the store was opened from."""
+
 # ----- producer -----------------------------------------------------------------------------------
 
 @final
@@ -156,11 +191,17 @@ class Cycle:
 
 @final
 class Producer:
-    """Publishes versions of a dataset to a blob store, one cycle at a time."""
+    """Publishes versions of a dataset to a blob store, one cycle at a time.
+
+    ``store`` is a ``BlobStore``, or a URL or path opened as ``UrlBlobStore(store, **options)`` does,
+    except that a missing directory is created (``create=True`` by default: a producer publishes to a new
+    place). Store options are passed with the other keyword arguments; given a store object, there must be
+    none. The producer holds the store's producer lock from its first cycle (or ``restore``) on: another
+    producer's cycles on the same store raise ``ConflictError``."""
 
     def __new__(
         cls,
-        store: BlobStore,
+        store: _StoreArg,
         *,
         schema: Optional[str] = None,
         types: Sequence[type] = ...,
@@ -170,29 +211,44 @@ class Producer:
         integrity_check: bool = True,
         validators: Sequence[Callable[["ReadState"], object]] = ...,
         target_max_type_shard_size: Optional[int] = None,
+        **options: _StoreOption,
     ) -> Self: ...
     def run_cycle(self, populate: Callable[[WriteState], object]) -> int: ...
     def cycle(self) -> Cycle: ...
-    def restore(self, version: Optional[int] = ...) -> int: ...
+    def restore(self, version: Optional[int] = None) -> int:
+        """Continue the delta chain of the store after a restart: load ``version`` (default: the one
+        announced) so that the next cycle publishes a delta from it. Returns the restored version;
+        ``NotFoundError`` if nothing is announced."""
     @property
     def current_version(self) -> Optional[int]: ...
     @property
     def read_state(self) -> Optional["ReadState"]: ...
     def schema_text(self) -> str: ...
+    def close(self) -> None:
+        """Release the store's producer lock (so that another producer can take over) and everything
+        else the producer holds; later cycles raise. Also done when the producer is garbage-collected,
+        or at the end of a ``with`` block."""
+    def __enter__(self) -> Self: ...
+    def __exit__(self, *_args: object) -> bool: ...
 
 # ----- consumer -----------------------------------------------------------------------------------
 
 @final
 class Consumer:
-    """Follows a blob store and serves the current version."""
+    """Follows a blob store and serves the current version.
+
+    ``store`` is a ``BlobStore``, or a URL or path opened as ``UrlBlobStore(store, **options)`` does (a
+    missing directory is a ``NotFoundError`` unless ``create=True``). Store options are passed with the
+    other keyword arguments; given a store object, there must be none."""
 
     def __new__(
         cls,
-        store: BlobStore,
+        store: _StoreArg,
         *,
         primary_key_indexes: Sequence[str] = ...,
         max_deltas_before_double_snapshot: int = 32,
         double_snapshot: bool = True,
+        **options: _StoreOption,
     ) -> Self: ...
     def refresh(self) -> Optional[int]: ...
     def refresh_to(self, version: int) -> int: ...
