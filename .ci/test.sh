@@ -21,5 +21,5 @@ cargo clippy --workspace --all-targets --all-features -- -D warnings
 cargo clippy -p hollow --lib --no-default-features -- -D warnings
 echo "== cargo test --workspace --all-features, beside a loopback S3 server (moto, .ci/with-s3.sh)"
 bash .ci/with-s3.sh cargo test --workspace --all-features
-echo "== Python wheel (bindings/python/ci.sh)"
-bash bindings/python/ci.sh
+echo "== Python wheel (bindings/python/ci.sh), beside a loopback S3 server"
+bash .ci/with-s3.sh bash bindings/python/ci.sh
