@@ -166,3 +166,98 @@ fn the_cli_refuses_empty_truncated_duplicate_and_badly_keyed_input() {
     assert_ne!(announced(), first);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+// ----- random bad records -------------------------------------------------------------------------
+
+mod random_bad_records {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::{json, Value};
+
+    const SCHEMA: &str = "Movie @PrimaryKey(id) { long id; String title; int year; double rating; } \
+                          String { string value; }";
+
+    /// A record of `Movie` broken in one way.
+    fn bad_record() -> impl Strategy<Value = Value> {
+        let good = || json!({"id": 7, "title": "t", "year": 1999, "rating": 1.5});
+        prop_oneof![
+            // wrong field types
+            any::<String>().prop_map(move |s| {
+                let mut r = good();
+                r["year"] = json!(s);
+                r
+            }),
+            any::<bool>().prop_map(move |b| {
+                let mut r = good();
+                r["id"] = json!(b);
+                r
+            }),
+            any::<i64>().prop_map(move |n| {
+                let mut r = good();
+                r["title"] = json!(n);
+                r
+            }),
+            // out-of-range numbers
+            (i64::from(i32::MAX) + 1..i64::MAX).prop_map(move |n| {
+                let mut r = good();
+                r["year"] = json!(n);
+                r
+            }),
+            // a missing or null primary key
+            Just({
+                let mut r = good();
+                r.as_object_mut().unwrap().remove("id");
+                r
+            }),
+            Just({
+                let mut r = good();
+                r["id"] = Value::Null;
+                r
+            }),
+            // fields the schema does not have
+            "[a-z]{3,8}"
+                .prop_filter("not a field", |k| !["id", "title", "year", "rating"].contains(&k.as_str()))
+                .prop_map(move |k| {
+                    let mut r = good();
+                    r[k] = json!(1);
+                    r
+                }),
+            // values that are not records
+            any::<i64>().prop_map(|n| json!(n)),
+            any::<String>().prop_map(|s| json!(s)),
+            Just(json!([1, 2, 3])),
+            Just(Value::Null),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+        /// Refused with an error, and the announced version and its records stay as they were.
+        #[test]
+        fn are_refused_and_change_nothing(bad in bad_record(), position in 0usize..3) {
+            let store = Arc::new(InMemoryBlobStore::new());
+            let mut producer = Producer::builder(store.clone())
+                .with_announcer(store.clone())
+                .with_schemas(parse_schemas(SCHEMA).unwrap())
+                .build()
+                .unwrap();
+            let good = |id: i64| json!({"id": id, "title": format!("m{id}"), "year": 2000, "rating": 2.5});
+            let v1 = producer.run_cycle(|ws| { for id in 1..=3 { ws.add_json("Movie", &good(id))?; } Ok(()) }).unwrap();
+            let result = producer.run_cycle(|ws| {
+                for id in 1..=3 {
+                    if id as usize == position + 1 {
+                        ws.add_json("Movie", &bad)?;
+                    }
+                    ws.add_json("Movie", &good(id + 10))?;
+                }
+                Ok(())
+            });
+            prop_assert!(result.is_err(), "accepted {bad}");
+            prop_assert_eq!(store.announced_version().unwrap(), Some(v1));
+            let consumer = Consumer::builder(store.clone()).with_announcement_watcher(store.clone()).build();
+            consumer.refresh().unwrap();
+            prop_assert_eq!(titles(&consumer), 3);
+        }
+    }
+}
