@@ -47,7 +47,7 @@ fn wrong_key_kind(index: &hollow_primary_key_index, i: usize, k: &KeyField<'_>) 
         format!(
             "key field {i} ({path}) of {} holds a {}, but {given} was given",
             index.type_name(),
-            wanted.java_name()
+            wanted.java_name().to_ascii_lowercase()
         ),
     )
 }

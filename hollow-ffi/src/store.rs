@@ -41,12 +41,7 @@ impl StoreRoles {
 impl StoreRoles {
     /// A store opened by URL, seen in each of its roles (trait upcasting: no extra indirection).
     fn of_dyn(store: Arc<dyn BlobStore>) -> Self {
-        StoreRoles {
-            publisher: store.clone(),
-            announcer: store.clone(),
-            retriever: store.clone(),
-            watcher: store,
-        }
+        StoreRoles { publisher: store.clone(), announcer: store.clone(), retriever: store.clone(), watcher: store }
     }
 }
 

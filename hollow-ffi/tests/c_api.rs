@@ -245,8 +245,11 @@ fn bad_input_is_refused_and_stores_open_by_url_from_c() {
     let stdout = run(Command::new(&plain).args(url.iter()));
     assert_all_passed(&stdout, "issue13_test", 1000);
     print!("{stdout}");
-    let sanitized_exe =
-        compile(&dir.join("issue13_test_asan"), &[c_test("issue13_test.c")], Build { sanitize: true, ..Default::default() });
+    let sanitized_exe = compile(
+        &dir.join("issue13_test_asan"),
+        &[c_test("issue13_test.c")],
+        Build { sanitize: true, ..Default::default() },
+    );
     let stdout = run(&mut sanitized(&sanitized_exe));
     assert_all_passed(&stdout, "issue13_test", 1000);
     print!("{stdout}");

@@ -897,21 +897,21 @@ static void test_indexes(const hollow_read_state *rs) {
     CHECK_STATUS(hollow_primary_key_index_get(NULL, key, 1, &ordinal, &found), HOLLOW_STATUS_NULL_ARGUMENT);
     CHECK_STATUS(hollow_primary_key_index_get(pk, key, 1, NULL, &found), HOLLOW_STATUS_NULL_ARGUMENT);
     CHECK_STATUS(hollow_primary_key_index_get(pk, key, 1, &ordinal, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
-    /* Every key kind decodes (none matches a LONG id but 1). */
+    /* Every key kind decodes, and all but INT and LONG are refused for a LONG id. */
     {
         hollow_key_value k;
         k.field_type = HOLLOW_FIELD_TYPE_FLOAT;
         k.value.float_value = 1.0f;
-        CHECK_OK(hollow_primary_key_index_get(pk, &k, 1, &ordinal, &found));
+        CHECK_STATUS(hollow_primary_key_index_get(pk, &k, 1, &ordinal, &found), HOLLOW_STATUS_INVALID_ARGUMENT);
         k.field_type = HOLLOW_FIELD_TYPE_DOUBLE;
         k.value.double_value = 1.0;
-        CHECK_OK(hollow_primary_key_index_get(pk, &k, 1, &ordinal, &found));
+        CHECK_STATUS(hollow_primary_key_index_get(pk, &k, 1, &ordinal, &found), HOLLOW_STATUS_INVALID_ARGUMENT);
         k.field_type = HOLLOW_FIELD_TYPE_BOOLEAN;
         k.value.bool_value = true;
-        CHECK_OK(hollow_primary_key_index_get(pk, &k, 1, &ordinal, &found));
+        CHECK_STATUS(hollow_primary_key_index_get(pk, &k, 1, &ordinal, &found), HOLLOW_STATUS_INVALID_ARGUMENT);
         k.field_type = HOLLOW_FIELD_TYPE_REFERENCE;
         k.value.reference_value = 1;
-        CHECK_OK(hollow_primary_key_index_get(pk, &k, 1, &ordinal, &found));
+        CHECK_STATUS(hollow_primary_key_index_get(pk, &k, 1, &ordinal, &found), HOLLOW_STATUS_INVALID_ARGUMENT);
         k.field_type = HOLLOW_FIELD_TYPE_LONG;
         k.value.long_value = 1;
         CHECK_OK(hollow_primary_key_index_get(pk, &k, 1, &ordinal, &found));

@@ -160,9 +160,8 @@ static hollow_status add_bad(hollow_write_state *ws, hollow_object_record *r, in
         return hollow_write_state_add_list(ws, "Movie", &e, 1, &o);
     case 9:
         return hollow_write_state_add_map(ws, "String", &e, &e, 1, &o);
-    case 10: /* a missing primary key (null id) */
-        CHECK_OK(hollow_object_record_set_null(r, "id"));
-        return hollow_write_state_add_object(ws, "Movie", r, &o);
+    case 10: /* an unknown set type */
+        return hollow_write_state_add_set(ws, "SetOfNothing", &e, 1, &o);
     default: /* text that is not UTF-8 */
         return hollow_write_state_add_string(ws, "bad\xff", &o);
     }
@@ -480,6 +479,20 @@ static void round_trip(const char *url, const hollow_store_option *options, size
     CHECK_OK(hollow_read_state_type(rs, "Movie", &movie));
     CHECK_OK(hollow_type_populated_count(movie, &count));
     CHECK(count == 2);
+    {
+        hollow_str title = {NULL, 0};
+        bool heat_found = false;
+        uint32_t o = 0;
+        hollow_key_value k;
+        const hollow_primary_key_index *pk = NULL;
+        k.field_type = HOLLOW_FIELD_TYPE_LONG;
+        k.value.long_value = 2;
+        CHECK_OK(hollow_read_state_primary_key_index(rs, "Movie", &pk));
+        CHECK_OK(hollow_primary_key_index_get(pk, &k, 1, &o, &heat_found));
+        CHECK(heat_found);
+        CHECK_OK(hollow_object_get_string(movie, o, 1, &title, NULL));
+        CHECK_STR(title, "Alien");
+    }
     hollow_read_state_free(rs);
     hollow_consumer_free(consumer);
     hollow_producer_free(p);

@@ -14,9 +14,9 @@
 
 pub mod filesystem;
 pub mod memory;
-pub mod retention;
 #[cfg(feature = "object-store")]
 pub mod object;
+pub mod retention;
 #[path = "object/url.rs"]
 mod url;
 
