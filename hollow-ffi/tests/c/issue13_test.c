@@ -14,7 +14,8 @@
 #include "check.h"
 
 #if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/allocator_interface.h>
+/* From <sanitizer/allocator_interface.h>, which not every compiler installation ships. */
+size_t __sanitizer_get_current_allocated_bytes(void);
 /* Live heap bytes (freed chunks waiting in ASan's quarantine are not counted). */
 static size_t heap_in_use(void) { return __sanitizer_get_current_allocated_bytes(); }
 #else
