@@ -113,6 +113,12 @@ enum hollow_status
      */
     HOLLOW_STATUS_CALLBACK_FAILED = 103,
     /**
+     * Called from inside a callback on the same handle (for example `hollow_producer_run_cycle` or
+     * `hollow_producer_restore_announced` from inside that producer's populate callback); the call did
+     * nothing and the running call goes on.
+     */
+    HOLLOW_STATUS_REENTRANT_CALL = 104,
+    /**
      * An error of a kind newer than this list (should not happen; please report it).
      */
     HOLLOW_STATUS_UNKNOWN = 199,
@@ -242,6 +248,11 @@ typedef struct hollow_primary_key_index hollow_primary_key_index;
 /**
  * A producer publishing to one blob store. Not thread-safe: call its functions from one thread at a
  * time.
+ *
+ * Its populate callback runs while `hollow_producer_run_cycle` holds the producer mutably, and may call
+ * back into the library with the same handle. So the handle is only ever taken *shared* (`&self`), and
+ * the producer inside is reached through [`hollow_producer::exclusive`], which first checks the `busy`
+ * flag: a nested call is refused with `HOLLOW_STATUS_REENTRANT_CALL` before any second `&mut` exists.
  */
 typedef struct hollow_producer hollow_producer;
 
@@ -263,6 +274,20 @@ typedef struct hollow_type hollow_type;
  * callback, on the thread that runs it.
  */
 typedef struct hollow_write_state hollow_write_state;
+
+/**
+ * One store option: `key` and `value`, NUL-terminated UTF-8 strings (for `hollow_blob_store_open_url`).
+ */
+typedef struct {
+    /**
+     * The option's name, for example `"aws_region"` or `"poll_interval_ms"`.
+     */
+    const char *key;
+    /**
+     * Its value, for example `"eu-west-1"` or `"500"`.
+     */
+    const char *value;
+} hollow_store_option;
 
 /**
  * A populate callback: add every record of the new version to `write_state`, then return 0
@@ -419,6 +444,32 @@ hollow_status hollow_blob_store_open_filesystem(const char *path,
                                                 hollow_blob_store **out_store);
 
 /**
+ * Open the blob store at `url`: a directory path or `file://` URL (Java Hollow's directory layout),
+ * `memory://` (a new, empty store private to this handle and what is made from it), `s3://bucket/prefix`,
+ * `gs://bucket/prefix` or `az://container/prefix`. The handle works with `hollow_producer_new` and
+ * `hollow_consumer_new` like any other.
+ *
+ * `options` is an array of `n_options` key/value pairs (may be NULL when `n_options` is 0), applied in
+ * order: `layout` (`reference`, the default for object stores, or `filesystem`), `poll_interval_ms`,
+ * `poll_jitter`, `cache_dir`, `lease_ttl_ms`, `max_retries`, `retry_timeout_ms`, `create` (`true` to
+ * create a missing directory), and any configuration key of the object store (`aws_endpoint_url`,
+ * `aws_region`, `aws_access_key_id`, `aws_secret_access_key`, `google_service_account`, ...). Options may
+ * also be given in the URL's query (`s3://bucket/prefix?aws_region=eu-west-1`); credentials and
+ * endpoints also come from the standard environment variables (`AWS_ENDPOINT_URL`, ...). `options`
+ * win over the query, which wins over the environment.
+ *
+ * On success `*out_store` receives a new handle, owned by the caller (`hollow_blob_store_free`).
+ * Errors: `HOLLOW_STATUS_NULL_ARGUMENT` (also a NULL key or value), `HOLLOW_STATUS_INVALID_UTF8`,
+ * `HOLLOW_STATUS_INVALID_ARGUMENT` (an unknown scheme, a malformed URL, a bad option value),
+ * `HOLLOW_STATUS_NOT_FOUND` (a directory that does not exist, without `create`), `HOLLOW_STATUS_IO`.
+ * Thread safety: any thread.
+ */
+hollow_status hollow_blob_store_open_url(const char *url,
+                                         const hollow_store_option *options,
+                                         size_t n_options,
+                                         hollow_blob_store **out_store);
+
+/**
  * Free a blob store handle. Producers and consumers created from it keep working. NULL is a no-op.
  * Thread safety: no other call may be using `store`.
  */
@@ -434,7 +485,8 @@ void hollow_blob_store_free(hollow_blob_store *store);
  *
  * On success `*out_producer` receives a new handle, owned by the caller (`hollow_producer_free`).
  * Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_INVALID_UTF8`, `HOLLOW_STATUS_SCHEMA` (schema
- * text that does not parse, or names a type twice). Thread safety: any thread.
+ * text that does not parse, defines a type twice, or has a `@PrimaryKey` / `@HashKey` path that does not
+ * resolve). Thread safety: any thread.
  */
 hollow_status hollow_producer_new(const hollow_blob_store *store,
                                   const char *schemas,
@@ -459,16 +511,38 @@ hollow_status hollow_producer_run_cycle(hollow_producer *producer,
 /**
  * The last announced version, or `HOLLOW_VERSION_NONE` before the first successful cycle.
  *
- * Errors: `HOLLOW_STATUS_NULL_ARGUMENT`. Thread safety: not concurrently with `hollow_producer_run_cycle`.
+ * Inside a populate callback it gives the version the running cycle started from.
+ * Errors: `HOLLOW_STATUS_NULL_ARGUMENT`. Thread safety: one thread at a time (or from the producer's
+ * own populate callback).
  */
 hollow_status hollow_producer_current_version(const hollow_producer *producer,
                                               int64_t *out_version);
 
 /**
- * Free a producer. What it published stays in its store. NULL is a no-op.
+ * Free a producer. What it published stays in its store, and the store's producer lock is released.
+ * NULL is a no-op. Called from inside the producer's own populate callback it does nothing (the
+ * producer is in use): the last error message then says so (`HOLLOW_STATUS_REENTRANT_CALL`'s case);
+ * free it after `hollow_producer_run_cycle` returns.
  * Thread safety: no other call may be using `producer`.
  */
 void hollow_producer_free(hollow_producer *producer);
+
+/**
+ * Resume from the version the store announces, after a restart: load it from the store (its nearest
+ * snapshot, then deltas) and carry on from it, so that the next cycle publishes a delta from it that
+ * consumers on it can apply, and records that did not change keep their ordinals. Call it before the
+ * first cycle. Takes the store's producer lock (as the first cycle would). `*out_version` (if
+ * `out_version` is not NULL) receives the restored version.
+ *
+ * On failure the producer is left as it was.
+ * Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_NOT_FOUND` (nothing announced, or its blobs are
+ * missing), `HOLLOW_STATUS_IO`, `HOLLOW_STATUS_CORRUPT_BLOB`, `HOLLOW_STATUS_SCHEMA` (the announced
+ * schemas do not fit this producer's), `HOLLOW_STATUS_CONFLICT` (another producer holds the store),
+ * `HOLLOW_STATUS_REENTRANT_CALL` (called from inside this producer's populate callback).
+ * Thread safety: not thread-safe.
+ */
+hollow_status hollow_producer_restore_announced(hollow_producer *producer,
+                                                int64_t *out_version);
 
 /**
  * The version the running cycle will produce.
@@ -860,7 +934,8 @@ hollow_status hollow_type_kind(const hollow_type *ty,
 
 /**
  * The type's schema in Hollow's schema language, exactly as Java prints it (for example
- * `"ListOfString List<String>;"`). `*out_schema` is valid until the read state is released.
+ * `"ListOfString List<String>;"`). `*out_schema` is valid until the read state is released; the text is
+ * rendered once per type and read state, so asking again costs nothing and keeps nothing more.
  *
  * Errors: `HOLLOW_STATUS_NULL_ARGUMENT`. Thread safety: any thread, concurrently.
  */
@@ -934,10 +1009,11 @@ hollow_status hollow_type_field_type(const hollow_type *ty,
                                      hollow_field_type *out_field_type);
 
 /**
- * Whether field `field` of record `ordinal` is null (a record without data has only null fields).
+ * Whether field `field` of record `ordinal` is null.
  *
  * Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_SCHEMA_MISMATCH` (not an OBJECT type),
- * `HOLLOW_STATUS_INVALID_ARGUMENT` (no such field index). Thread safety: any thread, concurrently.
+ * `HOLLOW_STATUS_INVALID_ARGUMENT` (no such field index), `HOLLOW_STATUS_NOT_FOUND` (`ordinal` is not a
+ * record of the type at this version). Thread safety: any thread, concurrently.
  */
 hollow_status hollow_object_is_null(const hollow_type *ty,
                                     uint32_t ordinal,
@@ -950,8 +1026,8 @@ hollow_status hollow_object_is_null(const hollow_type *ty,
  * A null field stores 0 (false) in `*out_value` and `true` in `*out_is_null`; `out_is_null` may be NULL
  * if the caller does not need to tell null from 0.
  * Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_SCHEMA_MISMATCH` (not an OBJECT type, or the field
- * is of another type), `HOLLOW_STATUS_INVALID_ARGUMENT` (no such field index).
- * Thread safety: any thread, concurrently.
+ * is of another type), `HOLLOW_STATUS_INVALID_ARGUMENT` (no such field index), `HOLLOW_STATUS_NOT_FOUND`
+ * (`ordinal` is not a record of the type at this version). Thread safety: any thread, concurrently.
  */
 hollow_status hollow_object_get_int(const hollow_type *ty,
                                     uint32_t ordinal,
@@ -965,8 +1041,8 @@ hollow_status hollow_object_get_int(const hollow_type *ty,
  * A null field stores 0 (false) in `*out_value` and `true` in `*out_is_null`; `out_is_null` may be NULL
  * if the caller does not need to tell null from 0.
  * Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_SCHEMA_MISMATCH` (not an OBJECT type, or the field
- * is of another type), `HOLLOW_STATUS_INVALID_ARGUMENT` (no such field index).
- * Thread safety: any thread, concurrently.
+ * is of another type), `HOLLOW_STATUS_INVALID_ARGUMENT` (no such field index), `HOLLOW_STATUS_NOT_FOUND`
+ * (`ordinal` is not a record of the type at this version). Thread safety: any thread, concurrently.
  */
 hollow_status hollow_object_get_long(const hollow_type *ty,
                                      uint32_t ordinal,
@@ -980,8 +1056,8 @@ hollow_status hollow_object_get_long(const hollow_type *ty,
  * A null field stores 0 (false) in `*out_value` and `true` in `*out_is_null`; `out_is_null` may be NULL
  * if the caller does not need to tell null from 0.
  * Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_SCHEMA_MISMATCH` (not an OBJECT type, or the field
- * is of another type), `HOLLOW_STATUS_INVALID_ARGUMENT` (no such field index).
- * Thread safety: any thread, concurrently.
+ * is of another type), `HOLLOW_STATUS_INVALID_ARGUMENT` (no such field index), `HOLLOW_STATUS_NOT_FOUND`
+ * (`ordinal` is not a record of the type at this version). Thread safety: any thread, concurrently.
  */
 hollow_status hollow_object_get_float(const hollow_type *ty,
                                       uint32_t ordinal,
@@ -995,8 +1071,8 @@ hollow_status hollow_object_get_float(const hollow_type *ty,
  * A null field stores 0 (false) in `*out_value` and `true` in `*out_is_null`; `out_is_null` may be NULL
  * if the caller does not need to tell null from 0.
  * Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_SCHEMA_MISMATCH` (not an OBJECT type, or the field
- * is of another type), `HOLLOW_STATUS_INVALID_ARGUMENT` (no such field index).
- * Thread safety: any thread, concurrently.
+ * is of another type), `HOLLOW_STATUS_INVALID_ARGUMENT` (no such field index), `HOLLOW_STATUS_NOT_FOUND`
+ * (`ordinal` is not a record of the type at this version). Thread safety: any thread, concurrently.
  */
 hollow_status hollow_object_get_double(const hollow_type *ty,
                                        uint32_t ordinal,
@@ -1010,8 +1086,8 @@ hollow_status hollow_object_get_double(const hollow_type *ty,
  * A null field stores 0 (false) in `*out_value` and `true` in `*out_is_null`; `out_is_null` may be NULL
  * if the caller does not need to tell null from 0.
  * Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_SCHEMA_MISMATCH` (not an OBJECT type, or the field
- * is of another type), `HOLLOW_STATUS_INVALID_ARGUMENT` (no such field index).
- * Thread safety: any thread, concurrently.
+ * is of another type), `HOLLOW_STATUS_INVALID_ARGUMENT` (no such field index), `HOLLOW_STATUS_NOT_FOUND`
+ * (`ordinal` is not a record of the type at this version). Thread safety: any thread, concurrently.
  */
 hollow_status hollow_object_get_bool(const hollow_type *ty,
                                      uint32_t ordinal,
@@ -1026,8 +1102,8 @@ hollow_status hollow_object_get_bool(const hollow_type *ty,
  * A null field stores 0 (false) in `*out_value` and `true` in `*out_is_null`; `out_is_null` may be NULL
  * if the caller does not need to tell null from 0.
  * Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_SCHEMA_MISMATCH` (not an OBJECT type, or the field
- * is of another type), `HOLLOW_STATUS_INVALID_ARGUMENT` (no such field index).
- * Thread safety: any thread, concurrently.
+ * is of another type), `HOLLOW_STATUS_INVALID_ARGUMENT` (no such field index), `HOLLOW_STATUS_NOT_FOUND`
+ * (`ordinal` is not a record of the type at this version). Thread safety: any thread, concurrently.
  */
 hollow_status hollow_object_get_reference(const hollow_type *ty,
                                           uint32_t ordinal,
@@ -1074,8 +1150,8 @@ hollow_status hollow_object_copy_string(const hollow_type *ty,
  * read state is released. A null field gives no bytes and `*out_is_null = true`; `out_is_null` may be
  * NULL.
  * Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_SCHEMA_MISMATCH` (not an OBJECT type, or not a
- * `bytes` field), `HOLLOW_STATUS_INVALID_ARGUMENT` (no such field index). Thread safety: any thread,
- * concurrently.
+ * `bytes` field), `HOLLOW_STATUS_INVALID_ARGUMENT` (no such field index), `HOLLOW_STATUS_NOT_FOUND`
+ * (`ordinal` is not a record of the type at this version). Thread safety: any thread, concurrently.
  */
 hollow_status hollow_object_get_bytes(const hollow_type *ty,
                                       uint32_t ordinal,
@@ -1214,11 +1290,12 @@ hollow_status hollow_map_find(const hollow_type *ty,
 /**
  * The record whose primary key is `key`: an array of `key_len` values, one per key field in the order
  * of the type's `@PrimaryKey`. `*out_found` tells whether there is one; if so `*out_ordinal` receives
- * its ordinal. A key of the wrong length or kinds matches nothing (`*out_found = false`).
+ * its ordinal. An INT value may be given for a LONG key field and the other way round.
  *
  * Errors: `HOLLOW_STATUS_NULL_ARGUMENT` (also for a NULL `key` with `key_len > 0`),
- * `HOLLOW_STATUS_INVALID_UTF8` (a string key value), `HOLLOW_STATUS_INVALID_ARGUMENT` (a
- * `field_type` that is not a `hollow_field_type`). Thread safety: any thread, concurrently.
+ * `HOLLOW_STATUS_INVALID_UTF8` (a string key value), `HOLLOW_STATUS_INVALID_ARGUMENT` (`key_len` is not
+ * the number of key fields, a value of the wrong kind for its key field, or a `field_type` that is not
+ * a `hollow_field_type`). Thread safety: any thread, concurrently.
  */
 hollow_status hollow_primary_key_index_get(const hollow_primary_key_index *index,
                                            const hollow_key_value *key,

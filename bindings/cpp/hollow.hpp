@@ -143,6 +143,21 @@ public:
         return blob_store(h);
     }
 
+    /// The store at `url` (a directory path, `file://`, `memory://`, `s3://bucket/prefix`, `gs://...`,
+    /// `az://...`), with `options` as key/value pairs (`{{"aws_region", "eu-west-1"}}`; see
+    /// `hollow_blob_store_open_url`).
+    static blob_store open_url(const std::string &url,
+                               const std::vector<std::pair<std::string, std::string>> &options = {}) {
+        std::vector<hollow_store_option> opts;
+        opts.reserve(options.size());
+        for (const auto &o : options) {
+            opts.push_back(hollow_store_option{o.first.c_str(), o.second.c_str()});
+        }
+        hollow_blob_store *h = nullptr;
+        detail::check(hollow_blob_store_open_url(url.c_str(), opts.data(), opts.size(), &h));
+        return blob_store(h);
+    }
+
     const hollow_blob_store *get() const noexcept { return handle_.get(); }
 
 private:
@@ -289,6 +304,13 @@ public:
         }
         detail::check(status);
         return version;
+    }
+
+    /// After a restart: carry on from the version the store announces (returned).
+    std::int64_t restore_announced() {
+        std::int64_t v = 0;
+        detail::check(hollow_producer_restore_announced(handle_.get(), &v));
+        return v;
     }
 
     /// The last announced version, or no_version.

@@ -2,13 +2,13 @@
 //! and MAP contents. Every function here may be called from many threads at once.
 //!
 //! Records are addressed by ordinal. A field is addressed by its index in the schema
-//! (`hollow_type_field_index` resolves a name once, so reads in a loop do not compare names). An
-//! ordinal without data reads as null (fields) or empty (collections), as in Java.
+//! (`hollow_type_field_index` resolves a name once, so reads in a loop do not compare names). Reading a
+//! field of an ordinal that is not a record at this version (removed, or never used) is
+//! `HOLLOW_STATUS_NOT_FOUND`, checked with one bit test; collections of such an ordinal read as empty.
 
 use std::ffi::c_char;
 
 use hollow::read::{ListTypeReadState, MapTypeReadState, ObjectTypeReadState, SetTypeReadState, TypeReadState};
-use hollow::schema::dsl::to_java_string;
 use hollow::schema::FieldType;
 
 use crate::guard::{arg, arg_str, guard, out, FfiResult};
@@ -61,6 +61,25 @@ fn map<'a>(t: *const hollow_type) -> FfiResult<(&'a MapTypeReadState, &'a hollow
         (TypeReadState::Map(m), owner) => Ok((m, owner)),
         (other, _) => Err(kind_error(other, "MAP")),
     }
+}
+
+/// Check that `ordinal` is a record of the type at this version: one bit test.
+#[inline(always)]
+fn check_populated(o: &ObjectTypeReadState, ordinal: u32) -> FfiResult {
+    if o.populated().contains(ordinal) {
+        Ok(())
+    } else {
+        Err(not_populated(o, ordinal))
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn not_populated(o: &ObjectTypeReadState, ordinal: u32) -> FfiError {
+    FfiError::new(
+        hollow_status::NotFound,
+        format!("{} has no record {ordinal} at this version (removed, or never added)", o.name()),
+    )
 }
 
 /// Check that `field` exists and is of type `wanted`.
@@ -144,17 +163,18 @@ pub unsafe extern "C" fn hollow_type_kind(ty: *const hollow_type, out_kind: *mut
 }
 
 /// The type's schema in Hollow's schema language, exactly as Java prints it (for example
-/// `"ListOfString List<String>;"`). `*out_schema` is valid until the read state is released.
+/// `"ListOfString List<String>;"`). `*out_schema` is valid until the read state is released; the text is
+/// rendered once per type and read state, so asking again costs nothing and keeps nothing more.
 ///
 /// Errors: `HOLLOW_STATUS_NULL_ARGUMENT`. Thread safety: any thread, concurrently.
 #[no_mangle]
 pub unsafe extern "C" fn hollow_type_schema(ty: *const hollow_type, out_schema: *mut hollow_str) -> hollow_status {
     guard(|| {
         // SAFETY: a non-NULL `ty` is a live handle for the whole call (the header's pointer contract).
-        let (state, owner) = unsafe { arg(ty, "type") }?.parts();
+        let t = unsafe { arg(ty, "type") }?;
         // SAFETY: a non-NULL `out_schema` is writable for the whole call (the header's pointer contract).
         let out_schema = unsafe { out(out_schema, "out_schema") }?;
-        out_schema.set(owner.keep_str(to_java_string(state.schema()).into()));
+        out_schema.set(hollow_str::of(t.schema_text()));
         Ok(())
     })
 }
@@ -287,10 +307,11 @@ pub unsafe extern "C" fn hollow_type_field_type(
 
 // ----- OBJECT fields ----------------------------------------------------------------------------
 
-/// Whether field `field` of record `ordinal` is null (a record without data has only null fields).
+/// Whether field `field` of record `ordinal` is null.
 ///
 /// Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_SCHEMA_MISMATCH` (not an OBJECT type),
-/// `HOLLOW_STATUS_INVALID_ARGUMENT` (no such field index). Thread safety: any thread, concurrently.
+/// `HOLLOW_STATUS_INVALID_ARGUMENT` (no such field index), `HOLLOW_STATUS_NOT_FOUND` (`ordinal` is not a
+/// record of the type at this version). Thread safety: any thread, concurrently.
 #[no_mangle]
 pub unsafe extern "C" fn hollow_object_is_null(
     ty: *const hollow_type,
@@ -305,6 +326,7 @@ pub unsafe extern "C" fn hollow_object_is_null(
         if o.field_type(field).is_none() {
             return Err(field_out_of_range(o, field));
         }
+        check_populated(o, ordinal)?;
         out_is_null.set(o.is_null(ordinal, field));
         Ok(())
     })
@@ -314,6 +336,7 @@ pub unsafe extern "C" fn hollow_object_is_null(
 #[inline]
 fn get_fixed<T: Default>(
     ty: *const hollow_type,
+    ordinal: u32,
     field: usize,
     field_type: FieldType,
     out_value: *mut T,
@@ -323,6 +346,7 @@ fn get_fixed<T: Default>(
     guard(|| {
         let (o, _) = object(ty)?;
         check_field(o, field, field_type)?;
+        check_populated(o, ordinal)?;
         set_nullable(out_value, out_is_null, read(o))
     })
 }
@@ -332,8 +356,8 @@ fn get_fixed<T: Default>(
 /// A null field stores 0 (false) in `*out_value` and `true` in `*out_is_null`; `out_is_null` may be NULL
 /// if the caller does not need to tell null from 0.
 /// Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_SCHEMA_MISMATCH` (not an OBJECT type, or the field
-/// is of another type), `HOLLOW_STATUS_INVALID_ARGUMENT` (no such field index).
-/// Thread safety: any thread, concurrently.
+/// is of another type), `HOLLOW_STATUS_INVALID_ARGUMENT` (no such field index), `HOLLOW_STATUS_NOT_FOUND`
+/// (`ordinal` is not a record of the type at this version). Thread safety: any thread, concurrently.
 #[no_mangle]
 pub unsafe extern "C" fn hollow_object_get_int(
     ty: *const hollow_type,
@@ -342,7 +366,7 @@ pub unsafe extern "C" fn hollow_object_get_int(
     out_value: *mut i32,
     out_is_null: *mut bool,
 ) -> hollow_status {
-    get_fixed(ty, field, FieldType::Int, out_value, out_is_null, |o| o.read_int(ordinal, field))
+    get_fixed(ty, ordinal, field, FieldType::Int, out_value, out_is_null, |o| o.read_int(ordinal, field))
 }
 
 /// A `long` field of record `ordinal`.
@@ -350,8 +374,8 @@ pub unsafe extern "C" fn hollow_object_get_int(
 /// A null field stores 0 (false) in `*out_value` and `true` in `*out_is_null`; `out_is_null` may be NULL
 /// if the caller does not need to tell null from 0.
 /// Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_SCHEMA_MISMATCH` (not an OBJECT type, or the field
-/// is of another type), `HOLLOW_STATUS_INVALID_ARGUMENT` (no such field index).
-/// Thread safety: any thread, concurrently.
+/// is of another type), `HOLLOW_STATUS_INVALID_ARGUMENT` (no such field index), `HOLLOW_STATUS_NOT_FOUND`
+/// (`ordinal` is not a record of the type at this version). Thread safety: any thread, concurrently.
 #[no_mangle]
 pub unsafe extern "C" fn hollow_object_get_long(
     ty: *const hollow_type,
@@ -360,7 +384,7 @@ pub unsafe extern "C" fn hollow_object_get_long(
     out_value: *mut i64,
     out_is_null: *mut bool,
 ) -> hollow_status {
-    get_fixed(ty, field, FieldType::Long, out_value, out_is_null, |o| o.read_long(ordinal, field))
+    get_fixed(ty, ordinal, field, FieldType::Long, out_value, out_is_null, |o| o.read_long(ordinal, field))
 }
 
 /// A `float` field of record `ordinal`.
@@ -368,8 +392,8 @@ pub unsafe extern "C" fn hollow_object_get_long(
 /// A null field stores 0 (false) in `*out_value` and `true` in `*out_is_null`; `out_is_null` may be NULL
 /// if the caller does not need to tell null from 0.
 /// Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_SCHEMA_MISMATCH` (not an OBJECT type, or the field
-/// is of another type), `HOLLOW_STATUS_INVALID_ARGUMENT` (no such field index).
-/// Thread safety: any thread, concurrently.
+/// is of another type), `HOLLOW_STATUS_INVALID_ARGUMENT` (no such field index), `HOLLOW_STATUS_NOT_FOUND`
+/// (`ordinal` is not a record of the type at this version). Thread safety: any thread, concurrently.
 #[no_mangle]
 pub unsafe extern "C" fn hollow_object_get_float(
     ty: *const hollow_type,
@@ -378,7 +402,7 @@ pub unsafe extern "C" fn hollow_object_get_float(
     out_value: *mut f32,
     out_is_null: *mut bool,
 ) -> hollow_status {
-    get_fixed(ty, field, FieldType::Float, out_value, out_is_null, |o| o.read_float(ordinal, field))
+    get_fixed(ty, ordinal, field, FieldType::Float, out_value, out_is_null, |o| o.read_float(ordinal, field))
 }
 
 /// A `double` field of record `ordinal`.
@@ -386,8 +410,8 @@ pub unsafe extern "C" fn hollow_object_get_float(
 /// A null field stores 0 (false) in `*out_value` and `true` in `*out_is_null`; `out_is_null` may be NULL
 /// if the caller does not need to tell null from 0.
 /// Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_SCHEMA_MISMATCH` (not an OBJECT type, or the field
-/// is of another type), `HOLLOW_STATUS_INVALID_ARGUMENT` (no such field index).
-/// Thread safety: any thread, concurrently.
+/// is of another type), `HOLLOW_STATUS_INVALID_ARGUMENT` (no such field index), `HOLLOW_STATUS_NOT_FOUND`
+/// (`ordinal` is not a record of the type at this version). Thread safety: any thread, concurrently.
 #[no_mangle]
 pub unsafe extern "C" fn hollow_object_get_double(
     ty: *const hollow_type,
@@ -396,7 +420,7 @@ pub unsafe extern "C" fn hollow_object_get_double(
     out_value: *mut f64,
     out_is_null: *mut bool,
 ) -> hollow_status {
-    get_fixed(ty, field, FieldType::Double, out_value, out_is_null, |o| o.read_double(ordinal, field))
+    get_fixed(ty, ordinal, field, FieldType::Double, out_value, out_is_null, |o| o.read_double(ordinal, field))
 }
 
 /// A `boolean` field of record `ordinal`.
@@ -404,8 +428,8 @@ pub unsafe extern "C" fn hollow_object_get_double(
 /// A null field stores 0 (false) in `*out_value` and `true` in `*out_is_null`; `out_is_null` may be NULL
 /// if the caller does not need to tell null from 0.
 /// Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_SCHEMA_MISMATCH` (not an OBJECT type, or the field
-/// is of another type), `HOLLOW_STATUS_INVALID_ARGUMENT` (no such field index).
-/// Thread safety: any thread, concurrently.
+/// is of another type), `HOLLOW_STATUS_INVALID_ARGUMENT` (no such field index), `HOLLOW_STATUS_NOT_FOUND`
+/// (`ordinal` is not a record of the type at this version). Thread safety: any thread, concurrently.
 #[no_mangle]
 pub unsafe extern "C" fn hollow_object_get_bool(
     ty: *const hollow_type,
@@ -414,7 +438,7 @@ pub unsafe extern "C" fn hollow_object_get_bool(
     out_value: *mut bool,
     out_is_null: *mut bool,
 ) -> hollow_status {
-    get_fixed(ty, field, FieldType::Boolean, out_value, out_is_null, |o| o.read_boolean(ordinal, field))
+    get_fixed(ty, ordinal, field, FieldType::Boolean, out_value, out_is_null, |o| o.read_boolean(ordinal, field))
 }
 
 /// A reference field of record `ordinal`: the ordinal of the referenced record, in the referenced
@@ -423,8 +447,8 @@ pub unsafe extern "C" fn hollow_object_get_bool(
 /// A null field stores 0 (false) in `*out_value` and `true` in `*out_is_null`; `out_is_null` may be NULL
 /// if the caller does not need to tell null from 0.
 /// Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_SCHEMA_MISMATCH` (not an OBJECT type, or the field
-/// is of another type), `HOLLOW_STATUS_INVALID_ARGUMENT` (no such field index).
-/// Thread safety: any thread, concurrently.
+/// is of another type), `HOLLOW_STATUS_INVALID_ARGUMENT` (no such field index), `HOLLOW_STATUS_NOT_FOUND`
+/// (`ordinal` is not a record of the type at this version). Thread safety: any thread, concurrently.
 #[no_mangle]
 pub unsafe extern "C" fn hollow_object_get_reference(
     ty: *const hollow_type,
@@ -433,7 +457,7 @@ pub unsafe extern "C" fn hollow_object_get_reference(
     out_value: *mut u32,
     out_is_null: *mut bool,
 ) -> hollow_status {
-    get_fixed(ty, field, FieldType::Reference, out_value, out_is_null, |o| o.read_ordinal(ordinal, field))
+    get_fixed(ty, ordinal, field, FieldType::Reference, out_value, out_is_null, |o| o.read_ordinal(ordinal, field))
 }
 
 /// A `string` field of record `ordinal`, as UTF-8 (not NUL-terminated).
@@ -456,6 +480,7 @@ pub unsafe extern "C" fn hollow_object_get_string(
 ) -> hollow_status {
     guard(|| {
         let (o, owner) = object(ty)?;
+        check_populated(o, ordinal)?;
         // The core checks the field type itself (a non-STRING field reads as None), so the check here
         // only runs when there is no text.
         let value = match o.read_string(ordinal, field) {
@@ -507,6 +532,7 @@ pub unsafe extern "C" fn hollow_object_copy_string(
     guard(|| {
         let (o, _) = object(ty)?;
         check_field(o, field, FieldType::String)?;
+        check_populated(o, ordinal)?;
         if capacity > 0 && buffer.is_null() {
             return Err(FfiError::null("buffer"));
         }
@@ -539,8 +565,8 @@ pub unsafe extern "C" fn hollow_object_copy_string(
 /// read state is released. A null field gives no bytes and `*out_is_null = true`; `out_is_null` may be
 /// NULL.
 /// Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_SCHEMA_MISMATCH` (not an OBJECT type, or not a
-/// `bytes` field), `HOLLOW_STATUS_INVALID_ARGUMENT` (no such field index). Thread safety: any thread,
-/// concurrently.
+/// `bytes` field), `HOLLOW_STATUS_INVALID_ARGUMENT` (no such field index), `HOLLOW_STATUS_NOT_FOUND`
+/// (`ordinal` is not a record of the type at this version). Thread safety: any thread, concurrently.
 #[no_mangle]
 pub unsafe extern "C" fn hollow_object_get_bytes(
     ty: *const hollow_type,
@@ -552,6 +578,7 @@ pub unsafe extern "C" fn hollow_object_get_bytes(
     guard(|| {
         let (o, _) = object(ty)?;
         check_field(o, field, FieldType::Bytes)?;
+        check_populated(o, ordinal)?;
         let value = o.read_bytes(ordinal, field).map(hollow_bytes::of);
         set_nullable(out_value, out_is_null, value)
     })

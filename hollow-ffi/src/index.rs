@@ -1,17 +1,81 @@
 //! Lookups through the indexes of a read state: a primary key to one record, a hash key to many.
 
-use crate::guard::{arg, guard, out};
+use hollow::schema::FieldType;
+
+use crate::guard::{arg, guard, out, FfiResult};
 use crate::read_state::{hollow_hash_index, hollow_primary_key_index};
 use crate::status::{hollow_status, FfiError};
-use crate::values::{hollow_key_value, key_field, with_key};
+use crate::values::{hollow_key_value, key_field, with_key, KeyField};
+
+/// Check that `k`, given for key field `i` of `index`, is of the kind that field holds (an INT and a
+/// LONG stand for each other). One comparison on the fast path.
+#[inline(always)]
+fn check_key_kind(index: &hollow_primary_key_index, i: usize, k: &KeyField<'_>) -> FfiResult {
+    let wanted = index.key_fields()[i].1;
+    let fits = match k {
+        KeyField::Int(_) | KeyField::Long(_) => matches!(wanted, FieldType::Int | FieldType::Long),
+        KeyField::Float(_) => wanted == FieldType::Float,
+        KeyField::Double(_) => wanted == FieldType::Double,
+        KeyField::Boolean(_) => wanted == FieldType::Boolean,
+        KeyField::String(_) => wanted == FieldType::String,
+        KeyField::Bytes(_) => wanted == FieldType::Bytes,
+        KeyField::Reference(_) => wanted == FieldType::Reference,
+    };
+    if fits {
+        Ok(())
+    } else {
+        Err(wrong_key_kind(index, i, k))
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn wrong_key_kind(index: &hollow_primary_key_index, i: usize, k: &KeyField<'_>) -> FfiError {
+    let (path, wanted) = &index.key_fields()[i];
+    let given = match k {
+        KeyField::Int(_) => "an int",
+        KeyField::Long(_) => "a long",
+        KeyField::Float(_) => "a float",
+        KeyField::Double(_) => "a double",
+        KeyField::Boolean(_) => "a boolean",
+        KeyField::String(_) => "a string",
+        KeyField::Bytes(_) => "bytes",
+        KeyField::Reference(_) => "a reference",
+    };
+    FfiError::new(
+        hollow_status::InvalidArgument,
+        format!(
+            "key field {i} ({path}) of {} holds a {}, but {given} was given",
+            index.type_name(),
+            wanted.java_name().to_ascii_lowercase()
+        ),
+    )
+}
+
+#[cold]
+#[inline(never)]
+fn wrong_key_len(index: &hollow_primary_key_index, given: usize) -> FfiError {
+    let n = index.key_fields().len();
+    let paths: Vec<&str> = index.key_fields().iter().map(|(p, _)| p.as_str()).collect();
+    FfiError::new(
+        hollow_status::InvalidArgument,
+        format!(
+            "the key of {} has {n} field{} ({}), {given} given",
+            index.type_name(),
+            if n == 1 { "" } else { "s" },
+            paths.join(", ")
+        ),
+    )
+}
 
 /// The record whose primary key is `key`: an array of `key_len` values, one per key field in the order
 /// of the type's `@PrimaryKey`. `*out_found` tells whether there is one; if so `*out_ordinal` receives
-/// its ordinal. A key of the wrong length or kinds matches nothing (`*out_found = false`).
+/// its ordinal. An INT value may be given for a LONG key field and the other way round.
 ///
 /// Errors: `HOLLOW_STATUS_NULL_ARGUMENT` (also for a NULL `key` with `key_len > 0`),
-/// `HOLLOW_STATUS_INVALID_UTF8` (a string key value), `HOLLOW_STATUS_INVALID_ARGUMENT` (a
-/// `field_type` that is not a `hollow_field_type`). Thread safety: any thread, concurrently.
+/// `HOLLOW_STATUS_INVALID_UTF8` (a string key value), `HOLLOW_STATUS_INVALID_ARGUMENT` (`key_len` is not
+/// the number of key fields, a value of the wrong kind for its key field, or a `field_type` that is not
+/// a `hollow_field_type`). Thread safety: any thread, concurrently.
 #[no_mangle]
 pub unsafe extern "C" fn hollow_primary_key_index_get(
     index: *const hollow_primary_key_index,
@@ -22,20 +86,33 @@ pub unsafe extern "C" fn hollow_primary_key_index_get(
 ) -> hollow_status {
     guard(|| {
         // SAFETY: a non-NULL `index` is a live handle for the whole call (the header's pointer contract).
-        let (index, owner) = unsafe { arg(index, "index") }?.parts();
+        let handle = unsafe { arg(index, "index") }?;
+        let (index, owner) = handle.parts();
         // SAFETY: a non-NULL `out_ordinal` is writable for the whole call (the header's pointer contract).
         let out_ordinal = unsafe { out(out_ordinal, "out_ordinal") }?;
         // SAFETY: a non-NULL `out_found` is writable for the whole call (the header's pointer contract).
         let out_found = unsafe { out(out_found, "out_found") }?;
+        if key_len != handle.key_fields().len() {
+            return Err(wrong_key_len(handle, key_len));
+        }
         let found = if key_len == 1 && !key.is_null() {
             // The common case, without the general path's closures: one key field.
             // SAFETY: `key` is non-NULL and points to `key_len` (1) key values whose strings and bytes are
             // readable for the call (the header's pointer contract).
-            let k = unsafe { key_field(key, 0) }?.to_index_key();
+            let k = unsafe { key_field(key, 0) }?;
+            check_key_kind(handle, 0, &k)?;
+            let k = k.to_index_key();
             index.get(owner.engine(), std::slice::from_ref(&k))
         } else {
-            // SAFETY: a non-NULL `key` points to `key_len` key values whose strings and bytes are readable
-            // for the call (the header's pointer contract), which is what `with_key` requires.
+            if key.is_null() {
+                return Err(FfiError::null("key"));
+            }
+            for i in 0..key_len {
+                // SAFETY: `key` is non-NULL and points to `key_len` key values whose strings and bytes are
+                // readable for the call (the header's pointer contract); `i < key_len`.
+                check_key_kind(handle, i, &unsafe { key_field(key, i) }?)?;
+            }
+            // SAFETY: as above, which is what `with_key` requires.
             unsafe { with_key(key, key_len, |k| k.to_index_key(), |key| index.get(owner.engine(), key)) }?
         };
         out_found.set(found.is_some());

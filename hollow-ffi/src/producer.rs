@@ -1,5 +1,6 @@
 //! Producers: run cycles whose populate callback adds every record of the new version.
 
+use std::cell::{Cell, UnsafeCell};
 use std::ffi::{c_char, c_void, CStr};
 use std::ptr::NonNull;
 
@@ -10,21 +11,87 @@ use hollow::Error;
 
 use crate::consumer::HOLLOW_VERSION_NONE;
 use crate::guard::{
-    arg, arg_mut, arg_slice, arg_str, free_handle, guard, guard_value, into_handle, out, Borrowed, Handle, OwnedBox,
+    arg, arg_mut, arg_slice, arg_str, free_handle, guard, guard_value, into_handle, out, Borrowed, FfiResult, Handle,
+    OwnedBox,
 };
 use crate::record::hollow_object_record;
-use crate::status::{hollow_status, FfiError};
-use crate::store::hollow_blob_store;
+use crate::status::{hollow_status, set_last_error, FfiError};
+use crate::store::{hollow_blob_store, StoreRoles};
 
 /// A producer publishing to one blob store. Not thread-safe: call its functions from one thread at a
 /// time.
+///
+/// Its populate callback runs while `hollow_producer_run_cycle` holds the producer mutably, and may call
+/// back into the library with the same handle. So the handle is only ever taken *shared* (`&self`), and
+/// the producer inside is reached through [`hollow_producer::exclusive`], which first checks the `busy`
+/// flag: a nested call is refused with `HOLLOW_STATUS_REENTRANT_CALL` before any second `&mut` exists.
 #[allow(non_camel_case_types)]
 pub struct hollow_producer {
-    producer: Producer,
+    /// Only reached through [`Exclusive`], of which at most one exists at a time (`busy`).
+    producer: UnsafeCell<Producer>,
+    /// Whether an [`Exclusive`] exists (a cycle or restore is running on this handle).
+    busy: Cell<bool>,
+    /// The last announced version, kept outside the producer so that it can be read during a cycle.
+    current_version: Cell<i64>,
+    /// The store, for `hollow_producer_restore_announced`.
+    roles: StoreRoles,
 }
 
 impl Handle for hollow_producer {
     type Ownership = OwnedBox;
+}
+
+/// The producer of a handle, borrowed mutably; clears the handle's `busy` flag when dropped.
+struct Exclusive<'a> {
+    handle: &'a hollow_producer,
+    producer: &'a mut Producer,
+}
+
+impl hollow_producer {
+    fn new(producer: Producer, roles: StoreRoles) -> Self {
+        let current_version = producer.current_version().unwrap_or(HOLLOW_VERSION_NONE);
+        hollow_producer {
+            producer: UnsafeCell::new(producer),
+            busy: Cell::new(false),
+            current_version: Cell::new(current_version),
+            roles,
+        }
+    }
+
+    /// The producer, for exclusive use; `HOLLOW_STATUS_REENTRANT_CALL` while another call on this handle
+    /// (one whose callback is running now) already has it.
+    #[inline]
+    fn exclusive(&self, function: &str) -> FfiResult<Exclusive<'_>> {
+        if self.busy.get() {
+            return Err(reentrant(function));
+        }
+        self.busy.set(true);
+        // SAFETY: `busy` was false, so no `Exclusive` (the only thing that ever dereferences the cell)
+        // exists; it stays true until this one is dropped, so this `&mut` is the only reference to the
+        // producer for its life. The handle is not `Sync` (its `Cell`s) and documented as one thread at
+        // a time, so no other thread races for the flag.
+        let producer = unsafe { &mut *self.producer.get() };
+        Ok(Exclusive { handle: self, producer })
+    }
+}
+
+impl Drop for Exclusive<'_> {
+    fn drop(&mut self) {
+        self.handle.current_version.set(self.producer.current_version().unwrap_or(HOLLOW_VERSION_NONE));
+        self.handle.busy.set(false);
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn reentrant(function: &str) -> FfiError {
+    FfiError::new(
+        hollow_status::ReentrantCall,
+        format!(
+            "{function} was called from inside a populate callback of the same producer, whose cycle is \
+             still running; call it after hollow_producer_run_cycle returns"
+        ),
+    )
 }
 
 /// The records of the version being built, handed to a populate callback. Valid only during that
@@ -70,7 +137,8 @@ pub type hollow_populate_fn =
 ///
 /// On success `*out_producer` receives a new handle, owned by the caller (`hollow_producer_free`).
 /// Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_INVALID_UTF8`, `HOLLOW_STATUS_SCHEMA` (schema
-/// text that does not parse, or names a type twice). Thread safety: any thread.
+/// text that does not parse, defines a type twice, or has a `@PrimaryKey` / `@HashKey` path that does not
+/// resolve). Thread safety: any thread.
 #[no_mangle]
 pub unsafe extern "C" fn hollow_producer_new(
     store: *const hollow_blob_store,
@@ -85,11 +153,11 @@ pub unsafe extern "C" fn hollow_producer_new(
         // SAFETY: a non-NULL `out_producer` is writable for the whole call (the header's pointer contract).
         let out_producer = unsafe { out(out_producer, "out_producer") }?;
         let roles = store.roles().clone();
-        let mut builder = Producer::builder(roles.publisher).with_announcer(roles.announcer);
+        let mut builder = Producer::builder(roles.publisher.clone()).with_announcer(roles.announcer.clone());
         if let Some(text) = schemas {
             builder = builder.with_schemas(parse_schemas(text)?);
         }
-        out_producer.set(into_handle(hollow_producer { producer: builder.build()? }));
+        out_producer.set(into_handle(hollow_producer::new(builder.build()?, roles)));
         Ok(())
     })
 }
@@ -111,10 +179,12 @@ pub unsafe extern "C" fn hollow_producer_run_cycle(
     out_version: *mut i64,
 ) -> hollow_status {
     guard(|| {
-        // SAFETY: a non-NULL `producer` is a live handle that nothing else uses during the call (the header's
-        // pointer contract; this handle is documented as not thread-safe).
-        let p = unsafe { arg_mut(producer, "producer") }?;
+        // SAFETY: a non-NULL `producer` is a live handle for the whole call (the header's pointer contract).
+        // Taken shared: a call from inside the callback below takes it shared too, and is refused by
+        // `exclusive` before it could reach the producer.
+        let p = unsafe { arg(producer, "producer") }?;
         let populate = populate.ok_or_else(|| FfiError::null("populate"))?;
+        let p = p.exclusive("hollow_producer_run_cycle")?;
         let mut callback_error = None;
         let result = p.producer.run_cycle(|ws| {
             let mut handle = hollow_write_state {
@@ -165,7 +235,9 @@ fn callback_failure(rc: i32) -> FfiError {
 
 /// The last announced version, or `HOLLOW_VERSION_NONE` before the first successful cycle.
 ///
-/// Errors: `HOLLOW_STATUS_NULL_ARGUMENT`. Thread safety: not concurrently with `hollow_producer_run_cycle`.
+/// Inside a populate callback it gives the version the running cycle started from.
+/// Errors: `HOLLOW_STATUS_NULL_ARGUMENT`. Thread safety: one thread at a time (or from the producer's
+/// own populate callback).
 #[no_mangle]
 pub unsafe extern "C" fn hollow_producer_current_version(
     producer: *const hollow_producer,
@@ -175,18 +247,62 @@ pub unsafe extern "C" fn hollow_producer_current_version(
         // SAFETY: a non-NULL `producer` is a live handle for the whole call (the header's pointer contract).
         let p = unsafe { arg(producer, "producer") }?;
         // SAFETY: a non-NULL `out_version` is writable for the whole call (the header's pointer contract).
-        unsafe { out(out_version, "out_version") }?.set(p.producer.current_version().unwrap_or(HOLLOW_VERSION_NONE));
+        unsafe { out(out_version, "out_version") }?.set(p.current_version.get());
         Ok(())
     })
 }
 
-/// Free a producer. What it published stays in its store. NULL is a no-op.
+/// Free a producer. What it published stays in its store, and the store's producer lock is released.
+/// NULL is a no-op. Called from inside the producer's own populate callback it does nothing (the
+/// producer is in use): the last error message then says so (`HOLLOW_STATUS_REENTRANT_CALL`'s case);
+/// free it after `hollow_producer_run_cycle` returns.
 /// Thread safety: no other call may be using `producer`.
 #[no_mangle]
 pub unsafe extern "C" fn hollow_producer_free(producer: *mut hollow_producer) {
-    // SAFETY: `producer` is NULL or a handle from this library's constructor, not yet freed (the header's
-    // contract for `_free`).
-    guard_value((), || unsafe { free_handle(producer) })
+    guard_value((), || {
+        // SAFETY: `producer` is NULL or a live handle from `hollow_producer_new` (the header's contract for
+        // `_free`); only read through a shared reference, which a running cycle's `Exclusive` allows.
+        if let Some(p) = unsafe { producer.as_ref() } {
+            if p.busy.get() {
+                set_last_error(reentrant("hollow_producer_free").message());
+                return;
+            }
+        }
+        // SAFETY: as above; not busy, so no reference into the handle is held by a running call.
+        unsafe { free_handle(producer) }
+    })
+}
+
+/// Resume from the version the store announces, after a restart: load it from the store (its nearest
+/// snapshot, then deltas) and carry on from it, so that the next cycle publishes a delta from it that
+/// consumers on it can apply, and records that did not change keep their ordinals. Call it before the
+/// first cycle. Takes the store's producer lock (as the first cycle would). `*out_version` (if
+/// `out_version` is not NULL) receives the restored version.
+///
+/// On failure the producer is left as it was.
+/// Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_NOT_FOUND` (nothing announced, or its blobs are
+/// missing), `HOLLOW_STATUS_IO`, `HOLLOW_STATUS_CORRUPT_BLOB`, `HOLLOW_STATUS_SCHEMA` (the announced
+/// schemas do not fit this producer's), `HOLLOW_STATUS_CONFLICT` (another producer holds the store),
+/// `HOLLOW_STATUS_REENTRANT_CALL` (called from inside this producer's populate callback).
+/// Thread safety: not thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn hollow_producer_restore_announced(
+    producer: *mut hollow_producer,
+    out_version: *mut i64,
+) -> hollow_status {
+    guard(|| {
+        // SAFETY: a non-NULL `producer` is a live handle for the whole call (the header's pointer contract);
+        // taken shared, as in `hollow_producer_run_cycle`.
+        let p = unsafe { arg(producer, "producer") }?;
+        let retriever = p.roles.retriever.clone();
+        let p = p.exclusive("hollow_producer_restore_announced")?;
+        let version = p.producer.restore_announced(retriever.as_ref())?;
+        if !out_version.is_null() {
+            // SAFETY: non-NULL, writable per the header's contract.
+            unsafe { out_version.write(version) };
+        }
+        Ok(())
+    })
 }
 
 /// The version the running cycle will produce.

@@ -7,16 +7,22 @@
 //! Everything a read returns by pointer (type handles, index handles, strings, bytes) lives as long as
 //! the handle. Type and index handles are made once per name and kept in the handle (behind a mutex,
 //! taken only when a handle is looked up, never by record reads). ASCII strings and bytes point into the
-//! dataset itself; a string with non-ASCII text is decoded to UTF-8 once per call and the copy is kept
-//! until the handle is released, which is what lets the pointer outlive the call.
+//! dataset itself; a string with non-ASCII text is decoded to UTF-8 and kept until the handle is
+//! released, which is what lets the pointer outlive the call. Kept copies are deduplicated by value, so
+//! what a handle keeps is bounded by the distinct non-ASCII string values of its version, however often
+//! they are read; a type's schema text is rendered once per handle.
 
+use std::collections::HashSet;
 use std::ffi::c_char;
 use std::ptr::NonNull;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use hollow::consumer::ReadState;
 use hollow::index::{HashIndex, PrimaryKeyIndex};
 use hollow::read::{ReadStateEngine, TypeReadState};
+use hollow::schema::dsl::to_java_string;
+use hollow::schema::paths::resolve_key_path;
+use hollow::schema::FieldType;
 
 use crate::guard::{
     arg, arg_slice, arg_str, free_handle, guard, guard_value, out, Borrowed, FfiResult, Handle, OwnedBox,
@@ -38,12 +44,14 @@ impl Handle for hollow_read_state {
 }
 
 /// What the handle keeps alive for the pointers it gave out. Boxed, so that each keeps its address
-/// while the vectors grow.
+/// while the collections grow.
 #[derive(Default)]
 #[allow(clippy::vec_box)]
 struct Kept {
-    /// Decoded non-ASCII strings and rendered schema texts.
-    strings: Vec<Box<str>>,
+    /// Decoded non-ASCII strings, one copy per distinct value (a set: reading a value again gives the
+    /// copy already kept, so this grows only with the number of distinct values read, which the
+    /// version's data bounds).
+    strings: HashSet<Box<str>>,
     types: Vec<Box<hollow_type>>,
     primary_key_indexes: Vec<Box<hollow_primary_key_index>>,
     hash_indexes: Vec<Box<hollow_hash_index>>,
@@ -55,6 +63,8 @@ struct Kept {
 pub struct hollow_type {
     owner: NonNull<hollow_read_state>,
     state: NonNull<TypeReadState>,
+    /// The schema in Hollow's schema language, rendered on first use.
+    schema_text: OnceLock<Box<str>>,
 }
 
 impl Handle for hollow_type {
@@ -69,6 +79,9 @@ pub struct hollow_primary_key_index {
     owner: NonNull<hollow_read_state>,
     type_name: String,
     index: Arc<PrimaryKeyIndex>,
+    /// Each key field's path and the kind of value it holds (REFERENCE for a path ending in `!`), to
+    /// check a caller's key against.
+    key_fields: Box<[(String, FieldType)]>,
 }
 
 impl Handle for hollow_primary_key_index {
@@ -108,19 +121,28 @@ impl hollow_read_state {
         self.kept.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// A string valid as long as this handle: in place when borrowed from the dataset, else a kept copy.
+    /// A string valid as long as this handle: in place when borrowed from the dataset, else the kept copy
+    /// of that value (made on its first read).
     #[inline(always)]
     pub(crate) fn keep_str(&self, s: std::borrow::Cow<'_, str>) -> hollow_str {
         match s {
             std::borrow::Cow::Borrowed(b) => hollow_str::of(b),
-            std::borrow::Cow::Owned(o) => {
-                let boxed = o.into_boxed_str();
-                let view = hollow_str::of(&boxed);
-                // Moving the Box into the Vec does not move the text it points to.
-                self.kept().strings.push(boxed);
-                view
-            }
+            std::borrow::Cow::Owned(o) => self.keep_owned(o),
         }
+    }
+
+    #[inline(never)]
+    fn keep_owned(&self, text: String) -> hollow_str {
+        let mut kept = self.kept();
+        if let Some(existing) = kept.strings.get(text.as_str()) {
+            return hollow_str::of(existing);
+        }
+        let boxed = text.into_boxed_str();
+        let view = hollow_str::of(&boxed);
+        // Moving the Box into the set (or the set's rehashing) does not move the text it points to, and
+        // nothing is ever removed from the set before the handle is dropped.
+        kept.strings.insert(boxed);
+        view
     }
 
     /// The handle of type `name`, made on first use.
@@ -133,7 +155,11 @@ impl hollow_read_state {
         if let Some(t) = kept.types.iter().find(|t| std::ptr::eq(t.state.as_ptr(), state)) {
             return Ok(&**t);
         }
-        let t = Box::new(hollow_type { owner: NonNull::from(self), state: NonNull::from(state) });
+        let t = Box::new(hollow_type {
+            owner: NonNull::from(self),
+            state: NonNull::from(state),
+            schema_text: OnceLock::new(),
+        });
         let p: *const hollow_type = &*t;
         kept.types.push(t);
         Ok(p)
@@ -148,12 +174,27 @@ impl hollow_type {
         // read state is freed, so both are alive here.
         unsafe { (self.state.as_ref(), self.owner.as_ref()) }
     }
+
+    /// The type's schema text, rendered once.
+    pub(crate) fn schema_text(&self) -> &str {
+        self.schema_text.get_or_init(|| to_java_string(self.parts().0.schema()).into_boxed_str())
+    }
 }
 
 impl hollow_primary_key_index {
     pub(crate) fn parts(&self) -> (&PrimaryKeyIndex, &hollow_read_state) {
         // SAFETY: as in `hollow_type::parts`: the owner outlives every use of this handle.
         (&self.index, unsafe { self.owner.as_ref() })
+    }
+
+    /// The indexed type's name.
+    pub(crate) fn type_name(&self) -> &str {
+        &self.type_name
+    }
+
+    /// Each key field's path and kind.
+    pub(crate) fn key_fields(&self) -> &[(String, FieldType)] {
+        &self.key_fields
     }
 }
 
@@ -340,7 +381,17 @@ pub unsafe extern "C" fn hollow_read_state_primary_key_index(
             return Ok(());
         }
         let index = rs.state().primary_key_index(name)?;
-        let handle = Box::new(hollow_primary_key_index { owner: NonNull::from(rs), type_name: name.to_owned(), index });
+        let key_fields = index
+            .key_fields()
+            .map(|path| Ok((path.to_owned(), resolve_key_path(rs.engine(), name, path)?.leaf_type())))
+            .collect::<Result<Box<[_]>, hollow::schema::paths::KeyPathError>>()
+            .map_err(hollow::Error::from)?;
+        let handle = Box::new(hollow_primary_key_index {
+            owner: NonNull::from(rs),
+            type_name: name.to_owned(),
+            index,
+            key_fields,
+        });
         let p: *const hollow_primary_key_index = &*handle;
         rs.kept().primary_key_indexes.push(handle);
         out_index.set(p);

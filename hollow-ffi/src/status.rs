@@ -47,6 +47,10 @@ pub enum hollow_status {
     Panic = 102,
     /// A producer's populate callback returned a non-zero value.
     CallbackFailed = 103,
+    /// Called from inside a callback on the same handle (for example `hollow_producer_run_cycle` or
+    /// `hollow_producer_restore_announced` from inside that producer's populate callback); the call did
+    /// nothing and the running call goes on.
+    ReentrantCall = 104,
     /// An error of a kind newer than this list (should not happen; please report it).
     Unknown = 199,
 }
@@ -72,7 +76,7 @@ impl hollow_status {
     /// The code with this number, if there is one.
     pub(crate) fn from_code(code: i32) -> Option<Self> {
         use hollow_status::*;
-        const ALL: [hollow_status; 16] = [
+        const ALL: [hollow_status; 17] = [
             Ok,
             CorruptBlob,
             TagMismatch,
@@ -88,6 +92,7 @@ impl hollow_status {
             InvalidUtf8,
             Panic,
             CallbackFailed,
+            ReentrantCall,
             Unknown,
         ];
         ALL.into_iter().find(|s| *s as i32 == code)
@@ -111,6 +116,7 @@ impl hollow_status {
             hollow_status::InvalidUtf8 => c"text is not valid UTF-8",
             hollow_status::Panic => c"internal panic (a bug in libhollow)",
             hollow_status::CallbackFailed => c"callback failed",
+            hollow_status::ReentrantCall => c"called from inside a callback on the same handle",
             hollow_status::Unknown => c"unknown error",
         }
     }
@@ -204,7 +210,12 @@ mod tests {
                 assert!(seen.insert(s));
             }
         }
-        assert_eq!(seen.len(), 16);
+        assert_eq!(seen.len(), 17);
+        // The boundary-only codes are ABI too.
+        use hollow_status::*;
+        let boundary = [NullArgument, InvalidUtf8, Panic, CallbackFailed, ReentrantCall, Unknown];
+        assert_eq!(boundary.map(|s| s as i32), [100, 101, 102, 103, 104, 199]);
+        assert_eq!(Ok as i32, 0);
     }
 
     #[test]
@@ -233,6 +244,7 @@ mod tests {
         assert_eq!(msg(0), "success");
         assert_eq!(msg(5), "not found");
         assert_eq!(msg(100), "NULL argument");
+        assert_eq!(msg(104), "called from inside a callback on the same handle");
         assert_eq!(msg(-7), "unrecognized status code");
     }
 

@@ -208,6 +208,53 @@ fn every_function_and_error_path_under_address_and_undefined_behavior_sanitizers
     assert_all_passed(&stdout, "api_test", 500);
 }
 
+/// A bucket on the loopback S3 server `.ci/with-s3.sh` starts, when `HOLLOW_TEST_S3` is set: its
+/// `s3://` URL, for the C program to publish to and read from.
+fn s3_url(test: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    if std::env::var_os("HOLLOW_TEST_S3").is_none() {
+        eprintln!("{test}: HOLLOW_TEST_S3 unset, S3 round trip skipped (run under .ci/with-s3.sh)");
+        return None;
+    }
+    let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("HOLLOW_TEST_S3 needs AWS_ENDPOINT_URL");
+    let authority = endpoint.strip_prefix("http://").expect("http endpoint").trim_end_matches('/');
+    assert!(
+        authority.starts_with("127.") || authority.starts_with("localhost") || authority.starts_with("[::1]"),
+        "tests only talk to a loopback S3 server, not {authority}"
+    );
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let bucket = format!("{}-{}-{nanos}", test.replace('_', "-"), std::process::id());
+    // An unsigned `PUT /<bucket>`: the test server accepts it.
+    let mut s = std::net::TcpStream::connect(authority).unwrap();
+    write!(s, "PUT /{bucket} HTTP/1.1\r\nHost: {authority}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").unwrap();
+    let mut response = String::new();
+    s.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "creating bucket {bucket}: {response}");
+    Some(format!("s3://{bucket}/c-api"))
+}
+
+/// Issue 13 (bad input is refused, with a status and a message: duplicate types, unresolvable keys,
+/// calls from inside a populate callback, removed ordinals, wrong keys, 200 random bad records; 1M
+/// non-ASCII string reads keep memory bounded) and issue 8 (stores by URL, `restore_announced`), in C,
+/// plain and under ASan/UBSan/LSan; against S3 too when `HOLLOW_TEST_S3` is set.
+#[test]
+fn bad_input_is_refused_and_stores_open_by_url_from_c() {
+    let dir = scratch("issue13");
+    let url = s3_url("c-issue13");
+    let plain = compile(&dir.join("issue13_test"), &[c_test("issue13_test.c")], Build::default());
+    let stdout = run(Command::new(&plain).args(url.iter()));
+    assert_all_passed(&stdout, "issue13_test", 1000);
+    print!("{stdout}");
+    let sanitized_exe = compile(
+        &dir.join("issue13_test_asan"),
+        &[c_test("issue13_test.c")],
+        Build { sanitize: true, ..Default::default() },
+    );
+    let stdout = run(&mut sanitized(&sanitized_exe));
+    assert_all_passed(&stdout, "issue13_test", 1000);
+    print!("{stdout}");
+}
+
 #[test]
 fn four_readers_while_another_thread_refreshes_through_20_versions_under_sanitizers() {
     let dir = scratch("threads");

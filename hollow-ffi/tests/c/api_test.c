@@ -244,6 +244,21 @@ static void test_store_errors(const char *scratch) {
     CHECK_LAST_ERROR_HAS("no/such/dir");
     CHECK(store == NULL); /* out-pointers are untouched on failure */
 
+    /* By URL: a directory path (created on request), an unknown scheme, a bad option. */
+    {
+        hollow_store_option create[1] = {{"create", "true"}};
+        CHECK_STATUS(hollow_blob_store_open_url(path, NULL, 0, &store), HOLLOW_STATUS_NOT_FOUND);
+        CHECK(store == NULL);
+        snprintf(path, sizeof path, "%s/by-url", scratch);
+        CHECK_OK(hollow_blob_store_open_url(path, create, 1, &store));
+        CHECK(store != NULL);
+        hollow_blob_store_free(store);
+        store = NULL;
+        CHECK_STATUS(hollow_blob_store_open_url("gopher://x/y", NULL, 0, &store), HOLLOW_STATUS_INVALID_ARGUMENT);
+        CHECK_STATUS(hollow_blob_store_open_url(INVALID_UTF8, NULL, 0, &store), HOLLOW_STATUS_INVALID_UTF8);
+        CHECK(store == NULL);
+    }
+
     /* A directory that cannot be created: its parent is a regular file. */
     {
         FILE *f;
@@ -363,6 +378,15 @@ static void test_producer_errors(hollow_blob_store *store) {
 
     CHECK_STATUS(hollow_producer_run_cycle(NULL, populate, &c, &version), HOLLOW_STATUS_NULL_ARGUMENT);
     CHECK_STATUS(hollow_producer_current_version(NULL, &version), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_producer_restore_announced(NULL, &version), HOLLOW_STATUS_NULL_ARGUMENT);
+    /* Schema text defining a type twice, or a primary key that does not resolve (issue 13). */
+    CHECK_STATUS(hollow_producer_new(store, "A { int x; } A { int x; }", &producer), HOLLOW_STATUS_SCHEMA);
+    CHECK_STATUS(hollow_producer_new(store, "Movie @PrimaryKey(nope) { long id; }", &producer),
+                 HOLLOW_STATUS_SCHEMA);
+    CHECK_LAST_ERROR_HAS("nope");
+    CHECK(producer == NULL);
+    CHECK(strcmp(hollow_status_message(HOLLOW_STATUS_REENTRANT_CALL),
+                 "called from inside a callback on the same handle") == 0);
 }
 
 /* Build the dataset: version 1, then version 2; failing cycles in between change nothing. */
@@ -661,9 +685,11 @@ static void test_object_fields(const hollow_read_state *rs) {
     CHECK(is_null);
     CHECK_OK(hollow_object_get_long(movie, m3, id_f, &i64, NULL));
     CHECK(i64 == 3);
-    /* An ordinal without data reads as null. */
-    CHECK_OK(hollow_object_get_int(movie, 999999, year, &i32, &is_null));
-    CHECK(is_null && i32 == 0);
+    /* An ordinal without data is not a record: NOT_FOUND, and nothing is written. */
+    i32 = 5;
+    CHECK_STATUS(hollow_object_get_int(movie, 999999, year, &i32, &is_null), HOLLOW_STATUS_NOT_FOUND);
+    CHECK_LAST_ERROR_HAS("Movie has no record 999999");
+    CHECK(i32 == 5);
 
     /* Copying a string: whole, truncated to whole characters, and just measuring. */
     {
@@ -844,14 +870,14 @@ static void test_indexes(const hollow_read_state *rs) {
     key[0].value.int_value = 42;
     CHECK_OK(hollow_primary_key_index_get(pk, key, 1, &ordinal, &found));
     CHECK(!found);
-    key[0].field_type = HOLLOW_FIELD_TYPE_STRING; /* wrong kind: matches nothing */
+    key[0].field_type = HOLLOW_FIELD_TYPE_STRING; /* wrong kind: refused */
     key[0].value.string_value.ptr = "1";
     key[0].value.string_value.len = 1;
-    CHECK_OK(hollow_primary_key_index_get(pk, key, 1, &ordinal, &found));
-    CHECK(!found);
-    key[1] = key[0]; /* wrong length: matches nothing */
-    CHECK_OK(hollow_primary_key_index_get(pk, key, 2, &ordinal, &found));
-    CHECK(!found);
+    CHECK_STATUS(hollow_primary_key_index_get(pk, key, 1, &ordinal, &found), HOLLOW_STATUS_INVALID_ARGUMENT);
+    CHECK_LAST_ERROR_HAS("holds a long, but a string was given");
+    key[1] = key[0]; /* wrong length: refused */
+    CHECK_STATUS(hollow_primary_key_index_get(pk, key, 2, &ordinal, &found), HOLLOW_STATUS_INVALID_ARGUMENT);
+    CHECK_LAST_ERROR_HAS("the key of Movie has 1 field (id), 2 given");
     key[0].field_type = (hollow_field_type)99;
     CHECK_STATUS(hollow_primary_key_index_get(pk, key, 1, &ordinal, &found), HOLLOW_STATUS_INVALID_ARGUMENT);
     CHECK_LAST_ERROR_HAS("99");
@@ -862,30 +888,30 @@ static void test_indexes(const hollow_read_state *rs) {
     key[0].value.string_value.ptr = INVALID_UTF8;
     key[0].value.string_value.len = sizeof INVALID_UTF8 - 1;
     CHECK_STATUS(hollow_primary_key_index_get(pk, key, 1, &ordinal, &found), HOLLOW_STATUS_INVALID_UTF8);
-    key[0].field_type = HOLLOW_FIELD_TYPE_BYTES; /* bytes need not be UTF-8 */
+    key[0].field_type = HOLLOW_FIELD_TYPE_BYTES; /* bytes need not be UTF-8, but id is a long */
     key[0].value.bytes_value.ptr = POSTER;
     key[0].value.bytes_value.len = sizeof POSTER;
-    CHECK_OK(hollow_primary_key_index_get(pk, key, 1, &ordinal, &found));
-    CHECK(!found);
+    CHECK_STATUS(hollow_primary_key_index_get(pk, key, 1, &ordinal, &found), HOLLOW_STATUS_INVALID_ARGUMENT);
+    CHECK_LAST_ERROR_HAS("bytes was given");
     CHECK_STATUS(hollow_primary_key_index_get(pk, NULL, 1, &ordinal, &found), HOLLOW_STATUS_NULL_ARGUMENT);
     CHECK_STATUS(hollow_primary_key_index_get(NULL, key, 1, &ordinal, &found), HOLLOW_STATUS_NULL_ARGUMENT);
     CHECK_STATUS(hollow_primary_key_index_get(pk, key, 1, NULL, &found), HOLLOW_STATUS_NULL_ARGUMENT);
     CHECK_STATUS(hollow_primary_key_index_get(pk, key, 1, &ordinal, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
-    /* Every key kind decodes (none matches a LONG id but 1). */
+    /* Every key kind decodes, and all but INT and LONG are refused for a LONG id. */
     {
         hollow_key_value k;
         k.field_type = HOLLOW_FIELD_TYPE_FLOAT;
         k.value.float_value = 1.0f;
-        CHECK_OK(hollow_primary_key_index_get(pk, &k, 1, &ordinal, &found));
+        CHECK_STATUS(hollow_primary_key_index_get(pk, &k, 1, &ordinal, &found), HOLLOW_STATUS_INVALID_ARGUMENT);
         k.field_type = HOLLOW_FIELD_TYPE_DOUBLE;
         k.value.double_value = 1.0;
-        CHECK_OK(hollow_primary_key_index_get(pk, &k, 1, &ordinal, &found));
+        CHECK_STATUS(hollow_primary_key_index_get(pk, &k, 1, &ordinal, &found), HOLLOW_STATUS_INVALID_ARGUMENT);
         k.field_type = HOLLOW_FIELD_TYPE_BOOLEAN;
         k.value.bool_value = true;
-        CHECK_OK(hollow_primary_key_index_get(pk, &k, 1, &ordinal, &found));
+        CHECK_STATUS(hollow_primary_key_index_get(pk, &k, 1, &ordinal, &found), HOLLOW_STATUS_INVALID_ARGUMENT);
         k.field_type = HOLLOW_FIELD_TYPE_REFERENCE;
         k.value.reference_value = 1;
-        CHECK_OK(hollow_primary_key_index_get(pk, &k, 1, &ordinal, &found));
+        CHECK_STATUS(hollow_primary_key_index_get(pk, &k, 1, &ordinal, &found), HOLLOW_STATUS_INVALID_ARGUMENT);
         k.field_type = HOLLOW_FIELD_TYPE_LONG;
         k.value.long_value = 1;
         CHECK_OK(hollow_primary_key_index_get(pk, &k, 1, &ordinal, &found));

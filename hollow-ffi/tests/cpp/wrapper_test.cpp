@@ -172,6 +172,19 @@ int main() {
     }
     EXPECT_THROWS(consumer.refresh_to(v2 + 99), HOLLOW_STATUS_NOT_FOUND);
     EXPECT_THROWS(hollow::blob_store::open_directory("/nonexistent/hollow/dir"), HOLLOW_STATUS_NOT_FOUND);
+    EXPECT_THROWS(hollow::blob_store::open_url("gopher://x/y"), HOLLOW_STATUS_INVALID_ARGUMENT);
+    EXPECT_THROWS(hollow::blob_store::open_url("memory://", {{"poll_jitter", "7"}}), HOLLOW_STATUS_INVALID_ARGUMENT);
+    {
+        hollow::blob_store url_store = hollow::blob_store::open_url("memory://cpp", {{"poll_interval_ms", "50"}});
+        std::int64_t url_v1 = 0;
+        {
+            hollow::producer p(url_store);
+            url_v1 = p.run_cycle([](hollow::write_state &ws) { ws.add_string("by url"); });
+        }
+        hollow::producer restarted(url_store);
+        EXPECT(restarted.restore_announced() == url_v1);
+        EXPECT(restarted.current_version() == url_v1);
+    }
     EXPECT_THROWS(hollow::producer(store, "Broken {"), HOLLOW_STATUS_SCHEMA);
 
     std::printf("wrapper_test: %d passed, %d failed\n", passed, failed);
