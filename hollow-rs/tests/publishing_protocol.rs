@@ -30,28 +30,22 @@ use hollow::store::{Announcer, Blob, BlobId, BlobPublisher, BlobRetriever, BlobS
 use hollow::tools::checksum::HollowChecksum;
 use hollow::{Error, Result};
 
+mod common;
+
+use common::Rng;
+
 const CHILD_ENV: &str = "HOLLOW_PROTOCOL_CHILD";
 
-/// Deterministic pseudo-random numbers (splitmix64).
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
+/// A generator that is never stuck at zero (xorshift is, from a zero seed).
+fn rng(seed: u64) -> Rng {
+    Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
 }
 
 /// A populate function adding a random set of strings drawn by `seed`: consecutive cycles share most
 /// records, so versions are deltas of each other.
 fn random_strings(seed: u64) -> impl FnOnce(&mut WriteState<'_>) -> Result<()> {
     move |ws| {
-        let mut rng = Rng(seed);
+        let mut rng = rng(seed);
         let n = 20 + rng.below(30);
         for _ in 0..n {
             ws.add_string(&format!("s{}", rng.below(60)))?;
@@ -468,7 +462,7 @@ fn child_producer() {
         .with_num_states_between_snapshots(2)
         .build()
         .unwrap();
-    let mut rng = Rng(seed);
+    let mut rng = rng(seed);
     let waiting_since = Instant::now();
     loop {
         match producer.restore_announced(store.as_ref()) {
@@ -563,7 +557,7 @@ fn killed_50_times(url: &str, options: &str) {
     let store = hollow::store::open(url, &options_from(options, true)).unwrap();
     let stop = Arc::new(AtomicBool::new(false));
     let follower = follow(store.clone(), stop.clone());
-    let mut rng = Rng(0x5EED);
+    let mut rng = rng(0x5EED);
     let mut announced_by_children = Vec::new();
     for round in 0..50u64 {
         let mut child = spawn_child(url, options, None, round + 1);
@@ -673,28 +667,13 @@ fn rival_producer_processes_announce_one_chain() {
 
 // ----- the same on S3 (a loopback moto server started by .ci/with-s3.sh) ---------------------------
 
-/// `s3://<fresh bucket>/protocol` when the tests run beside an S3 server, else `None` (and a notice).
+/// `s3://<fresh bucket>/protocol` when the tests run beside an S3 server (and the feature is on).
 fn s3_url(test: &str) -> Option<String> {
-    if !cfg!(feature = "object-store") || std::env::var_os("HOLLOW_TEST_S3").is_none() {
-        eprintln!("{test}: HOLLOW_TEST_S3 unset (or built without object-store): S3 variant skipped");
+    if !cfg!(feature = "object-store") {
+        eprintln!("{test}: built without object-store: S3 variant skipped");
         return None;
     }
-    let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("HOLLOW_TEST_S3 needs AWS_ENDPOINT_URL");
-    let bucket = format!("{}-{}-{}", test.replace('_', "-"), std::process::id(), Instant::now().elapsed().as_nanos());
-    let bucket: String = bucket.chars().take(63).collect::<String>().trim_end_matches('-').to_owned();
-    create_bucket(&endpoint, &bucket);
-    Some(format!("s3://{bucket}/protocol"))
-}
-
-fn create_bucket(endpoint: &str, bucket: &str) {
-    use std::io::{Read as _, Write as _};
-    let authority = endpoint.strip_prefix("http://").expect("http endpoint").trim_end_matches('/');
-    assert!(authority.starts_with("127.") || authority.starts_with("localhost"), "loopback only, not {authority}");
-    let mut s = std::net::TcpStream::connect(authority).unwrap();
-    write!(s, "PUT /{bucket} HTTP/1.1\r\nHost: {authority}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").unwrap();
-    let mut response = String::new();
-    s.read_to_string(&mut response).unwrap();
-    assert!(response.starts_with("HTTP/1.1 200"), "creating bucket {bucket}: {response}");
+    common::s3::fresh_url(test, "protocol")
 }
 
 #[test]
@@ -739,7 +718,7 @@ fn s3_fifty_random_cycles_followed_by_consumer_processes() {
         .unwrap();
     let first = producer.run_cycle(random_strings(0)).unwrap();
     let mut produced = BTreeMap::from([(first, checksum_of_producer(&producer))]);
-    let mut rng = Rng(50);
+    let mut rng = rng(50);
     let planned: Vec<u64> = (0..49).map(|_| rng.next()).collect();
     // The consumers start now and must reach the last version; its number is not known yet, so they are
     // told the count of versions to expect via a sentinel: the producer announces exactly 50 versions.

@@ -4,7 +4,10 @@
 //! continues the chain; a failing refresh keeps the last good version and succeeds once the faults stop.
 #![cfg(feature = "object-store")]
 
+mod common;
 mod fault_proxy;
+
+use common::s3;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,25 +18,6 @@ use hollow::producer::{Producer, WriteState};
 use hollow::store::{Announcer, BlobRetriever, BlobStore, StoreOptions};
 use hollow::tools::checksum::HollowChecksum;
 use hollow::Version;
-
-fn s3_endpoint() -> Option<String> {
-    if std::env::var_os("HOLLOW_TEST_S3").is_none() {
-        eprintln!("HOLLOW_TEST_S3 unset: the S3 fault tests are skipped (run under .ci/with-s3.sh)");
-        return None;
-    }
-    Some(std::env::var("AWS_ENDPOINT_URL").expect("HOLLOW_TEST_S3 needs AWS_ENDPOINT_URL"))
-}
-
-fn create_bucket(endpoint: &str, bucket: &str) {
-    use std::io::{Read, Write};
-    let authority = endpoint.strip_prefix("http://").expect("http endpoint").trim_end_matches('/');
-    assert!(authority.starts_with("127.") || authority.starts_with("localhost"), "loopback only, not {authority}");
-    let mut s = std::net::TcpStream::connect(authority).unwrap();
-    write!(s, "PUT /{bucket} HTTP/1.1\r\nHost: {authority}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").unwrap();
-    let mut response = String::new();
-    s.read_to_string(&mut response).unwrap();
-    assert!(response.starts_with("HTTP/1.1 200"), "creating bucket {bucket}: {response}");
-}
 
 /// A store at `url` reached through `endpoint`, retrying little so that faults surface quickly.
 fn open(url: &str, endpoint: &str) -> Arc<dyn BlobStore> {
@@ -71,9 +55,9 @@ fn load_from_scratch(store: Arc<dyn BlobStore>, v: Version) -> i32 {
 
 #[test]
 fn faults_fail_cycles_and_refreshes_cleanly_and_both_recover() {
-    let Some(endpoint) = s3_endpoint() else { return };
-    let bucket = format!("faults-{}", std::process::id());
-    create_bucket(&endpoint, &bucket);
+    let Some(endpoint) = s3::endpoint("faults") else { return };
+    let bucket = s3::unique_bucket("faults");
+    s3::create_bucket(&endpoint, &bucket);
     let url = format!("s3://{bucket}/faults");
     let proxy = FaultProxy::start(endpoint.trim_start_matches("http://"));
     // The producer and the consumer go through the proxy; `direct` checks what the store really holds.

@@ -3,7 +3,8 @@
 //! is mocked. Network traffic goes to the loopback server only.
 #![cfg(feature = "object-store")]
 
-use std::io::{Read, Write};
+mod common;
+
 use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
@@ -40,33 +41,17 @@ fn unique(tag: &str) -> String {
 
 /// Create a bucket with a plain unsigned `PUT /<bucket>` (moto accepts it; object_store cannot create
 /// buckets). Refuses any endpoint that is not on loopback.
-fn create_bucket(endpoint: &str, bucket: &str) {
-    let authority = endpoint.strip_prefix("http://").expect("http endpoint").trim_end_matches('/');
-    assert!(
-        authority.starts_with("127.") || authority.starts_with("localhost") || authority.starts_with("[::1]"),
-        "tests only talk to a loopback S3 server, not {authority}"
-    );
-    let mut s = std::net::TcpStream::connect(authority).unwrap();
-    write!(s, "PUT /{bucket} HTTP/1.1\r\nHost: {authority}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").unwrap();
-    let mut response = String::new();
-    s.read_to_string(&mut response).unwrap();
-    assert!(response.starts_with("HTTP/1.1 200"), "creating bucket {bucket}: {response}");
-}
-
 fn backends(test: &str) -> Vec<Backend> {
     let mut v = vec![Backend {
         name: "memory",
         url: format!("memory://{PREFIX}"),
         raw: Arc::new(object_store::memory::InMemory::new()),
     }];
-    if std::env::var_os("HOLLOW_TEST_S3").is_some() {
-        let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("HOLLOW_TEST_S3 needs AWS_ENDPOINT_URL");
-        let bucket = unique(&test.replace('_', "-"));
-        create_bucket(&endpoint, &bucket);
+    if let Some(endpoint) = common::s3::endpoint(test) {
+        let bucket = common::s3::unique_bucket(test);
+        common::s3::create_bucket(&endpoint, &bucket);
         let raw = object_store::aws::AmazonS3Builder::from_env().with_bucket_name(&bucket).build().unwrap();
         v.push(Backend { name: "s3", url: format!("s3://{bucket}/{PREFIX}"), raw: Arc::new(raw) });
-    } else {
-        eprintln!("{test}: HOLLOW_TEST_S3 unset, S3 backend skipped (run under .ci/with-s3.sh)");
     }
     v
 }

@@ -5,6 +5,8 @@
 //! Each test crate includes this module and uses a part of it.
 #![allow(dead_code)]
 
+pub mod s3;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Read;

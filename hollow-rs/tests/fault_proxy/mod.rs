@@ -170,52 +170,44 @@ fn next_fault(plan: &Mutex<(Plan, u64)>, request: &Request) -> Option<Fault> {
     }
 }
 
+/// Serve one request of a client connection: every answer closes the connection (the upstream answer
+/// says `Connection: close`, since we asked for it), so the client reconnects for the next.
 fn serve(client: TcpStream, upstream: &str, plan: &Mutex<(Plan, u64)>, counters: &Counters) {
     let mut writer = client.try_clone().unwrap();
     let mut reader = BufReader::new(client);
-    while let Some(request) = read_request(&mut reader) {
-        counters.requests.fetch_add(1, Ordering::SeqCst);
-        let fault = next_fault(plan, &request);
-        if fault.is_some() {
-            counters.faults.fetch_add(1, Ordering::SeqCst);
-        }
-        let status = |code: &str| format!("HTTP/1.1 {code}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-        match fault {
-            Some(Fault::Reset) => {
-                let _ = writer.shutdown(Shutdown::Both);
-                return;
-            }
-            Some(Fault::ServerError) => {
-                let _ = writer.write_all(status("500 Internal Server Error").as_bytes());
-                return;
-            }
-            Some(Fault::Unavailable) => {
-                let _ = writer.write_all(status("503 Slow Down").as_bytes());
-                return;
-            }
-            Some(Fault::Slow(d)) => std::thread::sleep(d),
-            _ => {}
-        }
-        let Some(mut response) = forward(upstream, &request) else {
+    let Some(request) = read_request(&mut reader) else { return };
+    counters.requests.fetch_add(1, Ordering::SeqCst);
+    let fault = next_fault(plan, &request);
+    if fault.is_some() {
+        counters.faults.fetch_add(1, Ordering::SeqCst);
+    }
+    let status = |code: &str| format!("HTTP/1.1 {code}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    match fault {
+        Some(Fault::Reset) => {
             let _ = writer.shutdown(Shutdown::Both);
             return;
-        };
+        }
+        Some(Fault::ServerError) => {
+            let _ = writer.write_all(status("500 Internal Server Error").as_bytes());
+            return;
+        }
+        Some(Fault::Unavailable) => {
+            let _ = writer.write_all(status("503 Slow Down").as_bytes());
+            return;
+        }
+        Some(Fault::Slow(d)) => std::thread::sleep(d),
+        _ => {}
+    }
+    if let Some(mut response) = forward(upstream, &request) {
         if fault == Some(Fault::Truncate) {
             if let Some(body_start) = find(&response, b"\r\n\r\n").map(|i| i + 4) {
                 let body = response.len() - body_start;
                 response.truncate(body_start + body / 2);
             }
-            let _ = writer.write_all(&response);
-            let _ = writer.shutdown(Shutdown::Both);
-            return;
         }
-        if writer.write_all(&response).is_err() {
-            return;
-        }
-        // The upstream answer says `Connection: close` (we asked for it), so the client reconnects.
-        let _ = writer.shutdown(Shutdown::Both);
-        return;
+        let _ = writer.write_all(&response);
     }
+    let _ = writer.shutdown(Shutdown::Both);
 }
 
 /// Send `request` upstream on a fresh connection and read the whole response.
