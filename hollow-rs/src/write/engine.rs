@@ -322,16 +322,13 @@ impl WriteStateEngine {
                 r.resolve(s, &types[index].field_index, slots)?;
                 // A record whose primary key is null can never be found by it: refuse it here, where
                 // every surface (Rust, mapper, C, Python) adds records.
-                for path in s.primary_key.iter().flatten() {
-                    let first = path.split('.').next().unwrap_or("").trim_end_matches('!');
-                    if let Some(&i) = types[index].field_index.get(first) {
-                        if matches!(slots[i], Value::Null) {
-                            return Err(Error::InvalidArgument(format!(
-                                "{} record without its primary key: field {first} is null",
-                                s.name
-                            )));
-                        }
-                    }
+                if let Some((first, _)) =
+                    types[index].key_fields.iter().find(|&&(_, i)| matches!(slots[i], Value::Null))
+                {
+                    return Err(Error::InvalidArgument(format!(
+                        "{} record without its primary key: field {first} is null",
+                        s.name
+                    )));
                 }
                 for (f, value) in s.fields.iter().zip(slots.iter()) {
                     if let (Value::Reference(o), Some(target)) = (value, &f.referenced_type) {

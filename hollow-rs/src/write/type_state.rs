@@ -56,6 +56,9 @@ pub(crate) struct TypeWriteState {
     pub records: TypeRecords,
     /// Field name → index, for OBJECT types.
     pub field_index: HashMap<String, usize>,
+    /// The first field of each primary-key path (its name and index), for OBJECT types with a key:
+    /// resolved once here rather than for every record added.
+    pub key_fields: Vec<(String, usize)>,
     /// 0 until the type is first written (Java's -1, "not chosen yet").
     num_shards: u32,
     rev_num_shards: u32,
@@ -69,13 +72,26 @@ pub(crate) struct TypeWriteState {
 
 impl TypeWriteState {
     pub fn new(schema: Schema) -> Self {
-        let field_index = match &schema {
+        let field_index: HashMap<String, usize> = match &schema {
             Schema::Object(s) => s.fields.iter().enumerate().map(|(i, f)| (f.name.clone(), i)).collect(),
             _ => HashMap::new(),
+        };
+        let key_fields = match &schema {
+            Schema::Object(s) => s
+                .primary_key
+                .iter()
+                .flatten()
+                .filter_map(|path| {
+                    let first = path.split('.').next().unwrap_or("").trim_end_matches('!');
+                    field_index.get(first).map(|&i| (first.to_owned(), i))
+                })
+                .collect(),
+            _ => Vec::new(),
         };
         TypeWriteState {
             records: TypeRecords::new(schema),
             field_index,
+            key_fields,
             num_shards: 0,
             rev_num_shards: 0,
             reset_num_shards: 0,
