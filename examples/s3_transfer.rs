@@ -11,8 +11,10 @@
 
 #[path = "../benches/support/movies.rs"]
 mod movies;
+#[allow(dead_code)]
+#[path = "../hollow-rs/tests/common/s3.rs"]
+mod s3;
 
-use std::io::{Read, Write};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -27,8 +29,8 @@ fn main() -> hollow::Result<()> {
         Some(url) => url.clone(),
         None => {
             let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("run under .ci/with-s3.sh, or give a URL");
-            let bucket = format!("transfer-{}", std::process::id());
-            create_bucket(&endpoint, &bucket);
+            let bucket = s3::unique_bucket("transfer");
+            s3::create_bucket(&endpoint, &bucket);
             format!("s3://{bucket}/movies")
         }
     };
@@ -88,14 +90,4 @@ fn main() -> hollow::Result<()> {
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
-}
-
-fn create_bucket(endpoint: &str, bucket: &str) {
-    let authority = endpoint.strip_prefix("http://").expect("http endpoint").trim_end_matches('/');
-    assert!(authority.starts_with("127.") || authority.starts_with("localhost"), "loopback only");
-    let mut s = std::net::TcpStream::connect(authority).expect("connect to the S3 server");
-    write!(s, "PUT /{bucket} HTTP/1.1\r\nHost: {authority}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").unwrap();
-    let mut response = String::new();
-    s.read_to_string(&mut response).unwrap();
-    assert!(response.starts_with("HTTP/1.1 200"), "creating bucket {bucket}: {response}");
 }
