@@ -145,6 +145,27 @@ impl Error {
         self
     }
 
+    /// The same error, its message prefixed with where it happened (`"change line 3: ..."`); an I/O
+    /// error keeps its source and takes `context` as its note.
+    pub fn with_context(self, context: &str) -> Self {
+        let prefix = |m: String| format!("{context}: {m}");
+        match self {
+            Error::CorruptBlob { message, position } => Error::CorruptBlob { message: prefix(message), position },
+            Error::Schema(m) => Error::Schema(prefix(m)),
+            Error::SchemaMismatch(m) => Error::SchemaMismatch(prefix(m)),
+            Error::NotFound(m) => Error::NotFound(prefix(m)),
+            Error::InvalidArgument(m) => Error::InvalidArgument(prefix(m)),
+            Error::ValidationFailed(m) => Error::ValidationFailed(prefix(m)),
+            Error::IntegrityCheckFailed(m) => Error::IntegrityCheckFailed(prefix(m)),
+            Error::Conflict(m) => Error::Conflict(prefix(m)),
+            Error::Io { context: inner, source } => Error::Io {
+                context: Some(inner.map_or_else(|| context.to_owned(), |c| format!("{context}: {c}"))),
+                source,
+            },
+            e @ (Error::UnsupportedVersion { .. } | Error::TagMismatch { .. }) => e,
+        }
+    }
+
     /// An I/O error with a note on what was being done.
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
         Error::Io { context: Some(context.into()), source }

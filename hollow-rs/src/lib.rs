@@ -13,6 +13,7 @@
 //! * [`read`]: the read state engine: loading snapshots, applying deltas, record access.
 //! * [`mapper`]: serde types and generic (JSON-like) values to and from records, with schemas derived
 //!   the way Java's `HollowObjectMapper` derives them.
+//! * [`diff`]: what changed between two read states, and change sets the incremental producer applies.
 //! * [`index`]: primary-key and hash indexes over a read state, updated incrementally across deltas.
 //! * [`store`]: where blobs and announcements live: in memory, or a directory in Java's layout.
 //! * [`producer`]: cycles that publish new versions; [`consumer`]: refreshes and lock-free reads.
@@ -22,6 +23,7 @@
 
 pub mod blob;
 pub mod consumer;
+pub mod diff;
 pub mod encoding;
 pub mod error;
 pub mod index;
