@@ -17,6 +17,7 @@
 //! * [`index`]: primary-key and hash indexes over a read state, updated incrementally across deltas.
 //! * [`store`]: where blobs and announcements live: in memory, or a directory in Java's layout.
 //! * [`producer`]: cycles that publish new versions; [`consumer`]: refreshes and lock-free reads.
+//! * [`telemetry`]: the tracing spans and metrics hollow reports, and their names.
 //! * [`tools`]: checksums and dumps over a read state.
 
 #![warn(missing_docs)]
@@ -32,6 +33,7 @@ pub mod producer;
 pub mod read;
 pub mod schema;
 pub mod store;
+pub mod telemetry;
 pub mod tools;
 pub mod write;
 

@@ -22,6 +22,7 @@ use arc_swap::ArcSwapOption;
 use crate::error::{Error, Result};
 use crate::read::ReadStateEngine;
 use crate::store::{AnnouncementWatcher, BlobRetriever, BlobType, Version};
+use crate::telemetry::{ConsumerTelemetry, DEFAULT_DATASET};
 use planner::{Planner, UpdatePlan};
 
 /// Hears about refreshes. Every method has an empty default.
@@ -79,6 +80,7 @@ struct Inner {
     listeners: Vec<Arc<dyn RefreshListener>>,
     planner: Planner,
     declared_indexes: Vec<IndexSpec>,
+    telemetry: ConsumerTelemetry,
     pinned: Mutex<Option<Version>>,
     current: ArcSwapOption<ReadState>,
     /// Serializes refreshes; readers never touch it.
@@ -104,9 +106,17 @@ pub struct ConsumerBuilder {
     listeners: Vec<Arc<dyn RefreshListener>>,
     planner: Planner,
     declared_indexes: Vec<IndexSpec>,
+    name: String,
 }
 
 impl ConsumerBuilder {
+    /// Name the dataset this consumer follows, for the `dataset` label of its metrics and the field of
+    /// its log records (see [`telemetry`](crate::telemetry)); `"default"` unless set.
+    pub fn with_name(mut self, name: &str) -> Self {
+        self.name = name.to_owned();
+        self
+    }
+
     /// Keep a primary-key index of `type_name` (on its schema's primary key) in every state, built
     /// before the state becomes visible.
     pub fn with_primary_key_index(mut self, type_name: &str) -> Self {
@@ -155,6 +165,7 @@ impl ConsumerBuilder {
                 listeners: self.listeners,
                 planner: self.planner,
                 declared_indexes: self.declared_indexes,
+                telemetry: ConsumerTelemetry { dataset: self.name },
                 pinned: Mutex::new(None),
                 current: ArcSwapOption::empty(),
                 refresh: Mutex::new(RefreshState { force_snapshot: false, metrics: ConsumerMetrics::default() }),
@@ -172,6 +183,7 @@ impl Consumer {
             listeners: Vec::new(),
             planner: Planner::default(),
             declared_indexes: Vec::new(),
+            name: DEFAULT_DATASET.to_owned(),
         }
     }
 
@@ -202,7 +214,13 @@ impl Consumer {
     pub fn refresh(&self) -> Result<Option<Version>> {
         let target = match (self.pinned_version(), &self.inner.watcher) {
             (Some(pinned), _) => Some(pinned),
-            (None, Some(w)) => w.latest_version()?,
+            (None, Some(w)) => {
+                let announced = w.latest_version()?;
+                if let Some(v) = announced {
+                    self.inner.telemetry.announced(v);
+                }
+                announced
+            }
             (None, None) => {
                 return Err(Error::InvalidArgument(
                     "this consumer has no announcement watcher, so it cannot know the announced version: \
@@ -247,24 +265,38 @@ impl Consumer {
             return Ok(version);
         }
         let started = Instant::now();
+        let span = tracing::info_span!(
+            target: "hollow::consumer",
+            "hollow.consumer.refresh",
+            dataset = %self.inner.telemetry.dataset,
+            from_version = from,
+            to_version = version,
+            plan = tracing::field::Empty,
+            blobs = tracing::field::Empty,
+        );
+        let _entered = span.enter();
         for l in &self.inner.listeners {
             l.refresh_started(from, version);
         }
         let result = self.build_state(current.as_deref(), version, state.force_snapshot, &mut state.metrics);
+        let took = started.elapsed();
         match result {
             Ok(new_state) => {
+                self.inner.telemetry.refresh_succeeded(version, took, new_state.engine());
+                tracing::info!(target: "hollow::consumer", from_version = from, version, duration_ms = took.as_secs_f64() * 1e3, "refreshed to version {version}");
                 self.inner.current.store(Some(Arc::new(new_state)));
                 state.force_snapshot = false;
                 state.metrics.refreshes_succeeded += 1;
                 state.metrics.consecutive_failures = 0;
-                state.metrics.last_refresh_duration = started.elapsed();
+                state.metrics.last_refresh_duration = took;
                 for l in &self.inner.listeners {
                     l.refresh_succeeded(from, version);
                 }
                 Ok(version)
             }
             Err(e) => {
-                tracing::warn!(target: "hollow::consumer", from = ?from, to = version, error = %e, "refresh failed; readers keep the current version");
+                self.inner.telemetry.refresh_failed(took);
+                tracing::warn!(target: "hollow::consumer", from_version = from, to_version = version, error = %e, "refresh failed; readers keep the current version");
                 state.force_snapshot = self.inner.planner.allow_double_snapshot;
                 state.metrics.refreshes_failed += 1;
                 state.metrics.consecutive_failures += 1;
@@ -285,6 +317,11 @@ impl Consumer {
     ) -> Result<ReadState> {
         let from = current.map(|s| s.version());
         let plan: UpdatePlan = self.inner.planner.plan(&*self.inner.retriever, from, version, force_snapshot)?;
+        let span = tracing::Span::current();
+        span.record("plan", plan_kind(&plan));
+        span.record("blobs", plan.blobs.len());
+        let telemetry = &self.inner.telemetry;
+        telemetry.planned(plan.blobs.iter().filter(|b| b.blob_type != BlobType::Header).count());
         let reached = plan.destination(from);
         if reached != Some(version) {
             return Err(Error::NotFound(format!(
@@ -294,6 +331,14 @@ impl Consumer {
         }
         let mut built: Option<ReadState> = None;
         for blob in &plan.blobs {
+            let _apply = tracing::debug_span!(
+                target: "hollow::consumer",
+                "hollow.consumer.apply_blob",
+                kind = crate::telemetry::blob_kind(blob.blob_type),
+                version = blob.to_version,
+                bytes = blob.data.len(),
+            )
+            .entered();
             let previous = built.as_ref().or(current);
             let engine = match (blob.blob_type, previous) {
                 (BlobType::Snapshot, _) => ReadStateEngine::from_snapshot(&blob.data),
@@ -310,11 +355,15 @@ impl Consumer {
             let next = ReadState::new(blob.to_version, engine);
             match (blob.blob_type, previous) {
                 // Indexes follow deltas at the cost of the change...
-                (BlobType::Delta | BlobType::ReverseDelta, Some(prev)) => prev.carry_indexes_to(&next),
+                (BlobType::Delta | BlobType::ReverseDelta, Some(prev)) => {
+                    let _span = tracing::debug_span!(target: "hollow::consumer", "hollow.consumer.update_indexes").entered();
+                    prev.carry_indexes_to(&next, &mut |spec, took| telemetry.index_updated(spec.type_name(), took));
+                }
                 // ...and are rebuilt after a snapshot.
                 (_, Some(prev)) => {
+                    let _span = tracing::debug_span!(target: "hollow::consumer", "hollow.consumer.update_indexes").entered();
                     for spec in prev.index_specs() {
-                        ensure_index(&next, &spec, metrics);
+                        ensure_index(&next, &spec, metrics, telemetry);
                     }
                 }
                 _ => {}
@@ -325,6 +374,7 @@ impl Consumer {
                 metrics.deltas_applied += 1;
             }
             metrics.bytes_applied += blob.data.len() as u64;
+            telemetry.blob_applied(blob.blob_type, blob.data.len());
             for l in &self.inner.listeners {
                 l.blob_applied(blob.blob_type, blob.to_version);
             }
@@ -334,9 +384,10 @@ impl Consumer {
         if plan.blobs.last().is_some_and(|b| b.blob_type != BlobType::Snapshot) {
             check_against_header(&*self.inner.retriever, version, state.engine())?;
         }
+        let _span = tracing::debug_span!(target: "hollow::consumer", "hollow.consumer.update_indexes").entered();
         for spec in &self.inner.declared_indexes {
             // A declared index over a type this version lacks is built when the type appears.
-            ensure_index(&state, spec, metrics);
+            ensure_index(&state, spec, metrics, telemetry);
         }
         Ok(state)
     }
@@ -362,7 +413,12 @@ impl Consumer {
                         sleep_unless_stopped(&stop_flag, backoff);
                     }
                     let announced = match watcher.wait_for_change(seen, Duration::from_millis(100)) {
-                        Ok(v) => v,
+                        Ok(v) => {
+                            if let Some(v) = v.filter(|&v| Some(v) != seen) {
+                                consumer.inner.telemetry.announced(v);
+                            }
+                            v
+                        }
                         Err(e) => {
                             tracing::warn!(target: "hollow::consumer", error = %e, "reading the announced version failed; retrying");
                             consumer.lock_refresh().metrics.watch_failures += 1;
@@ -447,10 +503,26 @@ pub(crate) fn load_version(retriever: &dyn BlobRetriever, version: Version) -> R
 }
 
 /// Build the index `spec` on `state`, counting a failure unless the index's type is simply absent.
-fn ensure_index(state: &ReadState, spec: &IndexSpec, metrics: &mut ConsumerMetrics) {
-    let (IndexSpec::PrimaryKey { type_name, .. } | IndexSpec::Hash { type_name, .. }) = spec;
-    if state.ensure_index(spec).is_err() && state.engine().type_state(type_name).is_some() {
-        metrics.index_build_failures += 1;
+fn ensure_index(state: &ReadState, spec: &IndexSpec, metrics: &mut ConsumerMetrics, telemetry: &ConsumerTelemetry) {
+    let type_name = spec.type_name();
+    let started = Instant::now();
+    let built = state.ensure_index(spec);
+    telemetry.index_updated(type_name, started.elapsed());
+    if let Err(e) = built {
+        if state.engine().type_state(type_name).is_some() {
+            tracing::warn!(target: "hollow::consumer", index = ?spec, error = %e, "building an index failed; it is retried on first use");
+            metrics.index_build_failures += 1;
+        }
+    }
+}
+
+/// The `plan` field of a refresh span.
+fn plan_kind(plan: &UpdatePlan) -> &'static str {
+    match plan.blobs.first().map(|b| b.blob_type) {
+        None => "none",
+        Some(BlobType::Snapshot) => "snapshot",
+        Some(BlobType::ReverseDelta) => "reverse_deltas",
+        Some(_) => "deltas",
     }
 }
 

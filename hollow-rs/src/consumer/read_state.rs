@@ -32,6 +32,14 @@ pub enum IndexSpec {
 }
 
 impl IndexSpec {
+    /// The indexed type.
+    pub fn type_name(&self) -> &str {
+        let (IndexSpec::PrimaryKey { type_name, .. } | IndexSpec::Hash { type_name, .. }) = self;
+        type_name
+    }
+}
+
+impl IndexSpec {
     /// Whether this is the spec of that kind, type and fields (compared without building a spec, so
     /// that finding an existing index does not allocate).
     fn is(&self, primary_key: bool, type_name: &str, fields: &[&str]) -> bool {
@@ -200,16 +208,19 @@ impl ReadState {
     /// Carry this state's indexes over to `next`, reached from this state by one delta or reverse
     /// delta. An index that cannot be carried over (its type is gone) is dropped; it is rebuilt on
     /// next use if the type comes back.
-    pub(crate) fn carry_indexes_to(&self, next: &ReadState) {
+    /// `took` hears how long each index took.
+    pub(crate) fn carry_indexes_to(&self, next: &ReadState, took: &mut dyn FnMut(&IndexSpec, std::time::Duration)) {
         let current = self.indexes.load();
         if current.is_empty() {
             return;
         }
         let mut carried = Vec::with_capacity(current.len());
         for (spec, index) in current.iter() {
+            let started = std::time::Instant::now();
             if let Ok(updated) = index.updated(&self.engine, &next.engine) {
                 carried.push((spec.clone(), updated));
             }
+            took(spec, started.elapsed());
         }
         next.indexes.store(Arc::new(carried));
     }
