@@ -5,6 +5,7 @@
 //! Each test crate includes this module and uses a part of it.
 #![allow(dead_code)]
 
+pub mod recording;
 pub mod s3;
 
 use std::collections::BTreeMap;

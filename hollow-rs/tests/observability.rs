@@ -1,0 +1,146 @@
+//! What hollow reports to operators: the `tracing` span tree of refreshes and cycles, and every metric
+//! of the documented table (`hollow::telemetry`), checked against scripted sequences.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::recording::{record_metrics, record_tracing};
+use hollow::consumer::Consumer;
+use hollow::producer::{Producer, SequenceVersionMinter};
+use hollow::schema::{FieldType, ObjectField, ObjectSchema};
+use hollow::store::memory::InMemoryBlobStore;
+use hollow::store::{BlobPublisher, BlobRetriever};
+use hollow::telemetry::names::*;
+use hollow::write::ObjectRecord;
+
+fn producer(store: &Arc<InMemoryBlobStore>) -> Producer {
+    Producer::builder(store.clone())
+        .with_announcer(store.clone())
+        .with_version_minter(Arc::new(SequenceVersionMinter::starting_at(100)))
+        .with_schema(ObjectSchema::new("String").with_field(ObjectField::new("value", FieldType::String)).into())
+        .build()
+        .unwrap()
+}
+
+fn cycle(producer: &mut Producer, values: &[&str]) -> u64 {
+    producer
+        .run_cycle(|ws| {
+            let mut rec = ObjectRecord::new();
+            for v in values {
+                rec.clear().set_string("value", v);
+                ws.add_object("String", &rec)?;
+            }
+            Ok(())
+        })
+        .unwrap() as u64
+}
+
+/// Three versions 100, 101, 102 in a fresh store.
+fn three_versions() -> (Arc<InMemoryBlobStore>, Producer) {
+    let store = Arc::new(InMemoryBlobStore::new());
+    let mut p = producer(&store);
+    cycle(&mut p, &["a", "b", "c"]);
+    cycle(&mut p, &["a", "b", "d"]);
+    cycle(&mut p, &["a", "e", "d", "f"]);
+    (store, p)
+}
+
+#[test]
+fn a_refresh_by_deltas_is_one_span_with_a_child_per_blob() {
+    let (store, _producer) = three_versions();
+    let consumer = Consumer::builder(store.clone())
+        .with_announcement_watcher(store.clone())
+        .with_primary_key_index("String")
+        .with_name("strings")
+        .build();
+    consumer.refresh_to(100).unwrap();
+    let (result, rec) = record_tracing(|| consumer.refresh());
+    assert_eq!(result.unwrap(), Some(102));
+
+    let refreshes = rec.spans_named("hollow.consumer.refresh");
+    assert_eq!(refreshes.len(), 1, "{:#?}", rec.spans);
+    let r = refreshes[0];
+    assert_eq!(rec.field(r, "dataset"), Some("strings"));
+    assert_eq!(rec.field(r, "from_version"), Some("100"));
+    assert_eq!(rec.field(r, "to_version"), Some("102"));
+    assert_eq!(rec.field(r, "plan"), Some("deltas"));
+    assert_eq!(rec.field(r, "blobs"), Some("2"));
+    let applied = rec.children_named(r, "hollow.consumer.apply_blob");
+    assert_eq!(applied.len(), 2);
+    let kinds: Vec<_> = applied.iter().map(|&s| (rec.field(s, "kind").unwrap(), rec.field(s, "version").unwrap())).collect();
+    assert_eq!(kinds, [("delta", "101"), ("delta", "102")]);
+    for &s in &applied {
+        let bytes: usize = rec.field(s, "bytes").unwrap().parse().unwrap();
+        assert!(bytes > 20, "a delta has a header and a type section: {bytes}");
+        assert_eq!(rec.children_named(s, "hollow.consumer.update_indexes").len(), 1, "the index follows each delta");
+    }
+    let done: Vec<_> = rec.events_in(r).into_iter().filter(|e| e.level == tracing::Level::INFO).collect();
+    assert_eq!(done.len(), 1);
+    assert_eq!(done[0].target, "hollow::consumer");
+    assert_eq!(done[0].fields.get("version").map(String::as_str), Some("102"));
+}
+
+#[test]
+fn a_failed_refresh_is_a_warning_inside_its_span() {
+    let (store, _producer) = three_versions();
+    let consumer = Consumer::builder(store.clone()).with_announcement_watcher(store.clone()).build();
+    let (result, rec) = record_tracing(|| consumer.refresh_to(999));
+    assert!(result.is_err());
+    let r = rec.spans_named("hollow.consumer.refresh")[0];
+    let warnings: Vec<_> = rec.events_in(r).into_iter().filter(|e| e.level == tracing::Level::WARN).collect();
+    assert_eq!(warnings.len(), 1, "{:#?}", rec.events);
+    assert!(warnings[0].fields["error"].contains("999"), "{:?}", warnings[0]);
+    assert_eq!(rec.field(r, "to_version"), Some("999"));
+}
+
+#[test]
+fn consumer_metrics_follow_a_scripted_sequence() {
+    let (store, mut producer) = three_versions();
+    let consumer = Consumer::builder(store.clone())
+        .with_announcement_watcher(store.clone())
+        .with_primary_key_index("String")
+        .with_name("strings")
+        .build();
+    let snapshot_bytes = store.retrieve_snapshot(100).unwrap().unwrap().data.len() as u64;
+    let delta_bytes: u64 = [100, 101].iter().map(|&v| store.retrieve_delta(v).unwrap().unwrap().data.len() as u64).sum();
+    let reverse_bytes = store.retrieve_reverse_delta(102).unwrap().unwrap().data.len() as u64;
+
+    let (_, m) = record_metrics(|| {
+        consumer.refresh_to(100).unwrap(); // snapshot
+        consumer.refresh().unwrap(); // two deltas to 102
+        consumer.refresh_to(101).unwrap(); // one reverse delta
+        assert!(consumer.refresh_to(5000).is_err()); // failed
+        consumer.refresh().unwrap(); // back to 102 (a snapshot plan after the failure)
+    });
+    let ds = ("dataset", "strings");
+    assert_eq!(m.counter(CONSUMER_REFRESHES, &[ds, ("result", "succeeded")]), 4);
+    assert_eq!(m.counter(CONSUMER_REFRESHES, &[ds, ("result", "failed")]), 1);
+    assert_eq!(m.histogram(CONSUMER_REFRESH_DURATION, &[ds, ("result", "succeeded")]).len(), 4);
+    assert_eq!(m.histogram(CONSUMER_REFRESH_DURATION, &[ds, ("result", "failed")]).len(), 1);
+    assert_eq!(m.counter(CONSUMER_BLOBS_APPLIED, &[ds, ("kind", "delta")]), 2);
+    assert_eq!(m.counter(CONSUMER_BLOBS_APPLIED, &[ds, ("kind", "reverse_delta")]), 1);
+    let snapshots = m.counter(CONSUMER_BLOBS_APPLIED, &[ds, ("kind", "snapshot")]);
+    assert_eq!(snapshots, 2, "the first load and the snapshot plan after the failure");
+    let snapshot_102 = store.retrieve_snapshot(102).unwrap().unwrap().data.len() as u64;
+    assert_eq!(m.counter(CONSUMER_BLOB_BYTES, &[ds, ("kind", "snapshot")]), snapshot_bytes + snapshot_102);
+    assert_eq!(m.counter(CONSUMER_BLOB_BYTES, &[ds, ("kind", "delta")]), delta_bytes);
+    assert_eq!(m.counter(CONSUMER_BLOB_BYTES, &[ds, ("kind", "reverse_delta")]), reverse_bytes);
+    assert_eq!(m.gauge(CONSUMER_VERSION, &[ds]), Some(102.0));
+    assert_eq!(m.gauge(CONSUMER_ANNOUNCED_VERSION, &[ds]), Some(102.0));
+    assert_eq!(m.gauge(CONSUMER_VERSIONS_BEHIND, &[ds]), Some(0.0));
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs_f64();
+    let last = m.gauge(CONSUMER_LAST_REFRESH, &[ds]).unwrap();
+    assert!((now - last).abs() < 60.0, "last refresh {last}, now {now}");
+    assert_eq!(m.gauge(CONSUMER_RECORDS, &[ds, ("type", "String")]), Some(4.0));
+    assert!(m.gauge(CONSUMER_HEAP_BYTES, &[ds, ("type", "String")]).unwrap() > 0.0);
+    assert!(m.histogram(CONSUMER_INDEX_UPDATE_DURATION, &[ds, ("type", "String")]).len() >= 4);
+
+    // A new version announced and not yet followed shows as behind once planned.
+    cycle(&mut producer, &["z"]);
+    let (_, m) = record_metrics(|| consumer.refresh().unwrap());
+    assert_eq!(m.gauge(CONSUMER_ANNOUNCED_VERSION, &[ds]), Some(103.0));
+    assert_eq!(m.gauge(CONSUMER_VERSION, &[ds]), Some(103.0));
+    assert_eq!(m.gauge(CONSUMER_RECORDS, &[ds, ("type", "String")]), Some(1.0));
+    let _ = store.list().unwrap();
+}
