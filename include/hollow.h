@@ -214,6 +214,44 @@ typedef int32_t hollow_field_type;
 #endif // __cplusplus
 
 /**
+ * How much a log record matters; a callback set for a level receives that level and the ones above
+ * it (smaller numbers).
+ */
+enum hollow_log_level
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * Something failed.
+     */
+    HOLLOW_LOG_LEVEL_ERROR = 1,
+    /**
+     * Something failed that hollow retries or works around (a background refresh, retention).
+     */
+    HOLLOW_LOG_LEVEL_WARN = 2,
+    /**
+     * A cycle announced a version, a consumer refreshed.
+     */
+    HOLLOW_LOG_LEVEL_INFO = 3,
+    /**
+     * Details of the work inside cycles and refreshes.
+     */
+    HOLLOW_LOG_LEVEL_DEBUG = 4,
+    /**
+     * Everything.
+     */
+    HOLLOW_LOG_LEVEL_TRACE = 5,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum hollow_log_level hollow_log_level;
+#else
+typedef int32_t hollow_log_level;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * A blob store: in memory (shared by producers and consumers of one process) or a directory in Java
  * Hollow's layout (`snapshot-<v>`, `delta-<from>-<to>`, ..., `announced.version`).
  */
@@ -383,6 +421,17 @@ typedef struct {
      */
     hollow_key_data value;
 } hollow_key_value;
+
+/**
+ * Receives one log record: its level, its target (the part of hollow it comes from, such as
+ * `"hollow::consumer"`) and its text (the message, then its fields in parentheses). Both strings are
+ * NUL-terminated UTF-8 valid only during the call. It may be called from any thread, including hollow's
+ * background refresh threads, and concurrently; it must not call back into libhollow.
+ */
+typedef void (*hollow_log_callback)(void *user_data,
+                                    hollow_log_level level,
+                                    const char *target,
+                                    const char *message);
 
 #ifdef __cplusplus
 extern "C" {
@@ -1317,6 +1366,21 @@ hollow_status hollow_hash_index_find(const hollow_hash_index *index,
                                      uint32_t *ordinals,
                                      size_t capacity,
                                      size_t *out_count);
+
+/**
+ * Send hollow's log records at `max_level` and above to `callback`, with `user_data` passed back to
+ * it; a NULL `callback` stops them. Replaces any callback set before. Until a callback is set, records
+ * go nowhere.
+ *
+ * `max_level` is a `hollow_log_level` (`HOLLOW_LOG_LEVEL_INFO` for the records an operator wants).
+ * The first call installs hollow's log subscriber for the whole process. Errors:
+ * `HOLLOW_STATUS_INVALID_ARGUMENT` when another part of the process (a Rust library with its own
+ * `tracing` subscriber) installed one first, or `max_level` is not a `hollow_log_level`.
+ * Thread safety: any thread; records already being delivered may still reach the previous callback.
+ */
+hollow_status hollow_set_log_callback(hollow_log_callback callback,
+                                      void *user_data,
+                                      int32_t max_level);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -58,12 +58,15 @@ mod access;
 
 mod index;
 
+mod log;
+
 mod guard;
 mod values;
 
 pub use access::*;
 pub use consumer::*;
 pub use index::*;
+pub use log::*;
 pub use producer::*;
 pub use read_state::*;
 pub use record::*;

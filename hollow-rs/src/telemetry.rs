@@ -61,6 +61,39 @@ use metrics::{counter, gauge, histogram, Unit};
 use crate::read::ReadStateEngine;
 use crate::store::{BlobType, Version};
 
+/// An event as one line of text for a log: its message, then its other fields in parentheses
+/// (`refreshed to version 7 (version=7 duration_ms=1.5)`). The Python and C log bridges print this.
+pub fn event_text(event: &tracing::Event<'_>) -> String {
+    #[derive(Default)]
+    struct Text {
+        message: String,
+        fields: String,
+    }
+    impl tracing::field::Visit for Text {
+        fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+            if field.name() == "message" {
+                self.message.push_str(value);
+            } else {
+                self.fields.push_str(&format!(" {}={}", field.name(), value));
+            }
+        }
+        fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+            if field.name() == "message" {
+                self.message.push_str(&format!("{value:?}"));
+            } else {
+                self.fields.push_str(&format!(" {}={:?}", field.name(), value));
+            }
+        }
+    }
+    let mut text = Text::default();
+    event.record(&mut text);
+    if text.fields.is_empty() {
+        text.message
+    } else {
+        format!("{} ({})", text.message, text.fields.trim_start())
+    }
+}
+
 /// The label value of a producer or consumer built without a name.
 pub const DEFAULT_DATASET: &str = "default";
 

@@ -3,6 +3,7 @@
  *
  * Usage: api_test SCRATCH_DIR   (an existing, empty, writable directory)
  */
+#include <inttypes.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -1029,6 +1030,27 @@ static void test_versions(hollow_consumer *consumer, int64_t v1, int64_t v2) {
     hollow_read_state_free(at_v2);
 }
 
+/* ----- log records ------------------------------------------------------------------------------ */
+
+struct log_capture {
+    int records;
+    int consumer_info;
+    int producer_info;
+    char last_message[512];
+};
+
+static void capture_log(void *user_data, hollow_log_level level, const char *target, const char *message) {
+    struct log_capture *c = (struct log_capture *)user_data;
+    c->records++;
+    if (level == HOLLOW_LOG_LEVEL_INFO && strcmp(target, "hollow::consumer") == 0) {
+        c->consumer_info++;
+    }
+    if (level == HOLLOW_LOG_LEVEL_INFO && strcmp(target, "hollow::producer") == 0) {
+        c->producer_info++;
+    }
+    snprintf(c->last_message, sizeof c->last_message, "%s", message);
+}
+
 int main(int argc, char **argv) {
     hollow_blob_store *store = NULL;
     hollow_producer *producer = NULL;
@@ -1040,6 +1062,10 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: %s SCRATCH_DIR\n", argv[0]);
         return 2;
     }
+    struct log_capture logs;
+    memset(&logs, 0, sizeof logs);
+    CHECK_STATUS(hollow_set_log_callback(capture_log, &logs, 9), HOLLOW_STATUS_INVALID_ARGUMENT);
+    CHECK_OK(hollow_set_log_callback(capture_log, &logs, HOLLOW_LOG_LEVEL_INFO));
     test_misc();
     test_store_errors(argv[1]);
     test_record_errors();
@@ -1055,6 +1081,21 @@ int main(int argc, char **argv) {
     hollow_blob_store_free(store); /* the producer and the consumer share the store */
     CHECK_OK(hollow_consumer_refresh(consumer, &version));
     CHECK(version == v2);
+    /* Each announced cycle and the refresh were logged at INFO, the refresh last. */
+    CHECK(logs.producer_info >= 2);
+    CHECK(logs.consumer_info == 1);
+    {
+        char expected[64];
+        snprintf(expected, sizeof expected, "refreshed to version %" PRId64, v2);
+        CHECK(strstr(logs.last_message, expected) != NULL);
+    }
+    CHECK_OK(hollow_set_log_callback(NULL, NULL, HOLLOW_LOG_LEVEL_INFO));
+    {
+        int before = logs.records;
+        CHECK_OK(hollow_consumer_refresh_to(consumer, v1));
+        CHECK_OK(hollow_consumer_refresh_to(consumer, v2));
+        CHECK(logs.records == before); /* no callback, no records */
+    }
     CHECK_OK(hollow_consumer_read_state(consumer, &rs));
 
     test_metadata(rs);
