@@ -1,0 +1,102 @@
+//! hollow's metrics, scraped by Prometheus: a producer publishes a few versions of a movie catalog,
+//! a consumer follows them, and every metric of `hollow::telemetry` is served at `/metrics`.
+//!
+//! ```text
+//! cargo run --example prometheus -- [--listen 127.0.0.1:9898] [--cycles 5] [--interval-ms 1000]
+//! curl -s http://127.0.0.1:9898/metrics | grep hollow_
+//! ```
+//!
+//! The sequence: `--cycles` cycles that each change the catalog (the consumer refreshes after each),
+//! one cycle that changes nothing, and one refresh to a version that does not exist (it fails, and the
+//! consumer keeps its version). Then it prints `ready: version V` and keeps serving until its standard
+//! input ends (Enter or Ctrl-D), so the figures can be looked at.
+
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hollow::consumer::Consumer;
+use hollow::producer::{Producer, WriteState};
+use hollow::schema::dsl::parse_schemas;
+use hollow::store::memory::InMemoryBlobStore;
+use hollow::write::ObjectRecord;
+use metrics_exporter_prometheus::PrometheusBuilder;
+
+const SCHEMA: &str = "Movie @PrimaryKey(id) { long id; string title; int year; }";
+
+struct Options {
+    listen: SocketAddr,
+    cycles: u32,
+    interval: Duration,
+}
+
+fn options() -> Result<Options, String> {
+    let mut options =
+        Options { listen: "127.0.0.1:9898".parse().unwrap(), cycles: 5, interval: Duration::from_millis(1000) };
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--listen" => options.listen = value()?.parse().map_err(|e| format!("--listen: {e}"))?,
+            "--cycles" => options.cycles = value()?.parse().map_err(|e| format!("--cycles: {e}"))?,
+            "--interval-ms" => {
+                options.interval = Duration::from_millis(value()?.parse().map_err(|e| format!("--interval-ms: {e}"))?)
+            }
+            "--help" | "-h" => {
+                println!("usage: prometheus [--listen ADDR] [--cycles N] [--interval-ms MS]");
+                std::process::exit(0);
+            }
+            other => return Err(format!("unknown argument {other} (try --help)")),
+        }
+    }
+    Ok(options)
+}
+
+/// The catalog of cycle `n`: movies 1..=10n, and movie 1's title names the cycle.
+fn add_catalog(ws: &mut WriteState<'_>, n: u32) -> hollow::Result<()> {
+    let mut movie = ObjectRecord::new();
+    for id in 1..=10 * i64::from(n) {
+        let title = if id == 1 { format!("Cycle {n}") } else { format!("Movie {id}") };
+        movie.clear().set_long("id", id).set_string("title", &title).set_int("year", 1990 + (id % 30) as i32);
+        ws.add_object("Movie", &movie)?;
+    }
+    Ok(())
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let options = options()?;
+    PrometheusBuilder::new().with_http_listener(options.listen).install()?;
+    hollow::telemetry::describe_metrics();
+    println!("metrics at http://{}/metrics", options.listen);
+
+    let store = Arc::new(InMemoryBlobStore::new());
+    let mut producer = Producer::builder(store.clone())
+        .with_announcer(store.clone())
+        .with_schemas(parse_schemas(SCHEMA)?)
+        .build()?;
+    let consumer = Consumer::builder(store.clone())
+        .with_announcement_watcher(store.clone())
+        .with_primary_key_index("Movie")
+        .with_name("movies")
+        .build();
+
+    let mut version = 0;
+    for n in 1..=options.cycles {
+        version = producer.run_cycle(|ws| add_catalog(ws, n))?;
+        consumer.refresh()?;
+        println!("cycle {n}: version {version}, consumer at {:?}", consumer.current_version());
+        std::thread::sleep(options.interval);
+    }
+    let unchanged = producer.run_cycle(|ws| add_catalog(ws, options.cycles))?;
+    println!("a cycle with no change: still version {unchanged}");
+    match consumer.refresh_to(version + 1_000_000) {
+        Err(e) => println!("a refresh to a version that does not exist failed, as it should: {e}"),
+        Ok(v) => return Err(format!("version {v} should not exist").into()),
+    }
+
+    println!("ready: version {version}");
+    // Serve until a line or the end of standard input.
+    std::io::stdin().lock().read_line(&mut String::new())?;
+    Ok(())
+}
