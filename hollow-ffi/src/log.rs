@@ -52,7 +52,12 @@ impl hollow_log_level {
 /// background refresh threads, and concurrently; it must not call back into libhollow.
 #[allow(non_camel_case_types)]
 pub type hollow_log_callback = Option<
-    unsafe extern "C" fn(user_data: *mut c_void, level: hollow_log_level, target: *const c_char, message: *const c_char),
+    unsafe extern "C" fn(
+        user_data: *mut c_void,
+        level: hollow_log_level,
+        target: *const c_char,
+        message: *const c_char,
+    ),
 >;
 
 #[derive(Clone, Copy)]

@@ -145,7 +145,11 @@ pub fn describe_metrics() {
     describe_gauge!(CONSUMER_LAST_REFRESH, Unit::Seconds, "Unix time of the last successful refresh");
     describe_gauge!(CONSUMER_RECORDS, Unit::Count, "Populated records per type in the consumer's state");
     describe_gauge!(CONSUMER_HEAP_BYTES, Unit::Bytes, "Approximate heap bytes per type in the consumer's state");
-    describe_histogram!(CONSUMER_INDEX_UPDATE_DURATION, Unit::Seconds, "Time to keep one index current across a refresh");
+    describe_histogram!(
+        CONSUMER_INDEX_UPDATE_DURATION,
+        Unit::Seconds,
+        "Time to keep one index current across a refresh"
+    );
 }
 
 /// The label value of a blob kind.

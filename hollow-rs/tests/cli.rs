@@ -165,3 +165,91 @@ fn produce_then_dump_round_trips_the_collections_data() {
     assert!(!ok && err.contains(":1: not JSON"), "{err}");
     std::fs::remove_dir_all(&work).unwrap();
 }
+
+/// Produce `values` as `String` records into the store directory `d` with the CLI.
+fn produce_strings(work: &std::path::Path, d: &str, values: &[&str]) {
+    std::fs::write(work.join("schema.txt"), "String { string value; }").unwrap();
+    let lines: String = values.iter().map(|v| format!("{{\"type\":\"String\",\"value\":\"{v}\"}}\n")).collect();
+    std::fs::write(work.join("strings.jsonl"), lines).unwrap();
+    let schema = work.join("schema.txt");
+    let input = work.join("strings.jsonl");
+    let (ok, _, err) = hollow(&[
+        "produce",
+        d,
+        "--schema",
+        schema.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+        "--max-removed-share",
+        "1",
+    ]);
+    assert!(ok, "{err}");
+}
+
+fn http_get(port: u16, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+#[test]
+fn watch_prints_a_line_per_refresh_and_serves_metrics() {
+    use std::io::BufRead;
+    let work = temp_dir("cli-watch");
+    let store = work.join("store");
+    let d = store.to_str().unwrap().to_owned();
+    produce_strings(&work, &d, &["a", "b", "c"]);
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hollow"))
+        .args(["watch", &d, "--count", "2", "--interval-ms", "50", "--metrics-listen", &format!("127.0.0.1:{port}")])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut next_refresh = || loop {
+        let line = lines.next().expect("watch ended early").unwrap();
+        if line.starts_with("version ") {
+            return line;
+        }
+    };
+    let first = next_refresh();
+    assert!(first.contains("plan snapshot") && first.contains("String=3"), "{first}");
+    let v1: i64 = first.split_whitespace().nth(1).unwrap().parse().unwrap();
+
+    let metrics = http_get(port, "/metrics");
+    assert!(metrics.starts_with("HTTP/1.1 200"), "{metrics}");
+    // Versions are gauges, f64 in the exposition: a timestamp version may be rounded by a few units.
+    let gauge_line = metrics.lines().find(|l| l.starts_with("hollow_consumer_version{dataset=\"default\"} ")).unwrap();
+    let shown: f64 = gauge_line.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!((shown - v1 as f64).abs() <= 8.0, "{gauge_line} vs {v1}");
+    assert!(metrics.contains("hollow_consumer_records{dataset=\"default\",type=\"String\"} 3"), "{metrics}");
+    assert!(http_get(port, "/other").starts_with("HTTP/1.1 404"));
+
+    produce_strings(&work, &d, &["a", "b", "c", "d"]);
+    let second = next_refresh();
+    assert!(second.contains("plan 1 delta") && second.contains("String=4"), "{second}");
+    let v2: i64 = second.split_whitespace().nth(1).unwrap().parse().unwrap();
+    assert!(v2 > v1);
+    assert!(child.wait().unwrap().success(), "watch stops after --count refreshes");
+    std::fs::remove_dir_all(&work).unwrap();
+}
+
+#[test]
+fn log_level_prints_records_on_standard_error() {
+    let work = temp_dir("cli-log-level");
+    let store = work.join("store");
+    let d = store.to_str().unwrap().to_owned();
+    produce_strings(&work, &d, &["a"]);
+    let (ok, _, err) = hollow(&["inspect", &d, "--log-level", "info"]);
+    assert!(ok, "{err}");
+    assert!(err.contains("hollow::consumer") && err.contains("refreshed to version"), "{err}");
+    let (ok, _, err) = hollow(&["inspect", &d]);
+    assert!(ok && err.is_empty(), "nothing below warnings by default: {err}");
+    let (ok, _, err) = hollow(&["inspect", &d, "--log-level", "loud"]);
+    assert!(!ok && err.contains("--log-level"), "{err}");
+    std::fs::remove_dir_all(&work).unwrap();
+}

@@ -68,7 +68,8 @@ fn a_refresh_by_deltas_is_one_span_with_a_child_per_blob() {
     assert_eq!(rec.field(r, "blobs"), Some("2"));
     let applied = rec.children_named(r, "hollow.consumer.apply_blob");
     assert_eq!(applied.len(), 2);
-    let kinds: Vec<_> = applied.iter().map(|&s| (rec.field(s, "kind").unwrap(), rec.field(s, "version").unwrap())).collect();
+    let kinds: Vec<_> =
+        applied.iter().map(|&s| (rec.field(s, "kind").unwrap(), rec.field(s, "version").unwrap())).collect();
     assert_eq!(kinds, [("delta", "101"), ("delta", "102")]);
     for &s in &applied {
         let bytes: usize = rec.field(s, "bytes").unwrap().parse().unwrap();
@@ -103,7 +104,8 @@ fn consumer_metrics_follow_a_scripted_sequence() {
         .with_name("strings")
         .build();
     let snapshot_bytes = store.retrieve_snapshot(100).unwrap().unwrap().data.len() as u64;
-    let delta_bytes: u64 = [100, 101].iter().map(|&v| store.retrieve_delta(v).unwrap().unwrap().data.len() as u64).sum();
+    let delta_bytes: u64 =
+        [100, 101].iter().map(|&v| store.retrieve_delta(v).unwrap().unwrap().data.len() as u64).sum();
     let reverse_bytes = store.retrieve_reverse_delta(102).unwrap().unwrap().data.len() as u64;
 
     let (_, m) = record_metrics(|| {

@@ -356,12 +356,14 @@ impl Consumer {
             match (blob.blob_type, previous) {
                 // Indexes follow deltas at the cost of the change...
                 (BlobType::Delta | BlobType::ReverseDelta, Some(prev)) => {
-                    let _span = tracing::debug_span!(target: "hollow::consumer", "hollow.consumer.update_indexes").entered();
+                    let _span =
+                        tracing::debug_span!(target: "hollow::consumer", "hollow.consumer.update_indexes").entered();
                     prev.carry_indexes_to(&next, &mut |spec, took| telemetry.index_updated(spec.type_name(), took));
                 }
                 // ...and are rebuilt after a snapshot.
                 (_, Some(prev)) => {
-                    let _span = tracing::debug_span!(target: "hollow::consumer", "hollow.consumer.update_indexes").entered();
+                    let _span =
+                        tracing::debug_span!(target: "hollow::consumer", "hollow.consumer.update_indexes").entered();
                     for spec in prev.index_specs() {
                         ensure_index(&next, &spec, metrics, telemetry);
                     }

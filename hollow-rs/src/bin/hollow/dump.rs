@@ -13,11 +13,13 @@ pub fn run(
     type_name: Option<&str>,
 ) -> hollow::Result<()> {
     let target = crate::target_version(&*store, version)?;
-    let consumer = Consumer::builder(store).build();
+    let progress = std::sync::Arc::new(crate::progress::RefreshProgress::new());
+    let consumer = Consumer::builder(store).with_refresh_listener(progress.clone()).build();
     if let Some(from) = from {
         consumer.refresh_to(from)?;
     }
     consumer.refresh_to(target)?;
+    progress.finish();
     let state = consumer.read_state().expect("a successful refresh leaves a state");
     if let Some(t) = type_name {
         if state.engine().type_state(t).is_none() {

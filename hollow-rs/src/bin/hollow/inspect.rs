@@ -36,8 +36,10 @@ pub fn run(name: &str, store: Arc<dyn BlobStore>, version: Option<i64>) -> hollo
         println!("  {v}: {}", what.join(", "));
     }
     let target = crate::target_version(&*store, version)?;
-    let consumer = Consumer::builder(store).build();
+    let progress = Arc::new(crate::progress::RefreshProgress::new());
+    let consumer = Consumer::builder(store).with_refresh_listener(progress.clone()).build();
     consumer.refresh_to(target)?;
+    progress.finish();
     let state = consumer.read_state().expect("a successful refresh leaves a state");
     let engine = state.engine();
     println!("types at version {target}:");

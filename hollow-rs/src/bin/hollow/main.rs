@@ -4,6 +4,8 @@
 mod dump;
 mod inspect;
 mod produce;
+mod progress;
+mod watch;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -18,6 +20,13 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// The least severe log records to print on standard error: error, warn, info, debug or trace.
+    /// RUST_LOG, when set, wins (e.g. RUST_LOG=hollow::consumer=debug,info).
+    #[arg(long, global = true, default_value = "warn", value_name = "LEVEL")]
+    log_level: String,
+    /// No progress bars and no log records below errors.
+    #[arg(long, short, global = true)]
+    quiet: bool,
 }
 
 #[derive(Subcommand)]
@@ -81,10 +90,34 @@ enum Command {
         #[arg(long)]
         allow_empty: bool,
     },
+    /// Follow a store as a consumer would: refresh to each announced version and print one line per
+    /// refresh (version, plan, bytes, duration, records per type). The first thing to run to see that a
+    /// store is alive.
+    Watch {
+        /// A blob store: a directory or a URL.
+        store: String,
+        /// A store option, KEY=VALUE; repeatable.
+        #[arg(long = "option", value_name = "KEY=VALUE")]
+        options: Vec<String>,
+        /// How often to look for a new announced version, in milliseconds.
+        #[arg(long, default_value_t = 1000)]
+        interval_ms: u64,
+        /// Stop after this many refreshes (default: run until interrupted).
+        #[arg(long)]
+        count: Option<u64>,
+        /// Serve the consumer's metrics for Prometheus at http://ADDR/metrics (e.g. 127.0.0.1:9898).
+        #[arg(long, value_name = "ADDR")]
+        metrics_listen: Option<std::net::SocketAddr>,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Err(e) = init_logging(&cli.log_level, cli.quiet) {
+        eprintln!("hollow: {e}");
+        return ExitCode::FAILURE;
+    }
+    progress::set_quiet(cli.quiet);
     let result = match cli.command {
         Command::Inspect { store, options, version } => {
             open_store(&store, &options, false).and_then(|s| inspect::run(&store, s, version))
@@ -97,6 +130,10 @@ fn main() -> ExitCode {
             open_store(&store, &options, true)
                 .and_then(|s| produce::run(s, &schema, &input, type_name.as_deref(), &guards))
         }
+        Command::Watch { store, options, interval_ms, count, metrics_listen } => {
+            let watch = watch::Watch { interval: std::time::Duration::from_millis(interval_ms), count, metrics_listen };
+            open_store(&store, &options, false).and_then(|s| watch::run(&store, s, &watch))
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -105,6 +142,23 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Log records to standard error, at `level` and above (RUST_LOG, when set, wins; `--quiet`: errors only).
+fn init_logging(level: &str, quiet: bool) -> hollow::Result<()> {
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::prelude::*;
+    let invalid = |what: &str, e: &dyn std::fmt::Display| {
+        hollow::Error::InvalidArgument(format!("{what} is not a log level or filter: {e}"))
+    };
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(spec) if !spec.trim().is_empty() => spec.parse::<Targets>().map_err(|e| invalid("RUST_LOG", &e))?,
+        _ if quiet => Targets::new().with_default(LevelFilter::ERROR),
+        _ => Targets::new().with_default(level.parse::<LevelFilter>().map_err(|e| invalid("--log-level", &e))?),
+    };
+    let format = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_ansi(false).with_target(true);
+    tracing_subscriber::registry().with(format.with_filter(filter)).init();
+    Ok(())
 }
 
 /// Open the store named on the command line, with its `--option KEY=VALUE`s.

@@ -59,12 +59,17 @@ pub fn run(
         // Continue the store's delta chain: same ordinals, so the cycle publishes a delta.
         producer.restore_announced(&*store)?;
     }
+    let adding = crate::progress::bar(records.len() as u64, "adding records");
     let version = producer.run_cycle(|ws| {
         for r in &records {
             ws.add_json(&r.type_name, &r.json).map_err(|e| at_line(e, r.line))?;
+            adding.inc(1);
         }
+        adding.finish_and_clear();
         Ok(())
-    })?;
+    });
+    adding.finish_and_clear();
+    let version = version?;
     if Some(version) == previous {
         println!("no change: version {version} stays announced");
     } else {
@@ -81,7 +86,9 @@ fn read_records(input: &Path, type_name: Option<&str>) -> Result<Vec<InputRecord
         text = std::fs::read_to_string(input).map_err(|e| Error::io(format!("reading {}", input.display()), e))?;
     }
     let mut records = Vec::new();
+    let reading = crate::progress::spinner("reading records");
     for (i, line) in text.lines().enumerate() {
+        reading.inc(1);
         let line_no = i + 1;
         if line.trim().is_empty() {
             continue;
@@ -99,6 +106,7 @@ fn read_records(input: &Path, type_name: Option<&str>) -> Result<Vec<InputRecord
         };
         records.push(InputRecord { line: line_no, type_name, json });
     }
+    reading.finish_and_clear();
     Ok(records)
 }
 
