@@ -10,12 +10,9 @@
 //! Events may come from background threads: the subscriber takes the GIL for the call (re-entrantly
 //! if the thread already holds it), and does nothing once the interpreter is shutting down.
 
-use std::fmt::Write as _;
-
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyString;
-use tracing::field::{Field, Visit};
 use tracing::level_filters::LevelFilter;
 use tracing::subscriber::Interest;
 use tracing::{span, Event, Level, Metadata, Subscriber};
@@ -25,31 +22,6 @@ const MAX_LEVEL: Level = Level::INFO;
 
 /// Forwards events to Python's `logging`; spans are ignored.
 struct PyLogging;
-
-/// An event's message, then its other fields as `name=value`.
-#[derive(Default)]
-struct Text {
-    message: String,
-    fields: String,
-}
-
-impl Visit for Text {
-    fn record_str(&mut self, field: &Field, value: &str) {
-        if field.name() == "message" {
-            self.message.push_str(value);
-        } else {
-            let _ = write!(self.fields, " {}={}", field.name(), value);
-        }
-    }
-
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        if field.name() == "message" {
-            let _ = write!(self.message, "{value:?}");
-        } else {
-            let _ = write!(self.fields, " {}={:?}", field.name(), value);
-        }
-    }
-}
 
 /// The Python logger name for a `tracing` target: `hollow::consumer` is `hollow.consumer`, and a
 /// target outside the crate goes under `hollow.` too.
@@ -113,13 +85,7 @@ impl Subscriber for PyLogging {
 
     fn event(&self, event: &Event<'_>) {
         let metadata = event.metadata();
-        let mut text = Text::default();
-        event.record(&mut text);
-        let text = if text.fields.is_empty() {
-            text.message
-        } else {
-            format!("{} ({})", text.message, text.fields.trim_start())
-        };
+        let text = hollow::telemetry::event_text(event);
         // `try_attach`: nothing to log to once the interpreter is shutting down.
         Python::try_attach(|py| {
             if let Err(e) = log(py, metadata.target(), *metadata.level(), &text) {
