@@ -2,7 +2,8 @@
 //!
 //! * `read_path`: primary-key lookup then the title; lookup alone (hit and miss); the title read
 //!   alone; `get_many` over batches of 1024 keys; and the whole request through the consumer API
-//!   (pin the state, get the index, look up, read).
+//!   (pin the state, get the index, look up, read), also with a `tracing` subscriber and a metrics
+//!   recorder installed (`/observed`), which must cost the same.
 //! * `snapshot_load`: load the snapshot, and build the primary-key index.
 //! * `delta_apply`: apply a delta changing 1% of the movies, and move the index across it.
 //!
@@ -103,14 +104,22 @@ fn read_path(c: &mut Criterion, chain: &Chain) {
     let consumer =
         Consumer::builder(store.clone()).with_announcement_watcher(store).with_primary_key_index("Movie").build();
     consumer.refresh().expect("refresh");
-    g.bench_function("consumer_state+index+lookup+title", |b| {
-        b.iter(|| {
-            let state = consumer.read_state()?;
-            let index = state.primary_key_index("Movie").ok()?;
-            let engine = state.engine();
-            let o = index.get(engine, &[KeyValue::Long(keys.next())])?;
-            let t = engine.object("Movie")?.read_ordinal(o, MOVIE_TITLE)?;
-            engine.object("String")?.read_string(t, STRING_VALUE).map(|s| s.len())
+    let mut request = || {
+        let state = consumer.read_state()?;
+        let index = state.primary_key_index("Movie").ok()?;
+        let engine = state.engine();
+        let o = index.get(engine, &[KeyValue::Long(keys.next())])?;
+        let t = engine.object("Movie")?.read_ordinal(o, MOVIE_TITLE)?;
+        engine.object("String")?.read_string(t, STRING_VALUE).map(|s| s.len())
+    };
+    g.bench_function("consumer_state+index+lookup+title", |b| b.iter(&mut request));
+    // The same with a tracing subscriber (every level enabled) and a metrics recorder installed: the
+    // read path reports nothing, so it must cost the same (hollow::telemetry).
+    let subscriber = tracing_subscriber::registry();
+    let recorder = metrics_util::debugging::DebuggingRecorder::new();
+    tracing::subscriber::with_default(subscriber, || {
+        metrics::with_local_recorder(&recorder, || {
+            g.bench_function("consumer_state+index+lookup+title/observed", |b| b.iter(&mut request));
         })
     });
     g.finish();
