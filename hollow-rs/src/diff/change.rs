@@ -62,7 +62,9 @@ impl Change {
     /// The change as one JSON object (a line of the JSON-lines form).
     pub fn to_json(&self) -> Json {
         match self {
-            Change::Upsert { type_name, record } => json!({"op": "upsert", "type": type_name, "record": record.to_json()}),
+            Change::Upsert { type_name, record } => {
+                json!({"op": "upsert", "type": type_name, "record": record.to_json()})
+            }
             Change::Delete { type_name, key } => {
                 json!({"op": "delete", "type": type_name, "key": key.iter().map(GenericValue::to_json).collect::<Vec<_>>()})
             }
@@ -75,7 +77,8 @@ impl Change {
     /// [`Error::NotFound`] for an unknown type, [`Error::SchemaMismatch`] when the record or key does
     /// not fit the type.
     pub fn from_json(json: &Json, schemas: &(impl SchemaLookup + ?Sized)) -> Result<Change> {
-        let member = |name: &str| json.get(name).ok_or_else(|| Error::InvalidArgument(format!("change has no \"{name}\"")));
+        let member =
+            |name: &str| json.get(name).ok_or_else(|| Error::InvalidArgument(format!("change has no \"{name}\"")));
         let type_name = member("type")?
             .as_str()
             .ok_or_else(|| Error::InvalidArgument("change \"type\" is not a string".into()))?
@@ -98,7 +101,11 @@ impl Change {
 }
 
 /// A key's values from JSON, converted to the kinds of the type's key fields.
-fn key_from_json(values: &[Json], type_name: &str, schemas: &(impl SchemaLookup + ?Sized)) -> Result<Vec<GenericValue>> {
+fn key_from_json(
+    values: &[Json],
+    type_name: &str,
+    schemas: &(impl SchemaLookup + ?Sized),
+) -> Result<Vec<GenericValue>> {
     let schema = schemas.schema(type_name).ok_or_else(|| Error::NotFound(format!("type {type_name} has no schema")))?;
     let paths = match schema {
         Schema::Object(s) => s.primary_key.as_deref(),
@@ -214,8 +221,8 @@ impl ChangeSet {
                 continue;
             }
             let at_line = |e: Error| e.with_context(&format!("change line {}", i + 1));
-            let json: Json = serde_json::from_str(&line)
-                .map_err(|e| at_line(Error::InvalidArgument(format!("not JSON: {e}"))))?;
+            let json: Json =
+                serde_json::from_str(&line).map_err(|e| at_line(Error::InvalidArgument(format!("not JSON: {e}"))))?;
             set.push(Change::from_json(&json, schemas).map_err(at_line)?);
         }
         Ok(set)
