@@ -279,12 +279,7 @@ fn key_of(record: &GenericValue, primary_key: Option<&[String]>) -> String {
         None => vec![record.clone()],
         Some(paths) => paths
             .iter()
-            .map(|p| {
-                p.split('.')
-                    .fold(Some(record), |v, f| v.and_then(|v| v.field(f)))
-                    .cloned()
-                    .unwrap_or(GenericValue::Null)
-            })
+            .map(|p| p.split('.').try_fold(record, |v, f| v.field(f)).cloned().unwrap_or(GenericValue::Null))
             .collect(),
     };
     Json::Array(key.iter().map(GenericValue::to_json).collect()).to_string()
