@@ -55,6 +55,35 @@ impl SegmentedBitSet {
         self.words.get((ordinal / 64) as usize).is_some_and(|w| w & (1 << (ordinal % 64)) != 0)
     }
 
+    /// Unmark `ordinal` (the set does not shrink).
+    pub fn clear(&mut self, ordinal: u32) {
+        if let Some(w) = self.words.get_mut((ordinal / 64) as usize) {
+            *w &= !(1 << (ordinal % 64));
+        }
+    }
+
+    /// Mark every ordinal `other` has. The set grows only as far as `other`'s largest ordinal, as if
+    /// each were [`set`](Self::set) (not to `other`'s allocated size).
+    pub fn union_with(&mut self, other: &SegmentedBitSet) {
+        let Some(last) = other.words.iter().rposition(|&w| w != 0) else { return };
+        self.touch((last * 64) as u32);
+        for (w, &o) in self.words.iter_mut().zip(&other.words[..=last]) {
+            *w |= o;
+        }
+    }
+
+    /// The number of words allocated (for [`truncate_words`](Self::truncate_words)).
+    pub fn allocated_words(&self) -> usize {
+        self.words.len()
+    }
+
+    /// Give back the segments allocated beyond `len` words (which must hold no ordinal): undoes the
+    /// growth of an abandoned trial, which Java never made.
+    pub fn truncate_words(&mut self, len: usize) {
+        debug_assert!(self.words[len.min(self.words.len())..].iter().all(|&w| w == 0));
+        self.words.truncate(len.max(java_num_longs(None)));
+    }
+
     /// Unmark every ordinal, keeping the allocated segments.
     pub fn clear_all(&mut self) {
         self.words.fill(0);
