@@ -502,6 +502,21 @@ impl WriteStateEngine {
         self.type_state(type_name)?.records.record_bytes(ordinal)
     }
 
+    /// Per type: how many records this cycle has that the previous one had not, and how many the
+    /// previous one had that this one has not.
+    pub fn changes_since_previous_cycle(&self) -> Vec<(String, (usize, usize))> {
+        self.types
+            .iter()
+            .map(|t| (t.records.schema.name().to_owned(), t.records.current.difference_counts(&t.records.previous)))
+            .collect()
+    }
+
+    /// True in the first cycle after a restore whose state lacked fields of some type, where a new
+    /// record may take the ordinal of a restored record it shares the other fields with.
+    pub(crate) fn projects_restored_fields(&self) -> bool {
+        self.types.iter().any(|t| t.shared_fields().is_some())
+    }
+
     /// Remember where this cycle stands, to abandon what is added after it with
     /// [`abandon_trial`](Self::abandon_trial).
     pub(crate) fn start_trial(&self) -> Trial {

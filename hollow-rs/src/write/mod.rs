@@ -44,7 +44,7 @@
 //! * `restore`: rebuilding a write state from a read state, to continue a delta chain after a restart.
 //! * `tags`: randomized state tags.
 
-mod canonical;
+pub(crate) mod canonical;
 mod collection;
 mod dataset;
 pub mod engine;

@@ -72,6 +72,16 @@ impl SegmentedBitSet {
         }
     }
 
+    /// How many ordinals this set has that `other` lacks, and how many `other` has that this lacks.
+    pub fn difference_counts(&self, other: &SegmentedBitSet) -> (usize, usize) {
+        let n = self.words.len().max(other.words.len());
+        let word = |s: &SegmentedBitSet, i: usize| s.words.get(i).copied().unwrap_or(0);
+        (0..n).fold((0, 0), |(a, b), i| {
+            let (x, y) = (word(self, i), word(other, i));
+            (a + (x & !y).count_ones() as usize, b + (y & !x).count_ones() as usize)
+        })
+    }
+
     /// The number of words allocated (for [`truncate_words`](Self::truncate_words)).
     pub fn allocated_words(&self) -> usize {
         self.words.len()
