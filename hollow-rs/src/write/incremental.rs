@@ -244,3 +244,163 @@ pub(crate) fn remove_with_orphans(
     }
     removed
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::schema::{FieldType, ListSchema, ObjectField, ObjectSchema};
+    use crate::write::{ListRecord, ObjectRecord, WriteStateEngine};
+
+    /// String; ListOfString; Actor @PrimaryKey(name) { String name; }; Movie { int id; String title;
+    /// ListOfString tags; Actor star; }; Pick { Movie movie; } (a top-level type referring to movies).
+    fn engine() -> WriteStateEngine {
+        let mut e = WriteStateEngine::new();
+        e.add_schema(ObjectSchema::new("String").with_field(ObjectField::new("value", FieldType::String)).into()).unwrap();
+        e.add_schema(ListSchema { name: "ListOfString".into(), element_type: "String".into() }.into()).unwrap();
+        e.add_schema(
+            ObjectSchema::new("Actor").with_field(ObjectField::reference("name", "String")).with_primary_key(["name"]).into(),
+        )
+        .unwrap();
+        e.add_schema(
+            ObjectSchema::new("Movie")
+                .with_field(ObjectField::new("id", FieldType::Int))
+                .with_field(ObjectField::reference("title", "String"))
+                .with_field(ObjectField::reference("tags", "ListOfString"))
+                .with_field(ObjectField::reference("star", "Actor"))
+                .into(),
+        )
+        .unwrap();
+        e.add_schema(ObjectSchema::new("Pick").with_field(ObjectField::reference("movie", "Movie")).into()).unwrap();
+        e.seed_randomized_tags(7);
+        e
+    }
+
+    fn string(e: &mut WriteStateEngine, s: &str) -> u32 {
+        e.add("String", &*ObjectRecord::new().set_string("value", s)).unwrap()
+    }
+
+    fn movie(e: &mut WriteStateEngine, id: i32, title: &str, tags: &[&str], star: &str) -> u32 {
+        let title = string(e, title);
+        let tags: ListRecord = tags.iter().map(|t| string(e, t)).collect();
+        let tags = e.add("ListOfString", &tags).unwrap();
+        let name = string(e, star);
+        let star = e.add("Actor", &*ObjectRecord::new().set_reference("name", name)).unwrap();
+        let mut m = ObjectRecord::new();
+        m.set_int("id", id).set_reference("title", title).set_reference("tags", tags).set_reference("star", star);
+        e.add("Movie", &m).unwrap()
+    }
+
+    fn count(e: &WriteStateEngine, t: &str) -> usize {
+        e.populated_ordinals(t).unwrap().len()
+    }
+
+    fn snapshot(e: &mut WriteStateEngine) -> Vec<u8> {
+        let mut out = Vec::new();
+        e.write_snapshot(&mut out).unwrap();
+        out
+    }
+
+    fn first_cycle(e: &mut WriteStateEngine) -> [u32; 3] {
+        let m1 = movie(e, 1, "One", &["shared", "only1"], "Ann");
+        let m2 = movie(e, 2, "Two", &["shared", "only2"], "Ann");
+        let m3 = movie(e, 3, "Three", &["only3"], "Bob");
+        snapshot(e);
+        e.prepare_for_next_cycle();
+        [m1, m2, m3]
+    }
+
+    #[test]
+    fn removal_takes_orphans_and_keeps_what_is_still_referenced() {
+        let mut e = engine();
+        let [m1, _, m3] = first_cycle(&mut e);
+        e.add_all_from_previous_cycle().unwrap();
+        assert_eq!((count(&e, "Movie"), count(&e, "String"), count(&e, "Actor")), (3, 9, 2));
+        let removed = e.remove_with_orphans(&[("Movie", m1), ("Movie", m3)], &[]).unwrap();
+        // Movie 1 takes One, only1 and its list; movie 3 takes Three, only3, its list, and Bob (a keyed
+        // type, no longer referenced) with his name. Ann and "shared" stay: movie 2 has them.
+        assert_eq!(
+            removed.into_iter().collect::<Vec<_>>(),
+            [("Actor".into(), 1), ("ListOfString".into(), 2), ("Movie".into(), 2), ("String".into(), 5)]
+        );
+        assert_eq!((count(&e, "Movie"), count(&e, "String"), count(&e, "Actor")), (1, 4, 1));
+    }
+
+    #[test]
+    fn a_root_referenced_from_outside_stays_and_anchors_keep_what_they_reference() {
+        let mut e = engine();
+        let [m1, m2, _] = first_cycle(&mut e);
+        // A cycle that adds a Pick of movie 1 to the previous state.
+        e.add_all_from_previous_cycle().unwrap();
+        e.add("Pick", &*ObjectRecord::new().set_reference("movie", m1)).unwrap();
+        snapshot(&mut e);
+        e.prepare_for_next_cycle();
+
+        e.add_all_from_previous_cycle().unwrap();
+        let removed = e.remove_with_orphans(&[("Movie", m1)], &[]).unwrap();
+        assert!(removed.is_empty(), "the pick refers to movie 1: {removed:?}");
+        // Movie 2 goes, but its actor Ann is anchored (as an upsert of the same actor would): she stays,
+        // with her name.
+        let ann = e.populated_ordinals("Actor").unwrap()[0];
+        let removed = e.remove_with_orphans(&[("Movie", m2)], &[("Actor", ann)]).unwrap();
+        assert_eq!(removed.get("Actor"), None);
+        assert_eq!(removed.get("Movie"), Some(&1));
+        assert_eq!(removed.get("String"), Some(&2), "Two and only2");
+        assert!(e.remove_with_orphans(&[("Nope", 0)], &[]).is_err());
+    }
+
+    #[test]
+    fn an_incremental_cycle_writes_the_blobs_of_the_full_cycle() {
+        let (mut inc, mut full) = (engine(), engine());
+        let [m1, _, _] = first_cycle(&mut inc);
+        first_cycle(&mut full);
+        // Incremental: movie 1 replaced by a new version, a new movie added.
+        inc.add_all_from_previous_cycle().unwrap();
+        inc.remove_with_orphans(&[("Movie", m1)], &[]).unwrap();
+        movie(&mut inc, 1, "One again", &["shared", "new"], "Cy");
+        movie(&mut inc, 4, "Four", &[], "Ann");
+        // Full: the movies that stay, then the same new ones.
+        movie(&mut full, 2, "Two", &["shared", "only2"], "Ann");
+        movie(&mut full, 3, "Three", &["only3"], "Bob");
+        movie(&mut full, 1, "One again", &["shared", "new"], "Cy");
+        movie(&mut full, 4, "Four", &[], "Ann");
+        for t in ["String", "ListOfString", "Actor", "Movie", "Pick"] {
+            assert_eq!(inc.populated_ordinals(t), full.populated_ordinals(t), "{t}");
+        }
+        assert_eq!(snapshot(&mut inc), snapshot(&mut full));
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        inc.write_delta(&mut a).unwrap();
+        full.write_delta(&mut b).unwrap();
+        assert_eq!(a, b);
+        inc.write_reverse_delta(&mut a).unwrap();
+        full.write_reverse_delta(&mut b).unwrap();
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn the_previous_cycle_joins_without_growing_past_its_records() {
+        let mut e = engine();
+        for i in 0..20_000 {
+            string(&mut e, &i.to_string());
+        }
+        snapshot(&mut e);
+        e.prepare_for_next_cycle();
+        string(&mut e, "0");
+        snapshot(&mut e);
+        e.prepare_for_next_cycle();
+        // The previous set (once the first cycle's) spans two segments; only ordinal 0 is in it.
+        e.add_all_from_previous_cycle().unwrap();
+        assert_eq!(e.populated_ordinals("String").unwrap(), [0]);
+        assert!(!e.has_changed_since_last_cycle());
+        let mut full = engine();
+        for i in 0..20_000 {
+            string(&mut full, &i.to_string());
+        }
+        snapshot(&mut full);
+        full.prepare_for_next_cycle();
+        string(&mut full, "0");
+        snapshot(&mut full);
+        full.prepare_for_next_cycle();
+        string(&mut full, "0");
+        assert_eq!(snapshot(&mut e), snapshot(&mut full));
+        assert!(e.add_all_from_previous_cycle().is_err(), "not while writing");
+    }
+}
