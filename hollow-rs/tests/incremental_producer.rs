@@ -439,9 +439,7 @@ fn deleting_a_record_removes_its_orphans_and_keeps_shared_children() {
         m(2, "Two", &["shared", "only2"], "A"),
         m(3, "Three", &["shared", "only2"], "B"),
     ];
-    producer
-        .run_incremental_cycle(|c| movies.iter().try_for_each(|movie| c.add_or_modify(movie)))
-        .unwrap();
+    producer.run_incremental_cycle(|c| movies.iter().try_for_each(|movie| c.add_or_modify(movie))).unwrap();
     let state = producer.read_state().unwrap();
     // Strings: One Two Three shared only1 only2 A B US; movies 2 and 3 share one list.
     assert_eq!(populated(&state, "String"), 9);
@@ -469,8 +467,20 @@ fn deleting_a_record_removes_its_orphans_and_keeps_shared_children() {
     let studio = |n: &str| GenericValue::Object {
         type_name: "Studio".into(),
         fields: vec![
-            ("name".into(), GenericValue::Object { type_name: "String".into(), fields: vec![("value".into(), GenericValue::String(n.into()))] }),
-            ("country".into(), GenericValue::Object { type_name: "String".into(), fields: vec![("value".into(), GenericValue::String("US".into()))] }),
+            (
+                "name".into(),
+                GenericValue::Object {
+                    type_name: "String".into(),
+                    fields: vec![("value".into(), GenericValue::String(n.into()))],
+                },
+            ),
+            (
+                "country".into(),
+                GenericValue::Object {
+                    type_name: "String".into(),
+                    fields: vec![("value".into(), GenericValue::String("US".into()))],
+                },
+            ),
         ],
     };
     let v = producer.current_version();
@@ -486,7 +496,8 @@ fn errors_are_typed_and_fail_the_cycle() {
     let store = Arc::new(InMemoryBlobStore::new());
     let mut producer = producer(&store);
     run_ops(&mut producer, &[Op::Upsert(1, 1)]).unwrap();
-    let cases: Vec<(Box<dyn Fn(&mut hollow::producer::IncrementalChanges<'_>) -> hollow::Result<()>>, &str)> = vec![
+    type Case = Box<dyn Fn(&mut hollow::producer::IncrementalChanges<'_>) -> hollow::Result<()>>;
+    let cases: Vec<(Case, &str)> = vec![
         (Box::new(|c| c.delete("Nope", &[GenericValue::Long(1)])), "NotFound"),
         (Box::new(|c| c.upsert_json("Nope", &serde_json::json!({}))), "NotFound"),
         (Box::new(|c| c.delete("Movie", &[])), "SchemaMismatch"),

@@ -245,7 +245,13 @@ impl KeyIndexes {
     }
 
     /// The ordinal in `current` of the record of `type_name` with the key `key` (read along `paths`).
-    fn find(&mut self, current: &Arc<ReadState>, type_name: &str, paths: &[KeyPath], key: &[KeyPart]) -> Result<Option<u32>> {
+    fn find(
+        &mut self,
+        current: &Arc<ReadState>,
+        type_name: &str,
+        paths: &[KeyPath],
+        key: &[KeyPart],
+    ) -> Result<Option<u32>> {
         self.follow(current);
         let engine = current.engine();
         if engine.type_state(type_name).is_none() || key.contains(&KeyPart::Null) {
@@ -392,9 +398,8 @@ fn key_part_of_record(engine: &WriteStateEngine, path: &KeyPath, mut ordinal: u3
         (FieldType::Int | FieldType::Long, RawField::Var(z)) => KeyPart::Int(zigzag::decode_i64(z)),
         (FieldType::Reference, RawField::Var(o)) => KeyPart::Reference(o as u32),
         (FieldType::Boolean, RawField::Boolean(b)) => KeyPart::Boolean(b),
-        (FieldType::Float, RawField::Float(NULL_FLOAT_BITS)) | (FieldType::Double, RawField::Double(NULL_DOUBLE_BITS)) => {
-            KeyPart::Null
-        }
+        (FieldType::Float, RawField::Float(NULL_FLOAT_BITS))
+        | (FieldType::Double, RawField::Double(NULL_DOUBLE_BITS)) => KeyPart::Null,
         (FieldType::Float, RawField::Float(bits)) => KeyPart::Float(float_bits(f32::from_bits(bits))),
         (FieldType::Double, RawField::Double(bits)) => KeyPart::Double(double_bits(f64::from_bits(bits))),
         (FieldType::String, RawField::Bytes(b)) => KeyPart::String(hollow_string::decode(b)?.into_owned()),

@@ -17,6 +17,13 @@
 //! engine back to the last announced state, so the next cycle starts from there and its delta follows
 //! the chain consumers are on.
 //!
+//! [`Producer::run_incremental_cycle`] (and [`Producer::apply_change_set`]) is the same cycle with
+//! another populate step: instead of adding every record, the caller upserts and deletes records by
+//! primary key ([`IncrementalChanges`]); the state is the last announced (or restored) one with those
+//! changes, replaced and deleted records leaving with the records only they referenced (Java's
+//! `HollowProducer.Incremental`). Both kinds of cycle go through one cycle runner, so steps 1 and 3-7,
+//! the rollback, and everything below apply to both, and they can be mixed freely.
+//!
 //! # The publishing protocol
 //!
 //! What keeps "a version names one state, forever" true whatever crashes or rival producers do:

@@ -476,7 +476,8 @@ impl WriteStateEngine {
                 .collect()
         };
         let (roots, anchors) = (resolve(roots)?, resolve(anchors)?);
-        let mut records: Vec<&mut super::dataset::TypeRecords> = self.types.iter_mut().map(|t| &mut t.records).collect();
+        let mut records: Vec<&mut super::dataset::TypeRecords> =
+            self.types.iter_mut().map(|t| &mut t.records).collect();
         let removed = super::incremental::remove_with_orphans(&mut records, &self.by_name, &roots, &anchors);
         Ok(self
             .types

@@ -254,10 +254,14 @@ mod tests {
     /// ListOfString tags; Actor star; }; Pick { Movie movie; } (a top-level type referring to movies).
     fn engine() -> WriteStateEngine {
         let mut e = WriteStateEngine::new();
-        e.add_schema(ObjectSchema::new("String").with_field(ObjectField::new("value", FieldType::String)).into()).unwrap();
+        e.add_schema(ObjectSchema::new("String").with_field(ObjectField::new("value", FieldType::String)).into())
+            .unwrap();
         e.add_schema(ListSchema { name: "ListOfString".into(), element_type: "String".into() }.into()).unwrap();
         e.add_schema(
-            ObjectSchema::new("Actor").with_field(ObjectField::reference("name", "String")).with_primary_key(["name"]).into(),
+            ObjectSchema::new("Actor")
+                .with_field(ObjectField::reference("name", "String"))
+                .with_primary_key(["name"])
+                .into(),
         )
         .unwrap();
         e.add_schema(
