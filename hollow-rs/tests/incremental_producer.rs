@@ -576,3 +576,100 @@ fn changes_of_generic_and_json_records() {
     assert_eq!(movies.keys().copied().collect::<Vec<_>>(), [1, 2, 3]);
     assert_eq!(movies[&3].studio.name, "J");
 }
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+struct BenchMovie {
+    id: i64,
+    title: String,
+    year: i32,
+    tags: Vec<String>,
+}
+
+fn bench_movie(id: i64, rev: i64) -> BenchMovie {
+    BenchMovie {
+        id,
+        title: format!("movie {id} rev {rev}"),
+        year: 1900 + (id % 120) as i32,
+        tags: vec![format!("tag{}", id % 50), format!("tag{}", (id + rev) % 70)],
+    }
+}
+
+struct Timings(std::sync::Mutex<Vec<hollow::producer::CycleMetrics>>);
+
+impl hollow::producer::MetricsCollector for Timings {
+    fn collect(&self, metrics: &hollow::producer::CycleMetrics) {
+        self.0.lock().unwrap().push(metrics.clone());
+    }
+}
+
+/// 1M movies, 1% of them changed (0.5% modified, 0.25% deleted, 0.25% new): a full cycle against an
+/// incremental one. Run with `cargo test --release --test incremental_producer -- --ignored --nocapture`.
+#[test]
+#[ignore = "a measurement, not a test; run in release"]
+fn one_million_movies_one_percent_changed() {
+    const N: i64 = 1_000_000;
+    let run = |incremental: bool| {
+        let store = Arc::new(InMemoryBlobStore::new());
+        let timings = Arc::new(Timings(std::sync::Mutex::new(Vec::new())));
+        let mut producer = Producer::builder(store.clone())
+            .with_announcer(store.clone())
+            .with_version_minter(Arc::new(SequenceVersionMinter::starting_at(1)))
+            .with_object_mapper(ObjectMapper::new().primary_key("BenchMovie", ["id"]))
+            .with_metrics_collector(timings.clone())
+            .build()
+            .unwrap();
+        producer.run_cycle(|ws| (0..N).try_for_each(|id| ws.add(&bench_movie(id, 0)).map(|_| ()))).unwrap();
+        let modified = (0..N).step_by(200);
+        let deleted = (100..N).step_by(400);
+        let added = N..N + N / 400;
+        let started = std::time::Instant::now();
+        if incremental {
+            producer
+                .run_incremental_cycle(|c| {
+                    for id in modified.clone() {
+                        c.add_or_modify(&bench_movie(id, 1))?;
+                    }
+                    for id in deleted.clone() {
+                        c.delete_of::<BenchMovie>(&[GenericValue::Long(id)])?;
+                    }
+                    for id in added.clone() {
+                        c.add_or_modify(&bench_movie(id, 1))?;
+                    }
+                    Ok(())
+                })
+                .unwrap();
+        } else {
+            let gone: BTreeSet<i64> = deleted.clone().collect();
+            producer
+                .run_cycle(|ws| {
+                    for id in (0..N).filter(|id| !gone.contains(id)) {
+                        let rev = i64::from(id % 200 == 0);
+                        ws.add(&bench_movie(id, rev))?;
+                    }
+                    for id in added.clone() {
+                        ws.add(&bench_movie(id, 1))?;
+                    }
+                    Ok(())
+                })
+                .unwrap();
+        }
+        let elapsed = started.elapsed();
+        let m = timings.0.lock().unwrap().last().cloned().unwrap();
+        let state = producer.read_state().unwrap();
+        (
+            elapsed,
+            m.populate_duration,
+            m.delta_bytes,
+            body(&store.retrieve_delta(1).unwrap().unwrap().data),
+            populated(&state, "BenchMovie"),
+        )
+    };
+    let (full, full_populate, full_delta, full_body, full_count) = run(false);
+    let (inc, inc_populate, inc_delta, inc_body, inc_count) = run(true);
+    println!(
+        "full cycle:        {full:?} (populate {full_populate:?}), delta {full_delta:?} bytes, {full_count} movies"
+    );
+    println!("incremental cycle: {inc:?} (populate {inc_populate:?}), delta {inc_delta:?} bytes, {inc_count} movies");
+    assert_eq!(full_count, inc_count);
+    assert_eq!(full_body, inc_body, "the same delta type sections");
+}
