@@ -17,6 +17,13 @@
 //! engine back to the last announced state, so the next cycle starts from there and its delta follows
 //! the chain consumers are on.
 //!
+//! [`Producer::run_incremental_cycle`] (and [`Producer::apply_change_set`]) is the same cycle with
+//! another populate step: instead of adding every record, the caller upserts and deletes records by
+//! primary key ([`IncrementalChanges`]); the state is the last announced (or restored) one with those
+//! changes, replaced and deleted records leaving with the records only they referenced (Java's
+//! `HollowProducer.Incremental`). Both kinds of cycle go through one cycle runner, so steps 1 and 3-7,
+//! the rollback, and everything below apply to both, and they can be mixed freely.
+//!
 //! # The publishing protocol
 //!
 //! What keeps "a version names one state, forever" true whatever crashes or rival producers do:
@@ -41,6 +48,7 @@
 //! starts at that version, so consumers keep following with deltas, and records that did not change keep
 //! their ordinals.
 
+mod incremental;
 pub mod validators;
 pub mod version;
 
@@ -60,6 +68,7 @@ use crate::store::retention::{CleanupReport, RetentionPolicy};
 use crate::store::{Announcer, Blob, BlobId, BlobPublisher, BlobRetriever, ProducerLock, Version};
 use crate::tools::checksum::HollowChecksum;
 use crate::write::{ListRecord, MapRecord, ObjectRecord, SetRecord, WriteStateEngine};
+pub use incremental::{IncrementalChanges, IncrementalStats};
 pub use validators::{DuplicateKeyValidator, RecordCountVarianceValidator};
 pub use version::{SequenceVersionMinter, TimestampVersionMinter, VersionMinter};
 
@@ -385,6 +394,8 @@ impl ProducerBuilder {
             retention: self.retention,
             retention_failures: 0,
             leftovers: Vec::new(),
+            key_indexes: incremental::KeyIndexes::default(),
+            last_incremental: None,
         })
     }
 }
@@ -413,6 +424,20 @@ pub struct Producer {
     retention_failures: u64,
     /// Blobs of failed cycles that could not be removed yet; the next cycle removes them first.
     leftovers: Vec<BlobId>,
+    /// Primary-key indexes over `current` for incremental cycles, moved along from state to state.
+    key_indexes: incremental::KeyIndexes,
+    last_incremental: Option<IncrementalStats>,
+}
+
+/// What a cycle's populate step works with: the write engine just prepared for the cycle, and what
+/// the incremental cycle needs besides.
+pub(crate) struct CycleInput<'a> {
+    engine: &'a mut WriteStateEngine,
+    mapper: &'a mut ObjectMapper,
+    version: Version,
+    /// The last announced (or restored) state, which the engine's previous cycle holds.
+    current: Option<&'a Arc<ReadState>>,
+    key_indexes: &'a mut incremental::KeyIndexes,
 }
 
 impl std::fmt::Debug for Producer {
@@ -585,6 +610,92 @@ impl Producer {
     where
         F: FnOnce(&mut WriteState<'_>) -> Result<()>,
     {
+        self.run_any_cycle(|input| {
+            populate(&mut WriteState { engine: input.engine, mapper: input.mapper, version: input.version })
+        })
+    }
+
+    /// Run an incremental cycle (Java's `HollowProducer.Incremental.runIncrementalCycle`): the new state
+    /// is the last announced (or restored) one with the changes `changes` makes, by primary key, instead
+    /// of a full set of records. Everything else is [`run_cycle`](Self::run_cycle)'s: the same publish,
+    /// integrity check, validation, announcement, and rollback on failure (an error or panic in
+    /// `changes` fails the cycle, with nothing announced). Before any state, it starts from nothing.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use hollow::mapper::{GenericValue, ObjectMapper};
+    /// # use hollow::producer::Producer;
+    /// # use hollow::store::memory::InMemoryBlobStore;
+    /// #[derive(serde::Serialize, serde::Deserialize, Clone)]
+    /// struct Movie { id: i64, title: String }
+    ///
+    /// let store = Arc::new(InMemoryBlobStore::new());
+    /// let mut producer = Producer::builder(store.clone())
+    ///     .with_announcer(store.clone())
+    ///     .with_object_mapper(ObjectMapper::new().primary_key("Movie", ["id"]))
+    ///     .build()?;
+    /// producer.run_incremental_cycle(|changes| {
+    ///     changes.add_or_modify(&Movie { id: 1, title: "Heat".into() })?;
+    ///     changes.add_or_modify(&Movie { id: 2, title: "Alien".into() })
+    /// })?;
+    /// producer.run_incremental_cycle(|changes| {
+    ///     changes.add_or_modify(&Movie { id: 1, title: "Heat (1995)".into() })?;
+    ///     changes.delete_of::<Movie>(&[GenericValue::Long(2)])
+    /// })?;
+    /// let stats = producer.last_incremental_stats().unwrap();
+    /// assert_eq!((stats.upserts, stats.deletes), (1, 1));
+    /// # Ok::<(), hollow::Error>(())
+    /// ```
+    ///
+    /// Semantics, as Java's:
+    ///
+    /// * **Upsert** ([`IncrementalChanges::add_or_modify`], [`upsert_generic`](IncrementalChanges::upsert_generic),
+    ///   [`upsert_json`](IncrementalChanges::upsert_json)): the record replaces the record with the same
+    ///   primary key in the last state, if any. For a type without a primary key the record is added if
+    ///   absent.
+    /// * **Delete** ([`IncrementalChanges::delete`]): removes the record with that key; an absent key is
+    ///   a no-op (counted in [`IncrementalStats::absent_deletes`]).
+    /// * A later change to a key replaces an earlier one of the same cycle.
+    /// * A replaced or deleted record leaves with the records it references that nothing kept
+    ///   references any more, of any type, keyed ones included; records still referenced stay, and so
+    ///   does a replaced or deleted record that another kept record references. See
+    ///   [`WriteStateEngine::remove_with_orphans`] for the exact rule.
+    /// * Keys are looked up in primary-key indexes over the last state, which are kept from cycle to
+    ///   cycle and moved along with each new state at the cost of what changed.
+    ///
+    /// The blobs are those of a full cycle that adds the records of the last state that stay, then the
+    /// upserted records in the order of their (surviving) changes: same type sections, same ordinals.
+    pub fn run_incremental_cycle<F>(&mut self, changes: F) -> Result<Version>
+    where
+        F: FnOnce(&mut IncrementalChanges<'_>) -> Result<()>,
+    {
+        let mut stats = None;
+        let result = self.run_any_cycle(|input| {
+            stats = Some(incremental::populate(input, changes)?);
+            Ok(())
+        });
+        if result.is_ok() {
+            self.last_incremental = stats;
+        }
+        result
+    }
+
+    /// [`run_incremental_cycle`](Self::run_incremental_cycle) applying `changes` in order.
+    pub fn apply_change_set(&mut self, changes: &crate::diff::ChangeSet) -> Result<Version> {
+        self.run_incremental_cycle(|c| c.apply_all(changes))
+    }
+
+    /// What the last successful incremental cycle did (also when it found no change), if any.
+    pub fn last_incremental_stats(&self) -> Option<&IncrementalStats> {
+        self.last_incremental.as_ref()
+    }
+
+    /// The cycle runner every kind of cycle goes through: start, populate (with `populate`), publish,
+    /// check, validate, announce; on failure, roll back. See the [module docs](self).
+    fn run_any_cycle<P>(&mut self, populate: P) -> Result<Version>
+    where
+        P: FnOnce(&mut CycleInput<'_>) -> Result<()>,
+    {
         let started = Instant::now();
         let version = match self.start_cycle() {
             Ok(version) => version,
@@ -647,16 +758,22 @@ impl Producer {
         }
     }
 
-    fn run_cycle_steps<F>(&mut self, version: Version, started: Instant, populate: F) -> Result<Option<CycleMetrics>>
+    fn run_cycle_steps<P>(&mut self, version: Version, started: Instant, populate: P) -> Result<Option<CycleMetrics>>
     where
-        F: FnOnce(&mut WriteState<'_>) -> Result<()>,
+        P: FnOnce(&mut CycleInput<'_>) -> Result<()>,
     {
         let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
         self.engine.set_header_tag(TAG_CYCLE_START, now_ms.to_string());
 
         let populate_started = Instant::now();
-        let mut ws = WriteState { engine: &mut self.engine, mapper: &mut self.mapper, version };
-        match catch_unwind(AssertUnwindSafe(|| populate(&mut ws))) {
+        let mut input = CycleInput {
+            engine: &mut self.engine,
+            mapper: &mut self.mapper,
+            version,
+            current: self.current.as_ref(),
+            key_indexes: &mut self.key_indexes,
+        };
+        match catch_unwind(AssertUnwindSafe(|| populate(&mut input))) {
             Ok(Ok(())) => {}
             Ok(Err(e)) => return Err(e),
             Err(panic) => return Err(Error::InvalidArgument(format!("populate panicked: {}", panic_message(&*panic)))),

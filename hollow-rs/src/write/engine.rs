@@ -79,6 +79,13 @@ fn mint_schemas_id() -> u64 {
     NEXT_SCHEMAS_ID.fetch_add(1, Ordering::Relaxed)
 }
 
+/// Where a cycle stood when a trial started (see [`WriteStateEngine::start_trial`]).
+#[derive(Debug)]
+pub(crate) struct Trial {
+    /// Words allocated in each type's populated set; `None` when the cycle already had records.
+    allocated: Option<Vec<usize>>,
+}
+
 /// Buffers reused across `add` calls.
 #[derive(Debug, Default)]
 struct Scratch {
@@ -430,6 +437,117 @@ impl WriteStateEngine {
         }
         self.next_tag = self.minter.mint(self.previous_tag);
         self.writing = false;
+    }
+
+    // ----- incremental cycles ------------------------------------------------------------------------
+
+    /// Put every record of the previous cycle in this one, at its ordinal, without encoding it again
+    /// (Java's `addAllObjectsFromPreviousCycle`): the start of an incremental cycle, which then removes
+    /// records ([`remove_with_orphans`](Self::remove_with_orphans)) and adds new ones. Records already
+    /// added in this cycle stay. See [`super::incremental`] for the semantics.
+    pub fn add_all_from_previous_cycle(&mut self) -> Result<()> {
+        self.check_not_writing("add the previous cycle's records")?;
+        for t in &mut self.types {
+            super::incremental::add_all_from_previous(&mut t.records);
+        }
+        Ok(())
+    }
+
+    /// Remove records from this cycle (Java's `removeOrdinalFromThisCycle`), with the records that
+    /// become unreferenced as a result (Java's incremental populator: `addTransitiveMatches`, then
+    /// `removeReferencedOutsideClosure`).
+    ///
+    /// `roots` are the records to remove, `anchors` records to keep whatever the roots reference (each
+    /// as `(type name, ordinal)`); see [`super::incremental`] for exactly what goes. A root still
+    /// referenced by a kept record stays. Roots and anchors not populated in this cycle are ignored.
+    /// Returns the number of records removed per type (types with none are left out).
+    ///
+    /// Fails with [`Error::NotFound`] for an unknown type, [`Error::InvalidArgument`] while a cycle is
+    /// being written; then nothing is removed.
+    pub fn remove_with_orphans(
+        &mut self,
+        roots: &[(&str, u32)],
+        anchors: &[(&str, u32)],
+    ) -> Result<BTreeMap<String, usize>> {
+        self.check_not_writing("remove records")?;
+        let resolve = |list: &[(&str, u32)]| -> Result<Vec<(usize, u32)>> {
+            list.iter()
+                .map(|&(name, o)| self.by_name.get(name).map(|&t| (t, o)).ok_or_else(|| not_registered(name)))
+                .collect()
+        };
+        let (roots, anchors) = (resolve(roots)?, resolve(anchors)?);
+        let mut records: Vec<&mut super::dataset::TypeRecords> =
+            self.types.iter_mut().map(|t| &mut t.records).collect();
+        let removed = super::incremental::remove_with_orphans(&mut records, &self.by_name, &roots, &anchors);
+        Ok(self
+            .types
+            .iter()
+            .zip(removed)
+            .filter(|(_, n)| *n > 0)
+            .map(|(t, n)| (t.records.schema.name().to_owned(), n))
+            .collect())
+    }
+
+    /// Whether the record `ordinal` of `type_name` was populated in the previous cycle.
+    pub fn was_populated_in_previous_cycle(&self, type_name: &str, ordinal: u32) -> bool {
+        self.type_state(type_name).is_some_and(|t| t.records.previous.get(ordinal))
+    }
+
+    /// Whether the record `ordinal` of `type_name` is populated in this cycle.
+    pub fn is_populated(&self, type_name: &str, ordinal: u32) -> bool {
+        self.type_state(type_name).is_some_and(|t| t.records.current.get(ordinal))
+    }
+
+    /// The canonical bytes of a record held (populated in this cycle or the previous one).
+    pub(crate) fn record_bytes(&self, type_name: &str, ordinal: u32) -> Option<&[u8]> {
+        self.type_state(type_name)?.records.record_bytes(ordinal)
+    }
+
+    /// Per type: how many records this cycle has that the previous one had not, and how many the
+    /// previous one had that this one has not.
+    pub fn changes_since_previous_cycle(&self) -> Vec<(String, (usize, usize))> {
+        self.types
+            .iter()
+            .map(|t| (t.records.schema.name().to_owned(), t.records.current.difference_counts(&t.records.previous)))
+            .collect()
+    }
+
+    /// True in the first cycle after a restore whose state lacked fields of some type, where a new
+    /// record may take the ordinal of a restored record it shares the other fields with.
+    pub(crate) fn projects_restored_fields(&self) -> bool {
+        self.types.iter().any(|t| t.shared_fields().is_some())
+    }
+
+    /// Remember where this cycle stands, to abandon what is added after it with
+    /// [`abandon_trial`](Self::abandon_trial).
+    pub(crate) fn start_trial(&self) -> Trial {
+        if self.types.iter().any(|t| t.records.current.iter().next().is_some()) {
+            return Trial { allocated: None };
+        }
+        Trial { allocated: Some(self.types.iter().map(|t| t.records.current.allocated_words()).collect()) }
+    }
+
+    /// Drop everything added since [`start_trial`](Self::start_trial) (which must have been called
+    /// right after `prepare_for_next_cycle`): as [`reset_to_last_prepare_for_next_cycle`], and the
+    /// populated sets give back the segments the trial allocated, so that nothing of it can show in a
+    /// blob (Java's reset keeps them; a trial is not something Java does).
+    ///
+    /// [`reset_to_last_prepare_for_next_cycle`]: Self::reset_to_last_prepare_for_next_cycle
+    pub(crate) fn abandon_trial(&mut self, trial: Trial) {
+        self.reset_to_last_prepare_for_next_cycle();
+        let Some(allocated) = trial.allocated else { return };
+        for (i, t) in self.types.iter_mut().enumerate() {
+            t.records.current.truncate_words(allocated.get(i).copied().unwrap_or(0));
+        }
+    }
+
+    fn check_not_writing(&self, what: &str) -> Result<()> {
+        if self.writing {
+            return Err(Error::InvalidArgument(format!(
+                "cannot {what} while a cycle is being written; call prepare_for_next_cycle() first"
+            )));
+        }
+        Ok(())
     }
 
     /// Continue from a state consumers hold, as if this engine had written it (Java's

@@ -10,6 +10,11 @@
 //! is removed; its ordinal becomes reusable in the cycle after next, because consumers keep removed
 //! records readable ("ghosts") for one more delta. New records take the smallest free ordinal.
 //!
+//! An **incremental** cycle starts from the previous cycle's records instead
+//! ([`WriteStateEngine::add_all_from_previous_cycle`]), removes some with the records that only they
+//! referenced ([`WriteStateEngine::remove_with_orphans`]; semantics in `incremental`), and adds the new
+//! ones: what it writes is what a full cycle adding the same records would write.
+//!
 //! An engine can also start from a state it did not write ([`WriteStateEngine::restore_from`]), to
 //! continue the delta chain of a producer that restarted.
 //!
@@ -35,13 +40,15 @@
 //!   exactly as Java's (encoded by [`crate::blob::populated`]).
 //! * `key_hash`: placement of set elements and map keys by hash-key fields.
 //! * `canonical`: the canonical record bytes, read back.
+//! * `incremental`: starting a cycle from the previous one and removing records with their orphans.
 //! * `restore`: rebuilding a write state from a read state, to continue a delta chain after a restart.
 //! * `tags`: randomized state tags.
 
-mod canonical;
+pub(crate) mod canonical;
 mod collection;
 mod dataset;
 pub mod engine;
+mod incremental;
 mod key_hash;
 mod layout;
 mod object;

@@ -55,6 +55,45 @@ impl SegmentedBitSet {
         self.words.get((ordinal / 64) as usize).is_some_and(|w| w & (1 << (ordinal % 64)) != 0)
     }
 
+    /// Unmark `ordinal` (the set does not shrink).
+    pub fn clear(&mut self, ordinal: u32) {
+        if let Some(w) = self.words.get_mut((ordinal / 64) as usize) {
+            *w &= !(1 << (ordinal % 64));
+        }
+    }
+
+    /// Mark every ordinal `other` has. The set grows only as far as `other`'s largest ordinal, as if
+    /// each were [`set`](Self::set) (not to `other`'s allocated size).
+    pub fn union_with(&mut self, other: &SegmentedBitSet) {
+        let Some(last) = other.words.iter().rposition(|&w| w != 0) else { return };
+        self.touch((last * 64) as u32);
+        for (w, &o) in self.words.iter_mut().zip(&other.words[..=last]) {
+            *w |= o;
+        }
+    }
+
+    /// How many ordinals this set has that `other` lacks, and how many `other` has that this lacks.
+    pub fn difference_counts(&self, other: &SegmentedBitSet) -> (usize, usize) {
+        let n = self.words.len().max(other.words.len());
+        let word = |s: &SegmentedBitSet, i: usize| s.words.get(i).copied().unwrap_or(0);
+        (0..n).fold((0, 0), |(a, b), i| {
+            let (x, y) = (word(self, i), word(other, i));
+            (a + (x & !y).count_ones() as usize, b + (y & !x).count_ones() as usize)
+        })
+    }
+
+    /// The number of words allocated (for [`truncate_words`](Self::truncate_words)).
+    pub fn allocated_words(&self) -> usize {
+        self.words.len()
+    }
+
+    /// Give back the segments allocated beyond `len` words (which must hold no ordinal): undoes the
+    /// growth of an abandoned trial, which Java never made.
+    pub fn truncate_words(&mut self, len: usize) {
+        debug_assert!(self.words[len.min(self.words.len())..].iter().all(|&w| w == 0));
+        self.words.truncate(len.max(java_num_longs(None)));
+    }
+
     /// Unmark every ordinal, keeping the allocated segments.
     pub fn clear_all(&mut self) {
         self.words.fill(0);
