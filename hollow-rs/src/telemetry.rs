@@ -10,7 +10,7 @@
 //!
 //! | span | fields | inside it |
 //! |---|---|---|
-//! | `hollow.producer.cycle` | `dataset`, `version`, `from_version`, `kind` (`full`/`incremental`) | the phases below; an `ERROR` event when the cycle fails (with `error`), `INFO` when it announces |
+//! | `hollow.producer.cycle` | `dataset`, `kind` (`full`/`incremental`), `version`, `from_version` | the phases below; a `WARN` event when the cycle fails (with `error`), `INFO` when it announces or finds no change |
 //! | `hollow.producer.populate` | | the caller's populate function (or the incremental changes) |
 //! | `hollow.producer.write` | | writing the blobs in memory |
 //! | `hollow.producer.publish` | | one `hollow.producer.publish_blob` per blob: `kind`, `bytes`, `duration_ms` |

@@ -66,6 +66,7 @@ use crate::read::ReadStateEngine;
 use crate::schema::{FieldType, ObjectField, ObjectSchema, Schema, STRING_TYPE};
 use crate::store::retention::{CleanupReport, RetentionPolicy};
 use crate::store::{Announcer, Blob, BlobId, BlobPublisher, BlobRetriever, ProducerLock, Version};
+use crate::telemetry::{CycleResult, Phase, ProducerTelemetry, DEFAULT_DATASET};
 use crate::tools::checksum::HollowChecksum;
 use crate::write::{ListRecord, MapRecord, ObjectRecord, SetRecord, WriteStateEngine};
 pub use incremental::{IncrementalChanges, IncrementalStats};
@@ -239,9 +240,17 @@ pub struct ProducerBuilder {
     retention: Option<RetentionPolicy>,
     duplicate_key_check: bool,
     announcing_chosen: bool,
+    name: String,
 }
 
 impl ProducerBuilder {
+    /// Name the dataset this producer writes, for the `dataset` label of its metrics and the field of
+    /// its log records (see [`telemetry`](crate::telemetry)); `"default"` unless set.
+    pub fn with_name(mut self, name: &str) -> Self {
+        self.name = name.to_owned();
+        self
+    }
+
     /// Do not refuse states in which records share a primary key (the [`DuplicateKeyValidator`], on by
     /// default).
     pub fn without_duplicate_key_check(mut self) -> Self {
@@ -396,6 +405,8 @@ impl ProducerBuilder {
             leftovers: Vec::new(),
             key_indexes: incremental::KeyIndexes::default(),
             last_incremental: None,
+            telemetry: ProducerTelemetry { dataset: self.name },
+            counts: ProducerMetrics::default(),
         })
     }
 }
@@ -427,6 +438,26 @@ pub struct Producer {
     /// Primary-key indexes over `current` for incremental cycles, moved along from state to state.
     key_indexes: incremental::KeyIndexes,
     last_incremental: Option<IncrementalStats>,
+    telemetry: ProducerTelemetry,
+    counts: ProducerMetrics,
+}
+
+/// Counters about a producer's cycles ([`Producer::metrics`]); the same measurements feed the
+/// [`telemetry`](crate::telemetry) metrics and the [`MetricsCollector`]s.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProducerMetrics {
+    /// Cycles that announced (or, without an announcer, published) a new version.
+    pub cycles_succeeded: u64,
+    /// Cycles that failed: nothing was announced.
+    pub cycles_failed: u64,
+    /// Cycles that found nothing changed: nothing was published.
+    pub cycles_no_change: u64,
+    /// Duration of the last cycle, whatever its outcome.
+    pub last_cycle_duration: Duration,
+    /// The version this producer last announced or restored.
+    pub current_version: Option<Version>,
+    /// Retention runs that failed after an announced cycle.
+    pub retention_failures: u64,
 }
 
 /// What a cycle's populate step works with: the write engine just prepared for the cycle, and what
@@ -473,6 +504,7 @@ impl Producer {
             retention: None,
             duplicate_key_check: true,
             announcing_chosen: false,
+            name: DEFAULT_DATASET.to_owned(),
         }
     }
 
@@ -610,7 +642,7 @@ impl Producer {
     where
         F: FnOnce(&mut WriteState<'_>) -> Result<()>,
     {
-        self.run_any_cycle(|input| {
+        self.run_any_cycle("full", |input| {
             populate(&mut WriteState { engine: input.engine, mapper: input.mapper, version: input.version })
         })
     }
@@ -670,7 +702,7 @@ impl Producer {
         F: FnOnce(&mut IncrementalChanges<'_>) -> Result<()>,
     {
         let mut stats = None;
-        let result = self.run_any_cycle(|input| {
+        let result = self.run_any_cycle("incremental", |input| {
             stats = Some(incremental::populate(input, changes)?);
             Ok(())
         });
@@ -692,20 +724,32 @@ impl Producer {
 
     /// The cycle runner every kind of cycle goes through: start, populate (with `populate`), publish,
     /// check, validate, announce; on failure, roll back. See the [module docs](self).
-    fn run_any_cycle<P>(&mut self, populate: P) -> Result<Version>
+    fn run_any_cycle<P>(&mut self, kind: &'static str, populate: P) -> Result<Version>
     where
         P: FnOnce(&mut CycleInput<'_>) -> Result<()>,
     {
         let started = Instant::now();
+        let span = tracing::info_span!(
+            target: "hollow::producer",
+            "hollow.producer.cycle",
+            dataset = %self.telemetry.dataset,
+            kind,
+            version = tracing::field::Empty,
+            from_version = self.current_version(),
+        );
+        let _entered = span.enter();
         let version = match self.start_cycle() {
             Ok(version) => version,
             Err(e) => {
+                tracing::warn!(target: "hollow::producer", error = %e, "cycle could not start; nothing was announced");
+                self.cycle_ended(CycleResult::Failed, started);
                 for l in &self.listeners {
                     l.cycle_completed(Err(&e));
                 }
                 return Err(e);
             }
         };
+        span.record("version", version);
         for l in &self.listeners {
             l.cycle_started(version);
         }
@@ -713,17 +757,27 @@ impl Producer {
         let result = self.run_cycle_steps(version, started, populate);
         match &result {
             Ok(Some(metrics)) => {
+                self.cycle_ended(CycleResult::Succeeded, started);
+                tracing::info!(
+                    target: "hollow::producer",
+                    version,
+                    duration_ms = metrics.cycle_duration.as_secs_f64() * 1e3,
+                    "announced version {version}"
+                );
                 for m in &self.metrics {
                     m.collect(metrics);
                 }
             }
             Ok(None) => {
+                self.cycle_ended(CycleResult::NoChange, started);
+                tracing::info!(target: "hollow::producer", version = self.current_version(), "no change; nothing published");
                 self.engine.reset_to_last_prepare_for_next_cycle();
                 for l in &self.listeners {
                     l.no_change(version);
                 }
             }
             Err(e) => {
+                self.cycle_ended(CycleResult::Failed, started);
                 tracing::warn!(target: "hollow::producer", version, error = %e, "cycle failed; nothing was announced");
                 self.engine.reset_to_last_prepare_for_next_cycle()
             }
@@ -733,6 +787,45 @@ impl Producer {
             l.cycle_completed(result.as_ref().copied());
         }
         result
+    }
+
+    fn cycle_ended(&mut self, result: CycleResult, started: Instant) {
+        let took = started.elapsed();
+        self.telemetry.cycle_ended(result, took);
+        self.counts.last_cycle_duration = took;
+        match result {
+            CycleResult::Succeeded => self.counts.cycles_succeeded += 1,
+            CycleResult::Failed => self.counts.cycles_failed += 1,
+            CycleResult::NoChange => self.counts.cycles_no_change += 1,
+        }
+    }
+
+    /// Counters about this producer's cycles so far.
+    pub fn metrics(&self) -> ProducerMetrics {
+        ProducerMetrics {
+            current_version: self.current_version(),
+            retention_failures: self.retention_failures,
+            ..self.counts.clone()
+        }
+    }
+
+    /// Run `f` inside the span of `phase` and record its duration.
+    fn phase<T>(&mut self, phase: Phase, f: impl FnOnce(&mut Self) -> T) -> T {
+        let span = match phase {
+            Phase::Populate => tracing::info_span!(target: "hollow::producer", "hollow.producer.populate"),
+            Phase::Write => tracing::info_span!(target: "hollow::producer", "hollow.producer.write"),
+            Phase::Publish => tracing::info_span!(target: "hollow::producer", "hollow.producer.publish"),
+            Phase::IntegrityCheck => tracing::info_span!(target: "hollow::producer", "hollow.producer.integrity_check"),
+            Phase::Validate => tracing::info_span!(target: "hollow::producer", "hollow.producer.validate"),
+            Phase::Announce => {
+                tracing::info_span!(target: "hollow::producer", "hollow.producer.announce", version = self.engine.header_tag(TAG_TO_VERSION))
+            }
+        };
+        let _entered = span.enter();
+        let started = Instant::now();
+        let out = f(self);
+        self.telemetry.phase(phase, started.elapsed());
+        out
     }
 
     /// Take or confirm the producer lock and mint the cycle's version.
@@ -766,25 +859,27 @@ impl Producer {
         self.engine.set_header_tag(TAG_CYCLE_START, now_ms.to_string());
 
         let populate_started = Instant::now();
-        let mut input = CycleInput {
-            engine: &mut self.engine,
-            mapper: &mut self.mapper,
-            version,
-            current: self.current.as_ref(),
-            key_indexes: &mut self.key_indexes,
-        };
-        match catch_unwind(AssertUnwindSafe(|| populate(&mut input))) {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => return Err(e),
-            Err(panic) => return Err(Error::InvalidArgument(format!("populate panicked: {}", panic_message(&*panic)))),
-        }
+        self.phase(Phase::Populate, |this| {
+            let mut input = CycleInput {
+                engine: &mut this.engine,
+                mapper: &mut this.mapper,
+                version,
+                current: this.current.as_ref(),
+                key_indexes: &mut this.key_indexes,
+            };
+            match catch_unwind(AssertUnwindSafe(|| populate(&mut input))) {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(e)) => Err(e),
+                Err(panic) => Err(Error::InvalidArgument(format!("populate panicked: {}", panic_message(&*panic)))),
+            }
+        })?;
         let populate_duration = populate_started.elapsed();
 
         if self.current.is_some() && !self.engine.has_changed_since_last_cycle() {
             return Ok(None);
         }
         self.update_header_tags(version);
-        let staged = self.stage(version)?;
+        let staged = self.phase(Phase::Write, |this| this.stage(version))?;
         let mut published = Vec::new();
         let outcome = self.publish_and_announce(version, &staged, &mut published);
         let candidate = match outcome {
@@ -870,22 +965,38 @@ impl Producer {
         if publish_snapshot {
             blobs.extend(staged.snapshot.iter());
         }
-        for blob in blobs {
-            self.publisher.publish(blob).map_err(|e| self.explain_collision(version, e))?;
-            published.push(blob.id());
-            for l in &self.listeners {
-                l.blob_published(blob);
+        self.phase(Phase::Publish, |this| {
+            for blob in blobs {
+                let blob_span = tracing::info_span!(
+                    target: "hollow::producer",
+                    "hollow.producer.publish_blob",
+                    kind = crate::telemetry::blob_kind(blob.blob_type),
+                    bytes = blob.data.len(),
+                    duration_ms = tracing::field::Empty,
+                )
+                .entered();
+                let started = Instant::now();
+                this.publisher.publish(blob).map_err(|e| this.explain_collision(version, e))?;
+                blob_span.record("duration_ms", started.elapsed().as_secs_f64() * 1e3);
+                published.push(blob.id());
+                this.telemetry.blob_published(blob.blob_type, blob.data.len());
+                for l in &this.listeners {
+                    l.blob_published(blob);
+                }
             }
-        }
-        let candidate = Arc::new(ReadState::new(version, self.read_back(staged)?));
-        self.validate(&candidate)?;
+            Ok::<_, Error>(())
+        })?;
+        let candidate =
+            Arc::new(ReadState::new(version, self.phase(Phase::IntegrityCheck, |this| this.read_back(staged))?));
+        self.phase(Phase::Validate, |this| this.validate(&candidate))?;
         if let Some(lock) = &self.lock {
             // A lock that expires (object stores) may have been taken over while this cycle ran.
             lock.renew()?;
         }
-        if let Some(announcer) = &self.announcer {
-            announce(announcer.as_ref(), version, self.announced)?;
+        if let Some(announcer) = self.announcer.clone() {
+            self.phase(Phase::Announce, |this| announce(announcer.as_ref(), version, this.announced))?;
             self.announced = Some(version);
+            self.telemetry.announced(version, candidate.engine());
             for l in &self.listeners {
                 l.announced(version);
             }
@@ -968,7 +1079,9 @@ impl Producer {
             .validators
             .iter()
             .filter_map(|v| {
-                v.validate_change(self.current.as_deref(), candidate).err().map(|msg| format!("{}: {msg}", v.name()))
+                let veto = v.validate_change(self.current.as_deref(), candidate).err()?;
+                tracing::warn!(target: "hollow::producer", validator = v.name(), error = %veto, "a validator vetoed the cycle");
+                Some(format!("{}: {veto}", v.name()))
             })
             .collect();
         if failures.is_empty() {
