@@ -71,8 +71,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("metrics at http://{}/metrics", options.listen);
 
     let store = Arc::new(InMemoryBlobStore::new());
-    let mut producer =
-        Producer::builder(store.clone()).with_announcer(store.clone()).with_schemas(parse_schemas(SCHEMA)?).build()?;
+    let mut producer = Producer::builder(store.clone())
+        .with_announcer(store.clone())
+        .with_schemas(parse_schemas(SCHEMA)?)
+        .with_name("movies")
+        .build()?;
     let consumer = Consumer::builder(store.clone())
         .with_announcement_watcher(store.clone())
         .with_primary_key_index("Movie")

@@ -115,4 +115,10 @@ fn the_example_endpoint_serves_the_documented_metrics() {
         value(&samples, "hollow_consumer_refresh_duration_seconds_count", &[movies, ("result", "succeeded")]),
         3.0
     );
+    assert_eq!(value(&samples, "hollow_producer_cycles_total", &[movies, ("result", "succeeded")]), 3.0);
+    assert_eq!(value(&samples, "hollow_producer_cycles_total", &[movies, ("result", "no_change")]), 1.0);
+    assert_eq!(value(&samples, "hollow_producer_announced_version", &[movies]), version);
+    assert_eq!(value(&samples, "hollow_producer_records", &[movies, ("type", "Movie")]), 30.0);
+    assert_eq!(value(&samples, "hollow_producer_phase_duration_seconds_count", &[movies, ("phase", "announce")]), 3.0);
+    assert!(value(&samples, "hollow_producer_published_bytes_total", &[movies, ("kind", "snapshot")]) > 0.0);
 }
