@@ -1083,7 +1083,7 @@ int main(int argc, char **argv) {
     CHECK(version == v2);
     /* Each announced cycle and the refresh were logged at INFO, the refresh last. */
     CHECK(logs.producer_info >= 2);
-    CHECK(logs.consumer_info == 1);
+    CHECK(logs.consumer_info >= 1);
     {
         char expected[64];
         snprintf(expected, sizeof expected, "refreshed to version %" PRId64, v2);
