@@ -163,8 +163,7 @@ pub unsafe extern "C" fn hollow_diff_new(
         // SAFETY: a non-NULL `out_diff` is writable for the whole call (the header's pointer contract).
         let out_diff = unsafe { out(out_diff, "out_diff") }?;
         let diff = hollow::diff::diff(from.engine(), to.engine(), &DiffOptions::default())?;
-        let rendered =
-            diff.types.iter().map(|t| (0..change_count(t)).map(|_| OnceLock::new()).collect()).collect();
+        let rendered = diff.types.iter().map(|t| (0..change_count(t)).map(|_| OnceLock::new()).collect()).collect();
         out_diff.set(into_handle(hollow_diff { diff, rendered, change_set: OnceLock::new() }));
         Ok(())
     })

@@ -287,7 +287,8 @@ fn produce_lines(work: &std::path::Path, d: &str, schema: &str, lines: &[&str]) 
     let input = work.join("input.jsonl");
     std::fs::write(&input, lines.join("\n")).unwrap();
     let schema = work.join(schema);
-    let (ok, _, err) = hollow(&["produce", d, "--schema", schema.to_str().unwrap(), "--input", input.to_str().unwrap()]);
+    let (ok, _, err) =
+        hollow(&["produce", d, "--schema", schema.to_str().unwrap(), "--input", input.to_str().unwrap()]);
     assert!(ok, "{err}");
 }
 
@@ -330,12 +331,8 @@ fn diff_counts_and_shows_what_changed() {
     assert_eq!(counts(movie), [1, 1, 1, 1]);
     assert_eq!(movie["removedRecords"][0]["key"], serde_json::json!([2]));
     assert_eq!(movie["addedRecords"][0]["key"], serde_json::json!([4]));
-    let fields: Vec<&str> = movie["modifiedRecords"][0]["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["path"].as_str().unwrap())
-        .collect();
+    let fields: Vec<&str> =
+        movie["modifiedRecords"][0]["fields"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
     assert_eq!(fields, ["title", "tags[1]"]);
     // Strings: "Alien" and "Heat" went, "Big", "Heat (1995)" and "la" came.
     let string = json["types"].as_array().unwrap().iter().find(|t| t["type"] == "String").unwrap();
@@ -441,16 +438,8 @@ fn diff_changes_piped_into_produce_incremental_reproduce_the_new_version() {
     }
     // The same changes again change nothing.
     let last = source_versions.windows(2).last().unwrap();
-    let (_, changes, _) = hollow(&[
-        "diff",
-        source,
-        "--from",
-        &last[0].to_string(),
-        "--to",
-        &last[1].to_string(),
-        "--format",
-        "changes",
-    ]);
+    let (_, changes, _) =
+        hollow(&["diff", source, "--from", &last[0].to_string(), "--to", &last[1].to_string(), "--format", "changes"]);
     let (ok, out, err) = hollow_with_input(&["produce", target, "--incremental", "--input", "-"], &changes);
     assert!(ok && out.starts_with("no change"), "{out}{err}");
     std::fs::remove_dir_all(&work).unwrap();
@@ -495,7 +484,8 @@ fn produce_incremental_applies_changes_and_reports_bad_lines() {
     assert!(!ok && err.contains("change line 1"), "{err}");
     assert_eq!(announced(&d), v3);
     // The removal guard still holds: deleting most movies is refused.
-    let deletes = "{\"op\":\"delete\",\"type\":\"Movie\",\"key\":[1]}\n{\"op\":\"delete\",\"type\":\"Movie\",\"key\":[3]}\n";
+    let deletes =
+        "{\"op\":\"delete\",\"type\":\"Movie\",\"key\":[1]}\n{\"op\":\"delete\",\"type\":\"Movie\",\"key\":[3]}\n";
     let (ok, _, err) = hollow_with_input(&["produce", &d, "--incremental", "--input", "-"], deletes);
     assert!(!ok && err.contains("validation"), "{err}");
     assert_eq!(announced(&d), v3);
