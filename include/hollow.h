@@ -214,6 +214,35 @@ typedef int32_t hollow_field_type;
 #endif // __cplusplus
 
 /**
+ * What happened to a record. Values are stable.
+ */
+enum hollow_diff_change_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * The record's key is only in the new state.
+     */
+    HOLLOW_DIFF_CHANGE_KIND_ADDED = 1,
+    /**
+     * The record's key is only in the old state.
+     */
+    HOLLOW_DIFF_CHANGE_KIND_REMOVED = 2,
+    /**
+     * The record's key is in both states, with different values.
+     */
+    HOLLOW_DIFF_CHANGE_KIND_MODIFIED = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum hollow_diff_change_kind hollow_diff_change_kind;
+#else
+typedef int32_t hollow_diff_change_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * How much a log record matters; a callback set for a level receives that level and the ones above
  * it (smaller numbers).
  */
@@ -262,6 +291,13 @@ typedef struct hollow_blob_store hollow_blob_store;
  * refreshes are serialized inside, and reads through `hollow_read_state` handles never wait for them.
  */
 typedef struct hollow_consumer hollow_consumer;
+
+/**
+ * The difference between two read states (`hollow_diff_new`), owned by the caller and released with
+ * `hollow_diff_free`. Every text it returns stays valid until then. Immutable once made: its functions
+ * may be called from many threads at once.
+ */
+typedef struct hollow_diff hollow_diff;
 
 /**
  * A hash index (a key matching any number of records) at one read state's version
@@ -421,6 +457,63 @@ typedef struct {
      */
     hollow_key_data value;
 } hollow_key_value;
+
+/**
+ * The counts of one type of a diff (`hollow_diff_type_at`).
+ */
+typedef struct {
+    /**
+     * The type's name; valid while the diff lives.
+     */
+    hollow_str name;
+    /**
+     * Records whose key is only in the new state.
+     */
+    uint64_t added;
+    /**
+     * Records whose key is only in the old state.
+     */
+    uint64_t removed;
+    /**
+     * Records whose key is in both states, with different values.
+     */
+    uint64_t modified;
+    /**
+     * Records whose key is in both states, with equal values.
+     */
+    uint64_t unchanged;
+} hollow_diff_type_summary;
+
+/**
+ * One changed record of a diff (`hollow_diff_change_at`). Every text is UTF-8 valid while the diff
+ * lives; values are JSON as `hollow diff --format json` and the change lines write them (a reference
+ * as the referenced record, a list or set as an array, a map as an array of `[key, value]` pairs or an
+ * object).
+ */
+typedef struct {
+    /**
+     * Added, removed or modified.
+     */
+    hollow_diff_change_kind kind;
+    /**
+     * The record's key as a JSON array: the primary key's values in order, or, for a type without a
+     * primary key, the whole record as its one element.
+     */
+    hollow_str key_json;
+    /**
+     * The record in the old state as JSON; empty for an added record.
+     */
+    hollow_str old_json;
+    /**
+     * The record in the new state as JSON; empty for a removed record.
+     */
+    hollow_str new_json;
+    /**
+     * The paths of the fields that differ, one per line (separated by `'\n'`, no newline after the
+     * last), in field order, for example `"title\ntags[1]"`; empty unless modified.
+     */
+    hollow_str fields;
+} hollow_diff_change;
 
 /**
  * Receives one log record: its level, its target (the part of hollow it comes from, such as
@@ -673,6 +766,44 @@ hollow_status hollow_write_state_add_map(hollow_write_state *write_state,
                                          uint32_t *out_ordinal);
 
 /**
+ * Run an incremental cycle: the last announced (or restored) version with the changes in
+ * `json_lines` applied in order, by primary key, instead of a full set of records. `json_lines` is
+ * NUL-terminated UTF-8, one change per line (blank lines are skipped), as `hollow_diff_change_set_json`
+ * and `hollow diff --format changes` write them:
+ * `{"op":"upsert","type":"Movie","record":{"id":1,"title":"Heat"}}` replaces (or adds) the record with
+ * that key; `{"op":"delete","type":"Movie","key":[2]}` removes it (an absent key is no change). Types
+ * are those of the producer (the schemas given to `hollow_producer_new`). Before any version, the cycle
+ * starts from nothing. `*out_version` (if `out_version` is not NULL) receives the version now
+ * announced: a new one, or the current one if nothing changed.
+ *
+ * Everything else is `hollow_producer_run_cycle`'s: on failure nothing is announced and the producer
+ * stays at its last announced version.
+ * Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_INVALID_UTF8`, for a bad line (the last error
+ * message names its number, `"change line 3: ..."`) `HOLLOW_STATUS_INVALID_ARGUMENT` (not JSON, not a
+ * change), `HOLLOW_STATUS_NOT_FOUND` (unknown type) or `HOLLOW_STATUS_SCHEMA_MISMATCH` (a record or key
+ * that does not fit its type); then as `hollow_producer_run_cycle`, and
+ * `HOLLOW_STATUS_REENTRANT_CALL` from inside this producer's populate callback.
+ * Thread safety: not thread-safe.
+ */
+hollow_status hollow_producer_apply_changes(hollow_producer *producer,
+                                            const char *json_lines,
+                                            int64_t *out_version);
+
+/**
+ * The producer's counters as a JSON object, for operators:
+ * `{"cycles_succeeded":3,"cycles_failed":1,"cycles_no_change":0,"last_cycle_duration_seconds":0.012,
+ * "current_version":20250101000000003,"retention_failures":0}` (`current_version` is `null` before the
+ * first version). Copied into `buffer` as `hollow_diff_change_set_json` does (`*out_len` receives the
+ * full length; call with capacity 0 to learn it). New members may be added in later releases.
+ * Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_REENTRANT_CALL` (from inside this producer's
+ * populate callback). Thread safety: not thread-safe.
+ */
+hollow_status hollow_producer_metrics_json(const hollow_producer *producer,
+                                           char *buffer,
+                                           size_t capacity,
+                                           size_t *out_len);
+
+/**
  * Create an empty record (every field null).
  *
  * On success `*out_record` receives a new handle, owned by the caller (`hollow_object_record_free`).
@@ -859,6 +990,22 @@ hollow_status hollow_consumer_read_state(const hollow_consumer *consumer,
  * Thread safety: no other call may be using `consumer`.
  */
 void hollow_consumer_free(hollow_consumer *consumer);
+
+/**
+ * The consumer's counters as a JSON object, for operators:
+ * `{"refreshes_succeeded":2,"refreshes_failed":0,"consecutive_failures":0,"snapshots_applied":1,
+ * "deltas_applied":1,"bytes_applied":5120,"last_refresh_duration_seconds":0.003,"watch_failures":0,
+ * "index_build_failures":0,"current_version":20250101000000002}` (`current_version` is `null` before
+ * the first refresh). Copied into `buffer` as NUL-terminated UTF-8: `*out_len` receives the length in
+ * bytes (without the NUL) whether or not it fit; a short buffer receives as much as fits, then the NUL
+ * (nothing with `capacity` 0, when `buffer` may be NULL): call with capacity 0 to learn the size. New
+ * members may be added in later releases.
+ * Errors: `HOLLOW_STATUS_NULL_ARGUMENT`. Thread safety: any thread, concurrently.
+ */
+hollow_status hollow_consumer_metrics_json(const hollow_consumer *consumer,
+                                           char *buffer,
+                                           size_t capacity,
+                                           size_t *out_len);
 
 /**
  * The version this read state holds.
@@ -1366,6 +1513,92 @@ hollow_status hollow_hash_index_find(const hollow_hash_index *index,
                                      uint32_t *ordinals,
                                      size_t capacity,
                                      size_t *out_count);
+
+/**
+ * Compare two read states (of one dataset, usually two versions of one consumer): for every type in
+ * either, by name, the records added, removed, modified and unchanged, matched by primary key (or,
+ * for a type without one, by whole value) and compared by value, never by ordinal. States one delta
+ * apart (a read state acquired before `hollow_consumer_refresh_to` a next version, and one after) are
+ * compared at the cost of the change; others record by record.
+ *
+ * Every changed record is kept in detail (`hollow_diff_change_at`). On success `*out_diff` receives a
+ * new handle, owned by the caller (`hollow_diff_free`); it keeps nothing of the read states, which
+ * may be released first.
+ * Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_SCHEMA_MISMATCH` (a type's schema differs
+ * between the states in a way that cannot be compared), `HOLLOW_STATUS_CORRUPT_BLOB`.
+ * Thread safety: any thread, concurrently.
+ */
+hollow_status hollow_diff_new(const hollow_read_state *from,
+                              const hollow_read_state *to,
+                              hollow_diff **out_diff);
+
+/**
+ * The number of types in the diff: every type of either state.
+ *
+ * Errors: `HOLLOW_STATUS_NULL_ARGUMENT`. Thread safety: any thread, concurrently.
+ */
+hollow_status hollow_diff_type_count(const hollow_diff *diff,
+                                     size_t *out_count);
+
+/**
+ * The counts of the `type_index`-th type, in order of type name (`0 <= type_index <
+ * hollow_diff_type_count`). `out_summary->name` is valid while `diff` lives.
+ *
+ * Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_INVALID_ARGUMENT` (index out of range).
+ * Thread safety: any thread, concurrently.
+ */
+hollow_status hollow_diff_type_at(const hollow_diff *diff,
+                                  size_t type_index,
+                                  hollow_diff_type_summary *out_summary);
+
+/**
+ * The number of changed records of the `type_index`-th type: added + removed + modified.
+ *
+ * Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_INVALID_ARGUMENT` (type index out of range).
+ * Thread safety: any thread, concurrently.
+ */
+hollow_status hollow_diff_change_count(const hollow_diff *diff,
+                                       size_t type_index,
+                                       size_t *out_count);
+
+/**
+ * The `index`-th changed record of the `type_index`-th type (`0 <= index < hollow_diff_change_count`):
+ * the removed records first, then the added ones, then the modified ones, each in key order. Its texts
+ * are rendered on the first call for it and stay valid while `diff` lives.
+ *
+ * Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_INVALID_ARGUMENT` (an index out of range).
+ * Thread safety: any thread, concurrently.
+ */
+hollow_status hollow_diff_change_at(const hollow_diff *diff,
+                                    size_t type_index,
+                                    size_t index,
+                                    hollow_diff_change *out_change);
+
+/**
+ * The change set taking the old state to the new one, as JSON lines (one change per line, each ending
+ * in `'\n'`), what `hollow_producer_apply_changes` and `hollow produce --incremental` read:
+ * `{"op":"delete","type":"Movie","key":[2]}` and `{"op":"upsert","type":"Movie","record":{...}}`. Per
+ * root type (a type with a primary key, or one no other type references), by name: deletes of the
+ * removed records, then upserts of the modified and added ones; other types' records travel inside
+ * their parents' upserts.
+ *
+ * Copied into `buffer` as NUL-terminated UTF-8, as `hollow_object_copy_string` does: `*out_len`
+ * receives the length of the text in bytes (without the NUL) whether or not it fit; if `capacity` is
+ * less than `*out_len + 1` the buffer receives as much as fits, cut back to whole characters and
+ * NUL-terminated (nothing, if `capacity` is 0: `buffer` may then be NULL). Call it with capacity 0 to
+ * learn the size. The text is made on the first call and kept in the diff.
+ * Errors: `HOLLOW_STATUS_NULL_ARGUMENT`. Thread safety: any thread, concurrently.
+ */
+hollow_status hollow_diff_change_set_json(const hollow_diff *diff,
+                                          char *buffer,
+                                          size_t capacity,
+                                          size_t *out_len);
+
+/**
+ * Free a diff, and every text it returned. NULL is a no-op.
+ * Thread safety: no other call may be using `diff`.
+ */
+void hollow_diff_free(hollow_diff *diff);
 
 /**
  * Send hollow's log records at `max_level` and above to `callback`, with `user_data` passed back to

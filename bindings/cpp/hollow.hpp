@@ -53,6 +53,25 @@ inline void check(hollow_status status) {
 
 inline std::string_view view(hollow_str s) { return std::string_view(s.ptr, s.len); }
 
+/// Text copied out by a `(buffer, capacity, out_len)` function `f`: sized first, then copied (again, if it
+/// grew in between).
+template <class F>
+std::string copied_text(F &&f) {
+    std::string text;
+    std::size_t len = 0;
+    check(f(nullptr, 0, &len));
+    while (true) {
+        text.resize(len + 1);
+        std::size_t needed = 0;
+        check(f(&text[0], text.size(), &needed));
+        if (needed <= len) {
+            text.resize(needed);
+            return text;
+        }
+        len = needed;
+    }
+}
+
 template <class T, void (*Free)(T *)>
 struct deleter {
     void operator()(T *p) const noexcept { Free(p); }
@@ -318,6 +337,21 @@ public:
         std::int64_t v = 0;
         detail::check(hollow_producer_current_version(handle_.get(), &v));
         return v;
+    }
+
+    /// An incremental cycle from change lines (see hollow_producer_apply_changes); returns the version
+    /// announced (the current one if nothing changed).
+    std::int64_t apply_changes(const std::string &json_lines) {
+        std::int64_t v = 0;
+        detail::check(hollow_producer_apply_changes(handle_.get(), json_lines.c_str(), &v));
+        return v;
+    }
+
+    /// The producer's counters as a JSON object (see hollow_producer_metrics_json).
+    std::string metrics_json() const {
+        return detail::copied_text([this](char *b, std::size_t c, std::size_t *n) {
+            return hollow_producer_metrics_json(handle_.get(), b, c, n);
+        });
     }
 
 private:
@@ -657,9 +691,70 @@ public:
         detail::check(hollow_consumer_read_state(handle_.get(), &h));
         return hollow::read_state(h);
     }
+    /// The consumer's counters as a JSON object (see hollow_consumer_metrics_json).
+    std::string metrics_json() const {
+        return detail::copied_text([this](char *b, std::size_t c, std::size_t *n) {
+            return hollow_consumer_metrics_json(handle_.get(), b, c, n);
+        });
+    }
 
 private:
     detail::owned<hollow_consumer, hollow_consumer_free> handle_;
+};
+
+/// What changed between two read states (hollow_diff_new). Owns its texts: every string_view it returns
+/// is valid while the diff lives. Usable from many threads at once.
+class diff {
+public:
+    struct type_summary {
+        std::string_view name;
+        std::uint64_t added, removed, modified, unchanged;
+    };
+    struct change {
+        hollow_diff_change_kind kind;
+        std::string_view key_json, old_json, new_json;
+        /// Changed field paths, one per line.
+        std::string_view fields;
+    };
+
+    diff(const read_state &from, const read_state &to) {
+        hollow_diff *h = nullptr;
+        detail::check(hollow_diff_new(from.get(), to.get(), &h));
+        handle_.reset(h);
+    }
+
+    std::size_t type_count() const {
+        std::size_t n = 0;
+        detail::check(hollow_diff_type_count(handle_.get(), &n));
+        return n;
+    }
+    type_summary type_at(std::size_t type_index) const {
+        hollow_diff_type_summary s{};
+        detail::check(hollow_diff_type_at(handle_.get(), type_index, &s));
+        return type_summary{detail::view(s.name), s.added, s.removed, s.modified, s.unchanged};
+    }
+    std::size_t change_count(std::size_t type_index) const {
+        std::size_t n = 0;
+        detail::check(hollow_diff_change_count(handle_.get(), type_index, &n));
+        return n;
+    }
+    change change_at(std::size_t type_index, std::size_t index) const {
+        hollow_diff_change c{};
+        detail::check(hollow_diff_change_at(handle_.get(), type_index, index, &c));
+        return change{c.kind, detail::view(c.key_json), detail::view(c.old_json), detail::view(c.new_json),
+                      detail::view(c.fields)};
+    }
+    /// The change set as JSON lines, for producer::apply_changes.
+    std::string change_set_json() const {
+        return detail::copied_text([this](char *b, std::size_t c, std::size_t *n) {
+            return hollow_diff_change_set_json(handle_.get(), b, c, n);
+        });
+    }
+
+    const hollow_diff *get() const noexcept { return handle_.get(); }
+
+private:
+    detail::owned<hollow_diff, hollow_diff_free> handle_;
 };
 
 }  // namespace hollow

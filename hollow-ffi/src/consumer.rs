@@ -133,3 +133,41 @@ pub unsafe extern "C" fn hollow_consumer_free(consumer: *mut hollow_consumer) {
     // contract for `_free`).
     guard_value((), || unsafe { free_handle(consumer) })
 }
+
+/// The consumer's counters as a JSON object, for operators:
+/// `{"refreshes_succeeded":2,"refreshes_failed":0,"consecutive_failures":0,"snapshots_applied":1,
+/// "deltas_applied":1,"bytes_applied":5120,"last_refresh_duration_seconds":0.003,"watch_failures":0,
+/// "index_build_failures":0,"current_version":20250101000000002}` (`current_version` is `null` before
+/// the first refresh). Copied into `buffer` as NUL-terminated UTF-8: `*out_len` receives the length in
+/// bytes (without the NUL) whether or not it fit; a short buffer receives as much as fits, then the NUL
+/// (nothing with `capacity` 0, when `buffer` may be NULL): call with capacity 0 to learn the size. New
+/// members may be added in later releases.
+/// Errors: `HOLLOW_STATUS_NULL_ARGUMENT`. Thread safety: any thread, concurrently.
+#[no_mangle]
+pub unsafe extern "C" fn hollow_consumer_metrics_json(
+    consumer: *const hollow_consumer,
+    buffer: *mut std::ffi::c_char,
+    capacity: usize,
+    out_len: *mut usize,
+) -> hollow_status {
+    guard(|| {
+        // SAFETY: a non-NULL `consumer` is a live handle for the whole call (the header's pointer contract).
+        let c = unsafe { arg(consumer, "consumer") }?;
+        let m = c.consumer.metrics();
+        let json = serde_json::json!({
+            "refreshes_succeeded": m.refreshes_succeeded,
+            "refreshes_failed": m.refreshes_failed,
+            "consecutive_failures": m.consecutive_failures,
+            "snapshots_applied": m.snapshots_applied,
+            "deltas_applied": m.deltas_applied,
+            "bytes_applied": m.bytes_applied,
+            "last_refresh_duration_seconds": m.last_refresh_duration.as_secs_f64(),
+            "watch_failures": m.watch_failures,
+            "index_build_failures": m.index_build_failures,
+            "current_version": c.consumer.current_version(),
+        });
+        // SAFETY: `buffer` has `capacity` writable bytes and a non-NULL `out_len` is writable, per the
+        // header's pointer contract.
+        unsafe { crate::values::copy_text(&json.to_string(), buffer, capacity, out_len) }
+    })
+}

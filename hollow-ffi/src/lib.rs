@@ -58,6 +58,8 @@ mod access;
 
 mod index;
 
+mod diff;
+
 mod log;
 
 mod guard;
@@ -65,6 +67,7 @@ mod values;
 
 pub use access::*;
 pub use consumer::*;
+pub use diff::*;
 pub use index::*;
 pub use log::*;
 pub use producer::*;

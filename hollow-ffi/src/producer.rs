@@ -4,6 +4,7 @@ use std::cell::{Cell, UnsafeCell};
 use std::ffi::{c_char, c_void, CStr};
 use std::ptr::NonNull;
 
+use hollow::diff::ChangeSet;
 use hollow::producer::{Producer, WriteState};
 use hollow::schema::dsl::parse_schemas;
 use hollow::write::{ListRecord, MapRecord, SetRecord};
@@ -17,6 +18,7 @@ use crate::guard::{
 use crate::record::hollow_object_record;
 use crate::status::{hollow_status, set_last_error, FfiError};
 use crate::store::{hollow_blob_store, StoreRoles};
+use crate::values::copy_text;
 
 /// A producer publishing to one blob store. Not thread-safe: call its functions from one thread at a
 /// time.
@@ -489,5 +491,79 @@ pub unsafe extern "C" fn hollow_write_state_add_map(
         ws.map = map;
         set_ordinal(out_ordinal, result?);
         Ok(())
+    })
+}
+
+/// Run an incremental cycle: the last announced (or restored) version with the changes in
+/// `json_lines` applied in order, by primary key, instead of a full set of records. `json_lines` is
+/// NUL-terminated UTF-8, one change per line (blank lines are skipped), as `hollow_diff_change_set_json`
+/// and `hollow diff --format changes` write them:
+/// `{"op":"upsert","type":"Movie","record":{"id":1,"title":"Heat"}}` replaces (or adds) the record with
+/// that key; `{"op":"delete","type":"Movie","key":[2]}` removes it (an absent key is no change). Types
+/// are those of the producer (the schemas given to `hollow_producer_new`). Before any version, the cycle
+/// starts from nothing. `*out_version` (if `out_version` is not NULL) receives the version now
+/// announced: a new one, or the current one if nothing changed.
+///
+/// Everything else is `hollow_producer_run_cycle`'s: on failure nothing is announced and the producer
+/// stays at its last announced version.
+/// Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_INVALID_UTF8`, for a bad line (the last error
+/// message names its number, `"change line 3: ..."`) `HOLLOW_STATUS_INVALID_ARGUMENT` (not JSON, not a
+/// change), `HOLLOW_STATUS_NOT_FOUND` (unknown type) or `HOLLOW_STATUS_SCHEMA_MISMATCH` (a record or key
+/// that does not fit its type); then as `hollow_producer_run_cycle`, and
+/// `HOLLOW_STATUS_REENTRANT_CALL` from inside this producer's populate callback.
+/// Thread safety: not thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn hollow_producer_apply_changes(
+    producer: *mut hollow_producer,
+    json_lines: *const c_char,
+    out_version: *mut i64,
+) -> hollow_status {
+    guard(|| {
+        // SAFETY: a non-NULL `producer` is a live handle for the whole call (the header's pointer contract);
+        // taken shared, as in `hollow_producer_run_cycle`.
+        let p = unsafe { arg(producer, "producer") }?;
+        // SAFETY: a non-NULL `json_lines` is a NUL-terminated string valid for the call (the header's
+        // pointer contract).
+        let json_lines = unsafe { arg_str(json_lines, "json_lines") }?;
+        let p = p.exclusive("hollow_producer_apply_changes")?;
+        let changes = ChangeSet::read_json_lines(json_lines.as_bytes(), p.producer.engine_mut())?;
+        let version = p.producer.apply_change_set(&changes)?;
+        if !out_version.is_null() {
+            // SAFETY: non-NULL, writable per the header's contract.
+            unsafe { out_version.write(version) };
+        }
+        Ok(())
+    })
+}
+
+/// The producer's counters as a JSON object, for operators:
+/// `{"cycles_succeeded":3,"cycles_failed":1,"cycles_no_change":0,"last_cycle_duration_seconds":0.012,
+/// "current_version":20250101000000003,"retention_failures":0}` (`current_version` is `null` before the
+/// first version). Copied into `buffer` as `hollow_diff_change_set_json` does (`*out_len` receives the
+/// full length; call with capacity 0 to learn it). New members may be added in later releases.
+/// Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_REENTRANT_CALL` (from inside this producer's
+/// populate callback). Thread safety: not thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn hollow_producer_metrics_json(
+    producer: *const hollow_producer,
+    buffer: *mut c_char,
+    capacity: usize,
+    out_len: *mut usize,
+) -> hollow_status {
+    guard(|| {
+        // SAFETY: a non-NULL `producer` is a live handle for the whole call (the header's pointer contract).
+        let p = unsafe { arg(producer, "producer") }?;
+        let m = p.exclusive("hollow_producer_metrics_json")?.producer.metrics();
+        let json = serde_json::json!({
+            "cycles_succeeded": m.cycles_succeeded,
+            "cycles_failed": m.cycles_failed,
+            "cycles_no_change": m.cycles_no_change,
+            "last_cycle_duration_seconds": m.last_cycle_duration.as_secs_f64(),
+            "current_version": m.current_version,
+            "retention_failures": m.retention_failures,
+        });
+        // SAFETY: `buffer` has `capacity` writable bytes and a non-NULL `out_len` is writable, per the
+        // header's pointer contract.
+        unsafe { copy_text(&json.to_string(), buffer, capacity, out_len) }
     })
 }

@@ -291,3 +291,32 @@ pub(crate) unsafe fn with_key<'a, K, R>(
         _ => f(&(0..len).map(field).collect::<FfiResult<Vec<K>>>()?),
     })
 }
+
+/// Copy `text` into the caller's `buffer` of `capacity` bytes as NUL-terminated UTF-8, the convention of
+/// `hollow_object_copy_string`: `*out_len` receives the text's length in bytes (without the NUL) whether
+/// or not it fit; a short buffer receives as much as fits, cut back to whole characters, then the NUL;
+/// with `capacity` 0 nothing is written and `buffer` may be NULL. Both pointers are checked first.
+///
+/// # Safety
+/// A non-NULL `buffer` must have `capacity` writable bytes, and a non-NULL `out_len` be writable.
+pub(crate) unsafe fn copy_text(text: &str, buffer: *mut c_char, capacity: usize, out_len: *mut usize) -> FfiResult {
+    if capacity > 0 && buffer.is_null() {
+        return Err(FfiError::null("buffer"));
+    }
+    // SAFETY: a non-NULL `out_len` is writable (this function's contract).
+    let out_len = unsafe { crate::guard::out(out_len, "out_len") }?;
+    if capacity > 0 {
+        let mut n = text.len().min(capacity - 1);
+        while !text.is_char_boundary(n) {
+            n -= 1;
+        }
+        // SAFETY: `buffer` is non-NULL with `capacity` writable bytes (this function's contract) and
+        // n + 1 <= capacity; the source is a separate Rust allocation.
+        unsafe {
+            std::ptr::copy_nonoverlapping(text.as_ptr(), buffer.cast::<u8>(), n);
+            buffer.add(n).write(0);
+        }
+    }
+    out_len.set(text.len());
+    Ok(())
+}

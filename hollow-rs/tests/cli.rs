@@ -253,3 +253,259 @@ fn log_level_prints_records_on_standard_error() {
     assert!(!ok && err.contains("--log-level"), "{err}");
     std::fs::remove_dir_all(&work).unwrap();
 }
+
+/// A store with two versions of a small movie dataset, made with `hollow produce`: from the first to
+/// the second, movie 2 is removed, movie 4 added, movie 1 retitled and tagged, movie 3 unchanged.
+fn movie_store(work: &std::path::Path) -> (String, i64, i64) {
+    std::fs::write(
+        work.join("movies.schema"),
+        "Movie @PrimaryKey(id) { long id; String title; int year; ListOfString tags; }\n\
+         String { string value; }\nListOfString List<String>;\n",
+    )
+    .unwrap();
+    let v1 = [
+        r#"{"type":"Movie","value":{"id":1,"title":"Heat","year":1995,"tags":["crime"]}}"#,
+        r#"{"type":"Movie","value":{"id":2,"title":"Alien","year":1979,"tags":[]}}"#,
+        r#"{"type":"Movie","value":{"id":3,"title":"Up","year":2009,"tags":["kids"]}}"#,
+    ];
+    let v2 = [
+        r#"{"type":"Movie","value":{"id":1,"title":"Heat (1995)","year":1995,"tags":["crime","la"]}}"#,
+        r#"{"type":"Movie","value":{"id":3,"title":"Up","year":2009,"tags":["kids"]}}"#,
+        r#"{"type":"Movie","value":{"id":4,"title":"Big","year":1988,"tags":[]}}"#,
+    ];
+    let store = work.join("movies");
+    let d = store.to_str().unwrap().to_owned();
+    let mut versions = Vec::new();
+    for lines in [&v1[..], &v2[..]] {
+        produce_lines(work, &d, "movies.schema", lines);
+        versions.push(announced(&d));
+    }
+    (d, versions[0], versions[1])
+}
+
+fn produce_lines(work: &std::path::Path, d: &str, schema: &str, lines: &[&str]) {
+    let input = work.join("input.jsonl");
+    std::fs::write(&input, lines.join("\n")).unwrap();
+    let schema = work.join(schema);
+    let (ok, _, err) =
+        hollow(&["produce", d, "--schema", schema.to_str().unwrap(), "--input", input.to_str().unwrap()]);
+    assert!(ok, "{err}");
+}
+
+fn announced(d: &str) -> i64 {
+    std::fs::read_to_string(std::path::Path::new(d).join("announced.version")).unwrap().trim().parse().unwrap()
+}
+
+/// Run `hollow` with `stdin` as its standard input.
+fn hollow_with_input(args: &[&str], stdin: &str) -> (bool, String, String) {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hollow"))
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run hollow");
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn diff_counts_and_shows_what_changed() {
+    let work = temp_dir("cli-diff");
+    let (d, v1, v2) = movie_store(&work);
+
+    // JSON: --to defaults to the announced version, --from to the version the delta starts from.
+    let (ok, out, err) = hollow(&["diff", &d, "--format", "json"]);
+    assert!(ok, "{err}");
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!((json["from"].as_i64(), json["to"].as_i64()), (Some(v1), Some(v2)));
+    assert_eq!(json["method"], "oneDelta", "reached by a delta, so the fast path");
+    let movie = json["types"].as_array().unwrap().iter().find(|t| t["type"] == "Movie").unwrap();
+    let counts = |t: &serde_json::Value| ["added", "removed", "modified", "unchanged"].map(|k| t[k].as_u64().unwrap());
+    assert_eq!(counts(movie), [1, 1, 1, 1]);
+    assert_eq!(movie["removedRecords"][0]["key"], serde_json::json!([2]));
+    assert_eq!(movie["addedRecords"][0]["key"], serde_json::json!([4]));
+    let fields: Vec<&str> =
+        movie["modifiedRecords"][0]["fields"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["title", "tags[1]"]);
+    // Strings: "Alien" and "Heat" went, "Big", "Heat (1995)" and "la" came.
+    let string = json["types"].as_array().unwrap().iter().find(|t| t["type"] == "String").unwrap();
+    assert_eq!(counts(string)[..2], [3, 2]);
+
+    // Text: the table, and each changed field as old -> new.
+    let (ok, out, err) = hollow(&["diff", &d, "--from", &v1.to_string(), "--to", &v2.to_string()]);
+    assert!(ok, "{err}");
+    assert!(out.contains(&format!("version {v1} -> {v2}")), "{out}");
+    assert!(out.contains("title: \"Heat\" -> \"Heat (1995)\""), "{out}");
+    assert!(out.contains("  - [2] "), "{out}");
+    // --type and --limit.
+    let (ok, out, err) = hollow(&["diff", &d, "--type", "Movie", "--limit", "0"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("1 of 1 types changed") && !out.contains("String "), "{out}");
+    assert!(out.contains("  ~ … and 1 more"), "{out}");
+    // Backwards: the reverse delta; and a version against itself: no difference, still exit 0.
+    let (ok, out, err) = hollow(&["diff", &d, "--from", &v2.to_string(), "--to", &v1.to_string(), "--format", "json"]);
+    assert!(ok, "{err}");
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let movie = json["types"].as_array().unwrap().iter().find(|t| t["type"] == "Movie").unwrap();
+    assert_eq!(counts(movie), [1, 1, 1, 1]);
+    let (ok, out, _) = hollow(&["diff", &d, "--from", &v2.to_string(), "--to", &v2.to_string()]);
+    assert!(ok && out.contains("0 of 3 types changed"), "{out}");
+    std::fs::remove_dir_all(&work).unwrap();
+}
+
+#[test]
+fn diff_errors_are_clear_and_fail() {
+    let work = temp_dir("cli-diff-errors");
+    let (d, v1, _) = movie_store(&work);
+    let (ok, _, err) = hollow(&["diff", &d, "--to", "42"]);
+    assert!(!ok && err.contains("version 42 is not in the store"), "{err}");
+    let (ok, _, err) = hollow(&["diff", &d, "--from", "42"]);
+    assert!(!ok && err.contains("42"), "{err}");
+    // The first version has no delta leading to it.
+    let (ok, _, err) = hollow(&["diff", &d, "--to", &v1.to_string()]);
+    assert!(!ok && err.contains("no delta leads to version") && err.contains("--from"), "{err}");
+    let (ok, _, err) = hollow(&["diff", &d, "--type", "Nope"]);
+    assert!(!ok && err.contains("type Nope"), "{err}");
+    let (ok, _, err) = hollow(&["diff", &d, "--format", "yaml"]);
+    assert!(!ok && err.contains("yaml"), "{err}");
+    let (ok, _, err) = hollow(&["diff", "/nonexistent/hollow"]);
+    assert!(!ok && err.contains("not found"), "{err}");
+    std::fs::remove_dir_all(&work).unwrap();
+}
+
+/// A dump's records per type, as their text, sorted: what a version holds, whatever its ordinals.
+fn dumped_records(dump: &str) -> Vec<(String, Vec<String>)> {
+    let json: serde_json::Value = serde_json::from_str(dump).unwrap();
+    json["types"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            let mut records: Vec<String> = t["records"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["stringifier"].as_str().unwrap().to_owned())
+                .collect();
+            records.sort();
+            (t["schema"]["name"].as_str().unwrap().to_owned(), records)
+        })
+        .collect()
+}
+
+#[test]
+fn diff_changes_piped_into_produce_incremental_reproduce_the_new_version() {
+    // The collections vectors: every version's change set, applied to a store holding the one before,
+    // gives that version's records.
+    let scenario = "collections";
+    let vs = versions(scenario);
+    let work = temp_dir("cli-diff-apply");
+    let source = work.join("source");
+    let source = source.to_str().unwrap();
+    let target = work.join("target");
+    let target = target.to_str().unwrap();
+    for &v in &vs {
+        let (schema, input) = produce_input(scenario, v);
+        std::fs::write(work.join("schema.txt"), schema).unwrap();
+        let lines: Vec<&str> = input.lines().collect();
+        produce_lines(&work, source, "schema.txt", &lines);
+        if v == vs[0] {
+            produce_lines(&work, target, "schema.txt", &lines);
+        }
+    }
+    let source_versions = source_versions(source);
+    assert_eq!(source_versions.len(), vs.len());
+    for pair in source_versions.windows(2) {
+        let (from, to) = (pair[0].to_string(), pair[1].to_string());
+        let (ok, changes, err) = hollow(&["diff", source, "--from", &from, "--to", &to, "--format", "changes"]);
+        assert!(ok, "{err}");
+        assert!(!changes.is_empty());
+        let (ok, out, err) = hollow_with_input(&["produce", target, "--incremental", "--input", "-"], &changes);
+        assert!(ok, "{err}");
+        assert!(out.starts_with("announced version") && out.contains("upserts"), "{out}");
+        let (ok, want, err) = hollow(&["dump", source, "--version", &to]);
+        assert!(ok, "{err}");
+        let (ok, got, err) = hollow(&["dump", target]);
+        assert!(ok, "{err}");
+        assert_eq!(dumped_records(&got), dumped_records(&want), "version {to}");
+    }
+    // The same changes again change nothing.
+    let last = source_versions.windows(2).last().unwrap();
+    let (_, changes, _) =
+        hollow(&["diff", source, "--from", &last[0].to_string(), "--to", &last[1].to_string(), "--format", "changes"]);
+    let (ok, out, err) = hollow_with_input(&["produce", target, "--incremental", "--input", "-"], &changes);
+    assert!(ok && out.starts_with("no change"), "{out}{err}");
+    std::fs::remove_dir_all(&work).unwrap();
+}
+
+/// The versions of the snapshots of a store directory, ascending.
+fn source_versions(d: &str) -> Vec<i64> {
+    let mut vs: Vec<i64> = std::fs::read_dir(d)
+        .unwrap()
+        .filter_map(|e| e.unwrap().file_name().into_string().unwrap().strip_prefix("snapshot-")?.parse().ok())
+        .collect();
+    vs.sort();
+    vs
+}
+
+#[test]
+fn produce_incremental_applies_changes_and_reports_bad_lines() {
+    let work = temp_dir("cli-incremental");
+    let (d, _, v2) = movie_store(&work);
+    let changes = [
+        r#"{"op":"upsert","type":"Movie","record":{"id":3,"title":"Up!","year":2009,"tags":["kids"]}}"#,
+        r#"{"op":"delete","type":"Movie","key":[4]}"#,
+        r#"{"op":"delete","type":"Movie","key":[99]}"#,
+    ]
+    .join("\n");
+    std::fs::write(work.join("changes.jsonl"), &changes).unwrap();
+    let input = work.join("changes.jsonl");
+    let (ok, out, err) = hollow(&["produce", &d, "--incremental", "--input", input.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(out.contains("1 upserts, 1 deletes, 1 absent deletes"), "{out}");
+    let v3 = announced(&d);
+    assert!(v3 > v2);
+    let (ok, out, _) = hollow(&["diff", &d, "--type", "Movie"]);
+    assert!(ok && out.contains(&format!("version {v2} -> {v3}")), "{out}");
+    assert!(out.contains("title: \"Up\" -> \"Up!\"") && out.contains("  - [4]"), "{out}");
+
+    // A bad line names its number; nothing is announced.
+    let bad = "\n{\"op\":\"delete\",\"type\":\"Movie\",\"key\":[1]}\n{\"op\":\"upsert\",\"type\":\"Movie\",\"record\":{\"id\":\"x\"}}\n";
+    let (ok, _, err) = hollow_with_input(&["produce", &d, "--incremental", "--input", "-"], bad);
+    assert!(!ok && err.contains("standard input: change line 3"), "{err}");
+    let (ok, _, err) = hollow_with_input(&["produce", &d, "--incremental", "--input", "-"], "{\"op\":\"nope\"}\n");
+    assert!(!ok && err.contains("change line 1"), "{err}");
+    assert_eq!(announced(&d), v3);
+    // The removal guard still holds: deleting most movies is refused.
+    let deletes =
+        "{\"op\":\"delete\",\"type\":\"Movie\",\"key\":[1]}\n{\"op\":\"delete\",\"type\":\"Movie\",\"key\":[3]}\n";
+    let (ok, _, err) = hollow_with_input(&["produce", &d, "--incremental", "--input", "-"], deletes);
+    assert!(!ok && err.contains("validation"), "{err}");
+    assert_eq!(announced(&d), v3);
+
+    // No announced version: --schema starts from nothing; without it, a clear error.
+    let empty = work.join("empty");
+    let e = empty.to_str().unwrap();
+    let (ok, _, err) = hollow(&["produce", e, "--incremental", "--input", input.to_str().unwrap()]);
+    assert!(!ok && err.contains("announces no version") && err.contains("--schema"), "{err}");
+    let schema = work.join("movies.schema");
+    let (ok, out, err) = hollow(&[
+        "produce",
+        e,
+        "--incremental",
+        "--schema",
+        schema.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.contains("1 upserts, 0 deletes, 2 absent deletes"), "{out}");
+    std::fs::remove_dir_all(&work).unwrap();
+}

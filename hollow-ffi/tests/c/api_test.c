@@ -1051,6 +1051,208 @@ static void capture_log(void *user_data, hollow_log_level level, const char *tar
     snprintf(c->last_message, sizeof c->last_message, "%s", message);
 }
 
+/* Diffs, incremental cycles from change lines, and metrics as JSON, on a dataset of their own. */
+static const char *DIFF_SCHEMAS = "Movie @PrimaryKey(id) { long id; string title; int year; }";
+static const char *DIFF_V1 =
+    "{\"op\":\"upsert\",\"type\":\"Movie\",\"record\":{\"id\":1,\"title\":\"Heat\",\"year\":1995}}\n"
+    "{\"op\":\"upsert\",\"type\":\"Movie\",\"record\":{\"id\":2,\"title\":\"Alien\",\"year\":1979}}\n"
+    "\n"
+    "{\"op\":\"upsert\",\"type\":\"Movie\",\"record\":{\"id\":3,\"title\":\"Up\",\"year\":2009}}\n";
+static const char *DIFF_V2 =
+    "{\"op\":\"upsert\",\"type\":\"Movie\",\"record\":{\"id\":1,\"title\":\"Heat 2\",\"year\":1995}}\n"
+    "{\"op\":\"delete\",\"type\":\"Movie\",\"key\":[2]}\n"
+    "{\"op\":\"upsert\",\"type\":\"Movie\",\"record\":{\"id\":4,\"title\":\"Big\",\"year\":1988}}";
+
+static int str_contains(hollow_str s, const char *fragment) {
+    size_t n = strlen(fragment), i;
+    for (i = 0; n <= s.len && i <= s.len - n; i++) {
+        if (memcmp(s.ptr + i, fragment, n) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* A producer of its own store applying `first`; returns it and the store's consumer. */
+static hollow_producer *diff_producer(hollow_consumer **consumer, int64_t *version) {
+    hollow_blob_store *store = NULL;
+    hollow_producer *producer = NULL;
+    CHECK_OK(hollow_blob_store_new_in_memory(&store));
+    CHECK_OK(hollow_producer_new(store, DIFF_SCHEMAS, &producer));
+    CHECK_OK(hollow_consumer_new(store, consumer));
+    hollow_blob_store_free(store);
+    CHECK_OK(hollow_producer_apply_changes(producer, DIFF_V1, version));
+    return producer;
+}
+
+static void test_diff(void) {
+    hollow_consumer *consumer = NULL, *consumer_b = NULL;
+    hollow_read_state *rs1 = NULL, *rs2 = NULL, *rs_b = NULL;
+    hollow_diff *diff = NULL, *none = NULL;
+    hollow_diff_type_summary summary;
+    hollow_diff_change change;
+    int64_t v1 = 0, v2 = 0, again = 0, vb = 0;
+    size_t count = 0, len = 0, i;
+    char small[6], metrics[512];
+    hollow_producer *producer = diff_producer(&consumer, &v1);
+    hollow_producer *producer_b = NULL;
+
+    /* Bad change lines: the status of the core's error, the line number in the message; nothing
+     * announced. */
+    CHECK_STATUS(hollow_producer_apply_changes(NULL, DIFF_V2, &again), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_producer_apply_changes(producer, NULL, &again), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_producer_apply_changes(producer, INVALID_UTF8, &again), HOLLOW_STATUS_INVALID_UTF8);
+    CHECK_STATUS(hollow_producer_apply_changes(producer,
+                                               "{\"op\":\"delete\",\"type\":\"Movie\",\"key\":[1]}\n"
+                                               "{\"op\":\"upsert\",\"type\":\"Movie\",\"record\":{\"id\":\"x\"}}\n",
+                                               &again),
+                 HOLLOW_STATUS_SCHEMA_MISMATCH);
+    CHECK_LAST_ERROR_HAS("change line 2");
+    CHECK_STATUS(hollow_producer_apply_changes(producer, "{\"op\":\"delete\",\"type\":\"Nope\",\"key\":[1]}", &again),
+                 HOLLOW_STATUS_NOT_FOUND);
+    CHECK_LAST_ERROR_HAS("change line 1");
+    CHECK_STATUS(hollow_producer_apply_changes(producer, "\n\nnot json", &again), HOLLOW_STATUS_INVALID_ARGUMENT);
+    CHECK_LAST_ERROR_HAS("change line 3");
+    CHECK_OK(hollow_producer_current_version(producer, &again));
+    CHECK(again == v1);
+
+    CHECK_OK(hollow_producer_apply_changes(producer, DIFF_V2, &v2));
+    CHECK(v2 > v1);
+    CHECK_OK(hollow_producer_apply_changes(producer, DIFF_V2, &again)); /* the same changes: no change */
+    CHECK(again == v2);
+    CHECK_OK(hollow_producer_apply_changes(producer, "", NULL));
+
+    /* Two read states one delta apart. */
+    CHECK_OK(hollow_consumer_refresh_to(consumer, v1));
+    CHECK_OK(hollow_consumer_read_state(consumer, &rs1));
+    CHECK_OK(hollow_consumer_refresh_to(consumer, v2));
+    CHECK_OK(hollow_consumer_read_state(consumer, &rs2));
+
+    CHECK_STATUS(hollow_diff_new(NULL, rs2, &diff), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_diff_new(rs1, NULL, &diff), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_diff_new(rs1, rs2, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK(diff == NULL);
+    CHECK_OK(hollow_diff_new(rs1, rs2, &diff));
+    hollow_read_state_free(rs1); /* the diff keeps what it needs */
+
+    CHECK_OK(hollow_diff_type_count(diff, &count));
+    CHECK(count == 1);
+    CHECK_STATUS(hollow_diff_type_count(NULL, &count), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_diff_type_count(diff, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_OK(hollow_diff_type_at(diff, 0, &summary));
+    CHECK_STR(summary.name, "Movie");
+    CHECK(summary.added == 1 && summary.removed == 1 && summary.modified == 1 && summary.unchanged == 1);
+    CHECK_STATUS(hollow_diff_type_at(diff, 1, &summary), HOLLOW_STATUS_INVALID_ARGUMENT);
+    CHECK_LAST_ERROR_HAS("out of range");
+    CHECK_STATUS(hollow_diff_type_at(NULL, 0, &summary), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_diff_type_at(diff, 0, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+
+    CHECK_OK(hollow_diff_change_count(diff, 0, &count));
+    CHECK(count == 3);
+    CHECK_STATUS(hollow_diff_change_count(diff, 1, &count), HOLLOW_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(hollow_diff_change_count(NULL, 0, &count), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_diff_change_count(diff, 0, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+
+    /* Removed, then added, then modified. */
+    CHECK_OK(hollow_diff_change_at(diff, 0, 0, &change));
+    CHECK(change.kind == HOLLOW_DIFF_CHANGE_KIND_REMOVED);
+    CHECK_STR(change.key_json, "[2]");
+    CHECK(str_contains(change.old_json, "\"Alien\""));
+    CHECK(change.new_json.len == 0 && change.new_json.ptr != NULL && change.fields.len == 0);
+    CHECK_OK(hollow_diff_change_at(diff, 0, 1, &change));
+    CHECK(change.kind == HOLLOW_DIFF_CHANGE_KIND_ADDED);
+    CHECK_STR(change.key_json, "[4]");
+    CHECK(change.old_json.len == 0 && str_contains(change.new_json, "\"Big\""));
+    CHECK_OK(hollow_diff_change_at(diff, 0, 2, &change));
+    CHECK(change.kind == HOLLOW_DIFF_CHANGE_KIND_MODIFIED);
+    CHECK_STR(change.key_json, "[1]");
+    CHECK_STR(change.fields, "title");
+    CHECK(str_contains(change.old_json, "\"title\":\"Heat\""));
+    CHECK(str_contains(change.new_json, "\"title\":\"Heat 2\""));
+    {
+        /* Asked again: the same kept texts. */
+        hollow_diff_change again_change;
+        CHECK_OK(hollow_diff_change_at(diff, 0, 2, &again_change));
+        CHECK(again_change.fields.ptr == change.fields.ptr && again_change.new_json.ptr == change.new_json.ptr);
+    }
+    CHECK_STATUS(hollow_diff_change_at(diff, 0, 3, &change), HOLLOW_STATUS_INVALID_ARGUMENT);
+    CHECK_LAST_ERROR_HAS("change index 3");
+    CHECK_STATUS(hollow_diff_change_at(diff, 7, 0, &change), HOLLOW_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(hollow_diff_change_at(NULL, 0, 0, &change), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_diff_change_at(diff, 0, 0, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+
+    /* The change set: size first, then the text; a short buffer gets a NUL-terminated prefix. */
+    CHECK_OK(hollow_diff_change_set_json(diff, NULL, 0, &len));
+    CHECK(len > 0);
+    {
+        char *lines = (char *)malloc(len + 1);
+        size_t len2 = 0, newlines = 0;
+        CHECK(lines != NULL);
+        CHECK_OK(hollow_diff_change_set_json(diff, lines, len + 1, &len2));
+        CHECK(len2 == len && strlen(lines) == len);
+        for (i = 0; i < len; i++) {
+            newlines += lines[i] == '\n';
+        }
+        CHECK(newlines == 3);
+        CHECK(strstr(lines, "{\"key\":[2],\"op\":\"delete\",\"type\":\"Movie\"}\n") == lines);
+        CHECK(strstr(lines, "\"title\":\"Heat 2\"") != NULL);
+
+        /* Applied to another store holding version 1, it gives version 2's records. */
+        producer_b = diff_producer(&consumer_b, &vb);
+        CHECK_OK(hollow_producer_apply_changes(producer_b, lines, &vb));
+        CHECK_OK(hollow_consumer_refresh(consumer_b, NULL));
+        CHECK_OK(hollow_consumer_read_state(consumer_b, &rs_b));
+        CHECK_OK(hollow_diff_new(rs2, rs_b, &none));
+        CHECK_OK(hollow_diff_type_at(none, 0, &summary));
+        CHECK(summary.added == 0 && summary.removed == 0 && summary.modified == 0 && summary.unchanged == 3);
+        CHECK_OK(hollow_diff_change_count(none, 0, &count));
+        CHECK(count == 0);
+        CHECK_OK(hollow_diff_change_set_json(none, NULL, 0, &len2));
+        CHECK(len2 == 0);
+        hollow_diff_free(none);
+        hollow_read_state_free(rs_b);
+        free(lines);
+    }
+    memset(small, 'x', sizeof small);
+    CHECK_OK(hollow_diff_change_set_json(diff, small, sizeof small, &count));
+    CHECK(count == len && strlen(small) == sizeof small - 1);
+    CHECK_STATUS(hollow_diff_change_set_json(diff, NULL, 4, &count), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_diff_change_set_json(diff, small, sizeof small, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_diff_change_set_json(NULL, small, sizeof small, &count), HOLLOW_STATUS_NULL_ARGUMENT);
+    hollow_diff_free(diff);
+    hollow_diff_free(NULL);
+    hollow_read_state_free(rs2);
+
+    /* Metrics for operators. */
+    CHECK_OK(hollow_consumer_metrics_json(consumer, NULL, 0, &len));
+    CHECK(len > 0 && len < sizeof metrics);
+    CHECK_OK(hollow_consumer_metrics_json(consumer, metrics, sizeof metrics, &count));
+    CHECK(count == len && strlen(metrics) == len);
+    CHECK(strstr(metrics, "\"refreshes_succeeded\":2") != NULL);
+    CHECK(strstr(metrics, "\"snapshots_applied\":1") != NULL && strstr(metrics, "\"deltas_applied\":1") != NULL);
+    CHECK(strstr(metrics, "\"last_refresh_duration_seconds\":") != NULL);
+    CHECK_STATUS(hollow_consumer_metrics_json(NULL, metrics, sizeof metrics, &count), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_consumer_metrics_json(consumer, metrics, sizeof metrics, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_consumer_metrics_json(consumer, NULL, 8, &count), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_OK(hollow_producer_metrics_json(producer, metrics, sizeof metrics, &len));
+    CHECK(strlen(metrics) == len);
+    CHECK(strstr(metrics, "\"cycles_succeeded\":2") != NULL);
+    CHECK(strstr(metrics, "\"cycles_no_change\":2") != NULL);
+    CHECK(strstr(metrics, "\"cycles_failed\":0") != NULL); /* bad lines fail before a cycle starts */
+    {
+        char expected[64];
+        snprintf(expected, sizeof expected, "\"current_version\":%" PRId64, v2);
+        CHECK(strstr(metrics, expected) != NULL);
+    }
+    CHECK_STATUS(hollow_producer_metrics_json(NULL, metrics, sizeof metrics, &len), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_producer_metrics_json(producer, metrics, sizeof metrics, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+
+    hollow_consumer_free(consumer_b);
+    hollow_producer_free(producer_b);
+    hollow_consumer_free(consumer);
+    hollow_producer_free(producer);
+}
+
 int main(int argc, char **argv) {
     hollow_blob_store *store = NULL;
     hollow_producer *producer = NULL;
@@ -1079,11 +1281,15 @@ int main(int argc, char **argv) {
     test_consumer_errors(store);
     CHECK_OK(hollow_consumer_new(store, &consumer));
     hollow_blob_store_free(store); /* the producer and the consumer share the store */
-    CHECK_OK(hollow_consumer_refresh(consumer, &version));
+    {
+        /* Counted from here: the producers above may log hollow::consumer records of their own. */
+        int consumer_info_before = logs.consumer_info;
+        CHECK_OK(hollow_consumer_refresh(consumer, &version));
+        CHECK(logs.consumer_info == consumer_info_before + 1);
+    }
     CHECK(version == v2);
     /* Each announced cycle and the refresh were logged at INFO, the refresh last. */
     CHECK(logs.producer_info >= 2);
-    CHECK(logs.consumer_info >= 1);
     {
         char expected[64];
         snprintf(expected, sizeof expected, "refreshed to version %" PRId64, v2);
@@ -1112,6 +1318,7 @@ int main(int argc, char **argv) {
     CHECK_OK(hollow_consumer_refresh_to(consumer, v2));
 
     test_versions(consumer, v1, v2);
+    test_diff();
 
     hollow_consumer_free(consumer);
     hollow_producer_free(producer);

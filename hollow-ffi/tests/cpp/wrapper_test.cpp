@@ -186,6 +186,42 @@ int main() {
         EXPECT(restarted.current_version() == url_v1);
     }
     EXPECT_THROWS(hollow::producer(store, "Broken {"), HOLLOW_STATUS_SCHEMA);
+    {
+        // Diffs and incremental cycles: two versions by change lines, their diff, its change set
+        // replayed into a second store.
+        const std::string schema = "Movie @PrimaryKey(id) { long id; string title; }";
+        hollow::blob_store a = hollow::blob_store::in_memory(), b = hollow::blob_store::in_memory();
+        hollow::producer pa(a, schema), pb(b, schema);
+        const std::string first = "{\"op\":\"upsert\",\"type\":\"Movie\",\"record\":{\"id\":1,\"title\":\"Heat\"}}\n"
+                                  "{\"op\":\"upsert\",\"type\":\"Movie\",\"record\":{\"id\":2,\"title\":\"Up\"}}\n";
+        std::int64_t a1 = pa.apply_changes(first);
+        pb.apply_changes(first);
+        std::int64_t a2 =
+            pa.apply_changes("{\"op\":\"upsert\",\"type\":\"Movie\",\"record\":{\"id\":1,\"title\":\"Heat 2\"}}");
+        EXPECT(a2 > a1);
+        EXPECT_THROWS(pa.apply_changes("{\"op\":\"nope\"}"), HOLLOW_STATUS_INVALID_ARGUMENT);
+        hollow::consumer ca(a), cb(b);
+        ca.refresh_to(a1);
+        hollow::read_state r1 = ca.read_state();
+        ca.refresh_to(a2);
+        hollow::read_state r2 = ca.read_state();
+        hollow::diff d(r1, r2);
+        EXPECT(d.type_count() == 1);
+        hollow::diff::type_summary movie = d.type_at(0);
+        EXPECT(movie.name == "Movie" && movie.modified == 1 && movie.unchanged == 1 && movie.added == 0);
+        EXPECT(d.change_count(0) == 1);
+        hollow::diff::change c = d.change_at(0, 0);
+        EXPECT(c.kind == HOLLOW_DIFF_CHANGE_KIND_MODIFIED && c.key_json == "[1]" && c.fields == "title");
+        EXPECT(c.new_json.find("Heat 2") != std::string_view::npos);
+        EXPECT_THROWS(d.type_at(1), HOLLOW_STATUS_INVALID_ARGUMENT);
+        EXPECT_THROWS(d.change_at(0, 1), HOLLOW_STATUS_INVALID_ARGUMENT);
+        pb.apply_changes(d.change_set_json());
+        cb.refresh();
+        hollow::diff same(r2, cb.read_state());
+        EXPECT(same.change_count(0) == 0 && same.change_set_json().empty());
+        EXPECT(ca.metrics_json().find("\"refreshes_succeeded\":2") != std::string::npos);
+        EXPECT(pa.metrics_json().find("\"cycles_succeeded\":2") != std::string::npos);
+    }
 
     std::printf("wrapper_test: %d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;

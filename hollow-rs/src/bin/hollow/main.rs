@@ -1,6 +1,7 @@
 //! `hollow`: inspect, dump and produce Hollow blob stores: a directory in Java Hollow's filesystem layout,
 //! or (built with the `object-store` feature) `s3://bucket/prefix`, `gs://...`, `az://...`.
 
+mod diff;
 mod dump;
 mod inspect;
 mod produce;
@@ -62,26 +63,61 @@ enum Command {
         #[arg(long = "type")]
         type_name: Option<String>,
     },
+    /// What changed between two versions: counts per type, then the added, removed and modified
+    /// records (with each changed field as old -> new). Exits with 0 whether or not anything changed;
+    /// non-zero only on an error.
+    Diff {
+        /// A blob store: a directory or a URL.
+        store: String,
+        /// A store option, KEY=VALUE; repeatable.
+        #[arg(long = "option", value_name = "KEY=VALUE")]
+        options: Vec<String>,
+        /// The old version (default: the version the delta leading to --to starts from).
+        #[arg(long)]
+        from: Option<i64>,
+        /// The new version (default: the announced one, else the latest snapshot).
+        #[arg(long)]
+        to: Option<i64>,
+        /// Only these types (repeatable); the others are still compared where these reference them.
+        #[arg(long = "type")]
+        types: Vec<String>,
+        /// text: a summary table, then changed records; json: the whole diff as JSON; changes: the
+        /// change set as JSON lines, complete whatever --limit says (input for `produce --incremental`).
+        #[arg(long, value_enum, default_value_t = diff::Format::Text)]
+        format: diff::Format,
+        /// At most this many added, removed and modified records shown per type (counts stay exact).
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
     /// Run one producer cycle from JSON records, publishing to STORE (a directory is created if
     /// missing). If STORE has an announced version, the producer restores it first, so the cycle
-    /// publishes a delta and a reverse delta that continue the chain.
+    /// publishes a delta and a reverse delta that continue the chain. With --incremental, the input is
+    /// a change set (as `hollow diff --format changes` writes) applied to the announced version.
     Produce {
         /// A blob store: a directory or a URL.
         store: String,
         /// A store option, KEY=VALUE; repeatable.
         #[arg(long = "option", value_name = "KEY=VALUE")]
         options: Vec<String>,
-        /// Schemas in Hollow's schema language.
-        #[arg(long)]
-        schema: PathBuf,
+        /// Schemas in Hollow's schema language. Required, except with --incremental on a store with an
+        /// announced version (whose schemas are then used).
+        #[arg(long, required_unless_present = "incremental")]
+        schema: Option<PathBuf>,
         /// JSON lines, each `{"type": "<Type>", "value": <record>}` (or the record alone with --type);
         /// `-` for standard input. References are nested objects, lists and sets arrays, maps objects
-        /// or `[key, value]` pairs; floats may be given as `hollow dump` writes them.
+        /// or `[key, value]` pairs; floats may be given as `hollow dump` writes them. With
+        /// --incremental: change lines, `{"op":"upsert","type":T,"record":R}` or
+        /// `{"op":"delete","type":T,"key":[...]}`.
         #[arg(long)]
         input: PathBuf,
         /// The type of every record of the input.
-        #[arg(long = "type")]
+        #[arg(long = "type", conflicts_with = "incremental")]
         type_name: Option<String>,
+        /// Apply the input's changes (upserts and deletes by primary key) to the announced version
+        /// instead of replacing every record. Without an announced version, starts from nothing (then
+        /// --schema is required).
+        #[arg(long)]
+        incremental: bool,
         /// Refuse a cycle that removes more than this share (0 to 1) of any type's records: the usual
         /// sign of a truncated input. 1 allows anything.
         #[arg(long, default_value_t = 0.5)]
@@ -125,10 +161,20 @@ fn main() -> ExitCode {
         Command::Dump { store, options, from, version, type_name } => {
             open_store(&store, &options, false).and_then(|s| dump::run(s, from, version, type_name.as_deref()))
         }
-        Command::Produce { store, options, schema, input, type_name, max_removed_share, allow_empty } => {
+        Command::Diff { store, options, from, to, types, format, limit } => {
+            let args = diff::Args { from, to, types, format, limit };
+            open_store(&store, &options, false).and_then(|s| diff::run(s, &args))
+        }
+        Command::Produce { store, options, schema, input, type_name, incremental, max_removed_share, allow_empty } => {
             let guards = produce::Guards { max_removed_share, allow_empty };
-            open_store(&store, &options, true)
-                .and_then(|s| produce::run(s, &schema, &input, type_name.as_deref(), &guards))
+            open_store(&store, &options, true).and_then(|s| {
+                if incremental {
+                    produce::run_incremental(s, schema.as_deref(), &input, &guards)
+                } else {
+                    let schema = schema.expect("clap requires --schema without --incremental");
+                    produce::run(s, &schema, &input, type_name.as_deref(), &guards)
+                }
+            })
         }
         Command::Watch { store, options, interval_ms, count, metrics_listen } => {
             let watch = watch::Watch { interval: std::time::Duration::from_millis(interval_ms), count, metrics_listen };

@@ -1,9 +1,11 @@
-//! `hollow produce STORE --schema FILE --input RECORDS.jsonl [--type T]`.
+//! `hollow produce STORE --schema FILE --input RECORDS.jsonl [--type T]`, and
+//! `hollow produce STORE --incremental --input CHANGES.jsonl [--schema FILE]`.
 
 use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
+use hollow::diff::ChangeSet;
 use hollow::producer::{Producer, RecordCountVarianceValidator};
 use hollow::schema::dsl::parse_schemas;
 use hollow::store::{AnnouncementWatcher, BlobStore};
@@ -25,6 +27,90 @@ pub struct Guards {
     pub allow_empty: bool,
 }
 
+fn check_guards(guards: &Guards) -> Result<()> {
+    if !(0.0..=1.0).contains(&guards.max_removed_share) {
+        return Err(Error::InvalidArgument(format!(
+            "--max-removed-share must be between 0 and 1, not {}",
+            guards.max_removed_share
+        )));
+    }
+    Ok(())
+}
+
+fn read_schema_file(schema_file: &Path) -> Result<Vec<hollow::Schema>> {
+    let schema_text = std::fs::read_to_string(schema_file)
+        .map_err(|e| Error::io(format!("reading schema file {}", schema_file.display()), e))?;
+    parse_schemas(&schema_text)
+}
+
+/// An incremental cycle: the announced version (restored from the store) with the input's changes.
+/// Without an announced version it starts from nothing, with the types of `schema_file`.
+pub fn run_incremental(
+    store: Arc<dyn BlobStore>,
+    schema_file: Option<&Path>,
+    input: &Path,
+    guards: &Guards,
+) -> Result<()> {
+    check_guards(guards)?;
+    let schemas = schema_file.map(read_schema_file).transpose()?;
+    let previous = store.latest_version()?;
+    if previous.is_none() && schemas.is_none() {
+        return Err(Error::NotFound(
+            "the store announces no version to apply the changes to: give --schema to start from nothing".into(),
+        ));
+    }
+    let mut builder = Producer::builder(store.clone())
+        .with_announcer(store.clone())
+        .with_validator(Arc::new(RecordCountVarianceValidator::for_all_types(guards.max_removed_share)));
+    let given = schemas.is_some();
+    if let Some(schemas) = schemas {
+        builder = builder.with_schemas(schemas);
+    }
+    let mut producer = builder.build()?;
+    if previous.is_some() {
+        let restoring = crate::progress::spinner("restoring the announced version");
+        let restored = producer.restore_announced(&*store);
+        restoring.finish_and_clear();
+        restored?;
+        if !given {
+            // The announced version's types, registered after the restore, are restored as registered.
+            let state = producer.read_state().expect("a restore leaves a state");
+            for schema in state.engine().schemas() {
+                producer.engine_mut().add_schema(schema.clone())?;
+            }
+        }
+    }
+    let reading = crate::progress::spinner("reading changes");
+    let changes = if input == Path::new("-") {
+        ChangeSet::read_json_lines(std::io::stdin().lock(), producer.engine_mut())
+    } else {
+        let file = std::fs::File::open(input).map_err(|e| Error::io(format!("reading {}", input.display()), e))?;
+        ChangeSet::read_json_lines(std::io::BufReader::new(file), producer.engine_mut())
+    };
+    reading.finish_and_clear();
+    let source = if input == Path::new("-") { "standard input".to_owned() } else { input.display().to_string() };
+    let changes = changes.map_err(|e| e.with_context(&source))?;
+    let applying = crate::progress::spinner(&format!("applying {} changes", changes.len()));
+    let version = producer.apply_change_set(&changes);
+    applying.finish_and_clear();
+    let version = version?;
+    let stats = producer.last_incremental_stats().cloned().unwrap_or_default();
+    if Some(version) == previous {
+        println!("no change: version {version} stays announced");
+    } else {
+        println!("announced version {version}");
+    }
+    println!(
+        "{} changes read: {} upserts, {} deletes, {} absent deletes, {} superseded",
+        changes.len(),
+        stats.upserts,
+        stats.deletes,
+        stats.absent_deletes,
+        stats.superseded
+    );
+    Ok(())
+}
+
 pub fn run(
     store: Arc<dyn BlobStore>,
     schema_file: &Path,
@@ -32,15 +118,8 @@ pub fn run(
     type_name: Option<&str>,
     guards: &Guards,
 ) -> Result<()> {
-    if !(0.0..=1.0).contains(&guards.max_removed_share) {
-        return Err(Error::InvalidArgument(format!(
-            "--max-removed-share must be between 0 and 1, not {}",
-            guards.max_removed_share
-        )));
-    }
-    let schema_text = std::fs::read_to_string(schema_file)
-        .map_err(|e| Error::io(format!("reading schema file {}", schema_file.display()), e))?;
-    let schemas = parse_schemas(&schema_text)?;
+    check_guards(guards)?;
+    let schemas = read_schema_file(schema_file)?;
     let records = read_records(input, type_name)?;
     if records.is_empty() && !guards.allow_empty {
         return Err(Error::InvalidArgument(format!(
