@@ -124,3 +124,16 @@ def test_bad_input_raises_the_mapped_exception(producer: hollow.Producer, store:
     with pytest.raises(hollow.NotFoundError):
         producer.apply_changes('{"op":"delete","type":"Show","key":[1]}')
     assert store.announced_version == before
+
+
+def test_inferred_types_and_the_string_dataset(store: hollow.InMemoryBlobStore, consumer: hollow.Consumer) -> None:
+    producer = hollow.Producer(store)  # no schema: inferred from the first cycle's records
+    producer.run_cycle(lambda ws: [ws.add_all(START), ws.add("loose")])
+    with producer.incremental_cycle() as changes:
+        changes.add_or_modify(Movie(2, "Aliens"))
+        changes.delete("Movie", 1)
+        changes.delete("String", "loose")  # a type without a primary key: the key is the record
+        changes.add_or_modify("another")
+    assert titles(consumer) == {2: "Aliens", 3: "Up"}
+    assert "another" in consumer.read_state and "loose" not in consumer.read_state
+    assert as_dict(Movie(2, "Aliens")) == hollow.to_python(consumer.read_state.type("Movie")[2])
