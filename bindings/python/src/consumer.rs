@@ -14,6 +14,7 @@ use pyo3::sync::MutexExt;
 use pyo3::types::PyDict;
 
 use crate::errors::{invalid, not_found, to_py_err, IntoPy};
+use crate::metrics::ConsumerMetrics;
 use crate::read::ReadState;
 use crate::store::store_arg;
 
@@ -171,23 +172,11 @@ impl Consumer {
         Ok(rs)
     }
 
-    /// Counters about refreshes so far: `refreshes_succeeded`, `refreshes_failed` (a failed refresh is
-    /// also logged as a WARNING under the `hollow.consumer` logger), `consecutive_failures`,
-    /// `snapshots_applied`, `deltas_applied`, `bytes_applied`, `last_refresh_seconds`, and
-    /// `watch_failures` (failed reads of the announced version while watching).
+    /// Counters about refreshes so far, a `ConsumerMetrics` snapshot (a failed refresh is also logged
+    /// as a WARNING under the `hollow.consumer` logger).
     #[getter]
-    fn metrics<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let m = py.detach(|| self.core.metrics());
-        let d = PyDict::new(py);
-        d.set_item("refreshes_succeeded", m.refreshes_succeeded)?;
-        d.set_item("refreshes_failed", m.refreshes_failed)?;
-        d.set_item("consecutive_failures", m.consecutive_failures)?;
-        d.set_item("snapshots_applied", m.snapshots_applied)?;
-        d.set_item("deltas_applied", m.deltas_applied)?;
-        d.set_item("bytes_applied", m.bytes_applied)?;
-        d.set_item("last_refresh_seconds", m.last_refresh_duration.as_secs_f64())?;
-        d.set_item("watch_failures", m.watch_failures)?;
-        Ok(d)
+    fn metrics(&self, py: Python<'_>) -> ConsumerMetrics {
+        py.detach(|| self.core.metrics()).into()
     }
 
     /// Call `callback(from_version, to_version)` after every successful refresh (from_version is None

@@ -13,8 +13,10 @@
 //! when a record of an unknown type is added.
 
 mod consumer;
+mod diff;
 mod errors;
 mod logging;
+mod metrics;
 mod producer;
 mod read;
 mod store;
@@ -39,6 +41,16 @@ fn _hollow(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<read::RecordIter>()?;
     m.add_class::<read::PrimaryKeyIndex>()?;
     m.add_class::<read::HashIndex>()?;
+    m.add_class::<diff::Diff>()?;
+    m.add_class::<diff::TypeSummary>()?;
+    m.add_class::<diff::TypeDiff>()?;
+    m.add_class::<diff::DiffRecord>()?;
+    m.add_class::<diff::ModifiedRecord>()?;
+    m.add_class::<diff::FieldChange>()?;
+    m.add_class::<producer::IncrementalCycle>()?;
+    m.add_class::<metrics::ConsumerMetrics>()?;
+    m.add_class::<metrics::ProducerMetrics>()?;
+    m.add_class::<metrics::IncrementalStats>()?;
     m.add_function(wrap_pyfunction!(read::ordinal, m)?)?;
     m.add_function(wrap_pyfunction!(read::type_name, m)?)?;
     m.add_function(wrap_pyfunction!(read::read_state, m)?)?;

@@ -15,6 +15,7 @@ use std::ptr::NonNull;
 use std::sync::{Arc, Mutex};
 
 use hollow::consumer::ReadState as CoreState;
+use hollow::diff::{Change, ChangeSet};
 use hollow::mapper::ObjectMapper;
 use hollow::producer::{Producer as CoreProducer, SequenceVersionMinter, Validator, WriteState as CoreWriteState};
 use hollow::schema::{dsl, order, Schema};
@@ -25,6 +26,7 @@ use pyo3::sync::MutexExt;
 use pyo3::types::{PyDict, PyString, PyTuple, PyType};
 
 use crate::errors::{invalid, IntoPy};
+use crate::metrics::{IncrementalStats, ProducerMetrics};
 use crate::read::ReadState;
 use crate::store::{store_arg, StoreHandle};
 use crate::write;
@@ -265,7 +267,33 @@ pub struct Producer {
     store: StoreHandle,
     /// The last announced state; kept apart so it can be read while a cycle runs.
     current: Mutex<Option<Arc<CoreState>>>,
+    /// The counters after the last cycle (or restore); kept apart so they can be read while a cycle runs.
+    status: Mutex<Status>,
     primary_keys: Py<PyDict>,
+}
+
+/// What the core producer says about its cycles, as of the last one.
+struct Status {
+    metrics: ProducerMetrics,
+    incremental: Option<IncrementalStats>,
+}
+
+impl Status {
+    fn of(producer: &CoreProducer) -> Self {
+        Status {
+            metrics: producer.metrics().into(),
+            incremental: producer.last_incremental_stats().map(IncrementalStats::from),
+        }
+    }
+}
+
+/// Lock the producer for a cycle; an error if another cycle runs.
+fn lock_for_cycle(inner: &Mutex<Option<ProducerInner>>) -> PyResult<std::sync::MutexGuard<'_, Option<ProducerInner>>> {
+    match inner.try_lock() {
+        Ok(g) => Ok(g),
+        Err(std::sync::TryLockError::Poisoned(p)) => Ok(p.into_inner()),
+        Err(std::sync::TryLockError::WouldBlock) => Err(invalid("this producer is already running a cycle")),
+    }
 }
 
 impl Producer {
@@ -275,13 +303,7 @@ impl Producer {
         py: Python<'_>,
         populate: impl FnOnce(Python<'_>, &Bound<'_, WriteState>) -> PyResult<()> + Send,
     ) -> PyResult<Version> {
-        let mut guard = match self.inner.try_lock() {
-            Ok(g) => g,
-            Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
-            Err(std::sync::TryLockError::WouldBlock) => {
-                return Err(invalid("this producer is already running a cycle"));
-            }
-        };
+        let mut guard = lock_for_cycle(&self.inner)?;
         let Some(ProducerInner { producer, mapper }) = guard.as_mut() else { return Err(closed()) };
         let raised: Mutex<Option<PyErr>> = Mutex::new(None);
         let primary_keys = self.primary_keys.clone_ref(py);
@@ -302,9 +324,7 @@ impl Producer {
                 })
             })
         });
-        if let Some(state) = producer.read_state() {
-            *self.current.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()) = Some(state);
-        }
+        self.after_cycle(py, producer);
         drop(guard);
         match result {
             Ok(v) => Ok(v),
@@ -313,6 +333,36 @@ impl Producer {
                 None => Err(e).py(),
             },
         }
+    }
+
+    /// Keep the state and counters of `producer` after a cycle (whatever its outcome) or a restore.
+    fn after_cycle(&self, py: Python<'_>, producer: &CoreProducer) {
+        if let Some(state) = producer.read_state() {
+            *self.current.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()) = Some(state);
+        }
+        *self.status.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()) = Status::of(producer);
+    }
+
+    /// Run `f` on the core producer with the GIL released (no Python code runs meanwhile), then keep
+    /// the new state and counters.
+    fn run_core<R: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&mut CoreProducer) -> hollow::Result<R> + Send,
+    ) -> PyResult<R> {
+        let mut guard = lock_for_cycle(&self.inner)?;
+        let Some(ProducerInner { producer, .. }) = guard.as_mut() else { return Err(closed()) };
+        let result = py.detach(|| f(producer));
+        self.after_cycle(py, producer);
+        drop(guard);
+        result.py()
+    }
+
+    /// The registered schemas (for reading changes).
+    fn schemas(&self) -> PyResult<Vec<Schema>> {
+        let mut guard = self.inner.try_lock().map_err(|_| invalid("this producer is running a cycle"))?;
+        let Some(inner) = guard.as_mut() else { return Err(closed()) };
+        Ok(inner.producer.engine_mut().schemas().cloned().collect())
     }
 }
 
@@ -389,10 +439,12 @@ impl Producer {
             builder = builder.with_validator(Arc::new(PyValidator { name, callable: v }));
         }
         let producer = builder.build().py()?;
+        let status = Mutex::new(Status::of(&producer));
         Ok(Producer {
             inner: Mutex::new(Some(ProducerInner { producer, mapper: ObjectMapper::new() })),
             store: handle.clone(),
             current: Mutex::new(None),
+            status,
             primary_keys: keys,
         })
     }
@@ -425,9 +477,61 @@ impl Producer {
             })
             .py()?;
         let state = producer.read_state();
+        *self.status.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()) = Status::of(producer);
         drop(guard);
         *self.current.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()) = state;
         Ok(restored)
+    }
+
+    /// An incremental cycle as a context manager: `with producer.incremental_cycle() as changes:
+    /// changes.add_or_modify(record); changes.delete("Movie", key)`. The changes apply to the last
+    /// announced version by primary key; they are published when the block ends without an exception
+    /// (the version is then `changes.version`), and dropped (nothing announced) when it raises.
+    fn incremental_cycle(slf: &Bound<'_, Self>) -> PyResult<IncrementalCycle> {
+        IncrementalCycle::new(slf)
+    }
+
+    /// Run an incremental cycle: `changes(c)` makes the changes on an `IncrementalCycle`; they are
+    /// published when it returns. Returns the version now announced (the current one if nothing
+    /// changed). If `changes` raises, the exception propagates and nothing is published.
+    fn run_incremental_cycle(slf: &Bound<'_, Self>, changes: &Bound<'_, PyAny>) -> PyResult<Version> {
+        let cycle = Bound::new(slf.py(), IncrementalCycle::new(slf)?)?;
+        changes.call1((cycle.clone(),))?;
+        cycle.get().commit(slf.py())
+    }
+
+    /// Apply a change set (JSON lines, as `Diff.to_change_lines()` writes them: one string, or an
+    /// iterable of lines) in an incremental cycle; returns the version now announced. A malformed line
+    /// raises (naming its number) and nothing is published.
+    fn apply_changes(&self, py: Python<'_>, lines: &Bound<'_, PyAny>) -> PyResult<Version> {
+        let text = match lines.cast::<PyString>() {
+            Ok(s) => s.to_cow()?.into_owned(),
+            Err(_) => {
+                let mut text = String::new();
+                for line in lines.try_iter()? {
+                    text.push_str(&line?.extract::<std::borrow::Cow<'_, str>>()?);
+                    text.push('\n');
+                }
+                text
+            }
+        };
+        self.run_core(py, move |producer| {
+            let schemas: Vec<Schema> = producer.engine_mut().schemas().cloned().collect();
+            let set = ChangeSet::read_json_lines(text.as_bytes(), &schemas)?;
+            producer.apply_change_set(&set)
+        })
+    }
+
+    /// What the last successful incremental cycle did, or None before one.
+    #[getter]
+    fn last_incremental_stats(&self, py: Python<'_>) -> Option<IncrementalStats> {
+        self.status.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()).incremental.clone()
+    }
+
+    /// Counters about the cycles so far, a `ProducerMetrics` snapshot.
+    #[getter]
+    fn metrics(&self, py: Python<'_>) -> ProducerMetrics {
+        self.status.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()).metrics.clone()
     }
 
     /// The last announced version, or None before the first cycle.
@@ -533,6 +637,116 @@ impl Cycle {
             Ok(())
         })?;
         *self.version.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()) = Some(version);
+        Ok(false)
+    }
+}
+
+/// An incremental cycle as a context manager; see `Producer.incremental_cycle`.
+///
+/// Each change is checked against the producer's schemas when it is made (an unknown type, a record
+/// or key that does not fit raises then), and kept; the changes are applied together, in order, when
+/// the block ends (a later change to a key replaces an earlier one).
+#[pyclass(module = "hollow", frozen)]
+pub struct IncrementalCycle {
+    producer: Py<Producer>,
+    /// The producer's schemas when the cycle was made.
+    schemas: Vec<Schema>,
+    changes: Mutex<Vec<Change>>,
+    version: Mutex<Option<Version>>,
+}
+
+impl IncrementalCycle {
+    fn new(producer: &Bound<'_, Producer>) -> PyResult<Self> {
+        Ok(IncrementalCycle {
+            producer: producer.clone().unbind(),
+            schemas: producer.get().schemas()?,
+            changes: Mutex::new(Vec::new()),
+            version: Mutex::new(None),
+        })
+    }
+
+    fn push(&self, py: Python<'_>, change: Change) {
+        self.changes.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()).push(change);
+    }
+
+    /// Publish the changes made so far; the new version.
+    fn commit(&self, py: Python<'_>) -> PyResult<Version> {
+        let changes = std::mem::take(&mut *self.changes.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()));
+        let set: ChangeSet = changes.into_iter().collect();
+        let version = self.producer.get().run_core(py, move |producer| producer.apply_change_set(&set))?;
+        *self.version.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()) = Some(version);
+        Ok(version)
+    }
+}
+
+#[pymethods]
+impl IncrementalCycle {
+    /// Add `value`, replacing the record with the same primary key in the last version if there is
+    /// one (a type without a primary key: add it if absent). Records are given as to `WriteState.add`:
+    /// a `str` is a `String` record, a dataclass or object a record of its class's type, a dict needs
+    /// `type=`. The type must be known to the producer (`NotFoundError` otherwise).
+    #[pyo3(signature = (value, r#type = None))]
+    fn add_or_modify(&self, py: Python<'_>, value: &Bound<'_, PyAny>, r#type: Option<String>) -> PyResult<()> {
+        let type_name = match r#type {
+            Some(t) => t,
+            None if value.is_instance_of::<PyString>() => hollow::consumer::STRING_TYPE.to_owned(),
+            None if value.is_instance_of::<PyDict>() => {
+                return Err(invalid("a dict record needs its type: changes.add_or_modify(record, type=\"Movie\")"));
+            }
+            None => record_type_name(value)?,
+        };
+        let json = write::to_json(value)?;
+        let record = hollow::mapper::from_json(&json, &type_name, &self.schemas).py()?;
+        self.push(py, Change::Upsert { type_name, record });
+        Ok(())
+    }
+
+    /// Delete the record of `type` whose primary key is `key`: the key's value, or a tuple of its
+    /// values in the order the primary key lists its fields. For a type without a primary key, `key`
+    /// is the record itself. A key with no record is a no-op. An unknown type is a `NotFoundError`; a
+    /// key with the wrong number of values or a value of the wrong type a `SchemaMismatchError`.
+    #[pyo3(signature = (r#type, key))]
+    fn delete(&self, py: Python<'_>, r#type: String, key: &Bound<'_, PyAny>) -> PyResult<()> {
+        let values = match key.cast::<PyTuple>() {
+            Ok(t) => t.iter().map(|v| write::to_json(&v)).collect::<PyResult<Vec<_>>>()?,
+            Err(_) => vec![write::to_json(key)?],
+        };
+        let json = serde_json::json!({"op": "delete", "type": r#type, "key": values});
+        let change = Change::from_json(&json, &self.schemas).py()?;
+        self.push(py, change);
+        Ok(())
+    }
+
+    /// The number of changes made so far.
+    fn __len__(&self, py: Python<'_>) -> usize {
+        self.changes.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    /// The version the cycle announced (None until it has been published; the current version if
+    /// nothing changed).
+    #[getter]
+    fn version(&self, py: Python<'_>) -> Option<Version> {
+        *self.version.lock_py_attached(py).unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn __enter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    #[pyo3(signature = (exc_type, exc_value, traceback))]
+    fn __exit__(
+        &self,
+        py: Python<'_>,
+        exc_type: Option<&Bound<'_, PyAny>>,
+        exc_value: Option<&Bound<'_, PyAny>>,
+        traceback: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
+        let _ = (exc_value, traceback);
+        if exc_type.is_some() {
+            self.changes.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()).clear();
+            return Ok(false);
+        }
+        self.commit(py)?;
         Ok(false)
     }
 }

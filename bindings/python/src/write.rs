@@ -51,6 +51,9 @@ pub(crate) struct Raised {
     exception: RefCell<Option<PyErr>>,
     /// The value has the wrong type for Hollow (a `SchemaMismatchError`, not an out-of-range value).
     mismatch: Cell<bool>,
+    /// Serializing to JSON ([`to_json`]): non-finite floats become the strings the core's JSON form
+    /// uses (`"NaN"`, `"Infinity"`, `"-Infinity"`), as JSON has no number for them.
+    json: bool,
 }
 
 /// A Python value as a serde value; what went wrong is kept in `raised`.
@@ -145,6 +148,26 @@ pub(crate) fn add(
         })
         .map_err(|e| in_context(e, context))
         .py()
+}
+
+/// `value` as JSON in the core's JSON form ([`hollow::mapper::from_json`] reads it with the schemas):
+/// for the incremental producer's changes. A Python exception raised while converting propagates as
+/// it is; a value with no JSON form is a `SchemaMismatchError`.
+pub(crate) fn to_json(value: &Bound<'_, PyAny>) -> PyResult<serde_json::Value> {
+    let raised = Raised { json: true, ..Raised::default() };
+    let result = serde_json::to_value(PyValue::new(value, &raised));
+    if let Some(e) = raised.exception.into_inner() {
+        return Err(e);
+    }
+    result.map_err(
+        |e| {
+            if raised.mismatch.get() {
+                mismatch(e.to_string())
+            } else {
+                crate::errors::invalid(e.to_string())
+            }
+        },
+    )
 }
 
 fn type_name_of(value: &Bound<'_, PyAny>) -> String {
@@ -312,7 +335,18 @@ impl Serialize for PyValue<'_, '_> {
             };
         }
         if let Ok(f) = v.cast::<PyFloat>() {
-            return s.serialize_some(&f.value());
+            let f = f.value();
+            if self.raised.json && !f.is_finite() {
+                let text = if f.is_nan() {
+                    "NaN"
+                } else if f > 0.0 {
+                    "Infinity"
+                } else {
+                    "-Infinity"
+                };
+                return s.serialize_str(text);
+            }
+            return s.serialize_some(&f);
         }
         if let Ok(text) = v.cast::<PyString>() {
             return s.serialize_str(&text.to_cow().map_err(|e| self.fail(e))?);

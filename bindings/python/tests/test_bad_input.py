@@ -193,8 +193,8 @@ def test_a_watcher_that_fails_logs_and_counts(tmp_path: pathlib.Path, caplog: py
     # No on_refresh_failed callback: the failure must still be reported somewhere.
     with hollow.Consumer(hollow.FilesystemBlobStore(tmp_path, poll_interval=0.02)) as consumer:
         consumer.start_watching()
-        wait_for(lambda: consumer.metrics["refreshes_failed"] >= 1)
-    assert consumer.current_version is None and consumer.metrics["watch_failures"] == 0
+        wait_for(lambda: consumer.metrics.refreshes_failed >= 1)
+    assert consumer.current_version is None and consumer.metrics.watch_failures == 0
     failures = [r for r in caplog.records if r.name == "hollow.consumer" and "refresh failed" in r.getMessage()]
     assert failures, caplog.records
     assert failures[0].levelno == logging.WARNING

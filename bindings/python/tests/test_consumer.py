@@ -220,4 +220,4 @@ def test_a_restarted_producer_continues_the_delta_chain(tmp_path: pathlib.Path) 
     v2 = restarted.run_cycle(lambda ws: ws.add_all(["a", "c"]))
     assert v2 > v1 and (tmp_path / f"delta-{v1}-{v2}").exists()
     assert consumer.refresh() == v2
-    assert consumer.metrics["deltas_applied"] == 1 and sorted(consumer.read_state) == ["a", "c"]
+    assert consumer.metrics.deltas_applied == 1 and sorted(consumer.read_state) == ["a", "c"]

@@ -182,7 +182,7 @@ def test_corrupt_blob(tmp_path: pathlib.Path) -> None:
     with pytest.raises(hollow.CorruptBlobError, match="snapshot-1") as info:
         consumer.refresh()
     assert info.value.offset > 0
-    assert consumer.current_version is None and consumer.metrics["refreshes_failed"] == 1
+    assert consumer.current_version is None and consumer.metrics.refreshes_failed == 1
     snapshot.write_bytes(b"\x00\x00\x04\x07" + bytes(data[4:]))  # format version 1031
     with pytest.raises(hollow.CorruptBlobError, match="unsupported blob format version"):
         consumer.refresh()

@@ -108,7 +108,7 @@ def check_state(rs: hollow.ReadState, version: int) -> int:
 def test_each_snapshot_reads_as_java_read_it(version: int) -> None:
     consumer = hollow.Consumer(hollow.FilesystemBlobStore(SCENARIO / "blobs"))
     assert consumer.refresh_to(version) == version
-    assert consumer.metrics["snapshots_applied"] == 1
+    assert consumer.metrics.snapshots_applied == 1
     records = sum(len(t["records"]) for t in load_expected(version).types.values())
     assert records > 80 and check_state(consumer.read_state, version) == records
 
@@ -118,7 +118,7 @@ def test_walking_deltas_forward_and_back(consumer: hollow.Consumer) -> None:
     for version in [VERSIONS[1], VERSIONS[0], VERSIONS[1], VERSIONS[2]]:
         consumer.refresh_to(version)
         check_state(consumer.read_state, version)
-    assert consumer.metrics["deltas_applied"] == 4
+    assert consumer.metrics.deltas_applied == 4
 
 
 def test_attribute_access_and_keys_on_java_records(consumer: hollow.Consumer) -> None:

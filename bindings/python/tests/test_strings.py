@@ -48,8 +48,8 @@ def test_deltas_forward_and_back(store: hollow.InMemoryBlobStore, consumer: holl
     assert old.version == v1 and sorted(old) == ["user1", "user2", "user3"]
     assert consumer.refresh_to(v2) == v2
     assert sorted(consumer.read_state) == ["user1", "user3", "user4"]
-    assert consumer.metrics["deltas_applied"] >= 2
-    assert consumer.metrics["refreshes_succeeded"] == 3
+    assert consumer.metrics.deltas_applied >= 2
+    assert consumer.metrics.refreshes_succeeded == 3
 
 
 def test_unchanged_cycle_publishes_nothing(store: hollow.InMemoryBlobStore) -> None:

@@ -53,7 +53,7 @@ def test_a_memory_url_store_is_shared_by_a_producer_and_a_consumer() -> None:
         consumer.start_watching()
         v2 = producer.run_cycle(lambda ws: ws.add_all([*MOVIES, SEQUEL], type="Movie"))
         wait_for(lambda: consumer.current_version == v2)
-        assert movies(consumer) == [*MOVIES, SEQUEL] and consumer.metrics["deltas_applied"] == 1
+        assert movies(consumer) == [*MOVIES, SEQUEL] and consumer.metrics.deltas_applied == 1
     assert hollow.Consumer(hollow.UrlBlobStore("memory://movies")).refresh() is None  # another store
 
 
@@ -96,7 +96,7 @@ def test_a_restarted_producer_restores_the_announced_version() -> None:
     restarted = hollow.Producer(store, schema="String { string value; }")
     assert restarted.restore() == v1 and restarted.current_version == v1
     v2 = restarted.run_cycle(lambda ws: ws.add_all(["a", "c"]))
-    assert consumer.refresh() == v2 and consumer.metrics["deltas_applied"] == 1
+    assert consumer.refresh() == v2 and consumer.metrics.deltas_applied == 1
     assert sorted(consumer.read_state) == ["a", "c"]
     assert restarted.restore(v1) == v1  # an explicit version still works
 
@@ -190,7 +190,7 @@ def test_s3_producer_and_consumer_by_url(bucket: str) -> None:
         consumer.start_watching()
         v2 = producer.run_cycle(lambda ws: ws.add_all([*MOVIES, SEQUEL], type="Movie"))
         wait_for(lambda: consumer.current_version == v2)
-        assert movies(consumer) == [*MOVIES, SEQUEL] and consumer.metrics["deltas_applied"] == 1
+        assert movies(consumer) == [*MOVIES, SEQUEL] and consumer.metrics.deltas_applied == 1
     # ... or with them as options, and a disk cache.
     explicit = hollow.Consumer(
         url,
@@ -221,7 +221,7 @@ def test_s3_producer_and_consumer_by_url(bucket: str) -> None:
     assert restarted.restore() == v2
     v3 = restarted.run_cycle(lambda ws: ws.add_all([SEQUEL], type="Movie"))
     assert explicit.refresh() == v3 and movies(explicit) == [SEQUEL]
-    assert explicit.metrics["deltas_applied"] == 1
+    assert explicit.metrics.deltas_applied == 1
 
 
 @s3

@@ -3,7 +3,7 @@
 import os
 import pathlib
 from types import TracebackType
-from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence, TypeVar, Union, final
+from typing import Any, Callable, ClassVar, Iterable, Iterator, Mapping, Optional, Sequence, TypeVar, Union, final
 
 from typing_extensions import Self, disjoint_base
 
@@ -34,6 +34,16 @@ __all__ = [
     "UrlBlobStore",
     "ValidationFailedError",
     "WriteState",
+    "ConsumerMetrics",
+    "Diff",
+    "DiffRecord",
+    "FieldChange",
+    "IncrementalCycle",
+    "IncrementalStats",
+    "ModifiedRecord",
+    "ProducerMetrics",
+    "TypeDiff",
+    "TypeSummary",
     "__version__",
     "ordinal",
     "read_state",
@@ -215,6 +225,25 @@ class Producer:
     ) -> Self: ...
     def run_cycle(self, populate: Callable[[WriteState], object]) -> int: ...
     def cycle(self) -> Cycle: ...
+    def incremental_cycle(self) -> "IncrementalCycle":
+        """An incremental cycle as a context manager: ``with producer.incremental_cycle() as changes:
+        changes.add_or_modify(record); changes.delete("Movie", key)``. The changes apply to the last
+        announced version by primary key; they are published when the block ends without an exception
+        (the version is then ``changes.version``) and dropped, nothing announced, when it raises."""
+    def run_incremental_cycle(self, changes: Callable[["IncrementalCycle"], object]) -> int:
+        """Run an incremental cycle: ``changes(c)`` makes the changes; they are published when it
+        returns. Returns the version now announced (the current one if nothing changed). If ``changes``
+        raises, the exception propagates and nothing is published."""
+    def apply_changes(self, lines: Union[str, Iterable[str]]) -> int:
+        """Apply a change set (JSON lines as ``Diff.to_change_lines()`` writes them: one string, or an
+        iterable of lines) in an incremental cycle; returns the version now announced. A malformed line
+        raises (naming its number) and nothing is published."""
+    @property
+    def last_incremental_stats(self) -> Optional["IncrementalStats"]:
+        """What the last successful incremental cycle did, or None before one."""
+    @property
+    def metrics(self) -> "ProducerMetrics":
+        """Counters about the cycles so far (a snapshot; readable while a cycle runs)."""
     def restore(self, version: Optional[int] = None) -> int:
         """Continue the delta chain of the store after a restart: load ``version`` (default: the one
         announced) so that the next cycle publishes a delta from it. Returns the restored version;
@@ -230,6 +259,95 @@ class Producer:
         or at the end of a ``with`` block."""
     def __enter__(self) -> Self: ...
     def __exit__(self, *_args: object) -> bool: ...
+
+@final
+class IncrementalCycle:
+    """An incremental cycle (``Producer.incremental_cycle``, ``Producer.run_incremental_cycle``).
+
+    Each change is checked against the producer's schemas when it is made (an unknown type, a record or
+    key that does not fit raises then) and kept; the changes are applied together, in order, when the
+    cycle is published (a later change to a key replaces an earlier one)."""
+
+    def add_or_modify(self, value: object, type: Optional[str] = ...) -> None:
+        """Add ``value``, replacing the record with the same primary key in the last version if there
+        is one (a type without a primary key: add it if absent). Records are given as to
+        ``WriteState.add``: a ``str`` is a ``String`` record, a dataclass or object a record of its
+        class's type, a dict needs ``type=``. The type must be known to the producer
+        (``NotFoundError`` otherwise)."""
+    def delete(self, type: str, key: object) -> None:
+        """Delete the record of ``type`` whose primary key is ``key``: the key's value, or a tuple of
+        its values in the order the primary key lists them (for a type without a primary key, the
+        record itself). A key with no record is a no-op. An unknown type is a ``NotFoundError``; a key
+        with the wrong number of values or a value of the wrong type a ``SchemaMismatchError``."""
+    def __len__(self) -> int:
+        """The number of changes made so far."""
+    @property
+    def version(self) -> Optional[int]:
+        """The version the cycle announced (None until published; the current version if nothing
+        changed)."""
+    def __enter__(self) -> "IncrementalCycle":
+        """The cycle itself."""
+    def __exit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc_value: Optional[BaseException],
+        traceback: Optional[TracebackType],
+    ) -> bool:
+        """Publish the changes, unless the block raised (then drop them: nothing is announced)."""
+
+@final
+class IncrementalStats:
+    """What an incremental cycle did (``Producer.last_incremental_stats``)."""
+
+    @property
+    def upserts(self) -> int:
+        """Upserts applied (after later changes to a key replaced earlier ones)."""
+    @property
+    def deletes(self) -> int:
+        """Deletes applied to a record that was there."""
+    @property
+    def absent_deletes(self) -> int:
+        """Deletes of a key that had no record: no-ops."""
+    @property
+    def superseded(self) -> int:
+        """Changes replaced by a later change to the same key in the same cycle."""
+    @property
+    def removed(self) -> dict[str, int]:
+        """Per type: records of the previous version no longer in the new one."""
+    @property
+    def added(self) -> dict[str, int]:
+        """Per type: records new in the new version."""
+    def to_dict(self) -> dict[str, Any]:
+        """The values as a dict, by attribute name."""
+    def __eq__(self, other: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+
+@final
+class ProducerMetrics:
+    """Counters about a producer's cycles so far (``Producer.metrics``)."""
+
+    @property
+    def cycles_succeeded(self) -> int:
+        """Cycles that announced a new version."""
+    @property
+    def cycles_failed(self) -> int:
+        """Cycles that failed: nothing was announced."""
+    @property
+    def cycles_no_change(self) -> int:
+        """Cycles that found nothing changed: nothing was published."""
+    @property
+    def last_cycle_duration(self) -> float:
+        """Duration of the last cycle, whatever its outcome, in seconds."""
+    @property
+    def current_version(self) -> Optional[int]:
+        """The version this producer last announced or restored (None before)."""
+    @property
+    def retention_failures(self) -> int:
+        """Retention runs that failed after an announced cycle."""
+    def to_dict(self) -> dict[str, Any]:
+        """The values as a dict, by attribute name."""
+    def __eq__(self, other: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
 
 # ----- consumer -----------------------------------------------------------------------------------
 
@@ -257,11 +375,9 @@ class Consumer:
     @property
     def read_state(self) -> "ReadState": ...
     @property
-    def metrics(self) -> dict[str, Union[int, float]]:
-        """Counters: ``refreshes_succeeded``, ``refreshes_failed``, ``consecutive_failures``,
-        ``snapshots_applied``, ``deltas_applied``, ``bytes_applied``, ``last_refresh_seconds`` and
-        ``watch_failures`` (failed reads of the announced version while watching). Failures are also
-        logged as WARNINGs under the ``hollow.consumer`` logger."""
+    def metrics(self) -> "ConsumerMetrics":
+        """Counters about refreshes so far (a snapshot). Failures are also logged as WARNINGs under
+        the ``hollow.consumer`` logger."""
     def on_refresh(self, callback: _F) -> _F: ...
     def on_refresh_failed(self, callback: _F) -> _F: ...
     def start_watching(self) -> None: ...
@@ -271,6 +387,42 @@ class Consumer:
     def close(self) -> None: ...
     def __enter__(self) -> "Consumer": ...
     def __exit__(self, *_args: object) -> bool: ...
+
+@final
+class ConsumerMetrics:
+    """Counters about a consumer's refreshes so far (``Consumer.metrics``)."""
+
+    @property
+    def refreshes_succeeded(self) -> int:
+        """Refreshes that changed the state."""
+    @property
+    def refreshes_failed(self) -> int:
+        """Refreshes that failed (each also logged as a WARNING under ``hollow.consumer``)."""
+    @property
+    def consecutive_failures(self) -> int:
+        """Failures since the last success."""
+    @property
+    def snapshots_applied(self) -> int:
+        """Snapshots loaded."""
+    @property
+    def deltas_applied(self) -> int:
+        """Deltas and reverse deltas applied."""
+    @property
+    def bytes_applied(self) -> int:
+        """Bytes of blobs applied."""
+    @property
+    def last_refresh_duration(self) -> float:
+        """Duration of the last successful refresh, in seconds."""
+    @property
+    def watch_failures(self) -> int:
+        """Failed reads of the announced version while watching."""
+    @property
+    def index_build_failures(self) -> int:
+        """Indexes that could not be rebuilt on a new state although their type is in it."""
+    def to_dict(self) -> dict[str, Any]:
+        """The values as a dict, by attribute name."""
+    def __eq__(self, other: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
 
 # ----- reading ------------------------------------------------------------------------------------
 
@@ -288,6 +440,18 @@ class ReadState:
     def type(self, name: str) -> "TypeView": ...
     def primary_key_index(self, type_name: str, fields: Optional[Sequence[str]] = ...) -> "PrimaryKeyIndex": ...
     def hash_index(self, type_name: str, fields: Sequence[str]) -> "HashIndex": ...
+    def diff(
+        self,
+        new: "ReadState",
+        *,
+        types: Optional[Sequence[str]] = None,
+        limit: Optional[int] = None,
+        primary_keys: Optional[Mapping[str, Sequence[str]]] = None,
+    ) -> "Diff":
+        """What changed from this version to ``new`` (the GIL is released while the diff runs).
+        ``types`` limits the report to these types; ``limit`` keeps at most that many records of each
+        kind per type in detail (counts stay exact); ``primary_keys`` gives key field paths per type,
+        replacing or supplying the schema's ``@PrimaryKey``."""
     def __len__(self) -> int: ...
     def __contains__(self, key: object, /) -> bool: ...
     def __getitem__(self, key: str, /) -> str: ...
@@ -383,3 +547,141 @@ class HashIndex:
     @property
     def fields(self) -> list[str]: ...
     def find(self, *key: Any) -> list[Record]: ...
+
+# ----- diff ---------------------------------------------------------------------------------------
+
+@final
+class Diff:
+    """What changed from one version to another (``old.diff(new)``), type by type.
+
+    ``diff.types`` are the counts per type; ``diff["Movie"]`` (or ``diff.type("Movie")``) a type's
+    changed records; iterating gives every type's ``TypeDiff``. ``str(diff)`` is a table of counts with
+    the first changed records of each type, ``to_json()`` the whole diff as plain data, and
+    ``to_change_lines()`` the change set that ``Producer.apply_changes`` applies to the old version to
+    make the new one."""
+
+    @property
+    def is_empty(self) -> bool:
+        """True when no type changed."""
+    @property
+    def is_complete(self) -> bool:
+        """True when every changed record is kept in detail (no ``limit`` cut any)."""
+    @property
+    def method(self) -> str:
+        """How changed records were found: ``"one_delta"`` or ``"compared"``."""
+    @property
+    def types(self) -> list["TypeSummary"]:
+        """The counts of every type, sorted by name."""
+    @property
+    def changed_types(self) -> list[str]:
+        """The names of the types that changed."""
+    def type(self, name: str) -> "TypeDiff":
+        """The changed records of type ``name``; ``NotFoundError`` for a type the diff does not report."""
+    def __getitem__(self, name: str, /) -> "TypeDiff":
+        """Same as ``type(name)``."""
+    def __contains__(self, name: object, /) -> bool:
+        """True if the diff reports type ``name``."""
+    def __len__(self) -> int:
+        """The number of types reported."""
+    def __iter__(self) -> Iterator["TypeDiff"]:
+        """Every reported type's ``TypeDiff``, by name."""
+    def render(self, limit: int = 10) -> str:
+        """The diff for a person: counts per type, then up to ``limit`` records of each kind per
+        changed type (``+`` added, ``-`` removed, ``~`` modified with ``path: old -> new``)."""
+    def to_json(self) -> dict[str, Any]:
+        """The whole diff as plain data (the core's JSON form)."""
+    def to_change_lines(self) -> list[str]:
+        """The complete change set taking the old version to the new one, one JSON line per change
+        (complete even when the diff was made with a ``limit``)."""
+
+@final
+class TypeSummary:
+    """The counts of one type in a diff."""
+
+    @property
+    def name(self) -> str:
+        """The type's name."""
+    @property
+    def primary_key(self) -> Optional[list[str]]:
+        """The primary key's field paths; None when records are keyed by their whole value."""
+    @property
+    def added(self) -> int:
+        """Records whose key is only in the new version."""
+    @property
+    def removed(self) -> int:
+        """Records whose key is only in the old version."""
+    @property
+    def modified(self) -> int:
+        """Records whose key is in both, with different values."""
+    @property
+    def unchanged(self) -> int:
+        """Records whose key is in both, with equal values."""
+
+@final
+class TypeDiff:
+    """The changed records of one type in a diff, each kind in key order."""
+
+    @property
+    def name(self) -> str:
+        """The type's name."""
+    @property
+    def primary_key(self) -> Optional[list[str]]:
+        """The primary key's field paths; None when records are keyed by their whole value."""
+    @property
+    def summary(self) -> TypeSummary:
+        """The counts (exact, whatever the diff's ``limit``)."""
+    @property
+    def is_complete(self) -> bool:
+        """True when every changed record is here (no ``limit`` cut any)."""
+    @property
+    def added(self) -> list["DiffRecord"]:
+        """The added records."""
+    @property
+    def removed(self) -> list["DiffRecord"]:
+        """The removed records."""
+    @property
+    def modified(self) -> list["ModifiedRecord"]:
+        """The modified records."""
+
+@final
+class DiffRecord:
+    """An added or removed record: its key (a tuple of the primary key's values, or of the whole record
+    for a type without one) and its value as plain data (as ``to_python`` gives it)."""
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        """The record's key."""
+    @property
+    def value(self) -> Any:
+        """The record as plain data."""
+
+@final
+class ModifiedRecord:
+    """A record whose key is in both versions and whose value changed."""
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        """The record's key."""
+    @property
+    def old(self) -> Any:
+        """The record in the old version, as plain data."""
+    @property
+    def new(self) -> Any:
+        """The record in the new version, as plain data."""
+    @property
+    def fields(self) -> list["FieldChange"]:
+        """The changed values, in field order."""
+
+@final
+class FieldChange:
+    """One changed value of a modified record."""
+
+    @property
+    def path(self) -> str:
+        """Where the value is, from the record (``"title"``, ``"tags[2]"``, ``"address.city"``)."""
+    @property
+    def old(self) -> Any:
+        """The old value (None when absent or null)."""
+    @property
+    def new(self) -> Any:
+        """The new value (None when absent or null)."""

@@ -126,6 +126,23 @@ impl ReadState {
         Ok(HashIndex { shared: self.shared.clone(), type_name: type_name.to_owned(), index })
     }
 
+    /// What changed from this version to `new`; see `Diff`. The GIL is released while the diff runs.
+    ///
+    /// `types` limits the report to these types; `limit` keeps at most that many records of each kind
+    /// (added, removed, modified) per type in detail (counts stay exact); `primary_keys` gives key field
+    /// paths per type, replacing or supplying the schema's `@PrimaryKey`.
+    #[pyo3(signature = (new, *, types = None, limit = None, primary_keys = None))]
+    fn diff(
+        &self,
+        py: Python<'_>,
+        new: &Bound<'_, ReadState>,
+        types: Option<Vec<String>>,
+        limit: Option<usize>,
+        primary_keys: Option<std::collections::BTreeMap<String, Vec<String>>>,
+    ) -> PyResult<crate::diff::Diff> {
+        crate::diff::diff(py, self.shared.state.clone(), new.get().shared.state.clone(), types, limit, primary_keys)
+    }
+
     fn __len__(&self) -> usize {
         self.shared.state.size()
     }
