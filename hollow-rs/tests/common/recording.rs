@@ -93,9 +93,18 @@ impl Visit for Fields<'_> {
 /// The index in `Recording::spans`, kept in each span's extensions.
 struct SpanIndex(usize);
 
+/// Records into the recording of the current thread, if it has one (see [`record_tracing`]). One layer
+/// is installed globally, once: per-thread default subscribers race with `tracing`'s global interest
+/// cache when tests run in parallel, so a callsite first seen elsewhere could go unrecorded.
 #[derive(Clone, Default)]
-pub struct RecordingLayer {
-    pub recording: Arc<Mutex<Recording>>,
+pub struct RecordingLayer;
+
+thread_local! {
+    static CURRENT: std::cell::RefCell<Option<Arc<Mutex<Recording>>>> = const { std::cell::RefCell::new(None) };
+}
+
+fn current() -> Option<Arc<Mutex<Recording>>> {
+    CURRENT.with(|c| c.borrow().clone())
 }
 
 impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for RecordingLayer {
@@ -104,7 +113,8 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for RecordingLayer {
         let parent = span.parent().and_then(|p| p.extensions().get::<SpanIndex>().map(|i| i.0));
         let mut fields = BTreeMap::new();
         attrs.record(&mut Fields { message: None, fields: &mut fields });
-        let mut recording = self.recording.lock().unwrap();
+        let Some(recording) = current() else { return };
+        let mut recording = recording.lock().unwrap();
         recording.spans.push(SpanRecord { name: attrs.metadata().name().to_owned(), parent, fields });
         span.extensions_mut().insert(SpanIndex(recording.spans.len() - 1));
     }
@@ -112,7 +122,8 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for RecordingLayer {
     fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(id) else { return };
         let Some(index) = span.extensions().get::<SpanIndex>().map(|i| i.0) else { return };
-        let mut recording = self.recording.lock().unwrap();
+        let Some(recording) = current() else { return };
+        let mut recording = recording.lock().unwrap();
         values.record(&mut Fields { message: None, fields: &mut recording.spans[index].fields });
     }
 
@@ -121,7 +132,8 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for RecordingLayer {
         let (mut message, mut fields) = (String::new(), BTreeMap::new());
         event.record(&mut Fields { message: Some(&mut message), fields: &mut fields });
         let meta = event.metadata();
-        self.recording.lock().unwrap().events.push(EventRecord {
+        let Some(recording) = current() else { return };
+        recording.lock().unwrap().events.push(EventRecord {
             level: *meta.level(),
             target: meta.target().to_owned(),
             message,
@@ -133,10 +145,15 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for RecordingLayer {
 
 /// Run `f` with a recording subscriber (this thread only) and return what it recorded.
 pub fn record_tracing<T>(f: impl FnOnce() -> T) -> (T, Recording) {
-    let layer = RecordingLayer::default();
-    let recording = layer.recording.clone();
-    let subscriber = tracing_subscriber::registry().with(layer);
-    let out = tracing::subscriber::with_default(subscriber, f);
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        tracing::subscriber::set_global_default(tracing_subscriber::registry().with(RecordingLayer))
+            .expect("no other global subscriber in this test binary");
+    });
+    let recording = Arc::new(Mutex::new(Recording::default()));
+    CURRENT.with(|c| *c.borrow_mut() = Some(recording.clone()));
+    let out = f();
+    CURRENT.with(|c| *c.borrow_mut() = None);
     let recording = std::mem::take(&mut *recording.lock().unwrap());
     (out, recording)
 }
