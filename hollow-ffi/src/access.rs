@@ -536,27 +536,16 @@ pub unsafe extern "C" fn hollow_object_copy_string(
         if capacity > 0 && buffer.is_null() {
             return Err(FfiError::null("buffer"));
         }
-        // SAFETY: a non-NULL `out_len` is writable for the whole call (the header's pointer contract).
-        let out_len = unsafe { out(out_len, "out_len") }?;
-        let value = read_string(o, ordinal, field)?;
-        let text = value.as_deref().unwrap_or("");
-        if capacity > 0 {
-            let mut n = text.len().min(capacity - 1);
-            while !text.is_char_boundary(n) {
-                n -= 1;
-            }
-            // SAFETY: `buffer` is non-NULL with `capacity` writable bytes (the header's contract) and
-            // n + 1 <= capacity; the source is a separate Rust allocation.
-            unsafe {
-                std::ptr::copy_nonoverlapping(text.as_ptr(), buffer.cast::<u8>(), n);
-                buffer.add(n).write(0);
-            }
+        if out_len.is_null() {
+            return Err(FfiError::null("out_len"));
         }
+        let value = read_string(o, ordinal, field)?;
+        // SAFETY: `buffer` has `capacity` writable bytes and `out_len` is writable (the header's contract).
+        unsafe { crate::values::copy_text(value.as_deref().unwrap_or(""), buffer, capacity, out_len) }?;
         if !out_is_null.is_null() {
             // SAFETY: non-NULL, writable per the header's contract.
             unsafe { out_is_null.write(value.is_none()) };
         }
-        out_len.set(text.len());
         Ok(())
     })
 }
