@@ -1,7 +1,6 @@
 //! Bad input is refused with an error naming what was wrong, and refusing it loses nothing: the
-//! announced version and its data stay as they were. Rust API and the `hollow` command-line tool.
+//! announced version and its data stay as they were. Rust API (the command-line tool's refusals: `hollow-rs/cli/tests/bad_input.rs`).
 
-use std::process::Command;
 use std::sync::Arc;
 
 use hollow::consumer::Consumer;
@@ -107,64 +106,6 @@ fn a_cycle_removing_too_many_records_is_refused() {
     assert_eq!(store.announced_version().unwrap(), Some(v1));
     // Removing half is allowed.
     producer.run_cycle(add_movies(&[(1, "a"), (2, "b")])).unwrap();
-}
-
-// ----- the command-line tool ----------------------------------------------------------------------
-
-fn hollow(args: &[&str], stdin: &str) -> (bool, String) {
-    use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hollow"))
-        .args(args)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr))
-}
-
-#[test]
-fn the_cli_refuses_empty_truncated_duplicate_and_badly_keyed_input() {
-    let dir = std::env::temp_dir().join(format!("hollow-bad-input-cli-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let schema = dir.join("schema.txt");
-    std::fs::write(&schema, MOVIES).unwrap();
-    let store = dir.join("store");
-    let (s, st) = (schema.to_str().unwrap(), store.to_str().unwrap());
-    let produce = |extra: &[&str], input: &str| {
-        let mut args = vec!["produce", st, "--schema", s, "--input", "-", "--type", "Movie"];
-        args.extend_from_slice(extra);
-        hollow(&args, input)
-    };
-    let four: String = (1..=4).map(|i| format!("{{\"id\": {i}, \"title\": \"t{i}\"}}\n")).collect();
-    let (ok, out) = produce(&[], &four);
-    assert!(ok, "{out}");
-    let announced = || std::fs::read_to_string(store.join("announced.version")).unwrap();
-    let first = announced();
-
-    let (ok, out) = produce(&[], "");
-    assert!(!ok && out.contains("holds no records") && out.contains("--allow-empty"), "{out}");
-    let (ok, out) = produce(&[], "{\"id\": 1, \"title\": \"t1\"}\n");
-    assert!(!ok && out.contains("4 to 1 records"), "{out}");
-    let (ok, out) = produce(&[], &(four.clone() + "{\"id\": 1, \"title\": \"again\"}\n"));
-    assert!(!ok && out.contains("same primary key"), "{out}");
-    assert_eq!(announced(), first, "nothing refused was announced");
-
-    std::fs::write(&schema, "Movie @PrimaryKey(nope) { long id; }").unwrap();
-    let (ok, out) = produce(&[], &four);
-    assert!(!ok && out.contains("nope"), "{out}");
-    std::fs::write(&schema, "Movie { long id; } Movie { string id; }").unwrap();
-    let (ok, out) = produce(&[], &four);
-    assert!(!ok && out.contains("defined twice"), "{out}");
-
-    std::fs::write(&schema, MOVIES).unwrap();
-    let (ok, out) = produce(&["--allow-empty", "--max-removed-share", "1"], "");
-    assert!(ok, "{out}");
-    assert_ne!(announced(), first);
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 // ----- random bad records -------------------------------------------------------------------------

@@ -53,9 +53,16 @@ pub fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
-/// `tests/vectors`.
+/// `hollow-rs/tests/vectors` (this module is shared by the library's tests and the CLI crate's,
+/// whose manifest sits one level down in `hollow-rs/cli`).
 pub fn vectors() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors")
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let own = here.join("tests/vectors");
+    if own.is_dir() {
+        own
+    } else {
+        here.join("../tests/vectors")
+    }
 }
 
 /// A JSON file of the vectors, parsed; read from its `.json.gz` when the file is large.
