@@ -9,8 +9,10 @@
 
 pub mod planner;
 pub(crate) mod read_state;
+mod typed;
 
 pub use read_state::{IndexSpec, ReadState, STRING_TYPE};
+pub use typed::{Records, TypedIndex};
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -154,7 +154,7 @@ impl ReadState {
 
     /// A unique index of `type_name` on the given key field paths.
     pub fn primary_key_index_on(&self, type_name: &str, fields: &[&str]) -> Result<Arc<PrimaryKeyIndex>> {
-        match self.index(true, type_name, fields)? {
+        match self.find_or_build_index(true, type_name, fields)? {
             AnyIndex::PrimaryKey(i) => Ok(i),
             AnyIndex::Hash(_) => unreachable!("a primary-key spec maps to a primary-key index"),
         }
@@ -162,13 +162,13 @@ impl ReadState {
 
     /// A hash index (multi-valued) of `type_name` on the given key field paths.
     pub fn hash_index(&self, type_name: &str, fields: &[&str]) -> Result<Arc<HashIndex>> {
-        match self.index(false, type_name, fields)? {
+        match self.find_or_build_index(false, type_name, fields)? {
             AnyIndex::Hash(i) => Ok(i),
             AnyIndex::PrimaryKey(_) => unreachable!("a hash spec maps to a hash index"),
         }
     }
 
-    fn index(&self, primary_key: bool, type_name: &str, fields: &[&str]) -> Result<AnyIndex> {
+    fn find_or_build_index(&self, primary_key: bool, type_name: &str, fields: &[&str]) -> Result<AnyIndex> {
         let find = |indexes: &[(IndexSpec, AnyIndex)]| {
             indexes.iter().find(|(spec, _)| spec.is(primary_key, type_name, fields)).map(|(_, i)| i.clone())
         };
@@ -202,7 +202,7 @@ impl ReadState {
             IndexSpec::Hash { type_name, fields } => (false, type_name, fields),
         };
         let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
-        self.index(primary_key, type_name, &fields).map(drop)
+        self.find_or_build_index(primary_key, type_name, &fields).map(drop)
     }
 
     /// Carry this state's indexes over to `next`, reached from this state by one delta or reverse

@@ -120,6 +120,34 @@ pub(crate) fn check_compatible(derived: &Schema, existing: &Schema) -> Result<()
     }
 }
 
+/// Whether records of the state's schema `existing` can be read as the Rust type that derived `derived`:
+/// same kind and element types; an OBJECT field both have must be of the same kind (fields only one
+/// side has are fine: the reader matches fields by name and a missing one reads as absent).
+pub(crate) fn check_readable(derived: &Schema, existing: &Schema) -> Result<(), Error> {
+    match (derived, existing) {
+        (Schema::Object(d), Schema::Object(e)) => {
+            for f in &d.fields {
+                if let Some(g) = e.fields.iter().find(|g| g.name == f.name) {
+                    if g.field_type != f.field_type || g.referenced_type != f.referenced_type {
+                        return Err(Error::SchemaMismatch(format!(
+                            "field {}.{} is {} in the read state but the Rust type expects {}",
+                            d.name,
+                            f.name,
+                            describe_field(g),
+                            describe_field(f)
+                        )));
+                    }
+                }
+            }
+            Ok(())
+        }
+        _ if same_shape(derived, existing) => Ok(()),
+        _ => {
+            Err(Error::SchemaMismatch(format!("the Rust type expects `{derived}` but the read state has `{existing}`")))
+        }
+    }
+}
+
 fn describe_field(f: &ObjectField) -> String {
     match &f.referenced_type {
         Some(t) => format!("a REFERENCE to {t}"),

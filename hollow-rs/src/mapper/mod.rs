@@ -160,6 +160,7 @@ mod error;
 mod generic;
 mod json;
 mod key;
+mod record;
 mod ser;
 mod set;
 mod shape;
@@ -185,6 +186,7 @@ use self::shape::{Scalar, Shape};
 pub use self::generic::{read_generic, GenericValue};
 pub use self::json::from_json;
 pub use self::key::{find_by_primary_key, get_by_primary_key};
+pub use self::record::{DerivedType, HollowRecord, KeyPart, RecordKey};
 pub use self::set::as_set;
 
 /// Types the mapper can derive schemas for: every `Serialize + DeserializeOwned` type, and `str` (a
