@@ -23,6 +23,7 @@
 #![warn(missing_docs)]
 
 pub mod blob;
+pub mod codegen;
 pub mod consumer;
 pub mod diff;
 pub mod encoding;

@@ -1,6 +1,7 @@
 //! `hollow`: inspect, dump and produce Hollow blob stores: a directory in Java Hollow's filesystem layout,
 //! or (built with the `object-store` feature) `s3://bucket/prefix`, `gs://...`, `az://...`.
 
+mod codegen;
 mod diff;
 mod dump;
 mod inspect;
@@ -145,6 +146,16 @@ enum Command {
         #[arg(long, value_name = "ADDR")]
         metrics_listen: Option<std::net::SocketAddr>,
     },
+    /// Typed accessors for the schemas of SCHEMA_FILE (Hollow's schema language; `-` for standard
+    /// input), printed on standard output: Rust zero-copy views over a read state, or Python
+    /// dataclasses for `read_state.type("T", as_=T)`.
+    Codegen {
+        /// rust or python.
+        #[arg(long, value_parser = ["rust", "python"])]
+        lang: String,
+        /// The schema file.
+        schema_file: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -180,6 +191,7 @@ fn main() -> ExitCode {
             let watch = watch::Watch { interval: std::time::Duration::from_millis(interval_ms), count, metrics_listen };
             open_store(&store, &options, false).and_then(|s| watch::run(&store, s, &watch))
         }
+        Command::Codegen { lang, schema_file } => codegen::run(&lang, &schema_file, &mut std::io::stdout().lock()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -510,3 +510,22 @@ fn produce_incremental_applies_changes_and_reports_bad_lines() {
     assert!(out.contains("1 upserts, 0 deletes, 2 absent deletes"), "{out}");
     std::fs::remove_dir_all(&work).unwrap();
 }
+
+#[test]
+fn codegen_prints_the_checked_in_generated_code() {
+    let generated = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/generated");
+    let schema = generated.join("collections.schema");
+    for (lang, file) in [("rust", "collections.rs"), ("python", "collections.py")] {
+        let (ok, out, err) = hollow(&["codegen", "--lang", lang, schema.to_str().unwrap()]);
+        assert!(ok, "codegen --lang {lang}: {err}");
+        let expected = std::fs::read_to_string(generated.join(file)).unwrap();
+        assert!(out == expected, "hollow codegen --lang {lang} differs from tests/generated/{file}");
+    }
+    let dir = temp_dir("codegen-bad");
+    let bad = dir.join("bad.schema");
+    std::fs::write(&bad, "Movie { Title title; }").unwrap();
+    let (ok, _, err) = hollow(&["codegen", "--lang", "rust", bad.to_str().unwrap()]);
+    assert!(!ok && err.contains("Title"), "{err}");
+    let (ok, _, err) = hollow(&["codegen", "--lang", "rust", dir.join("missing").to_str().unwrap()]);
+    assert!(!ok && err.contains("missing"), "{err}");
+}
