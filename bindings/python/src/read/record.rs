@@ -61,6 +61,14 @@ impl Record {
         unsafe { Bound::from_owned_ptr_or_err(py, pyo3::ffi::PyObject_GenericGetAttr(slf.as_ptr(), name.as_ptr())) }
     }
 
+    /// Pickled as its plain value (`hollow.to_python(record)`): unpickling gives a dict for an OBJECT
+    /// record, a list or dict for a collection. A record belongs to a version held in memory, which a
+    /// pickle cannot carry, so what travels is the data.
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyAny>,))> {
+        let plain = self.value(py, true)?;
+        Ok((plain.get_type().into_any(), (plain,)))
+    }
+
     fn __getitem__<'py>(&self, py: Python<'py>, key: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let view = &self.t;
         match view.info().kind {

@@ -75,21 +75,21 @@ impl ReadState {
         schemas.join("\n")
     }
 
-    /// The records of type `name`. `NotFoundError` if the state has no such type.
-    #[pyo3(name = "type")]
-    fn type_<'py>(&self, py: Python<'py>, name: &Bound<'py, PyString>) -> PyResult<Bound<'py, TypeView>> {
-        // Type names written in code are interned, as ours are: usually a pointer comparison finds it.
-        let index = match self.shared.types.iter().position(|t| t.py_name.as_ptr() == name.as_ptr()) {
-            Some(i) => i,
-            None => self.shared.index_of(&name.to_cow()?)?,
-        };
-        if let Some(view) = self.views[index].get() {
-            return Ok(view.bind(py).clone());
+    /// The records of type `name`. `NotFoundError` if the state has no such type. With `as_` (a
+    /// dataclass, such as `hollow codegen --lang python` writes), a `TypedView` whose records are
+    /// instances of it.
+    #[pyo3(name = "type", signature = (name, *, as_ = None))]
+    fn type_<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyString>,
+        as_: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let view = self.type_view(py, name)?;
+        match as_ {
+            None => Ok(view.into_any()),
+            Some(cls) => py.import("hollow._typed")?.getattr("TypedView")?.call1((view, cls)),
         }
-        let view = Py::new(py, TypeView { t: TypeRef { shared: self.shared.clone(), index }, pk: OnceLock::new() })?;
-        // Another thread may have made one meanwhile; everyone uses the first.
-        let view = self.views[index].get_or_init(|| view);
-        Ok(view.bind(py).clone())
     }
 
     /// A unique index of `type_name`, on its schema's primary key or on the given field paths.
@@ -202,5 +202,22 @@ impl ReadState {
 
     fn __repr__(&self) -> String {
         format!("<hollow.ReadState version={} types={}>", self.version(), self.shared.engine().type_names().len())
+    }
+}
+
+impl ReadState {
+    fn type_view<'py>(&self, py: Python<'py>, name: &Bound<'py, PyString>) -> PyResult<Bound<'py, TypeView>> {
+        // Type names written in code are interned, as ours are: usually a pointer comparison finds it.
+        let index = match self.shared.types.iter().position(|t| t.py_name.as_ptr() == name.as_ptr()) {
+            Some(i) => i,
+            None => self.shared.index_of(&name.to_cow()?)?,
+        };
+        if let Some(view) = self.views[index].get() {
+            return Ok(view.bind(py).clone());
+        }
+        let view = Py::new(py, TypeView { t: TypeRef { shared: self.shared.clone(), index }, pk: OnceLock::new() })?;
+        // Another thread may have made one meanwhile; everyone uses the first.
+        let view = self.views[index].get_or_init(|| view);
+        Ok(view.bind(py).clone())
     }
 }

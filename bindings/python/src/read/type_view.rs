@@ -152,6 +152,18 @@ impl TypeView {
         }
     }
 
+    /// The records as a `pandas.DataFrame`: one row per record, one column per field. Needs pandas
+    /// (an optional dependency, imported on first use; `ImportError` saying so when it is missing).
+    fn to_pandas<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        slf.py().import("hollow._typed")?.getattr("to_pandas")?.call1((slf,))
+    }
+
+    /// The records as a `pyarrow.Table`: one row per record, one column per field. Needs pyarrow (an
+    /// optional dependency, imported on first use; `ImportError` saying so when it is missing).
+    fn to_arrow<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        slf.py().import("hollow._typed")?.getattr("to_arrow")?.call1((slf,))
+    }
+
     fn __repr__(&self) -> PyResult<String> {
         Ok(format!(
             "<hollow.TypeView {} ({}, {} records)>",
