@@ -1,11 +1,16 @@
 """Type stubs for the native module ``hollow._hollow`` (checked against it by ``mypy.stubtest``)."""
 
+import builtins
 import os
 import pathlib
 from types import TracebackType
-from typing import Any, Callable, ClassVar, Iterable, Iterator, Mapping, Optional, Sequence, TypeVar, Union, final
+from typing import Any, Callable, ClassVar, Iterable, Iterator, Mapping, Optional, Sequence, TypeVar, Union, final, overload
+
+from hollow._typed import TypedView
 
 from typing_extensions import Self, disjoint_base
+
+_T = TypeVar("_T")
 
 __version__: str
 __all__ = [
@@ -103,15 +108,21 @@ class BlobStore:
     """Base class of blob stores."""
 
     @property
-    def announced_version(self) -> Optional[int]: ...
+    def announced_version(self) -> Optional[int]:
+        """The announced version, or None if nothing has been announced yet."""
 
 @final
 class InMemoryBlobStore(BlobStore):
     """Blobs and the announced version in this process's memory."""
 
-    def __new__(cls) -> Self: ...
-    def snapshot_versions(self) -> list[int]: ...
-    def remove(self, kind: str, version: int) -> bool: ...
+    def __new__(cls) -> Self:
+        """An empty store in this process's memory."""
+    def snapshot_versions(self) -> list[int]:
+        """Versions of the snapshots held, ascending."""
+    def remove(self, kind: str, version: int) -> bool:
+        """Remove a blob (`kind` is "snapshot", "delta", "reversedelta" or "header"; deltas are found by
+        the version they start from). Returns whether it was there. For tests of missing blobs.
+        """
 
 @final
 class FilesystemBlobStore(BlobStore):
@@ -123,9 +134,13 @@ class FilesystemBlobStore(BlobStore):
     instead (for a producer publishing to a new place). ``poll_interval`` is how often, in seconds, a
     watching consumer looks at the announcement file."""
 
-    def __new__(cls, path: Union[str, "os.PathLike[str]"], *, create: bool = False, poll_interval: float = 1.0) -> Self: ...
+    def __new__(cls, path: Union[str, "os.PathLike[str]"], *, create: bool = False, poll_interval: float = 1.0) -> Self:
+        """Open the directory ``path`` (made when ``create`` is true); the announced version is
+        polled every ``poll_interval`` seconds by watchers.
+        """
     @property
-    def path(self) -> pathlib.Path: ...
+    def path(self) -> pathlib.Path:
+        """The directory."""
 
 _StoreOption = Union[str, int, float, bool, "os.PathLike[str]", None]
 """A store option's value (``None``: not set)."""
@@ -156,7 +171,8 @@ class UrlBlobStore(BlobStore):
     unset; an unknown key is an ``InvalidArgumentError``; a missing directory (without ``create=True``)
     a ``NotFoundError``. The GIL is released while the store is opened and while it is used."""
 
-    def __new__(cls, url: Union[str, "os.PathLike[str]"], **options: _StoreOption) -> Self: ...
+    def __new__(cls, url: Union[str, "os.PathLike[str]"], **options: _StoreOption) -> Self:
+        """Open the store at ``url`` with store ``options`` (``layout``, ``cache_dir``, ``aws_region``, ...)."""
     @property
     def url(self) -> str:
         """The URL (or path) the store was opened from."""
@@ -176,7 +192,8 @@ class WriteState:
     populate function, any of these leaves the announced version as it was."""
 
     @property
-    def version(self) -> int: ...
+    def version(self) -> int:
+        """The version this cycle will produce."""
     def add(self, value: object, type: Optional[str] = ...) -> int:
         """Add a record of the new state; returns its ordinal. A ``str`` is a ``String`` record; a
         dataclass (or any object) a record of its class's type (or ``__hollow_type__``); a dict needs
@@ -189,15 +206,21 @@ class Cycle:
     """A producer cycle as a context manager."""
 
     @property
-    def version(self) -> Optional[int]: ...
-    def add(self, value: object, type: Optional[str] = ...) -> None: ...
-    def __enter__(self) -> "Cycle": ...
+    def version(self) -> Optional[int]:
+        """The version the cycle produced (None until the block has ended)."""
+    def add(self, value: object, type: Optional[str] = ...) -> None:
+        """Queue a record for this cycle (see `WriteState.add`); it is written when the block ends."""
+    def __enter__(self) -> "Cycle":
+        """The cycle itself, to ``add`` records to."""
     def __exit__(
         self,
         exc_type: Optional[type[BaseException]],
         exc_value: Optional[BaseException],
         traceback: Optional[TracebackType],
-    ) -> bool: ...
+    ) -> bool:
+        """Run the producer cycle with the records added, unless the block raised (then they are
+        dropped and nothing is published).
+        """
 
 @final
 class Producer:
@@ -222,9 +245,17 @@ class Producer:
         validators: Sequence[Callable[["ReadState"], object]] = ...,
         target_max_type_shard_size: Optional[int] = None,
         **options: _StoreOption,
-    ) -> Self: ...
-    def run_cycle(self, populate: Callable[[WriteState], object]) -> int: ...
-    def cycle(self) -> Cycle: ...
+    ) -> Self:
+        """A producer publishing to ``store``; see the class docstring for the options."""
+    def run_cycle(self, populate: Callable[[WriteState], object]) -> int:
+        """Run one cycle: `populate(ws)` adds every record of the new state. Returns the version now
+        announced (the current one if nothing changed). If `populate` raises, the exception propagates
+        and nothing is published.
+        """
+    def cycle(self) -> Cycle:
+        """A cycle as a context manager: `with producer.cycle() as c: c.add(...)`. The records are
+        written when the block ends without an exception; the version is then `c.version`.
+        """
     def incremental_cycle(self) -> "IncrementalCycle":
         """An incremental cycle as a context manager: ``with producer.incremental_cycle() as changes:
         changes.add_or_modify(record); changes.delete("Movie", key)``. The changes apply to the last
@@ -249,16 +280,21 @@ class Producer:
         announced) so that the next cycle publishes a delta from it. Returns the restored version;
         ``NotFoundError`` if nothing is announced."""
     @property
-    def current_version(self) -> Optional[int]: ...
+    def current_version(self) -> Optional[int]:
+        """The last announced version, or None before the first cycle."""
     @property
-    def read_state(self) -> Optional["ReadState"]: ...
-    def schema_text(self) -> str: ...
+    def read_state(self) -> Optional["ReadState"]:
+        """The last announced state, as consumers read it, or None before the first cycle."""
+    def schema_text(self) -> str:
+        """The registered schemas, in Hollow's schema language (dependencies first)."""
     def close(self) -> None:
         """Release the store's producer lock (so that another producer can take over) and everything
         else the producer holds; later cycles raise. Also done when the producer is garbage-collected,
         or at the end of a ``with`` block."""
-    def __enter__(self) -> Self: ...
-    def __exit__(self, *_args: object) -> bool: ...
+    def __enter__(self) -> Self:
+        """The producer itself; leaving the block closes it."""
+    def __exit__(self, *_args: object) -> bool:
+        """Close the producer (as ``close()``); exceptions of the block propagate."""
 
 @final
 class IncrementalCycle:
@@ -319,7 +355,8 @@ class IncrementalStats:
         """Per type: records new in the new version."""
     def to_dict(self) -> dict[str, Any]:
         """The values as a dict, by attribute name."""
-    def __eq__(self, other: object, /) -> bool: ...
+    def __eq__(self, other: object, /) -> bool:
+        """Equal when every count is equal."""
     __hash__: ClassVar[None]  # type: ignore[assignment]
 
 @final
@@ -346,7 +383,8 @@ class ProducerMetrics:
         """Retention runs that failed after an announced cycle."""
     def to_dict(self) -> dict[str, Any]:
         """The values as a dict, by attribute name."""
-    def __eq__(self, other: object, /) -> bool: ...
+    def __eq__(self, other: object, /) -> bool:
+        """Equal when every counter is equal."""
     __hash__: ClassVar[None]  # type: ignore[assignment]
 
 # ----- consumer -----------------------------------------------------------------------------------
@@ -367,26 +405,46 @@ class Consumer:
         max_deltas_before_double_snapshot: int = 32,
         double_snapshot: bool = True,
         **options: _StoreOption,
-    ) -> Self: ...
-    def refresh(self) -> Optional[int]: ...
-    def refresh_to(self, version: int) -> int: ...
+    ) -> Self:
+        """A consumer of ``store``; see the class docstring for the options."""
+    def refresh(self) -> Optional[int]:
+        """Refresh to the announced version; returns the version now held (None if nothing is announced
+        and nothing is loaded). On failure the current version stays and the error is raised.
+        """
+    def refresh_to(self, version: int) -> int:
+        """Refresh to exactly `version`; returns it."""
     @property
-    def current_version(self) -> Optional[int]: ...
+    def current_version(self) -> Optional[int]:
+        """The version held, or None before the first refresh."""
     @property
-    def read_state(self) -> "ReadState": ...
+    def read_state(self) -> "ReadState":
+        """The current state. `NotFoundError` before the first successful refresh."""
     @property
     def metrics(self) -> "ConsumerMetrics":
         """Counters about refreshes so far (a snapshot). Failures are also logged as WARNINGs under
         the ``hollow.consumer`` logger."""
-    def on_refresh(self, callback: _F) -> _F: ...
-    def on_refresh_failed(self, callback: _F) -> _F: ...
-    def start_watching(self) -> None: ...
-    def stop_watching(self) -> None: ...
+    def on_refresh(self, callback: _F) -> _F:
+        """Call `callback(from_version, to_version)` after every successful refresh (from_version is None
+        for the first). Returns `callback`, so it works as a decorator. Exceptions it raises go to
+        `sys.unraisablehook`.
+        """
+    def on_refresh_failed(self, callback: _F) -> _F:
+        """Call `callback(from_version, to_version, error)` after every failed refresh."""
+    def start_watching(self) -> None:
+        """Refresh on a background thread whenever a new version is announced, until `stop_watching()`
+        (or the interpreter exits).
+        """
+    def stop_watching(self) -> None:
+        """Stop the background refreshes (waits for a refresh in progress to finish)."""
     @property
-    def watching(self) -> bool: ...
-    def close(self) -> None: ...
-    def __enter__(self) -> "Consumer": ...
-    def __exit__(self, *_args: object) -> bool: ...
+    def watching(self) -> bool:
+        """True while the background refreshes run."""
+    def close(self) -> None:
+        """Stop watching (if watching)."""
+    def __enter__(self) -> "Consumer":
+        """The consumer itself; leaving the block stops its watching."""
+    def __exit__(self, *_args: object) -> bool:
+        """Stop watching for announcements (as ``close()``); exceptions of the block propagate."""
 
 @final
 class ConsumerMetrics:
@@ -421,7 +479,8 @@ class ConsumerMetrics:
         """Indexes that could not be rebuilt on a new state although their type is in it."""
     def to_dict(self) -> dict[str, Any]:
         """The values as a dict, by attribute name."""
-    def __eq__(self, other: object, /) -> bool: ...
+    def __eq__(self, other: object, /) -> bool:
+        """Equal when every counter is equal."""
     __hash__: ClassVar[None]  # type: ignore[assignment]
 
 # ----- reading ------------------------------------------------------------------------------------
@@ -431,15 +490,32 @@ class ReadState:
     """One version of the dataset; a read-only mapping of its string dataset."""
 
     @property
-    def version(self) -> int: ...
+    def version(self) -> int:
+        """The version this state holds."""
     @property
-    def type_names(self) -> list[str]: ...
+    def type_names(self) -> list[str]:
+        """Names of every type, sorted."""
     @property
-    def header_tags(self) -> dict[str, str]: ...
-    def schema_text(self) -> str: ...
-    def type(self, name: str) -> "TypeView": ...
-    def primary_key_index(self, type_name: str, fields: Optional[Sequence[str]] = ...) -> "PrimaryKeyIndex": ...
-    def hash_index(self, type_name: str, fields: Sequence[str]) -> "HashIndex": ...
+    def header_tags(self) -> dict[str, str]:
+        """The header tags of the blob this state was read from."""
+    def schema_text(self) -> str:
+        """Every schema, in Hollow's schema language."""
+    @overload
+    def type(self, name: str, *, as_: None = None) -> "TypeView":
+        """The records of type `name`. `NotFoundError` if the state has no such type. With `as_` (a
+        dataclass, such as `hollow codegen --lang python` writes), a `TypedView` whose records are
+        instances of it.
+        """
+    @overload
+    def type(self, name: str, *, as_: builtins.type[_T]) -> TypedView[_T]:
+        """The records of type `name`. `NotFoundError` if the state has no such type. With `as_` (a
+        dataclass, such as `hollow codegen --lang python` writes), a `TypedView` whose records are
+        instances of it.
+        """
+    def primary_key_index(self, type_name: str, fields: Optional[Sequence[str]] = ...) -> "PrimaryKeyIndex":
+        """A unique index of `type_name`, on its schema's primary key or on the given field paths."""
+    def hash_index(self, type_name: str, fields: Sequence[str]) -> "HashIndex":
+        """A hash index (several records per key) of `type_name` on the given field paths."""
     def diff(
         self,
         new: "ReadState",
@@ -452,14 +528,22 @@ class ReadState:
         ``types`` limits the report to these types; ``limit`` keeps at most that many records of each
         kind per type in detail (counts stay exact); ``primary_keys`` gives key field paths per type,
         replacing or supplying the schema's ``@PrimaryKey``."""
-    def __len__(self) -> int: ...
-    def __contains__(self, key: object, /) -> bool: ...
-    def __getitem__(self, key: str, /) -> str: ...
-    def get(self, key: str, default: Optional[object] = ...) -> Any: ...
-    def __iter__(self) -> Iterator[str]: ...
-    def keys(self) -> list[str]: ...
-    def values(self) -> list[str]: ...
-    def items(self) -> list[tuple[str, str]]: ...
+    def __len__(self) -> int:
+        """Return len(self)."""
+    def __contains__(self, key: object, /) -> bool:
+        """Return key in self."""
+    def __getitem__(self, key: str, /) -> str:
+        """Return self[key]."""
+    def get(self, key: str, default: Optional[object] = ...) -> Any:
+        """`rs[key]`, or `default` when the string dataset does not hold `key`."""
+    def __iter__(self) -> Iterator[str]:
+        """Implement iter(self)."""
+    def keys(self) -> list[str]:
+        """The strings of the string dataset (a list)."""
+    def values(self) -> list[str]:
+        """Same as `keys()`: in the string dataset each string maps to itself."""
+    def items(self) -> list[tuple[str, str]]:
+        """`(string, string)` pairs of the string dataset."""
 
 _Key = Union[int, float, bool, str, bytes, "Record", tuple[Any, ...]]
 
@@ -468,30 +552,56 @@ class TypeView:
     """The records of one type in one version."""
 
     @property
-    def name(self) -> str: ...
+    def name(self) -> str:
+        """The type's name."""
     @property
-    def kind(self) -> str: ...
+    def kind(self) -> str:
+        """"OBJECT", "LIST", "SET" or "MAP"."""
     @property
-    def schema(self) -> str: ...
+    def schema(self) -> str:
+        """The type's schema, in Hollow's schema language."""
     @property
-    def fields(self) -> list[str]: ...
+    def fields(self) -> list[str]:
+        """Field names of an OBJECT type, in schema order (empty for collections)."""
     @property
-    def primary_key(self) -> Optional[list[str]]: ...
-    def __len__(self) -> int: ...
-    def ordinals(self) -> list[int]: ...
-    def __iter__(self) -> "RecordIter": ...
-    def record(self, ordinal: int) -> "Record": ...
-    def get(self, key: _Key, default: Optional[Any] = ...) -> Any: ...
-    def __getitem__(self, key: _Key, /) -> "Record": ...
-    def __contains__(self, key: _Key, /) -> bool: ...
-    def get_field(self, key: _Key, field: str) -> Any: ...
+    def primary_key(self) -> Optional[list[str]]:
+        """The primary key's field paths, if the type has one."""
+    def __len__(self) -> int:
+        """Return len(self)."""
+    def ordinals(self) -> list[int]:
+        """The ordinals of the records, ascending."""
+    def __iter__(self) -> "RecordIter":
+        """Implement iter(self)."""
+    def record(self, ordinal: int) -> "Record":
+        """The record with ordinal `ordinal`. `KeyError` if no record of this version has it."""
+    def get(self, key: _Key, default: Optional[Any] = ...) -> Any:
+        """The record whose primary key is `key` (a tuple for a key of several fields), or `default`."""
+    def __getitem__(self, key: _Key, /) -> "Record":
+        """Return self[key]."""
+    def __contains__(self, key: _Key, /) -> bool:
+        """Return key in self."""
+    def get_field(self, key: _Key, field: str) -> Any:
+        """One field of the record with primary key `key`, without making a record object: the fast path
+        for `view.get(key).field`. `None` if there is no such record or the field is null;
+        `NotFoundError` if the type has no such field.
+        """
+    def to_pandas(self) -> Any:
+        """The records as a `pandas.DataFrame`: one row per record, one column per field. Needs pandas
+        (an optional dependency, imported on first use; `ImportError` saying so when it is missing).
+        """
+    def to_arrow(self) -> Any:
+        """The records as a `pyarrow.Table`: one row per record, one column per field. Needs pyarrow (an
+        optional dependency, imported on first use; `ImportError` saying so when it is missing).
+        """
 
 @final
 class RecordIter:
     """Iterates the records of a type."""
 
-    def __iter__(self) -> "RecordIter": ...
-    def __next__(self) -> "Record": ...
+    def __iter__(self) -> "RecordIter":
+        """Implement iter(self)."""
+    def __next__(self) -> "Record":
+        """Implement next(self)."""
 
 @final
 class Record:
@@ -503,13 +613,20 @@ class Record:
     dataclass: ``hollow.ordinal(r)``, ``hollow.type_name(r)``, ``hollow.read_state(r)``,
     ``hollow.to_dict(r)`` and ``hollow.to_python(r)``."""
 
-    def __getattribute__(self, name: str, /) -> Any: ...
-    def __getitem__(self, key: Any, /) -> Any: ...
-    def __len__(self) -> int: ...
-    def __iter__(self) -> Iterator[Any]: ...
-    def __dir__(self) -> list[str]: ...
-    def __eq__(self, value: object, /) -> bool: ...
-    def __hash__(self) -> int: ...
+    def __getattribute__(self, name: str, /) -> Any:
+        """The field ``name`` (fields shadow nothing: see the class docstring)."""
+    def __getitem__(self, key: Any, /) -> Any:
+        """Return self[key]."""
+    def __len__(self) -> int:
+        """Return len(self)."""
+    def __iter__(self) -> Iterator[Any]:
+        """Implement iter(self)."""
+    def __dir__(self) -> list[str]:
+        """The field names (an OBJECT's attributes)."""
+    def __eq__(self, value: object, /) -> bool:
+        """Equal when both are the same record of the same version."""
+    def __hash__(self) -> int:
+        """A hash consistent with ``==``: of the version held, the type and the ordinal."""
 
 def ordinal(record: Record) -> int:
     """The record's ordinal in its type."""
@@ -533,20 +650,26 @@ class PrimaryKeyIndex:
     """A unique index: the record of a type with a given key."""
 
     @property
-    def type_name(self) -> str: ...
+    def type_name(self) -> str:
+        """The indexed type."""
     @property
-    def fields(self) -> list[str]: ...
-    def get(self, *key: Any) -> Optional[Record]: ...
+    def fields(self) -> list[str]:
+        """The key field paths."""
+    def get(self, *key: Any) -> Optional[Record]:
+        """The record with key `key` (one value per key field), or None."""
 
 @final
 class HashIndex:
     """A hash index: every record of a type with a given key."""
 
     @property
-    def type_name(self) -> str: ...
+    def type_name(self) -> str:
+        """The indexed type."""
     @property
-    def fields(self) -> list[str]: ...
-    def find(self, *key: Any) -> list[Record]: ...
+    def fields(self) -> list[str]:
+        """The key field paths."""
+    def find(self, *key: Any) -> list[Record]:
+        """The records with key `key` (one value per key field), by ascending ordinal."""
 
 # ----- diff ---------------------------------------------------------------------------------------
 
