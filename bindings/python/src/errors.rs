@@ -107,6 +107,23 @@ fn class_for(py: Python<'_>, kind: ErrorKind) -> Bound<'_, PyType> {
     c.kinds.iter().find(|(k, _)| *k == kind).map_or_else(|| c.base.bind(py).clone(), |(_, t)| t.bind(py).clone())
 }
 
+/// A Python exception raised by Python code the core called (a store written in Python) as a core
+/// error: a hollow exception keeps its kind (a `ConflictError` stays a conflict, which producers act
+/// on); any other is an I/O error of `context` naming the exception.
+pub fn from_py_err(py: Python<'_>, err: &PyErr, context: &str) -> Error {
+    let message = format!("{context}: {err}");
+    let is = |kind| err.is_instance(py, &class_for(py, kind));
+    if is(ErrorKind::Conflict) {
+        Error::Conflict(message)
+    } else if is(ErrorKind::NotFound) {
+        Error::NotFound(message)
+    } else if is(ErrorKind::InvalidArgument) {
+        Error::InvalidArgument(message)
+    } else {
+        Error::io(context.to_owned(), std::io::Error::other(err.to_string()))
+    }
+}
+
 /// `error` as an instance of its kind's exception class.
 pub fn to_py_err(py: Python<'_>, error: &Error) -> PyErr {
     let build = || -> PyResult<PyErr> {

@@ -18,6 +18,7 @@ mod errors;
 mod logging;
 mod metrics;
 mod producer;
+mod py_store;
 mod read;
 mod store;
 mod write;

@@ -18,11 +18,12 @@ use hollow::store::{
 };
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString};
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString, PyTuple};
 
 use hollow::Error;
 
 use crate::errors::{invalid, not_found, IntoPy};
+use crate::py_store::PyStore;
 
 /// The core store behind a Python store object.
 #[derive(Clone)]
@@ -73,19 +74,41 @@ impl StoreHandle {
     }
 }
 
-/// Base class of blob stores.
+/// Base class of blob stores. Subclass it to write a store in Python: implement `publish`,
+/// `retrieve_snapshot`, `retrieve_delta`, `retrieve_reverse_delta`, `announce` and `read_announced`
+/// (optionally `list_blobs` and `delete`), and producers and consumers use it like the built-in stores;
+/// see the `hollow.BlobStore` documentation for what each method takes and returns.
 #[pyclass(module = "hollow", subclass, frozen)]
 pub struct BlobStore {
-    pub(crate) handle: StoreHandle,
+    /// The core store of a built-in store; `None` for a store written in Python (the subclass's
+    /// methods are the store: see `py_store`).
+    pub(crate) handle: Option<StoreHandle>,
+}
+
+impl BlobStore {
+    /// The core store behind `store`: a built-in store's own, or one calling a Python subclass's methods.
+    fn handle_of(store: &Bound<'_, BlobStore>) -> StoreHandle {
+        match &store.get().handle {
+            Some(handle) => handle.clone(),
+            None => StoreHandle::Opened(Arc::new(PyStore::new(store.clone().into_any().unbind()))),
+        }
+    }
 }
 
 #[pymethods]
 impl BlobStore {
+    /// The base of a store written in Python (arguments are for the subclass's `__init__`).
+    #[new]
+    #[pyo3(signature = (*_args, **_kwargs))]
+    fn new(_args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> Self {
+        BlobStore { handle: None }
+    }
+
     /// The announced version, or None if nothing has been announced yet.
     #[getter]
-    fn announced_version(&self, py: Python<'_>) -> PyResult<Option<Version>> {
-        let watcher = self.handle.watcher();
-        py.detach(|| watcher.latest_version()).py()
+    fn announced_version(slf: &Bound<'_, Self>) -> PyResult<Option<Version>> {
+        let watcher = Self::handle_of(slf).watcher();
+        slf.py().detach(|| watcher.latest_version()).py()
     }
 }
 
@@ -97,13 +120,13 @@ pub struct InMemoryBlobStore {}
 impl InMemoryBlobStore {
     #[new]
     fn new() -> (Self, BlobStore) {
-        (InMemoryBlobStore {}, BlobStore { handle: StoreHandle::Memory(Arc::new(CoreMemoryStore::new())) })
+        (InMemoryBlobStore {}, BlobStore { handle: Some(StoreHandle::Memory(Arc::new(CoreMemoryStore::new()))) })
     }
 
     /// Versions of the snapshots held, ascending.
     fn snapshot_versions(self_: PyRef<'_, Self>) -> Vec<Version> {
         match &self_.as_super().handle {
-            StoreHandle::Memory(s) => s.snapshot_versions(),
+            Some(StoreHandle::Memory(s)) => s.snapshot_versions(),
             _ => Vec::new(),
         }
     }
@@ -113,20 +136,20 @@ impl InMemoryBlobStore {
     fn remove(self_: PyRef<'_, Self>, kind: &str, version: Version) -> PyResult<bool> {
         let blob_type = parse_blob_type(kind)?;
         Ok(match &self_.as_super().handle {
-            StoreHandle::Memory(s) => s.remove(blob_type, version),
+            Some(StoreHandle::Memory(s)) => s.remove(blob_type, version),
             _ => false,
         })
     }
 
     fn __repr__(self_: PyRef<'_, Self>) -> String {
         match &self_.as_super().handle {
-            StoreHandle::Memory(s) => format!("<hollow.InMemoryBlobStore {s:?}>"),
+            Some(StoreHandle::Memory(s)) => format!("<hollow.InMemoryBlobStore {s:?}>"),
             _ => "<hollow.InMemoryBlobStore>".into(),
         }
     }
 }
 
-fn parse_blob_type(kind: &str) -> PyResult<BlobType> {
+pub(crate) fn parse_blob_type(kind: &str) -> PyResult<BlobType> {
     Ok(match kind {
         "snapshot" => BlobType::Snapshot,
         "delta" => BlobType::Delta,
@@ -172,7 +195,7 @@ impl FilesystemBlobStore {
             other => other.py()?,
         };
         let store = store.with_poll_interval(Duration::from_secs_f64(poll_interval));
-        Ok((FilesystemBlobStore { path }, BlobStore { handle: StoreHandle::Filesystem(Arc::new(store)) }))
+        Ok((FilesystemBlobStore { path }, BlobStore { handle: Some(StoreHandle::Filesystem(Arc::new(store))) }))
     }
 
     /// The directory.
@@ -281,7 +304,7 @@ pub fn store_arg(
                 keys.join(", ")
             )));
         }
-        return Ok(s.get().handle.clone());
+        return Ok(BlobStore::handle_of(s));
     }
     open_url(py, &url_arg(store)?, options, create)
 }
@@ -331,7 +354,7 @@ impl UrlBlobStore {
     fn new(py: Python<'_>, url: &Bound<'_, PyAny>, options: Option<&Bound<'_, PyDict>>) -> PyResult<(Self, BlobStore)> {
         let url = url_arg(url)?;
         let handle = open_url(py, &url, options, false)?;
-        Ok((UrlBlobStore { url }, BlobStore { handle }))
+        Ok((UrlBlobStore { url }, BlobStore { handle: Some(handle) }))
     }
 
     /// The URL (or path) the store was opened from.

@@ -105,8 +105,29 @@ class ConflictError(HollowError):
 
 @disjoint_base
 class BlobStore:
-    """Base class of blob stores."""
+    """Base class of blob stores, and of stores written in Python.
 
+    A subclass implements these methods, and producers and consumers use it as they use the built-in
+    stores (each call is made with the GIL held, from whichever thread the core is on; what a method
+    raises surfaces as a ``HollowError``: a hollow exception keeps its class, anything else is an
+    ``IoError`` naming the method):
+
+    * ``publish(kind, from_version, to_version, data)``: store a blob. ``kind`` is ``"snapshot"``,
+      ``"delta"``, ``"reversedelta"`` or ``"header"``; ``from_version`` is None for snapshots and
+      headers. Raise ``ConflictError`` rather than replace a blob that exists.
+    * ``retrieve_snapshot(desired)``: the snapshot with the greatest version at or below ``desired``,
+      as ``(version, data)``, or None.
+    * ``retrieve_delta(from_version)`` / ``retrieve_reverse_delta(from_version)``: the blob starting at
+      ``from_version``, as ``(to_version, data)``, or None.
+    * ``announce(version)`` and ``read_announced()`` (the announced version, or None).
+    * Optionally ``list_blobs()`` (``[(kind, from_version, to_version), ...]``) and
+      ``delete(kind, from_version, to_version)``, for the producer's clean-up and retention.
+
+    A store written in Python has no producer lock: running one producer at a time is up to you.
+    """
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self:
+        """The base of a store written in Python (arguments are for the subclass's ``__init__``)."""
     @property
     def announced_version(self) -> Optional[int]:
         """The announced version, or None if nothing has been announced yet."""
