@@ -93,7 +93,7 @@ fn a_typed_index_is_held_and_reused() {
     let state = state();
     let index = state.index::<Movie>().unwrap();
     for movie in movies() {
-        assert_eq!(index.get(&movie.id).unwrap().as_ref(), Some(&movie));
+        assert_eq!(index.get(movie.id).unwrap().as_ref(), Some(&movie));
         assert!(index.ordinal(movie.id).is_some());
     }
     assert_eq!(index.get(99_i64).unwrap(), None);
