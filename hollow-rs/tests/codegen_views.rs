@@ -11,6 +11,8 @@ mod common;
 #[path = "generated/collections.rs"]
 mod collections;
 
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::path::PathBuf;
 
 use collections::Api;
@@ -19,6 +21,35 @@ use hollow::{ReadState, ReadStateEngine};
 use serde_json::{json, Value};
 
 const SCENARIO: &str = "collections";
+
+/// Counts the allocations of each test thread, so that tests running in parallel do not disturb it.
+struct Counting;
+
+thread_local! {
+    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+}
+
+// SAFETY: every call is forwarded unchanged to the system allocator; the counter only observes.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // `try_with`: the allocator also runs while thread-locals are being torn down.
+        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+        // SAFETY: the caller's contract is forwarded as is.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` was allocated by `System` with `layout` (every allocation goes through `alloc`).
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static COUNTING: Counting = Counting;
+
+fn allocations() -> u64 {
+    ALLOCATIONS.with(Cell::get)
+}
 
 fn generated_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/generated")
@@ -230,4 +261,32 @@ fn a_state_whose_kinds_differ_from_the_generated_code_is_refused() {
     let api = Api::new(&empty).unwrap();
     assert_eq!(api.show_records().count(), 0);
     assert!(api.show_by_key(1).unwrap().is_none());
+}
+
+#[test]
+fn reading_through_views_does_not_allocate() {
+    let version = common::versions(SCENARIO)[0];
+    let state = snapshot_state(version);
+    let api = Api::new(&state).unwrap();
+    api.show_by_key(1).unwrap(); // builds the primary-key index, once
+    let before = allocations();
+    let (mut sum, mut text, mut elements) = (0_i64, 0_usize, 0_usize);
+    for show in api.show_records() {
+        sum += show.id().unwrap_or(0);
+        // ASCII strings are borrowed from the engine.
+        text += show.title().map_or(0, |t| t.len());
+        let studio = show.studio();
+        text += studio.and_then(|s| s.name()).map_or(0, |n| n.len());
+        text += studio.and_then(|s| s.address()).and_then(|a| a.city()).and_then(|c| c.value()).map_or(0, |c| c.len());
+        elements += show.tags().map_or(0, |t| t.iter().count());
+        elements += show.roles().map_or(0, |r| r.iter().filter(|(p, _)| p.person_id().is_some()).count());
+        elements += show.seasons().map_or(0, |s| s.iter().filter_map(|i| i.value()).count());
+        sum += i64::from(api.show_by_key(show.id().unwrap()).unwrap().is_some());
+    }
+    assert_eq!(allocations() - before, 0, "reads through generated views allocated");
+    assert!(sum > 0 && text > 0 && elements > 0, "nothing was read: {sum} {text} {elements}");
+    // The counter does see this thread's allocations.
+    let before = allocations();
+    let names: Vec<String> = api.studio_records().filter_map(|s| s.name()).map(|n| n.into_owned()).collect();
+    assert!(!names.is_empty() && allocations() > before);
 }
