@@ -135,3 +135,20 @@ fn a_rust_type_that_does_not_fit_is_a_schema_mismatch() {
     // A type without a primary key has no index.
     assert!(matches!(state.index::<Address>(), Err(Error::InvalidArgument(_))));
 }
+
+#[test]
+fn an_inline_string_reads_into_a_string_field() {
+    // Written as Java's `@HollowInline String title` (a STRING field), read by a Rust type whose
+    // `String` derives a REFERENCE to `String`: the same value, so it reads.
+    let store = Arc::new(InMemoryBlobStore::new());
+    let mapper = ObjectMapper::new().primary_key("Headline", ["id"]).inline_field("Headline", "title");
+    let mut producer =
+        Producer::builder(store.clone()).with_announcer(store.clone()).with_object_mapper(mapper).build().unwrap();
+    producer.run_cycle(|ws| ws.add(&Headline { id: 7, title: "Ran".into() }).map(drop)).unwrap();
+    let consumer = Consumer::builder(store.clone()).with_announcement_watcher(store).build();
+    consumer.refresh().unwrap();
+    let state = consumer.read_state().unwrap();
+    let schema = state.engine().schema("Headline").unwrap().to_string();
+    assert!(schema.contains("string title;"), "{schema}");
+    assert_eq!(state.get_as::<Headline>(7_i64).unwrap(), Some(Headline { id: 7, title: "Ran".into() }));
+}

@@ -121,31 +121,52 @@ pub(crate) fn check_compatible(derived: &Schema, existing: &Schema) -> Result<()
 }
 
 /// Whether records of the state's schema `existing` can be read as the Rust type that derived `derived`:
-/// same kind and element types; an OBJECT field both have must be of the same kind (fields only one
-/// side has are fine: the reader matches fields by name and a missing one reads as absent).
-pub(crate) fn check_readable(derived: &Schema, existing: &Schema) -> Result<(), Error> {
-    match (derived, existing) {
-        (Schema::Object(d), Schema::Object(e)) => {
-            for f in &d.fields {
-                if let Some(g) = e.fields.iter().find(|g| g.name == f.name) {
-                    if g.field_type != f.field_type || g.referenced_type != f.referenced_type {
-                        return Err(Error::SchemaMismatch(format!(
-                            "field {}.{} is {} in the read state but the Rust type expects {}",
-                            d.name,
-                            f.name,
-                            describe_field(g),
-                            describe_field(f)
-                        )));
-                    }
-                }
-            }
+/// same kind and element types; an OBJECT field both have must hold the same kind of value (fields only
+/// one side has are fine: the reader matches fields by name and a missing one reads as absent).
+///
+/// A REFERENCE to a single-field type on one side and that field's kind inline on the other hold the
+/// same value (the reader reads a `String { string value; }` record as its string), so a Rust `String`
+/// field (derived as a REFERENCE to `String`) reads a Java `@HollowInline` STRING field, and back.
+/// `derived_type` and `existing_type` find the referenced schemas on each side.
+pub(crate) fn check_readable<'s>(
+    derived: &Schema,
+    existing: &Schema,
+    derived_type: &dyn Fn(&str) -> Option<&'s Schema>,
+    existing_type: &dyn Fn(&str) -> Option<&'s Schema>,
+) -> Result<(), Error> {
+    let (Schema::Object(d), Schema::Object(e)) = (derived, existing) else {
+        return if same_shape(derived, existing) {
             Ok(())
-        }
-        _ if same_shape(derived, existing) => Ok(()),
-        _ => {
-            Err(Error::SchemaMismatch(format!("the Rust type expects `{derived}` but the read state has `{existing}`")))
+        } else {
+            Err(Error::SchemaMismatch(format!(
+                "the Rust type expects `{derived}` but the read state has `{existing}`"
+            )))
+        };
+    };
+    // The inline kind a field's value has: its own, or the one field of the single-field type it refers to.
+    let value_kind = |f: &ObjectField, lookup: &dyn Fn(&str) -> Option<&'s Schema>| match &f.referenced_type {
+        None => Some(f.field_type),
+        Some(t) => match lookup(t).and_then(Schema::as_object).map(|o| o.fields.as_slice()) {
+            Some([only]) if only.field_type != FieldType::Reference => Some(only.field_type),
+            _ => None,
+        },
+    };
+    for f in &d.fields {
+        let Some(g) = e.fields.iter().find(|g| g.name == f.name) else { continue };
+        let same = (g.field_type == f.field_type && g.referenced_type == f.referenced_type)
+            || (f.field_type != g.field_type
+                && value_kind(f, derived_type).is_some_and(|k| Some(k) == value_kind(g, existing_type)));
+        if !same {
+            return Err(Error::SchemaMismatch(format!(
+                "field {}.{} is {} in the read state but the Rust type expects {}",
+                d.name,
+                f.name,
+                describe_field(g),
+                describe_field(f)
+            )));
         }
     }
+    Ok(())
 }
 
 fn describe_field(f: &ObjectField) -> String {

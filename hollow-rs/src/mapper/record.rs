@@ -61,9 +61,11 @@ impl DerivedType {
                 self.type_name
             )));
         }
+        let derived_type = |name: &str| self.schemas.iter().find(|s| s.name() == name);
+        let existing_type = |name: &str| engine.schema(name);
         for derived in &self.schemas {
             if let Some(existing) = engine.schema(derived.name()) {
-                derive::check_readable(derived, existing)
+                derive::check_readable(derived, existing, &derived_type, &existing_type)
                     .map_err(|e| Error::SchemaMismatch(format!("reading {rust_type}: {e}")))?;
             }
         }
