@@ -138,9 +138,7 @@ pub(crate) fn check_readable<'s>(
         return if same_shape(derived, existing) {
             Ok(())
         } else {
-            Err(Error::SchemaMismatch(format!(
-                "the Rust type expects `{derived}` but the read state has `{existing}`"
-            )))
+            Err(Error::SchemaMismatch(format!("the Rust type expects `{derived}` but the read state has `{existing}`")))
         };
     };
     // The inline kind a field's value has: its own, or the one field of the single-field type it refers to.

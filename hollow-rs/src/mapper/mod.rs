@@ -135,6 +135,11 @@
 //! integer (0 for the unsigned ones, as for a Java `char`), NaN for a float, `false`, `'\0'`. ASCII
 //! strings can be borrowed from the engine (`&str`, `Cow<str>`).
 //!
+//! On a consumer's [`ReadState`](crate::ReadState), the type names itself ([`HollowRecord`]):
+//! [`get_as::<T>(key)`](crate::ReadState::get_as) by primary key, [`index::<T>()`](crate::ReadState::index)
+//! for repeated lookups, [`iter::<T>()`](crate::ReadState::iter) for every record. For hot paths that
+//! should not deserialize at all, [`codegen`](crate::codegen) generates zero-copy views from the schemas.
+//!
 //! References can form cycles in a blob no mapper wrote: reading stops with [`Error::CorruptBlob`]
 //! past 128 nested records instead of overflowing the stack (and writing stops at the same depth).
 //!
