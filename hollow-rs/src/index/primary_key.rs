@@ -45,9 +45,6 @@ impl std::fmt::Debug for HeldType {
     }
 }
 
-/// Entries inserted together by a build, so that their cache misses overlap.
-const BUILD_BATCH: usize = 32;
-
 /// The table built at the last full build: (fingerprint, root ordinal) slots.
 #[derive(Debug)]
 struct Base {
@@ -126,20 +123,12 @@ impl PrimaryKeyIndex {
     }
 
     fn build_with_shape<S: Source>(src: &S, shape: Arc<KeyShape>) -> Self {
-        let mut table = SlotTable::with_capacity(src.populated_count(shape.root()));
-        let mut entries = 0;
-        let mut batch = Vec::with_capacity(BUILD_BATCH);
-        for_each_key(&shape, src, |hash, root, _| {
-            batch.push((hash, root));
-            if batch.len() == BUILD_BATCH {
-                table.insert_batch(&batch);
-                batch.clear();
-            }
-            entries += 1;
-        });
-        table.insert_batch(&batch);
+        let mut keys = Vec::with_capacity(src.populated_count(shape.root()));
+        for_each_key(&shape, src, |hash, root, _| keys.push((hash, root)));
+        let max_root = keys.last().map_or(0, |&(_, root)| root);
+        let entries = keys.len();
         PrimaryKeyIndex {
-            base: Arc::new(Base { table, entries }),
+            base: Arc::new(Base { table: SlotTable::build(&keys, max_root), entries }),
             overlay: Overlay::new(entries),
             version: src.version_tag(),
             root: HeldType(src.shared_type(shape.root())),
