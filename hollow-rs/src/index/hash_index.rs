@@ -196,7 +196,7 @@ impl GroupsBuilder {
 
     fn finish(mut self) -> Base {
         let groups: Vec<(u64, u32)> = self.hashes.iter().enumerate().map(|(g, &h)| (h, g as u32)).collect();
-        let table = SlotTable::build(&groups, groups.len().saturating_sub(1) as u32);
+        let table = SlotTable::build(&[&groups], groups.len().saturating_sub(1) as u32);
         self.group_start.push(self.members.len() as u32);
         Base { table, group_start: self.group_start.into(), members: self.members.into() }
     }

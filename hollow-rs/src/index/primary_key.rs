@@ -7,7 +7,7 @@ use super::overlay::Overlay;
 use super::path::PathRules;
 use super::shape::{DirectKey, KeyShape};
 use super::source::Source;
-use super::table::{for_each_key, plan_update, SlotTable, Update};
+use super::table::{collect_keys, plan_update, SlotTable, Update};
 use crate::error::{Error, Result};
 use crate::read::{ReadStateEngine, TypeReadState};
 
@@ -123,10 +123,10 @@ impl PrimaryKeyIndex {
     }
 
     fn build_with_shape<S: Source>(src: &S, shape: Arc<KeyShape>) -> Self {
-        let mut keys = Vec::with_capacity(src.populated_count(shape.root()));
-        for_each_key(&shape, src, |hash, root, _| keys.push((hash, root)));
-        let max_root = keys.last().map_or(0, |&(_, root)| root);
-        let entries = keys.len();
+        let keys = collect_keys(&shape, src);
+        // Roots come in ascending order: the last is the largest.
+        let max_root = keys.iter().rev().find_map(|part| part.last()).map_or(0, |&(_, root)| root);
+        let entries = keys.iter().map(Vec::len).sum();
         PrimaryKeyIndex {
             base: Arc::new(Base { table: SlotTable::build(&keys, max_root), entries }),
             overlay: Overlay::new(entries),

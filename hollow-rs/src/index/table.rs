@@ -93,19 +93,21 @@ fn fingerprint<W: Word>(hash: u64, value_bits: u32) -> u64 {
 }
 
 impl SlotTable {
-    /// A table holding `entries` (key hash, value); every value is at most `max_value`, which
-    /// must be below `u32::MAX`. Duplicates are kept: a probe yields every value whose
-    /// fingerprint matches.
-    pub(crate) fn build(entries: &[(u64, u32)], max_value: u32) -> Self {
-        debug_assert!(max_value < u32::MAX && entries.iter().all(|&(_, v)| v <= max_value));
+    /// A table holding the entries (key hash, value) of every part; every value is at most
+    /// `max_value`, which must be below `u32::MAX`. Duplicates are kept: a probe yields every
+    /// value whose fingerprint matches.
+    pub(crate) fn build<E: AsRef<[(u64, u32)]>>(parts: &[E], max_value: u32) -> Self {
+        let entries = || parts.iter().flat_map(|part| part.as_ref());
+        debug_assert!(max_value < u32::MAX && entries().all(|&(_, v)| v <= max_value));
+        let count = entries().count();
         // Enough bits that `max_value` is below the all-ones value (the empty mark).
         let value_bits = (64 - (max_value as u64 + 1).leading_zeros()).max(1);
         // 80% load at most, and always one empty slot so that every probe ends.
-        let len = (entries.len() + entries.len() / 4 + 1).max(8);
+        let len = (count + count / 4 + 1).max(8);
         let slots = if value_bits <= NARROW_VALUE_BITS {
-            Slots::Narrow(fill::<u32>(entries, len, value_bits))
+            Slots::Narrow(fill::<u32, E>(parts, len, value_bits))
         } else {
-            Slots::Wide(fill::<u64>(entries, len, value_bits))
+            Slots::Wide(fill::<u64, E>(parts, len, value_bits))
         };
         SlotTable { slots, value_bits }
     }
@@ -140,9 +142,9 @@ impl SlotTable {
 /// Slots of width `W` holding `entries`, inserted in batches whose first slots are read before any
 /// is written, so that the cache misses of a batch overlap (entries come in record order, which is
 /// random in the table).
-fn fill<W: Word>(entries: &[(u64, u32)], len: usize, value_bits: u32) -> Box<[W]> {
+fn fill<W: Word, E: AsRef<[(u64, u32)]>>(parts: &[E], len: usize, value_bits: u32) -> Box<[W]> {
     let mut slots = vec![W::EMPTY; len].into_boxed_slice();
-    for batch in entries.chunks(BUILD_BATCH) {
+    for batch in parts.iter().flat_map(|part| part.as_ref().chunks(BUILD_BATCH)) {
         let mut touched = 0u64;
         for &(hash, _) in batch {
             touched ^= slots[home(hash, len)].widen();
@@ -289,12 +291,60 @@ fn apply_changes<S: Source>(shape: &KeyShape, overlay: &mut Overlay, from: &S, t
 /// Call `f` with (key hash, root, instance slots) for every non-null key instance of every populated
 /// record of the root type. A record may yield the same key more than once (a list holding an
 /// element twice); callers that need distinct keys group them.
-pub(crate) fn for_each_key<S: Source>(shape: &KeyShape, src: &S, mut f: impl FnMut(u64, u32, &[u32])) {
+pub(crate) fn for_each_key<S: Source>(shape: &KeyShape, src: &S, f: impl FnMut(u64, u32, &[u32])) {
+    keys_of(shape, src, |visit| src.for_each_populated(shape.root(), visit), f);
+}
+
+/// Records per thread below which a parallel key pass costs more in threads than it saves.
+const PARALLEL_MIN_RECORDS: usize = 64 * 1024;
+
+/// (key hash, root) for every non-null key of every populated record of the root type, in root
+/// order, in parts (one per thread): the records are read by as many threads as the machine has
+/// cores, each over a contiguous range of roots, when there are enough of them.
+pub(crate) fn collect_keys<S: Source>(shape: &KeyShape, src: &S) -> Vec<Vec<(u64, u32)>> {
+    let n = src.populated_count(shape.root());
+    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+    #[allow(unused_mut)]
+    let mut threads = cores.min(n / PARALLEL_MIN_RECORDS).max(1);
+    #[cfg(test)]
+    if let Some(forced) = tests::KEY_THREADS.with(|t| t.get()) {
+        threads = forced;
+    }
+    if threads == 1 {
+        let mut keys = Vec::with_capacity(n);
+        for_each_key(shape, src, |hash, root, _| keys.push((hash, root)));
+        return vec![keys];
+    }
+    let mut roots = Vec::with_capacity(n);
+    src.for_each_populated(shape.root(), &mut |root| roots.push(root));
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = roots
+            .chunks(n.div_ceil(threads).max(1))
+            .map(|chunk| {
+                scope.spawn(move || {
+                    let mut keys = Vec::with_capacity(chunk.len());
+                    let visit_chunk = |visit: &mut dyn FnMut(u32)| chunk.iter().for_each(|&root| visit(root));
+                    keys_of(shape, src, visit_chunk, |hash, root, _| keys.push((hash, root)));
+                    keys
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+    })
+}
+
+/// [`for_each_key`] over the roots `roots` visits.
+fn keys_of<S: Source>(
+    shape: &KeyShape,
+    src: &S,
+    roots: impl FnOnce(&mut dyn FnMut(u32)),
+    mut f: impl FnMut(u64, u32, &[u32]),
+) {
     if let (Some(direct), Some(object)) = (shape.direct(), src.object(shape.root())) {
         // Every key field is an inline field of the root: each slot is the root itself.
         let mut slots = [0u32; MAX_DIRECT];
         let slots = &mut slots[..direct.len()];
-        src.for_each_populated(shape.root(), &mut |root| {
+        roots(&mut |root| {
             if let Some(h) = KeyShape::direct_hash(direct, object, root) {
                 slots.fill(root);
                 f(h, root, slots);
@@ -302,7 +352,7 @@ pub(crate) fn for_each_key<S: Source>(shape: &KeyShape, src: &S, mut f: impl FnM
         });
         return;
     }
-    src.for_each_populated(shape.root(), &mut |root| {
+    roots(&mut |root| {
         let _ = shape.for_each_instance(src, root, &mut |slots| {
             if let Some(h) = shape.hash_instance(src, slots) {
                 f(h, root, slots);
@@ -319,6 +369,9 @@ pub(crate) mod tests {
     thread_local! {
         /// Overrides [`super::rebuild_threshold`] so tests can force or forbid rebuilds.
         pub(crate) static THRESHOLD: Cell<Option<usize>> = const { Cell::new(None) };
+        /// Overrides the thread count of [`super::collect_keys`] so that small test datasets take
+        /// the parallel path.
+        pub(crate) static KEY_THREADS: Cell<Option<usize>> = const { Cell::new(None) };
     }
 }
 
@@ -364,13 +417,13 @@ mod slot_tests {
     #[test]
     fn slots_are_as_narrow_as_the_largest_value_allows() {
         let entries: Vec<(u64, u32)> = pseudo_random(1000).zip(0..).collect();
-        let narrow = SlotTable::build(&entries, (1 << 24) - 2);
+        let narrow = SlotTable::build(&[&entries], (1 << 24) - 2);
         assert!(matches!(narrow.slots, Slots::Narrow(_)) && narrow.value_bits == 24);
         assert_eq!(narrow.heap_bytes(), 4 * (1000 + 250 + 1));
-        let wide = SlotTable::build(&entries, 1 << 24);
+        let wide = SlotTable::build(&[&entries], 1 << 24);
         assert!(matches!(wide.slots, Slots::Wide(_)) && wide.value_bits == 25);
         assert_eq!(wide.heap_bytes(), 8 * (1000 + 250 + 1));
-        let widest = SlotTable::build(&[(7, u32::MAX - 1)], u32::MAX - 1);
+        let widest = SlotTable::build(&[[(7, u32::MAX - 1)]], u32::MAX - 1);
         assert_eq!(widest.probe(7).collect::<Vec<_>>(), [u32::MAX - 1]);
         for t in [&narrow, &wide] {
             assert_finds_all(t, &entries);
@@ -380,7 +433,7 @@ mod slot_tests {
     #[test]
     fn a_million_keys_take_five_megabytes() {
         let entries: Vec<(u64, u32)> = pseudo_random(1_000_000).zip(0..).collect();
-        let table = SlotTable::build(&entries, 999_999);
+        let table = SlotTable::build(&[&entries], 999_999);
         assert_eq!(table.value_bits, 20);
         assert_eq!(table.heap_bytes(), 4 * 1_250_001);
         assert_finds_all(&table, &entries);
@@ -395,7 +448,7 @@ mod slot_tests {
         // Every entry homes on the last slot: the run wraps to the start.
         let last = u32::MAX;
         let entries = [(hash(last, 1), 0), (hash(last, 2), 1), (hash(last, 1), 2), (hash(last, 1), 3)];
-        let table = SlotTable::build(&entries, 3);
+        let table = SlotTable::build(&[&entries], 3);
         assert_eq!(table.probe(hash(last, 1)).collect::<Vec<_>>(), [0, 2, 3]);
         assert_eq!(table.probe(hash(last, 2)).collect::<Vec<_>>(), [1]);
         assert_eq!(table.probe(hash(last, 3)).count(), 0);
@@ -404,7 +457,7 @@ mod slot_tests {
 
     #[test]
     fn an_empty_table_finds_nothing() {
-        let table = SlotTable::build(&[], 0);
+        let table = SlotTable::build::<&[(u64, u32)]>(&[], 0);
         assert_eq!(table.probe(0).count() + table.probe(u64::MAX).count(), 0);
     }
 }
