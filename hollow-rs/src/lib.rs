@@ -29,6 +29,7 @@ pub mod encoding;
 pub mod error;
 pub mod index;
 pub mod mapper;
+pub mod memory;
 pub mod producer;
 pub mod read;
 pub mod schema;

@@ -25,6 +25,7 @@ use super::overlay::Overlay;
 use super::shape::{KeyShape, MAX_DIRECT};
 use super::source::Source;
 use crate::error::{Error, Result};
+use crate::memory::{Element, LargeArray};
 
 /// Fingerprint-and-value slots; see the module docs.
 #[derive(Debug, Clone)]
@@ -36,12 +37,12 @@ pub(crate) struct SlotTable {
 #[derive(Debug, Clone)]
 enum Slots {
     /// Values of at most 24 bits: a fingerprint of at least 8 bits fits beside them in 32.
-    Narrow(Box<[u32]>),
-    Wide(Box<[u64]>),
+    Narrow(LargeArray<u32>),
+    Wide(LargeArray<u64>),
 }
 
 /// A slot word: `u32` or `u64`.
-pub(crate) trait Word: Copy + Eq + std::fmt::Debug {
+pub(crate) trait Word: Element + Eq + std::fmt::Debug {
     const BITS: u32;
     const EMPTY: Self;
     fn widen(self) -> u64;
@@ -142,8 +143,9 @@ impl SlotTable {
 /// Slots of width `W` holding `entries`, inserted in batches whose first slots are read before any
 /// is written, so that the cache misses of a batch overlap (entries come in record order, which is
 /// random in the table).
-fn fill<W: Word, E: AsRef<[(u64, u32)]>>(parts: &[E], len: usize, value_bits: u32) -> Box<[W]> {
-    let mut slots = vec![W::EMPTY; len].into_boxed_slice();
+fn fill<W: Word, E: AsRef<[(u64, u32)]>>(parts: &[E], len: usize, value_bits: u32) -> LargeArray<W> {
+    let mut slots = LargeArray::zeroed(len);
+    slots.fill(W::EMPTY);
     for batch in parts.iter().flat_map(|part| part.as_ref().chunks(BUILD_BATCH)) {
         let mut touched = 0u64;
         for &(hash, _) in batch {
