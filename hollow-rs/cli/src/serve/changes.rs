@@ -164,7 +164,7 @@ pub fn history(dataset: &Dataset, type_name: &str, q: &Query) -> ApiResult<Histo
     };
     let mut changes = Vec::new();
     let mut first = None;
-    let mut previous = None;
+    let mut previous: Option<std::sync::Arc<hollow::ReadState>> = None;
     for &v in &versions {
         walker.refresh_to(v)?;
         let state = walker.read_state().ok_or_else(|| ApiError::not_found(format!("version {v}")))?;
@@ -178,9 +178,9 @@ pub fn history(dataset: &Dataset, type_name: &str, q: &Query) -> ApiResult<Histo
                 }
             }
             Some(before) => {
-                let step = diff::diff(hollow::ReadState::engine(before), state.engine(), &options)?;
+                let step = diff::diff(before.engine(), state.engine(), &options)?;
                 if let Some(change) = step.type_diff(type_name).and_then(|d| change_of(d, &wanted)) {
-                    changes.push(RecordChange { version: v, from: hollow::ReadState::version(before), ..change });
+                    changes.push(RecordChange { version: v, from: before.version(), ..change });
                 }
             }
         }

@@ -79,7 +79,7 @@ impl Dataset {
     pub fn at(&self, version: Option<i64>) -> ApiResult<Arc<ReadState>> {
         let current = self.current();
         let Some(version) = version else { return current };
-        if let Ok(state) = current.filter(|s| s.version() == version) {
+        if let Some(state) = current.ok().filter(|s| s.version() == version) {
             return Ok(state);
         }
         if let Some(state) = self.kept(version) {

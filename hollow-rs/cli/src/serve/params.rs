@@ -101,7 +101,7 @@ fn key_field(text: &str, kind: Option<FieldType>) -> Result<KeyField, String> {
     let number = |what: &str| format!("{text:?} is not {what}");
     let t = text.trim();
     let (key, value) = match kind {
-        None => {
+        None | Some(FieldType::Reference) => {
             let o: u32 = t.parse().map_err(|_| number("a record ordinal"))?;
             (KeyValue::Reference(o), GenericValue::Int(o as i32))
         }

@@ -89,10 +89,10 @@ pub fn layout(title: &str, viewing: &Viewing<'_>, body: Markup) -> Markup {
                     }
                     div.versions {
                         @if let Some(v) = viewing.version {
-                            span { "viewing " b#viewing-version { (v) } @if viewing.pinned { " (pinned)" } }
+                            span { "viewing " b #viewing-version { (v) } @if viewing.pinned { " (pinned)" } }
                         }
-                        span { "current " b#current-version { (opt(status.current)) } }
-                        span { "announced " b#announced-version { (opt(status.announced)) } }
+                        span { "current " b #current-version { (opt(status.current)) } }
+                        span { "announced " b #announced-version { (opt(status.announced)) } }
                         form.pick method="get" {
                             select name="version" aria-label="version" {
                                 option value="" { "latest" }
@@ -104,7 +104,7 @@ pub fn layout(title: &str, viewing: &Viewing<'_>, body: Markup) -> Markup {
                         }
                     }
                 }
-                div#update-banner hidden {}
+                div #update-banner hidden {}
                 main { (body) }
             }
         }
@@ -180,7 +180,7 @@ pub fn records_page(p: &RecordsPage) -> Markup {
         p.summary { (p.total) " records at version " (p.version) }
         div.forms {
             @if let Some(key) = &p.primary_key {
-                form.lookup#pk-lookup method="get" action=(url(&["types", &p.type_name, "lookup"], &[])) {
+                form.lookup #pk-lookup method="get" action=(url(&["types", &p.type_name, "lookup"], &[])) {
                     h2 { "Look up by primary key" }
                     @if p.pinned { input type="hidden" name="version" value=(p.version); }
                     @for (i, path) in key.iter().enumerate() {
@@ -189,7 +189,7 @@ pub fn records_page(p: &RecordsPage) -> Markup {
                     button type="submit" { "find" }
                 }
             }
-            form.lookup#hash-query method="get" action=(url(&["types", &p.type_name, "query"], &[])) {
+            form.lookup #hash-query method="get" action=(url(&["types", &p.type_name, "query"], &[])) {
                 h2 { "Hash-index query" }
                 @if p.pinned { input type="hidden" name="version" value=(p.version); }
                 label { "fields " input type="text" name="fields" placeholder="path, path.element.value" required; }
@@ -253,7 +253,7 @@ pub fn record(r: &Record) -> Markup {
         p.summary {
             "at version " (r.version)
             @if let (Some(paths), Some(key)) = (&r.primary_key, &r.key) { " · key " code { (paths.join(", ")) } " = " span.key { (key_text(key)) } }
-            @if let Some(h) = &history { " · " a#history-link href=(h) { "history" } }
+            @if let Some(h) = &history { " · " a #history-link href=(h) { "history" } }
         }
         @if !r.fields.is_empty() {
             table.grid.fields {
@@ -274,7 +274,7 @@ pub fn lookup(l: &Lookup) -> Markup {
         h1 { a href=(url(&["types", &l.type_name], &[pin(l.pinned, l.version)])) { (l.type_name) } " where " }
         p.summary {
             @for (f, v) in l.fields.iter().zip(&l.values) { code { (f) } " = " span.key { (v) } " " }
-            "· " span#match-count { (l.total) } " found at version " (l.version)
+            "· " span #match-count { (l.total) } " found at version " (l.version)
         }
         (rows(&l.records, &l.type_name, l.pinned, l.version, false))
     }
@@ -418,7 +418,7 @@ pub fn history_types(types: &Types) -> Markup {
 
 pub fn history_form(type_name: &str, fields: &[String], values: &[String]) -> Markup {
     html! {
-        form.lookup#history-form method="get" action=(url(&["history", type_name], &[])) {
+        form.lookup #history-form method="get" action=(url(&["history", type_name], &[])) {
             @for (i, path) in fields.iter().enumerate() {
                 label { (path) " " input type="text" name=(format!("k{i}")) value=(values.get(i).map(String::as_str).unwrap_or("")) required; }
             }
@@ -433,7 +433,7 @@ pub fn history(h: &History) -> Markup {
         (history_form(&h.type_name, &h.fields, &h.values))
         p.summary {
             "versions " (h.versions.first().copied().unwrap_or_default()) " to " (h.versions.last().copied().unwrap_or_default())
-            " (" (h.versions.len()) " walked) · " span#change-count { (h.changes.len()) } " changes"
+            " (" (h.versions.len()) " walked) · " span #change-count { (h.changes.len()) } " changes"
         }
         @match &h.first {
             Some(first) => p { "at " (h.versions[0]) ": " code { (first.to_string()) } },
