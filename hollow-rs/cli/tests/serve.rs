@@ -130,7 +130,8 @@ fn every_endpoint_says_what_dump_and_diff_say() {
     assert!(first["records"][1]["ordinal"].as_u64() < second["records"][0]["ordinal"].as_u64());
 
     for (from, to, extra) in [(vs[0], vs[1], ""), (vs[1], vs[2], ""), (vs[0], vs[2], "&type=Show&limit=1")] {
-        let mut args = vec!["diff".to_owned(), store.clone(), "--from".into(), from.to_string(), "--to".into(), to.to_string()];
+        let mut args =
+            vec!["diff".to_owned(), store.clone(), "--from".into(), from.to_string(), "--to".into(), to.to_string()];
         args.extend(["--format".into(), "json".into()]);
         if !extra.is_empty() {
             args.extend(["--type".into(), "Show".into(), "--limit".into(), "1".into()]);
@@ -140,7 +141,8 @@ fn every_endpoint_says_what_dump_and_diff_say() {
         let mut got = server.json(&format!("/api/diff?from={from}&to={to}{extra}"));
         // `stats` tell how the diff was computed (the CLI reaches `to` from `from`, so the two share
         // types; the server loads versions on their own): everything else is the same.
-        let (stats, expected_stats) = (got.as_object_mut().unwrap().remove("stats"), expected.as_object_mut().unwrap().remove("stats"));
+        let (stats, expected_stats) =
+            (got.as_object_mut().unwrap().remove("stats"), expected.as_object_mut().unwrap().remove("stats"));
         assert!(stats.is_some() && expected_stats.is_some());
         assert!(got == expected, "{from} -> {to} {extra}:\n{got}\n{expected}");
     }
@@ -174,7 +176,8 @@ fn every_endpoint_says_what_dump_and_diff_say() {
     assert_eq!(tags["node"]["kind"], "ref");
     assert_eq!(tags["node"]["type"], "ListOfString");
     assert_eq!(tags["node"]["ordinal"], show2["value"]["tags"]["ref"]);
-    let tags_record = server.json(&format!("/api/types/ListOfString/records/{}?version={}", tags["node"]["ordinal"], vs[1]));
+    let tags_record =
+        server.json(&format!("/api/types/ListOfString/records/{}?version={}", tags["node"]["ordinal"], vs[1]));
     assert_eq!(tags["node"]["size"], tags_record["dump"]["value"]["size"]);
     assert_eq!(tags["node"]["entries"].as_array().unwrap().len(), tags_record["entries"].as_array().unwrap().len());
 
@@ -194,7 +197,8 @@ fn every_endpoint_says_what_dump_and_diff_say() {
     assert_eq!(server.json("/api/history/Show?k0=3")["changes"][0]["change"], "removed");
 
     // The pages and the rest.
-    for page in ["/", "/types/Show", "/types/Show/records/1", "/diff", "/history", "/history/Show", "/assets/style.css"] {
+    for page in ["/", "/types/Show", "/types/Show/records/1", "/diff", "/history", "/history/Show", "/assets/style.css"]
+    {
         assert_eq!(server.get(page).0, 200, "{page}");
     }
     let (_, diff_page) = server.get(&format!("/diff?from={}&to={}&type=Show", vs[0], vs[1]));
@@ -257,7 +261,16 @@ fn produce(work: &std::path::Path, d: &str, schema: &str, lines: &[String]) {
     std::fs::write(work.join("schema.txt"), schema).unwrap();
     std::fs::write(work.join("input.jsonl"), lines.join("\n")).unwrap();
     let (schema, input) = (work.join("schema.txt"), work.join("input.jsonl"));
-    hollow(&["produce", d, "--schema", schema.to_str().unwrap(), "--input", input.to_str().unwrap(), "--max-removed-share", "1"]);
+    hollow(&[
+        "produce",
+        d,
+        "--schema",
+        schema.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+        "--max-removed-share",
+        "1",
+    ]);
 }
 
 const HOSTILE: &str = "<script>document.title='owned'</script><img src=x onerror=alert(1)>";

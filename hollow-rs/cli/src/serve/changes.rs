@@ -9,7 +9,7 @@
 
 use std::collections::BTreeSet;
 
-use hollow::diff::{self, compare_keys, DiffOptions, FieldChange, StateDiff};
+use hollow::diff::{self, compact_json, compare_keys, DiffOptions, FieldChange, StateDiff};
 use hollow::mapper::GenericValue;
 use hollow::schema::paths::resolve_key;
 use hollow::schema::FieldType;
@@ -69,11 +69,9 @@ pub fn diff(dataset: &Dataset, q: &Query) -> ApiResult<Diff> {
     }
     let limit = match q.get("limit").map(|s| s.trim()).filter(|s| !s.is_empty()) {
         None => DEFAULT_DIFF_LIMIT,
-        Some(text) => text
-            .parse::<usize>()
-            .ok()
-            .filter(|&n| n <= params::MAX_LIMIT)
-            .ok_or_else(|| ApiError::bad_request(format!("limit: {text:?} is not between 0 and {}", params::MAX_LIMIT)))?,
+        Some(text) => text.parse::<usize>().ok().filter(|&n| n <= params::MAX_LIMIT).ok_or_else(|| {
+            ApiError::bad_request(format!("limit: {text:?} is not between 0 and {}", params::MAX_LIMIT))
+        })?,
     };
     let options = DiffOptions {
         types: type_name.clone().map(|t| BTreeSet::from([t])),
@@ -97,6 +95,9 @@ pub struct History {
     pub versions: Vec<i64>,
     /// The record at the first version walked, if it existed then.
     pub first: Option<Json>,
+    /// `first` as one line for a person (records of one field as their field).
+    #[serde(skip)]
+    pub first_text: Option<String>,
     /// One entry per version in which the record changed, ascending.
     pub changes: Vec<RecordChange>,
 }
@@ -111,6 +112,9 @@ pub struct RecordChange {
     pub change: &'static str,
     /// The record after the change (before it, for `removed`).
     pub record: Json,
+    /// `record` as one line for a person.
+    #[serde(skip)]
+    pub record_text: String,
     /// For `modified`: each changed value.
     pub fields: Vec<ChangedField>,
 }
@@ -120,11 +124,19 @@ pub struct ChangedField {
     pub path: String,
     pub old: Json,
     pub new: Json,
+    /// `old` and `new` as one line each, for a person.
+    #[serde(skip)]
+    pub text: (String, String),
 }
 
 impl From<&FieldChange> for ChangedField {
     fn from(f: &FieldChange) -> Self {
-        ChangedField { path: f.path.clone(), old: f.old.to_json(), new: f.new.to_json() }
+        ChangedField {
+            path: f.path.clone(),
+            old: f.old.to_json(),
+            new: f.new.to_json(),
+            text: (compact_json(&f.old).to_string(), compact_json(&f.new).to_string()),
+        }
     }
 }
 
@@ -149,9 +161,11 @@ pub fn history(dataset: &Dataset, type_name: &str, q: &Query) -> ApiResult<Histo
     let wanted: Vec<GenericValue> = key.iter().map(|k| k.value.clone()).collect();
     let count = match q.get("versions").map(|s| s.trim()).filter(|s| !s.is_empty()) {
         None => DEFAULT_HISTORY_VERSIONS,
-        Some(text) => text.parse::<usize>().ok().filter(|n| (2..=MAX_HISTORY_VERSIONS).contains(n)).ok_or_else(|| {
-            ApiError::bad_request(format!("versions: {text:?} is not between 2 and {MAX_HISTORY_VERSIONS}"))
-        })?,
+        Some(text) => {
+            text.parse::<usize>().ok().filter(|n| (2..=MAX_HISTORY_VERSIONS).contains(n)).ok_or_else(|| {
+                ApiError::bad_request(format!("versions: {text:?} is not between 2 and {MAX_HISTORY_VERSIONS}"))
+            })?
+        }
     };
     let all: Vec<i64> = dataset.versions()?.into_iter().filter(|&v| v <= last.version()).collect();
     let versions = all[all.len().saturating_sub(count)..].to_vec();
@@ -164,6 +178,7 @@ pub fn history(dataset: &Dataset, type_name: &str, q: &Query) -> ApiResult<Histo
     };
     let mut changes = Vec::new();
     let mut first = None;
+    let mut first_text = None;
     let mut previous: Option<std::sync::Arc<hollow::ReadState>> = None;
     for &v in &versions {
         walker.refresh_to(v)?;
@@ -173,7 +188,10 @@ pub fn history(dataset: &Dataset, type_name: &str, q: &Query) -> ApiResult<Histo
                 let values: Vec<_> = key.iter().map(|k| k.key.clone()).collect();
                 if state.engine().type_state(type_name).is_some() {
                     if let Some(o) = state.primary_key_index(type_name)?.get(state.engine(), &values) {
-                        first = Some(hollow::mapper::read_generic(state.engine(), type_name, o)?.to_json());
+                        let record =
+                            hollow::diff::canonical(hollow::mapper::read_generic(state.engine(), type_name, o)?);
+                        first_text = Some(compact_json(&record).to_string());
+                        first = Some(record.to_json());
                     }
                 }
             }
@@ -192,6 +210,7 @@ pub fn history(dataset: &Dataset, type_name: &str, q: &Query) -> ApiResult<Histo
         values: (0..key.len()).map(|i| q.get(&format!("k{i}")).cloned().unwrap_or_default()).collect(),
         versions,
         first,
+        first_text,
         changes,
     })
 }
@@ -204,6 +223,7 @@ fn change_of(d: &diff::TypeDiff, key: &[GenericValue]) -> Option<RecordChange> {
         from: 0,
         change,
         record: record.to_json(),
+        record_text: compact_json(record).to_string(),
         fields,
     };
     if let Some(m) = d.modified_records.iter().find(|m| same(&m.key)) {

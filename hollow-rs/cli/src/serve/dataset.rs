@@ -51,7 +51,10 @@ impl Dataset {
     /// The state the followed consumer holds.
     pub fn current(&self) -> ApiResult<Arc<ReadState>> {
         self.consumer.read_state().ok_or_else(|| {
-            ApiError::unavailable(format!("no version of {} is loaded yet: nothing announced, or loading it failed", self.name))
+            ApiError::unavailable(format!(
+                "no version of {} is loaded yet: nothing announced, or loading it failed",
+                self.name
+            ))
         })
     }
 

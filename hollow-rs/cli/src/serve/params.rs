@@ -144,7 +144,11 @@ fn hex(text: &str) -> Option<Vec<u8>> {
 }
 
 /// `?fields=a.b,c`: the key paths of a hash-index query, with the kind of value each ends at.
-pub fn hash_fields(q: &Query, engine: &ReadStateEngine, type_name: &str) -> ApiResult<(Vec<String>, Vec<Option<FieldType>>)> {
+pub fn hash_fields(
+    q: &Query,
+    engine: &ReadStateEngine,
+    type_name: &str,
+) -> ApiResult<(Vec<String>, Vec<Option<FieldType>>)> {
     let text = q.get("fields").map(|s| s.trim()).unwrap_or_default();
     if text.is_empty() {
         return Err(ApiError::bad_request("fields: missing: give the key paths to match, comma-separated"));
@@ -155,7 +159,9 @@ pub fn hash_fields(q: &Query, engine: &ReadStateEngine, type_name: &str) -> ApiR
     }
     let kinds = paths
         .iter()
-        .map(|p| hash_path_kind(engine, type_name, p).map_err(|why| ApiError::bad_request(format!("fields: {p:?}: {why}"))))
+        .map(|p| {
+            hash_path_kind(engine, type_name, p).map_err(|why| ApiError::bad_request(format!("fields: {p:?}: {why}")))
+        })
         .collect::<ApiResult<Vec<_>>>()?;
     Ok((paths, kinds))
 }
@@ -171,7 +177,8 @@ fn hash_path_kind(engine: &ReadStateEngine, type_name: &str, path: &str) -> Resu
         let schema = engine.schema(&current).ok_or_else(|| format!("type {current} is not in this version"))?;
         let next = match (schema, *segment) {
             (Schema::Object(o), name) => {
-                let field = o.fields.iter().find(|f| f.name == name).ok_or_else(|| format!("{current} has no field {name}"))?;
+                let field =
+                    o.fields.iter().find(|f| f.name == name).ok_or_else(|| format!("{current} has no field {name}"))?;
                 match (&field.referenced_type, last) {
                     (_, true) if field.field_type != FieldType::Reference => return Ok(Some(field.field_type)),
                     (Some(t), _) => t.clone(),
@@ -200,7 +207,9 @@ mod tests {
     fn key_fields_parse_by_kind_and_name_what_is_wrong() {
         assert!(matches!(key_field("42", Some(FieldType::Long)).unwrap().key, KeyValue::Long(42)));
         assert!(key_field("4x", Some(FieldType::Int)).unwrap_err().contains("not an INT"));
-        assert!(matches!(key_field("<b>", Some(FieldType::String)).unwrap().value, GenericValue::String(ref s) if s == "<b>"));
+        assert!(
+            matches!(key_field("<b>", Some(FieldType::String)).unwrap().value, GenericValue::String(ref s) if s == "<b>")
+        );
         assert_eq!(hex("0aff"), Some(vec![0x0a, 0xff]));
         assert_eq!(hex("0g"), None);
         assert!(key_field("abc", None).unwrap_err().contains("ordinal"));

@@ -166,12 +166,18 @@ pub fn fields(engine: &ReadStateEngine, object: &ObjectTypeReadState, ordinal: u
 pub fn entries(engine: &ReadStateEngine, state: &TypeReadState, ordinal: u32, skip: usize, take: usize) -> Vec<Entry> {
     let r = |t: &str, o: u32| reference(engine, t, o, false);
     match (state, state.schema()) {
-        (TypeReadState::List(l), Schema::List(s)) => {
-            l.elements(ordinal).skip(skip).take(take).map(|e| Entry { key: None, value: r(&s.element_type, e) }).collect()
-        }
-        (TypeReadState::Set(l), Schema::Set(s)) => {
-            l.elements(ordinal).skip(skip).take(take).map(|e| Entry { key: None, value: r(&s.element_type, e) }).collect()
-        }
+        (TypeReadState::List(l), Schema::List(s)) => l
+            .elements(ordinal)
+            .skip(skip)
+            .take(take)
+            .map(|e| Entry { key: None, value: r(&s.element_type, e) })
+            .collect(),
+        (TypeReadState::Set(l), Schema::Set(s)) => l
+            .elements(ordinal)
+            .skip(skip)
+            .take(take)
+            .map(|e| Entry { key: None, value: r(&s.element_type, e) })
+            .collect(),
         (TypeReadState::Map(m), Schema::Map(s)) => m
             .entries(ordinal)
             .skip(skip)
@@ -228,7 +234,9 @@ impl Preview<'_> {
             (TypeReadState::List(l), Schema::List(s)) => {
                 self.sequence("[", "]", l.elements(ordinal), &s.element_type, depth)
             }
-            (TypeReadState::Set(l), Schema::Set(s)) => self.sequence("[", "]", l.elements(ordinal), &s.element_type, depth),
+            (TypeReadState::Set(l), Schema::Set(s)) => {
+                self.sequence("[", "]", l.elements(ordinal), &s.element_type, depth)
+            }
             (TypeReadState::Map(m), Schema::Map(s)) => {
                 self.push("{");
                 for (i, (k, v)) in m.entries(ordinal).enumerate() {

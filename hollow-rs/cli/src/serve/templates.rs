@@ -173,7 +173,10 @@ fn key_input(value: &Json) -> String {
 pub fn records_page(p: &RecordsPage) -> Markup {
     let last_page = p.total.saturating_sub(1) / p.limit;
     let page_url = |page: usize| {
-        url(&["types", &p.type_name], &[pin(p.pinned, p.version), ("page", page.to_string()), ("limit", p.limit.to_string())])
+        url(
+            &["types", &p.type_name],
+            &[pin(p.pinned, p.version), ("page", page.to_string()), ("limit", p.limit.to_string())],
+        )
     };
     html! {
         h1 { (p.type_name) " " span.kind { (p.kind) } }
@@ -435,8 +438,8 @@ pub fn history(h: &History) -> Markup {
             "versions " (h.versions.first().copied().unwrap_or_default()) " to " (h.versions.last().copied().unwrap_or_default())
             " (" (h.versions.len()) " walked) · " span #change-count { (h.changes.len()) } " changes"
         }
-        @match &h.first {
-            Some(first) => p { "at " (h.versions[0]) ": " code { (first.to_string()) } },
+        @match &h.first_text {
+            Some(first) => p { "at " (h.versions[0]) ": " code { (first) } },
             None => p { "not present at " (h.versions.first().copied().unwrap_or_default()) },
         }
         ol.history {
@@ -444,9 +447,9 @@ pub fn history(h: &History) -> Markup {
                 li class=(c.change) {
                     div.head { b { (c.version) } " " span.change { (c.change) } " (from " (c.from) ")" }
                     @if c.fields.is_empty() {
-                        code { (c.record.to_string()) }
+                        code { (c.record_text) }
                     } @else {
-                        table.grid { @for f in &c.fields { tr.changed { td.name { (f.path) } td.old { code { (f.old.to_string()) } } td { "→" } td.new { code { (f.new.to_string()) } } } } }
+                        table.grid { @for f in &c.fields { tr.changed { td.name { (f.path) } td.old { code { (f.text.0) } } td { "→" } td.new { code { (f.text.1) } } } } }
                     }
                 }
             }
@@ -460,7 +463,10 @@ mod tests {
 
     #[test]
     fn urls_encode_every_component() {
-        assert_eq!(url(&["types", "a/b<c>"], &[("k0", "x y&z".into()), ("version", String::new())]), "/types/a%2Fb%3Cc%3E?k0=x%20y%26z");
+        assert_eq!(
+            url(&["types", "a/b<c>"], &[("k0", "x y&z".into()), ("version", String::new())]),
+            "/types/a%2Fb%3Cc%3E?k0=x%20y%26z"
+        );
         assert_eq!(url(&[], &[]), "/");
     }
 

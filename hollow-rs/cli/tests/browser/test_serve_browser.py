@@ -88,9 +88,17 @@ def test_type_record_and_referenced_record(server, browser):
     assert browser.find_element(By.CSS_SELECTOR, "h1").text.startswith("Show")
     rows = browser.find_elements(By.CSS_SELECTOR, "table.records tbody tr")
     assert len(rows) == 4  # v3 holds shows 1, 2, 4 and 5
-    rows[0].find_element(By.CSS_SELECTOR, "a.record-link").click()
+    show2 = [r for r in rows if r.find_element(By.CSS_SELECTOR, "td.key").text == "2"]
+    show2[0].find_element(By.CSS_SELECTOR, "a.record-link").click()
     assert re.match(r"Show #\d+", text(browser, "h1"))
-    studio = [r for r in browser.find_elements(By.CSS_SELECTOR, "table.fields tr") if r.text.startswith("studio")]
+    fields = browser.find_elements(By.CSS_SELECTOR, "table.fields tr")
+    # A list opens on demand: since v2 the tags are history, drama, royal.
+    tags = [r for r in fields if r.text.startswith("tags")][0]
+    assert not tags.find_elements(By.CSS_SELECTOR, "ol.entries li")[0].is_displayed()
+    tags.find_element(By.CSS_SELECTOR, "summary").click()
+    entries = tags.find_elements(By.CSS_SELECTOR, "ol.entries li")
+    assert ['"history"', '"drama"', '"royal"'] == [e.find_element(By.CSS_SELECTOR, ".preview").text for e in entries]
+    studio = [r for r in fields if r.text.startswith("studio")]
     assert studio, "the Show has a studio field"
     link = studio[0].find_element(By.CSS_SELECTOR, "a.ref")
     assert link.text.startswith("Studio #")
