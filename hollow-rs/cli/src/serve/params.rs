@@ -72,6 +72,7 @@ pub fn ordinal(state: &TypeReadState, text: &str, version: i64) -> ApiResult<u32
 }
 
 /// One key field as the lookup takes it (`key`) and as the diff keys records (`value`).
+#[derive(Debug)]
 pub struct KeyField {
     pub key: KeyValue<'static>,
     pub value: GenericValue,
@@ -137,7 +138,7 @@ fn key_field(text: &str, kind: Option<FieldType>) -> Result<KeyField, String> {
 }
 
 fn hex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 || !text.is_ascii() {
+    if !text.len().is_multiple_of(2) || !text.is_ascii() {
         return None;
     }
     (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok()).collect()
