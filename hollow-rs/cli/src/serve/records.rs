@@ -165,26 +165,24 @@ pub fn fields(engine: &ReadStateEngine, object: &ObjectTypeReadState, ordinal: u
 /// iteration order, each element, key and value a collapsed reference.
 pub fn entries(engine: &ReadStateEngine, state: &TypeReadState, ordinal: u32, skip: usize, take: usize) -> Vec<Entry> {
     let r = |t: &str, o: u32| reference(engine, t, o, false);
+    if let (TypeReadState::Map(m), Schema::Map(s)) = (state, state.schema()) {
+        let entries = m.entries(ordinal).skip(skip).take(take);
+        return entries.map(|(k, v)| Entry { key: Some(r(&s.key_type, k)), value: r(&s.value_type, v) }).collect();
+    }
+    match elements(state, ordinal) {
+        Some((elements, element_type)) => {
+            elements.skip(skip).take(take).map(|e| Entry { key: None, value: r(element_type, e) }).collect()
+        }
+        None => Vec::new(),
+    }
+}
+
+/// The element ordinals of a LIST or SET record, in Hollow's iteration order, and their type.
+fn elements(state: &TypeReadState, ordinal: u32) -> Option<(Box<dyn Iterator<Item = u32> + '_>, &str)> {
     match (state, state.schema()) {
-        (TypeReadState::List(l), Schema::List(s)) => l
-            .elements(ordinal)
-            .skip(skip)
-            .take(take)
-            .map(|e| Entry { key: None, value: r(&s.element_type, e) })
-            .collect(),
-        (TypeReadState::Set(l), Schema::Set(s)) => l
-            .elements(ordinal)
-            .skip(skip)
-            .take(take)
-            .map(|e| Entry { key: None, value: r(&s.element_type, e) })
-            .collect(),
-        (TypeReadState::Map(m), Schema::Map(s)) => m
-            .entries(ordinal)
-            .skip(skip)
-            .take(take)
-            .map(|(k, v)| Entry { key: Some(r(&s.key_type, k)), value: r(&s.value_type, v) })
-            .collect(),
-        _ => Vec::new(),
+        (TypeReadState::List(l), Schema::List(s)) => Some((Box::new(l.elements(ordinal)), &s.element_type)),
+        (TypeReadState::Set(l), Schema::Set(s)) => Some((Box::new(l.elements(ordinal)), &s.element_type)),
+        _ => None,
     }
 }
 
@@ -229,14 +227,11 @@ impl Preview<'_> {
         if depth >= PREVIEW_DEPTH {
             return self.push("…");
         }
+        if let Some((elements, element_type)) = elements(state, ordinal) {
+            return self.sequence(elements, element_type, depth);
+        }
         match (state, state.schema()) {
             (TypeReadState::Object(o), _) => self.object(o, ordinal, depth),
-            (TypeReadState::List(l), Schema::List(s)) => {
-                self.sequence("[", "]", l.elements(ordinal), &s.element_type, depth)
-            }
-            (TypeReadState::Set(l), Schema::Set(s)) => {
-                self.sequence("[", "]", l.elements(ordinal), &s.element_type, depth)
-            }
             (TypeReadState::Map(m), Schema::Map(s)) => {
                 self.push("{");
                 for (i, (k, v)) in m.entries(ordinal).enumerate() {
@@ -256,8 +251,8 @@ impl Preview<'_> {
         }
     }
 
-    fn sequence(&mut self, open: &str, close: &str, items: impl Iterator<Item = u32>, element: &str, depth: usize) {
-        self.push(open);
+    fn sequence(&mut self, items: impl Iterator<Item = u32>, element: &str, depth: usize) {
+        self.push("[");
         for (i, e) in items.enumerate() {
             if self.full {
                 break;
@@ -267,7 +262,7 @@ impl Preview<'_> {
             }
             self.record(element, e, depth + 1);
         }
-        self.push(close);
+        self.push("]");
     }
 
     fn object(&mut self, o: &ObjectTypeReadState, ordinal: u32, depth: usize) {
