@@ -44,6 +44,12 @@ impl Server {
 
     /// GET `path`: the status and the body.
     fn get(&self, path: &str) -> (u16, String) {
+        let (status, _, body) = self.get_with_head(path);
+        (status, body)
+    }
+
+    /// GET `path`: the status, the header lines and the body.
+    fn get_with_head(&self, path: &str) -> (u16, String, String) {
         let mut stream = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
         write!(stream, "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").unwrap();
         let mut response = Vec::new();
@@ -52,7 +58,7 @@ impl Server {
         let (head, body) = text.split_once("\r\n\r\n").expect("a header and a body");
         let status = head.split(' ').nth(1).unwrap().parse().unwrap();
         let chunked = head.lines().any(|l| l.eq_ignore_ascii_case("transfer-encoding: chunked"));
-        (status, if chunked { dechunk(body) } else { body.to_owned() })
+        (status, head.to_owned(), if chunked { dechunk(body) } else { body.to_owned() })
     }
 
     fn json(&self, path: &str) -> Value {
@@ -289,6 +295,10 @@ fn hostile_strings_render_as_text() {
         assert!(!body.contains("<script>document") && !body.contains("<img"), "{page}: {body}");
         assert!(body.contains("&lt;script&gt;document.title="), "{page}: {body}");
     }
+    // Behind the escaping, the browser is told to run no inline script and load nothing from elsewhere.
+    let (_, head, _) = server.get_with_head("/types/Note/records/0");
+    let policy = head.lines().find(|l| l.to_ascii_lowercase().starts_with("content-security-policy:")).unwrap();
+    assert!(policy.contains("script-src 'self'") && policy.contains("default-src 'none'"), "{policy}");
     let (_, body) = server.get(&format!("/types/String/query?fields=value&k0={}", encode(HOSTILE)));
     assert!(body.contains("&lt;img src=x onerror=alert(1)&gt;") && !body.contains("<img"), "{body}");
     // The API gives the data as it is.

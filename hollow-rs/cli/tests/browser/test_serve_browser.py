@@ -19,7 +19,8 @@ from selenium import webdriver
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 REPO = Path(__file__).resolve().parents[4]
 VECTORS = REPO / "hollow-rs" / "tests" / "vectors" / "collections"
@@ -75,6 +76,13 @@ def shot(driver, name):
     driver.set_window_size(1280, 900)
 
 
+def follow(driver, element):
+    """Click a link or a submit button and wait for the next page to replace this one."""
+    page = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(driver, 20).until(expected_conditions.staleness_of(page))
+
+
 def text(driver, css):
     return driver.find_element(By.CSS_SELECTOR, css).text
 
@@ -84,12 +92,12 @@ def test_type_record_and_referenced_record(server, browser):
     assert text(browser, "#current-version") == str(VERSIONS[-1])
     assert "Types at version" in text(browser, "h1")
     shot(browser, "explorer")
-    browser.find_element(By.LINK_TEXT, "Show").click()
+    follow(browser, browser.find_element(By.LINK_TEXT, "Show"))
     assert browser.find_element(By.CSS_SELECTOR, "h1").text.startswith("Show")
     rows = browser.find_elements(By.CSS_SELECTOR, "table.records tbody tr")
     assert len(rows) == 4  # v3 holds shows 1, 2, 4 and 5
     show2 = [r for r in rows if r.find_element(By.CSS_SELECTOR, "td.key").text == "2"]
-    show2[0].find_element(By.CSS_SELECTOR, "a.record-link").click()
+    follow(browser, show2[0].find_element(By.CSS_SELECTOR, "a.record-link"))
     assert re.match(r"Show #\d+", text(browser, "h1"))
     fields = browser.find_elements(By.CSS_SELECTOR, "table.fields tr")
     # A list opens on demand: since v2 the tags are history, drama, royal.
@@ -103,20 +111,47 @@ def test_type_record_and_referenced_record(server, browser):
     link = studio[0].find_element(By.CSS_SELECTOR, "a.ref")
     assert link.text.startswith("Studio #")
     shot(browser, "record")
-    link.click()
+    follow(browser, link)
     assert re.match(r"Studio #\d+", text(browser, "h1"))
     # The Studio's address is a reference too: one more hop.
-    browser.find_element(By.CSS_SELECTOR, "table.fields a.ref").click()
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "table.fields a.ref"))
     assert re.match(r"Address #\d+", text(browser, "h1"))
+
+
+def test_pick_an_older_version_and_back(server, browser):
+    browser.get(server + "/")
+    Select(browser.find_element(By.CSS_SELECTOR, "form.pick select")).select_by_value(str(VERSIONS[0]))
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "form.pick button"))
+    assert text(browser, "h1") == f"Types at version {VERSIONS[0]}"
+    assert "(pinned)" in text(browser, "header .versions")
+    assert text(browser, "#current-version") == str(VERSIONS[-1]), "the server still follows the latest"
+    # Links stay on the pinned version: v1 holds shows 1, 2 and 3.
+    follow(browser, browser.find_element(By.LINK_TEXT, "Show"))
+    keys = [r.text for r in browser.find_elements(By.CSS_SELECTOR, "table.records td.key")]
+    assert sorted(keys) == ["1", "2", "3"]
+    Select(browser.find_element(By.CSS_SELECTOR, "form.pick select")).select_by_value("")
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "form.pick button"))
+    assert text(browser, "h1").startswith("Show")
+    assert sorted(r.text for r in browser.find_elements(By.CSS_SELECTOR, "table.records td.key")) == ["1", "2", "4", "5"]
+
+
+def test_hash_index_query(server, browser):
+    browser.get(server + "/types/Show")
+    form = browser.find_element(By.ID, "hash-query")
+    form.find_element(By.NAME, "fields").send_keys("title")
+    form.find_element(By.NAME, "k0").send_keys("The Crown")
+    follow(browser, form.find_element(By.CSS_SELECTOR, "button"))
+    assert text(browser, "#match-count") == "1"
+    assert "The Crown" in text(browser, "table.records")
 
 
 def test_lookup_by_primary_key(server, browser):
     browser.get(server + "/types/Show")
     form = browser.find_element(By.ID, "pk-lookup")
     form.find_element(By.NAME, "k0").send_keys("2")
-    form.find_element(By.CSS_SELECTOR, "button").click()
+    follow(browser, form.find_element(By.CSS_SELECTOR, "button"))
     assert text(browser, "#match-count") == "1"
-    browser.find_element(By.CSS_SELECTOR, "a.record-link").click()
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "a.record-link"))
     assert "key id = 2" in text(browser, "p.summary")
 
 
@@ -127,7 +162,7 @@ def test_diff_counts_and_highlighted_field(server, browser):
     cells = [c.text for c in row.find_elements(By.CSS_SELECTOR, "td")]
     # v2: show 4 added, show 3 removed, show 2 modified, show 1 unchanged (the vectors' manifest).
     assert cells == ["Show", "1", "1", "1", "1"], cells
-    row.find_element(By.CSS_SELECTOR, "a").click()
+    follow(browser, row.find_element(By.CSS_SELECTOR, "a"))
     changed = browser.find_elements(By.CSS_SELECTOR, "table.side-by-side tr.changed")
     fields = {r.get_attribute("data-field") for r in changed}
     assert "cast" in fields, fields
@@ -140,8 +175,8 @@ def test_diff_counts_and_highlighted_field(server, browser):
 
 def test_history_of_a_record(server, browser):
     browser.get(f"{server}/types/Show/lookup?k0=2&version={VERSIONS[1]}")
-    browser.find_element(By.CSS_SELECTOR, "a.record-link").click()
-    browser.find_element(By.ID, "history-link").click()
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "a.record-link"))
+    follow(browser, browser.find_element(By.ID, "history-link"))
     assert text(browser, "#change-count") == "1"
     item = browser.find_element(By.CSS_SELECTOR, "ol.history li.modified")
     assert str(VERSIONS[1]) in item.text and "cast" in item.text
@@ -164,7 +199,7 @@ def test_follows_a_new_version_and_renders_hostile_text(server, store, browser):
     browser.get(server + "/types/Show/lookup?k0=6")
     assert text(browser, "#match-count") == "1"
     assert HOSTILE[:40] in text(browser, "table.records")
-    browser.find_element(By.CSS_SELECTOR, "a.record-link").click()
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "a.record-link"))
     title = [r for r in browser.find_elements(By.CSS_SELECTOR, "table.fields tr") if r.text.startswith("title")][0]
     assert title.find_element(By.CSS_SELECTOR, ".value").text == json.dumps(HOSTILE, ensure_ascii=False)
     assert browser.execute_script("return window.__owned") is None, "no injected script or handler ran"
