@@ -38,12 +38,13 @@ pub fn error(e: ApiError) -> Response {
 /// Render a page whose data `load` gathers: `load` returns the title, what the header shows, and the body.
 async fn page(
     app: &Arc<App>,
+    keep: Vec<(String, String)>,
     load: impl FnOnce(&Dataset, &Status) -> ApiResult<(String, Option<i64>, bool, Markup)> + Send + 'static,
 ) -> Response {
     let rendered = blocking(app, move |d| {
         let status = explore::status(d)?;
         let (title, version, pinned, body) = load(d, &status)?;
-        Ok(templates::layout(&title, &Viewing { status: &status, version, pinned }, body).into_string())
+        Ok(templates::layout(&title, &Viewing { status: &status, version, pinned, keep }, body).into_string())
     })
     .await;
     match rendered {
@@ -52,8 +53,19 @@ async fn page(
     }
 }
 
+/// The parameters a version switch keeps (all but the version and the page).
+fn kept(q: &params::Query) -> Vec<(String, String)> {
+    let mut kept: Vec<(String, String)> = q
+        .iter()
+        .filter(|(k, _)| k.as_str() != "version" && k.as_str() != "page")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    kept.sort();
+    kept
+}
+
 async fn types(State(app): State<Arc<App>>, Query(q): Q) -> Response {
-    page(&app, move |d, _| {
+    page(&app, kept(&q), move |d, _| {
         let t = explore::types(d, &q)?;
         Ok((format!("types at {}", t.version), Some(t.version), t.pinned, templates::types(&t)))
     })
@@ -61,7 +73,7 @@ async fn types(State(app): State<Arc<App>>, Query(q): Q) -> Response {
 }
 
 async fn records(State(app): State<Arc<App>>, Path(t): Path<String>, Query(q): Q) -> Response {
-    page(&app, move |d, _| {
+    page(&app, kept(&q), move |d, _| {
         let p = explore::records_page(d, &t, &q)?;
         Ok((p.type_name.clone(), Some(p.version), p.pinned, templates::records_page(&p)))
     })
@@ -69,7 +81,7 @@ async fn records(State(app): State<Arc<App>>, Path(t): Path<String>, Query(q): Q
 }
 
 async fn record(State(app): State<Arc<App>>, Path((t, o)): Path<(String, String)>, Query(q): Q) -> Response {
-    page(&app, move |d, _| {
+    page(&app, kept(&q), move |d, _| {
         let r = explore::record(d, &t, &o, &q)?;
         Ok((format!("{} #{}", r.type_name, r.ordinal), Some(r.version), r.pinned, templates::record(&r)))
     })
@@ -77,7 +89,7 @@ async fn record(State(app): State<Arc<App>>, Path((t, o)): Path<(String, String)
 }
 
 async fn lookup(State(app): State<Arc<App>>, Path(t): Path<String>, Query(q): Q) -> Response {
-    page(&app, move |d, _| {
+    page(&app, kept(&q), move |d, _| {
         let l = explore::lookup(d, &t, &q)?;
         Ok((format!("{} lookup", l.type_name), Some(l.version), l.pinned, templates::lookup(&l)))
     })
@@ -85,7 +97,7 @@ async fn lookup(State(app): State<Arc<App>>, Path(t): Path<String>, Query(q): Q)
 }
 
 async fn query(State(app): State<Arc<App>>, Path(t): Path<String>, Query(q): Q) -> Response {
-    page(&app, move |d, _| {
+    page(&app, kept(&q), move |d, _| {
         let l = explore::query(d, &t, &q)?;
         Ok((format!("{} query", l.type_name), Some(l.version), l.pinned, templates::lookup(&l)))
     })
@@ -93,7 +105,7 @@ async fn query(State(app): State<Arc<App>>, Path(t): Path<String>, Query(q): Q) 
 }
 
 async fn diff(State(app): State<Arc<App>>, Query(q): Q) -> Response {
-    page(&app, move |d, status| {
+    page(&app, kept(&q), move |d, status| {
         let diff = changes::diff(d, &q)?;
         Ok((format!("diff {} to {}", diff.from, diff.to), None, false, templates::diff(status, &diff)))
     })
@@ -101,7 +113,7 @@ async fn diff(State(app): State<Arc<App>>, Query(q): Q) -> Response {
 }
 
 async fn history_types(State(app): State<Arc<App>>, Query(q): Q) -> Response {
-    page(&app, move |d, _| {
+    page(&app, kept(&q), move |d, _| {
         let t = explore::types(d, &q)?;
         Ok(("history".to_owned(), None, false, templates::history_types(&t)))
     })
@@ -109,7 +121,7 @@ async fn history_types(State(app): State<Arc<App>>, Query(q): Q) -> Response {
 }
 
 async fn history(State(app): State<Arc<App>>, Path(t): Path<String>, Query(q): Q) -> Response {
-    page(&app, move |d, _| {
+    page(&app, kept(&q), move |d, _| {
         if !q.contains_key("k0") {
             // The form alone: the key fields of the type's primary key.
             let types = explore::types(d, &q)?;

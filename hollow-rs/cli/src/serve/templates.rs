@@ -17,6 +17,8 @@ pub struct Viewing<'a> {
     pub status: &'a Status,
     pub version: Option<i64>,
     pub pinned: bool,
+    /// Query parameters the version picker carries over (a lookup's key, say).
+    pub keep: Vec<(String, String)>,
 }
 
 /// A path with query parameters, each percent-encoded; empty values are left out.
@@ -94,6 +96,7 @@ pub fn layout(title: &str, viewing: &Viewing<'_>, body: Markup) -> Markup {
                         span { "current " b #current-version { (opt(status.current)) } }
                         span { "announced " b #announced-version { (opt(status.announced)) } }
                         form.pick method="get" {
+                            @for (name, value) in &viewing.keep { input type="hidden" name=(name) value=(value); }
                             select name="version" aria-label="version" {
                                 option value="" { "latest" }
                                 @for v in status.versions.iter().rev() {

@@ -71,7 +71,7 @@ def shot(driver, name):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     # The whole page: as tall as its content, within reason.
     height = min(driver.execute_script("return document.documentElement.scrollHeight"), 1600)
-    driver.set_window_size(1280, max(height, 600))
+    driver.set_window_size(1280, max(height + 140, 600))
     driver.save_screenshot(str(SCREENSHOTS / f"serve-{name}.png"))
     driver.set_window_size(1280, 900)
 
@@ -151,6 +151,11 @@ def test_lookup_by_primary_key(server, browser):
     form.find_element(By.NAME, "k0").send_keys("2")
     follow(browser, form.find_element(By.CSS_SELECTOR, "button"))
     assert text(browser, "#match-count") == "1"
+    # The version picker keeps the key: the same lookup at the first version.
+    Select(browser.find_element(By.CSS_SELECTOR, "form.pick select")).select_by_value(str(VERSIONS[0]))
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "form.pick button"))
+    assert text(browser, "#match-count") == "1"
+    assert f"found at version {VERSIONS[0]}" in text(browser, "p.summary")
     follow(browser, browser.find_element(By.CSS_SELECTOR, "a.record-link"))
     assert "key id = 2" in text(browser, "p.summary")
 
