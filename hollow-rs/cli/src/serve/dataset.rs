@@ -9,6 +9,7 @@
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use hollow::consumer::Consumer;
 use hollow::store::{BlobStore, BlobType};
@@ -18,6 +19,18 @@ use super::error::{ApiError, ApiResult};
 
 /// How many read states of versions other than the followed one are kept.
 pub const OTHER_STATES_KEPT: usize = 4;
+
+/// How long a listing of the store's versions and its announced version is reused: every page and
+/// every open tab's poll asks for them, and on an object store each asking is a LIST and a GET.
+pub const LISTING_TTL: Duration = Duration::from_secs(2);
+
+/// The store's announced version and versions, as listed at some instant.
+#[derive(Clone)]
+struct Listing {
+    at: Instant,
+    announced: Option<i64>,
+    versions: Vec<i64>,
+}
 
 pub struct Dataset {
     /// The store as named on the command line (shown in pages).
@@ -29,6 +42,8 @@ pub struct Dataset {
     others: Mutex<VecDeque<Arc<ReadState>>>,
     /// Held while building a state of another version.
     building: Mutex<()>,
+    /// The last listing of the store, reused for [`LISTING_TTL`].
+    listing: Mutex<Option<Listing>>,
 }
 
 impl Dataset {
@@ -40,6 +55,7 @@ impl Dataset {
             consumer,
             others: Mutex::new(VecDeque::new()),
             building: Mutex::new(()),
+            listing: Mutex::new(None),
         }
     }
 
@@ -58,19 +74,34 @@ impl Dataset {
         })
     }
 
-    /// The announced version, as the store says now.
+    /// The announced version, as the store said at most [`LISTING_TTL`] ago.
     pub fn announced(&self) -> ApiResult<Option<i64>> {
-        Ok(self.store.latest_version()?)
+        Ok(self.listing()?.announced)
     }
 
-    /// Every version the store has a blob leading to, ascending.
+    /// Every version the store has a blob leading to, ascending, as listed at most [`LISTING_TTL`] ago.
     pub fn versions(&self) -> ApiResult<Vec<i64>> {
+        Ok(self.listing()?.versions)
+    }
+
+    fn listing(&self) -> ApiResult<Listing> {
+        self.list(false)
+    }
+
+    /// The listing, taken again when `fresh` or older than [`LISTING_TTL`].
+    fn list(&self, fresh: bool) -> ApiResult<Listing> {
+        let mut kept = self.listing.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(listing) = kept.as_ref().filter(|l| !fresh && l.at.elapsed() < LISTING_TTL) {
+            return Ok(listing.clone());
+        }
+        let announced = self.store.latest_version()?;
         let mut versions: Vec<i64> =
             self.store.list()?.into_iter().filter(|b| b.blob_type != BlobType::Header).map(|b| b.to_version).collect();
-        versions.dedup();
         versions.sort_unstable();
         versions.dedup();
-        Ok(versions)
+        let listing = Listing { at: Instant::now(), announced, versions };
+        *kept = Some(listing.clone());
+        Ok(listing)
     }
 
     /// The retained version just before `version`, if any.
@@ -88,7 +119,11 @@ impl Dataset {
         if let Some(state) = self.kept(version) {
             return Ok(state);
         }
-        let versions = self.versions()?;
+        // A version published since the last listing is not a reason to say no: list again first.
+        let mut versions = self.versions()?;
+        if !versions.contains(&version) {
+            versions = self.list(true)?.versions;
+        }
         if !versions.contains(&version) {
             return Err(ApiError::not_found(format!(
                 "version {version} is not in the store (versions: {})",
