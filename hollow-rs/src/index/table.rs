@@ -305,7 +305,7 @@ const PARALLEL_MIN_RECORDS: usize = 64 * 1024;
 /// cores, each over a contiguous range of roots, when there are enough of them.
 pub(crate) fn collect_keys<S: Source>(shape: &KeyShape, src: &S) -> Vec<Vec<(u64, u32)>> {
     let n = src.populated_count(shape.root());
-    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+    let cores = crate::parallelism::max_threads();
     #[allow(unused_mut)]
     let mut threads = cores.min(n / PARALLEL_MIN_RECORDS).max(1);
     #[cfg(test)]
