@@ -23,6 +23,8 @@ cargo clippy --workspace --all-targets --all-features -- -D warnings
 cargo clippy -p hollow --lib --no-default-features -- -D warnings
 echo "== cargo test --workspace --all-features, beside a loopback S3 server (moto, .ci/with-s3.sh)"
 bash .ci/with-s3.sh cargo test --workspace --all-features
+echo "== hollow serve in headless Chromium (.ci/browser-test.sh)"
+bash .ci/browser-test.sh
 # The Python phase builds the core again in its own target directory. Where the disk is small (CI
 # machines), free the Rust build first: nothing below uses it.
 avail_kib=$(df -Pk . | awk 'NR == 2 { print $4 }')

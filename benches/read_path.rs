@@ -4,6 +4,8 @@
 //!   alone; `get_many` over batches of 1024 keys; and the whole request through the consumer API
 //!   (pin the state, get the index, look up, read), also with a `tracing` subscriber and a metrics
 //!   recorder installed (`/observed`), which must cost the same.
+//! * `huge_pages`: lookup then the title with the state and index on 4 KiB pages, then on
+//!   transparent huge pages.
 //! * `snapshot_load`: load the snapshot, and build the primary-key index.
 //! * `delta_apply`: apply a delta changing 1% of the movies, and move the index across it.
 //!
@@ -152,9 +154,33 @@ fn load_and_update(c: &mut Criterion, chain: &Chain) {
     g.finish();
 }
 
+/// The dependent misses of a lookup with the arrays on ordinary 4 KiB pages and on transparent
+/// huge pages (`hollow::memory`), in one run: the state and index are loaded once each way.
+fn huge_pages(c: &mut Criterion, chain: &Chain) {
+    let ids = movies::shuffled_keys(&chain.ids[0], KEYS, SEED);
+    let mut g = c.benchmark_group("huge_pages");
+    for (name, huge) in [("lookup+title/4k_pages", false), ("lookup+title/huge_pages", true)] {
+        hollow::memory::set_huge_pages(huge);
+        let engine = ReadStateEngine::from_snapshot(&chain.snapshot).expect("snapshot");
+        let index = PrimaryKeyIndex::new(&engine, "Movie").expect("index");
+        let (movie, string) = (engine.object("Movie").expect("Movie"), engine.object("String").expect("String"));
+        let mut keys = Keys::new(ids.clone());
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let o = index.get(&engine, &[KeyValue::Long(keys.next())])?;
+                let t = movie.read_ordinal(o, MOVIE_TITLE)?;
+                string.read_string(t, STRING_VALUE).map(|s| s.len())
+            })
+        });
+    }
+    hollow::memory::set_huge_pages(true);
+    g.finish();
+}
+
 fn benches(c: &mut Criterion) {
     let chain = dataset();
     read_path(c, &chain);
+    huge_pages(c, &chain);
     load_and_update(c, &chain);
 }
 

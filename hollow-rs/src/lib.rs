@@ -30,6 +30,8 @@ pub mod encoding;
 pub mod error;
 pub mod index;
 pub mod mapper;
+pub mod memory;
+pub mod parallelism;
 pub mod producer;
 pub mod read;
 pub mod schema;

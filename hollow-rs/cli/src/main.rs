@@ -7,6 +7,7 @@ mod dump;
 mod inspect;
 mod produce;
 mod progress;
+mod serve;
 mod watch;
 
 use std::path::PathBuf;
@@ -156,6 +157,19 @@ enum Command {
         /// The schema file.
         schema_file: PathBuf,
     },
+    /// Serve the explorer, diff and history pages and their JSON API (/api/...) over HTTP, following
+    /// the store's announced version; also /metrics and /healthz. Read-only. Listens on loopback
+    /// unless --listen says otherwise.
+    Serve {
+        /// A blob store: a directory or a URL.
+        store: String,
+        /// A store option, KEY=VALUE; repeatable.
+        #[arg(long = "option", value_name = "KEY=VALUE")]
+        options: Vec<String>,
+        /// The address to listen on (port 0: any free port, printed at start).
+        #[arg(long, default_value = "127.0.0.1:7878", value_name = "ADDR")]
+        listen: std::net::SocketAddr,
+    },
 }
 
 fn main() -> ExitCode {
@@ -192,6 +206,9 @@ fn main() -> ExitCode {
             open_store(&store, &options, false).and_then(|s| watch::run(&store, s, &watch))
         }
         Command::Codegen { lang, schema_file } => codegen::run(&lang, &schema_file, &mut std::io::stdout().lock()),
+        Command::Serve { store, options, listen } => {
+            open_store(&store, &options, false).and_then(|s| serve::run(&store, s, &serve::Serve { listen }))
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -78,10 +78,7 @@ fn serve_metrics(addr: SocketAddr) -> hollow::Result<()> {
     if !addr.ip().is_loopback() {
         eprintln!("hollow: WARNING: serving metrics on {addr}, reachable from other machines");
     }
-    let handle = PrometheusBuilder::new()
-        .install_recorder()
-        .map_err(|e| hollow::Error::InvalidArgument(format!("installing the Prometheus recorder failed: {e}")))?;
-    hollow::telemetry::describe_metrics();
+    let handle = install_prometheus()?;
     let listener = TcpListener::bind(addr).map_err(|e| hollow::Error::io(format!("listening on {addr}"), e))?;
     println!("metrics at http://{}/metrics", listener.local_addr()?);
     std::thread::Builder::new()
@@ -95,6 +92,16 @@ fn serve_metrics(addr: SocketAddr) -> hollow::Result<()> {
         })
         .map_err(|e| hollow::Error::io("starting the metrics thread", e))?;
     Ok(())
+}
+
+/// Install a Prometheus recorder for the process's metrics (the library's, described) and return the
+/// handle that renders them.
+pub fn install_prometheus() -> hollow::Result<PrometheusHandle> {
+    let handle = PrometheusBuilder::new()
+        .install_recorder()
+        .map_err(|e| hollow::Error::InvalidArgument(format!("installing the Prometheus recorder failed: {e}")))?;
+    hollow::telemetry::describe_metrics();
+    Ok(handle)
 }
 
 /// Answer one HTTP request: the metrics for `GET /metrics`, 404 for anything else.

@@ -9,6 +9,7 @@
 
 use super::reader::ByteReader;
 use crate::error::Result;
+use crate::memory::LargeArray;
 
 /// A mask of the low `width` bits (`width` in `0..=64`).
 #[inline]
@@ -32,8 +33,9 @@ const PADDING_WORDS: usize = 2;
 /// A bit-packed array of 64-bit words.
 #[derive(Clone, PartialEq, Eq)]
 pub struct BitArray {
-    /// `num_words` payload words followed by [`PADDING_WORDS`] zero words.
-    words: Box<[u64]>,
+    /// `num_words` payload words followed by [`PADDING_WORDS`] zero words; on huge pages when
+    /// large (see [`crate::memory`]).
+    words: LargeArray<u64>,
 }
 
 impl std::fmt::Debug for BitArray {
@@ -51,7 +53,7 @@ impl Default for BitArray {
 impl BitArray {
     /// An all-zero array of `num_words` words.
     pub fn zeroed_words(num_words: usize) -> Self {
-        BitArray { words: vec![0u64; num_words + PADDING_WORDS].into_boxed_slice() }
+        BitArray { words: LargeArray::zeroed(num_words + PADDING_WORDS) }
     }
 
     /// An all-zero array with room for at least `num_bits` bits.
@@ -63,10 +65,11 @@ impl BitArray {
     pub fn read_words(r: &mut ByteReader<'_>, num_words: u64, what: &str) -> Result<Self> {
         let n = r.check_len(num_words, 8, what)?;
         let raw = r.bytes(n * 8, what)?;
-        let mut words = Vec::with_capacity(n + PADDING_WORDS);
-        words.extend(raw.chunks_exact(8).map(|c| u64::from_be_bytes(c.try_into().expect("8 bytes"))));
-        words.extend([0; PADDING_WORDS]);
-        Ok(BitArray { words: words.into_boxed_slice() })
+        let mut words = LargeArray::zeroed(n + PADDING_WORDS);
+        for (word, bytes) in words.iter_mut().zip(raw.chunks_exact(8)) {
+            *word = u64::from_be_bytes(bytes.try_into().expect("8 bytes"));
+        }
+        Ok(BitArray { words })
     }
 
     /// Read a VarLong word count and that many big-endian words (`SegmentedLongArray.readFrom`).

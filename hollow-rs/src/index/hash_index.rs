@@ -195,10 +195,8 @@ impl GroupsBuilder {
     }
 
     fn finish(mut self) -> Base {
-        let mut table = SlotTable::with_capacity(self.hashes.len());
-        for (g, &h) in self.hashes.iter().enumerate() {
-            table.insert(h, g as u32);
-        }
+        let groups: Vec<(u64, u32)> = self.hashes.iter().enumerate().map(|(g, &h)| (h, g as u32)).collect();
+        let table = SlotTable::build(&[&groups], groups.len().saturating_sub(1) as u32);
         self.group_start.push(self.members.len() as u32);
         Base { table, group_start: self.group_start.into(), members: self.members.into() }
     }

@@ -56,8 +56,8 @@
 //!
 //! ## Lookups
 //!
-//! The base table is open addressing over one `u64` per slot: a 32-bit fingerprint of the key hash
-//! and a root ordinal (or group number). A lookup hashes the caller's key (strings are hashed in
+//! The base table is open addressing over compact slots: a fingerprint of the key hash and a root
+//! ordinal (or group number) packed into 32 bits when the ordinals allow (see `table.rs`). A lookup hashes the caller's key (strings are hashed in
 //! their stored form, so no allocation), reads the slot, and reads the record only on a
 //! fingerprint match to verify the key. With an empty overlay that is one table miss plus the
 //! record's; with a non-empty one, a trie probe is added. Lookups with a key whose length or kinds

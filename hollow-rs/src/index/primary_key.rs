@@ -7,7 +7,7 @@ use super::overlay::Overlay;
 use super::path::PathRules;
 use super::shape::{DirectKey, KeyShape};
 use super::source::Source;
-use super::table::{for_each_key, plan_update, SlotTable, Update};
+use super::table::{collect_keys, plan_update, SlotTable, Update};
 use crate::error::{Error, Result};
 use crate::read::{ReadStateEngine, TypeReadState};
 
@@ -44,9 +44,6 @@ impl std::fmt::Debug for HeldType {
         }
     }
 }
-
-/// Entries inserted together by a build, so that their cache misses overlap.
-const BUILD_BATCH: usize = 32;
 
 /// The table built at the last full build: (fingerprint, root ordinal) slots.
 #[derive(Debug)]
@@ -126,20 +123,12 @@ impl PrimaryKeyIndex {
     }
 
     fn build_with_shape<S: Source>(src: &S, shape: Arc<KeyShape>) -> Self {
-        let mut table = SlotTable::with_capacity(src.populated_count(shape.root()));
-        let mut entries = 0;
-        let mut batch = Vec::with_capacity(BUILD_BATCH);
-        for_each_key(&shape, src, |hash, root, _| {
-            batch.push((hash, root));
-            if batch.len() == BUILD_BATCH {
-                table.insert_batch(&batch);
-                batch.clear();
-            }
-            entries += 1;
-        });
-        table.insert_batch(&batch);
+        let keys = collect_keys(&shape, src);
+        // Roots come in ascending order: the last is the largest.
+        let max_root = keys.iter().rev().find_map(|part| part.last()).map_or(0, |&(_, root)| root);
+        let entries = keys.iter().map(Vec::len).sum();
         PrimaryKeyIndex {
-            base: Arc::new(Base { table, entries }),
+            base: Arc::new(Base { table: SlotTable::build(&keys, max_root), entries }),
             overlay: Overlay::new(entries),
             version: src.version_tag(),
             root: HeldType(src.shared_type(shape.root())),

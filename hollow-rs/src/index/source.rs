@@ -16,7 +16,7 @@ use crate::read::{
 use crate::schema::{FieldType, Schema};
 
 /// Records of a dataset at one version, as the indexes read them.
-pub(crate) trait Source {
+pub(crate) trait Source: Sync {
     /// Access to the records of one OBJECT type.
     type Object<'a>: ObjectRecords<'a>
     where

@@ -1,10 +1,23 @@
 //! The open-addressing table at the bottom of both indexes, and the delta bookkeeping they share.
 //!
-//! A slot is one `u64`: the high 32 bits of the key hash (the fingerprint) and a 32-bit value (a
-//! root ordinal, or a group number). Probing is linear from the slot picked by the low bits of the
-//! hash, at most 75% load. A lookup reads one slot line and compares fingerprints; only a fingerprint
-//! match costs a read of the record, so a hit is typically one cache miss in the table plus the
-//! record's own, and a miss is one.
+//! ## Compact slots
+//!
+//! A slot packs a fingerprint of the key hash and a value (a root ordinal, or a group number) into
+//! as few bits as the table needs: the value takes the bits of the largest value the table holds
+//! (20 bits for a million records), the fingerprint the rest of a 32-bit word, or of a 64-bit word
+//! when values need more than 24 bits (so a fingerprint never has fewer than 8 bits). A million
+//! primary keys take 5 MB at 80% load, where (fingerprint, ordinal) pairs of two `u32` at a
+//! power-of-two capacity took 16 MiB.
+//!
+//! The home slot of a hash is its low 32 bits scaled to the capacity (a multiply and a shift, so
+//! the capacity need not be a power of two); probing is linear from there, wrapping at the end. The
+//! fingerprint is the top bits of the hash, independent of the home slot. A lookup compares
+//! fingerprints along the probe run and reads the record only on a match, so a hit is typically one
+//! cache miss in the table plus the record's own, and a miss is one (a run at 80% load is a few
+//! dozen bytes). A fingerprint of `f` bits sends one in 2^f non-matching slots to the record.
+//!
+//! The all-ones word marks an empty slot: it cannot be a full one, because a value is at most the
+//! largest value the table was built for, which is below the all-ones value of its bits.
 
 use std::ops::ControlFlow;
 
@@ -12,69 +25,151 @@ use super::overlay::Overlay;
 use super::shape::{KeyShape, MAX_DIRECT};
 use super::source::Source;
 use crate::error::{Error, Result};
-
-const EMPTY: u64 = u64::MAX;
+use crate::memory::{Element, LargeArray};
 
 /// Fingerprint-and-value slots; see the module docs.
 #[derive(Debug, Clone)]
 pub(crate) struct SlotTable {
-    slots: Box<[u64]>,
-    mask: usize,
+    slots: Slots,
+    value_bits: u32,
+}
+
+#[derive(Debug, Clone)]
+enum Slots {
+    /// Values of at most 24 bits: a fingerprint of at least 8 bits fits beside them in 32.
+    Narrow(LargeArray<u32>),
+    Wide(LargeArray<u64>),
+}
+
+/// A slot word: `u32` or `u64`.
+pub(crate) trait Word: Element + Eq + std::fmt::Debug {
+    const BITS: u32;
+    const EMPTY: Self;
+    fn widen(self) -> u64;
+    fn narrow(v: u64) -> Self;
+}
+
+impl Word for u32 {
+    const BITS: u32 = 32;
+    const EMPTY: Self = u32::MAX;
+    #[inline]
+    fn widen(self) -> u64 {
+        self as u64
+    }
+    #[inline]
+    fn narrow(v: u64) -> Self {
+        v as u32
+    }
+}
+
+impl Word for u64 {
+    const BITS: u32 = 64;
+    const EMPTY: Self = u64::MAX;
+    #[inline]
+    fn widen(self) -> u64 {
+        self
+    }
+    #[inline]
+    fn narrow(v: u64) -> Self {
+        v
+    }
+}
+
+/// Values up to this many bits go in 32-bit slots.
+const NARROW_VALUE_BITS: u32 = 24;
+
+/// Entries inserted together by a build, so that their cache misses overlap.
+const BUILD_BATCH: usize = 32;
+
+/// The slot where the probe for `hash` starts, in a table of `len` slots.
+#[inline]
+fn home(hash: u64, len: usize) -> usize {
+    (((hash & 0xffff_ffff) * len as u64) >> 32) as usize
+}
+
+/// The fingerprint of `hash` in a slot word of `W::BITS` bits holding `value_bits` of value.
+#[inline]
+fn fingerprint<W: Word>(hash: u64, value_bits: u32) -> u64 {
+    hash >> (64 - (W::BITS - value_bits))
 }
 
 impl SlotTable {
-    /// A table for `n` entries.
-    pub(crate) fn with_capacity(n: usize) -> Self {
-        let capacity = (n + n / 3 + 1).next_power_of_two().max(8);
-        SlotTable { slots: vec![EMPTY; capacity].into_boxed_slice(), mask: capacity - 1 }
-    }
-
-    /// Add an entry. Duplicates are kept: a probe yields every value whose fingerprint matches.
-    pub(crate) fn insert(&mut self, hash: u64, value: u32) {
-        debug_assert!(value != u32::MAX, "u32::MAX marks an empty slot");
-        let mut i = hash as usize & self.mask;
-        while self.slots[i] != EMPTY {
-            i = (i + 1) & self.mask;
-        }
-        self.slots[i] = (hash & 0xffff_ffff_0000_0000) | value as u64;
-    }
-
-    /// Add many entries. The first slot of each is read before any is written, so that the cache
-    /// misses of a batch overlap: a build inserts in record order, which is random in the table.
-    pub(crate) fn insert_batch(&mut self, entries: &[(u64, u32)]) {
-        let mut touched = 0u64;
-        for &(hash, _) in entries {
-            touched ^= self.first_slot(hash);
-        }
-        std::hint::black_box(touched);
-        for &(hash, value) in entries {
-            self.insert(hash, value);
-        }
+    /// A table holding the entries (key hash, value) of every part; every value is at most
+    /// `max_value`, which must be below `u32::MAX`. Duplicates are kept: a probe yields every
+    /// value whose fingerprint matches.
+    pub(crate) fn build<E: AsRef<[(u64, u32)]>>(parts: &[E], max_value: u32) -> Self {
+        let entries = || parts.iter().flat_map(|part| part.as_ref());
+        debug_assert!(max_value < u32::MAX && entries().all(|&(_, v)| v <= max_value));
+        let count = entries().count();
+        // Enough bits that `max_value` is below the all-ones value (the empty mark).
+        let value_bits = (64 - (max_value as u64 + 1).leading_zeros()).max(1);
+        // 80% load at most, and always one empty slot so that every probe ends.
+        let len = (count + count / 4 + 1).max(8);
+        let slots = if value_bits <= NARROW_VALUE_BITS {
+            Slots::Narrow(fill::<u32, E>(parts, len, value_bits))
+        } else {
+            Slots::Wide(fill::<u64, E>(parts, len, value_bits))
+        };
+        SlotTable { slots, value_bits }
     }
 
     /// The values whose fingerprint matches `hash`, in probe order.
     #[inline]
     pub(crate) fn probe(&self, hash: u64) -> Probe<'_> {
-        Probe { table: self, at: hash as usize & self.mask, fingerprint: hash >> 32 }
+        match &self.slots {
+            Slots::Narrow(slots) => Probe::Narrow(Run::new(slots, hash, self.value_bits)),
+            Slots::Wide(slots) => Probe::Wide(Run::new(slots, hash, self.value_bits)),
+        }
     }
 
     /// Start loading the first slot for `hash`; used by batch lookups to overlap cache misses.
     #[inline]
     pub(crate) fn first_slot(&self, hash: u64) -> u64 {
-        self.slots[hash as usize & self.mask]
+        match &self.slots {
+            Slots::Narrow(slots) => slots[home(hash, slots.len())] as u64,
+            Slots::Wide(slots) => slots[home(hash, slots.len())],
+        }
     }
 
     /// Heap bytes held.
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.slots.len() * 8
+        match &self.slots {
+            Slots::Narrow(slots) => slots.len() * 4,
+            Slots::Wide(slots) => slots.len() * 8,
+        }
     }
 }
 
+/// Slots of width `W` holding `entries`, inserted in batches whose first slots are read before any
+/// is written, so that the cache misses of a batch overlap (entries come in record order, which is
+/// random in the table).
+fn fill<W: Word, E: AsRef<[(u64, u32)]>>(parts: &[E], len: usize, value_bits: u32) -> LargeArray<W> {
+    let mut slots = LargeArray::zeroed(len);
+    slots.fill(W::EMPTY);
+    for batch in parts.iter().flat_map(|part| part.as_ref().chunks(BUILD_BATCH)) {
+        let mut touched = 0u64;
+        for &(hash, _) in batch {
+            touched ^= slots[home(hash, len)].widen();
+        }
+        std::hint::black_box(touched);
+        for &(hash, value) in batch {
+            let mut i = home(hash, len);
+            while slots[i] != W::EMPTY {
+                i += 1;
+                if i == len {
+                    i = 0;
+                }
+            }
+            slots[i] = W::narrow((fingerprint::<W>(hash, value_bits) << value_bits) | value as u64);
+        }
+    }
+    slots
+}
+
 /// Iterator of [`SlotTable::probe`].
-pub(crate) struct Probe<'t> {
-    table: &'t SlotTable,
-    at: usize,
-    fingerprint: u64,
+pub(crate) enum Probe<'t> {
+    Narrow(Run<'t, u32>),
+    Wide(Run<'t, u64>),
 }
 
 impl Iterator for Probe<'_> {
@@ -82,14 +177,41 @@ impl Iterator for Probe<'_> {
 
     #[inline]
     fn next(&mut self) -> Option<u32> {
+        match self {
+            Probe::Narrow(run) => run.next(),
+            Probe::Wide(run) => run.next(),
+        }
+    }
+}
+
+/// A probe run over slots of one width.
+pub(crate) struct Run<'t, W> {
+    slots: &'t [W],
+    at: usize,
+    fingerprint: u64,
+    value_bits: u32,
+}
+
+impl<'t, W: Word> Run<'t, W> {
+    #[inline]
+    fn new(slots: &'t [W], hash: u64, value_bits: u32) -> Self {
+        Run { slots, at: home(hash, slots.len()), fingerprint: fingerprint::<W>(hash, value_bits), value_bits }
+    }
+
+    #[inline]
+    fn next(&mut self) -> Option<u32> {
         loop {
-            let slot = self.table.slots[self.at];
-            if slot == EMPTY {
+            let slot = *self.slots.get(self.at)?;
+            if slot == W::EMPTY {
                 return None;
             }
-            self.at = (self.at + 1) & self.table.mask;
-            if slot >> 32 == self.fingerprint {
-                return Some(slot as u32);
+            self.at += 1;
+            if self.at == self.slots.len() {
+                self.at = 0;
+            }
+            let slot = slot.widen();
+            if slot >> self.value_bits == self.fingerprint {
+                return Some((slot & ((1u64 << self.value_bits) - 1)) as u32);
             }
         }
     }
@@ -171,12 +293,60 @@ fn apply_changes<S: Source>(shape: &KeyShape, overlay: &mut Overlay, from: &S, t
 /// Call `f` with (key hash, root, instance slots) for every non-null key instance of every populated
 /// record of the root type. A record may yield the same key more than once (a list holding an
 /// element twice); callers that need distinct keys group them.
-pub(crate) fn for_each_key<S: Source>(shape: &KeyShape, src: &S, mut f: impl FnMut(u64, u32, &[u32])) {
+pub(crate) fn for_each_key<S: Source>(shape: &KeyShape, src: &S, f: impl FnMut(u64, u32, &[u32])) {
+    keys_of(shape, src, |visit| src.for_each_populated(shape.root(), visit), f);
+}
+
+/// Records per thread below which a parallel key pass costs more in threads than it saves.
+const PARALLEL_MIN_RECORDS: usize = 64 * 1024;
+
+/// (key hash, root) for every non-null key of every populated record of the root type, in root
+/// order, in parts (one per thread): the records are read by as many threads as the machine has
+/// cores, each over a contiguous range of roots, when there are enough of them.
+pub(crate) fn collect_keys<S: Source>(shape: &KeyShape, src: &S) -> Vec<Vec<(u64, u32)>> {
+    let n = src.populated_count(shape.root());
+    let cores = crate::parallelism::max_threads();
+    #[allow(unused_mut)]
+    let mut threads = cores.min(n / PARALLEL_MIN_RECORDS).max(1);
+    #[cfg(test)]
+    if let Some(forced) = tests::KEY_THREADS.with(|t| t.get()) {
+        threads = forced;
+    }
+    if threads == 1 {
+        let mut keys = Vec::with_capacity(n);
+        for_each_key(shape, src, |hash, root, _| keys.push((hash, root)));
+        return vec![keys];
+    }
+    let mut roots = Vec::with_capacity(n);
+    src.for_each_populated(shape.root(), &mut |root| roots.push(root));
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = roots
+            .chunks(n.div_ceil(threads).max(1))
+            .map(|chunk| {
+                scope.spawn(move || {
+                    let mut keys = Vec::with_capacity(chunk.len());
+                    let visit_chunk = |visit: &mut dyn FnMut(u32)| chunk.iter().for_each(|&root| visit(root));
+                    keys_of(shape, src, visit_chunk, |hash, root, _| keys.push((hash, root)));
+                    keys
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+    })
+}
+
+/// [`for_each_key`] over the roots `roots` visits.
+fn keys_of<S: Source>(
+    shape: &KeyShape,
+    src: &S,
+    roots: impl FnOnce(&mut dyn FnMut(u32)),
+    mut f: impl FnMut(u64, u32, &[u32]),
+) {
     if let (Some(direct), Some(object)) = (shape.direct(), src.object(shape.root())) {
         // Every key field is an inline field of the root: each slot is the root itself.
         let mut slots = [0u32; MAX_DIRECT];
         let slots = &mut slots[..direct.len()];
-        src.for_each_populated(shape.root(), &mut |root| {
+        roots(&mut |root| {
             if let Some(h) = KeyShape::direct_hash(direct, object, root) {
                 slots.fill(root);
                 f(h, root, slots);
@@ -184,7 +354,7 @@ pub(crate) fn for_each_key<S: Source>(shape: &KeyShape, src: &S, mut f: impl FnM
         });
         return;
     }
-    src.for_each_populated(shape.root(), &mut |root| {
+    roots(&mut |root| {
         let _ = shape.for_each_instance(src, root, &mut |slots| {
             if let Some(h) = shape.hash_instance(src, slots) {
                 f(h, root, slots);
@@ -201,5 +371,95 @@ pub(crate) mod tests {
     thread_local! {
         /// Overrides [`super::rebuild_threshold`] so tests can force or forbid rebuilds.
         pub(crate) static THRESHOLD: Cell<Option<usize>> = const { Cell::new(None) };
+        /// Overrides the thread count of [`super::collect_keys`] so that small test datasets take
+        /// the parallel path.
+        pub(crate) static KEY_THREADS: Cell<Option<usize>> = const { Cell::new(None) };
+    }
+}
+
+#[cfg(test)]
+mod slot_tests {
+    use std::collections::BTreeMap;
+
+    use super::{SlotTable, Slots};
+
+    /// A hash with chosen home bits (low 32) and a distinct fingerprint for each `top` (its top
+    /// four bits).
+    fn hash(home: u32, top: u64) -> u64 {
+        top << 60 | home as u64
+    }
+
+    /// Every value filed under each hash, found by probing, equals what was inserted.
+    fn assert_finds_all(table: &SlotTable, entries: &[(u64, u32)]) {
+        let mut expected: BTreeMap<u64, Vec<u32>> = BTreeMap::new();
+        for &(h, v) in entries {
+            expected.entry(h).or_default().push(v);
+        }
+        for (h, values) in expected {
+            let mut found: Vec<u32> = table.probe(h).collect();
+            found.sort_unstable();
+            // A probe may also yield values of other hashes sharing the fingerprint (the caller
+            // checks the record), never fewer than inserted.
+            for v in &values {
+                assert!(found.contains(v), "hash {h:#x}: {v} not found in {found:?}");
+            }
+        }
+    }
+
+    fn pseudo_random(n: usize) -> impl Iterator<Item = u64> {
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        (0..n).map(move |_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        })
+    }
+
+    #[test]
+    fn slots_are_as_narrow_as_the_largest_value_allows() {
+        let entries: Vec<(u64, u32)> = pseudo_random(1000).zip(0..).collect();
+        let narrow = SlotTable::build(&[&entries], (1 << 24) - 2);
+        assert!(matches!(narrow.slots, Slots::Narrow(_)) && narrow.value_bits == 24);
+        assert_eq!(narrow.heap_bytes(), 4 * (1000 + 250 + 1));
+        let wide = SlotTable::build(&[&entries], 1 << 24);
+        assert!(matches!(wide.slots, Slots::Wide(_)) && wide.value_bits == 25);
+        assert_eq!(wide.heap_bytes(), 8 * (1000 + 250 + 1));
+        let widest = SlotTable::build(&[[(7, u32::MAX - 1)]], u32::MAX - 1);
+        assert_eq!(widest.probe(7).collect::<Vec<_>>(), [u32::MAX - 1]);
+        for t in [&narrow, &wide] {
+            assert_finds_all(t, &entries);
+        }
+    }
+
+    #[test]
+    fn a_million_keys_take_five_megabytes() {
+        let entries: Vec<(u64, u32)> = pseudo_random(1_000_000).zip(0..).collect();
+        let table = SlotTable::build(&[&entries], 999_999);
+        assert_eq!(table.value_bits, 20);
+        assert_eq!(table.heap_bytes(), 4 * 1_250_001);
+        assert_finds_all(&table, &entries);
+        // Absent hashes mostly find nothing: a miss compares about 13 slots at 80% load, and a
+        // 12-bit fingerprint lets one in 4096 through (about 320 for 100,000 misses).
+        let false_hits: usize = pseudo_random(1_100_000).skip(1_000_000).map(|h| table.probe(!h).count()).sum();
+        assert!(false_hits < 640, "{false_hits} false candidates for 100,000 absent keys");
+    }
+
+    #[test]
+    fn probes_wrap_around_the_end_and_keep_duplicates() {
+        // Every entry homes on the last slot: the run wraps to the start.
+        let last = u32::MAX;
+        let entries = [(hash(last, 1), 0), (hash(last, 2), 1), (hash(last, 1), 2), (hash(last, 1), 3)];
+        let table = SlotTable::build(&[&entries], 3);
+        assert_eq!(table.probe(hash(last, 1)).collect::<Vec<_>>(), [0, 2, 3]);
+        assert_eq!(table.probe(hash(last, 2)).collect::<Vec<_>>(), [1]);
+        assert_eq!(table.probe(hash(last, 3)).count(), 0);
+        assert_eq!(table.probe(hash(0, 1)).collect::<Vec<_>>(), [2, 3], "a probe starting inside the wrapped run");
+    }
+
+    #[test]
+    fn an_empty_table_finds_nothing() {
+        let table = SlotTable::build::<&[(u64, u32)]>(&[], 0);
+        assert_eq!(table.probe(0).count() + table.probe(u64::MAX).count(), 0);
     }
 }

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use proptest::prelude::*;
 
 use super::model::{Engine, Field, Producer, Record, State};
-use super::table::tests::THRESHOLD;
+use super::table::tests::{KEY_THREADS, THRESHOLD};
 use super::{HashIndex, KeyValue, PrimaryKeyIndex};
 use crate::encoding::hollow_string;
 use crate::schema::{FieldType, ListSchema, MapSchema, ObjectField, ObjectSchema, Schema};
@@ -316,12 +316,16 @@ fn walk(versions: &[Vec<Movie>]) {
 }
 
 /// Run `f` with rebuilds forced on every update, forbidden, and at the default threshold.
+/// Runs `f` always rebuilding (with primary-key builds split over three threads, so that the
+/// parallel key pass sees every shape of data), never rebuilding, and with the real policy.
 fn with_each_rebuild_policy(f: impl Fn()) {
-    for threshold in [Some(0), Some(usize::MAX), None] {
+    for (threshold, threads) in [(Some(0), Some(3)), (Some(usize::MAX), None), (None, None)] {
         THRESHOLD.with(|t| t.set(threshold));
+        KEY_THREADS.with(|t| t.set(threads));
         f();
     }
     THRESHOLD.with(|t| t.set(None));
+    KEY_THREADS.with(|t| t.set(None));
 }
 
 fn movie(id: i64, title: usize, year: i32) -> Movie {

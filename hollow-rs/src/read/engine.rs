@@ -6,6 +6,7 @@ use std::sync::Arc;
 use super::collection::CollectionState;
 use super::collection_data::CollectionKind;
 use super::object::kind_mismatch;
+use super::parallel_load;
 use super::{ListTypeReadState, MapTypeReadState, ObjectTypeReadState, SetTypeReadState, TypeReadState};
 use crate::blob::{envelope, BlobHeader};
 use crate::encoding::ByteReader;
@@ -41,24 +42,47 @@ fn read_num_types(r: &mut ByteReader<'_>) -> Result<usize> {
 
 impl ReadStateEngine {
     /// Load a snapshot blob. Bytes after the last type section are ignored (forward compatibility).
+    ///
+    /// Large snapshots are decoded on several cores, type by type, with the same result and the
+    /// same errors as one core (see `read/parallel_load.rs`).
     pub fn from_snapshot(blob: &[u8]) -> Result<Self> {
         let mut r = ByteReader::new(blob);
         let header = BlobHeader::read(&mut r)?;
-        let mut types = BTreeMap::new();
-        for _ in 0..read_num_types(&mut r)? {
-            let (schema, num_shards, at) = read_section_start(&mut r)?;
-            let name = schema.name().to_owned();
-            let state = Self::read_type_snapshot(&mut r, schema, num_shards).map_err(|e| e.in_type(&name))?;
-            if types.insert(name.clone(), Arc::new(state)).is_some() {
-                return Err(Error::corrupt(format!("type {name} appears twice in the snapshot"), at));
-            }
-        }
+        let num_types = read_num_types(&mut r)?;
+        let threads = parallel_load::load_threads(blob.len(), num_types);
+        let parallel = (threads > 1)
+            .then(|| {
+                let skip = |r: &mut ByteReader<'_>, schema: &Schema, num_shards| {
+                    Self::discard_type(r, schema, num_shards, false)
+                };
+                parallel_load::walk(r.clone(), num_types, read_section_start, skip)
+            })
+            .flatten()
+            .and_then(|sections| parallel_load::decode(sections, threads, Self::read_type_snapshot));
+        let types = match parallel {
+            Some(types) => types?,
+            None => Self::read_types_in_order(&mut r, num_types)?,
+        };
         Ok(ReadStateEngine {
             types,
             randomized_tag: header.destination_tag,
             origin_tag: header.origin_tag,
             header_tags: header.tags,
         })
+    }
+
+    /// The type sections of a snapshot, one after the other.
+    fn read_types_in_order(r: &mut ByteReader<'_>, num_types: usize) -> Result<BTreeMap<String, Arc<TypeReadState>>> {
+        let mut types = BTreeMap::new();
+        for _ in 0..num_types {
+            let (schema, num_shards, at) = read_section_start(r)?;
+            let name = schema.name().to_owned();
+            let state = Self::read_type_snapshot(r, schema, num_shards).map_err(|e| e.in_type(&name))?;
+            if types.insert(name.clone(), Arc::new(state)).is_some() {
+                return Err(Error::corrupt(format!("type {name} appears twice in the snapshot"), at));
+            }
+        }
+        Ok(types)
     }
 
     fn read_type_snapshot(r: &mut ByteReader<'_>, schema: Schema, num_shards: u32) -> Result<TypeReadState> {

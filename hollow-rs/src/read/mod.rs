@@ -43,6 +43,7 @@ pub mod lookup;
 mod map;
 mod object;
 mod object_data;
+mod parallel_load;
 mod populated;
 mod set;
 mod sharding;

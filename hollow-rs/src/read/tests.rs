@@ -554,3 +554,70 @@ fn perf_probe() {
     assert_eq!(e2.object("Movie").unwrap().read_string(100, 1).as_deref(), Some("new100"));
     assert_eq!(e2.object("Movie").unwrap().read_string(101, 1).as_deref(), Some("title101"));
 }
+
+/// Everything a state says: tags, then each type's name, shard count, populated ordinals and
+/// every record with data.
+fn describe_engine(e: &ReadStateEngine) -> String {
+    let mut out = format!("{} {} {:?}\n", e.randomized_tag(), e.origin_tag(), e.header_tags());
+    for t in e.types() {
+        let populated: Vec<u32> = t.populated().iter().collect();
+        out += &format!("{} {} {populated:?} {:?}\n", t.name(), t.num_shards(), describe_all(t));
+    }
+    out
+}
+
+/// Load `blob` on `threads` threads (1: the sequential path), described or the error's text.
+fn load_on(blob: &[u8], threads: usize) -> std::result::Result<String, String> {
+    super::parallel_load::tests::FORCED_THREADS.with(|t| t.set(Some(threads)));
+    let loaded = ReadStateEngine::from_snapshot(blob);
+    super::parallel_load::tests::FORCED_THREADS.with(|t| t.set(None));
+    loaded.map(|e| describe_engine(&e)).map_err(|e| e.to_string())
+}
+
+#[test]
+fn parallel_loads_give_the_sequential_state_and_errors() {
+    let mut snapshots = 0;
+    for scenario in ["strings", "primitives", "collections", "sharded", "sharded-reshard"] {
+        let dir = format!("{}/tests/vectors/{scenario}/blobs", env!("CARGO_MANIFEST_DIR"));
+        let mut files: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|f| f.unwrap().file_name().into_string().unwrap())
+            .filter(|f| f.starts_with("snapshot-"))
+            .collect();
+        files.sort();
+        for file in files {
+            let blob = vector(scenario, &file);
+            let sequential = load_on(&blob, 1);
+            assert!(sequential.is_ok(), "{scenario}/{file}: {sequential:?}");
+            for threads in [2, 3, 8] {
+                assert_eq!(load_on(&blob, threads), sequential, "{scenario}/{file} on {threads} threads");
+            }
+            snapshots += 1;
+        }
+    }
+    assert!(snapshots >= 10, "{snapshots} snapshots");
+
+    // Damaged blobs: truncations and bit flips spread over the blob give the same error, or the
+    // same state, as the sequential load.
+    let blob = vector("collections", &format!("snapshot-{V2}"));
+    let (mut errors, mut loaded) = (0, 0);
+    let mut check = |damaged: &[u8], what: &str| {
+        let sequential = load_on(damaged, 1);
+        assert_eq!(load_on(damaged, 3), sequential, "{what}");
+        if sequential.is_ok() {
+            loaded += 1
+        } else {
+            errors += 1
+        }
+    };
+    for cut in (0..blob.len()).step_by(4) {
+        check(&blob[..cut], &format!("cut at {cut}"));
+    }
+    for at in (0..blob.len()).step_by(11) {
+        let mut flipped = blob.clone();
+        flipped[at] ^= 1 << (at % 8);
+        check(&flipped, &format!("bit {} of byte {at} flipped", at % 8));
+    }
+    // Every cut is an error; some flips load.
+    assert!(errors > blob.len() / 4 && loaded > 0, "{errors} errors, {loaded} loaded");
+}

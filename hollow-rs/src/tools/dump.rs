@@ -116,21 +116,36 @@ fn write_type(out: &mut String, state: &TypeReadState, stringifier: &Stringifier
             out.push_str(",\n");
         }
         any = true;
-        out.push_str(&format!("  {{\"ordinal\":{ordinal},\"value\":"));
-        match state {
-            TypeReadState::Object(object) => write_object_value(out, object, ordinal),
-            TypeReadState::List(list) => write_list_value(out, list, ordinal),
-            TypeReadState::Set(set) => write_set_value(out, set, ordinal),
-            TypeReadState::Map(map) => write_map_value(out, map, ordinal),
-        }
-        out.push_str(",\"stringifier\":\"");
-        stringifier.write_record(&mut JsonStringSink(out), state.name(), ordinal);
-        out.push_str("\"}");
+        out.push_str("  ");
+        write_record(out, state, stringifier, ordinal);
     }
     if any {
         out.push('\n');
     }
     out.push_str(" ]}");
+}
+
+/// One record as the dump writes it in its type's `records`:
+/// `{"ordinal":…,"value":…,"stringifier":"…"}`; `None` when `ordinal` is not populated in `type_name`.
+/// For tools that show one record in the dump's layout (`hollow serve`).
+pub fn record_json(engine: &ReadStateEngine, type_name: &str, ordinal: u32) -> Option<String> {
+    let state = engine.type_state(type_name).filter(|t| t.populated().contains(ordinal))?;
+    let mut out = String::new();
+    write_record(&mut out, state, &Stringifier::new(engine, StringifyOptions::default()), ordinal);
+    Some(out)
+}
+
+fn write_record(out: &mut String, state: &TypeReadState, stringifier: &Stringifier<'_>, ordinal: u32) {
+    out.push_str(&format!("{{\"ordinal\":{ordinal},\"value\":"));
+    match state {
+        TypeReadState::Object(object) => write_object_value(out, object, ordinal),
+        TypeReadState::List(list) => write_list_value(out, list, ordinal),
+        TypeReadState::Set(set) => write_set_value(out, set, ordinal),
+        TypeReadState::Map(map) => write_map_value(out, map, ordinal),
+    }
+    out.push_str(",\"stringifier\":\"");
+    stringifier.write_record(&mut JsonStringSink(out), state.name(), ordinal);
+    out.push_str("\"}");
 }
 
 fn write_schema(out: &mut String, schema: &Schema) {

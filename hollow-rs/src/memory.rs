@@ -1,0 +1,214 @@
+//! Large arrays in memory that the kernel can back with transparent huge pages.
+//!
+//! A lookup is a chain of dependent loads into arrays of tens of megabytes (the index table, a
+//! record's fixed-length bits, its string bytes). With 4 KiB pages each of those cache misses is
+//! usually a TLB miss as well, and the page walk adds to the wait. Linux backs memory with 2 MiB
+//! pages when the region is 2 MiB-aligned and the process asked for it with
+//! `madvise(MADV_HUGEPAGE)` (transparent huge pages in `madvise` mode, the default of many
+//! distributions; in `always` mode the advice is redundant, in `never` mode it does nothing).
+//!
+//! [`LargeArray`] is a fixed-length, zero-initialized array of plain integers. From
+//! [`HUGE_PAGE_MIN_BYTES`] up, and while [`set_huge_pages`] has not turned it off, it is allocated
+//! 2 MiB-aligned, rounded up to whole 2 MiB pages, and advised before anything touches it, so that
+//! its pages fault in huge. Smaller arrays, and every array on other platforms, come from the
+//! global allocator as usual. The rounding wastes at most 2 MiB per array of at least 4 MiB.
+
+use std::alloc::{self, Layout};
+use std::ops::{Deref, DerefMut};
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// The size of a huge page on x86-64 and of the usual transparent huge page elsewhere.
+pub const HUGE_PAGE_BYTES: usize = 2 << 20;
+
+/// Arrays from this size up are placed on huge pages.
+pub const HUGE_PAGE_MIN_BYTES: usize = 2 * HUGE_PAGE_BYTES;
+
+static HUGE_PAGES: AtomicBool = AtomicBool::new(true);
+
+/// Whether arrays allocated from now on may use huge pages (on by default). For measuring what
+/// huge pages buy, and for machines where they hurt.
+pub fn set_huge_pages(enabled: bool) {
+    HUGE_PAGES.store(enabled, Ordering::Relaxed);
+}
+
+/// Whether arrays allocated now may use huge pages.
+pub fn huge_pages() -> bool {
+    HUGE_PAGES.load(Ordering::Relaxed)
+}
+
+/// Element types of a [`LargeArray`]: integers, for which all-zero bytes are a valid value.
+pub trait Element: Copy + Send + Sync + 'static + private::Sealed {}
+
+impl Element for u8 {}
+impl Element for u32 {}
+impl Element for u64 {}
+
+mod private {
+    pub trait Sealed {}
+    impl Sealed for u8 {}
+    impl Sealed for u32 {}
+    impl Sealed for u64 {}
+}
+
+/// A fixed-length array of integers, zero-initialized, on huge pages when large (see the module
+/// docs). Dereferences to a slice.
+pub struct LargeArray<T: Element> {
+    ptr: NonNull<T>,
+    len: usize,
+    /// The layout allocated, `None` for an empty array (which owns no memory).
+    layout: Option<Layout>,
+}
+
+// SAFETY: a LargeArray owns its elements like a Box<[T]> does, and T is Send + Sync.
+unsafe impl<T: Element> Send for LargeArray<T> {}
+// SAFETY: as above; shared access only hands out &[T].
+unsafe impl<T: Element> Sync for LargeArray<T> {}
+
+impl<T: Element> LargeArray<T> {
+    /// `len` zero elements.
+    pub fn zeroed(len: usize) -> Self {
+        let bytes = len.checked_mul(size_of::<T>()).expect("array size overflows usize");
+        if bytes == 0 {
+            return LargeArray { ptr: NonNull::dangling(), len, layout: None };
+        }
+        let huge = huge_pages() && cfg!(target_os = "linux") && bytes >= HUGE_PAGE_MIN_BYTES;
+        let layout = if huge {
+            let rounded = bytes.div_ceil(HUGE_PAGE_BYTES) * HUGE_PAGE_BYTES;
+            Layout::from_size_align(rounded, HUGE_PAGE_BYTES)
+        } else {
+            Layout::array::<T>(len)
+        }
+        .expect("array layout");
+        // SAFETY: the layout has a non-zero size.
+        let raw = unsafe {
+            if huge {
+                // Not `alloc_zeroed`: for this alignment it zeroes with a memset, which would
+                // fault every page in small before the advice. Advise first, then zero.
+                alloc::alloc(layout)
+            } else {
+                alloc::alloc_zeroed(layout)
+            }
+        };
+        let Some(ptr) = NonNull::new(raw.cast::<T>()) else { alloc::handle_alloc_error(layout) };
+        if huge {
+            advise_huge_pages(raw, layout.size());
+            // SAFETY: `raw` is a fresh allocation of `layout.size()` bytes.
+            unsafe { raw.write_bytes(0, layout.size()) };
+        }
+        LargeArray { ptr, len, layout: Some(layout) }
+    }
+
+    /// The elements of `values`, copied.
+    pub fn from_slice(values: &[T]) -> Self {
+        let mut array = Self::zeroed(values.len());
+        array.copy_from_slice(values);
+        array
+    }
+}
+
+/// Ask the kernel to back `[start, start + len)` (2 MiB-aligned) with huge pages. Advice only:
+/// a kernel that declines leaves ordinary pages, so the result is ignored beyond a debug log.
+#[cfg(target_os = "linux")]
+fn advise_huge_pages(start: *mut u8, len: usize) {
+    // SAFETY: the range is one live allocation of ours; MADV_HUGEPAGE changes no contents.
+    let rc = unsafe { libc::madvise(start.cast(), len, libc::MADV_HUGEPAGE) };
+    if rc != 0 {
+        tracing::debug!(target: "hollow::memory", bytes = len, error = %std::io::Error::last_os_error(), "madvise(MADV_HUGEPAGE) declined");
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn advise_huge_pages(_start: *mut u8, _len: usize) {}
+
+impl<T: Element> Drop for LargeArray<T> {
+    fn drop(&mut self) {
+        if let Some(layout) = self.layout {
+            // SAFETY: allocated by `zeroed` with exactly this layout, and not freed before.
+            unsafe { alloc::dealloc(self.ptr.as_ptr().cast(), layout) }
+        }
+    }
+}
+
+impl<T: Element> Deref for LargeArray<T> {
+    type Target = [T];
+
+    #[inline]
+    fn deref(&self) -> &[T] {
+        // SAFETY: `ptr` points to `len` initialized elements (zeroed at allocation; all-zero bytes
+        // are a valid T), or is dangling with nothing to read when the array is empty.
+        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+impl<T: Element> DerefMut for LargeArray<T> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut [T] {
+        // SAFETY: as in `deref`, and `&mut self` makes this the only access.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+impl<T: Element> Clone for LargeArray<T> {
+    fn clone(&self) -> Self {
+        Self::from_slice(self)
+    }
+}
+
+impl<T: Element + PartialEq> PartialEq for LargeArray<T> {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl<T: Element + Eq> Eq for LargeArray<T> {}
+
+impl<T: Element + std::fmt::Debug> std::fmt::Debug for LargeArray<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "LargeArray({} elements)", self.len)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arrays_of_every_size_are_zeroed_writable_and_aligned_when_huge() {
+        for len in
+            [0usize, 1, 7, 1000, HUGE_PAGE_MIN_BYTES / 8 - 1, HUGE_PAGE_MIN_BYTES / 8, 3 * HUGE_PAGE_BYTES / 8 + 5]
+        {
+            let mut a = LargeArray::<u64>::zeroed(len);
+            assert_eq!(a.len(), len);
+            assert!(a.iter().all(|&w| w == 0));
+            if let Some(last) = a.last_mut() {
+                *last = 0xdead_beef;
+            }
+            let b = a.clone();
+            assert_eq!(a, b);
+            assert_eq!(b.last().copied(), (len > 0).then_some(0xdead_beef));
+            // (The other test may have huge pages switched off for a moment: check what was done.)
+            if a.layout.is_some_and(|l| l.align() == HUGE_PAGE_BYTES) {
+                assert!(len * 8 >= HUGE_PAGE_MIN_BYTES, "{len} words");
+                assert_eq!(a.as_ptr() as usize % HUGE_PAGE_BYTES, 0, "{len} words");
+            }
+        }
+        let bytes = LargeArray::<u8>::from_slice(b"hollow");
+        assert_eq!(&*bytes, b"hollow");
+        let narrow = LargeArray::<u32>::from_slice(&[1, 2, 3]);
+        assert_eq!(&*narrow, &[1, 2, 3]);
+    }
+
+    #[test]
+    fn the_switch_turns_huge_pages_off_for_new_arrays() {
+        // Other tests may run concurrently: only this test flips the switch, and it restores it.
+        set_huge_pages(false);
+        let plain = LargeArray::<u64>::zeroed(HUGE_PAGE_MIN_BYTES / 8);
+        set_huge_pages(true);
+        assert_eq!(plain.layout.map(|l| l.align()), Some(align_of::<u64>()));
+        let huge = LargeArray::<u64>::zeroed(HUGE_PAGE_MIN_BYTES / 8);
+        if cfg!(target_os = "linux") {
+            assert_eq!(huge.layout.map(|l| l.align()), Some(HUGE_PAGE_BYTES));
+        }
+    }
+}

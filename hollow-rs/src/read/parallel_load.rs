@@ -1,0 +1,131 @@
+//! Loading the type sections of a snapshot on several cores.
+//!
+//! A snapshot's type sections follow one another with no index of where each starts, but every
+//! section can be skipped cheaply by its length fields (`discard`), without decoding or copying its
+//! arrays. So a load first walks the sections to find each one's bounds, then decodes them on as
+//! many threads as the machine has cores (largest first, from a shared queue), each with its own
+//! cursor over the same blob, so error offsets stay absolute.
+//!
+//! ## Same result, same error, as the sequential load
+//!
+//! The sequential load reads section after section and stops at the first failure. The parallel
+//! one returns exactly that:
+//! * if the walk fails anywhere, nothing has been decoded yet and the load falls back to the
+//!   sequential path, which reports the error it always did;
+//! * the decoded sections are then taken in blob order: the first failure is returned as the
+//!   sequential load would have returned it, since every earlier section decoded and ended where
+//!   the walk said (so the failing one started where the sequential load would have started it);
+//! * a section that decodes but ends elsewhere than its skip did (possible only for a damaged blob)
+//!   sends the load to the sequential path, which reads it as it always did.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use super::TypeReadState;
+use crate::encoding::ByteReader;
+use crate::error::{Error, Result};
+use crate::schema::Schema;
+
+/// Blob bytes per thread below which more threads cost more than they save.
+const MIN_BYTES_PER_THREAD: usize = 4 << 20;
+
+/// How many threads to load a blob of `blob_len` bytes with `num_types` sections on.
+pub(super) fn load_threads(blob_len: usize, num_types: usize) -> usize {
+    #[cfg(test)]
+    if let Some(forced) = tests::FORCED_THREADS.with(|t| t.get()) {
+        return forced.min(num_types).max(1);
+    }
+    crate::parallelism::max_threads().min(num_types).min(blob_len / MIN_BYTES_PER_THREAD).max(1)
+}
+
+/// One type section: its schema and shard count, a cursor at its body, and where its body ends.
+pub(super) struct Section<'a> {
+    pub(super) schema: Schema,
+    pub(super) num_shards: u32,
+    /// Where the section starts (for the duplicate-type error).
+    pub(super) at: u64,
+    body: ByteReader<'a>,
+    end: u64,
+}
+
+impl Section<'_> {
+    fn body_len(&self) -> u64 {
+        self.end - self.body.position()
+    }
+}
+
+/// Walk `num_types` sections from `r` without decoding them; `None` if any of them is damaged.
+pub(super) fn walk<'a>(
+    mut r: ByteReader<'a>,
+    num_types: usize,
+    start: impl Fn(&mut ByteReader<'a>) -> Result<(Schema, u32, u64)>,
+    skip: impl Fn(&mut ByteReader<'a>, &Schema, u32) -> Result<()>,
+) -> Option<Vec<Section<'a>>> {
+    let mut sections = Vec::with_capacity(num_types);
+    for _ in 0..num_types {
+        let (schema, num_shards, at) = start(&mut r).ok()?;
+        let body = r.clone();
+        skip(&mut r, &schema, num_shards).ok()?;
+        sections.push(Section { schema, num_shards, at, body, end: r.position() });
+    }
+    Some(sections)
+}
+
+/// A decoded section and where its cursor ended.
+type Decoded = (Result<TypeReadState>, u64);
+
+/// What decoding the sections gave, in blob order: the types, or the first error; `None` when a
+/// section ended elsewhere than the walk found (the caller then loads sequentially).
+pub(super) fn decode(
+    sections: Vec<Section<'_>>,
+    threads: usize,
+    read: impl Fn(&mut ByteReader<'_>, Schema, u32) -> Result<TypeReadState> + Sync,
+) -> Option<Result<BTreeMap<String, Arc<TypeReadState>>>> {
+    let mut order: Vec<usize> = (0..sections.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(sections[i].body_len()));
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Decoded>>> = Mutex::new((0..sections.len()).map(|_| None).collect());
+    let work = || {
+        while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+            let section = &sections[i];
+            let mut r = section.body.clone();
+            let state = read(&mut r, section.schema.clone(), section.num_shards);
+            results.lock().unwrap_or_else(|poisoned| poisoned.into_inner())[i] = Some((state, r.position()));
+        }
+    };
+    std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        work();
+        for helper in helpers {
+            if let Err(panic) = helper.join() {
+                std::panic::resume_unwind(panic);
+            }
+        }
+    });
+    let results = results.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut types = BTreeMap::new();
+    for (section, result) in sections.iter().zip(results) {
+        let (state, end) = result.expect("every section was decoded");
+        let name = section.schema.name();
+        let state = match state {
+            Ok(state) if end == section.end => state,
+            Ok(_) => return None,
+            Err(e) => return Some(Err(e.in_type(name))),
+        };
+        if types.insert(name.to_owned(), Arc::new(state)).is_some() {
+            return Some(Err(Error::corrupt(format!("type {name} appears twice in the snapshot"), section.at)));
+        }
+    }
+    Some(Ok(types))
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use std::cell::Cell;
+
+    thread_local! {
+        /// Overrides [`super::load_threads`] so that small test blobs take the parallel path.
+        pub(crate) static FORCED_THREADS: Cell<Option<usize>> = const { Cell::new(None) };
+    }
+}
