@@ -2,7 +2,7 @@
 # Python wheel checks, run by .ci/test.sh: lint the binding crate, build and install the wheel the way
 # a user does (`pip install ./bindings/python`) into a fresh virtualenv, then run the pytest suite,
 # mypy.stubtest (the .pyi stubs against the native module) and mypy --strict.
-# Needs only CPython >= 3.9 with venv/pip, Rust, and PyPI.
+# Needs only CPython >= 3.11 with venv/pip, Rust, and PyPI.
 set -euo pipefail
 cd "$(dirname "$0")"
 here="$(pwd)"

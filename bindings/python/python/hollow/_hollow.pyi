@@ -606,6 +606,17 @@ class TypeView:
         for `view.get(key).field`. `None` if there is no such record or the field is null;
         `NotFoundError` if the type has no such field.
         """
+    def get_many(self, keys: Any) -> list[Optional[int]]:
+        """The ordinals of the records whose primary keys are `keys`, `None` where no record has the key.
+        `keys` is a sequence of keys (tuples for a key of several fields), or any buffer of 64-bit
+        integers such as a NumPy `int64` array, read in place. The lookups run with the GIL released,
+        in batches whose memory accesses overlap: the fast path for many keys.
+        """
+    def column(self, field: str, ordinals: Any) -> list[Any]:
+        """Field `field` of the records at `ordinals` (ints or `None`, e.g. what `get_many` returned; or
+        a buffer of integers), as a list: `None` for a `None` ordinal, an ordinal with no record, or a
+        null field. With `get_many`, reads one field of many records without making record objects.
+        """
     def to_pandas(self) -> Any:
         """The records as a `pandas.DataFrame`: one row per record, one column per field. Needs pandas
         (an optional dependency, imported on first use; `ImportError` saying so when it is missing).

@@ -3,8 +3,10 @@
 
 use std::sync::{Arc, OnceLock};
 
+use hollow::index::KeyValue;
 use hollow::index::PrimaryKeyIndex as CorePkIndex;
 use hollow::read::TypeReadState;
+use pyo3::buffer::PyBuffer;
 use pyo3::exceptions::PyKeyError;
 use pyo3::prelude::*;
 use pyo3::types::{PyString, PyTuple};
@@ -150,6 +152,57 @@ impl TypeView {
             Some(ordinal) => self.t.converter(py, false).field(self.t.object()?, &info.fields[i], ordinal, i, false, 0),
             None => Ok(py.None().into_bound(py)),
         }
+    }
+
+    /// The ordinals of the records whose primary keys are `keys`, `None` where no record has the key.
+    /// `keys` is a sequence of keys (tuples for a key of several fields), or any buffer of 64-bit
+    /// integers such as a NumPy `int64` array, read in place. The lookups run with the GIL released,
+    /// in batches whose memory accesses overlap: the fast path for many keys.
+    fn get_many(&self, py: Python<'_>, keys: &Bound<'_, PyAny>) -> PyResult<Vec<Option<u32>>> {
+        let index = self.pk_index(py)?;
+        let engine = self.t.shared.engine();
+        if let Ok(buffer) = PyBuffer::<i64>::get(keys) {
+            let keys: Vec<[KeyValue<'static>; 1]> =
+                buffer.to_vec(py)?.into_iter().map(|k| [KeyValue::Long(k)]).collect();
+            return Ok(py.detach(|| index.get_many(engine, &keys)));
+        }
+        let mut batch: Vec<Vec<KeyValue<'static>>> = Vec::with_capacity(keys.len().unwrap_or(0));
+        for key in keys.try_iter()? {
+            let key = key?;
+            batch.push(if key.is_instance_of::<PyTuple>() {
+                key.try_iter()?.map(|v| key_value(&v?)).collect::<PyResult<_>>()?
+            } else {
+                vec![key_value(&key)?]
+            });
+        }
+        Ok(py.detach(|| index.get_many(engine, &batch)))
+    }
+
+    /// Field `field` of the records at `ordinals` (ints or `None`, e.g. what `get_many` returned; or
+    /// a buffer of integers), as a list: `None` for a `None` ordinal, an ordinal with no record, or a
+    /// null field. With `get_many`, reads one field of many records without making record objects.
+    fn column<'py>(
+        &self,
+        py: Python<'py>,
+        field: &Bound<'py, PyString>,
+        ordinals: &Bound<'py, PyAny>,
+    ) -> PyResult<Vec<Bound<'py, PyAny>>> {
+        let info = self.info();
+        let i = match info.field_index.bind(py).get_item(field)? {
+            Some(i) => i.extract::<usize>()?,
+            None => return Err(not_found(format!("field {}.{}", info.name, field))),
+        };
+        let object = self.t.object()?;
+        let populated = self.type_state()?.populated();
+        let converter = self.t.converter(py, false);
+        let read = |ordinal: Option<u32>| match ordinal {
+            Some(o) if populated.contains(o) => converter.field(object, &info.fields[i], o, i, false, 0),
+            _ => Ok(py.None().into_bound(py)),
+        };
+        if let Ok(buffer) = PyBuffer::<i64>::get(ordinals) {
+            return buffer.to_vec(py)?.into_iter().map(|o| read(u32::try_from(o).ok())).collect();
+        }
+        ordinals.try_iter()?.map(|o| read(o?.extract::<Option<u32>>()?)).collect()
     }
 
     /// The records as a `pandas.DataFrame`: one row per record, one column per field. Needs pandas
