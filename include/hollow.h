@@ -1140,7 +1140,7 @@ hollow_status hollow_type_schema(const hollow_type *ty,
 
 /**
  * The largest ordinal holding a record (populated or a ghost kept for one more delta), -1 if none.
- * Loop over `0..=max_ordinal` with `hollow_type_is_populated` to visit every record.
+ * To visit every record, use `hollow_type_populated_ordinals`, which skips unpopulated ordinals.
  *
  * Errors: `HOLLOW_STATUS_NULL_ARGUMENT`. Thread safety: any thread, concurrently.
  */
@@ -1163,6 +1163,34 @@ hollow_status hollow_type_populated_count(const hollow_type *ty,
 hollow_status hollow_type_is_populated(const hollow_type *ty,
                                        uint32_t ordinal,
                                        bool *out_populated);
+
+/**
+ * The populated ordinals of the type from `from` on, ascending: at most `capacity` of them are written
+ * to `ordinals` and `*out_count` receives how many were. Fewer than `capacity` (0 included) means there
+ * are no more. To visit every record, start with `from` 0 and call again with `from` one past the last
+ * ordinal received:
+ *
+ * ```c
+ * uint32_t batch[256];
+ * size_t n;
+ * for (uint32_t from = 0;; from = batch[n - 1] + 1) {
+ *     if (hollow_type_populated_ordinals(ty, from, batch, 256, &n) != HOLLOW_STATUS_OK || n == 0) break;
+ *     for (size_t i = 0; i < n; i++) visit(batch[i]);
+ *     if (n < 256) break;
+ * }
+ * ```
+ *
+ * The cursor is only a number, so a walk needs no handle and no cleanup, and several threads may walk
+ * the same type at once. Cost: one step per populated ordinal plus one per 64 ordinals skipped.
+ *
+ * Errors: `HOLLOW_STATUS_NULL_ARGUMENT` (also `ordinals` NULL with a `capacity` above 0).
+ * Thread safety: any thread, concurrently.
+ */
+hollow_status hollow_type_populated_ordinals(const hollow_type *ty,
+                                             uint32_t from,
+                                             uint32_t *ordinals,
+                                             size_t capacity,
+                                             size_t *out_count);
 
 /**
  * The number of fields of an OBJECT type.
@@ -1502,9 +1530,13 @@ hollow_status hollow_primary_key_index_get(const hollow_primary_key_index *index
 /**
  * The records whose key fields equal `key` (`key_len` values, in the order the index's fields were
  * given). At most `capacity` ordinals are written to `ordinals`; `*out_count` receives the number of
- * matches, so a call with `capacity` 0 (`ordinals` may then be NULL) counts them.
+ * matches, so a call with `capacity` 0 (`ordinals` may then be NULL) counts them. An INT value may be
+ * given for a LONG field and the other way round; a field matched by ordinal (a path ending at a
+ * reference or an unexpanded element) takes a `HOLLOW_FIELD_TYPE_REFERENCE` value.
  *
- * Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_INVALID_UTF8`, `HOLLOW_STATUS_INVALID_ARGUMENT`.
+ * Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_INVALID_UTF8`, `HOLLOW_STATUS_INVALID_ARGUMENT`
+ * (`key_len` is not the number of the index's fields, or a value of the wrong kind for its field, with
+ * a message naming the field and both kinds: never a silent "no match").
  * Thread safety: any thread, concurrently.
  */
 hollow_status hollow_hash_index_find(const hollow_hash_index *index,

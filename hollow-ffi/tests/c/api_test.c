@@ -565,13 +565,35 @@ static void test_metadata(const hollow_read_state *rs) {
     CHECK_STATUS(hollow_type_populated_count(NULL, &count), HOLLOW_STATUS_NULL_ARGUMENT);
     CHECK_STATUS(hollow_type_populated_count(movie, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
     {
-        size_t populated = 0;
+        size_t populated = 0, n = 0, walked = 0;
         bool is = false;
+        uint32_t batch[2], from = 0, last = 0;
         for (i = 0; i <= (size_t)max; i++) {
             CHECK_OK(hollow_type_is_populated(movie, (uint32_t)i, &is));
             populated += is;
         }
         CHECK(populated == count);
+        /* The cursor walk, two at a time, visits the same ordinals, ascending, without probing. */
+        for (;;) {
+            CHECK_OK(hollow_type_populated_ordinals(movie, from, batch, 2, &n));
+            for (i = 0; i < n; i++) {
+                CHECK_OK(hollow_type_is_populated(movie, batch[i], &is));
+                CHECK(is);
+                CHECK(walked == 0 || batch[i] > last);
+                last = batch[i];
+                walked++;
+            }
+            if (n < 2) break;
+            from = batch[n - 1] + 1;
+        }
+        CHECK(walked == count && last <= (uint32_t)max);
+        CHECK_OK(hollow_type_populated_ordinals(movie, (uint32_t)max + 1, batch, 2, &n));
+        CHECK(n == 0);
+        CHECK_OK(hollow_type_populated_ordinals(movie, 0, NULL, 0, &n));
+        CHECK(n == 0);
+        CHECK_STATUS(hollow_type_populated_ordinals(movie, 0, NULL, 2, &n), HOLLOW_STATUS_NULL_ARGUMENT);
+        CHECK_STATUS(hollow_type_populated_ordinals(movie, 0, batch, 2, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+        CHECK_STATUS(hollow_type_populated_ordinals(NULL, 0, batch, 2, &n), HOLLOW_STATUS_NULL_ARGUMENT);
         CHECK_OK(hollow_type_is_populated(movie, 1000000, &is));
         CHECK(!is);
         CHECK_STATUS(hollow_type_is_populated(NULL, 0, &is), HOLLOW_STATUS_NULL_ARGUMENT);
@@ -950,6 +972,24 @@ static void test_indexes(const hollow_read_state *rs) {
     CHECK_STATUS(hollow_hash_index_find(by_year, key, 1, ordinals, 4, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
     CHECK_STATUS(hollow_hash_index_find(NULL, key, 1, ordinals, 4, &count), HOLLOW_STATUS_NULL_ARGUMENT);
     CHECK_STATUS(hollow_hash_index_find(by_year, NULL, 1, ordinals, 4, &count), HOLLOW_STATUS_NULL_ARGUMENT);
+    /* A key of the wrong kind or length is an error naming the field, not "no match". */
+    key[0].field_type = HOLLOW_FIELD_TYPE_LONG; /* an int field takes a long too */
+    key[0].value.long_value = 1999;
+    CHECK_OK(hollow_hash_index_find(by_year, key, 1, ordinals, 4, &count));
+    CHECK(count == 2);
+    key[0].field_type = HOLLOW_FIELD_TYPE_STRING;
+    key[0].value.string_value.ptr = "1999";
+    key[0].value.string_value.len = 4;
+    count = 77;
+    CHECK_STATUS(hollow_hash_index_find(by_year, key, 1, ordinals, 4, &count), HOLLOW_STATUS_INVALID_ARGUMENT);
+    CHECK_LAST_ERROR_HAS("key field 0 (year) of Movie holds an int, but a string was given");
+    CHECK(count == 77);
+    key[0].field_type = HOLLOW_FIELD_TYPE_INT;
+    key[0].value.int_value = 1999;
+    key[1] = key[0];
+    CHECK_STATUS(hollow_hash_index_find(by_year, key, 2, ordinals, 4, &count), HOLLOW_STATUS_INVALID_ARGUMENT);
+    CHECK_LAST_ERROR_HAS("the key of Movie has 1 field (year), 2 given");
+    CHECK_STATUS(hollow_hash_index_find(by_year, key, 0, ordinals, 4, &count), HOLLOW_STATUS_INVALID_ARGUMENT);
     CHECK_STATUS(hollow_read_state_hash_index(rs, "Movie", bad_fields, 1, &by_year), HOLLOW_STATUS_INVALID_UTF8);
     CHECK_STATUS(hollow_read_state_hash_index(rs, "Movie", NULL, 1, &by_year), HOLLOW_STATUS_NULL_ARGUMENT);
     CHECK_STATUS(hollow_read_state_hash_index(rs, "Nope", year_field, 1, &by_year), HOLLOW_STATUS_NOT_FOUND);

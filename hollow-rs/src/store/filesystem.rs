@@ -7,12 +7,14 @@
 //!
 //! How the publishing invariants hold here (see the [store docs](super)):
 //!
-//! * **Blobs are never overwritten.** A blob is written to a uniquely named hidden staging file, synced,
-//!   and then *hard-linked* to its final name: `link` fails if the name exists, so creating a blob is
-//!   atomic and create-if-absent, and readers never see a partial file. The directory is synced after.
+//! * **Blobs are never overwritten.** A blob is written to a uniquely named hidden staging file (a
+//!   `tempfile::NamedTempFile`), synced, and then given its final name with
+//!   `NamedTempFile::persist_noclobber` (a rename that refuses to replace, or a hard link): it fails if
+//!   the name exists, so creating a blob is atomic and create-if-absent, and readers never see a partial
+//!   file. The directory is synced after, so the new name survives a crash.
 //! * **Announcement is a compare-and-swap.** Under a short exclusive `flock` on `.hollow-announce.lock`,
 //!   the announcement file is read, compared with the version the producer expects, and replaced by a
-//!   uniquely named temporary file renamed over it.
+//!   synced temporary file renamed over it (`NamedTempFile::persist`), then the directory is synced.
 //! * **One producer at a time.** [`BlobPublisher::lock_producer`] takes an exclusive `flock` on
 //!   `.hollow-producer.lock` for the producer's life. The kernel drops it when the process dies, so a
 //!   crash never leaves a stale lock; the new holder then removes staging files a crash left.
@@ -80,15 +82,6 @@ pub struct FilesystemBlobStore {
     poll_interval: Duration,
     listing: Arc<Mutex<Listing>>,
     listings: Arc<AtomicU64>,
-}
-
-static UNIQUE_COUNTER: AtomicU64 = AtomicU64::new(0);
-
-/// A name no other writer uses: this process's id, a per-process counter and the time.
-fn unique_suffix() -> String {
-    let n = UNIQUE_COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
-    format!("{}-{n}-{nanos:08x}", std::process::id())
 }
 
 impl FilesystemBlobStore {
@@ -222,19 +215,17 @@ impl FilesystemBlobStore {
         Ok(())
     }
 
-    /// Write `data` to a fresh staging file, synced, and return its path.
-    fn stage(&self, name: &str, data: &[u8]) -> Result<PathBuf> {
-        let tmp = self.dir.join(format!("{STAGING_PREFIX}{name}-{}", unique_suffix()));
-        let write = || -> std::io::Result<()> {
-            let mut f = fs::OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+    /// Write `data` to a fresh, uniquely named temporary file in the directory (named `prefix...`),
+    /// synced. Dropping it without persisting removes it; a crash leaves it for
+    /// [`Self::remove_leftovers`].
+    fn stage(&self, prefix: &str, data: &[u8]) -> Result<tempfile::NamedTempFile> {
+        let write = || -> std::io::Result<tempfile::NamedTempFile> {
+            let mut f = tempfile::Builder::new().prefix(prefix).tempfile_in(&self.dir)?;
             f.write_all(data)?;
-            f.sync_all()
+            f.as_file().sync_all()?;
+            Ok(f)
         };
-        write().map_err(|e| {
-            let _ = fs::remove_file(&tmp);
-            Error::io(format!("writing {}", tmp.display()), e)
-        })?;
-        Ok(tmp)
+        write().map_err(|e| Error::io(format!("writing a temporary file {prefix}* in {}", self.dir.display()), e))
     }
 
     fn open_lock_file(&self, name: &str) -> Result<fs::File> {
@@ -292,17 +283,17 @@ impl BlobPublisher for FilesystemBlobStore {
                 )));
             }
         }
-        let tmp = self.stage(&name, &blob.data)?;
+        let staged = self.stage(&format!("{STAGING_PREFIX}{name}-"), &blob.data)?;
         let target = self.dir.join(&name);
-        let linked = fs::hard_link(&tmp, &target);
-        let _ = fs::remove_file(&tmp);
-        match linked {
-            Ok(()) => self.sync_dir(),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(Error::Conflict(format!(
+        // `persist_noclobber` links (or renames without replacing) the staged file to its name: atomic,
+        // and failing when the name exists. On failure the staged file is dropped, which removes it.
+        match staged.persist_noclobber(&target) {
+            Ok(_) => self.sync_dir(),
+            Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => Err(Error::Conflict(format!(
                 "cannot publish {name}: {} already exists (blobs are never overwritten)",
                 target.display()
             ))),
-            Err(e) => Err(Error::io(format!("publishing {}", target.display()), e)),
+            Err(e) => Err(Error::io(format!("publishing {}", target.display()), e.error)),
         }
     }
 
@@ -401,18 +392,10 @@ impl Announcer for FilesystemBlobStore {
         if actual != expected {
             return Err(announce_conflict(version, expected, actual));
         }
-        let tmp = self.dir.join(format!("{ANNOUNCEMENT_TMP_PREFIX}-{}", unique_suffix()));
+        let staged = self.stage(&format!("{ANNOUNCEMENT_TMP_PREFIX}-"), version.to_string().as_bytes())?;
         let target = self.dir.join(ANNOUNCEMENT_FILE);
-        let write = || -> std::io::Result<()> {
-            let mut f = fs::OpenOptions::new().write(true).create_new(true).open(&tmp)?;
-            f.write_all(version.to_string().as_bytes())?;
-            f.sync_all()?;
-            fs::rename(&tmp, &target)
-        };
-        write().map_err(|e| {
-            let _ = fs::remove_file(&tmp);
-            Error::io(format!("writing {}", target.display()), e)
-        })?;
+        // A rename over the old announcement: readers see the old version or the new, never a mix.
+        staged.persist(&target).map_err(|e| Error::io(format!("writing {}", target.display()), e.error))?;
         self.sync_dir()
         // The announce lock is released when `lock` is dropped here.
     }
