@@ -63,7 +63,7 @@ int main(int argc, char **argv) {
         hollow::type_view movies = rs.type("Movie"), strings = rs.type("String");
         const std::size_t id = movies.field_index("id"), title = movies.field_index("title");
         const std::size_t year = movies.field_index("year");
-        auto title_of = [&](std::uint32_t m) { return std::string(strings.get_string(*movies.get_reference(m, title), 0)); };
+        auto title_of = [&](std::uint32_t m) { return std::string(*strings.get_string(*movies.get_reference(m, title), 0)); };
 
         std::printf("version %lld: %zu movies\n", static_cast<long long>(rs.version()), movies.populated_count());
         // Every movie, skipping the ordinal "Thief" left behind, without probing ordinals one by one.

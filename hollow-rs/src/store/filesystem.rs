@@ -7,8 +7,8 @@
 //!
 //! How the publishing invariants hold here (see the [store docs](super)):
 //!
-//! * **Blobs are never overwritten.** A blob is written to a uniquely named hidden staging file (a
-//!   `tempfile::NamedTempFile`), synced, and then given its final name with
+//! * **Blobs are never overwritten.** A blob is written to a uniquely named hidden staging file (held as
+//!   a `tempfile::NamedTempFile`, so every failure path removes it), synced, and then given its final name with
 //!   `NamedTempFile::persist_noclobber` (a rename that refuses to replace, or a hard link): it fails if
 //!   the name exists, so creating a blob is atomic and create-if-absent, and readers never see a partial
 //!   file. The directory is synced after, so the new name survives a crash.
@@ -82,6 +82,15 @@ pub struct FilesystemBlobStore {
     poll_interval: Duration,
     listing: Arc<Mutex<Listing>>,
     listings: Arc<AtomicU64>,
+}
+
+static UNIQUE_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A name no other writer uses: this process's id, a per-process counter and the time.
+fn unique_suffix() -> String {
+    let n = UNIQUE_COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    format!("{}-{n}-{nanos:08x}", std::process::id())
 }
 
 impl FilesystemBlobStore {
@@ -215,17 +224,28 @@ impl FilesystemBlobStore {
         Ok(())
     }
 
-    /// Write `data` to a fresh, uniquely named temporary file in the directory (named `prefix...`),
-    /// synced. Dropping it without persisting removes it; a crash leaves it for
+    /// Write `data` to a fresh temporary file in the directory, named `prefix` and a suffix no other
+    /// writer uses, synced. Dropping it without persisting removes it; a crash leaves it for
     /// [`Self::remove_leftovers`].
+    ///
+    /// The name is made here rather than by `tempfile`'s random one: its random names seed from
+    /// `std::thread::current()`, which on a C program's main thread allocates a handle that is never
+    /// freed (a leak valgrind reports to every C user).
     fn stage(&self, prefix: &str, data: &[u8]) -> Result<tempfile::NamedTempFile> {
-        let write = || -> std::io::Result<tempfile::NamedTempFile> {
-            let mut f = tempfile::Builder::new().prefix(prefix).tempfile_in(&self.dir)?;
+        let path = self.dir.join(format!("{prefix}{}", unique_suffix()));
+        let file = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| Error::io(format!("creating {}", path.display()), e))?;
+        // From here on, dropping `staged` (on any error below) removes the file.
+        let mut staged = tempfile::NamedTempFile::from_parts(file, tempfile::TempPath::from_path(&path));
+        let write = |f: &mut tempfile::NamedTempFile| -> std::io::Result<()> {
             f.write_all(data)?;
-            f.as_file().sync_all()?;
-            Ok(f)
+            f.as_file().sync_all()
         };
-        write().map_err(|e| Error::io(format!("writing a temporary file {prefix}* in {}", self.dir.display()), e))
+        write(&mut staged).map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
+        Ok(staged)
     }
 
     fn open_lock_file(&self, name: &str) -> Result<fs::File> {
