@@ -26,8 +26,8 @@ use hollow::schema::paths::resolve_key_path;
 use crate::guard::{
     arg, arg_slice, arg_str, free_handle, guard, guard_value, out, Borrowed, FfiResult, Handle, OwnedBox,
 };
-use crate::status::{hollow_status, FfiError};
 use crate::index::KeySignature;
+use crate::status::{hollow_status, FfiError};
 use crate::values::hollow_str;
 
 /// One version of the dataset, pinned. Acquired from `hollow_consumer_read_state`, released with
@@ -425,7 +425,10 @@ pub unsafe extern "C" fn hollow_read_state_hash_index(
             field_ptrs.iter().map(|&f| unsafe { arg_str(f, "fields[i]") }).collect::<FfiResult<Vec<&str>>>()?;
         // SAFETY: a non-NULL `out_index` is writable for the whole call (the header's pointer contract).
         let out_index = unsafe { out(out_index, "out_index") }?;
-        if let Some(found) = rs.kept().hash_indexes.iter().find(|i| i.signature.type_name == name && i.signature.fields.iter().map(|(p, _)| p.as_str()).eq(fields.iter().copied())) {
+        if let Some(found) = rs.kept().hash_indexes.iter().find(|i| {
+            i.signature.type_name == name
+                && i.signature.fields.iter().map(|(p, _)| p.as_str()).eq(fields.iter().copied())
+        }) {
             out_index.set(&**found);
             return Ok(());
         }

@@ -454,7 +454,12 @@ fn cpp_example_publishes_and_reads_through_the_wrapper() {
     assert!(lines[1].starts_with("version ") && lines[1].ends_with(": 4 movies"), "{out}");
     assert_eq!(
         lines[2..6],
-        ["  movie 1: Heat (1995)", "  movie 3: Insider (1999)", "  movie 4: Ali (2001)", "  movie 5: Collateral (2004)"],
+        [
+            "  movie 1: Heat (1995)",
+            "  movie 3: Insider (1999)",
+            "  movie 4: Ali (2001)",
+            "  movie 5: Collateral (2004)"
+        ],
         "{out}"
     );
     assert_eq!(lines[6..9], ["id 5 -> Collateral", "id 2 -> not found", "movies of 1999: 1"], "{out}");

@@ -238,8 +238,13 @@ impl FilesystemBlobStore {
             .create_new(true)
             .open(&path)
             .map_err(|e| Error::io(format!("creating {}", path.display()), e))?;
-        // From here on, dropping `staged` (on any error below) removes the file.
-        let mut staged = tempfile::NamedTempFile::from_parts(file, tempfile::TempPath::from_path(&path));
+        // Made after the file, so that it never removes a file some other writer created. From here on,
+        // dropping `staged` (on any error below) removes the file.
+        let temp_path = tempfile::TempPath::try_from_path(&path).map_err(|e| {
+            let _ = fs::remove_file(&path);
+            Error::io(format!("resolving {}", path.display()), e)
+        })?;
+        let mut staged = tempfile::NamedTempFile::from_parts(file, temp_path);
         let write = |f: &mut tempfile::NamedTempFile| -> std::io::Result<()> {
             f.write_all(data)?;
             f.as_file().sync_all()
