@@ -101,7 +101,10 @@ impl Histogram {
     /// Record one value.
     #[inline]
     pub fn record(&mut self, ns: u64) {
-        self.0.saturating_record(ns);
+        // `record` grows the range; `saturating_record` would clamp to it instead (and it starts tiny).
+        if self.0.record(ns).is_err() {
+            self.0.saturating_record(ns); // beyond any range the histogram can grow to: clamp
+        }
     }
 
     /// Record a duration.
