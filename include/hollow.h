@@ -804,6 +804,21 @@ hollow_status hollow_producer_metrics_json(const hollow_producer *producer,
                                            size_t *out_len);
 
 /**
+ * What the last incremental cycle (`hollow_producer_apply_changes`) did, as a JSON object:
+ * `{"upserts":2,"deletes":1,"absent_deletes":0,"superseded":0,"removed":{"Movie":2},"added":{"Movie":2}}`
+ * (`removed`/`added`: records per type that left or entered the state); the text `null` before the
+ * producer's first incremental cycle. The counts are of the last cycle that ran, including one that
+ * changed nothing. Copied into `buffer` as `hollow_producer_metrics_json` does (`*out_len` receives the
+ * full length; call with capacity 0 to learn it).
+ * Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_REENTRANT_CALL` (from inside this producer's
+ * populate callback). Thread safety: not thread-safe.
+ */
+hollow_status hollow_producer_last_incremental_stats_json(const hollow_producer *producer,
+                                                          char *buffer,
+                                                          size_t capacity,
+                                                          size_t *out_len);
+
+/**
  * Create an empty record (every field null).
  *
  * On success `*out_record` receives a new handle, owned by the caller (`hollow_object_record_free`).

@@ -355,6 +355,13 @@ public:
         return v;
     }
 
+    /// What the last incremental cycle did, as JSON (`null` before the first; see
+    /// hollow_producer_last_incremental_stats_json).
+    std::string last_incremental_stats_json() const {
+        return detail::copied_text([this](char *b, std::size_t c, std::size_t *n) {
+            return hollow_producer_last_incremental_stats_json(handle_.get(), b, c, n);
+        });
+    }
     /// An incremental cycle from change lines (see hollow_producer_apply_changes); returns the version
     /// announced (the current one if nothing changed).
     std::int64_t apply_changes(const std::string &json_lines) {

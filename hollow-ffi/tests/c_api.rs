@@ -426,14 +426,16 @@ fn c_program_reads_java_written_primitives_and_strings_as_java_does() {
     check_vector("strings", &[V3, V1, V2], &[]);
 }
 
+/// The C++ program `source` (relative to the repository), compiled strictly with the sanitizers into `dir`.
+fn sanitized_cxx_program(dir: &Path, source: &str) -> PathBuf {
+    let source = repo().join(source);
+    let exe = dir.join(source.file_stem().expect("a file name"));
+    compile(&exe, &[source], Build { lang: Lang::Cxx, flags: STRICT_CXX, sanitize: true, ..Default::default() })
+}
+
 #[test]
 fn cpp_wrappers_raii_and_exceptions() {
-    let dir = scratch("cpp");
-    let exe = compile(
-        &dir.join("wrapper_test"),
-        &[repo().join("hollow-ffi/tests/cpp/wrapper_test.cpp")],
-        Build { lang: Lang::Cxx, flags: STRICT_CXX, sanitize: true, ..Default::default() },
-    );
+    let exe = sanitized_cxx_program(&scratch("cpp"), "hollow-ffi/tests/cpp/wrapper_test.cpp");
     let stdout = run(&mut sanitized(&exe));
     assert_all_passed(&stdout, "wrapper_test", 50);
 }
@@ -443,11 +445,7 @@ fn cpp_wrappers_raii_and_exceptions() {
 #[test]
 fn cpp_example_publishes_and_reads_through_the_wrapper() {
     let dir = scratch("cpp-example");
-    let exe = compile(
-        &dir.join("movies"),
-        &[repo().join("examples/cpp/movies.cpp")],
-        Build { lang: Lang::Cxx, flags: STRICT_CXX, sanitize: true, ..Default::default() },
-    );
+    let exe = sanitized_cxx_program(&dir, "examples/cpp/movies.cpp");
     let out = run(sanitized(&exe).arg(dir.join("blobs")));
     let lines: Vec<&str> = out.lines().collect();
     assert!(lines[0].starts_with("published versions "), "{out}");

@@ -1136,6 +1136,23 @@ static void test_diff(void) {
     char small[6], metrics[512];
     hollow_producer *producer = diff_producer(&consumer, &v1);
     hollow_producer *producer_b = NULL;
+    hollow_blob_store *fresh_store = NULL;
+    hollow_producer *fresh = NULL;
+
+    /* What the last incremental cycle did: null before the first one. */
+    CHECK_OK(hollow_blob_store_new_in_memory(&fresh_store));
+    CHECK_OK(hollow_producer_new(fresh_store, DIFF_SCHEMAS, &fresh));
+    CHECK_OK(hollow_producer_last_incremental_stats_json(fresh, metrics, sizeof metrics, &len));
+    CHECK(len == 4 && strcmp(metrics, "null") == 0);
+    hollow_producer_free(fresh);
+    hollow_blob_store_free(fresh_store);
+    CHECK_OK(hollow_producer_last_incremental_stats_json(producer, metrics, sizeof metrics, &len));
+    CHECK(strlen(metrics) == len && strstr(metrics, "\"upserts\":3") != NULL);
+    CHECK(strstr(metrics, "\"added\":{\"Movie\":3}") != NULL && strstr(metrics, "\"removed\":{}") != NULL);
+    CHECK_STATUS(hollow_producer_last_incremental_stats_json(NULL, metrics, sizeof metrics, &len),
+                 HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_producer_last_incremental_stats_json(producer, metrics, sizeof metrics, NULL),
+                 HOLLOW_STATUS_NULL_ARGUMENT);
 
     /* Bad change lines: the status of the core's error, the line number in the message; nothing
      * announced. */
@@ -1158,6 +1175,10 @@ static void test_diff(void) {
 
     CHECK_OK(hollow_producer_apply_changes(producer, DIFF_V2, &v2));
     CHECK(v2 > v1);
+    CHECK_OK(hollow_producer_last_incremental_stats_json(producer, metrics, sizeof metrics, &len));
+    CHECK(strstr(metrics, "\"upserts\":2") != NULL && strstr(metrics, "\"deletes\":1") != NULL);
+    CHECK(strstr(metrics, "\"absent_deletes\":0") != NULL && strstr(metrics, "\"superseded\":0") != NULL);
+    CHECK(strstr(metrics, "\"removed\":{\"Movie\":2}") != NULL && strstr(metrics, "\"added\":{\"Movie\":2}") != NULL);
     CHECK_OK(hollow_producer_apply_changes(producer, DIFF_V2, &again)); /* the same changes: no change */
     CHECK(again == v2);
     CHECK_OK(hollow_producer_apply_changes(producer, "", NULL));

@@ -212,6 +212,8 @@ int main() {
         std::int64_t a2 =
             pa.apply_changes("{\"op\":\"upsert\",\"type\":\"Movie\",\"record\":{\"id\":1,\"title\":\"Heat 2\"}}");
         EXPECT(a2 > a1);
+        EXPECT(pa.last_incremental_stats_json().find("\"upserts\":1") != std::string::npos);
+        EXPECT(hollow::producer(hollow::blob_store::new_in_memory(), schema).last_incremental_stats_json() == "null");
         EXPECT_THROWS(pa.apply_changes("{\"op\":\"nope\"}"), HOLLOW_STATUS_INVALID_ARGUMENT);
         hollow::consumer ca(a), cb(b);
         ca.refresh_to(a1);
