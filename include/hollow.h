@@ -459,6 +459,36 @@ typedef struct {
 } hollow_key_value;
 
 /**
+ * What `hollow_diff_new_with_options` reports. Zero-initialize it (`hollow_diff_options o = {0};`)
+ * for the defaults of `hollow_diff_new`, then set what differs.
+ */
+typedef struct {
+    /**
+     * Report only these `type_count` types, by name (NULL with 0: every type). Other types are still
+     * compared where the reported ones reference them; a name that is in neither state reports nothing.
+     */
+    const char *const *types;
+    /**
+     * The number of names in `types`.
+     */
+    size_t type_count;
+    /**
+     * When true, keep at most `detail_limit` added, removed and modified records in detail per type and
+     * kind (`hollow_diff_change_count`); the summary counts stay exact. When false, keep every one.
+     */
+    bool limit_details;
+    /**
+     * See `limit_details`.
+     */
+    size_t detail_limit;
+    /**
+     * Compare the records of both states even when they are one delta apart (for states whose tags
+     * cannot be trusted).
+     */
+    bool compare_all;
+} hollow_diff_options;
+
+/**
  * The counts of one type of a diff (`hollow_diff_type_at`).
  */
 typedef struct {
@@ -1578,6 +1608,21 @@ hollow_status hollow_hash_index_find(const hollow_hash_index *index,
 hollow_status hollow_diff_new(const hollow_read_state *from,
                               const hollow_read_state *to,
                               hollow_diff **out_diff);
+
+/**
+ * `hollow_diff_new` with options: a subset of the types, a bound on the records kept in detail
+ * (for large changes: counts stay exact while memory stays small), a full comparison. `options` may be
+ * NULL (the defaults). Primary keys other than the schemas' are not offered here yet.
+ *
+ * On success `*out_diff` receives a new handle, owned by the caller (`hollow_diff_free`).
+ * Errors: as `hollow_diff_new`, and `HOLLOW_STATUS_NULL_ARGUMENT` for a NULL `types` with a
+ * `type_count` above 0 or a NULL name, `HOLLOW_STATUS_INVALID_UTF8` for a name that is not UTF-8.
+ * Thread safety: any thread, concurrently.
+ */
+hollow_status hollow_diff_new_with_options(const hollow_read_state *from,
+                                           const hollow_read_state *to,
+                                           const hollow_diff_options *options,
+                                           hollow_diff **out_diff);
 
 /**
  * The number of types in the diff: every type of either state.

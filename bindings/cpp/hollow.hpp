@@ -799,6 +799,23 @@ public:
         detail::check(hollow_diff_new(from.get(), to.get(), &h));
         handle_.reset(h);
     }
+    /// With options (see hollow_diff_new_with_options): `{}` for every type, `{"Movie"}` for one;
+    /// `detail_limit` bounds the records kept in detail per type and kind (counts stay exact).
+    diff(const read_state &from, const read_state &to, const std::vector<std::string> &types,
+         std::optional<std::size_t> detail_limit = std::nullopt) {
+        std::vector<const char *> names;
+        for (const auto &t : types) {
+            names.push_back(t.c_str());
+        }
+        hollow_diff_options options{};
+        options.types = names.empty() ? nullptr : names.data();
+        options.type_count = names.size();
+        options.limit_details = detail_limit.has_value();
+        options.detail_limit = detail_limit.value_or(0);
+        hollow_diff *h = nullptr;
+        detail::check(hollow_diff_new_with_options(from.get(), to.get(), &options, &h));
+        handle_.reset(h);
+    }
 
     std::size_t type_count() const {
         std::size_t n = 0;

@@ -1193,6 +1193,37 @@ static void test_diff(void) {
     CHECK_STATUS(hollow_diff_new(rs1, NULL, &diff), HOLLOW_STATUS_NULL_ARGUMENT);
     CHECK_STATUS(hollow_diff_new(rs1, rs2, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
     CHECK(diff == NULL);
+    {
+        /* Options: no details kept but exact counts; a type filter; NULL for the defaults. */
+        hollow_diff_options options = {0};
+        const char *only_other[1] = {"Other"};
+        hollow_diff *limited = NULL;
+        options.limit_details = true;
+        options.detail_limit = 0;
+        CHECK_OK(hollow_diff_new_with_options(rs1, rs2, &options, &limited));
+        CHECK_OK(hollow_diff_type_at(limited, 0, &summary));
+        CHECK(summary.added == 1 && summary.removed == 1 && summary.modified == 1);
+        CHECK_OK(hollow_diff_change_count(limited, 0, &count));
+        CHECK(count == 0);
+        hollow_diff_free(limited);
+        options.types = only_other;
+        options.type_count = 1;
+        CHECK_OK(hollow_diff_new_with_options(rs1, rs2, &options, &limited));
+        CHECK_OK(hollow_diff_type_count(limited, &count));
+        CHECK(count == 0);
+        hollow_diff_free(limited);
+        CHECK_OK(hollow_diff_new_with_options(rs1, rs2, NULL, &limited));
+        CHECK_OK(hollow_diff_change_count(limited, 0, &count));
+        CHECK(count == 3);
+        hollow_diff_free(limited);
+        options.types = NULL;
+        CHECK_STATUS(hollow_diff_new_with_options(rs1, rs2, &options, &limited), HOLLOW_STATUS_NULL_ARGUMENT);
+        only_other[0] = INVALID_UTF8;
+        options.types = only_other;
+        CHECK_STATUS(hollow_diff_new_with_options(rs1, rs2, &options, &limited), HOLLOW_STATUS_INVALID_UTF8);
+        CHECK_STATUS(hollow_diff_new_with_options(NULL, rs2, NULL, &limited), HOLLOW_STATUS_NULL_ARGUMENT);
+        CHECK_STATUS(hollow_diff_new_with_options(rs1, rs2, NULL, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    }
     CHECK_OK(hollow_diff_new(rs1, rs2, &diff));
     hollow_read_state_free(rs1); /* the diff keeps what it needs */
 

@@ -229,6 +229,9 @@ int main() {
         EXPECT(c.kind == HOLLOW_DIFF_CHANGE_KIND_MODIFIED && c.key_json == "[1]" && c.fields == "title");
         EXPECT(c.new_json.find("Heat 2") != std::string_view::npos);
         EXPECT_THROWS(d.type_at(1), HOLLOW_STATUS_INVALID_ARGUMENT);
+        hollow::diff counted(r1, r2, {"Movie"}, 0);  // counts only, no details
+        EXPECT(counted.type_at(0).modified == 1 && counted.change_count(0) == 0);
+        EXPECT(hollow::diff(r1, r2, {"Other"}).type_count() == 0);
         EXPECT_THROWS(d.change_at(0, 1), HOLLOW_STATUS_INVALID_ARGUMENT);
         pb.apply_changes(d.change_set_json());
         cb.refresh();
