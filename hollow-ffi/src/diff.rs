@@ -158,16 +158,8 @@ pub unsafe extern "C" fn hollow_diff_new(
     to: *const hollow_read_state,
     out_diff: *mut *mut hollow_diff,
 ) -> hollow_status {
-    guard(|| {
-        // SAFETY: a non-NULL `from` is a live handle for the whole call (the header's pointer contract).
-        let from = unsafe { arg(from, "from") }?;
-        // SAFETY: a non-NULL `to` is a live handle for the whole call (the header's pointer contract).
-        let to = unsafe { arg(to, "to") }?;
-        // SAFETY: a non-NULL `out_diff` is writable for the whole call (the header's pointer contract).
-        let out_diff = unsafe { out(out_diff, "out_diff") }?;
-        out_diff.set(into_handle(new_diff(from, to, &DiffOptions::default())?));
-        Ok(())
-    })
+    // SAFETY: the caller's pointers are passed on under the same contract; NULL options are the defaults.
+    unsafe { hollow_diff_new_with_options(from, to, std::ptr::null(), out_diff) }
 }
 
 /// What `hollow_diff_new_with_options` reports. Zero-initialize it (`hollow_diff_options o = {0};`)
