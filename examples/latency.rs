@@ -100,7 +100,7 @@ fn batched<T>(inputs: &[T], mut op: impl FnMut(&T) -> usize) -> Summary {
         }
         samples.push(t.elapsed().as_nanos() as f64 / BATCH as f64);
     }
-    Summary::of(&mut samples)
+    Summary::of(&samples)
 }
 
 /// Percentiles of per-key time of [`PrimaryKeyIndex::get_many`] over batches of 1024 keys.
@@ -113,7 +113,7 @@ fn batched_get_many(index: &PrimaryKeyIndex, engine: &ReadStateEngine, keys: &[i
         black_box(index.get_many(engine, chunk));
         per_key.push(t.elapsed().as_nanos() as f64 / chunk.len() as f64);
     }
-    Summary::of(&mut per_key)
+    Summary::of(&per_key)
 }
 
 /// Percentiles of single operations, less the timer's own cost.
@@ -128,14 +128,25 @@ fn single<T>(inputs: &[T], overhead: f64, mut op: impl FnMut(&T) -> usize) -> Su
         black_box(op(black_box(x)));
         samples.push(t.elapsed().as_nanos() as f64);
     }
-    Summary::of(&mut samples).minus(overhead)
+    Summary::of(&samples).minus(overhead)
+}
+
+/// Per-operation latency of the read path on the benchmark dataset.
+#[derive(clap::Parser)]
+struct Args {
+    /// Movies in the dataset.
+    #[arg(default_value_t = 1_000_000)]
+    movies: usize,
+    /// Operations timed per measurement.
+    #[arg(default_value_t = 2_000_000)]
+    ops: usize,
+    /// Keep the measurements whose name contains this.
+    #[arg(default_value = "")]
+    filter: String,
 }
 
 fn main() {
-    let mut args = std::env::args().skip(1);
-    let n: usize = args.next().map_or(1_000_000, |a| a.parse().expect("MOVIES is a number"));
-    let ops: usize = args.next().map_or(2_000_000, |a| a.parse().expect("OPS is a number"));
-    let filter = args.next().unwrap_or_default();
+    let Args { movies: n, ops, filter } = clap::Parser::parse();
     let row = |name: &str, run: &mut dyn FnMut() -> Summary| {
         if name.contains(&filter) {
             row(name, &run());

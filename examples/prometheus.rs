@@ -25,32 +25,22 @@ use metrics_exporter_prometheus::PrometheusBuilder;
 
 const SCHEMA: &str = "Movie @PrimaryKey(id) { long id; string title; int year; }";
 
+/// Serve hollow's metrics to Prometheus while a producer and a consumer run a few cycles.
+#[derive(clap::Parser)]
 struct Options {
+    /// Address of the `/metrics` listener.
+    #[arg(long, default_value = "127.0.0.1:9898")]
     listen: SocketAddr,
+    /// Cycles that change the catalog.
+    #[arg(long, default_value_t = 5)]
     cycles: u32,
+    /// Pause after each cycle, in milliseconds.
+    #[arg(long = "interval-ms", default_value = "1000", value_parser = parse_millis)]
     interval: Duration,
 }
 
-fn options() -> Result<Options, String> {
-    let mut options =
-        Options { listen: "127.0.0.1:9898".parse().unwrap(), cycles: 5, interval: Duration::from_millis(1000) };
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
-        match flag.as_str() {
-            "--listen" => options.listen = value()?.parse().map_err(|e| format!("--listen: {e}"))?,
-            "--cycles" => options.cycles = value()?.parse().map_err(|e| format!("--cycles: {e}"))?,
-            "--interval-ms" => {
-                options.interval = Duration::from_millis(value()?.parse().map_err(|e| format!("--interval-ms: {e}"))?)
-            }
-            "--help" | "-h" => {
-                println!("usage: prometheus [--listen ADDR] [--cycles N] [--interval-ms MS]");
-                std::process::exit(0);
-            }
-            other => return Err(format!("unknown argument {other} (try --help)")),
-        }
-    }
-    Ok(options)
+fn parse_millis(text: &str) -> Result<Duration, std::num::ParseIntError> {
+    text.parse().map(Duration::from_millis)
 }
 
 /// The catalog of cycle `n`: movies 1..=10n, and movie 1's title names the cycle.
@@ -65,7 +55,7 @@ fn add_catalog(ws: &mut WriteState<'_>, n: u32) -> hollow::Result<()> {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let options = options()?;
+    let options = <Options as clap::Parser>::parse();
     PrometheusBuilder::new().with_http_listener(options.listen).install()?;
     hollow::telemetry::describe_metrics();
     println!("metrics at http://{}/metrics", options.listen);

@@ -81,11 +81,22 @@ fn reader(consumer: Consumer, keys: Arc<Vec<i64>>, start: usize, phase: Arc<Atom
     }
 }
 
+/// Read latency while the consumer refreshes.
+#[derive(clap::Parser)]
+struct Args {
+    /// Movies in the dataset.
+    #[arg(default_value_t = 1_000_000)]
+    movies: usize,
+    /// Deltas to refresh through, each changing 1% of the movies.
+    #[arg(default_value_t = 20)]
+    deltas: usize,
+    /// Reader threads.
+    #[arg(default_value_t = 4)]
+    readers: usize,
+}
+
 fn main() {
-    let mut args = std::env::args().skip(1);
-    let n: usize = args.next().map_or(1_000_000, |a| a.parse().expect("MOVIES is a number"));
-    let deltas: usize = args.next().map_or(20, |a| a.parse().expect("DELTAS is a number"));
-    let readers: usize = args.next().map_or(4, |a| a.parse().expect("READERS is a number"));
+    let Args { movies: n, deltas, readers } = clap::Parser::parse();
 
     let t = Instant::now();
     let chain = movies::chain_cached(n, deltas, 0.01, SEED).expect("dataset");
@@ -166,12 +177,12 @@ fn main() {
     row("request latency, steady", &steady.summary());
     row("request latency, during refreshes", &refreshing.summary());
     println!();
-    let mut ds: Vec<f64> = durations.iter().map(|d| ms(*d)).collect();
+    let ds: Vec<f64> = durations.iter().map(|d| ms(*d)).collect();
     println!("per-refresh durations (ms): {}", ds.iter().map(|d| format!("{d:.0}")).collect::<Vec<_>>().join(" "));
-    let s = Summary::of(&mut ds);
+    let s = Summary::of(&ds);
     println!(
         "refresh (delta + index update + swap): min {:.1} ms, median {:.1} ms, max {:.1} ms; {deltas} in {:.2} s",
-        ds[0],
+        s.min,
         s.p50,
         s.max,
         refresh_time.as_secs_f64()
@@ -193,7 +204,7 @@ fn breakdown(chain: &movies::Chain) {
         update.push(ms(t.elapsed()));
         engine = next;
     }
-    let (a, u) = (Summary::of(&mut apply), Summary::of(&mut update));
+    let (a, u) = (Summary::of(&apply), Summary::of(&update));
     println!(
         "alone: delta apply median {:.1} ms (max {:.1}), index update median {:.1} ms (max {:.1}, when it rebuilds)",
         a.p50, a.max, u.p50, u.max

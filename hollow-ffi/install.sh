@@ -54,3 +54,11 @@ sed -e "s|@PREFIX@|$prefix|" -e "s|@LIBDIR@|$libdir|" -e "s|@INCLUDEDIR@|$includ
     -e "s|@VERSION@|$version|" -e "s|@NATIVE_LIBS@|$native_libs|" \
     "$root/hollow-ffi/hollow.pc.in" > "$destdir$libdir/pkgconfig/hollow.pc"
 echo "installed libhollow $version under $destdir$prefix"
+# Outside the directories the compiler and the dynamic loader search by default, say how to use it.
+case "$libdir" in
+    /usr/lib | /usr/lib64 | /usr/local/lib | /usr/lib/*-linux-gnu) ;;
+    *)
+        echo "to build:  PKG_CONFIG_PATH=$libdir/pkgconfig cc app.c \$(pkg-config --cflags --libs hollow)"
+        echo "to run:    LD_LIBRARY_PATH=$libdir ./app, or link with -Wl,-rpath,$libdir"
+        ;;
+esac

@@ -459,6 +459,36 @@ typedef struct {
 } hollow_key_value;
 
 /**
+ * What `hollow_diff_new_with_options` reports. Zero-initialize it (`hollow_diff_options o = {0};`)
+ * for the defaults of `hollow_diff_new`, then set what differs.
+ */
+typedef struct {
+    /**
+     * Report only these `type_count` types, by name (NULL with 0: every type). Other types are still
+     * compared where the reported ones reference them; a name that is in neither state reports nothing.
+     */
+    const char *const *types;
+    /**
+     * The number of names in `types`.
+     */
+    size_t type_count;
+    /**
+     * When true, keep at most `detail_limit` added, removed and modified records in detail per type and
+     * kind (`hollow_diff_change_count`); the summary counts stay exact. When false, keep every one.
+     */
+    bool limit_details;
+    /**
+     * See `limit_details`.
+     */
+    size_t detail_limit;
+    /**
+     * Compare the records of both states even when they are one delta apart (for states whose tags
+     * cannot be trusted).
+     */
+    bool compare_all;
+} hollow_diff_options;
+
+/**
  * The counts of one type of a diff (`hollow_diff_type_at`).
  */
 typedef struct {
@@ -804,6 +834,21 @@ hollow_status hollow_producer_metrics_json(const hollow_producer *producer,
                                            size_t *out_len);
 
 /**
+ * What the last incremental cycle (`hollow_producer_apply_changes`) did, as a JSON object:
+ * `{"upserts":2,"deletes":1,"absent_deletes":0,"superseded":0,"removed":{"Movie":2},"added":{"Movie":2}}`
+ * (`removed`/`added`: records per type that left or entered the state); the text `null` before the
+ * producer's first incremental cycle. The counts are of the last cycle that ran, including one that
+ * changed nothing. Copied into `buffer` as `hollow_producer_metrics_json` does (`*out_len` receives the
+ * full length; call with capacity 0 to learn it).
+ * Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_REENTRANT_CALL` (from inside this producer's
+ * populate callback). Thread safety: not thread-safe.
+ */
+hollow_status hollow_producer_last_incremental_stats_json(const hollow_producer *producer,
+                                                          char *buffer,
+                                                          size_t capacity,
+                                                          size_t *out_len);
+
+/**
  * Create an empty record (every field null).
  *
  * On success `*out_record` receives a new handle, owned by the caller (`hollow_object_record_free`).
@@ -1140,7 +1185,7 @@ hollow_status hollow_type_schema(const hollow_type *ty,
 
 /**
  * The largest ordinal holding a record (populated or a ghost kept for one more delta), -1 if none.
- * Loop over `0..=max_ordinal` with `hollow_type_is_populated` to visit every record.
+ * To visit every record, use `hollow_type_populated_ordinals`, which skips unpopulated ordinals.
  *
  * Errors: `HOLLOW_STATUS_NULL_ARGUMENT`. Thread safety: any thread, concurrently.
  */
@@ -1163,6 +1208,34 @@ hollow_status hollow_type_populated_count(const hollow_type *ty,
 hollow_status hollow_type_is_populated(const hollow_type *ty,
                                        uint32_t ordinal,
                                        bool *out_populated);
+
+/**
+ * The populated ordinals of the type from `from` on, ascending: at most `capacity` of them are written
+ * to `ordinals` and `*out_count` receives how many were. Fewer than `capacity` (0 included) means there
+ * are no more. To visit every record, start with `from` 0 and call again with `from` one past the last
+ * ordinal received:
+ *
+ * ```c
+ * uint32_t batch[256];
+ * size_t n;
+ * for (uint32_t from = 0;; from = batch[n - 1] + 1) {
+ *     if (hollow_type_populated_ordinals(ty, from, batch, 256, &n) != HOLLOW_STATUS_OK || n == 0) break;
+ *     for (size_t i = 0; i < n; i++) visit(batch[i]);
+ *     if (n < 256) break;
+ * }
+ * ```
+ *
+ * The cursor is only a number, so a walk needs no handle and no cleanup, and several threads may walk
+ * the same type at once. Cost: one step per populated ordinal plus one per 64 ordinals skipped.
+ *
+ * Errors: `HOLLOW_STATUS_NULL_ARGUMENT` (also `ordinals` NULL with a `capacity` above 0).
+ * Thread safety: any thread, concurrently.
+ */
+hollow_status hollow_type_populated_ordinals(const hollow_type *ty,
+                                             uint32_t from,
+                                             uint32_t *ordinals,
+                                             size_t capacity,
+                                             size_t *out_count);
 
 /**
  * The number of fields of an OBJECT type.
@@ -1502,9 +1575,13 @@ hollow_status hollow_primary_key_index_get(const hollow_primary_key_index *index
 /**
  * The records whose key fields equal `key` (`key_len` values, in the order the index's fields were
  * given). At most `capacity` ordinals are written to `ordinals`; `*out_count` receives the number of
- * matches, so a call with `capacity` 0 (`ordinals` may then be NULL) counts them.
+ * matches, so a call with `capacity` 0 (`ordinals` may then be NULL) counts them. An INT value may be
+ * given for a LONG field and the other way round; a field matched by ordinal (a path ending at a
+ * reference or an unexpanded element) takes a `HOLLOW_FIELD_TYPE_REFERENCE` value.
  *
- * Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_INVALID_UTF8`, `HOLLOW_STATUS_INVALID_ARGUMENT`.
+ * Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_INVALID_UTF8`, `HOLLOW_STATUS_INVALID_ARGUMENT`
+ * (`key_len` is not the number of the index's fields, or a value of the wrong kind for its field, with
+ * a message naming the field and both kinds: never a silent "no match").
  * Thread safety: any thread, concurrently.
  */
 hollow_status hollow_hash_index_find(const hollow_hash_index *index,
@@ -1531,6 +1608,21 @@ hollow_status hollow_hash_index_find(const hollow_hash_index *index,
 hollow_status hollow_diff_new(const hollow_read_state *from,
                               const hollow_read_state *to,
                               hollow_diff **out_diff);
+
+/**
+ * `hollow_diff_new` with options: a subset of the types, a bound on the records kept in detail
+ * (for large changes: counts stay exact while memory stays small), a full comparison. `options` may be
+ * NULL (the defaults). Primary keys other than the schemas' are not offered here yet.
+ *
+ * On success `*out_diff` receives a new handle, owned by the caller (`hollow_diff_free`).
+ * Errors: as `hollow_diff_new`, and `HOLLOW_STATUS_NULL_ARGUMENT` for a NULL `types` with a
+ * `type_count` above 0 or a NULL name, `HOLLOW_STATUS_INVALID_UTF8` for a name that is not UTF-8.
+ * Thread safety: any thread, concurrently.
+ */
+hollow_status hollow_diff_new_with_options(const hollow_read_state *from,
+                                           const hollow_read_state *to,
+                                           const hollow_diff_options *options,
+                                           hollow_diff **out_diff);
 
 /**
  * The number of types in the diff: every type of either state.

@@ -1,17 +1,25 @@
-//! Latency statistics for the harnesses: percentiles of recorded samples, and a log-linear histogram
-//! for runs too long to keep every sample.
+//! Latency statistics for the harnesses, through `hdrhistogram`: every statistic is read from an HDR
+//! histogram with 3 significant digits (a reported value is within 0.1% of the exact one), whether the
+//! samples were kept (`Summary::of`) or recorded as they came (`Histogram`, for runs too long to keep
+//! every sample; no allocation while recording once the range is reached).
 
 #![allow(dead_code)] // Each including target uses a different part.
 
 use std::time::{Duration, Instant};
 
-/// Percentiles of a set of nanosecond samples.
+/// Kept samples are recorded in thousandths of their unit, so fractional values (ns per operation of a
+/// batch, ms of a refresh) keep three decimals before the 3 significant digits apply.
+const FRACTION: f64 = 1000.0;
+
+/// Percentiles of a set of samples, in the samples' unit.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Summary {
     /// Number of samples.
     pub count: u64,
     /// Mean.
     pub mean: f64,
+    /// Smallest sample.
+    pub min: f64,
     /// Median.
     pub p50: f64,
     /// 90th percentile.
@@ -25,22 +33,13 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// Summarize `samples` (sorted in place).
-    pub fn of(samples: &mut [f64]) -> Self {
-        if samples.is_empty() {
-            return Summary::default();
+    /// Summarize `samples` (non-negative; negative ones count as 0).
+    pub fn of(samples: &[f64]) -> Self {
+        let mut h = Histogram::default();
+        for &v in samples {
+            h.record((v.max(0.0) * FRACTION).round() as u64);
         }
-        samples.sort_by(f64::total_cmp);
-        let at = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize];
-        Summary {
-            count: samples.len() as u64,
-            mean: samples.iter().sum::<f64>() / samples.len() as f64,
-            p50: at(0.50),
-            p90: at(0.90),
-            p99: at(0.99),
-            p999: at(0.999),
-            max: samples[samples.len() - 1],
-        }
+        h.summary_scaled(1.0 / FRACTION)
     }
 
     /// Every statistic less `offset` (a timer's own cost), floored at 0.
@@ -49,6 +48,7 @@ impl Summary {
         Summary {
             count: self.count,
             mean: d(self.mean),
+            min: d(self.min),
             p50: d(self.p50),
             p90: d(self.p90),
             p99: d(self.p99),
@@ -77,63 +77,34 @@ pub fn row(name: &str, s: &Summary) {
 /// What one `Instant::now()` pair costs, in ns (the median over many pairs): subtracted from
 /// single-operation timings.
 pub fn timer_overhead_ns() -> f64 {
-    let mut samples: Vec<f64> = (0..200_000)
+    let samples: Vec<f64> = (0..200_000)
         .map(|_| {
             let t = Instant::now();
             std::hint::black_box(());
             t.elapsed().as_nanos() as f64
         })
         .collect();
-    Summary::of(&mut samples).p50
+    Summary::of(&samples).p50
 }
 
-/// A log-linear histogram of nanosecond values: 32 sub-buckets per power of two, so a reported value
-/// is within about 3% of the truth. Fixed size, no allocation while recording.
+/// An HDR histogram of integer values (nanoseconds, in the harnesses), growing its range as needed.
 #[derive(Debug, Clone)]
-pub struct Histogram {
-    counts: Vec<u64>,
-    total: u64,
-    sum: u128,
-    max: u64,
-}
-
-const SUB_BITS: u32 = 5;
-const SUB: u64 = 1 << SUB_BITS;
+pub struct Histogram(hdrhistogram::Histogram<u64>);
 
 impl Default for Histogram {
     fn default() -> Self {
-        Histogram { counts: vec![0; (64 * SUB) as usize], total: 0, sum: 0, max: 0 }
+        Histogram(hdrhistogram::Histogram::new(3).expect("3 significant digits is a valid precision"))
     }
 }
 
 impl Histogram {
-    fn bucket(v: u64) -> usize {
-        if v < SUB {
-            return v as usize;
-        }
-        let top = 63 - v.leading_zeros(); // >= SUB_BITS
-        let shift = top - SUB_BITS;
-        let sub = (v >> shift) - SUB; // 0..SUB
-        ((top - SUB_BITS + 1) as u64 * SUB + sub) as usize
-    }
-
-    fn lower_bound(b: usize) -> u64 {
-        let b = b as u64;
-        if b < SUB {
-            return b;
-        }
-        let top = b / SUB - 1 + SUB_BITS as u64;
-        let sub = b % SUB;
-        (SUB + sub) << (top - SUB_BITS as u64)
-    }
-
     /// Record one value.
     #[inline]
     pub fn record(&mut self, ns: u64) {
-        self.counts[Self::bucket(ns)] += 1;
-        self.total += 1;
-        self.sum += ns as u128;
-        self.max = self.max.max(ns);
+        // `record` grows the range; `saturating_record` would clamp to it instead (and it starts tiny).
+        if self.0.record(ns).is_err() {
+            self.0.saturating_record(ns); // beyond any range the histogram can grow to: clamp
+        }
     }
 
     /// Record a duration.
@@ -144,45 +115,34 @@ impl Histogram {
 
     /// Add another histogram's counts.
     pub fn merge(&mut self, other: &Histogram) {
-        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
-            *a += b;
-        }
-        self.total += other.total;
-        self.sum += other.sum;
-        self.max = self.max.max(other.max);
+        self.0.add(&other.0).expect("histograms of the same precision, auto-resizing");
     }
 
     /// Number of values recorded.
     pub fn count(&self) -> u64 {
-        self.total
+        self.0.len()
     }
 
-    /// The value at quantile `q` (bucket lower bound).
-    pub fn quantile(&self, q: f64) -> u64 {
-        if self.total == 0 {
-            return 0;
-        }
-        let rank = ((self.total as f64 - 1.0) * q).round() as u64;
-        let mut seen = 0;
-        for (b, &c) in self.counts.iter().enumerate() {
-            seen += c;
-            if seen > rank {
-                return Self::lower_bound(b);
-            }
-        }
-        self.max
-    }
-
-    /// The statistics of [`Summary`].
+    /// The statistics of [`Summary`], in the recorded unit.
     pub fn summary(&self) -> Summary {
+        self.summary_scaled(1.0)
+    }
+
+    fn summary_scaled(&self, unit: f64) -> Summary {
+        let h = &self.0;
+        if h.is_empty() {
+            return Summary::default();
+        }
+        let at = |q: f64| h.value_at_quantile(q) as f64 * unit;
         Summary {
-            count: self.total,
-            mean: if self.total == 0 { 0.0 } else { self.sum as f64 / self.total as f64 },
-            p50: self.quantile(0.50) as f64,
-            p90: self.quantile(0.90) as f64,
-            p99: self.quantile(0.99) as f64,
-            p999: self.quantile(0.999) as f64,
-            max: self.max as f64,
+            count: h.len(),
+            mean: h.mean() * unit,
+            min: h.min() as f64 * unit,
+            p50: at(0.50),
+            p90: at(0.90),
+            p99: at(0.99),
+            p999: at(0.999),
+            max: h.max() as f64 * unit,
         }
     }
 }

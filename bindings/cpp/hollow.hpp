@@ -12,10 +12,12 @@
 #ifndef HOLLOW_HPP
 #define HOLLOW_HPP
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <initializer_list>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -143,20 +145,22 @@ struct bytes_view {
 /// blob_store may be destroyed once they are made.
 class blob_store {
 public:
+    // Named as the C functions they call, without `hollow_blob_store_` (see docs/naming.md).
+
     /// An in-memory store, for a producer and consumers in one process.
-    static blob_store in_memory() {
+    static blob_store new_in_memory() {
         hollow_blob_store *h = nullptr;
         detail::check(hollow_blob_store_new_in_memory(&h));
         return blob_store(h);
     }
     /// A directory in Java Hollow's layout, created if missing (for a producer).
-    static blob_store create_directory(const std::string &path) {
+    static blob_store create_filesystem(const std::string &path) {
         hollow_blob_store *h = nullptr;
         detail::check(hollow_blob_store_create_filesystem(path.c_str(), &h));
         return blob_store(h);
     }
     /// An existing directory (for a consumer); throws HOLLOW_STATUS_NOT_FOUND if it is missing.
-    static blob_store open_directory(const std::string &path) {
+    static blob_store open_filesystem(const std::string &path) {
         hollow_blob_store *h = nullptr;
         detail::check(hollow_blob_store_open_filesystem(path.c_str(), &h));
         return blob_store(h);
@@ -175,6 +179,18 @@ public:
         hollow_blob_store *h = nullptr;
         detail::check(hollow_blob_store_open_url(url.c_str(), opts.data(), opts.size(), &h));
         return blob_store(h);
+    }
+
+    [[deprecated("renamed new_in_memory, as hollow_blob_store_new_in_memory")]] static blob_store in_memory() {
+        return new_in_memory();
+    }
+    [[deprecated("renamed create_filesystem, as hollow_blob_store_create_filesystem")]] static blob_store
+    create_directory(const std::string &path) {
+        return create_filesystem(path);
+    }
+    [[deprecated("renamed open_filesystem, as hollow_blob_store_open_filesystem")]] static blob_store
+    open_directory(const std::string &path) {
+        return open_filesystem(path);
     }
 
     const hollow_blob_store *get() const noexcept { return handle_.get(); }
@@ -339,6 +355,13 @@ public:
         return v;
     }
 
+    /// What the last incremental cycle did, as JSON (`null` before the first; see
+    /// hollow_producer_last_incremental_stats_json).
+    std::string last_incremental_stats_json() const {
+        return detail::copied_text([this](char *b, std::size_t c, std::size_t *n) {
+            return hollow_producer_last_incremental_stats_json(handle_.get(), b, c, n);
+        });
+    }
     /// An incremental cycle from change lines (see hollow_producer_apply_changes); returns the version
     /// announced (the current one if nothing changed).
     std::int64_t apply_changes(const std::string &json_lines) {
@@ -393,13 +416,67 @@ public:
         detail::check(hollow_type_is_populated(t_, ordinal, &b));
         return b;
     }
-    /// Every record of the type at this version, ascending.
+    /// The populated ordinals, ascending, as a range read in batches through
+    /// `hollow_type_populated_ordinals` (no probing of unpopulated ordinals):
+    /// `for (std::uint32_t o : ty.populated_ordinals()) { ... }`.
+    class ordinal_range {
+    public:
+        class iterator {
+        public:
+            using iterator_category = std::input_iterator_tag;
+            using value_type = std::uint32_t;
+            using difference_type = std::ptrdiff_t;
+            using pointer = const std::uint32_t *;
+            using reference = const std::uint32_t &;
+
+            iterator() noexcept = default;
+            explicit iterator(const hollow_type *t) : t_(t) { fetch(0); }
+            reference operator*() const noexcept { return batch_[at_]; }
+            iterator &operator++() {
+                if (++at_ == count_) {
+                    // A short batch was the last one.
+                    if (count_ < batch_.size()) {
+                        t_ = nullptr;
+                    } else {
+                        fetch(batch_[count_ - 1] + 1);
+                    }
+                }
+                return *this;
+            }
+            void operator++(int) { ++*this; }
+            friend bool operator==(const iterator &a, const iterator &b) noexcept { return a.t_ == b.t_; }
+            friend bool operator!=(const iterator &a, const iterator &b) noexcept { return !(a == b); }
+
+        private:
+            void fetch(std::uint32_t from) {
+                detail::check(hollow_type_populated_ordinals(t_, from, batch_.data(), batch_.size(), &count_));
+                at_ = 0;
+                if (count_ == 0) {
+                    t_ = nullptr;  // the end
+                }
+            }
+            const hollow_type *t_ = nullptr;
+            std::array<std::uint32_t, 256> batch_{};
+            std::size_t count_ = 0;
+            std::size_t at_ = 0;
+        };
+
+        explicit ordinal_range(const hollow_type *t) noexcept : t_(t) {}
+        iterator begin() const { return iterator(t_); }
+        iterator end() const noexcept { return iterator(); }
+
+    private:
+        const hollow_type *t_;
+    };
+
+    ordinal_range populated_ordinals() const noexcept { return ordinal_range(t_); }
+
+    /// Every record of the type at this version, ascending, collected.
     std::vector<std::uint32_t> ordinals() const {
         std::vector<std::uint32_t> out;
-        for (std::int32_t o = 0; o <= max_ordinal(); o++) {
-            if (is_populated(static_cast<std::uint32_t>(o))) {
-                out.push_back(static_cast<std::uint32_t>(o));
-            }
+        out.reserve(populated_count());
+        for (std::uint32_t o : populated_ordinals()) {
+            out.push_back(o);
         }
         return out;
     }
@@ -720,6 +797,23 @@ public:
     diff(const read_state &from, const read_state &to) {
         hollow_diff *h = nullptr;
         detail::check(hollow_diff_new(from.get(), to.get(), &h));
+        handle_.reset(h);
+    }
+    /// With options (see hollow_diff_new_with_options): `{}` for every type, `{"Movie"}` for one;
+    /// `detail_limit` bounds the records kept in detail per type and kind (counts stay exact).
+    diff(const read_state &from, const read_state &to, const std::vector<std::string> &types,
+         std::optional<std::size_t> detail_limit = std::nullopt) {
+        std::vector<const char *> names;
+        for (const auto &t : types) {
+            names.push_back(t.c_str());
+        }
+        hollow_diff_options options{};
+        options.types = names.empty() ? nullptr : names.data();
+        options.type_count = names.size();
+        options.limit_details = detail_limit.has_value();
+        options.detail_limit = detail_limit.value_or(0);
+        hollow_diff *h = nullptr;
+        detail::check(hollow_diff_new_with_options(from.get(), to.get(), &options, &h));
         handle_.reset(h);
     }
 

@@ -180,7 +180,7 @@ pub unsafe extern "C" fn hollow_type_schema(ty: *const hollow_type, out_schema: 
 }
 
 /// The largest ordinal holding a record (populated or a ghost kept for one more delta), -1 if none.
-/// Loop over `0..=max_ordinal` with `hollow_type_is_populated` to visit every record.
+/// To visit every record, use `hollow_type_populated_ordinals`, which skips unpopulated ordinals.
 ///
 /// Errors: `HOLLOW_STATUS_NULL_ARGUMENT`. Thread safety: any thread, concurrently.
 #[no_mangle]
@@ -222,6 +222,54 @@ pub unsafe extern "C" fn hollow_type_is_populated(
         let (state, _) = unsafe { arg(ty, "type") }?.parts();
         // SAFETY: a non-NULL `out_populated` is writable for the whole call (the header's pointer contract).
         unsafe { out(out_populated, "out_populated") }?.set(state.populated().contains(ordinal));
+        Ok(())
+    })
+}
+
+/// The populated ordinals of the type from `from` on, ascending: at most `capacity` of them are written
+/// to `ordinals` and `*out_count` receives how many were. Fewer than `capacity` (0 included) means there
+/// are no more. To visit every record, start with `from` 0 and call again with `from` one past the last
+/// ordinal received:
+///
+/// ```c
+/// uint32_t batch[256];
+/// size_t n;
+/// for (uint32_t from = 0;; from = batch[n - 1] + 1) {
+///     if (hollow_type_populated_ordinals(ty, from, batch, 256, &n) != HOLLOW_STATUS_OK || n == 0) break;
+///     for (size_t i = 0; i < n; i++) visit(batch[i]);
+///     if (n < 256) break;
+/// }
+/// ```
+///
+/// The cursor is only a number, so a walk needs no handle and no cleanup, and several threads may walk
+/// the same type at once. Cost: one step per populated ordinal plus one per 64 ordinals skipped.
+///
+/// Errors: `HOLLOW_STATUS_NULL_ARGUMENT` (also `ordinals` NULL with a `capacity` above 0).
+/// Thread safety: any thread, concurrently.
+#[no_mangle]
+pub unsafe extern "C" fn hollow_type_populated_ordinals(
+    ty: *const hollow_type,
+    from: u32,
+    ordinals: *mut u32,
+    capacity: usize,
+    out_count: *mut usize,
+) -> hollow_status {
+    guard(|| {
+        // SAFETY: a non-NULL `ty` is a live handle for the whole call (the header's pointer contract).
+        let (state, _) = unsafe { arg(ty, "type") }?.parts();
+        if capacity > 0 && ordinals.is_null() {
+            return Err(FfiError::null("ordinals"));
+        }
+        // SAFETY: a non-NULL `out_count` is writable for the whole call (the header's pointer contract).
+        let out_count = unsafe { out(out_count, "out_count") }?;
+        let mut n = 0;
+        for o in state.populated().iter_from(from).take(capacity) {
+            // SAFETY: `ordinals` is non-NULL when `capacity > 0` (checked above) and has `capacity`
+            // writable slots (the header's pointer contract); `take` keeps `n < capacity`.
+            unsafe { ordinals.add(n).write(o) };
+            n += 1;
+        }
+        out_count.set(n);
         Ok(())
     })
 }

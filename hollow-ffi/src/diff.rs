@@ -1,7 +1,8 @@
 //! Diffs: what changed between two read states, per type and per record, and the change set that
 //! takes one to the other.
 //!
-//! `hollow_diff_new` runs the core's [`hollow::diff::diff`] with every record kept in detail. The
+//! `hollow_diff_new` runs the core's [`hollow::diff::diff`] with every record kept in detail
+//! (`hollow_diff_new_with_options`: a subset of types, a bound on the details, a full comparison). The
 //! summary of each type is made at once; a change's JSON texts are rendered the first time
 //! `hollow_diff_change_at` asks for it and kept in the handle (so pointers stay valid while it lives),
 //! and the change set's JSON lines the first time `hollow_diff_change_set_json` asks.
@@ -13,7 +14,9 @@ use hollow::diff::{DiffOptions, KeyedRecord, StateDiff, TypeDiff};
 use hollow::mapper::GenericValue;
 use serde_json::Value as Json;
 
-use crate::guard::{arg, free_handle, guard, guard_value, into_handle, out, FfiResult, Handle, OwnedBox};
+use crate::guard::{
+    arg, arg_slice, arg_str, free_handle, guard, guard_value, into_handle, out, FfiResult, Handle, OwnedBox,
+};
 use crate::read_state::hollow_read_state;
 use crate::status::{hollow_status, FfiError};
 use crate::values::{copy_text, hollow_str};
@@ -155,6 +158,46 @@ pub unsafe extern "C" fn hollow_diff_new(
     to: *const hollow_read_state,
     out_diff: *mut *mut hollow_diff,
 ) -> hollow_status {
+    // SAFETY: the caller's pointers are passed on under the same contract; NULL options are the defaults.
+    unsafe { hollow_diff_new_with_options(from, to, std::ptr::null(), out_diff) }
+}
+
+/// What `hollow_diff_new_with_options` reports. Zero-initialize it (`hollow_diff_options o = {0};`)
+/// for the defaults of `hollow_diff_new`, then set what differs.
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct hollow_diff_options {
+    /// Report only these `type_count` types, by name (NULL with 0: every type). Other types are still
+    /// compared where the reported ones reference them; a name that is in neither state reports nothing.
+    pub types: *const *const c_char,
+    /// The number of names in `types`.
+    pub type_count: usize,
+    /// When true, keep at most `detail_limit` added, removed and modified records in detail per type and
+    /// kind (`hollow_diff_change_count`); the summary counts stay exact. When false, keep every one.
+    pub limit_details: bool,
+    /// See `limit_details`.
+    pub detail_limit: usize,
+    /// Compare the records of both states even when they are one delta apart (for states whose tags
+    /// cannot be trusted).
+    pub compare_all: bool,
+}
+
+/// `hollow_diff_new` with options: a subset of the types, a bound on the records kept in detail
+/// (for large changes: counts stay exact while memory stays small), a full comparison. `options` may be
+/// NULL (the defaults). Primary keys other than the schemas' are not offered here yet.
+///
+/// On success `*out_diff` receives a new handle, owned by the caller (`hollow_diff_free`).
+/// Errors: as `hollow_diff_new`, and `HOLLOW_STATUS_NULL_ARGUMENT` for a NULL `types` with a
+/// `type_count` above 0 or a NULL name, `HOLLOW_STATUS_INVALID_UTF8` for a name that is not UTF-8.
+/// Thread safety: any thread, concurrently.
+#[no_mangle]
+pub unsafe extern "C" fn hollow_diff_new_with_options(
+    from: *const hollow_read_state,
+    to: *const hollow_read_state,
+    options: *const hollow_diff_options,
+    out_diff: *mut *mut hollow_diff,
+) -> hollow_status {
     guard(|| {
         // SAFETY: a non-NULL `from` is a live handle for the whole call (the header's pointer contract).
         let from = unsafe { arg(from, "from") }?;
@@ -162,11 +205,51 @@ pub unsafe extern "C" fn hollow_diff_new(
         let to = unsafe { arg(to, "to") }?;
         // SAFETY: a non-NULL `out_diff` is writable for the whole call (the header's pointer contract).
         let out_diff = unsafe { out(out_diff, "out_diff") }?;
-        let diff = hollow::diff::diff(from.engine(), to.engine(), &DiffOptions::default())?;
-        let rendered = diff.types.iter().map(|t| (0..change_count(t)).map(|_| OnceLock::new()).collect()).collect();
-        out_diff.set(into_handle(hollow_diff { diff, rendered, change_set: OnceLock::new() }));
+        // SAFETY: a non-NULL `options` points to a readable `hollow_diff_options` whose `types` array
+        // holds `type_count` NUL-terminated strings (the header's pointer contract).
+        let options = unsafe { diff_options(options) }?;
+        out_diff.set(into_handle(new_diff(from, to, &options)?));
         Ok(())
     })
+}
+
+/// The core's options from C's (the defaults for NULL).
+///
+/// # Safety
+/// A non-NULL `options` must point to a readable `hollow_diff_options` whose non-NULL `types` holds
+/// `type_count` readable pointers, each NULL or a NUL-terminated string, all valid for the call.
+unsafe fn diff_options(options: *const hollow_diff_options) -> FfiResult<DiffOptions> {
+    if options.is_null() {
+        return Ok(DiffOptions::default());
+    }
+    // SAFETY: non-NULL and readable per this function's contract.
+    let o = unsafe { *options };
+    // SAFETY: per this function's contract, `types` holds `type_count` readable pointers.
+    let names = unsafe { arg_slice(o.types, o.type_count, "options.types") }?;
+    let types = if o.types.is_null() {
+        None
+    } else {
+        // SAFETY: each non-NULL name is a NUL-terminated string valid for the call (this function's contract).
+        Some(
+            names
+                .iter()
+                .map(|&n| unsafe { arg_str(n, "options.types[i]") }.map(str::to_owned))
+                .collect::<FfiResult<_>>()?,
+        )
+    };
+    Ok(DiffOptions {
+        types,
+        detail_limit: o.limit_details.then_some(o.detail_limit),
+        compare_all: o.compare_all,
+        ..DiffOptions::default()
+    })
+}
+
+/// Run the diff and make its handle.
+fn new_diff(from: &hollow_read_state, to: &hollow_read_state, options: &DiffOptions) -> FfiResult<hollow_diff> {
+    let diff = hollow::diff::diff(from.engine(), to.engine(), options)?;
+    let rendered = diff.types.iter().map(|t| (0..change_count(t)).map(|_| OnceLock::new()).collect()).collect();
+    Ok(hollow_diff { diff, rendered, change_set: OnceLock::new() })
 }
 
 /// The number of types in the diff: every type of either state.

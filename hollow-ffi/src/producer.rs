@@ -550,20 +550,72 @@ pub unsafe extern "C" fn hollow_producer_metrics_json(
     capacity: usize,
     out_len: *mut usize,
 ) -> hollow_status {
-    guard(|| {
-        // SAFETY: a non-NULL `producer` is a live handle for the whole call (the header's pointer contract).
-        let p = unsafe { arg(producer, "producer") }?;
-        let m = p.exclusive("hollow_producer_metrics_json")?.producer.metrics();
-        let json = serde_json::json!({
+    let report = |producer: &Producer| {
+        let m = producer.metrics();
+        serde_json::json!({
             "cycles_succeeded": m.cycles_succeeded,
             "cycles_failed": m.cycles_failed,
             "cycles_no_change": m.cycles_no_change,
             "last_cycle_duration_seconds": m.last_cycle_duration.as_secs_f64(),
             "current_version": m.current_version,
             "retention_failures": m.retention_failures,
-        });
-        // SAFETY: `buffer` has `capacity` writable bytes and a non-NULL `out_len` is writable, per the
-        // header's pointer contract.
+        })
+    };
+    // SAFETY: the caller's pointers are passed on under the same contract.
+    unsafe { copy_producer_json(producer, "hollow_producer_metrics_json", report, buffer, capacity, out_len) }
+}
+
+/// Copy what `report` says of the producer, as JSON, into the caller's buffer (as `copy_text` does).
+///
+/// # Safety
+/// The header's pointer contract: a non-NULL `producer` is a live handle, `buffer` has `capacity` writable
+/// bytes, and a non-NULL `out_len` is writable, for the whole call.
+unsafe fn copy_producer_json(
+    producer: *const hollow_producer,
+    function: &'static str,
+    report: impl FnOnce(&Producer) -> serde_json::Value,
+    buffer: *mut c_char,
+    capacity: usize,
+    out_len: *mut usize,
+) -> hollow_status {
+    guard(|| {
+        // SAFETY: a non-NULL `producer` is a live handle for the whole call (this function's contract).
+        let p = unsafe { arg(producer, "producer") }?;
+        let json = report(p.exclusive(function)?.producer);
+        // SAFETY: `buffer` has `capacity` writable bytes and a non-NULL `out_len` is writable (this
+        // function's contract).
         unsafe { copy_text(&json.to_string(), buffer, capacity, out_len) }
     })
+}
+
+/// What the last incremental cycle (`hollow_producer_apply_changes`) did, as a JSON object:
+/// `{"upserts":2,"deletes":1,"absent_deletes":0,"superseded":0,"removed":{"Movie":2},"added":{"Movie":2}}`
+/// (`removed`/`added`: records per type that left or entered the state); the text `null` before the
+/// producer's first incremental cycle. The counts are of the last cycle that ran, including one that
+/// changed nothing. Copied into `buffer` as `hollow_producer_metrics_json` does (`*out_len` receives the
+/// full length; call with capacity 0 to learn it).
+/// Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_REENTRANT_CALL` (from inside this producer's
+/// populate callback). Thread safety: not thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn hollow_producer_last_incremental_stats_json(
+    producer: *const hollow_producer,
+    buffer: *mut c_char,
+    capacity: usize,
+    out_len: *mut usize,
+) -> hollow_status {
+    let report = |producer: &Producer| match producer.last_incremental_stats() {
+        None => serde_json::Value::Null,
+        Some(s) => serde_json::json!({
+            "upserts": s.upserts,
+            "deletes": s.deletes,
+            "absent_deletes": s.absent_deletes,
+            "superseded": s.superseded,
+            "removed": s.removed,
+            "added": s.added,
+        }),
+    };
+    // SAFETY: the caller's pointers are passed on under the same contract.
+    unsafe {
+        copy_producer_json(producer, "hollow_producer_last_incremental_stats_json", report, buffer, capacity, out_len)
+    }
 }

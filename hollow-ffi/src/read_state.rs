@@ -22,11 +22,11 @@ use hollow::index::{HashIndex, PrimaryKeyIndex};
 use hollow::read::{ReadStateEngine, TypeReadState};
 use hollow::schema::dsl::to_java_string;
 use hollow::schema::paths::resolve_key_path;
-use hollow::schema::FieldType;
 
 use crate::guard::{
     arg, arg_slice, arg_str, free_handle, guard, guard_value, out, Borrowed, FfiResult, Handle, OwnedBox,
 };
+use crate::index::KeySignature;
 use crate::status::{hollow_status, FfiError};
 use crate::values::hollow_str;
 
@@ -77,11 +77,10 @@ impl Handle for hollow_type {
 #[allow(non_camel_case_types)]
 pub struct hollow_primary_key_index {
     owner: NonNull<hollow_read_state>,
-    type_name: String,
     index: Arc<PrimaryKeyIndex>,
-    /// Each key field's path and the kind of value it holds (REFERENCE for a path ending in `!`), to
+    /// The indexed type and each key field's path and kind (REFERENCE for a path ending in `!`), to
     /// check a caller's key against.
-    key_fields: Box<[(String, FieldType)]>,
+    signature: KeySignature,
 }
 
 impl Handle for hollow_primary_key_index {
@@ -94,9 +93,9 @@ impl Handle for hollow_primary_key_index {
 #[allow(non_camel_case_types)]
 pub struct hollow_hash_index {
     owner: NonNull<hollow_read_state>,
-    type_name: String,
-    fields: Vec<String>,
     index: Arc<HashIndex>,
+    /// The indexed type and each match field's path (as given) and kind, to check a caller's key against.
+    signature: KeySignature,
 }
 
 impl Handle for hollow_hash_index {
@@ -187,14 +186,9 @@ impl hollow_primary_key_index {
         (&self.index, unsafe { self.owner.as_ref() })
     }
 
-    /// The indexed type's name.
-    pub(crate) fn type_name(&self) -> &str {
-        &self.type_name
-    }
-
-    /// Each key field's path and kind.
-    pub(crate) fn key_fields(&self) -> &[(String, FieldType)] {
-        &self.key_fields
+    /// What a key of this index looks like.
+    pub(crate) fn signature(&self) -> &KeySignature {
+        &self.signature
     }
 }
 
@@ -202,6 +196,11 @@ impl hollow_hash_index {
     pub(crate) fn parts(&self) -> (&HashIndex, &hollow_read_state) {
         // SAFETY: as in `hollow_type::parts`.
         (&self.index, unsafe { self.owner.as_ref() })
+    }
+
+    /// What a key of this index looks like.
+    pub(crate) fn signature(&self) -> &KeySignature {
+        &self.signature
     }
 }
 
@@ -376,7 +375,7 @@ pub unsafe extern "C" fn hollow_read_state_primary_key_index(
         let name = unsafe { arg_str(type_name, "type_name") }?;
         // SAFETY: a non-NULL `out_index` is writable for the whole call (the header's pointer contract).
         let out_index = unsafe { out(out_index, "out_index") }?;
-        if let Some(found) = rs.kept().primary_key_indexes.iter().find(|i| i.type_name == name) {
+        if let Some(found) = rs.kept().primary_key_indexes.iter().find(|i| i.signature.type_name == name) {
             out_index.set(&**found);
             return Ok(());
         }
@@ -388,9 +387,8 @@ pub unsafe extern "C" fn hollow_read_state_primary_key_index(
             .map_err(hollow::Error::from)?;
         let handle = Box::new(hollow_primary_key_index {
             owner: NonNull::from(rs),
-            type_name: name.to_owned(),
             index,
-            key_fields,
+            signature: KeySignature { type_name: name.to_owned(), fields: key_fields },
         });
         let p: *const hollow_primary_key_index = &*handle;
         rs.kept().primary_key_indexes.push(handle);
@@ -427,17 +425,19 @@ pub unsafe extern "C" fn hollow_read_state_hash_index(
             field_ptrs.iter().map(|&f| unsafe { arg_str(f, "fields[i]") }).collect::<FfiResult<Vec<&str>>>()?;
         // SAFETY: a non-NULL `out_index` is writable for the whole call (the header's pointer contract).
         let out_index = unsafe { out(out_index, "out_index") }?;
-        if let Some(found) = rs.kept().hash_indexes.iter().find(|i| i.type_name == name && i.fields == fields) {
+        if let Some(found) = rs.kept().hash_indexes.iter().find(|i| {
+            i.signature.type_name == name
+                && i.signature.fields.iter().map(|(p, _)| p.as_str()).eq(fields.iter().copied())
+        }) {
             out_index.set(&**found);
             return Ok(());
         }
         let index = rs.state().hash_index(name, &fields)?;
-        let handle = Box::new(hollow_hash_index {
-            owner: NonNull::from(rs),
+        let signature = KeySignature {
             type_name: name.to_owned(),
-            fields: fields.iter().map(|f| f.to_string()).collect(),
-            index,
-        });
+            fields: fields.iter().map(|f| f.to_string()).zip(index.key_field_types()).collect(),
+        };
+        let handle = Box::new(hollow_hash_index { owner: NonNull::from(rs), index, signature });
         let p: *const hollow_hash_index = &*handle;
         rs.kept().hash_indexes.push(handle);
         out_index.set(p);

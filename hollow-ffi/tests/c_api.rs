@@ -426,16 +426,50 @@ fn c_program_reads_java_written_primitives_and_strings_as_java_does() {
     check_vector("strings", &[V3, V1, V2], &[]);
 }
 
+/// The C++ program `source` (relative to the repository), compiled strictly with the sanitizers into `dir`.
+fn sanitized_cxx_program(dir: &Path, source: &str) -> PathBuf {
+    let source = repo().join(source);
+    let exe = dir.join(source.file_stem().expect("a file name"));
+    compile(&exe, &[source], Build { lang: Lang::Cxx, flags: STRICT_CXX, sanitize: true, ..Default::default() })
+}
+
 #[test]
 fn cpp_wrappers_raii_and_exceptions() {
-    let dir = scratch("cpp");
-    let exe = compile(
-        &dir.join("wrapper_test"),
-        &[repo().join("hollow-ffi/tests/cpp/wrapper_test.cpp")],
-        Build { lang: Lang::Cxx, flags: STRICT_CXX, sanitize: true, ..Default::default() },
-    );
+    let exe = sanitized_cxx_program(&scratch("cpp"), "hollow-ffi/tests/cpp/wrapper_test.cpp");
     let stdout = run(&mut sanitized(&exe));
     assert_all_passed(&stdout, "wrapper_test", 50);
+}
+
+/// The C++ example publishes two versions and reads them back through the wrapper: the range over
+/// populated ordinals skips the removed movie, lookups work, and a wrongly typed key is a clear error.
+#[test]
+fn cpp_example_publishes_and_reads_through_the_wrapper() {
+    let dir = scratch("cpp-example");
+    let exe = sanitized_cxx_program(&dir, "examples/cpp/movies.cpp");
+    let out = run(sanitized(&exe).arg(dir.join("blobs")));
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with("published versions "), "{out}");
+    assert!(lines[1].starts_with("version ") && lines[1].ends_with(": 4 movies"), "{out}");
+    assert_eq!(
+        lines[2..6],
+        [
+            "  movie 1: Heat (1995)",
+            "  movie 3: Insider (1999)",
+            "  movie 4: Ali (2001)",
+            "  movie 5: Collateral (2004)"
+        ],
+        "{out}"
+    );
+    assert_eq!(lines[6..9], ["id 5 -> Collateral", "id 2 -> not found", "movies of 1999: 1"], "{out}");
+    assert_eq!(
+        lines[9],
+        "string key: status 6, invalid argument: key field 0 (id) of Movie holds a long, but a string was given",
+        "{out}"
+    );
+    // The directory is Java's layout, readable by the C consumer and Java Hollow alike.
+    assert!(dir.join("blobs/announced.version").is_file());
+    let usage = Command::new(&exe).output().unwrap();
+    assert_eq!(usage.status.code(), Some(2));
 }
 
 fn example(name: &str) -> PathBuf {
@@ -558,6 +592,16 @@ fn install_script_and_pkg_config() {
     let (_, _, blobs) = built_examples(&scratch("install-data"));
     let out = run(Command::new(&exe).arg(&blobs).arg("2").env("LD_LIBRARY_PATH", &lib));
     assert_consumer_output(&out);
+
+    // The README's other recipe for a non-system prefix: an rpath, so the program runs with no
+    // LD_LIBRARY_PATH; here the C++ example, built as its header comment says, with the installed hollow.hpp.
+    let cpp = dir.join("movies");
+    let mut cxx = Command::new(std::env::var("CXX").unwrap_or_else(|_| "c++".into()));
+    cxx.args(STRICT_CXX).arg(repo().join("examples/cpp/movies.cpp")).args(cflags.split_whitespace());
+    cxx.args(libs.split_whitespace()).arg(format!("-Wl,-rpath,{}", lib.display())).arg("-o").arg(&cpp);
+    run(&mut cxx);
+    let out = run(Command::new(&cpp).arg(dir.join("cpp-blobs")).env_remove("LD_LIBRARY_PATH"));
+    assert!(out.contains("id 5 -> Collateral"), "{out}");
 }
 
 /// Every function the header declares is called by `api_test.c`, so a new export cannot go untested.

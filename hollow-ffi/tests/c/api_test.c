@@ -565,13 +565,35 @@ static void test_metadata(const hollow_read_state *rs) {
     CHECK_STATUS(hollow_type_populated_count(NULL, &count), HOLLOW_STATUS_NULL_ARGUMENT);
     CHECK_STATUS(hollow_type_populated_count(movie, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
     {
-        size_t populated = 0;
+        size_t populated = 0, n = 0, walked = 0;
         bool is = false;
+        uint32_t batch[2], from = 0, last = 0;
         for (i = 0; i <= (size_t)max; i++) {
             CHECK_OK(hollow_type_is_populated(movie, (uint32_t)i, &is));
             populated += is;
         }
         CHECK(populated == count);
+        /* The cursor walk, two at a time, visits the same ordinals, ascending, without probing. */
+        for (;;) {
+            CHECK_OK(hollow_type_populated_ordinals(movie, from, batch, 2, &n));
+            for (i = 0; i < n; i++) {
+                CHECK_OK(hollow_type_is_populated(movie, batch[i], &is));
+                CHECK(is);
+                CHECK(walked == 0 || batch[i] > last);
+                last = batch[i];
+                walked++;
+            }
+            if (n < 2) break;
+            from = batch[n - 1] + 1;
+        }
+        CHECK(walked == count && last <= (uint32_t)max);
+        CHECK_OK(hollow_type_populated_ordinals(movie, (uint32_t)max + 1, batch, 2, &n));
+        CHECK(n == 0);
+        CHECK_OK(hollow_type_populated_ordinals(movie, 0, NULL, 0, &n));
+        CHECK(n == 0);
+        CHECK_STATUS(hollow_type_populated_ordinals(movie, 0, NULL, 2, &n), HOLLOW_STATUS_NULL_ARGUMENT);
+        CHECK_STATUS(hollow_type_populated_ordinals(movie, 0, batch, 2, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+        CHECK_STATUS(hollow_type_populated_ordinals(NULL, 0, batch, 2, &n), HOLLOW_STATUS_NULL_ARGUMENT);
         CHECK_OK(hollow_type_is_populated(movie, 1000000, &is));
         CHECK(!is);
         CHECK_STATUS(hollow_type_is_populated(NULL, 0, &is), HOLLOW_STATUS_NULL_ARGUMENT);
@@ -950,6 +972,24 @@ static void test_indexes(const hollow_read_state *rs) {
     CHECK_STATUS(hollow_hash_index_find(by_year, key, 1, ordinals, 4, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
     CHECK_STATUS(hollow_hash_index_find(NULL, key, 1, ordinals, 4, &count), HOLLOW_STATUS_NULL_ARGUMENT);
     CHECK_STATUS(hollow_hash_index_find(by_year, NULL, 1, ordinals, 4, &count), HOLLOW_STATUS_NULL_ARGUMENT);
+    /* A key of the wrong kind or length is an error naming the field, not "no match". */
+    key[0].field_type = HOLLOW_FIELD_TYPE_LONG; /* an int field takes a long too */
+    key[0].value.long_value = 1999;
+    CHECK_OK(hollow_hash_index_find(by_year, key, 1, ordinals, 4, &count));
+    CHECK(count == 2);
+    key[0].field_type = HOLLOW_FIELD_TYPE_STRING;
+    key[0].value.string_value.ptr = "1999";
+    key[0].value.string_value.len = 4;
+    count = 77;
+    CHECK_STATUS(hollow_hash_index_find(by_year, key, 1, ordinals, 4, &count), HOLLOW_STATUS_INVALID_ARGUMENT);
+    CHECK_LAST_ERROR_HAS("key field 0 (year) of Movie holds an int, but a string was given");
+    CHECK(count == 77);
+    key[0].field_type = HOLLOW_FIELD_TYPE_INT;
+    key[0].value.int_value = 1999;
+    key[1] = key[0];
+    CHECK_STATUS(hollow_hash_index_find(by_year, key, 2, ordinals, 4, &count), HOLLOW_STATUS_INVALID_ARGUMENT);
+    CHECK_LAST_ERROR_HAS("the key of Movie has 1 field (year), 2 given");
+    CHECK_STATUS(hollow_hash_index_find(by_year, key, 0, ordinals, 4, &count), HOLLOW_STATUS_INVALID_ARGUMENT);
     CHECK_STATUS(hollow_read_state_hash_index(rs, "Movie", bad_fields, 1, &by_year), HOLLOW_STATUS_INVALID_UTF8);
     CHECK_STATUS(hollow_read_state_hash_index(rs, "Movie", NULL, 1, &by_year), HOLLOW_STATUS_NULL_ARGUMENT);
     CHECK_STATUS(hollow_read_state_hash_index(rs, "Nope", year_field, 1, &by_year), HOLLOW_STATUS_NOT_FOUND);
@@ -1096,6 +1136,23 @@ static void test_diff(void) {
     char small[6], metrics[512];
     hollow_producer *producer = diff_producer(&consumer, &v1);
     hollow_producer *producer_b = NULL;
+    hollow_blob_store *fresh_store = NULL;
+    hollow_producer *fresh = NULL;
+
+    /* What the last incremental cycle did: null before the first one. */
+    CHECK_OK(hollow_blob_store_new_in_memory(&fresh_store));
+    CHECK_OK(hollow_producer_new(fresh_store, DIFF_SCHEMAS, &fresh));
+    CHECK_OK(hollow_producer_last_incremental_stats_json(fresh, metrics, sizeof metrics, &len));
+    CHECK(len == 4 && strcmp(metrics, "null") == 0);
+    hollow_producer_free(fresh);
+    hollow_blob_store_free(fresh_store);
+    CHECK_OK(hollow_producer_last_incremental_stats_json(producer, metrics, sizeof metrics, &len));
+    CHECK(strlen(metrics) == len && strstr(metrics, "\"upserts\":3") != NULL);
+    CHECK(strstr(metrics, "\"added\":{\"Movie\":3}") != NULL && strstr(metrics, "\"removed\":{}") != NULL);
+    CHECK_STATUS(hollow_producer_last_incremental_stats_json(NULL, metrics, sizeof metrics, &len),
+                 HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_producer_last_incremental_stats_json(producer, metrics, sizeof metrics, NULL),
+                 HOLLOW_STATUS_NULL_ARGUMENT);
 
     /* Bad change lines: the status of the core's error, the line number in the message; nothing
      * announced. */
@@ -1118,6 +1175,10 @@ static void test_diff(void) {
 
     CHECK_OK(hollow_producer_apply_changes(producer, DIFF_V2, &v2));
     CHECK(v2 > v1);
+    CHECK_OK(hollow_producer_last_incremental_stats_json(producer, metrics, sizeof metrics, &len));
+    CHECK(strstr(metrics, "\"upserts\":2") != NULL && strstr(metrics, "\"deletes\":1") != NULL);
+    CHECK(strstr(metrics, "\"absent_deletes\":0") != NULL && strstr(metrics, "\"superseded\":0") != NULL);
+    CHECK(strstr(metrics, "\"removed\":{\"Movie\":2}") != NULL && strstr(metrics, "\"added\":{\"Movie\":2}") != NULL);
     CHECK_OK(hollow_producer_apply_changes(producer, DIFF_V2, &again)); /* the same changes: no change */
     CHECK(again == v2);
     CHECK_OK(hollow_producer_apply_changes(producer, "", NULL));
@@ -1132,6 +1193,37 @@ static void test_diff(void) {
     CHECK_STATUS(hollow_diff_new(rs1, NULL, &diff), HOLLOW_STATUS_NULL_ARGUMENT);
     CHECK_STATUS(hollow_diff_new(rs1, rs2, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
     CHECK(diff == NULL);
+    {
+        /* Options: no details kept but exact counts; a type filter; NULL for the defaults. */
+        hollow_diff_options options = {0};
+        const char *only_other[1] = {"Other"};
+        hollow_diff *limited = NULL;
+        options.limit_details = true;
+        options.detail_limit = 0;
+        CHECK_OK(hollow_diff_new_with_options(rs1, rs2, &options, &limited));
+        CHECK_OK(hollow_diff_type_at(limited, 0, &summary));
+        CHECK(summary.added == 1 && summary.removed == 1 && summary.modified == 1);
+        CHECK_OK(hollow_diff_change_count(limited, 0, &count));
+        CHECK(count == 0);
+        hollow_diff_free(limited);
+        options.types = only_other;
+        options.type_count = 1;
+        CHECK_OK(hollow_diff_new_with_options(rs1, rs2, &options, &limited));
+        CHECK_OK(hollow_diff_type_count(limited, &count));
+        CHECK(count == 0);
+        hollow_diff_free(limited);
+        CHECK_OK(hollow_diff_new_with_options(rs1, rs2, NULL, &limited));
+        CHECK_OK(hollow_diff_change_count(limited, 0, &count));
+        CHECK(count == 3);
+        hollow_diff_free(limited);
+        options.types = NULL;
+        CHECK_STATUS(hollow_diff_new_with_options(rs1, rs2, &options, &limited), HOLLOW_STATUS_NULL_ARGUMENT);
+        only_other[0] = INVALID_UTF8;
+        options.types = only_other;
+        CHECK_STATUS(hollow_diff_new_with_options(rs1, rs2, &options, &limited), HOLLOW_STATUS_INVALID_UTF8);
+        CHECK_STATUS(hollow_diff_new_with_options(NULL, rs2, NULL, &limited), HOLLOW_STATUS_NULL_ARGUMENT);
+        CHECK_STATUS(hollow_diff_new_with_options(rs1, rs2, NULL, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    }
     CHECK_OK(hollow_diff_new(rs1, rs2, &diff));
     hollow_read_state_free(rs1); /* the diff keeps what it needs */
 

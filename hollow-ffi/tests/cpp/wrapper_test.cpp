@@ -59,7 +59,7 @@ static void add_movie(hollow::write_state &ws, hollow::object_record &r, std::in
 }
 
 int main() {
-    hollow::blob_store store = hollow::blob_store::in_memory();
+    hollow::blob_store store = hollow::blob_store::new_in_memory();
     hollow::producer producer(store, SCHEMAS);
     hollow::object_record record;
     EXPECT(producer.current_version() == hollow::no_version);
@@ -109,6 +109,15 @@ int main() {
         EXPECT(movies.kind() == HOLLOW_KIND_OBJECT);
         EXPECT(movies.populated_count() == 2);
         EXPECT(movies.ordinals().size() == 2);
+        {
+            // The range visits exactly the ordinals that probing finds, in order.
+            std::vector<std::uint32_t> probed, ranged;
+            for (std::int32_t o = 0; o <= strings.max_ordinal(); o++) {
+                if (strings.is_populated(static_cast<std::uint32_t>(o))) probed.push_back(static_cast<std::uint32_t>(o));
+            }
+            for (std::uint32_t o : strings.populated_ordinals()) ranged.push_back(o);
+            EXPECT(ranged == probed && ranged.size() == strings.populated_count() && ranged.size() == 6);
+        }
         EXPECT(movies.field_count() == 8);
         EXPECT(movies.field_name(2) == "year");
         EXPECT(movies.field_type(4) == HOLLOW_FIELD_TYPE_BYTES);
@@ -154,6 +163,10 @@ int main() {
         auto by_year = rs.hash_index("Movie", {"year"});
         EXPECT(by_year.find({hollow::key::int32(2004)}).size() == 1);
         EXPECT(by_year.find({hollow::key::int32(1981)}).empty());
+        // A key of the wrong kind or length is an error, not "no match".
+        EXPECT_THROWS(by_year.find({hollow::key::string("2004")}), HOLLOW_STATUS_INVALID_ARGUMENT);
+        EXPECT_THROWS(by_year.find({hollow::key::int32(2004), hollow::key::int32(1)}), HOLLOW_STATUS_INVALID_ARGUMENT);
+        EXPECT_THROWS(by_id.get({hollow::key::string("1")}), HOLLOW_STATUS_INVALID_ARGUMENT);
 
         // The simple string API.
         EXPECT(rs.contains("Collateral") && !rs.contains("Thief"));
@@ -171,7 +184,7 @@ int main() {
         EXPECT(moved.version() == v1);
     }
     EXPECT_THROWS(consumer.refresh_to(v2 + 99), HOLLOW_STATUS_NOT_FOUND);
-    EXPECT_THROWS(hollow::blob_store::open_directory("/nonexistent/hollow/dir"), HOLLOW_STATUS_NOT_FOUND);
+    EXPECT_THROWS(hollow::blob_store::open_filesystem("/nonexistent/hollow/dir"), HOLLOW_STATUS_NOT_FOUND);
     EXPECT_THROWS(hollow::blob_store::open_url("gopher://x/y"), HOLLOW_STATUS_INVALID_ARGUMENT);
     EXPECT_THROWS(hollow::blob_store::open_url("memory://", {{"poll_jitter", "7"}}), HOLLOW_STATUS_INVALID_ARGUMENT);
     {
@@ -190,7 +203,7 @@ int main() {
         // Diffs and incremental cycles: two versions by change lines, their diff, its change set
         // replayed into a second store.
         const std::string schema = "Movie @PrimaryKey(id) { long id; string title; }";
-        hollow::blob_store a = hollow::blob_store::in_memory(), b = hollow::blob_store::in_memory();
+        hollow::blob_store a = hollow::blob_store::new_in_memory(), b = hollow::blob_store::new_in_memory();
         hollow::producer pa(a, schema), pb(b, schema);
         const std::string first = "{\"op\":\"upsert\",\"type\":\"Movie\",\"record\":{\"id\":1,\"title\":\"Heat\"}}\n"
                                   "{\"op\":\"upsert\",\"type\":\"Movie\",\"record\":{\"id\":2,\"title\":\"Up\"}}\n";
@@ -199,6 +212,8 @@ int main() {
         std::int64_t a2 =
             pa.apply_changes("{\"op\":\"upsert\",\"type\":\"Movie\",\"record\":{\"id\":1,\"title\":\"Heat 2\"}}");
         EXPECT(a2 > a1);
+        EXPECT(pa.last_incremental_stats_json().find("\"upserts\":1") != std::string::npos);
+        EXPECT(hollow::producer(hollow::blob_store::new_in_memory(), schema).last_incremental_stats_json() == "null");
         EXPECT_THROWS(pa.apply_changes("{\"op\":\"nope\"}"), HOLLOW_STATUS_INVALID_ARGUMENT);
         hollow::consumer ca(a), cb(b);
         ca.refresh_to(a1);
@@ -214,6 +229,9 @@ int main() {
         EXPECT(c.kind == HOLLOW_DIFF_CHANGE_KIND_MODIFIED && c.key_json == "[1]" && c.fields == "title");
         EXPECT(c.new_json.find("Heat 2") != std::string_view::npos);
         EXPECT_THROWS(d.type_at(1), HOLLOW_STATUS_INVALID_ARGUMENT);
+        hollow::diff counted(r1, r2, {"Movie"}, 0);  // counts only, no details
+        EXPECT(counted.type_at(0).modified == 1 && counted.change_count(0) == 0);
+        EXPECT(hollow::diff(r1, r2, {"Other"}).type_count() == 0);
         EXPECT_THROWS(d.change_at(0, 1), HOLLOW_STATUS_INVALID_ARGUMENT);
         pb.apply_changes(d.change_set_json());
         cb.refresh();

@@ -1,5 +1,10 @@
 //! Hashing exactly as Java Hollow does it, so that set and map bucket placement, primary-key hashing
 //! and the schema hash agree with Java byte for byte.
+//!
+//! Hand-written on purpose: a record's bucket in a set, a map or a hash key table is decided by these
+//! exact functions (Hollow's MurmurHash3 variant over `int`s with its seed, `String.hashCode` over UTF-16
+//! units), so a general hashing crate would place records where Java does not look for them (see the
+//! [module overview](super)).
 
 use super::varint;
 

@@ -12,6 +12,16 @@
 //! * [`hollow_string`]: record string values, one VarInt per UTF-16 code unit.
 //! * [`hash`]: Java-compatible hashing: `hashInt`, MurmurHash3 with Hollow's seed, `String.hashCode`.
 //! * [`reader`]: a bounds-checked cursor that reports errors with their byte offset.
+//!
+//! ## Why these are written here and not taken from crates
+//!
+//! Each must produce and accept exactly the bytes Java Hollow does, and each is checked against
+//! Java-written vectors (`tests/vectors`). The general-purpose crates implement neighbours of these
+//! formats, not these formats: the varint crates (`integer-encoding`, `leb128`, `unsigned-varint`) are
+//! LEB128, least significant group first, with no `0x80` null marker; UTF-8 crates reject or rewrite
+//! Java's `C0 80` NUL and surrogate pairs; hashing crates give MurmurHash3 over bytes, not Hollow's
+//! per-`int` mixing with its seed, nor `String.hashCode` over UTF-16 units. Adapting one would cost more
+//! code than the few dozen lines each of these is, and a crate's update could move a bucket or a byte.
 
 pub mod bits;
 pub mod gap;

@@ -2,6 +2,9 @@
 //!
 //! It differs from UTF-8 in two ways: NUL is the two bytes `C0 80`, and a character outside the BMP is
 //! written as its two UTF-16 surrogates, three bytes each (CESU-8 style).
+//!
+//! Hand-written on purpose: names and header tags must round-trip byte for byte with Java's
+//! `writeUTF`/`readUTF`, which standard UTF-8 decoders refuse (see the [module overview](super)).
 
 /// Encode `s` as modified UTF-8 (without the length prefix).
 pub fn encode(s: &str) -> Vec<u8> {

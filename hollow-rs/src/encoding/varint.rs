@@ -3,6 +3,9 @@
 //! Every byte but the last has its high bit set; no leading zero groups are written. A negative `int`
 //! takes 5 bytes and a negative `long` 10. A first byte of exactly `0x80` would be a leading zero group,
 //! which no writer produces; Hollow uses it as the null marker inside record serialization.
+//!
+//! Hand-written on purpose: varint crates encode LEB128 (least significant group first), which is not
+//! this byte order (see the [module overview](super)).
 
 /// The byte Hollow writes for a null value in a record's canonical serialization.
 pub const NULL_MARKER: u8 = 0x80;

@@ -4,7 +4,7 @@
 use std::iter::Peekable;
 use std::sync::Arc;
 
-use super::key::KeyValue;
+use super::key::{KeyValue, LeafKind};
 use super::overlay::Overlay;
 use super::path::PathRules;
 use super::shape::{DirectKey, KeyShape};
@@ -12,6 +12,7 @@ use super::source::Source;
 use super::table::{for_each_key, plan_update, SlotTable, Update};
 use crate::error::Result;
 use crate::read::ReadStateEngine;
+use crate::schema::FieldType;
 
 /// Finds every record of a type whose key fields match: `year`, `studio.address.city.value`,
 /// `tags.element.value` (a record matches if **any** of its tags does), `cast.element.name` with
@@ -77,6 +78,17 @@ impl HashIndex {
     /// The match field paths, as given.
     pub fn key_fields(&self) -> impl Iterator<Item = &str> {
         self.shape.fields().iter().map(|f| f.path.text.as_str())
+    }
+
+    /// The kind of value each match field holds, in order: the leaf field's type, or
+    /// [`FieldType::Reference`] for a path matched by ordinal (one ending at a reference, or at a LIST,
+    /// SET or MAP element that is not expanded). Lets callers reject a key of the wrong kind instead of
+    /// finding nothing.
+    pub fn key_field_types(&self) -> impl Iterator<Item = FieldType> + '_ {
+        self.shape.fields().iter().map(|f| match f.kind {
+            LeafKind::Value(t) => t,
+            LeafKind::Ordinal => FieldType::Reference,
+        })
     }
 
     /// Approximate heap bytes of the base table (the overlay is small by construction).

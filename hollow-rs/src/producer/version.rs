@@ -3,6 +3,8 @@
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use chrono::{DateTime, Datelike, Timelike, Utc};
+
 use crate::store::Version;
 
 /// Makes the version of each new state. Versions must increase from cycle to cycle.
@@ -49,27 +51,14 @@ impl VersionMinter for TimestampVersionMinter {
     }
 }
 
-/// `yyyyMMddHHmmss` of a Unix time, as a number.
+/// `yyyyMMddHHmmss` of a Unix time, as a number, in UTC (proleptic Gregorian calendar, through
+/// `chrono`). Times outside `chrono`'s range (years beyond ±262,000) are clamped to its ends.
 pub fn utc_timestamp_number(unix_secs: i64) -> i64 {
-    let days = unix_secs.div_euclid(86_400);
-    let secs_of_day = unix_secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    let (hh, mm, ss) = (secs_of_day / 3600, (secs_of_day / 60) % 60, secs_of_day % 60);
-    ((((y * 100 + m) * 100 + d) * 100 + hh) * 100 + mm) * 100 + ss
-}
-
-/// Proleptic Gregorian (year, month, day) of a day count since 1970-01-01 (H. Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
+    let clamped = unix_secs.clamp(DateTime::<Utc>::MIN_UTC.timestamp(), DateTime::<Utc>::MAX_UTC.timestamp());
+    let t = DateTime::<Utc>::from_timestamp(clamped, 0).unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
+    let date = i64::from(t.year()) * 10_000 + i64::from(t.month()) * 100 + i64::from(t.day());
+    let time = i64::from(t.hour()) * 10_000 + i64::from(t.minute()) * 100 + i64::from(t.second());
+    date * 1_000_000 + time
 }
 
 /// Versions from a fixed list, then counting on from the last one (tests, reproducible runs).
@@ -106,6 +95,11 @@ mod tests {
         assert_eq!(utc_timestamp_number(1_735_689_600), 20250101000000);
         // 2024-02-29T23:59:59Z (leap day)
         assert_eq!(utc_timestamp_number(1_709_251_199), 20240229235959);
+        // 2000-02-29T12:34:56Z (a leap century), 2100-03-01T00:00:00Z (a century that is not), and a
+        // time before 1970.
+        assert_eq!(utc_timestamp_number(951_827_696), 20000229123456);
+        assert_eq!(utc_timestamp_number(4_107_542_400), 21000301000000);
+        assert_eq!(utc_timestamp_number(-1), 19691231235959);
     }
 
     #[test]

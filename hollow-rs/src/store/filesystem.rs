@@ -7,12 +7,14 @@
 //!
 //! How the publishing invariants hold here (see the [store docs](super)):
 //!
-//! * **Blobs are never overwritten.** A blob is written to a uniquely named hidden staging file, synced,
-//!   and then *hard-linked* to its final name: `link` fails if the name exists, so creating a blob is
-//!   atomic and create-if-absent, and readers never see a partial file. The directory is synced after.
+//! * **Blobs are never overwritten.** A blob is written to a uniquely named hidden staging file (held as
+//!   a `tempfile::NamedTempFile`, so every failure path removes it), synced, and then given its final name with
+//!   `NamedTempFile::persist_noclobber` (a rename that refuses to replace, or a hard link): it fails if
+//!   the name exists, so creating a blob is atomic and create-if-absent, and readers never see a partial
+//!   file. The directory is synced after, so the new name survives a crash.
 //! * **Announcement is a compare-and-swap.** Under a short exclusive `flock` on `.hollow-announce.lock`,
 //!   the announcement file is read, compared with the version the producer expects, and replaced by a
-//!   uniquely named temporary file renamed over it.
+//!   synced temporary file renamed over it (`NamedTempFile::persist`), then the directory is synced.
 //! * **One producer at a time.** [`BlobPublisher::lock_producer`] takes an exclusive `flock` on
 //!   `.hollow-producer.lock` for the producer's life. The kernel drops it when the process dies, so a
 //!   crash never leaves a stale lock; the new holder then removes staging files a crash left.
@@ -222,19 +224,33 @@ impl FilesystemBlobStore {
         Ok(())
     }
 
-    /// Write `data` to a fresh staging file, synced, and return its path.
-    fn stage(&self, name: &str, data: &[u8]) -> Result<PathBuf> {
-        let tmp = self.dir.join(format!("{STAGING_PREFIX}{name}-{}", unique_suffix()));
-        let write = || -> std::io::Result<()> {
-            let mut f = fs::OpenOptions::new().write(true).create_new(true).open(&tmp)?;
-            f.write_all(data)?;
-            f.sync_all()
-        };
-        write().map_err(|e| {
-            let _ = fs::remove_file(&tmp);
-            Error::io(format!("writing {}", tmp.display()), e)
+    /// Write `data` to a fresh temporary file in the directory, named `prefix` and a suffix no other
+    /// writer uses, synced. Dropping it without persisting removes it; a crash leaves it for
+    /// [`Self::remove_leftovers`].
+    ///
+    /// The name is made here rather than by `tempfile`'s random one: its random names seed from
+    /// `std::thread::current()`, which on a C program's main thread allocates a handle that is never
+    /// freed (a leak valgrind reports to every C user).
+    fn stage(&self, prefix: &str, data: &[u8]) -> Result<tempfile::NamedTempFile> {
+        let path = self.dir.join(format!("{prefix}{}", unique_suffix()));
+        let file = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| Error::io(format!("creating {}", path.display()), e))?;
+        // Made after the file, so that it never removes a file some other writer created. From here on,
+        // dropping `staged` (on any error below) removes the file.
+        let temp_path = tempfile::TempPath::try_from_path(&path).map_err(|e| {
+            let _ = fs::remove_file(&path);
+            Error::io(format!("resolving {}", path.display()), e)
         })?;
-        Ok(tmp)
+        let mut staged = tempfile::NamedTempFile::from_parts(file, temp_path);
+        let write = |f: &mut tempfile::NamedTempFile| -> std::io::Result<()> {
+            f.write_all(data)?;
+            f.as_file().sync_all()
+        };
+        write(&mut staged).map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
+        Ok(staged)
     }
 
     fn open_lock_file(&self, name: &str) -> Result<fs::File> {
@@ -292,17 +308,17 @@ impl BlobPublisher for FilesystemBlobStore {
                 )));
             }
         }
-        let tmp = self.stage(&name, &blob.data)?;
+        let staged = self.stage(&format!("{STAGING_PREFIX}{name}-"), &blob.data)?;
         let target = self.dir.join(&name);
-        let linked = fs::hard_link(&tmp, &target);
-        let _ = fs::remove_file(&tmp);
-        match linked {
-            Ok(()) => self.sync_dir(),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(Error::Conflict(format!(
+        // `persist_noclobber` links (or renames without replacing) the staged file to its name: atomic,
+        // and failing when the name exists. On failure the staged file is dropped, which removes it.
+        match staged.persist_noclobber(&target) {
+            Ok(_) => self.sync_dir(),
+            Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => Err(Error::Conflict(format!(
                 "cannot publish {name}: {} already exists (blobs are never overwritten)",
                 target.display()
             ))),
-            Err(e) => Err(Error::io(format!("publishing {}", target.display()), e)),
+            Err(e) => Err(Error::io(format!("publishing {}", target.display()), e.error)),
         }
     }
 
@@ -401,18 +417,10 @@ impl Announcer for FilesystemBlobStore {
         if actual != expected {
             return Err(announce_conflict(version, expected, actual));
         }
-        let tmp = self.dir.join(format!("{ANNOUNCEMENT_TMP_PREFIX}-{}", unique_suffix()));
+        let staged = self.stage(&format!("{ANNOUNCEMENT_TMP_PREFIX}-"), version.to_string().as_bytes())?;
         let target = self.dir.join(ANNOUNCEMENT_FILE);
-        let write = || -> std::io::Result<()> {
-            let mut f = fs::OpenOptions::new().write(true).create_new(true).open(&tmp)?;
-            f.write_all(version.to_string().as_bytes())?;
-            f.sync_all()?;
-            fs::rename(&tmp, &target)
-        };
-        write().map_err(|e| {
-            let _ = fs::remove_file(&tmp);
-            Error::io(format!("writing {}", target.display()), e)
-        })?;
+        // A rename over the old announcement: readers see the old version or the new, never a mix.
+        staged.persist(&target).map_err(|e| Error::io(format!("writing {}", target.display()), e.error))?;
         self.sync_dir()
         // The announce lock is released when `lock` is dropped here.
     }
