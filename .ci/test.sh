@@ -21,6 +21,10 @@ cargo fmt --all -- --check
 echo "== cargo clippy -D warnings (every feature, then the library without its optional ones)"
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 cargo clippy -p hollow --lib --no-default-features -- -D warnings
+echo "== packages: what cargo package ships (.ci/check-packages.sh)"
+bash .ci/check-packages.sh
+echo "== cargo doc -D warnings (hollow, hollow-cli, hollow-ffi)"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --all-features -p hollow -p hollow-cli -p hollow-ffi
 echo "== cargo test --workspace --all-features, beside a loopback S3 server (moto, .ci/with-s3.sh)"
 bash .ci/with-s3.sh cargo test --workspace --all-features
 # The Python phase builds the core again in its own target directory. Where the disk is small (CI
