@@ -202,6 +202,10 @@ impl StateDiff {
 
 /// The change set taking `from` to `to`: [`diff`] without a detail limit, then
 /// [`StateDiff::to_change_set`]. `options.detail_limit` is ignored.
+///
+/// # Errors
+///
+/// Those of [`diff`].
 pub fn change_set(
     from: &crate::read::ReadStateEngine,
     to: &crate::read::ReadStateEngine,

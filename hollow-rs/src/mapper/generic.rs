@@ -232,6 +232,8 @@ impl Serialize for Bytes<'_> {
 
 /// Read record `ordinal` of `type_name`, and everything it refers to, as a [`GenericValue`].
 ///
+/// # Errors
+///
 /// Fails with [`Error::NotFound`] for an unknown type or an ordinal beyond the type's data, and with
 /// [`Error::CorruptBlob`] for records nested more than 128 deep (a reference cycle in a hostile blob)
 /// or undecodable strings.
