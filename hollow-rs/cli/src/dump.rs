@@ -49,7 +49,9 @@ pub fn run(store: Arc<dyn BlobStore>, args: &Args<'_>) -> hollow::Result<()> {
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             let written = crate::plain::PlainWriter::new(state.engine(), depth)
                 .write_types(&mut out, include, type_name.is_some())
-                .and_then(|()| std::io::Write::flush(&mut out).map_err(|e| hollow::Error::io("writing standard output", e)));
+                .and_then(|()| {
+                    std::io::Write::flush(&mut out).map_err(|e| hollow::Error::io("writing standard output", e))
+                });
             // `hollow dump ... | head` closing the pipe early is not a failure of the dump.
             if let Err(e) = written {
                 if !is_broken_pipe(&e) {

@@ -43,11 +43,7 @@ impl<'a> PlainWriter<'a> {
         for ty in self.engine.types().filter(|t| include(t.name())) {
             for ordinal in ty.populated().iter() {
                 let value = self.record(ty, ordinal, self.depth)?;
-                let line = if bare {
-                    value
-                } else {
-                    serde_json::json!({ "type": ty.name(), "value": value })
-                };
+                let line = if bare { value } else { serde_json::json!({ "type": ty.name(), "value": value }) };
                 serde_json::to_writer(&mut *out, &line).map_err(|e| write_error(e.into()))?;
                 out.write_all(b"\n").map_err(write_error)?;
             }
@@ -81,7 +77,10 @@ impl<'a> PlainWriter<'a> {
                 let entries = m
                     .entries(ordinal)
                     .map(|(k, v)| {
-                        Ok((self.reference(&schema.key_type, k, remaining)?, self.reference(&schema.value_type, v, remaining)?))
+                        Ok((
+                            self.reference(&schema.key_type, k, remaining)?,
+                            self.reference(&schema.value_type, v, remaining)?,
+                        ))
                     })
                     .collect::<Result<Vec<_>>>()?;
                 map_json(entries)
@@ -115,7 +114,9 @@ impl<'a> PlainWriter<'a> {
             FieldType::Float => o.read_float(ordinal, field).map(|v| number(v.to_string().parse().unwrap_or(f64::NAN))),
             FieldType::Double => o.read_double(ordinal, field).map(number),
             FieldType::Boolean => o.read_boolean(ordinal, field).map(Json::Bool),
-            FieldType::Bytes => o.read_bytes(ordinal, field).map(|b| Json::Array(b.iter().map(|&x| x.into()).collect())),
+            FieldType::Bytes => {
+                o.read_bytes(ordinal, field).map(|b| Json::Array(b.iter().map(|&x| x.into()).collect()))
+            }
             FieldType::String => match o.read_string(ordinal, field) {
                 Some(s) => Some(Json::String(s.into_owned())),
                 None if o.is_null(ordinal, field) => None,

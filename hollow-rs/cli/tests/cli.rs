@@ -615,8 +615,7 @@ fn dump_plain_is_input_for_produce_with_the_schema_on_standard_input() {
     );
     assert!(!ok && err.contains("both name standard input"), "{err}");
     // A missing schema file is named.
-    let (ok, _, err) =
-        hollow(&["produce", copy.to_str().unwrap(), "--schema", "/nonexistent.schema", "--input", "-"]);
+    let (ok, _, err) = hollow(&["produce", copy.to_str().unwrap(), "--schema", "/nonexistent.schema", "--input", "-"]);
     assert!(!ok && err.contains("/nonexistent.schema"), "{err}");
     // --help says what --schema takes.
     let (_, help, _) = hollow(&["produce", "--help"]);

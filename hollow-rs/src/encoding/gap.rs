@@ -12,8 +12,8 @@ use crate::error::{Error, Result};
 ///
 /// # Errors
 ///
-    /// [`Error::CorruptBlob`](crate::Error::CorruptBlob) for a truncated list, a malformed VarInt, a negative
-    /// gap or an ordinal out of range.
+/// [`Error::CorruptBlob`](crate::Error::CorruptBlob) for a truncated list, a malformed VarInt, a negative
+/// gap or an ordinal out of range.
 pub fn read(r: &mut ByteReader<'_>, what: &str) -> Result<Vec<u32>> {
     let n = r.varlong_count(what)?;
     let n = r.check_len(n, 1, what)?;

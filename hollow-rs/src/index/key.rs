@@ -268,10 +268,7 @@ mod tests {
         // A u16 key finds an INT field as an i32 key would.
         let int = LeafKind::Value(FieldType::Int);
         let (small, same) = (KeyValue::from(40_000_u16), KeyValue::from(40_000_i32));
-        assert_eq!(
-            hash_probe(Probe::new(&small, &int).unwrap()),
-            hash_probe(Probe::new(&same, &int).unwrap())
-        );
+        assert_eq!(hash_probe(Probe::new(&small, &int).unwrap()), hash_probe(Probe::new(&same, &int).unwrap()));
     }
 
     #[test]

@@ -81,8 +81,8 @@ fn read_key_paths(r: &mut ByteReader<'_>) -> Result<Vec<String>> {
 ///
 /// # Errors
 ///
-    /// [`Error::Schema`](crate::Error::Schema) for a schema that cannot be encoded: a name longer than 65535
-    /// bytes (Java's `writeUTF`), too many fields, a reference field that names no type.
+/// [`Error::Schema`](crate::Error::Schema) for a schema that cannot be encoded: a name longer than 65535
+/// bytes (Java's `writeUTF`), too many fields, a reference field that names no type.
 pub fn write_schema(out: &mut Vec<u8>, schema: &Schema) -> Result<()> {
     match schema {
         Schema::Object(s) => {
