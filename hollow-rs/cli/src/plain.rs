@@ -15,6 +15,7 @@
 
 use std::io::Write;
 
+use hollow::mapper::{read_value_field, GenericValue};
 use hollow::read::{ObjectTypeReadState, ReadStateEngine, TypeReadState};
 use hollow::schema::FieldType;
 use hollow::{Error, Result};
@@ -107,30 +108,12 @@ impl<'a> PlainWriter<'a> {
 
     fn field(&self, o: &ObjectTypeReadState, ordinal: u32, field: usize, remaining: usize) -> Result<Json> {
         let schema_field = &o.schema().fields[field];
-        let value = match schema_field.field_type {
-            FieldType::Int => o.read_int(ordinal, field).map(Json::from),
-            FieldType::Long => o.read_long(ordinal, field).map(Json::from),
-            // Through its shortest decimal text: 0.1f32 is 0.1, not 0.10000000149011612.
-            FieldType::Float => o.read_float(ordinal, field).map(|v| number(v.to_string().parse().unwrap_or(f64::NAN))),
-            FieldType::Double => o.read_double(ordinal, field).map(number),
-            FieldType::Boolean => o.read_boolean(ordinal, field).map(Json::Bool),
-            FieldType::Bytes => {
-                o.read_bytes(ordinal, field).map(|b| Json::Array(b.iter().map(|&x| x.into()).collect()))
-            }
-            FieldType::String => match o.read_string(ordinal, field) {
-                Some(s) => Some(Json::String(s.into_owned())),
-                None if o.is_null(ordinal, field) => None,
-                None => {
-                    return Err(Error::corrupt(
-                        format!("field {}.{} of record {ordinal} is not valid text", o.name(), schema_field.name),
-                        0,
-                    ))
-                }
+        let value = match (schema_field.field_type, &schema_field.referenced_type) {
+            (FieldType::Reference, Some(target_type)) => match o.read_ordinal(ordinal, field) {
+                Some(target) => Some(self.reference(target_type, target, remaining)?),
+                None => None,
             },
-            FieldType::Reference => match (o.read_ordinal(ordinal, field), &schema_field.referenced_type) {
-                (Some(target), Some(target_type)) => Some(self.reference(target_type, target, remaining)?),
-                _ => None,
-            },
+            _ => read_value_field(o, ordinal, field)?.map(|value| plain_value(&value)),
         };
         Ok(value.unwrap_or(Json::Null))
     }
@@ -144,13 +127,15 @@ fn value_field(o: &ObjectTypeReadState) -> Option<usize> {
     }
 }
 
-/// A float as a JSON number; NaN and the infinities as strings (JSON has no such numbers).
-fn number(v: f64) -> Json {
-    match serde_json::Number::from_f64(v) {
-        Some(n) => Json::Number(n),
-        None if v.is_nan() => "NaN".into(),
-        None if v > 0.0 => "Infinity".into(),
-        None => "-Infinity".into(),
+/// A field's value as JSON: as [`GenericValue::to_json`] writes it (non-finite floats as the strings
+/// `"NaN"`, `"Infinity"`, `"-Infinity"`), except a finite FLOAT, which goes through its shortest decimal
+/// text: 0.1f32 is 0.1, not 0.10000000149011612.
+fn plain_value(value: &GenericValue) -> Json {
+    match value {
+        GenericValue::Float(v) if v.is_finite() => {
+            v.to_string().parse::<f64>().ok().and_then(serde_json::Number::from_f64).map_or(Json::Null, Json::Number)
+        }
+        other => other.to_json(),
     }
 }
 

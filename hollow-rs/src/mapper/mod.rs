@@ -182,7 +182,7 @@ use self::error::MapperResult;
 use self::ser::{SchemaCache, Writer};
 use self::shape::{Scalar, Shape};
 
-pub use self::generic::{read_generic, GenericValue};
+pub use self::generic::{read_generic, read_value_field, GenericValue};
 pub use self::json::from_json;
 pub use self::key::{find_by_primary_key, get_by_primary_key};
 pub use self::set::as_set;
