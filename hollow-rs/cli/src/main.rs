@@ -1,6 +1,9 @@
 //! `hollow`: inspect, dump and produce Hollow blob stores: a directory in Java Hollow's filesystem layout,
 //! or (built with the `object-store` feature) `s3://bucket/prefix`, `gs://...`, `az://...`.
 
+// The doc comments below are clap's --help text, written for a terminal (`snapshot-<v>`), not HTML.
+#![allow(rustdoc::invalid_html_tags)]
+
 mod diff;
 mod dump;
 mod inspect;

@@ -37,7 +37,7 @@ impl BlobHeader {
     ///
     /// # Errors
     ///
-    /// [`Error::CorruptBlob`](crate::Error::CorruptBlob) for a truncated header, an unknown blob format
+    /// [`Error::CorruptBlob`] for a truncated header, an unknown blob format
     /// version or schemas that do not decode.
     pub fn read(r: &mut ByteReader<'_>) -> Result<Self> {
         let version = r.i32("blob format version")?;
@@ -72,8 +72,8 @@ impl BlobHeader {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) for more header tags than Java's `short`
-    /// counts or a tag longer than 65535 bytes; [`Error::Schema`](crate::Error::Schema) for a schema that
+    /// [`Error::InvalidArgument`] for more header tags than Java's `short`
+    /// counts or a tag longer than 65535 bytes; [`Error::Schema`] for a schema that
     /// cannot be encoded.
     pub fn write(&self, out: &mut Vec<u8>) -> Result<()> {
         out.extend_from_slice(&BLOB_FORMAT_VERSION.to_be_bytes());

@@ -20,7 +20,7 @@ pub const LONGS_PER_SEGMENT: usize = 256;
 ///
 /// # Errors
 ///
-/// [`Error::CorruptBlob`](crate::Error::CorruptBlob) when the word count or the words run past the end of the
+/// [`Error::CorruptBlob`] when the word count or the words run past the end of the
 /// blob.
 pub fn read_words(r: &mut ByteReader<'_>) -> Result<BitArray> {
     let n = read_len(r)?;
@@ -31,7 +31,7 @@ pub fn read_words(r: &mut ByteReader<'_>) -> Result<BitArray> {
 ///
 /// # Errors
 ///
-/// [`Error::CorruptBlob`](crate::Error::CorruptBlob) when the bitset runs past the end of the blob.
+/// [`Error::CorruptBlob`] when the bitset runs past the end of the blob.
 pub fn skip(r: &mut ByteReader<'_>) -> Result<()> {
     let n = read_len(r)?;
     r.skip(n * 8, "populated ordinals")

@@ -214,7 +214,7 @@ impl Consumer {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) without an announcement watcher (unless
+    /// [`Error::InvalidArgument`] without an announcement watcher (unless
     /// pinned); otherwise the errors of [`refresh_to`](Self::refresh_to) and of the watcher.
     pub fn refresh(&self) -> Result<Option<Version>> {
         let target = match (self.pinned_version(), &self.inner.watcher) {
@@ -269,9 +269,9 @@ impl Consumer {
     ///
     /// # Errors
     ///
-    /// [`Error::NotFound`](crate::Error::NotFound) when no blobs reach `version`, the retriever's errors
-    /// ([`Error::Io`](crate::Error::Io)), [`Error::CorruptBlob`](crate::Error::CorruptBlob) and
-    /// [`Error::IntegrityCheckFailed`](crate::Error::IntegrityCheckFailed) for blobs that do not load or do
+    /// [`Error::NotFound`] when no blobs reach `version`, the retriever's errors
+    /// ([`Error::Io`]), [`Error::CorruptBlob`] and
+    /// [`Error::IntegrityCheckFailed`] for blobs that do not load or do
     /// not chain, the errors of index updates. The current state is kept.
     pub fn refresh_to(&self, version: Version) -> Result<Version> {
         let mut state = self.lock_refresh();
@@ -415,8 +415,8 @@ impl Consumer {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) when the consumer has no announcement
-    /// watcher, [`Error::Io`](crate::Error::Io) when the background thread cannot be started.
+    /// [`Error::InvalidArgument`] when the consumer has no announcement
+    /// watcher, [`Error::Io`] when the background thread cannot be started.
     pub fn subscribe(&self) -> Result<Subscription> {
         let watcher = self
             .inner

@@ -21,7 +21,7 @@
 //! ```
 //!
 //! Records and key values use the JSON form of [`GenericValue::to_json`], which
-//! [`from_json`](crate::mapper::from_json) reads back; reading needs the schemas to know the types.
+//! [`from_json`] reads back; reading needs the schemas to know the types.
 
 use std::io::{BufRead, Write};
 

@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 ///
 /// # Errors
 ///
-/// [`Error::CorruptBlob`](crate::Error::CorruptBlob) for a truncated list, a malformed VarInt, a negative
+/// [`Error::CorruptBlob`] for a truncated list, a malformed VarInt, a negative
 /// gap or an ordinal out of range.
 pub fn read(r: &mut ByteReader<'_>, what: &str) -> Result<Vec<u32>> {
     let n = r.varlong_count(what)?;

@@ -47,7 +47,7 @@ impl<'a> ByteReader<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::CorruptBlob`](crate::Error::CorruptBlob) (naming `what` and the offset) when fewer than `n`
+    /// [`Error::CorruptBlob`] (naming `what` and the offset) when fewer than `n`
     /// bytes remain.
     #[inline]
     pub fn bytes(&mut self, n: usize, what: &str) -> Result<&'a [u8]> {
@@ -63,7 +63,7 @@ impl<'a> ByteReader<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::CorruptBlob`](crate::Error::CorruptBlob) when fewer than `n` bytes remain.
+    /// [`Error::CorruptBlob`] when fewer than `n` bytes remain.
     pub fn skip(&mut self, n: u64, what: &str) -> Result<()> {
         let n = self.check_len(n, 1, what)?;
         self.pos += n;
@@ -75,7 +75,7 @@ impl<'a> ByteReader<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::CorruptBlob`](crate::Error::CorruptBlob) when fewer than `count * item_size` bytes remain (or
+    /// [`Error::CorruptBlob`] when fewer than `count * item_size` bytes remain (or
     /// the product overflows).
     pub fn check_len(&self, count: u64, item_size: u64, what: &str) -> Result<usize> {
         match count.checked_mul(item_size) {
@@ -91,7 +91,7 @@ impl<'a> ByteReader<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::CorruptBlob`](crate::Error::CorruptBlob) at the end of the blob.
+    /// [`Error::CorruptBlob`] at the end of the blob.
     #[inline]
     pub fn u8(&mut self, what: &str) -> Result<u8> {
         Ok(self.bytes(1, what)?[0])
@@ -101,7 +101,7 @@ impl<'a> ByteReader<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::CorruptBlob`](crate::Error::CorruptBlob) when fewer than 2 bytes remain.
+    /// [`Error::CorruptBlob`] when fewer than 2 bytes remain.
     pub fn i16(&mut self, what: &str) -> Result<i16> {
         Ok(i16::from_be_bytes(self.bytes(2, what)?.try_into().expect("2 bytes")))
     }
@@ -110,7 +110,7 @@ impl<'a> ByteReader<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::CorruptBlob`](crate::Error::CorruptBlob) when fewer than 4 bytes remain.
+    /// [`Error::CorruptBlob`] when fewer than 4 bytes remain.
     pub fn i32(&mut self, what: &str) -> Result<i32> {
         Ok(i32::from_be_bytes(self.bytes(4, what)?.try_into().expect("4 bytes")))
     }
@@ -119,7 +119,7 @@ impl<'a> ByteReader<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::CorruptBlob`](crate::Error::CorruptBlob) when fewer than 8 bytes remain.
+    /// [`Error::CorruptBlob`] when fewer than 8 bytes remain.
     pub fn i64(&mut self, what: &str) -> Result<i64> {
         Ok(i64::from_be_bytes(self.bytes(8, what)?.try_into().expect("8 bytes")))
     }
@@ -128,7 +128,7 @@ impl<'a> ByteReader<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::CorruptBlob`](crate::Error::CorruptBlob) for a truncated VarInt or one longer than 5 bytes.
+    /// [`Error::CorruptBlob`] for a truncated VarInt or one longer than 5 bytes.
     #[inline]
     pub fn varint(&mut self, what: &str) -> Result<i32> {
         match varint::decode_i32(&self.bytes[self.pos..]) {
@@ -144,7 +144,7 @@ impl<'a> ByteReader<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::CorruptBlob`](crate::Error::CorruptBlob) for a truncated VarLong or one longer than 10 bytes.
+    /// [`Error::CorruptBlob`] for a truncated VarLong or one longer than 10 bytes.
     #[inline]
     pub fn varlong(&mut self, what: &str) -> Result<i64> {
         match varint::decode_i64(&self.bytes[self.pos..]) {
@@ -160,7 +160,7 @@ impl<'a> ByteReader<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::CorruptBlob`](crate::Error::CorruptBlob) for a malformed VarInt or a negative one.
+    /// [`Error::CorruptBlob`] for a malformed VarInt or a negative one.
     pub fn varint_count(&mut self, what: &str) -> Result<usize> {
         let at = self.position();
         let v = self.varint(what)?;
@@ -171,7 +171,7 @@ impl<'a> ByteReader<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::CorruptBlob`](crate::Error::CorruptBlob) for a malformed VarLong or a negative one.
+    /// [`Error::CorruptBlob`] for a malformed VarLong or a negative one.
     pub fn varlong_count(&mut self, what: &str) -> Result<u64> {
         let at = self.position();
         let v = self.varlong(what)?;
@@ -182,7 +182,7 @@ impl<'a> ByteReader<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::CorruptBlob`](crate::Error::CorruptBlob) when the string is truncated or is not modified
+    /// [`Error::CorruptBlob`] when the string is truncated or is not modified
     /// UTF-8.
     pub fn utf(&mut self, what: &str) -> Result<String> {
         let at = self.position();

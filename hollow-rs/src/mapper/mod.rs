@@ -319,7 +319,7 @@ impl ObjectMapper {
     ///
     /// # Errors
     ///
-    /// [`Error::Schema`](crate::Error::Schema) when `T` cannot be traced (see [Schemas come from the
+    /// [`Error::Schema`] when `T` cannot be traced (see [Schemas come from the
     /// type](self#schemas-come-from-the-type)) or derives a shape that clashes with an earlier type of the
     /// same name.
     pub fn derive<T: ?Sized + Mappable>(&mut self) -> Result<String> {
@@ -352,7 +352,7 @@ impl ObjectMapper {
     ///
     /// # Errors
     ///
-    /// As [`derive`](Self::derive); [`Error::SchemaMismatch`](crate::Error::SchemaMismatch) when `engine` has
+    /// As [`derive`](Self::derive); [`Error::SchemaMismatch`] when `engine` has
     /// a type of the same name that the derived schema does not fit.
     pub fn initialize<T: ?Sized + Mappable>(&mut self, engine: &mut WriteStateEngine) -> Result<String> {
         let root = self.derive::<T>()?;
@@ -385,8 +385,8 @@ impl ObjectMapper {
     /// # Errors
     ///
     /// As [`initialize`](Self::initialize); when the value does not fit the schema, the writer's errors (see
-    /// [Writing](self#writing)): [`Error::SchemaMismatch`](crate::Error::SchemaMismatch) naming the path,
-    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) for out-of-range numbers or a `None`
+    /// [Writing](self#writing)): [`Error::SchemaMismatch`] naming the path,
+    /// [`Error::InvalidArgument`] for out-of-range numbers or a `None`
     /// element.
     pub fn add<T: ?Sized + Mappable>(&mut self, engine: &mut WriteStateEngine, value: &T) -> Result<u32> {
         let root = self.initialize::<T>(engine)?;
@@ -399,7 +399,7 @@ impl ObjectMapper {
     ///
     /// # Errors
     ///
-    /// [`Error::NotFound`](crate::Error::NotFound) when `type_name` (or a type it refers to) is not
+    /// [`Error::NotFound`] when `type_name` (or a type it refers to) is not
     /// registered; the writer's errors (see [Writing](self#writing)).
     pub fn add_as<T: ?Sized + Serialize>(
         &mut self,
@@ -415,9 +415,9 @@ impl ObjectMapper {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) for a value that is not a record,
-    /// [`Error::NotFound`](crate::Error::NotFound) for an unregistered type,
-    /// [`Error::SchemaMismatch`](crate::Error::SchemaMismatch) when it does not fit its schema.
+    /// [`Error::InvalidArgument`] for a value that is not a record,
+    /// [`Error::NotFound`] for an unregistered type,
+    /// [`Error::SchemaMismatch`] when it does not fit its schema.
     pub fn add_generic(&mut self, engine: &mut WriteStateEngine, value: &GenericValue) -> Result<u32> {
         let type_name = value.type_name().ok_or_else(|| {
             Error::InvalidArgument(
@@ -454,9 +454,9 @@ impl ObjectMapper {
 ///
 /// # Errors
 ///
-/// [`Error::NotFound`](crate::Error::NotFound) for an unknown type or an ordinal beyond the type's records,
-/// [`Error::SchemaMismatch`](crate::Error::SchemaMismatch) when the record does not fit `T`,
-/// [`Error::CorruptBlob`](crate::Error::CorruptBlob) for records that do not decode.
+/// [`Error::NotFound`] for an unknown type or an ordinal beyond the type's records,
+/// [`Error::SchemaMismatch`] when the record does not fit `T`,
+/// [`Error::CorruptBlob`] for records that do not decode.
 pub fn get<'a, T: Deserialize<'a>>(engine: &'a ReadStateEngine, type_name: &str, ordinal: u32) -> Result<T> {
     let record = de::RecordDeserializer::new(engine, type_name, ordinal)?;
     T::deserialize(record).map_err(Error::from)

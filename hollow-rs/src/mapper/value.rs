@@ -28,7 +28,7 @@ impl ObjectMapper {
     ///
     /// # Errors
     ///
-    /// As [`add_as`](Self::add_as); [`Error::InvalidArgument`](crate::Error::InvalidArgument) for an integer
+    /// As [`add_as`](Self::add_as); [`Error::InvalidArgument`] for an integer
     /// too large for its INT or LONG field.
     pub fn add_dynamic<T: ?Sized + Serialize>(
         &mut self,

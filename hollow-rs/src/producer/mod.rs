@@ -82,7 +82,7 @@ pub trait Validator: Send + Sync {
     /// # Errors
     ///
     /// A message saying why `state` is refused; the cycle then fails with
-    /// [`Error::ValidationFailed`](crate::Error::ValidationFailed).
+    /// [`Error::ValidationFailed`].
     fn validate(&self, state: &ReadState) -> std::result::Result<(), String>;
 
     /// Check `candidate` against `previous`, the state consumers are on (`None` for the first
@@ -207,7 +207,7 @@ impl WriteState<'_> {
     ///
     /// # Errors
     ///
-    /// [`Error::SchemaMismatch`](crate::Error::SchemaMismatch) when a `String` type with another schema is
+    /// [`Error::SchemaMismatch`] when a `String` type with another schema is
     /// registered.
     pub fn add_string(&mut self, value: &str) -> Result<u32> {
         if self.engine.schema(STRING_TYPE).is_none() {
@@ -395,9 +395,9 @@ impl ProducerBuilder {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) for options that do not go together (type
+    /// [`Error::InvalidArgument`] for options that do not go together (type
     /// resharding without the integrity check, retention without an announcer or keeping no snapshot);
-    /// [`Error::Schema`](crate::Error::Schema) for schemas that do not check (a type defined twice, a key
+    /// [`Error::Schema`] for schemas that do not check (a type defined twice, a key
     /// that does not resolve).
     pub fn build(self) -> Result<Producer> {
         if !self.announcing_chosen {
@@ -630,7 +630,7 @@ impl Producer {
     ///
     /// # Errors
     ///
-    /// [`Error::NotFound`](crate::Error::NotFound) when nothing is announced; those of
+    /// [`Error::NotFound`] when nothing is announced; those of
     /// [`restore`](Self::restore).
     pub fn restore_announced(&mut self, retriever: &dyn BlobRetriever) -> Result<Version> {
         self.ensure_started()?;
@@ -656,8 +656,8 @@ impl Producer {
     ///
     /// # Errors
     ///
-    /// [`Error::NotFound`](crate::Error::NotFound) when no blobs reach `version`; the retriever's errors;
-    /// [`Error::CorruptBlob`](crate::Error::CorruptBlob) for blobs that do not load; those of
+    /// [`Error::NotFound`] when no blobs reach `version`; the retriever's errors;
+    /// [`Error::CorruptBlob`] for blobs that do not load; those of
     /// [`WriteStateEngine::restore_from`] (incompatible schemas).
     pub fn restore(&mut self, version: Version, retriever: &dyn BlobRetriever) -> Result<()> {
         self.ensure_started()?;
@@ -698,10 +698,10 @@ impl Producer {
     ///
     /// # Errors
     ///
-    /// The error `populate` returns; [`Error::ValidationFailed`](crate::Error::ValidationFailed) when a
-    /// validator vetoes the state; [`Error::IntegrityCheckFailed`](crate::Error::IntegrityCheckFailed) when
-    /// the blobs do not read back to the state; [`Error::Conflict`](crate::Error::Conflict) when another
-    /// producer took the store or announced; the store's errors ([`Error::Io`](crate::Error::Io)).
+    /// The error `populate` returns; [`Error::ValidationFailed`] when a
+    /// validator vetoes the state; [`Error::IntegrityCheckFailed`] when
+    /// the blobs do not read back to the state; [`Error::Conflict`] when another
+    /// producer took the store or announced; the store's errors ([`Error::Io`]).
     pub fn run_cycle<F>(&mut self, populate: F) -> Result<Version>
     where
         F: FnOnce(&mut WriteState<'_>) -> Result<()>,

@@ -88,8 +88,8 @@ pub fn key_hash(key: &[SetMapKeyValue<'_>]) -> i32 {
 ///
 /// # Errors
 ///
-/// [`Error::NotFound`](crate::Error::NotFound) for a type or field missing from the state,
-/// [`Error::SchemaMismatch`](crate::Error::SchemaMismatch) for a path that does not fit the schemas.
+/// [`Error::NotFound`] for a type or field missing from the state,
+/// [`Error::SchemaMismatch`] for a path that does not fit the schemas.
 pub fn bind_key_path(engine: &ReadStateEngine, root_type: &str, path: &str) -> Result<KeyPath> {
     resolve_key_path(engine, root_type, path).map_err(|e| match e.kind {
         KeyPathErrorKind::NotBindable | KeyPathErrorKind::NotFound => Error::NotFound(e.to_string()),
@@ -123,8 +123,8 @@ impl BoundKey {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) for the wrong number of values,
-    /// [`Error::SchemaMismatch`](crate::Error::SchemaMismatch) for a value of the wrong kind.
+    /// [`Error::InvalidArgument`] for the wrong number of values,
+    /// [`Error::SchemaMismatch`] for a value of the wrong kind.
     pub fn check_values(&self, key: &[SetMapKeyValue<'_>]) -> Result<()> {
         if key.len() != self.paths.len() {
             return Err(Error::InvalidArgument(format!("key has {} values, expected {}", key.len(), self.paths.len())));
@@ -184,8 +184,8 @@ fn map_state<'e>(engine: &'e ReadStateEngine, map_type: &str) -> Result<&'e MapT
 ///
 /// # Errors
 ///
-/// [`Error::NotFound`](crate::Error::NotFound) for an unknown type,
-/// [`Error::SchemaMismatch`](crate::Error::SchemaMismatch) when it is not a SET with a hash key or `key` does
+/// [`Error::NotFound`] for an unknown type,
+/// [`Error::SchemaMismatch`] when it is not a SET with a hash key or `key` does
 /// not fit the hash key's fields.
 pub fn find_set_element(
     engine: &ReadStateEngine,
@@ -208,8 +208,8 @@ pub fn find_set_element(
 ///
 /// # Errors
 ///
-/// [`Error::NotFound`](crate::Error::NotFound) for an unknown type,
-/// [`Error::SchemaMismatch`](crate::Error::SchemaMismatch) when it is not a MAP with a hash key or `key` does
+/// [`Error::NotFound`] for an unknown type,
+/// [`Error::SchemaMismatch`] when it is not a MAP with a hash key or `key` does
 /// not fit the hash key's fields.
 pub fn find_map_entry(
     engine: &ReadStateEngine,
@@ -232,7 +232,7 @@ pub fn find_map_entry(
 ///
 /// # Errors
 ///
-/// [`Error::NotFound`](crate::Error::NotFound) when `set_type` is not a SET type of the state.
+/// [`Error::NotFound`] when `set_type` is not a SET type of the state.
 pub fn set_contains(engine: &ReadStateEngine, set_type: &str, set_ordinal: u32, element: u32) -> Result<bool> {
     let set = set_state(engine, set_type)?;
     Ok(match set.schema().hash_key {
@@ -246,7 +246,7 @@ pub fn set_contains(engine: &ReadStateEngine, set_type: &str, set_ordinal: u32, 
 ///
 /// # Errors
 ///
-/// [`Error::NotFound`](crate::Error::NotFound) when `map_type` is not a MAP type of the state.
+/// [`Error::NotFound`] when `map_type` is not a MAP type of the state.
 pub fn map_get(engine: &ReadStateEngine, map_type: &str, map_ordinal: u32, key: u32) -> Result<Option<u32>> {
     let map = map_state(engine, map_type)?;
     Ok(match map.schema().hash_key {

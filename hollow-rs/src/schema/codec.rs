@@ -27,7 +27,7 @@ const OBJECT_WITH_KEY: u8 = 6;
 ///
 /// # Errors
 ///
-/// [`Error::CorruptBlob`](crate::Error::CorruptBlob) for a truncated schema or an unknown schema kind or
+/// [`Error::CorruptBlob`] for a truncated schema or an unknown schema kind or
 /// field type.
 pub fn read_schema(r: &mut ByteReader<'_>) -> Result<Schema> {
     let at = r.position();
@@ -81,7 +81,7 @@ fn read_key_paths(r: &mut ByteReader<'_>) -> Result<Vec<String>> {
 ///
 /// # Errors
 ///
-/// [`Error::Schema`](crate::Error::Schema) for a schema that cannot be encoded: a name longer than 65535
+/// [`Error::Schema`] for a schema that cannot be encoded: a name longer than 65535
 /// bytes (Java's `writeUTF`), too many fields, a reference field that names no type.
 pub fn write_schema(out: &mut Vec<u8>, schema: &Schema) -> Result<()> {
     match schema {

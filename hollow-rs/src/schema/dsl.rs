@@ -133,7 +133,7 @@ pub fn parse_schemas(text: &str) -> Result<Vec<Schema>> {
 ///
 /// # Errors
 ///
-/// As [`parse_schemas`], and [`Error::Schema`](crate::Error::Schema) when `text` holds no schema or more than
+/// As [`parse_schemas`], and [`Error::Schema`] when `text` holds no schema or more than
 /// one.
 pub fn parse_schema(text: &str) -> Result<Schema> {
     let mut schemas = parse_schemas(text)?;

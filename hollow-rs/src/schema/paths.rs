@@ -170,8 +170,8 @@ impl From<KeyPathError> for Error {
 ///
 /// # Errors
 ///
-/// [`Error::NotFound`](crate::Error::NotFound) for a type or field that does not exist,
-/// [`Error::SchemaMismatch`](crate::Error::SchemaMismatch) for a path that does not fit the schemas
+/// [`Error::NotFound`] for a type or field that does not exist,
+/// [`Error::SchemaMismatch`] for a path that does not fit the schemas
 /// (including primary keys that expand into each other in a circle).
 pub fn resolve_key_path(
     schemas: &(impl SchemaLookup + ?Sized),

@@ -96,7 +96,7 @@ impl FilesystemBlobStore {
     ///
     /// # Errors
     ///
-    /// [`Error::Io`](crate::Error::Io) when the directory cannot be created.
+    /// [`Error::Io`] when the directory cannot be created.
     pub fn create(dir: impl Into<PathBuf>) -> Result<Self> {
         let dir = dir.into();
         fs::create_dir_all(&dir).map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
@@ -107,7 +107,7 @@ impl FilesystemBlobStore {
     ///
     /// # Errors
     ///
-    /// [`Error::NotFound`](crate::Error::NotFound) when `dir` is not an existing directory.
+    /// [`Error::NotFound`] when `dir` is not an existing directory.
     pub fn open(dir: impl Into<PathBuf>) -> Result<Self> {
         let dir = dir.into();
         if !dir.is_dir() {
@@ -140,7 +140,7 @@ impl FilesystemBlobStore {
     ///
     /// # Errors
     ///
-    /// [`Error::Io`](crate::Error::Io) when the directory cannot be read.
+    /// [`Error::Io`] when the directory cannot be read.
     pub fn stored_blobs(&self) -> Result<Vec<StoredBlob>> {
         Ok(self.listing(false)?.as_ref().clone())
     }

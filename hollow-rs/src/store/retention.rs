@@ -48,7 +48,7 @@ impl RetentionPolicy {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) for a policy that keeps no snapshot.
+    /// [`Error::InvalidArgument`] for a policy that keeps no snapshot.
     pub fn cutoff(&self, blobs: &[BlobId], announced: Version) -> Result<Option<Version>> {
         if self.keep_snapshots == 0 {
             return Err(Error::InvalidArgument("retention must keep at least one snapshot".into()));
@@ -86,7 +86,7 @@ pub struct CleanupReport {
 ///
 /// # Errors
 ///
-/// The store's errors when listing or deleting ([`Error::Io`](crate::Error::Io)); blobs removed before the
+/// The store's errors when listing or deleting ([`Error::Io`]); blobs removed before the
 /// failure stay removed, which the policy allows.
 pub fn clean(store: &dyn BlobPublisher, announced: Version, policy: &RetentionPolicy) -> Result<CleanupReport> {
     let blobs = store.list()?;

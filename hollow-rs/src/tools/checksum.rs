@@ -111,7 +111,7 @@ impl fmt::Display for HollowChecksum {
 ///
 /// # Errors
 ///
-/// [`Error::SchemaMismatch`](crate::Error::SchemaMismatch) when `with_schema` is of another kind than the
+/// [`Error::SchemaMismatch`] when `with_schema` is of another kind than the
 /// type's, or a shared field has a different type.
 pub fn type_checksum(state: &TypeReadState, with_schema: &Schema) -> Result<HollowChecksum> {
     let mut checksum = HollowChecksum::new();

@@ -135,8 +135,8 @@ impl WriteStateEngine {
     ///
     /// # Errors
     ///
-    /// [`Error::Schema`](crate::Error::Schema) when a type of that name is registered with a different schema
-    /// or the schema's keys do not resolve; [`Error::InvalidArgument`](crate::Error::InvalidArgument) while a
+    /// [`Error::Schema`] when a type of that name is registered with a different schema
+    /// or the schema's keys do not resolve; [`Error::InvalidArgument`] while a
     /// cycle is being written; as [`restore_from`](Self::restore_from) when the type is restored.
     pub fn add_schema(&mut self, schema: Schema) -> Result<()> {
         if self.writing {
@@ -192,8 +192,8 @@ impl WriteStateEngine {
     ///
     /// # Errors
     ///
-    /// [`Error::NotFound`](crate::Error::NotFound) for an unregistered type,
-    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) for a count that is not a power of two or a
+    /// [`Error::NotFound`] for an unregistered type,
+    /// [`Error::InvalidArgument`] for a count that is not a power of two or a
     /// change after the type was written.
     pub fn set_num_shards(&mut self, type_name: &str, num_shards: u32) -> Result<()> {
         if num_shards == 0 || !num_shards.is_power_of_two() {
@@ -462,11 +462,11 @@ impl WriteStateEngine {
     /// Put every record of the previous cycle in this one, at its ordinal, without encoding it again
     /// (Java's `addAllObjectsFromPreviousCycle`): the start of an incremental cycle, which then removes
     /// records ([`remove_with_orphans`](Self::remove_with_orphans)) and adds new ones. Records already
-    /// added in this cycle stay. See [`super::incremental`] for the semantics.
+    /// added in this cycle stay. See the module docs of `write::incremental` (private) for the semantics.
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) while the cycle is being written.
+    /// [`Error::InvalidArgument`] while the cycle is being written.
     pub fn add_all_from_previous_cycle(&mut self) -> Result<()> {
         self.check_not_writing("add the previous cycle's records")?;
         for t in &mut self.types {
@@ -480,7 +480,7 @@ impl WriteStateEngine {
     /// `removeReferencedOutsideClosure`).
     ///
     /// `roots` are the records to remove, `anchors` records to keep whatever the roots reference (each
-    /// as `(type name, ordinal)`); see [`super::incremental`] for exactly what goes. A root still
+    /// as `(type name, ordinal)`); see the module docs of `write::incremental` for exactly what goes. A root still
     /// referenced by a kept record stays. Roots and anchors not populated in this cycle are ignored.
     /// Returns the number of records removed per type (types with none are left out).
     ///
@@ -635,7 +635,7 @@ impl WriteStateEngine {
     ///
     /// # Errors
     ///
-    /// [`Error::Schema`](crate::Error::Schema) when a schema cannot be encoded (a name longer than 65535
+    /// [`Error::Schema`] when a schema cannot be encoded (a name longer than 65535
     /// bytes).
     pub fn write_snapshot(&mut self, out: &mut Vec<u8>) -> Result<()> {
         self.prepare_for_write()?;
@@ -658,7 +658,7 @@ impl WriteStateEngine {
     ///
     /// # Errors
     ///
-    /// [`Error::Schema`](crate::Error::Schema) when a schema cannot be encoded (a name longer than 65535
+    /// [`Error::Schema`] when a schema cannot be encoded (a name longer than 65535
     /// bytes).
     pub fn write_delta(&mut self, out: &mut Vec<u8>) -> Result<()> {
         self.write_any_delta(Direction::Forward, out)
@@ -669,7 +669,7 @@ impl WriteStateEngine {
     ///
     /// # Errors
     ///
-    /// [`Error::Schema`](crate::Error::Schema) when a schema cannot be encoded (a name longer than 65535
+    /// [`Error::Schema`] when a schema cannot be encoded (a name longer than 65535
     /// bytes).
     pub fn write_reverse_delta(&mut self, out: &mut Vec<u8>) -> Result<()> {
         self.write_any_delta(Direction::Reverse, out)
@@ -703,7 +703,7 @@ impl WriteStateEngine {
     ///
     /// # Errors
     ///
-    /// [`Error::Schema`](crate::Error::Schema) when a schema cannot be encoded (a name longer than 65535
+    /// [`Error::Schema`] when a schema cannot be encoded (a name longer than 65535
     /// bytes).
     pub fn write_header_blob(&mut self, out: &mut Vec<u8>) -> Result<()> {
         self.prepare_for_write()?;

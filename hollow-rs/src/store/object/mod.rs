@@ -346,8 +346,8 @@ impl ObjectStoreBlobStore {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) for options that do not apply (a `cache_dir`
-    /// that cannot be created is [`Error::Io`](crate::Error::Io)).
+    /// [`Error::InvalidArgument`] for options that do not apply (a `cache_dir`
+    /// that cannot be created is [`Error::Io`]).
     pub fn new(store: Arc<dyn ObjectStore>, prefix: &str, options: &StoreOptions) -> Result<Self> {
         let url = format!("{store}/{}", prefix.trim_matches('/'));
         Self::build(store, prefix, url, options)
@@ -362,8 +362,8 @@ impl ObjectStoreBlobStore {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) for a URL `object_store` cannot parse or an
-    /// option its builder refuses; [`Error::Io`](crate::Error::Io) when the cache directory cannot be
+    /// [`Error::InvalidArgument`] for a URL `object_store` cannot parse or an
+    /// option its builder refuses; [`Error::Io`] when the cache directory cannot be
     /// created.
     pub fn open(url: &str, options: &StoreOptions) -> Result<Self> {
         use object_store::ObjectStoreScheme;
