@@ -57,7 +57,8 @@ case "$(basename "$wheel")" in
     *) echo "the wheel is not an abi3 manylinux wheel: $(basename "$wheel")" >&2; exit 1 ;;
 esac
 # auditwheel agrees: the wheel is consistent with a manylinux policy and needs no library outside it.
-grep -q 'is consistent with the following platform tag: "manylinux' "$dist/auditwheel.txt" || {
+# (auditwheel wraps its lines: join them first.)
+tr -s '[:space:]' ' ' <"$dist/auditwheel.txt" | grep -q 'is consistent with the following platform tag: "manylinux' || {
     echo "auditwheel does not find the wheel manylinux-consistent" >&2
     exit 1
 }
