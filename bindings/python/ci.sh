@@ -31,13 +31,15 @@ echo "== python: sdist (maturin sdist)"
 sdists=("$dist"/hollow-*.tar.gz)
 [ ${#sdists[@]} -eq 1 ] || { echo "expected one sdist in $dist: ${sdists[*]}" >&2; exit 1; }
 sdist=${sdists[0]}
-# What users need and nothing of the repository's test data (vectors) or CI.
-if tar tzf "$sdist" | grep -E '/tests/vectors/|/ci\.sh$|/target/'; then
+# What users need and nothing of the repository's test data (vectors) or CI. (Listings are kept in
+# variables: `grep -q` in a pipe would stop reading early and fail the pipe under pipefail.)
+sdist_files=$(tar tzf "$sdist")
+if grep -E '/tests/vectors/|/ci\.sh$|/target/' <<<"$sdist_files"; then
     echo "the sdist holds files it should not (above)" >&2
     exit 1
 fi
 for required in LICENSE pyproject.toml python/hollow/_hollow.pyi python/hollow/py.typed hollow-rs/src/lib.rs; do
-    tar tzf "$sdist" | grep -qx "hollow-[^/]*/$required" || { echo "the sdist lacks $required" >&2; exit 1; }
+    grep -qx "hollow-[^/]*/$required" <<<"$sdist_files" || { echo "the sdist lacks $required" >&2; exit 1; }
 done
 
 echo "== python: wheel built from the unpacked sdist (maturin build --release, manylinux tag)"
@@ -58,12 +60,14 @@ case "$(basename "$wheel")" in
 esac
 # auditwheel agrees: the wheel is consistent with a manylinux policy and needs no library outside it.
 # (auditwheel wraps its lines: join them first.)
-tr -s '[:space:]' ' ' <"$dist/auditwheel.txt" | grep -q 'is consistent with the following platform tag: "manylinux' || {
+report=$(tr -s '[:space:]' ' ' <"$dist/auditwheel.txt")
+grep -q 'is consistent with the following platform tag: "manylinux' <<<"$report" || {
     echo "auditwheel does not find the wheel manylinux-consistent" >&2
     exit 1
 }
 # The license travels with the wheel (PEP 639: .dist-info/licenses/).
-"$venv/bin/python" -m zipfile -l "$wheel" | grep -q 'dist-info/licenses/LICENSE' || {
+wheel_files=$("$venv/bin/python" -m zipfile -l "$wheel")
+grep -q 'dist-info/licenses/LICENSE' <<<"$wheel_files" || {
     echo "the wheel lacks its LICENSE" >&2
     exit 1
 }
