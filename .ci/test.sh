@@ -21,6 +21,14 @@ cargo fmt --all -- --check
 echo "== cargo clippy -D warnings (every feature, then the library without its optional ones)"
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 cargo clippy -p hollow --lib --no-default-features -- -D warnings
+echo "== packages: what cargo package ships (.ci/check-packages.sh)"
+bash .ci/check-packages.sh
+echo "== cargo doc -D warnings (hollow, hollow-cli, hollow-ffi)"
+# One crate at a time: the three share the name `hollow` (the library, the binary, the C library), so
+# their pages would land in the same target/doc/hollow/.
+for crate in hollow hollow-cli hollow-ffi; do
+    RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --all-features -p "$crate"
+done
 echo "== cargo test --workspace --all-features, beside a loopback S3 server (moto, .ci/with-s3.sh)"
 bash .ci/with-s3.sh cargo test --workspace --all-features
 echo "== hollow serve in headless Chromium (.ci/browser-test.sh)"

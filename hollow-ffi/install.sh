@@ -3,13 +3,14 @@
 #
 #   hollow-ffi/install.sh PREFIX
 #
-# Builds the release library first (cargo build --release -p hollow-ffi), then installs:
+# Builds the library first with the `dist` profile (cargo build --profile dist -p hollow-ffi: stripped,
+# no debug info, LTO; PROFILE=release for the profiling build), then installs:
 #   PREFIX/lib/libhollow.so.X.Y.Z, libhollow.so.X -> (the SONAME), libhollow.so -> (for -lhollow)
 #   PREFIX/lib/libhollow.a
 #   PREFIX/include/hollow.h, PREFIX/include/hollow.hpp (C++ wrappers)
 #   PREFIX/lib/pkgconfig/hollow.pc
 #
-# Environment: LIBDIR, INCLUDEDIR (default PREFIX/lib, PREFIX/include); DESTDIR (staged installs);
+# Environment: PROFILE (default dist); LIBDIR, INCLUDEDIR (default PREFIX/lib, PREFIX/include); DESTDIR (staged installs);
 # CARGO_TARGET_DIR as for cargo; HOLLOW_SKIP_BUILD=1 with HOLLOW_LIB_DIR=DIR to install libraries that are
 # already built in DIR.
 set -euo pipefail
@@ -32,8 +33,10 @@ if [ -z "$version" ]; then
 fi
 
 if [ "${HOLLOW_SKIP_BUILD:-0}" != 1 ]; then
-    (cd "$root" && cargo build --release -p hollow-ffi)
-    built=${CARGO_TARGET_DIR:-$root/target}/release
+    profile=${PROFILE:-dist}
+    (cd "$root" && cargo build --profile "$profile" -p hollow-ffi)
+    # Cargo names the dev profile's directory `debug`.
+    built=${CARGO_TARGET_DIR:-$root/target}/$([ "$profile" = dev ] && echo debug || echo "$profile")
 else
     built=${HOLLOW_LIB_DIR:?HOLLOW_SKIP_BUILD=1 needs HOLLOW_LIB_DIR, the directory holding libhollow.so and libhollow.a}
 fi

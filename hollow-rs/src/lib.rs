@@ -21,6 +21,8 @@
 //! * [`tools`]: checksums and dumps over a read state.
 
 #![warn(missing_docs)]
+// Every fallible public function says how it fails (`# Errors`); CI runs clippy with -D warnings.
+#![warn(clippy::missing_errors_doc)]
 
 pub mod blob;
 pub mod codegen;
@@ -43,15 +45,15 @@ pub mod write;
 // The front door: what an application names most, at the root (the module paths stay valid).
 pub use consumer::{Consumer, ConsumerBuilder, ReadState};
 pub use error::{Error, ErrorKind, Result};
-pub use index::{HashIndex, PrimaryKeyIndex};
-pub use mapper::ObjectMapper;
-pub use producer::{Producer, ProducerBuilder};
+pub use index::{HashIndex, KeyValue, PrimaryKeyIndex};
+pub use mapper::{GenericValue, ObjectMapper};
+pub use producer::{Producer, ProducerBuilder, WriteState};
 pub use read::ReadStateEngine;
 pub use schema::dsl::{parse_schema, parse_schemas};
 pub use schema::{Schema, STRING_TYPE};
 pub use store::filesystem::FilesystemBlobStore;
 pub use store::memory::InMemoryBlobStore;
-pub use store::Version;
+pub use store::{StoreOptions, Version};
 pub use write::WriteStateEngine;
 
 /// The README's Rust examples, compiled and run as doctests.

@@ -1,10 +1,14 @@
 //! `hollow`: inspect, dump and produce Hollow blob stores: a directory in Java Hollow's filesystem layout,
 //! or (built with the `object-store` feature) `s3://bucket/prefix`, `gs://...`, `az://...`.
 
+// The doc comments below are clap's --help text, written for a terminal (`snapshot-<v>`), not HTML.
+#![allow(rustdoc::invalid_html_tags)]
+
 mod codegen;
 mod diff;
 mod dump;
 mod inspect;
+mod plain;
 mod produce;
 mod progress;
 mod serve;
@@ -64,6 +68,15 @@ enum Command {
         /// Only this type.
         #[arg(long = "type")]
         type_name: Option<String>,
+        /// hollow: the Java reference dumps' layout (conformance); plain: one JSON value per record,
+        /// numbers as numbers, references expanded, for jq (with --type, the record alone; else
+        /// {"type": T, "value": record}; both are input `produce` reads).
+        #[arg(long, value_enum, default_value_t = dump::Format::Hollow)]
+        format: dump::Format,
+        /// With --format plain: how many references deep to expand records (one-field records such as
+        /// String count nothing); deeper ones are {"$type": T, "$ordinal": N}.
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(0..=plain::MAX_DEPTH as i64))]
+        depth: u8,
     },
     /// What changed between two versions: counts per type, then the added, removed and modified
     /// records (with each changed field as old -> new). Exits with 0 whether or not anything changed;
@@ -101,9 +114,10 @@ enum Command {
         /// A store option, KEY=VALUE; repeatable.
         #[arg(long = "option", value_name = "KEY=VALUE")]
         options: Vec<String>,
-        /// Schemas in Hollow's schema language. Required, except with --incremental on a store with an
-        /// announced version (whose schemas are then used).
-        #[arg(long, required_unless_present = "incremental")]
+        /// A file of schemas in Hollow's schema language (`Movie @PrimaryKey(id) { long id; String
+        /// title; }`), or `-` for standard input. Required, except with --incremental on a store with
+        /// an announced version (whose schemas are then used).
+        #[arg(long, value_name = "FILE", required_unless_present = "incremental")]
         schema: Option<PathBuf>,
         /// JSON lines, each `{"type": "<Type>", "value": <record>}` (or the record alone with --type);
         /// `-` for standard input. References are nested objects, lists and sets arrays, maps objects
@@ -183,8 +197,9 @@ fn main() -> ExitCode {
         Command::Inspect { store, options, version } => {
             open_store(&store, &options, false).and_then(|s| inspect::run(&store, s, version))
         }
-        Command::Dump { store, options, from, version, type_name } => {
-            open_store(&store, &options, false).and_then(|s| dump::run(s, from, version, type_name.as_deref()))
+        Command::Dump { store, options, from, version, type_name, format, depth } => {
+            let args = dump::Args { from, version, type_name: type_name.as_deref(), format, depth };
+            open_store(&store, &options, false).and_then(|s| dump::run(s, &args))
         }
         Command::Diff { store, options, from, to, types, format, limit } => {
             let args = diff::Args { from, to, types, format, limit };

@@ -37,9 +37,23 @@ fn check_guards(guards: &Guards) -> Result<()> {
     Ok(())
 }
 
-fn read_schema_file(schema_file: &Path) -> Result<Vec<hollow::Schema>> {
-    let schema_text = std::fs::read_to_string(schema_file)
-        .map_err(|e| Error::io(format!("reading schema file {}", schema_file.display()), e))?;
+/// The schemas of `--schema`: a file, or standard input for `-` (then the records cannot come from
+/// standard input too).
+fn read_schema_file(schema_file: &Path, input: &Path) -> Result<Vec<hollow::Schema>> {
+    let stdin = Path::new("-");
+    let schema_text = if schema_file == stdin {
+        if input == stdin {
+            return Err(Error::InvalidArgument(
+                "--schema - and --input - both name standard input: give one of them as a file".into(),
+            ));
+        }
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text).map_err(|e| Error::io("reading schemas from standard input", e))?;
+        text
+    } else {
+        std::fs::read_to_string(schema_file)
+            .map_err(|e| Error::io(format!("reading schema file {}", schema_file.display()), e))?
+    };
     parse_schemas(&schema_text)
 }
 
@@ -52,7 +66,7 @@ pub fn run_incremental(
     guards: &Guards,
 ) -> Result<()> {
     check_guards(guards)?;
-    let schemas = schema_file.map(read_schema_file).transpose()?;
+    let schemas = schema_file.map(|file| read_schema_file(file, input)).transpose()?;
     let previous = store.latest_version()?;
     if previous.is_none() && schemas.is_none() {
         return Err(Error::NotFound(
@@ -119,7 +133,7 @@ pub fn run(
     guards: &Guards,
 ) -> Result<()> {
     check_guards(guards)?;
-    let schemas = read_schema_file(schema_file)?;
+    let schemas = read_schema_file(schema_file, input)?;
     let records = read_records(input, type_name)?;
     if records.is_empty() && !guards.allow_empty {
         return Err(Error::InvalidArgument(format!(

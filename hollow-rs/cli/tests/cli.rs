@@ -529,3 +529,146 @@ fn codegen_prints_the_checked_in_generated_code() {
     let (ok, _, err) = hollow(&["codegen", "--lang", "rust", dir.join("missing").to_str().unwrap()]);
     assert!(!ok && err.contains("missing"), "{err}");
 }
+
+/// A store of one movie whose fields cover the plain form: a float, a list, a referenced record, a map
+/// with integer keys and one with string keys. Returns the store directory and the schema file.
+fn plain_store(work: &std::path::Path) -> (String, std::path::PathBuf) {
+    let schema = work.join("plain.schema");
+    std::fs::write(
+        &schema,
+        "Movie @PrimaryKey(id) { long id; String title; float rating; ListOfString tags; Person director; \
+         MapOfIntegerToString notes; MapOfStringToInteger scores; }\n\
+         Person { String name; int born; }\nString { string value; }\nInteger { int value; }\n\
+         ListOfString List<String>;\nMapOfIntegerToString Map<Integer, String>;\n\
+         MapOfStringToInteger Map<String, Integer>;\n",
+    )
+    .unwrap();
+    let store = work.join("plain");
+    let d = store.to_str().unwrap().to_owned();
+    produce_lines(
+        work,
+        &d,
+        "plain.schema",
+        &[r#"{"type":"Movie","value":{"id":1,"title":"Heat","rating":0.1,"tags":["crime","la"],
+             "director":{"name":"Mann","born":1943},"notes":{"7":"x"},"scores":{"imdb":8}}}"#
+            .replace('\n', "")
+            .as_str()],
+    );
+    (d, schema)
+}
+
+fn json_lines(text: &str) -> Vec<serde_json::Value> {
+    text.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect()
+}
+
+#[test]
+fn dump_plain_prints_records_as_plain_json_to_a_depth() {
+    let work = temp_dir("cli-plain");
+    let (d, _) = plain_store(&work);
+
+    let (ok, out, err) = hollow(&["dump", &d, "--format", "plain", "--type", "Movie"]);
+    assert!(ok, "{err}");
+    let expected = serde_json::json!({
+        "id": 1, "title": "Heat", "rating": 0.1, "tags": ["crime", "la"],
+        "director": {"name": "Mann", "born": 1943},
+        "notes": [{"key": 7, "value": "x"}], "scores": {"imdb": 8}
+    });
+    assert_eq!(json_lines(&out), vec![expected.clone()], "{out}");
+    // The float is written in its shortest form, as jq users expect.
+    assert!(out.contains("\"rating\":0.1,"), "{out}");
+
+    // Depth 0: one-field records are still values, other references are named, not expanded.
+    let (ok, out, err) = hollow(&["dump", &d, "--format", "plain", "--type", "Movie", "--depth", "0"]);
+    assert!(ok, "{err}");
+    let shallow = &json_lines(&out)[0];
+    assert_eq!(shallow["title"], "Heat");
+    assert_eq!(shallow["director"], serde_json::json!({"$type": "Person", "$ordinal": 0}));
+    assert_eq!(shallow["tags"]["$type"], "ListOfString");
+
+    // Every type: {"type", "value"} lines; the String records are strings.
+    let (ok, out, err) = hollow(&["dump", &d, "--format", "plain"]);
+    assert!(ok, "{err}");
+    let lines = json_lines(&out);
+    let of_type = |t: &str| lines.iter().filter(|l| l["type"] == t).map(|l| l["value"].clone()).collect::<Vec<_>>();
+    assert_eq!(of_type("Movie"), vec![expected.clone()]);
+    let mut strings: Vec<String> = of_type("String").iter().map(|v| v.as_str().unwrap().to_owned()).collect();
+    strings.sort();
+    assert_eq!(strings, ["Heat", "Mann", "crime", "imdb", "la", "x"]);
+    assert_eq!(of_type("Integer").len(), 2, "{out}");
+
+    // The default format is still the conformance layout.
+    let (ok, out, _) = hollow(&["dump", &d, "--type", "Movie"]);
+    assert!(ok && out.contains("\"populatedCount\""), "{out}");
+
+    // Too deep is refused by the argument parser.
+    let (ok, _, err) = hollow(&["dump", &d, "--format", "plain", "--depth", "65"]);
+    assert!(!ok && err.contains("--depth"), "{err}");
+    std::fs::remove_dir_all(&work).unwrap();
+}
+
+#[test]
+fn dump_plain_is_input_for_produce_with_the_schema_on_standard_input() {
+    let work = temp_dir("cli-plain-produce");
+    let (d, schema) = plain_store(&work);
+    let (ok, dumped, err) = hollow(&["dump", &d, "--format", "plain", "--type", "Movie", "--depth", "10"]);
+    assert!(ok, "{err}");
+    let records = work.join("movies.jsonl");
+    std::fs::write(&records, &dumped).unwrap();
+
+    let copy = work.join("copy");
+    let schema_text = std::fs::read_to_string(&schema).unwrap();
+    let (ok, out, err) = hollow_with_input(
+        &["produce", copy.to_str().unwrap(), "--schema", "-", "--type", "Movie", "--input", records.to_str().unwrap()],
+        &schema_text,
+    );
+    assert!(ok, "{err}");
+    assert!(out.starts_with("announced version"), "{out}");
+    let (ok, copied, err) = hollow(&["dump", copy.to_str().unwrap(), "--format", "plain", "--type", "Movie"]);
+    assert!(ok, "{err}");
+    assert_eq!(json_lines(&copied), json_lines(&dumped));
+
+    // Standard input cannot carry both the schemas and the records.
+    let (ok, _, err) = hollow_with_input(
+        &["produce", copy.to_str().unwrap(), "--schema", "-", "--type", "Movie", "--input", "-"],
+        &schema_text,
+    );
+    assert!(!ok && err.contains("both name standard input"), "{err}");
+    // A missing schema file is named.
+    let (ok, _, err) = hollow(&["produce", copy.to_str().unwrap(), "--schema", "/nonexistent.schema", "--input", "-"]);
+    assert!(!ok && err.contains("/nonexistent.schema"), "{err}");
+    // --help says what --schema takes.
+    let (_, help, _) = hollow(&["produce", "--help"]);
+    assert!(help.contains("A file of schemas") && help.contains("`-` for standard input"), "{help}");
+    std::fs::remove_dir_all(&work).unwrap();
+}
+
+/// The README's `produce` example, run as written (after its `cargo install` line, with this build's
+/// `hollow` first on PATH and a scratch directory for /tmp/hollow-demo); jq is a system tool: where
+/// it is missing, the last command's `jq` filter is checked on the plain dump here instead.
+#[test]
+fn readme_produce_example_runs_as_written() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    let start = readme.find("```sh\ncargo install --path hollow-rs/cli").expect("the README's produce example");
+    let block = &readme[start + "```sh\n".len()..];
+    let block = &block[..block.find("```").unwrap()];
+    let mut lines = block.lines();
+    assert!(lines.next().unwrap().starts_with("cargo install --path hollow-rs/cli"));
+    let work = temp_dir("cli-readme");
+    let script = lines.collect::<Vec<_>>().join("\n").replace("/tmp/hollow-demo", work.to_str().unwrap());
+    let has_jq = Command::new("jq").arg("--version").output().is_ok_and(|o| o.status.success());
+    let script = if has_jq { script } else { script.replace(" | jq -r 'select(.year > 1990) | .title'", "") };
+    let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_hollow")).parent().unwrap();
+    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+    let out = Command::new("bash").args(["-euo", "pipefail", "-c", &script]).env("PATH", path).output().unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.starts_with("announced version"), "{stdout}");
+    let last = stdout.lines().last().unwrap();
+    if has_jq {
+        assert_eq!(last, "Heat", "{stdout}");
+    } else {
+        let heat: serde_json::Value = serde_json::from_str(last).unwrap();
+        assert_eq!(heat, serde_json::json!({"id": 2, "title": "Heat", "year": 1995}));
+    }
+    std::fs::remove_dir_all(&work).unwrap();
+}

@@ -15,6 +15,11 @@ use crate::error::Result;
 pub const MAX_SHARDS: u32 = 1 << 20;
 
 /// Read the envelope and return the shard count.
+///
+/// # Errors
+///
+/// [`Error::CorruptBlob`](crate::Error::CorruptBlob) when the envelope is truncated or its shard count is not
+/// a power of two the format allows.
 pub fn read_num_shards(r: &mut ByteReader<'_>) -> Result<u32> {
     let envelope = r.varint_count("shard envelope length")?;
     if envelope == 0 {

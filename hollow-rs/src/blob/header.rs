@@ -34,6 +34,11 @@ pub struct BlobHeader {
 
 impl BlobHeader {
     /// Read a header from the start of a blob.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::CorruptBlob`] for a truncated header, an unknown blob format
+    /// version or schemas that do not decode.
     pub fn read(r: &mut ByteReader<'_>) -> Result<Self> {
         let version = r.i32("blob format version")?;
         if version != BLOB_FORMAT_VERSION {
@@ -64,6 +69,12 @@ impl BlobHeader {
     }
 
     /// Append this header.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] for more header tags than Java's `short`
+    /// counts or a tag longer than 65535 bytes; [`Error::Schema`] for a schema that
+    /// cannot be encoded.
     pub fn write(&self, out: &mut Vec<u8>) -> Result<()> {
         out.extend_from_slice(&BLOB_FORMAT_VERSION.to_be_bytes());
         out.extend_from_slice(&self.origin_tag.to_be_bytes());

@@ -17,12 +17,21 @@ use crate::error::{Error, Result};
 pub const LONGS_PER_SEGMENT: usize = 256;
 
 /// Read the bitset's longs as written, trailing zero longs included.
+///
+/// # Errors
+///
+/// [`Error::CorruptBlob`] when the word count or the words run past the end of the
+/// blob.
 pub fn read_words(r: &mut ByteReader<'_>) -> Result<BitArray> {
     let n = read_len(r)?;
     BitArray::read_words(r, n, "populated ordinals")
 }
 
 /// Skip the bitset.
+///
+/// # Errors
+///
+/// [`Error::CorruptBlob`] when the bitset runs past the end of the blob.
 pub fn skip(r: &mut ByteReader<'_>) -> Result<()> {
     let n = read_len(r)?;
     r.skip(n * 8, "populated ordinals")

@@ -213,6 +213,11 @@ impl Consumer {
     /// version now held: with nothing announced yet, the current version, if any. A consumer built
     /// without an announcement watcher cannot know what is announced: unless pinned, that is
     /// [`Error::InvalidArgument`] (use [`refresh_to`](Self::refresh_to)).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] without an announcement watcher (unless
+    /// pinned); otherwise the errors of [`refresh_to`](Self::refresh_to) and of the watcher.
     pub fn refresh(&self) -> Result<Option<Version>> {
         let target = match (self.pinned_version(), &self.inner.watcher) {
             (Some(pinned), _) => Some(pinned),
@@ -240,6 +245,10 @@ impl Consumer {
     /// Hold `version` until [`unpin`](Self::unpin): refresh to it now, and make [`refresh`](Self::refresh)
     /// and the background subscription stay there whatever is announced (Java's pinning, e.g. to
     /// roll consumers back while a bad version is fixed). On failure nothing is pinned.
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`refresh_to`](Self::refresh_to); then nothing is pinned.
     pub fn pin(&self, version: Version) -> Result<Version> {
         self.refresh_to(version)?;
         *self.inner.pinned.lock().unwrap_or_else(|e| e.into_inner()) = Some(version);
@@ -259,6 +268,13 @@ impl Consumer {
     /// Refresh to exactly `version` (forward by deltas, back by reverse deltas, or by snapshot), once:
     /// later refreshes follow the announcements again (see [`pin`](Self::pin) to stay).
     /// On any failure the current state stays as it was.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] when no blobs reach `version`, the retriever's errors
+    /// ([`Error::Io`]), [`Error::CorruptBlob`] and
+    /// [`Error::IntegrityCheckFailed`] for blobs that do not load or do
+    /// not chain, the errors of index updates. The current state is kept.
     pub fn refresh_to(&self, version: Version) -> Result<Version> {
         let mut state = self.lock_refresh();
         let current = self.inner.current.load_full();
@@ -398,6 +414,11 @@ impl Consumer {
 
     /// Refresh whenever the watcher announces a new version, on a background thread, until the returned
     /// handle is stopped or dropped. Refresh errors are reported to the refresh listeners.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] when the consumer has no announcement
+    /// watcher, [`Error::Io`] when the background thread cannot be started.
     pub fn subscribe(&self) -> Result<Subscription> {
         let watcher = self
             .inner

@@ -44,6 +44,11 @@ impl Default for Planner {
 impl Planner {
     /// Plan from `current` (None: no state yet) to `desired`. `force_snapshot` asks for a snapshot plan
     /// (after a failed refresh).
+    ///
+    /// # Errors
+    ///
+    /// The retriever's errors (usually [`Error::Io`](crate::Error::Io)). When no blobs reach `desired`,
+    /// the plan is empty: that is not an error here.
     pub fn plan(
         &self,
         retriever: &dyn BlobRetriever,

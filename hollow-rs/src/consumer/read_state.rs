@@ -148,11 +148,22 @@ impl ReadState {
     }
 
     /// The primary-key index of `type_name` on its schema's primary key.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`](crate::Error::NotFound) when the state has no OBJECT type `type_name`,
+    /// [`Error::Schema`](crate::Error::Schema) when it has no primary key or the key does not resolve.
     pub fn primary_key_index(&self, type_name: &str) -> Result<Arc<PrimaryKeyIndex>> {
         self.primary_key_index_on(type_name, &[])
     }
 
     /// A unique index of `type_name` on the given key field paths.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`](crate::Error::NotFound) when the state has no OBJECT type `type_name`,
+    /// [`Error::SchemaMismatch`](crate::Error::SchemaMismatch) when a path does not resolve against its
+    /// schemas.
     pub fn primary_key_index_on(&self, type_name: &str, fields: &[&str]) -> Result<Arc<PrimaryKeyIndex>> {
         match self.find_or_build_index(true, type_name, fields)? {
             AnyIndex::PrimaryKey(i) => Ok(i),
@@ -161,6 +172,11 @@ impl ReadState {
     }
 
     /// A hash index (multi-valued) of `type_name` on the given key field paths.
+    ///
+    /// # Errors
+    ///
+    /// As [`primary_key_index_on`](Self::primary_key_index_on): an unknown type or a path that does not
+    /// resolve.
     pub fn hash_index(&self, type_name: &str, fields: &[&str]) -> Result<Arc<HashIndex>> {
         match self.find_or_build_index(false, type_name, fields)? {
             AnyIndex::Hash(i) => Ok(i),

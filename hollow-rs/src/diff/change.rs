@@ -21,7 +21,7 @@
 //! ```
 //!
 //! Records and key values use the JSON form of [`GenericValue::to_json`], which
-//! [`from_json`](crate::mapper::from_json) reads back; reading needs the schemas to know the types.
+//! [`from_json`] reads back; reading needs the schemas to know the types.
 
 use std::io::{BufRead, Write};
 
@@ -72,6 +72,8 @@ impl Change {
     }
 
     /// Read a change from its JSON object, with the types of `schemas`.
+    ///
+    /// # Errors
     ///
     /// Fails with [`Error::InvalidArgument`] for a malformed object (unknown `op`, missing member),
     /// [`Error::NotFound`] for an unknown type, [`Error::SchemaMismatch`] when the record or key does
@@ -201,6 +203,8 @@ impl ChangeSet {
 
     /// Write one JSON line per change.
     ///
+    /// # Errors
+    ///
     /// Fails with [`Error::Io`] when `out` does.
     pub fn write_json_lines(&self, out: &mut impl Write) -> Result<()> {
         for change in &self.changes {
@@ -211,6 +215,8 @@ impl ChangeSet {
     }
 
     /// Read JSON lines (blank lines are skipped), with the types of `schemas`.
+    ///
+    /// # Errors
     ///
     /// Fails with the error of the first line that is not a change, naming its line number.
     pub fn read_json_lines(input: impl BufRead, schemas: &(impl SchemaLookup + ?Sized)) -> Result<ChangeSet> {

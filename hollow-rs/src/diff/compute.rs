@@ -15,6 +15,8 @@ use crate::schema::{FieldType, Schema};
 
 /// What changed from `from` to `to`, type by type (see the [module docs](super)).
 ///
+/// # Errors
+///
 /// Fails with [`Error::InvalidArgument`] when [`DiffOptions::primary_keys`] names a type that is not
 /// an OBJECT type of either state, [`Error::Schema`] when a primary key does not resolve, and with the
 /// errors of [`read_generic`] for records that cannot be read (a corrupt state).

@@ -1,6 +1,6 @@
 //! What changed between two read states, as counts, field-level differences and a change set.
 //!
-//! [`diff`] compares two [`ReadStateEngine`]s type by type. Records are matched by key: the primary
+//! [`diff`] compares two [`ReadStateEngine`](crate::read::ReadStateEngine)s type by type. Records are matched by key: the primary
 //! key the schema declares (or one [`DiffOptions::primary_keys`] gives), or, for a type without one,
 //! the whole record as a value. Matched records whose values differ are *modified*; the others are
 //! *added*, *removed* or *unchanged*. Values are compared through references, lists, sets and maps,
@@ -202,6 +202,10 @@ impl StateDiff {
 
 /// The change set taking `from` to `to`: [`diff`] without a detail limit, then
 /// [`StateDiff::to_change_set`]. `options.detail_limit` is ignored.
+///
+/// # Errors
+///
+/// Those of [`diff`].
 pub fn change_set(
     from: &crate::read::ReadStateEngine,
     to: &crate::read::ReadStateEngine,

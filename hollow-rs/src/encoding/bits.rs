@@ -62,6 +62,10 @@ impl BitArray {
     }
 
     /// Read `num_words` big-endian words from `r`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::CorruptBlob`](crate::Error::CorruptBlob) when the words run past the end of the blob.
     pub fn read_words(r: &mut ByteReader<'_>, num_words: u64, what: &str) -> Result<Self> {
         let n = r.check_len(num_words, 8, what)?;
         let raw = r.bytes(n * 8, what)?;
@@ -73,6 +77,11 @@ impl BitArray {
     }
 
     /// Read a VarLong word count and that many big-endian words (`SegmentedLongArray.readFrom`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::CorruptBlob`](crate::Error::CorruptBlob) when the count is negative or the words run past the
+    /// end of the blob.
     pub fn read_from(r: &mut ByteReader<'_>, what: &str) -> Result<Self> {
         let n = r.varlong_count(what)?;
         Self::read_words(r, n, what)

@@ -9,6 +9,11 @@ use super::varint;
 use crate::error::{Error, Result};
 
 /// Read a gap-encoded list of (shard-local) ordinals.
+///
+/// # Errors
+///
+/// [`Error::CorruptBlob`] for a truncated list, a malformed VarInt, a negative
+/// gap or an ordinal out of range.
 pub fn read(r: &mut ByteReader<'_>, what: &str) -> Result<Vec<u32>> {
     let n = r.varlong_count(what)?;
     let n = r.check_len(n, 1, what)?;

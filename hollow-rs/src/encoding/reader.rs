@@ -44,6 +44,11 @@ impl<'a> ByteReader<'a> {
     }
 
     /// Take the next `n` bytes.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::CorruptBlob`] (naming `what` and the offset) when fewer than `n`
+    /// bytes remain.
     #[inline]
     pub fn bytes(&mut self, n: usize, what: &str) -> Result<&'a [u8]> {
         if n > self.remaining() {
@@ -55,6 +60,10 @@ impl<'a> ByteReader<'a> {
     }
 
     /// Skip `n` bytes.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::CorruptBlob`] when fewer than `n` bytes remain.
     pub fn skip(&mut self, n: u64, what: &str) -> Result<()> {
         let n = self.check_len(n, 1, what)?;
         self.pos += n;
@@ -63,6 +72,11 @@ impl<'a> ByteReader<'a> {
 
     /// Check that `count` items of `item_size` bytes each can still follow, and return `count` as a
     /// `usize`. Use it before allocating for a count read from the blob.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::CorruptBlob`] when fewer than `count * item_size` bytes remain (or
+    /// the product overflows).
     pub fn check_len(&self, count: u64, item_size: u64, what: &str) -> Result<usize> {
         match count.checked_mul(item_size) {
             Some(total) if total <= self.remaining() as u64 => Ok(count as usize),
@@ -74,27 +88,47 @@ impl<'a> ByteReader<'a> {
     }
 
     /// One byte.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::CorruptBlob`] at the end of the blob.
     #[inline]
     pub fn u8(&mut self, what: &str) -> Result<u8> {
         Ok(self.bytes(1, what)?[0])
     }
 
     /// A big-endian int16.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::CorruptBlob`] when fewer than 2 bytes remain.
     pub fn i16(&mut self, what: &str) -> Result<i16> {
         Ok(i16::from_be_bytes(self.bytes(2, what)?.try_into().expect("2 bytes")))
     }
 
     /// A big-endian int32.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::CorruptBlob`] when fewer than 4 bytes remain.
     pub fn i32(&mut self, what: &str) -> Result<i32> {
         Ok(i32::from_be_bytes(self.bytes(4, what)?.try_into().expect("4 bytes")))
     }
 
     /// A big-endian int64.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::CorruptBlob`] when fewer than 8 bytes remain.
     pub fn i64(&mut self, what: &str) -> Result<i64> {
         Ok(i64::from_be_bytes(self.bytes(8, what)?.try_into().expect("8 bytes")))
     }
 
     /// A VarInt.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::CorruptBlob`] for a truncated VarInt or one longer than 5 bytes.
     #[inline]
     pub fn varint(&mut self, what: &str) -> Result<i32> {
         match varint::decode_i32(&self.bytes[self.pos..]) {
@@ -107,6 +141,10 @@ impl<'a> ByteReader<'a> {
     }
 
     /// A VarLong.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::CorruptBlob`] for a truncated VarLong or one longer than 10 bytes.
     #[inline]
     pub fn varlong(&mut self, what: &str) -> Result<i64> {
         match varint::decode_i64(&self.bytes[self.pos..]) {
@@ -119,6 +157,10 @@ impl<'a> ByteReader<'a> {
     }
 
     /// A VarInt that must be a count or size: `0 ..= i32::MAX`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::CorruptBlob`] for a malformed VarInt or a negative one.
     pub fn varint_count(&mut self, what: &str) -> Result<usize> {
         let at = self.position();
         let v = self.varint(what)?;
@@ -126,6 +168,10 @@ impl<'a> ByteReader<'a> {
     }
 
     /// A VarLong that must be a count or size (non-negative).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::CorruptBlob`] for a malformed VarLong or a negative one.
     pub fn varlong_count(&mut self, what: &str) -> Result<u64> {
         let at = self.position();
         let v = self.varlong(what)?;
@@ -133,6 +179,11 @@ impl<'a> ByteReader<'a> {
     }
 
     /// A string written by Java's `DataOutput.writeUTF`: u16 length, then modified UTF-8.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::CorruptBlob`] when the string is truncated or is not modified
+    /// UTF-8.
     pub fn utf(&mut self, what: &str) -> Result<String> {
         let at = self.position();
         let len = u16::from_be_bytes(self.bytes(2, what)?.try_into().expect("2 bytes")) as usize;

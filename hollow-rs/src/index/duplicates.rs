@@ -25,6 +25,11 @@ pub struct DuplicateKey {
 
 /// Pairs of populated records of `type_name` whose primary key (from its schema) is equal: at most
 /// `limit` of them, in the order found. A type without a primary key is an error.
+///
+/// # Errors
+///
+/// [`Error::NotFound`](crate::Error::NotFound) for an unknown type, [`Error::Schema`](crate::Error::Schema)
+/// when it has no primary key or the key does not resolve.
 pub fn find_duplicate_keys(engine: &ReadStateEngine, type_name: &str, limit: usize) -> Result<Vec<DuplicateKey>> {
     let schema = engine.schema(type_name).ok_or_else(|| Error::NotFound(format!("type {type_name}")))?;
     let key = schema

@@ -53,6 +53,11 @@ impl Base {
 
 impl HashIndex {
     /// Index `type_name` by the given match field paths.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`](crate::Error::NotFound) when `engine` has no OBJECT type `type_name`,
+    /// [`Error::SchemaMismatch`](crate::Error::SchemaMismatch) when a field path does not resolve.
     pub fn new(engine: &ReadStateEngine, type_name: &str, fields: &[&str]) -> Result<Self> {
         Self::build_in(engine, type_name, fields)
     }
@@ -66,6 +71,10 @@ impl HashIndex {
 
     /// This index moved from version `from` (the one it is for) to `to`, reached from `from` by one
     /// delta or reverse delta; see [`PrimaryKeyIndex::updated`](super::PrimaryKeyIndex::updated).
+    ///
+    /// # Errors
+    ///
+    /// As [`new`](Self::new), when the schemas on the paths changed and the index is rebuilt from `to`.
     pub fn updated(&self, from: &ReadStateEngine, to: &ReadStateEngine) -> Result<Self> {
         self.updated_in(from, to)
     }

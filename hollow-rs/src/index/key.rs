@@ -14,7 +14,9 @@ use crate::schema::FieldType;
 
 /// One field of a lookup key, owned or borrowed.
 ///
-/// Build it with `From`: `KeyValue::from(42_i64)`, `KeyValue::from("Alice")`, or name the variant.
+/// Build it with `From`: `KeyValue::from(42_i64)`, `KeyValue::from("Alice")`, from a `String`, from
+/// any integer type whose every value fits (`i8` to `i64`, `u8` to `u32`: `u64` and `usize` do not),
+/// floats, booleans and bytes; or name the variant.
 /// A key field whose path ends at a reference (a path ending in `!`, a collection element, ...) is
 /// matched by the referenced record's ordinal: [`KeyValue::Reference`].
 #[derive(Debug, Clone, PartialEq)]
@@ -57,12 +59,18 @@ macro_rules! key_value_from {
     ($($t:ty => $variant:ident),* $(,)?) => {$(
         impl From<$t> for KeyValue<'_> {
             fn from(v: $t) -> Self {
-                KeyValue::$variant(v)
+                KeyValue::$variant(v.into())
             }
         }
     )*};
 }
-key_value_from!(i32 => Int, i64 => Long, f32 => Float, f64 => Double, bool => Boolean);
+// Every integer type whose values all fit: the narrow ones as INT, `u32` as LONG (an INT key field
+// takes a LONG value that fits in 32 bits, see `Long`). `u64` and `usize` may not fit and have none.
+key_value_from!(
+    i8 => Int, i16 => Int, i32 => Int, u8 => Int, u16 => Int,
+    i64 => Long, u32 => Long,
+    f32 => Float, f64 => Double, bool => Boolean,
+);
 
 impl<'a> From<&'a str> for KeyValue<'a> {
     fn from(s: &'a str) -> Self {
@@ -244,6 +252,23 @@ mod tests {
         let mut h = KeyHasher::default();
         hash_field(&mut h, v);
         h.finish()
+    }
+
+    #[test]
+    fn integers_strings_and_bytes_convert_to_the_variant_that_holds_them() {
+        assert_eq!(KeyValue::from(-7_i8), KeyValue::Int(-7));
+        assert_eq!(KeyValue::from(i16::MIN), KeyValue::Int(-32768));
+        assert_eq!(KeyValue::from(255_u8), KeyValue::Int(255));
+        assert_eq!(KeyValue::from(u16::MAX), KeyValue::Int(65535));
+        assert_eq!(KeyValue::from(u32::MAX), KeyValue::Long(4_294_967_295));
+        assert_eq!(KeyValue::from(i64::MIN), KeyValue::Long(i64::MIN));
+        assert_eq!(KeyValue::from("a"), KeyValue::String(Cow::Borrowed("a")));
+        assert_eq!(KeyValue::from(String::from("a")), KeyValue::String(Cow::Owned("a".into())));
+        assert_eq!(KeyValue::from(vec![1_u8]), KeyValue::Bytes(Cow::Owned(vec![1])));
+        // A u16 key finds an INT field as an i32 key would.
+        let int = LeafKind::Value(FieldType::Int);
+        let (small, same) = (KeyValue::from(40_000_u16), KeyValue::from(40_000_i32));
+        assert_eq!(hash_probe(Probe::new(&small, &int).unwrap()), hash_probe(Probe::new(&same, &int).unwrap()));
     }
 
     #[test]

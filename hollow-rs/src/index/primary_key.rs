@@ -54,11 +54,21 @@ struct Base {
 
 impl PrimaryKeyIndex {
     /// Index `type_name` by its schema's primary key.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`](crate::Error::NotFound) when `engine` has no OBJECT type `type_name`,
+    /// [`Error::Schema`](crate::Error::Schema) when it has no primary key or the key does not resolve.
     pub fn new(engine: &ReadStateEngine, type_name: &str) -> Result<Self> {
         Self::build_by_schema_key(engine, type_name)
     }
 
     /// Index `type_name` by the given key field paths.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`](crate::Error::NotFound) when `engine` has no OBJECT type `type_name`,
+    /// [`Error::SchemaMismatch`](crate::Error::SchemaMismatch) when a field path does not resolve.
     pub fn with_fields(engine: &ReadStateEngine, type_name: &str, fields: &[&str]) -> Result<Self> {
         Self::build_in(engine, type_name, fields)
     }
@@ -83,6 +93,11 @@ impl PrimaryKeyIndex {
     /// index, the table is rebuilt from `to` instead. If `to` was not reached from `from` (its
     /// origin tag differs) or the schemas on the key paths changed, the index is rebuilt from `to`.
     /// `self` stays valid for `from`.
+    ///
+    /// # Errors
+    ///
+    /// As [`with_fields`](Self::with_fields), when the index is rebuilt from `to` and its key paths no longer
+    /// resolve.
     pub fn updated(&self, from: &ReadStateEngine, to: &ReadStateEngine) -> Result<Self> {
         self.updated_in(from, to)
     }

@@ -232,6 +232,8 @@ impl Serialize for Bytes<'_> {
 
 /// Read record `ordinal` of `type_name`, and everything it refers to, as a [`GenericValue`].
 ///
+/// # Errors
+///
 /// Fails with [`Error::NotFound`] for an unknown type or an ordinal beyond the type's data, and with
 /// [`Error::CorruptBlob`] for records nested more than 128 deep (a reference cycle in a hostile blob)
 /// or undecodable strings.
@@ -305,28 +307,42 @@ impl<'a> GenericReader<'a> {
 
     fn field(&self, o: &ObjectTypeReadState, ordinal: u32, field: usize, depth: usize) -> Result<GenericValue> {
         let schema_field = &o.schema().fields[field];
-        let value = match schema_field.field_type {
-            FieldType::Int => o.read_int(ordinal, field).map(GenericValue::Int),
-            FieldType::Long => o.read_long(ordinal, field).map(GenericValue::Long),
-            FieldType::Float => o.read_float(ordinal, field).map(GenericValue::Float),
-            FieldType::Double => o.read_double(ordinal, field).map(GenericValue::Double),
-            FieldType::Boolean => o.read_boolean(ordinal, field).map(GenericValue::Boolean),
-            FieldType::Bytes => o.read_bytes(ordinal, field).map(|b| GenericValue::Bytes(b.to_vec())),
-            FieldType::String => match o.read_string(ordinal, field) {
-                Some(s) => Some(GenericValue::String(s.into_owned())),
-                None if o.is_null(ordinal, field) => None,
-                None => {
-                    return Err(Error::corrupt(
-                        format!("field {}.{} of record {ordinal} is not valid text", o.name(), schema_field.name),
-                        0,
-                    ))
-                }
+        let value = match (schema_field.field_type, &schema_field.referenced_type) {
+            (FieldType::Reference, Some(target_type)) => match o.read_ordinal(ordinal, field) {
+                Some(target) => Some(self.nested(target_type, target, depth)?),
+                None => None,
             },
-            FieldType::Reference => match (o.read_ordinal(ordinal, field), &schema_field.referenced_type) {
-                (Some(target), Some(target_type)) => Some(self.nested(target_type, target, depth)?),
-                _ => None,
-            },
+            _ => read_value_field(o, ordinal, field)?,
         };
         Ok(value.unwrap_or(GenericValue::Null))
     }
+}
+
+/// Field `field` of record `ordinal` when it holds a value rather than a reference: `None` when it is
+/// null, and for a REFERENCE field (whose value is a record: see [`read_generic`]).
+///
+/// # Errors
+///
+/// [`Error::CorruptBlob`] for a STRING field whose stored text does not decode.
+pub fn read_value_field(o: &ObjectTypeReadState, ordinal: u32, field: usize) -> Result<Option<GenericValue>> {
+    let schema_field = &o.schema().fields[field];
+    Ok(match schema_field.field_type {
+        FieldType::Int => o.read_int(ordinal, field).map(GenericValue::Int),
+        FieldType::Long => o.read_long(ordinal, field).map(GenericValue::Long),
+        FieldType::Float => o.read_float(ordinal, field).map(GenericValue::Float),
+        FieldType::Double => o.read_double(ordinal, field).map(GenericValue::Double),
+        FieldType::Boolean => o.read_boolean(ordinal, field).map(GenericValue::Boolean),
+        FieldType::Bytes => o.read_bytes(ordinal, field).map(|b| GenericValue::Bytes(b.to_vec())),
+        FieldType::String => match o.read_string(ordinal, field) {
+            Some(s) => Some(GenericValue::String(s.into_owned())),
+            None if o.is_null(ordinal, field) => None,
+            None => {
+                return Err(Error::corrupt(
+                    format!("field {}.{} of record {ordinal} is not valid text", o.name(), schema_field.name),
+                    0,
+                ))
+            }
+        },
+        FieldType::Reference => None,
+    })
 }

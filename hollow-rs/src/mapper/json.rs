@@ -17,12 +17,14 @@ use crate::schema::{FieldType, ObjectField, ObjectSchema, Schema};
 /// | OBJECT                | an object of field values (missing fields are null; unknown ones an error) |
 /// | OBJECT with one field | also the field's value alone: `"abc"` for a `String` record, `5` for `Integer`, `"RED"` for an enum |
 /// | LIST, SET             | an array of elements                                                       |
-/// | MAP                   | an object (keys are strings converted to the key type, numbers parsed when the key type holds one) or an array of `[key, value]` pairs |
+/// | MAP                   | an object (keys are strings converted to the key type, numbers parsed when the key type holds one) or an array of `[key, value]` pairs or `{"key": K, "value": V}` objects |
 ///
 /// Field values: INT and LONG take integers in range; FLOAT and DOUBLE numbers, `hollow dump`'s
 /// `{"v": …, "bits": "<IEEE hex>"}` (the bits are used exactly), or the strings `"-0.0"`, `"NaN"`,
 /// `"Infinity"`, `"-Infinity"`; BOOLEAN `true`/`false`; STRING strings; BYTES arrays of integers 0..=255
 /// or `{"hex": "..."}`; REFERENCE whatever the referenced type takes; any field `null`.
+///
+/// # Errors
 ///
 /// Fails with [`Error::SchemaMismatch`](crate::Error::SchemaMismatch) (naming the path, as in
 /// `Show.cast[2].name`) when the JSON does not fit, [`Error::NotFound`](crate::Error::NotFound) for a
@@ -111,15 +113,18 @@ impl<L: SchemaLookup + ?Sized> Converter<'_, L> {
                     .iter()
                     .enumerate()
                     .map(|(i, pair)| {
-                        let (k, v) = match pair {
-                            Json::Array(kv) if kv.len() == 2 => (&kv[0], &kv[1]),
-                            other => {
-                                return Err(MapperError::mismatch(format!(
-                                    "a map given as an array must hold [key, value] pairs, not {}",
-                                    kind(other)
-                                ))
-                                .in_element(i))
-                            }
+                        let entry = match pair {
+                            Json::Array(kv) if kv.len() == 2 => Some((&kv[0], &kv[1])),
+                            // jq's entry form (`to_entries`), which `hollow dump --format plain` writes.
+                            Json::Object(entry) if entry.len() == 2 => entry.get("key").zip(entry.get("value")),
+                            _ => None,
+                        };
+                        let Some((k, v)) = entry else {
+                            return Err(MapperError::mismatch(format!(
+                                "a map given as an array must hold [key, value] pairs or {{\"key\": K, \"value\": V}} objects, not {}",
+                                kind(pair)
+                            ))
+                            .in_element(i));
                         };
                         let key = self.record(k, &map.key_type, depth + 1).map_err(|e| e.in_map(true).in_element(i))?;
                         let value =

@@ -20,6 +20,12 @@ use crate::schema::FieldType;
 /// its field. Fails with [`Error::NotFound`] for an unknown type, [`Error::Schema`] when the type has
 /// no primary key or it does not resolve, [`Error::InvalidArgument`] when `key` has the wrong number of
 /// values.
+///
+/// # Errors
+///
+/// [`Error::NotFound`](crate::Error::NotFound) for an unknown type, [`Error::Schema`](crate::Error::Schema)
+/// when the type has no primary key or it does not resolve,
+/// [`Error::InvalidArgument`](crate::Error::InvalidArgument) when `key` has the wrong number of values.
 pub fn find_by_primary_key(engine: &ReadStateEngine, type_name: &str, key: &[GenericValue]) -> Result<Option<u32>> {
     let object = engine
         .object(type_name)
@@ -46,6 +52,10 @@ pub fn find_by_primary_key(engine: &ReadStateEngine, type_name: &str, key: &[Gen
 
 /// The populated record of `type_name` whose primary key equals `key` (see [`find_by_primary_key`]),
 /// read into a `T` (see [`get`](super::get)).
+///
+/// # Errors
+///
+/// Those of [`find_by_primary_key`], and of [`get`](super::get) when the record does not fit `T`.
 pub fn get_by_primary_key<'a, T: Deserialize<'a>>(
     engine: &'a ReadStateEngine,
     type_name: &str,

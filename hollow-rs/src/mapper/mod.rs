@@ -188,7 +188,7 @@ use self::error::MapperResult;
 use self::ser::{SchemaCache, Writer};
 use self::shape::{Scalar, Shape};
 
-pub use self::generic::{read_generic, GenericValue};
+pub use self::generic::{read_generic, read_value_field, GenericValue};
 pub use self::json::from_json;
 pub use self::key::{find_by_primary_key, get_by_primary_key};
 pub use self::record::{DerivedType, HollowRecord, KeyPart, RecordKey};
@@ -323,6 +323,12 @@ impl ObjectMapper {
 
     /// Derive the schemas of `T` without an engine; returns the name of the type `T`'s values are
     /// records of. The schemas are then in [`schemas`](Self::schemas).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Schema`] when `T` cannot be traced (see [Schemas come from the
+    /// type](self#schemas-come-from-the-type)) or derives a shape that clashes with an earlier type of the
+    /// same name.
     pub fn derive<T: ?Sized + Mappable>(&mut self) -> Result<String> {
         let key = std::any::type_name::<T>();
         if let Some(root) = self.roots.get(key) {
@@ -350,6 +356,11 @@ impl ObjectMapper {
 
     /// Register the schemas of `T` in `engine` without adding a record (Java's `initializeTypeState`);
     /// returns the name of the type `T`'s values are records of.
+    ///
+    /// # Errors
+    ///
+    /// As [`derive`](Self::derive); [`Error::SchemaMismatch`] when `engine` has
+    /// a type of the same name that the derived schema does not fit.
     pub fn initialize<T: ?Sized + Mappable>(&mut self, engine: &mut WriteStateEngine) -> Result<String> {
         let root = self.derive::<T>()?;
         self.sync(engine, &root)?;
@@ -377,6 +388,13 @@ impl ObjectMapper {
     /// The first value of a type derives and registers the type's schemas. A top-level `str` or
     /// `String` is a record of type `String`, a number one of its boxed type (`Integer`, ...), a
     /// collection one of its `ListOf...`/`SetOf...`/`MapOf...` type.
+    ///
+    /// # Errors
+    ///
+    /// As [`initialize`](Self::initialize); when the value does not fit the schema, the writer's errors (see
+    /// [Writing](self#writing)): [`Error::SchemaMismatch`] naming the path,
+    /// [`Error::InvalidArgument`] for out-of-range numbers or a `None`
+    /// element.
     pub fn add<T: ?Sized + Mappable>(&mut self, engine: &mut WriteStateEngine, value: &T) -> Result<u32> {
         let root = self.initialize::<T>(engine)?;
         Writer::new(engine, &mut self.cache).write(&root, value).map_err(Error::from)
@@ -385,6 +403,11 @@ impl ObjectMapper {
     /// Add `value` as a record of `type_name`, whose schema (and those of the types it refers to) must
     /// be registered in `engine` already. For values whose type cannot be traced (types that are only
     /// `Serialize`, borrowed data), or to write one Rust type as another Hollow type.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] when `type_name` (or a type it refers to) is not
+    /// registered; the writer's errors (see [Writing](self#writing)).
     pub fn add_as<T: ?Sized + Serialize>(
         &mut self,
         engine: &mut WriteStateEngine,
@@ -396,6 +419,12 @@ impl ObjectMapper {
 
     /// Add a generic record (its type is the one it names) to `engine`, whose schemas must be
     /// registered already.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] for a value that is not a record,
+    /// [`Error::NotFound`] for an unregistered type,
+    /// [`Error::SchemaMismatch`] when it does not fit its schema.
     pub fn add_generic(&mut self, engine: &mut WriteStateEngine, value: &GenericValue) -> Result<u32> {
         let type_name = value.type_name().ok_or_else(|| {
             Error::InvalidArgument(
@@ -406,6 +435,10 @@ impl ObjectMapper {
     }
 
     /// Convert `json` to a record of `type_name` (see [`from_json`]) and add it.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`from_json`] and of [`add_generic`](Self::add_generic).
     pub fn add_json(
         &mut self,
         engine: &mut WriteStateEngine,
@@ -425,6 +458,12 @@ impl ObjectMapper {
 /// be borrowed from the engine (`&str`, `Cow<str>` fields). Fails with [`Error::NotFound`] for an
 /// unknown type or an ordinal beyond the type's records, [`Error::SchemaMismatch`] when the record
 /// does not fit `T`.
+///
+/// # Errors
+///
+/// [`Error::NotFound`] for an unknown type or an ordinal beyond the type's records,
+/// [`Error::SchemaMismatch`] when the record does not fit `T`,
+/// [`Error::CorruptBlob`] for records that do not decode.
 pub fn get<'a, T: Deserialize<'a>>(engine: &'a ReadStateEngine, type_name: &str, ordinal: u32) -> Result<T> {
     let record = de::RecordDeserializer::new(engine, type_name, ordinal)?;
     T::deserialize(record).map_err(Error::from)

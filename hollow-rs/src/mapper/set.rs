@@ -33,6 +33,10 @@ pub mod as_set {
     use super::SET_MARKER;
 
     /// Serialize `value` (a sequence) marked as a set.
+    ///
+    /// # Errors
+    ///
+    /// The serializer's errors.
     pub fn serialize<C, S>(value: &C, serializer: S) -> Result<S::Ok, S::Error>
     where
         C: Serialize + ?Sized,
@@ -42,6 +46,10 @@ pub mod as_set {
     }
 
     /// Deserialize a sequence marked as a set.
+    ///
+    /// # Errors
+    ///
+    /// The deserializer's errors.
     pub fn deserialize<'de, C, D>(deserializer: D) -> Result<C, D::Error>
     where
         C: Deserialize<'de>,

@@ -25,6 +25,11 @@ impl ObjectMapper {
     /// (so NaN and minimum values stay values). It is written as [`add_as`](Self::add_as) writes, except
     /// that any number fits a FLOAT or DOUBLE field, converted (an `f64` in a FLOAT field is rounded), and
     /// an integer too large for an INT field is [`Error::InvalidArgument`].
+    ///
+    /// # Errors
+    ///
+    /// As [`add_as`](Self::add_as); [`Error::InvalidArgument`] for an integer
+    /// too large for its INT or LONG field.
     pub fn add_dynamic<T: ?Sized + Serialize>(
         &mut self,
         engine: &mut WriteStateEngine,

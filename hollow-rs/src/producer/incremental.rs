@@ -100,6 +100,11 @@ impl IncrementalChanges<'_> {
     /// Add `value` through the producer's [`ObjectMapper`], replacing the record with the same primary
     /// key if there is one (a type without a primary key: add it if absent). Its type's schemas are
     /// registered on first use, as by [`WriteState::add`](super::WriteState::add).
+    ///
+    /// # Errors
+    ///
+    /// Those of [`ObjectMapper::add`] (a value that does not fit its derived schema), and
+    /// [`Error::Schema`](crate::Error::Schema) when the type's primary key does not resolve.
     pub fn add_or_modify<T: Mappable + Clone + 'static>(&mut self, value: &T) -> Result<()> {
         let type_name = self.mapper.initialize::<T>(self.engine)?;
         let ordinal = self.mapper.add(self.engine, value)?;
@@ -109,6 +114,11 @@ impl IncrementalChanges<'_> {
 
     /// [`add_or_modify`](Self::add_or_modify) for a generic record of `type_name` (whose schemas must
     /// be registered).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`](crate::Error::NotFound) for an unregistered type,
+    /// [`Error::SchemaMismatch`](crate::Error::SchemaMismatch) when the record does not fit it.
     pub fn upsert_generic(&mut self, type_name: &str, record: &GenericValue) -> Result<()> {
         self.schema(type_name)?;
         if record.type_name() != Some(type_name) {
@@ -124,6 +134,10 @@ impl IncrementalChanges<'_> {
 
     /// [`upsert_generic`](Self::upsert_generic) of a JSON record (read with
     /// [`from_json`](crate::mapper::from_json)).
+    ///
+    /// # Errors
+    ///
+    /// Those of [`from_json`](crate::mapper::from_json) and of [`upsert_generic`](Self::upsert_generic).
     pub fn upsert_json(&mut self, type_name: &str, json: &serde_json::Value) -> Result<()> {
         self.schema(type_name)?;
         let record = from_json(json, type_name, &*self.engine)?;
@@ -134,6 +148,8 @@ impl IncrementalChanges<'_> {
     /// order the primary key lists them: `[GenericValue::Long(7)]`); a key with no record is a no-op,
     /// counted in [`IncrementalStats::absent_deletes`]. For a type without a primary key, `key` is the
     /// record itself, one value.
+    ///
+    /// # Errors
     ///
     /// Fails with [`Error::NotFound`] for an unknown type, [`Error::SchemaMismatch`] when `key` has the
     /// wrong number of values or a value of the wrong kind, [`Error::InvalidArgument`] when the type has
@@ -171,12 +187,21 @@ impl IncrementalChanges<'_> {
     }
 
     /// [`delete`](Self::delete) from the type `T`'s values are records of.
+    ///
+    /// # Errors
+    ///
+    /// As [`delete`](Self::delete), and [`Error::Schema`](crate::Error::Schema) when `T`'s schemas cannot be
+    /// derived.
     pub fn delete_of<T: Mappable>(&mut self, key: &[GenericValue]) -> Result<()> {
         let type_name = self.mapper.initialize::<T>(self.engine)?;
         self.delete(&type_name, key)
     }
 
     /// Apply one change of a [`ChangeSet`].
+    ///
+    /// # Errors
+    ///
+    /// Those of [`upsert_generic`](Self::upsert_generic) and [`delete`](Self::delete).
     pub fn apply(&mut self, change: &Change) -> Result<()> {
         match change {
             Change::Upsert { type_name, record } => self.upsert_generic(type_name, record),
@@ -185,6 +210,10 @@ impl IncrementalChanges<'_> {
     }
 
     /// Apply every change of `changes`, in order.
+    ///
+    /// # Errors
+    ///
+    /// The first error of [`apply`](Self::apply); the changes before it stay applied to this cycle.
     pub fn apply_all(&mut self, changes: &ChangeSet) -> Result<()> {
         changes.changes().iter().try_for_each(|c| self.apply(c))
     }

@@ -78,10 +78,19 @@ pub trait Validator: Send + Sync {
     /// A name for messages.
     fn name(&self) -> &str;
     /// Check `state`; an `Err` with a message vetoes the cycle.
+    ///
+    /// # Errors
+    ///
+    /// A message saying why `state` is refused; the cycle then fails with
+    /// [`Error::ValidationFailed`].
     fn validate(&self, state: &ReadState) -> std::result::Result<(), String>;
 
     /// Check `candidate` against `previous`, the state consumers are on (`None` for the first
     /// version). The default checks `candidate` alone with [`validate`](Self::validate).
+    ///
+    /// # Errors
+    ///
+    /// As [`validate`](Self::validate).
     fn validate_change(&self, previous: Option<&ReadState>, candidate: &ReadState) -> std::result::Result<(), String> {
         let _ = previous;
         self.validate(candidate)
@@ -175,18 +184,31 @@ impl WriteState<'_> {
     /// Add any serde value through the producer's [`ObjectMapper`]: a struct becomes a record of a type
     /// named after it (schemas derived the way Java's `HollowObjectMapper` names them, registered on
     /// first use), a `&str` a `String` record. Returns the ordinal of the top-level record.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`ObjectMapper::add`]: a type that cannot be traced, or a value that does not fit its schema.
     pub fn add<T: Mappable + ?Sized>(&mut self, value: &T) -> Result<u32> {
         self.mapper.add(self.engine, value)
     }
 
     /// Add a JSON value as a record of `type_name`, following the registered schemas (see
     /// [`mapper::from_json`](crate::mapper::from_json)).
+    ///
+    /// # Errors
+    ///
+    /// Those of [`ObjectMapper::add_json`]: an unregistered type, or JSON that does not fit its schema.
     pub fn add_json(&mut self, type_name: &str, json: &serde_json::Value) -> Result<u32> {
         self.mapper.add_json(self.engine, type_name, json)
     }
 
     /// Add a string to the simple string dataset: a record of type `String { string value; }`, as
     /// Java's object mapper writes a `String` added on its own. Registers the type if needed.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::SchemaMismatch`] when a `String` type with another schema is
+    /// registered.
     pub fn add_string(&mut self, value: &str) -> Result<u32> {
         if self.engine.schema(STRING_TYPE).is_none() {
             let schema = ObjectSchema::new(STRING_TYPE).with_field(ObjectField::new("value", FieldType::String));
@@ -198,21 +220,38 @@ impl WriteState<'_> {
     }
 
     /// Add an OBJECT record to `type_name`; returns its ordinal.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`WriteStateEngine::add`]: an unregistered type, a record that does not fit its schema, a
+    /// reference to a record not added in this cycle.
     pub fn add_object(&mut self, type_name: &str, record: &ObjectRecord) -> Result<u32> {
         self.engine.add(type_name, record)
     }
 
     /// Add a LIST record to `type_name`; returns its ordinal.
+    ///
+    /// # Errors
+    ///
+    /// As [`add_object`](Self::add_object).
     pub fn add_list(&mut self, type_name: &str, record: &ListRecord) -> Result<u32> {
         self.engine.add(type_name, record)
     }
 
     /// Add a SET record to `type_name`; returns its ordinal.
+    ///
+    /// # Errors
+    ///
+    /// As [`add_object`](Self::add_object).
     pub fn add_set(&mut self, type_name: &str, record: &SetRecord) -> Result<u32> {
         self.engine.add(type_name, record)
     }
 
     /// Add a MAP record to `type_name`; returns its ordinal.
+    ///
+    /// # Errors
+    ///
+    /// As [`add_object`](Self::add_object).
     pub fn add_map(&mut self, type_name: &str, record: &MapRecord) -> Result<u32> {
         self.engine.add(type_name, record)
     }
@@ -353,6 +392,13 @@ impl ProducerBuilder {
     }
 
     /// The producer.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] for options that do not go together (type
+    /// resharding without the integrity check, retention without an announcer or keeping no snapshot);
+    /// [`Error::Schema`] for schemas that do not check (a type defined twice, a key
+    /// that does not resolve).
     pub fn build(self) -> Result<Producer> {
         if !self.announcing_chosen {
             return Err(Error::InvalidArgument(
@@ -581,6 +627,11 @@ impl Producer {
 
     /// Resume the delta chain after a restart from the announced version: [`restore`](Self::restore)
     /// of the version the store announces. Nothing announced is [`Error::NotFound`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] when nothing is announced; those of
+    /// [`restore`](Self::restore).
     pub fn restore_announced(&mut self, retriever: &dyn BlobRetriever) -> Result<Version> {
         self.ensure_started()?;
         let version = self.announced.ok_or_else(|| Error::NotFound("no version is announced to restore".into()))?;
@@ -602,6 +653,12 @@ impl Producer {
     /// builder, or before the first cycle after the restore), schemas must be compatible with the
     /// restored ones, and header tags set on the old engine are not carried over. Versions minted from
     /// now on are greater than `version`. On error the producer is left as it was.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] when no blobs reach `version`; the retriever's errors;
+    /// [`Error::CorruptBlob`] for blobs that do not load; those of
+    /// [`WriteStateEngine::restore_from`] (incompatible schemas).
     pub fn restore(&mut self, version: Version, retriever: &dyn BlobRetriever) -> Result<()> {
         self.ensure_started()?;
         if self.announcer.is_some() && self.announced.is_none_or(|a| version > a) {
@@ -638,6 +695,13 @@ impl Producer {
     /// Run one cycle: `populate` adds every record of the new state. Returns the version now announced
     /// (the current one if nothing changed). On error nothing is announced and the producer stays at
     /// its last announced state.
+    ///
+    /// # Errors
+    ///
+    /// The error `populate` returns; [`Error::ValidationFailed`] when a
+    /// validator vetoes the state; [`Error::IntegrityCheckFailed`] when
+    /// the blobs do not read back to the state; [`Error::Conflict`] when another
+    /// producer took the store or announced; the store's errors ([`Error::Io`]).
     pub fn run_cycle<F>(&mut self, populate: F) -> Result<Version>
     where
         F: FnOnce(&mut WriteState<'_>) -> Result<()>,
@@ -697,6 +761,11 @@ impl Producer {
     ///
     /// The blobs are those of a full cycle that adds the records of the last state that stay, then the
     /// upserted records in the order of their (surviving) changes: same type sections, same ordinals.
+    ///
+    /// # Errors
+    ///
+    /// As [`run_cycle`](Self::run_cycle), with the errors of the changes ([`IncrementalChanges`]) in place of
+    /// `populate`'s.
     pub fn run_incremental_cycle<F>(&mut self, changes: F) -> Result<Version>
     where
         F: FnOnce(&mut IncrementalChanges<'_>) -> Result<()>,
@@ -713,6 +782,10 @@ impl Producer {
     }
 
     /// [`run_incremental_cycle`](Self::run_incremental_cycle) applying `changes` in order.
+    ///
+    /// # Errors
+    ///
+    /// As [`run_incremental_cycle`](Self::run_incremental_cycle) and [`IncrementalChanges::apply_all`].
     pub fn apply_change_set(&mut self, changes: &crate::diff::ChangeSet) -> Result<Version> {
         self.run_incremental_cycle(|c| c.apply_all(changes))
     }

@@ -45,6 +45,11 @@ impl ReadStateEngine {
     ///
     /// Large snapshots are decoded on several cores, type by type, with the same result and the
     /// same errors as one core (see `read/parallel_load.rs`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::CorruptBlob`](crate::Error::CorruptBlob) for a blob that is truncated, not a snapshot or
+    /// otherwise malformed; [`Error::Schema`](crate::Error::Schema) for schemas that do not decode.
     pub fn from_snapshot(blob: &[u8]) -> Result<Self> {
         let mut r = ByteReader::new(blob);
         let header = BlobHeader::read(&mut r)?;
@@ -101,6 +106,12 @@ impl ReadStateEngine {
     /// not (new types, filtered types) are skipped: new types only appear with a snapshot. A type whose
     /// shard count differs from the delta's is resharded first. Records removed by the delta stop being
     /// populated at once but stay readable until the next delta that touches their type.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::CorruptBlob`](crate::Error::CorruptBlob) for a malformed delta;
+    /// [`Error::TagMismatch`](crate::Error::TagMismatch) when the delta does not start at this state (its
+    /// origin tag differs).
     pub fn apply_delta(&self, blob: &[u8]) -> Result<Self> {
         let mut r = ByteReader::new(blob);
         let header = BlobHeader::read(&mut r)?;

@@ -85,6 +85,11 @@ pub fn key_hash(key: &[SetMapKeyValue<'_>]) -> i32 {
 /// [`crate::schema::paths`]. A type missing from the state is [`Error::NotFound`]; a path that does not
 /// fit the schemas (a field that does not exist is also [`Error::NotFound`]) is [`Error::SchemaMismatch`],
 /// including primary keys that expand into each other in a circle, as a blob's schemas may.
+///
+/// # Errors
+///
+/// [`Error::NotFound`] for a type or field missing from the state,
+/// [`Error::SchemaMismatch`] for a path that does not fit the schemas.
 pub fn bind_key_path(engine: &ReadStateEngine, root_type: &str, path: &str) -> Result<KeyPath> {
     resolve_key_path(engine, root_type, path).map_err(|e| match e.kind {
         KeyPathErrorKind::NotBindable | KeyPathErrorKind::NotFound => Error::NotFound(e.to_string()),
@@ -100,6 +105,10 @@ pub struct BoundKey {
 
 impl BoundKey {
     /// Bind `paths` (relative to `root_type`) against the engine's schemas.
+    ///
+    /// # Errors
+    ///
+    /// As [`bind_key_path`], for the first path that does not bind.
     pub fn bind(engine: &ReadStateEngine, root_type: &str, paths: &[String]) -> Result<Self> {
         let paths = paths.iter().map(|p| bind_key_path(engine, root_type, p)).collect::<Result<_>>()?;
         Ok(BoundKey { paths })
@@ -111,6 +120,11 @@ impl BoundKey {
     }
 
     /// Check that `key` has one value of the right type per key field.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] for the wrong number of values,
+    /// [`Error::SchemaMismatch`] for a value of the wrong kind.
     pub fn check_values(&self, key: &[SetMapKeyValue<'_>]) -> Result<()> {
         if key.len() != self.paths.len() {
             return Err(Error::InvalidArgument(format!("key has {} values, expected {}", key.len(), self.paths.len())));
@@ -167,6 +181,12 @@ fn map_state<'e>(engine: &'e ReadStateEngine, map_type: &str) -> Result<&'e MapT
 
 /// The element of set `set_ordinal` whose hash key equals `key` (Java's `HollowSetTypeReadState.findElement`).
 /// Fails if the type is not a SET with a hash key, or `key` does not fit the hash key's fields.
+///
+/// # Errors
+///
+/// [`Error::NotFound`] for an unknown type,
+/// [`Error::SchemaMismatch`] when it is not a SET with a hash key or `key` does
+/// not fit the hash key's fields.
 pub fn find_set_element(
     engine: &ReadStateEngine,
     set_type: &str,
@@ -184,6 +204,12 @@ pub fn find_set_element(
 
 /// The (key, value) entry of map `map_ordinal` whose key's hash key equals `key` (Java's
 /// `HollowMapTypeReadState.findEntry`). Fails if the type is not a MAP with a hash key, or `key` does
+/// not fit the hash key's fields.
+///
+/// # Errors
+///
+/// [`Error::NotFound`] for an unknown type,
+/// [`Error::SchemaMismatch`] when it is not a MAP with a hash key or `key` does
 /// not fit the hash key's fields.
 pub fn find_map_entry(
     engine: &ReadStateEngine,
@@ -203,6 +229,10 @@ pub fn find_map_entry(
 /// True when set `set_ordinal` holds the element ordinal `element`, whether or not the set has a hash
 /// key. Without one the element is probed for from its home bucket; with one, whose placement depends
 /// on the element's field values, the record's buckets are scanned.
+///
+/// # Errors
+///
+/// [`Error::NotFound`] when `set_type` is not a SET type of the state.
 pub fn set_contains(engine: &ReadStateEngine, set_type: &str, set_ordinal: u32, element: u32) -> Result<bool> {
     let set = set_state(engine, set_type)?;
     Ok(match set.schema().hash_key {
@@ -213,6 +243,10 @@ pub fn set_contains(engine: &ReadStateEngine, set_type: &str, set_ordinal: u32, 
 
 /// The value ordinal for key ordinal `key` in map `map_ordinal`, whether or not the map has a hash key
 /// (see [`set_contains`]).
+///
+/// # Errors
+///
+/// [`Error::NotFound`] when `map_type` is not a MAP type of the state.
 pub fn map_get(engine: &ReadStateEngine, map_type: &str, map_ordinal: u32, key: u32) -> Result<Option<u32>> {
     let map = map_state(engine, map_type)?;
     Ok(match map.schema().hash_key {

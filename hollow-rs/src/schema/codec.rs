@@ -24,6 +24,11 @@ const MAP_WITH_KEY: u8 = 5;
 const OBJECT_WITH_KEY: u8 = 6;
 
 /// Read one schema.
+///
+/// # Errors
+///
+/// [`Error::CorruptBlob`] for a truncated schema or an unknown schema kind or
+/// field type.
 pub fn read_schema(r: &mut ByteReader<'_>) -> Result<Schema> {
     let at = r.position();
     let id = r.u8("schema type id")?;
@@ -73,6 +78,11 @@ fn read_key_paths(r: &mut ByteReader<'_>) -> Result<Vec<String>> {
 }
 
 /// Append the binary form of `schema`.
+///
+/// # Errors
+///
+/// [`Error::Schema`] for a schema that cannot be encoded: a name longer than 65535
+/// bytes (Java's `writeUTF`), too many fields, a reference field that names no type.
 pub fn write_schema(out: &mut Vec<u8>, schema: &Schema) -> Result<()> {
     match schema {
         Schema::Object(s) => {

@@ -122,12 +122,19 @@ fn inline_kind(keyword: &str) -> Option<FieldType> {
 
 /// Parse every schema in `text`, in the order written.
 ///
+/// # Errors
+///
 /// Errors are [`Error::Schema`] naming the line and column (both from 1) of the token that does not fit.
 pub fn parse_schemas(text: &str) -> Result<Vec<Schema>> {
     Parser::new(text).parse_all()
 }
 
 /// Parse text that holds exactly one schema.
+///
+/// # Errors
+///
+/// As [`parse_schemas`], and [`Error::Schema`] when `text` holds no schema or more than
+/// one.
 pub fn parse_schema(text: &str) -> Result<Schema> {
     let mut schemas = parse_schemas(text)?;
     match schemas.len() {

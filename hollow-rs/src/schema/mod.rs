@@ -290,6 +290,10 @@ impl fmt::Display for Schema {
 /// otherwise let the last definition silently win), and every primary key and hash key resolves to
 /// fields that exist (`@PrimaryKey(nope)` is refused here, not when a consumer first builds an index).
 /// Errors are [`Error::Schema`](crate::Error::Schema) naming the type and key path.
+///
+/// # Errors
+///
+/// [`Error::Schema`](crate::Error::Schema) naming the type and key path.
 pub fn check_schemas(schemas: &[Schema]) -> crate::Result<()> {
     let mut seen = std::collections::HashSet::new();
     if let Some(twice) = schemas.iter().find(|s| !seen.insert(s.name())) {

@@ -167,6 +167,12 @@ impl From<KeyPathError> for Error {
 }
 
 /// Resolve one key path starting at `root_type`.
+///
+/// # Errors
+///
+/// [`Error::NotFound`] for a type or field that does not exist,
+/// [`Error::SchemaMismatch`] for a path that does not fit the schemas
+/// (including primary keys that expand into each other in a circle).
 pub fn resolve_key_path(
     schemas: &(impl SchemaLookup + ?Sized),
     root_type: &str,
@@ -177,6 +183,10 @@ pub fn resolve_key_path(
 }
 
 /// Resolve every path of a key starting at `root_type`.
+///
+/// # Errors
+///
+/// As [`resolve_key_path`], for the first path that does not resolve.
 pub fn resolve_key(
     schemas: &(impl SchemaLookup + ?Sized),
     root_type: &str,
@@ -198,6 +208,10 @@ pub fn key_of(schema: &Schema) -> Option<(&str, &[String])> {
 }
 
 /// Resolve a schema's primary key or hash key (see [`key_of`]); `Ok(None)` when it has none.
+///
+/// # Errors
+///
+/// As [`resolve_key_path`].
 pub fn resolve_schema_key(
     schemas: &(impl SchemaLookup + ?Sized),
     schema: &Schema,

@@ -95,6 +95,10 @@ fn unique_suffix() -> String {
 
 impl FilesystemBlobStore {
     /// A store in `dir`, created if missing (for producers).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when the directory cannot be created.
     pub fn create(dir: impl Into<PathBuf>) -> Result<Self> {
         let dir = dir.into();
         fs::create_dir_all(&dir).map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
@@ -102,6 +106,10 @@ impl FilesystemBlobStore {
     }
 
     /// A store over an existing directory (for consumers); a missing directory is an error.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] when `dir` is not an existing directory.
     pub fn open(dir: impl Into<PathBuf>) -> Result<Self> {
         let dir = dir.into();
         if !dir.is_dir() {
@@ -131,6 +139,10 @@ impl FilesystemBlobStore {
     }
 
     /// Every blob file in the directory, ordered by destination version, with its path.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when the directory cannot be read.
     pub fn stored_blobs(&self) -> Result<Vec<StoredBlob>> {
         Ok(self.listing(false)?.as_ref().clone())
     }

@@ -176,42 +176,82 @@ impl Blob {
 pub trait BlobPublisher: Send + Sync {
     /// Publish one blob, all or nothing (a reader never sees a partly written blob), creating it only if
     /// it is absent. An existing blob of that name, or another delta (reverse delta) from the same
-    /// version, is [`Error::Conflict`](crate::Error::Conflict). A store whose client retries requests
+    /// version, is [`Error::Conflict`]. A store whose client retries requests
     /// may find its own blob when a create's response was lost; it may then accept a blob whose bytes
     /// equal the stored ones, since the same bytes under the same name are the same blob.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Conflict`] when the blob exists already; the store's errors
+    /// ([`Error::Io`]).
     fn publish(&self, blob: &Blob) -> Result<()>;
 
     /// Remove a blob: one a failed cycle published, one a crashed producer left above the announced
     /// version, or one retention no longer keeps. Removing a blob that is not there is not an error.
+    ///
+    /// # Errors
+    ///
+    /// The store's errors ([`Error::Io`]).
     fn delete(&self, id: &BlobId) -> Result<()>;
 
     /// Every blob in the store, in ascending order of destination version (then origin version, then
     /// kind). For recovery, retention and inspection: consumers never need it to refresh.
+    ///
+    /// # Errors
+    ///
+    /// The store's errors ([`Error::Io`]).
     fn list(&self) -> Result<Vec<BlobId>>;
 
     /// Take the store's producer lock: at most one producer publishes to a store at a time. The lock is
     /// held until the returned guard is dropped (or, for stores whose locks expire, until it is not
-    /// renewed in time). Held by someone else: [`Error::Conflict`](crate::Error::Conflict) naming the
+    /// renewed in time). Held by someone else: [`Error::Conflict`] naming the
     /// holder.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Conflict`] when another producer holds the lock; the store's errors
+    /// ([`Error::Io`]).
     fn lock_producer(&self) -> Result<Box<dyn ProducerLock>>;
 }
 
 /// The producer lock of a store, held while the guard lives.
 pub trait ProducerLock: Send + Sync + std::fmt::Debug {
     /// Confirm the lock is still held, renewing it where it expires. A lock lost to another producer is
-    /// [`Error::Conflict`](crate::Error::Conflict); the producer then publishes and announces nothing.
+    /// [`Error::Conflict`]; the producer then publishes and announces nothing.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Conflict`] when the lock was lost; the store's errors
+    /// ([`Error::Io`]).
     fn renew(&self) -> Result<()>;
 }
 
 /// Finds published blobs.
 pub trait BlobRetriever: Send + Sync {
     /// The snapshot with the greatest version at or below `desired`, if any.
+    ///
+    /// # Errors
+    ///
+    /// The store's errors ([`Error::Io`]); a blob whose length differs from what the store
+    /// listed is [`Error::CorruptBlob`].
     fn retrieve_snapshot(&self, desired: Version) -> Result<Option<Blob>>;
     /// The delta that starts at `from`, if any.
+    ///
+    /// # Errors
+    ///
+    /// As [`retrieve_snapshot`](Self::retrieve_snapshot).
     fn retrieve_delta(&self, from: Version) -> Result<Option<Blob>>;
     /// The reverse delta that starts at `from`, if any.
+    ///
+    /// # Errors
+    ///
+    /// As [`retrieve_snapshot`](Self::retrieve_snapshot).
     fn retrieve_reverse_delta(&self, from: Version) -> Result<Option<Blob>>;
     /// The header blob of `version`, if any.
+    ///
+    /// # Errors
+    ///
+    /// As [`retrieve_snapshot`](Self::retrieve_snapshot).
     fn retrieve_header(&self, version: Version) -> Result<Option<Blob>> {
         let _ = version;
         Ok(None)
@@ -221,22 +261,41 @@ pub trait BlobRetriever: Send + Sync {
 /// Announces the version consumers should be on.
 pub trait Announcer: Send + Sync {
     /// The version announced now, if any.
+    ///
+    /// # Errors
+    ///
+    /// The store's errors ([`Error::Io`]); an announcement that is not a version is
+    /// [`Error::CorruptBlob`].
     fn announced_version(&self) -> Result<Option<Version>>;
 
     /// Make `version` the announced version if the store still announces `expected` (`None`: nothing
     /// announced yet): a compare-and-swap, so a producer whose view of the store is stale cannot
-    /// announce over another's version. Losing is [`Error::Conflict`](crate::Error::Conflict) naming the
+    /// announce over another's version. Losing is [`Error::Conflict`] naming the
     /// version announced instead.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Conflict`] when the store does not announce `expected`; the store's errors
+    /// ([`Error::Io`]).
     fn announce(&self, version: Version, expected: Option<Version>) -> Result<()>;
 }
 
 /// Tells consumers which version is announced.
 pub trait AnnouncementWatcher: Send + Sync {
     /// The announced version, or `None` if nothing has been announced.
+    ///
+    /// # Errors
+    ///
+    /// As [`announced_version`](AnnouncementWatcher::latest_version): the store's errors
+    /// ([`Error::Io`]).
     fn latest_version(&self) -> Result<Option<Version>>;
 
     /// Block until the announced version differs from `seen` or `timeout` passes; return the announced
     /// version then. The default polls [`latest_version`](Self::latest_version).
+    ///
+    /// # Errors
+    ///
+    /// As [`latest_version`](Self::latest_version).
     fn wait_for_change(&self, seen: Option<Version>, timeout: Duration) -> Result<Option<Version>> {
         let deadline = std::time::Instant::now() + timeout;
         loop {

@@ -45,6 +45,10 @@ impl RetentionPolicy {
 
     /// The oldest version kept given the blobs in a store and its announced version; `None` when
     /// nothing may be removed (no snapshot at or below the announced version to anchor on).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] for a policy that keeps no snapshot.
     pub fn cutoff(&self, blobs: &[BlobId], announced: Version) -> Result<Option<Version>> {
         if self.keep_snapshots == 0 {
             return Err(Error::InvalidArgument("retention must keep at least one snapshot".into()));
@@ -79,6 +83,11 @@ pub struct CleanupReport {
 
 /// Remove from `store` the blobs `policy` does not keep, given the announced version. Blobs are removed
 /// oldest first, so a cleanup cut short leaves a store that still satisfies the policy's promises.
+///
+/// # Errors
+///
+/// The store's errors when listing or deleting ([`Error::Io`]); blobs removed before the
+/// failure stay removed, which the policy allows.
 pub fn clean(store: &dyn BlobPublisher, announced: Version, policy: &RetentionPolicy) -> Result<CleanupReport> {
     let blobs = store.list()?;
     let Some(cutoff) = policy.cutoff(&blobs, announced)? else {

@@ -77,6 +77,8 @@ impl HollowChecksum {
     /// to the fields both have (`HollowChecksum.forStateEngineWithCommonSchemas`). The producer uses
     /// this to compare states whose schemas changed between cycles.
     ///
+    /// # Errors
+    ///
     /// Fails with [`Error::SchemaMismatch`] when a shared field has different types in the two, or a
     /// shared LIST, SET or MAP type has a different schema, as Java does.
     pub fn for_state_engine_with_common_schemas(
@@ -106,6 +108,11 @@ impl fmt::Display for HollowChecksum {
 }
 
 /// The checksum of one type, over what it shares with `with_schema` (`HollowTypeReadState.getChecksum`).
+///
+/// # Errors
+///
+/// [`Error::SchemaMismatch`] when `with_schema` is of another kind than the
+/// type's, or a shared field has a different type.
 pub fn type_checksum(state: &TypeReadState, with_schema: &Schema) -> Result<HollowChecksum> {
     let mut checksum = HollowChecksum::new();
     let num_shards = state.num_shards().max(1);

@@ -3,7 +3,7 @@
 //!
 //! * [`checksum`]: `HollowChecksum`, the order-dependent hash of a whole state that the producer's
 //!   integrity check compares.
-//! * [`stringify`]: `HollowRecordJsonStringifier` output for one record.
+//! * [`stringify`](mod@stringify): `HollowRecordJsonStringifier` output for one record.
 //! * [`dump`]: a state as JSON, in the layout of the reference vectors' `expected/state-<v>.json`.
 //! * [`java_float`]: Java 17's `Float.toString` / `Double.toString`, which the other two need.
 

@@ -21,7 +21,7 @@
 //! (slightly irregular) layout.
 //!
 //! Text is written to a [`TextSink`], because a Hollow string is UTF-16 and may hold a lone
-//! surrogate, which a Rust `String` cannot; [`stringify`] replaces those with U+FFFD, while a sink
+//! surrogate, which a Rust `String` cannot; [`stringify`](fn@stringify) replaces those with U+FFFD, while a sink
 //! such as the dump's JSON writer can keep them exactly.
 
 use std::cell::RefCell;

@@ -132,6 +132,12 @@ impl WriteStateEngine {
     ///
     /// A type registered after [`restore_from`](Self::restore_from) and before the first cycle after it
     /// is written is restored from that state as it is registered (it fails as `restore_from` would).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Schema`] when a type of that name is registered with a different schema
+    /// or the schema's keys do not resolve; [`Error::InvalidArgument`] while a
+    /// cycle is being written; as [`restore_from`](Self::restore_from) when the type is restored.
     pub fn add_schema(&mut self, schema: Schema) -> Result<()> {
         if self.writing {
             return Err(Error::InvalidArgument(format!(
@@ -183,6 +189,12 @@ impl WriteStateEngine {
     /// Fix a type's shard count instead of deriving it from the target shard size (Java's
     /// `@HollowShardLargeType`). Only possible before the type is first written, unless the count is
     /// unchanged. With type resharding allowed, the count still moves with the data afterwards.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] for an unregistered type,
+    /// [`Error::InvalidArgument`] for a count that is not a power of two or a
+    /// change after the type was written.
     pub fn set_num_shards(&mut self, type_name: &str, num_shards: u32) -> Result<()> {
         if num_shards == 0 || !num_shards.is_power_of_two() {
             return Err(Error::InvalidArgument(format!("number of shards {num_shards} is not a power of two")));
@@ -292,6 +304,8 @@ impl WriteStateEngine {
     /// Add a record to type `type_name` and return its ordinal. A record equal to one already added
     /// (in this cycle, or in the previous one and not yet re-added) gets that record's ordinal.
     ///
+    /// # Errors
+    ///
     /// Fails with [`Error::NotFound`] for an unknown type, [`Error::SchemaMismatch`] when the record
     /// does not fit the type's schema (kind, field names or field value kinds), and
     /// [`Error::InvalidArgument`] when it refers to an ordinal that is not populated in this cycle in a
@@ -394,6 +408,10 @@ impl WriteStateEngine {
 
     /// Freeze the cycle and compute what blobs need (bit widths, shard counts). Every `write_*` does
     /// this first; calling it again in the same cycle does nothing.
+    ///
+    /// # Errors
+    ///
+    /// None today: the `Result` leaves room for checks of the blob format's limits.
     pub fn prepare_for_write(&mut self) -> Result<()> {
         if self.writing {
             return Ok(());
@@ -444,7 +462,11 @@ impl WriteStateEngine {
     /// Put every record of the previous cycle in this one, at its ordinal, without encoding it again
     /// (Java's `addAllObjectsFromPreviousCycle`): the start of an incremental cycle, which then removes
     /// records ([`remove_with_orphans`](Self::remove_with_orphans)) and adds new ones. Records already
-    /// added in this cycle stay. See [`super::incremental`] for the semantics.
+    /// added in this cycle stay. See the module docs of `write::incremental` (private) for the semantics.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] while the cycle is being written.
     pub fn add_all_from_previous_cycle(&mut self) -> Result<()> {
         self.check_not_writing("add the previous cycle's records")?;
         for t in &mut self.types {
@@ -458,9 +480,11 @@ impl WriteStateEngine {
     /// `removeReferencedOutsideClosure`).
     ///
     /// `roots` are the records to remove, `anchors` records to keep whatever the roots reference (each
-    /// as `(type name, ordinal)`); see [`super::incremental`] for exactly what goes. A root still
+    /// as `(type name, ordinal)`); see the module docs of `write::incremental` for exactly what goes. A root still
     /// referenced by a kept record stays. Roots and anchors not populated in this cycle are ignored.
     /// Returns the number of records removed per type (types with none are left out).
+    ///
+    /// # Errors
     ///
     /// Fails with [`Error::NotFound`] for an unknown type, [`Error::InvalidArgument`] while a cycle is
     /// being written; then nothing is removed.
@@ -567,6 +591,8 @@ impl WriteStateEngine {
     /// `state` lacks are null in the restored records; in the next cycle a record that differs from a
     /// restored one only in such fields still takes its ordinal, as in Java.
     ///
+    /// # Errors
+    ///
     /// Fails with [`Error::InvalidArgument`] if the engine already holds records or is writing a cycle,
     /// or a pinned shard count differs from `state`'s; with [`Error::SchemaMismatch`] for incompatible
     /// schemas; with [`Error::CorruptBlob`] for records that cannot be re-encoded (a string that is not
@@ -606,6 +632,11 @@ impl WriteStateEngine {
     // ----- blobs ---------------------------------------------------------------------------------
 
     /// Append a snapshot of the current state: every type, all populated records.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Schema`] when a schema cannot be encoded (a name longer than 65535
+    /// bytes).
     pub fn write_snapshot(&mut self, out: &mut Vec<u8>) -> Result<()> {
         self.prepare_for_write()?;
         let all: Vec<usize> = (0..self.types.len()).collect();
@@ -624,12 +655,22 @@ impl WriteStateEngine {
     }
 
     /// Append a delta from the previous state to the current one. Only types that changed are in it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Schema`] when a schema cannot be encoded (a name longer than 65535
+    /// bytes).
     pub fn write_delta(&mut self, out: &mut Vec<u8>) -> Result<()> {
         self.write_any_delta(Direction::Forward, out)
     }
 
     /// Append a reverse delta from the current state back to the previous one. It carries the
     /// previous state's header tags.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Schema`] when a schema cannot be encoded (a name longer than 65535
+    /// bytes).
     pub fn write_reverse_delta(&mut self, out: &mut Vec<u8>) -> Result<()> {
         self.write_any_delta(Direction::Reverse, out)
     }
@@ -659,6 +700,11 @@ impl WriteStateEngine {
 
     /// Append a header blob: the current state's header with every schema, and no data (Java 7's
     /// `header-<version>` artifact).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Schema`] when a schema cannot be encoded (a name longer than 65535
+    /// bytes).
     pub fn write_header_blob(&mut self, out: &mut Vec<u8>) -> Result<()> {
         self.prepare_for_write()?;
         let all: Vec<usize> = (0..self.types.len()).collect();

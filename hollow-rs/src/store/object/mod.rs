@@ -343,6 +343,11 @@ impl ObjectStoreBlobStore {
     /// A store in `store` under `prefix` (`""`: the root). The store is used as it is: its retries and
     /// conditional-put support are the caller's to configure. `options.config` and `options.retry` apply
     /// only to [`open`](Self::open).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] for options that do not apply (a `cache_dir`
+    /// that cannot be created is [`Error::Io`]).
     pub fn new(store: Arc<dyn ObjectStore>, prefix: &str, options: &StoreOptions) -> Result<Self> {
         let url = format!("{store}/{}", prefix.trim_matches('/'));
         Self::build(store, prefix, url, options)
@@ -354,6 +359,12 @@ impl ObjectStoreBlobStore {
     /// `AWS_ACCESS_KEY_ID`, `AWS_REGION`, `AWS_ALLOW_HTTP`, `GOOGLE_*`, `AZURE_*`...), overridden by
     /// `options.config`. S3 uses conditional puts by ETag (`If-Match`/`If-None-Match`), which the protocol
     /// needs.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] for a URL `object_store` cannot parse or an
+    /// option its builder refuses; [`Error::Io`] when the cache directory cannot be
+    /// created.
     pub fn open(url: &str, options: &StoreOptions) -> Result<Self> {
         use object_store::ObjectStoreScheme;
         let bad = |e: &dyn std::fmt::Display| Error::InvalidArgument(format!("store URL {url:?}: {e}"));

@@ -95,6 +95,11 @@ impl StoreOptions {
     /// Set an option by name, as a URL query or a command line gives it: `layout` (`reference` or
     /// `filesystem`), `poll_interval_ms`, `poll_jitter`, `cache_dir`, `lease_ttl_ms`, `max_retries`,
     /// `retry_timeout_ms`, `create`; any other key is passed to the `object_store` builder.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) for a value that does not parse (a layout
+    /// other than `reference` or `filesystem`, a number that is not one).
     pub fn set(&mut self, key: &str, value: &str) -> Result<()> {
         fn num<T: std::str::FromStr>(key: &str, value: &str) -> Result<T> {
             value.parse().map_err(|_| Error::InvalidArgument(format!("store option {key}={value:?} is not a number")))
@@ -148,6 +153,13 @@ fn split_query(url: &str) -> Result<(&str, Vec<(&str, &str)>)> {
 /// the `object-store` feature, `memory://`, `s3://bucket/prefix`, `gs://bucket/prefix`,
 /// `az://container/prefix` and the other forms `object_store` parses. Query options in the URL override the
 /// environment, and `options` override both.
+///
+/// # Errors
+///
+/// [`Error::InvalidArgument`](crate::Error::InvalidArgument) for a URL or option that does not parse, or a
+/// scheme this build does not support (object stores need the `object-store` feature);
+/// [`Error::NotFound`](crate::Error::NotFound) for a directory that does not exist when `options.create` is
+/// off; [`Error::Io`](crate::Error::Io) from the filesystem.
 pub fn open(url: &str, options: &StoreOptions) -> Result<Arc<dyn BlobStore>> {
     let (base, query) = split_query(url)?;
     let mut merged = StoreOptions { config: Vec::new(), ..options.clone() };
