@@ -43,10 +43,10 @@ pub mod tools;
 pub mod write;
 
 // The front door: what an application names most, at the root (the module paths stay valid).
-pub use consumer::{Consumer, ConsumerBuilder, ReadState};
+pub use consumer::{Consumer, ConsumerBuilder, ReadState, Records, TypedIndex};
 pub use error::{Error, ErrorKind, Result};
 pub use index::{HashIndex, KeyValue, PrimaryKeyIndex};
-pub use mapper::{GenericValue, ObjectMapper};
+pub use mapper::{GenericValue, HollowRecord, ObjectMapper};
 pub use producer::{Producer, ProducerBuilder, WriteState};
 pub use read::ReadStateEngine;
 pub use schema::dsl::{parse_schema, parse_schemas};
