@@ -325,7 +325,7 @@ typedef struct hollow_primary_key_index hollow_primary_key_index;
  *
  * Its populate callback runs while `hollow_producer_run_cycle` holds the producer mutably, and may call
  * back into the library with the same handle. So the handle is only ever taken *shared* (`&self`), and
- * the producer inside is reached through [`hollow_producer::exclusive`], which first checks the `busy`
+ * the producer inside is reached through `hollow_producer::exclusive`, which first checks the `busy`
  * flag: a nested call is refused with `HOLLOW_STATUS_REENTRANT_CALL` before any second `&mut` exists.
  */
 typedef struct hollow_producer hollow_producer;
