@@ -301,13 +301,13 @@ pub(crate) fn for_each_key<S: Source>(shape: &KeyShape, src: &S, f: impl FnMut(u
 const PARALLEL_MIN_RECORDS: usize = 64 * 1024;
 
 /// (key hash, root) for every non-null key of every populated record of the root type, in root
-/// order, in parts (one per thread): the records are read by as many threads as the machine has
-/// cores, each over a contiguous range of roots, when there are enough of them.
+/// order, in parts (one per thread): the records are read by up to
+/// [`max_threads`](crate::parallelism::max_threads) threads, each over a contiguous range of roots,
+/// when there are enough of them.
 pub(crate) fn collect_keys<S: Source>(shape: &KeyShape, src: &S) -> Vec<Vec<(u64, u32)>> {
     let n = src.populated_count(shape.root());
-    let cores = crate::parallelism::max_threads();
     #[allow(unused_mut)]
-    let mut threads = cores.min(n / PARALLEL_MIN_RECORDS).max(1);
+    let mut threads = crate::parallelism::max_threads().min(n / PARALLEL_MIN_RECORDS).max(1);
     #[cfg(test)]
     if let Some(forced) = tests::KEY_THREADS.with(|t| t.get()) {
         threads = forced;

@@ -43,8 +43,9 @@ fn read_num_types(r: &mut ByteReader<'_>) -> Result<usize> {
 impl ReadStateEngine {
     /// Load a snapshot blob. Bytes after the last type section are ignored (forward compatibility).
     ///
-    /// Large snapshots are decoded on several cores, type by type, with the same result and the
-    /// same errors as one core (see `read/parallel_load.rs`).
+    /// With `HOLLOW_THREADS` set (see [`crate::parallelism`]), large snapshots are decoded on
+    /// several threads, type by type, with the same result and the same errors as one (see
+    /// `read/parallel_load.rs`).
     ///
     /// # Errors
     ///

@@ -2,9 +2,10 @@
 //!
 //! A snapshot's type sections follow one another with no index of where each starts, but every
 //! section can be skipped cheaply by its length fields (`discard`), without decoding or copying its
-//! arrays. So a load first walks the sections to find each one's bounds, then decodes them on as
-//! many threads as the machine has cores (largest first, from a shared queue), each with its own
-//! cursor over the same blob, so error offsets stay absolute.
+//! arrays. So a load first walks the sections to find each one's bounds, then decodes them on up to
+//! [`max_threads`](crate::parallelism::max_threads) threads (largest first, from a shared queue),
+//! each with its own cursor over the same blob, so error offsets stay absolute. One thread is the
+//! default: see [`crate::parallelism`] for why.
 //!
 //! ## Same result, same error, as the sequential load
 //!
