@@ -10,7 +10,6 @@ use hollow::consumer::{Consumer as CoreConsumer, ReadState as CoreState, Refresh
 use hollow::store::Version;
 use hollow::Error;
 use pyo3::prelude::*;
-use pyo3::sync::MutexExt;
 use pyo3::types::PyDict;
 
 use crate::errors::{invalid, not_found, to_py_err, IntoPy};
@@ -32,8 +31,7 @@ impl Callbacks {
         which: &Mutex<Vec<Py<PyAny>>>,
         args: impl Fn(Python<'_>) -> PyResult<Vec<Py<PyAny>>>,
     ) {
-        let callbacks: Vec<Py<PyAny>> =
-            which.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()).iter().map(|c| c.clone_ref(py)).collect();
+        let callbacks: Vec<Py<PyAny>> = crate::sync::lock(which, py).iter().map(|c| c.clone_ref(py)).collect();
         for callback in callbacks {
             let result = args(py).and_then(|a| callback.call1(py, pyo3::types::PyTuple::new(py, a)?));
             if let Err(e) = result {
@@ -161,7 +159,7 @@ impl Consumer {
     fn read_state(&self, py: Python<'_>) -> PyResult<Py<ReadState>> {
         let state: Arc<CoreState> =
             self.core.read_state().ok_or_else(|| not_found("no version loaded yet; call refresh()"))?;
-        let mut last = self.last.lock_py_attached(py).unwrap_or_else(|e| e.into_inner());
+        let mut last = crate::sync::lock(&self.last, py);
         if let Some(rs) = last.as_ref() {
             if Arc::ptr_eq(rs.get().core(), &state) {
                 return Ok(rs.clone_ref(py));
@@ -183,13 +181,13 @@ impl Consumer {
     /// for the first). Returns `callback`, so it works as a decorator. Exceptions it raises go to
     /// `sys.unraisablehook`.
     fn on_refresh(&self, py: Python<'_>, callback: Py<PyAny>) -> Py<PyAny> {
-        self.callbacks.succeeded.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()).push(callback.clone_ref(py));
+        crate::sync::lock(&self.callbacks.succeeded, py).push(callback.clone_ref(py));
         callback
     }
 
     /// Call `callback(from_version, to_version, error)` after every failed refresh.
     fn on_refresh_failed(&self, py: Python<'_>, callback: Py<PyAny>) -> Py<PyAny> {
-        self.callbacks.failed.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()).push(callback.clone_ref(py));
+        crate::sync::lock(&self.callbacks.failed, py).push(callback.clone_ref(py));
         callback
     }
 
@@ -198,7 +196,7 @@ impl Consumer {
     fn start_watching(slf: &Bound<'_, Self>) -> PyResult<()> {
         let py = slf.py();
         let this = slf.get();
-        let mut sub = this.subscription.lock_py_attached(py).unwrap_or_else(|e| e.into_inner());
+        let mut sub = crate::sync::lock(&this.subscription, py);
         if sub.is_some() {
             return Err(invalid("this consumer is already watching"));
         }
@@ -212,7 +210,7 @@ impl Consumer {
     /// Stop the background refreshes (waits for a refresh in progress to finish).
     fn stop_watching(slf: &Bound<'_, Self>) -> PyResult<()> {
         let py = slf.py();
-        let sub = slf.get().subscription.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()).take();
+        let sub = crate::sync::lock(&slf.get().subscription, py).take();
         if let Some(sub) = sub {
             // The refresh thread may need the GIL for a callback before it can stop.
             py.detach(|| sub.stop());
@@ -224,7 +222,7 @@ impl Consumer {
     /// True while the background refreshes run.
     #[getter]
     fn watching(&self, py: Python<'_>) -> bool {
-        self.subscription.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()).is_some()
+        crate::sync::lock(&self.subscription, py).is_some()
     }
 
     /// Stop watching (if watching).

@@ -21,6 +21,7 @@ mod producer;
 mod py_store;
 mod read;
 mod store;
+mod sync;
 mod write;
 
 use pyo3::prelude::*;

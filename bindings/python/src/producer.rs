@@ -22,7 +22,6 @@ use hollow::schema::{dsl, order, Schema};
 use hollow::store::Version;
 use hollow::Error;
 use pyo3::prelude::*;
-use pyo3::sync::MutexExt;
 use pyo3::types::{PyDict, PyString, PyTuple, PyType};
 
 use crate::errors::{invalid, IntoPy};
@@ -109,7 +108,7 @@ struct OpenGuard<'a, 'py> {
 
 impl Drop for OpenGuard<'_, '_> {
     fn drop(&mut self) {
-        *self.state.open.lock_py_attached(self.py).unwrap_or_else(|e| e.into_inner()) = None;
+        *crate::sync::lock(&self.state.open, self.py) = None;
     }
 }
 
@@ -136,7 +135,7 @@ impl WriteState {
     ) -> OpenGuard<'a, 'py> {
         let ws = NonNull::from(ws).cast::<CoreWriteState<'static>>();
         let mapper = NonNull::from(mapper);
-        *self.open.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()) = Some(OpenCycle { ws, mapper });
+        *crate::sync::lock(&self.open, py) = Some(OpenCycle { ws, mapper });
         OpenGuard { state: self, py, _ws: PhantomData }
     }
 
@@ -151,7 +150,7 @@ impl WriteState {
         if WRITING.with(Cell::get) {
             return Err(invalid("a record cannot be added while another one is being converted on this thread"));
         }
-        let guard = self.open.lock_py_attached(py).unwrap_or_else(|e| e.into_inner());
+        let guard = crate::sync::lock(&self.open, py);
         let Some(open) = guard.as_ref() else {
             return Err(invalid("this write state's cycle is over; add records inside the populate function"));
         };
@@ -338,9 +337,9 @@ impl Producer {
     /// Keep the state and counters of `producer` after a cycle (whatever its outcome) or a restore.
     fn after_cycle(&self, py: Python<'_>, producer: &CoreProducer) {
         if let Some(state) = producer.read_state() {
-            *self.current.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()) = Some(state);
+            *crate::sync::lock(&self.current, py) = Some(state);
         }
-        *self.status.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()) = Status::of(producer);
+        *crate::sync::lock(&self.status, py) = Status::of(producer);
     }
 
     /// Run `f` on the core producer with the GIL released (no Python code runs meanwhile), then keep
@@ -477,9 +476,9 @@ impl Producer {
             })
             .py()?;
         let state = producer.read_state();
-        *self.status.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()) = Status::of(producer);
+        *crate::sync::lock(&self.status, py) = Status::of(producer);
         drop(guard);
-        *self.current.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()) = state;
+        *crate::sync::lock(&self.current, py) = state;
         Ok(restored)
     }
 
@@ -525,25 +524,25 @@ impl Producer {
     /// What the last successful incremental cycle did, or None before one.
     #[getter]
     fn last_incremental_stats(&self, py: Python<'_>) -> Option<IncrementalStats> {
-        self.status.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()).incremental.clone()
+        crate::sync::lock(&self.status, py).incremental.clone()
     }
 
     /// Counters about the cycles so far, a `ProducerMetrics` snapshot.
     #[getter]
     fn metrics(&self, py: Python<'_>) -> ProducerMetrics {
-        self.status.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()).metrics.clone()
+        crate::sync::lock(&self.status, py).metrics.clone()
     }
 
     /// The last announced version, or None before the first cycle.
     #[getter]
     fn current_version(&self, py: Python<'_>) -> Option<Version> {
-        self.current.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()).as_ref().map(|s| s.version())
+        crate::sync::lock(&self.current, py).as_ref().map(|s| s.version())
     }
 
     /// The last announced state, as consumers read it, or None before the first cycle.
     #[getter]
     fn read_state(&self, py: Python<'_>) -> PyResult<Option<ReadState>> {
-        let state = self.current.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()).clone();
+        let state = crate::sync::lock(&self.current, py).clone();
         state.map(|s| ReadState::wrap(py, s)).transpose()
     }
 
@@ -604,13 +603,13 @@ impl Cycle {
     /// Queue a record for this cycle (see `WriteState.add`); it is written when the block ends.
     #[pyo3(signature = (value, r#type = None))]
     fn add(&self, py: Python<'_>, value: Py<PyAny>, r#type: Option<String>) {
-        self.records.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()).push((value, r#type));
+        crate::sync::lock(&self.records, py).push((value, r#type));
     }
 
     /// The version the cycle produced (None until the block has ended).
     #[getter]
     fn version(&self, py: Python<'_>) -> Option<Version> {
-        *self.version.lock_py_attached(py).unwrap_or_else(|e| e.into_inner())
+        *crate::sync::lock(&self.version, py)
     }
 
     fn __enter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
@@ -626,7 +625,7 @@ impl Cycle {
         traceback: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<bool> {
         let _ = (exc_value, traceback);
-        let records = std::mem::take(&mut *self.records.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()));
+        let records = std::mem::take(&mut *crate::sync::lock(&self.records, py));
         if exc_type.is_some() {
             return Ok(false);
         }
@@ -636,7 +635,7 @@ impl Cycle {
             }
             Ok(())
         })?;
-        *self.version.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()) = Some(version);
+        *crate::sync::lock(&self.version, py) = Some(version);
         Ok(false)
     }
 }
@@ -666,15 +665,15 @@ impl IncrementalCycle {
     }
 
     fn push(&self, py: Python<'_>, change: Change) {
-        self.changes.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()).push(change);
+        crate::sync::lock(&self.changes, py).push(change);
     }
 
     /// Publish the changes made so far; the new version.
     fn commit(&self, py: Python<'_>) -> PyResult<Version> {
-        let changes = std::mem::take(&mut *self.changes.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()));
+        let changes = std::mem::take(&mut *crate::sync::lock(&self.changes, py));
         let set: ChangeSet = changes.into_iter().collect();
         let version = self.producer.get().run_core(py, move |producer| producer.apply_change_set(&set))?;
-        *self.version.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()) = Some(version);
+        *crate::sync::lock(&self.version, py) = Some(version);
         Ok(version)
     }
 }
@@ -719,14 +718,14 @@ impl IncrementalCycle {
 
     /// The number of changes made so far.
     fn __len__(&self, py: Python<'_>) -> usize {
-        self.changes.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()).len()
+        crate::sync::lock(&self.changes, py).len()
     }
 
     /// The version the cycle announced (None until it has been published; the current version if
     /// nothing changed).
     #[getter]
     fn version(&self, py: Python<'_>) -> Option<Version> {
-        *self.version.lock_py_attached(py).unwrap_or_else(|e| e.into_inner())
+        *crate::sync::lock(&self.version, py)
     }
 
     fn __enter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
@@ -743,7 +742,7 @@ impl IncrementalCycle {
     ) -> PyResult<bool> {
         let _ = (exc_value, traceback);
         if exc_type.is_some() {
-            self.changes.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()).clear();
+            crate::sync::lock(&self.changes, py).clear();
             return Ok(false);
         }
         self.commit(py)?;

@@ -27,7 +27,7 @@ use std::sync::{Arc, Mutex};
 
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::sync::{MutexExt, PyOnceLock};
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{
     PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PyMapping, PySet, PyString, PyTuple,
     PyType,
@@ -215,11 +215,11 @@ fn record_fields(value: &Bound<'_, PyAny>) -> PyResult<Option<Arc<[Py<PyString>]
     let cache = CACHE.get_or_init(py, Default::default);
     let class = value.get_type();
     let key = class.as_ptr() as usize;
-    if let Some((_, fields)) = cache.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()).get(&key) {
+    if let Some((_, fields)) = crate::sync::lock(cache, py).get(&key) {
         return Ok(fields.clone());
     }
     let fields: Option<Arc<[Py<PyString>]>> = class_fields(&class)?.map(Into::into);
-    cache.lock_py_attached(py).unwrap_or_else(|e| e.into_inner()).insert(key, (class.unbind(), fields.clone()));
+    crate::sync::lock(cache, py).insert(key, (class.unbind(), fields.clone()));
     Ok(fields)
 }
 

@@ -36,17 +36,39 @@ struct Cli {
     quiet: bool,
 }
 
+/// The store every subcommand but `codegen` works on, and the options to open it with.
+#[derive(clap::Args)]
+struct StoreArgs {
+    /// A blob store: a directory (snapshot-<v>, delta-<a>-<b>, reversedelta-<a>-<b>,
+    /// announced.version) or a URL (s3://bucket/prefix, gs://, az://, file://).
+    #[arg(value_name = "STORE")]
+    url: String,
+    /// A store option, KEY=VALUE (layout, cache_dir, aws_region, aws_endpoint_url, ...); repeatable.
+    #[arg(long = "option", value_name = "KEY=VALUE")]
+    options: Vec<String>,
+}
+
+impl StoreArgs {
+    /// Opens the store with its `--option KEY=VALUE`s (`create`: a missing directory is made).
+    fn open(&self, create: bool) -> hollow::Result<Arc<dyn BlobStore>> {
+        let mut opts = StoreOptions { create, ..StoreOptions::default() };
+        for option in &self.options {
+            let (key, value) = option
+                .split_once('=')
+                .ok_or_else(|| hollow::Error::InvalidArgument(format!("--option {option:?} is not KEY=VALUE")))?;
+            opts.set(key, value)?;
+        }
+        hollow::store::open(&self.url, &opts)
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Versions present, the announced version, and the types of a version with record counts,
     /// shards and sizes.
     Inspect {
-        /// A blob store: a directory (snapshot-<v>, delta-<a>-<b>, reversedelta-<a>-<b>,
-        /// announced.version) or a URL (s3://bucket/prefix, gs://, az://, file://).
-        store: String,
-        /// A store option, KEY=VALUE (layout, cache_dir, aws_region, aws_endpoint_url, ...); repeatable.
-        #[arg(long = "option", value_name = "KEY=VALUE")]
-        options: Vec<String>,
+        #[command(flatten)]
+        store: StoreArgs,
         /// The version to describe (default: the announced one, else the latest snapshot).
         #[arg(long)]
         version: Option<i64>,
@@ -54,11 +76,8 @@ enum Command {
     /// Print a version as JSON, in the layout of the Java reference dumps, reached through the normal
     /// consumer path (snapshot, then deltas; with --from, reverse deltas when going back).
     Dump {
-        /// A blob store: a directory or a URL.
-        store: String,
-        /// A store option, KEY=VALUE; repeatable.
-        #[arg(long = "option", value_name = "KEY=VALUE")]
-        options: Vec<String>,
+        #[command(flatten)]
+        store: StoreArgs,
         /// Refresh to this version first, then to --version.
         #[arg(long)]
         from: Option<i64>,
@@ -82,11 +101,8 @@ enum Command {
     /// records (with each changed field as old -> new). Exits with 0 whether or not anything changed;
     /// non-zero only on an error.
     Diff {
-        /// A blob store: a directory or a URL.
-        store: String,
-        /// A store option, KEY=VALUE; repeatable.
-        #[arg(long = "option", value_name = "KEY=VALUE")]
-        options: Vec<String>,
+        #[command(flatten)]
+        store: StoreArgs,
         /// The old version (default: the version the delta leading to --to starts from).
         #[arg(long)]
         from: Option<i64>,
@@ -109,11 +125,8 @@ enum Command {
     /// publishes a delta and a reverse delta that continue the chain. With --incremental, the input is
     /// a change set (as `hollow diff --format changes` writes) applied to the announced version.
     Produce {
-        /// A blob store: a directory or a URL.
-        store: String,
-        /// A store option, KEY=VALUE; repeatable.
-        #[arg(long = "option", value_name = "KEY=VALUE")]
-        options: Vec<String>,
+        #[command(flatten)]
+        store: StoreArgs,
         /// A file of schemas in Hollow's schema language (`Movie @PrimaryKey(id) { long id; String
         /// title; }`), or `-` for standard input. Required, except with --incremental on a store with
         /// an announced version (whose schemas are then used).
@@ -146,11 +159,8 @@ enum Command {
     /// refresh (version, plan, bytes, duration, records per type). The first thing to run to see that a
     /// store is alive.
     Watch {
-        /// A blob store: a directory or a URL.
-        store: String,
-        /// A store option, KEY=VALUE; repeatable.
-        #[arg(long = "option", value_name = "KEY=VALUE")]
-        options: Vec<String>,
+        #[command(flatten)]
+        store: StoreArgs,
         /// How often to look for a new announced version, in milliseconds.
         #[arg(long, default_value_t = 1000)]
         interval_ms: u64,
@@ -175,11 +185,8 @@ enum Command {
     /// the store's announced version; also /metrics and /healthz. Read-only. Listens on loopback
     /// unless --listen says otherwise.
     Serve {
-        /// A blob store: a directory or a URL.
-        store: String,
-        /// A store option, KEY=VALUE; repeatable.
-        #[arg(long = "option", value_name = "KEY=VALUE")]
-        options: Vec<String>,
+        #[command(flatten)]
+        store: StoreArgs,
         /// The address to listen on (port 0: any free port, printed at start).
         #[arg(long, default_value = "127.0.0.1:7878", value_name = "ADDR")]
         listen: std::net::SocketAddr,
@@ -194,20 +201,18 @@ fn main() -> ExitCode {
     }
     progress::set_quiet(cli.quiet);
     let result = match cli.command {
-        Command::Inspect { store, options, version } => {
-            open_store(&store, &options, false).and_then(|s| inspect::run(&store, s, version))
-        }
-        Command::Dump { store, options, from, version, type_name, format, depth } => {
+        Command::Inspect { store, version } => store.open(false).and_then(|s| inspect::run(&store.url, s, version)),
+        Command::Dump { store, from, version, type_name, format, depth } => {
             let args = dump::Args { from, version, type_name: type_name.as_deref(), format, depth };
-            open_store(&store, &options, false).and_then(|s| dump::run(s, &args))
+            store.open(false).and_then(|s| dump::run(s, &args))
         }
-        Command::Diff { store, options, from, to, types, format, limit } => {
+        Command::Diff { store, from, to, types, format, limit } => {
             let args = diff::Args { from, to, types, format, limit };
-            open_store(&store, &options, false).and_then(|s| diff::run(s, &args))
+            store.open(false).and_then(|s| diff::run(s, &args))
         }
-        Command::Produce { store, options, schema, input, type_name, incremental, max_removed_share, allow_empty } => {
+        Command::Produce { store, schema, input, type_name, incremental, max_removed_share, allow_empty } => {
             let guards = produce::Guards { max_removed_share, allow_empty };
-            open_store(&store, &options, true).and_then(|s| {
+            store.open(true).and_then(|s| {
                 if incremental {
                     produce::run_incremental(s, schema.as_deref(), &input, &guards)
                 } else {
@@ -216,13 +221,13 @@ fn main() -> ExitCode {
                 }
             })
         }
-        Command::Watch { store, options, interval_ms, count, metrics_listen } => {
+        Command::Watch { store, interval_ms, count, metrics_listen } => {
             let watch = watch::Watch { interval: std::time::Duration::from_millis(interval_ms), count, metrics_listen };
-            open_store(&store, &options, false).and_then(|s| watch::run(&store, s, &watch))
+            store.open(false).and_then(|s| watch::run(&store.url, s, &watch))
         }
         Command::Codegen { lang, schema_file } => codegen::run(&lang, &schema_file, &mut std::io::stdout().lock()),
-        Command::Serve { store, options, listen } => {
-            open_store(&store, &options, false).and_then(|s| serve::run(&store, s, &serve::Serve { listen }))
+        Command::Serve { store, listen } => {
+            store.open(false).and_then(|s| serve::run(&store.url, s, &serve::Serve { listen }))
         }
     };
     match result {
@@ -249,18 +254,6 @@ fn init_logging(level: &str, quiet: bool) -> hollow::Result<()> {
     let format = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_ansi(false).with_target(true);
     tracing_subscriber::registry().with(format.with_filter(filter)).init();
     Ok(())
-}
-
-/// Open the store named on the command line, with its `--option KEY=VALUE`s.
-fn open_store(url: &str, options: &[String], create: bool) -> hollow::Result<Arc<dyn BlobStore>> {
-    let mut opts = StoreOptions { create, ..StoreOptions::default() };
-    for option in options {
-        let (key, value) = option
-            .split_once('=')
-            .ok_or_else(|| hollow::Error::InvalidArgument(format!("--option {option:?} is not KEY=VALUE")))?;
-        opts.set(key, value)?;
-    }
-    hollow::store::open(url, &opts)
 }
 
 /// The version to read in `store`: `requested`, else the announced one, else the newest snapshot.

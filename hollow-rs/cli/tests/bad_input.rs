@@ -1,22 +1,14 @@
 //! Bad input given to the `hollow` command-line tool is refused with an error naming what was wrong,
 //! and refusing it loses nothing: the announced version stays as it was.
 
-use std::process::Command;
+mod support;
 
 const MOVIES: &str = "Movie @PrimaryKey(id) { long id; String title; } String { string value; }";
 
+/// `hollow ARGS` with `stdin` as its input: whether it succeeded, and what it printed on both streams.
 fn hollow(args: &[&str], stdin: &str) -> (bool, String) {
-    use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hollow"))
-        .args(args)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr))
+    let (ok, stdout, stderr) = support::hollow_with_input(args, stdin);
+    (ok, stdout + &stderr)
 }
 
 #[test]

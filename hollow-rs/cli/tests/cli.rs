@@ -2,19 +2,12 @@
 
 #[path = "../../tests/common/mod.rs"]
 mod common;
+mod support;
 
 use std::process::Command;
 
 use common::{read_expected, scenario_dir, temp_dir, versions, SCENARIOS};
-
-fn hollow(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_hollow")).args(args).output().expect("run hollow");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use support::{announced, hollow, hollow_with_input, produce_records, string_records};
 
 fn without_max_ordinals(text: &str) -> serde_json::Value {
     let mut v: serde_json::Value = serde_json::from_str(text).expect("dump is JSON");
@@ -167,26 +160,6 @@ fn produce_then_dump_round_trips_the_collections_data() {
     std::fs::remove_dir_all(&work).unwrap();
 }
 
-/// Produce `values` as `String` records into the store directory `d` with the CLI.
-fn produce_strings(work: &std::path::Path, d: &str, values: &[&str]) {
-    std::fs::write(work.join("schema.txt"), "String { string value; }").unwrap();
-    let lines: String = values.iter().map(|v| format!("{{\"type\":\"String\",\"value\":\"{v}\"}}\n")).collect();
-    std::fs::write(work.join("strings.jsonl"), lines).unwrap();
-    let schema = work.join("schema.txt");
-    let input = work.join("strings.jsonl");
-    let (ok, _, err) = hollow(&[
-        "produce",
-        d,
-        "--schema",
-        schema.to_str().unwrap(),
-        "--input",
-        input.to_str().unwrap(),
-        "--max-removed-share",
-        "1",
-    ]);
-    assert!(ok, "{err}");
-}
-
 fn http_get(port: u16, path: &str) -> String {
     use std::io::{Read, Write};
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
@@ -202,7 +175,7 @@ fn watch_prints_a_line_per_refresh_and_serves_metrics() {
     let work = temp_dir("cli-watch");
     let store = work.join("store");
     let d = store.to_str().unwrap().to_owned();
-    produce_strings(&work, &d, &["a", "b", "c"]);
+    produce_records(&work, &d, "String { string value; }", &string_records(&["a", "b", "c"]));
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_hollow"))
         .args(["watch", &d, "--count", "2", "--interval-ms", "50", "--metrics-listen", &format!("127.0.0.1:{port}")])
@@ -230,7 +203,7 @@ fn watch_prints_a_line_per_refresh_and_serves_metrics() {
     assert!(metrics.contains("hollow_consumer_records{dataset=\"default\",type=\"String\"} 3"), "{metrics}");
     assert!(http_get(port, "/other").starts_with("HTTP/1.1 404"));
 
-    produce_strings(&work, &d, &["a", "b", "c", "d"]);
+    produce_records(&work, &d, "String { string value; }", &string_records(&["a", "b", "c", "d"]));
     let second = next_refresh();
     assert!(second.contains("plan 1 delta") && second.contains("String=4"), "{second}");
     let v2: i64 = second.split_whitespace().nth(1).unwrap().parse().unwrap();
@@ -244,7 +217,7 @@ fn log_level_prints_records_on_standard_error() {
     let work = temp_dir("cli-log-level");
     let store = work.join("store");
     let d = store.to_str().unwrap().to_owned();
-    produce_strings(&work, &d, &["a"]);
+    produce_records(&work, &d, "String { string value; }", &string_records(&["a"]));
     let (ok, _, err) = hollow(&["inspect", &d, "--log-level", "info"]);
     assert!(ok, "{err}");
     assert!(err.contains("hollow::consumer") && err.contains("refreshed to version"), "{err}");
@@ -284,36 +257,10 @@ fn movie_store(work: &std::path::Path) -> (String, i64, i64) {
     (d, versions[0], versions[1])
 }
 
-fn produce_lines(work: &std::path::Path, d: &str, schema: &str, lines: &[&str]) {
-    let input = work.join("input.jsonl");
-    std::fs::write(&input, lines.join("\n")).unwrap();
-    let schema = work.join(schema);
-    let (ok, _, err) =
-        hollow(&["produce", d, "--schema", schema.to_str().unwrap(), "--input", input.to_str().unwrap()]);
-    assert!(ok, "{err}");
-}
-
-fn announced(d: &str) -> i64 {
-    std::fs::read_to_string(std::path::Path::new(d).join("announced.version")).unwrap().trim().parse().unwrap()
-}
-
-/// Run `hollow` with `stdin` as its standard input.
-fn hollow_with_input(args: &[&str], stdin: &str) -> (bool, String, String) {
-    use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hollow"))
-        .args(args)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("run hollow");
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+/// One `hollow produce` cycle of `lines` into `d`, with the schema file `work/schema_file`.
+fn produce_lines(work: &std::path::Path, d: &str, schema_file: &str, lines: &[&str]) {
+    let schema = std::fs::read_to_string(work.join(schema_file)).unwrap();
+    produce_records(work, d, &schema, lines);
 }
 
 #[test]

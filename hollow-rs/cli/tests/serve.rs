@@ -4,6 +4,7 @@
 
 #[path = "../../tests/common/mod.rs"]
 mod common;
+mod support;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, Command, Stdio};
@@ -11,12 +12,7 @@ use std::time::{Duration, Instant};
 
 use common::{scenario_dir, temp_dir, versions};
 use serde_json::Value;
-
-fn hollow(args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_hollow")).args(args).output().expect("run hollow");
-    assert!(out.status.success(), "hollow {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
-}
+use support::{hollow_ok as hollow, produce_records, string_records};
 
 /// A `hollow serve` process on a free loopback port, stopped when dropped.
 struct Server {
@@ -262,23 +258,6 @@ fn bad_requests_get_a_4xx_with_a_message() {
     assert!(page.contains("&lt;script&gt;") && !page.contains("<script>"), "{page}");
 }
 
-/// Produce `lines` (JSON records) with `schema` into store directory `d` with the CLI.
-fn produce(work: &std::path::Path, d: &str, schema: &str, lines: &[String]) {
-    std::fs::write(work.join("schema.txt"), schema).unwrap();
-    std::fs::write(work.join("input.jsonl"), lines.join("\n")).unwrap();
-    let (schema, input) = (work.join("schema.txt"), work.join("input.jsonl"));
-    hollow(&[
-        "produce",
-        d,
-        "--schema",
-        schema.to_str().unwrap(),
-        "--input",
-        input.to_str().unwrap(),
-        "--max-removed-share",
-        "1",
-    ]);
-}
-
 const HOSTILE: &str = "<script>document.title='owned'</script><img src=x onerror=alert(1)>";
 
 #[test]
@@ -287,7 +266,7 @@ fn hostile_strings_render_as_text() {
     let d = work.join("store").to_str().unwrap().to_owned();
     let schema = "Note @PrimaryKey(id) { long id; String text; }\nString { string value; }\n";
     let line = serde_json::json!({"type": "Note", "value": {"id": 1, "text": HOSTILE}}).to_string();
-    produce(&work, &d, schema, &[line]);
+    produce_records(&work, &d, schema, &[line]);
     let server = Server::start(&d);
     for page in ["/types/Note", "/types/Note/records/0", "/types/String", "/types/Note/lookup?k0=1"] {
         let (status, body) = server.get(page);
@@ -313,15 +292,12 @@ fn the_server_follows_a_producer() {
     let work = temp_dir("serve-follow");
     let d = work.join("store").to_str().unwrap().to_owned();
     let schema = "String { string value; }\n";
-    let strings = |values: &[&str]| -> Vec<String> {
-        values.iter().map(|v| serde_json::json!({"type": "String", "value": v}).to_string()).collect()
-    };
-    produce(&work, &d, schema, &strings(&["a", "b"]));
+    produce_records(&work, &d, schema, &string_records(&["a", "b"]));
     let server = Server::start(&d);
     let v1 = server.json("/api/status")["current"].as_i64().unwrap();
     assert_eq!(server.json("/api/types")["types"][0]["records"], 2);
 
-    produce(&work, &d, schema, &strings(&["a", "b", "c"]));
+    produce_records(&work, &d, schema, &string_records(&["a", "b", "c"]));
     let deadline = Instant::now() + Duration::from_secs(20);
     let v2 = loop {
         let current = server.json("/api/status")["current"].as_i64().unwrap();
