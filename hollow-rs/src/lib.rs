@@ -32,6 +32,7 @@ pub mod encoding;
 pub mod error;
 pub mod index;
 pub mod mapper;
+pub mod mapped;
 pub mod memory;
 pub mod parallelism;
 pub mod producer;
