@@ -53,6 +53,12 @@ impl std::fmt::Debug for BitArray {
     }
 }
 
+#[cold]
+#[inline(never)]
+fn out_of_bounds(offset: u64, num_words: usize) -> ! {
+    panic!("bit {offset} is outside an array of {num_words} words")
+}
+
 impl PartialEq for BitArray {
     fn eq(&self, other: &Self) -> bool {
         self.num_words == other.num_words && self.bytes[..self.num_words * 8] == other.bytes[..other.num_words * 8]
@@ -144,16 +150,14 @@ impl BitArray {
     #[inline]
     pub fn get_masked(&self, offset: u64, mask: u64) -> u64 {
         let at = (offset >> 6) as usize * 8;
-        let shift = (offset & 63) as u32;
         // One bounds check for both words; the padding makes the second exist (module docs).
-        let Some(two) = self.bytes.get(at..).and_then(<[u8]>::first_chunk::<16>) else {
-            panic!("bit {offset} is outside an array of {} words", self.num_words)
+        let Some(two) = self.bytes.get(at..at + 16).and_then(|b| <&[u8; 16]>::try_from(b).ok()) else {
+            out_of_bounds(offset, self.num_words)
         };
-        let (first, second) = two.split_at(8);
-        let lo = u64::from_be_bytes(first.try_into().expect("8 bytes")) >> shift;
-        // Two shifts so that shift == 0 contributes nothing instead of overflowing.
-        let hi = (u64::from_be_bytes(second.try_into().expect("8 bytes")) << 1) << (63 - shift);
-        (lo | hi) & mask
+        // Word `at / 8` is the high half of the big-endian u128, the next word the low half: rotated,
+        // the two words read as one 128-bit little-endian bit string, so the element is one shift.
+        let both = u128::from_be_bytes(*two).rotate_left(64);
+        (both >> (offset & 63)) as u64 & mask
     }
 
     /// The `width`-bit element (`0 ..= 64`) at bit `offset`.
@@ -309,6 +313,39 @@ mod tests {
                 expected.set(to + b, 1, src.get(from + b, 1));
             }
             assert_eq!(dst, expected, "copy of {n} bits from {from} to {to}");
+        }
+    }
+
+    /// A bit array read in place from a mapped file whose next bytes are all ones reads every element
+    /// as the same words copied to the heap (the bytes past the payload are masked off); with fewer
+    /// than [`PADDING_BYTES`] bytes after it, the array is copied instead.
+    #[test]
+    fn mapped_arrays_read_like_heap_arrays_whatever_follows_them() {
+        let mut source = BitArray::zeroed_bits(320);
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        for i in 0..5 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            source.set(i * 64, 64, x);
+        }
+        let mut blob = vec![5u8];
+        source.write_words(&mut blob, 5);
+        for (trailing, mapped) in [(PADDING_BYTES + 3, true), (PADDING_BYTES - 1, false)] {
+            let mut file = tempfile::tempfile().unwrap();
+            let mut bytes = blob.clone();
+            bytes.resize(blob.len() + trailing, 0xFF);
+            std::io::Write::write_all(&mut file, &bytes).unwrap();
+            // SAFETY: a private temporary file nothing else can reach.
+            let map = std::sync::Arc::new(unsafe { memmap2::Mmap::map(&file) }.unwrap());
+            let array = BitArray::read_from(&mut ByteReader::over_mapping(&map), "words").unwrap();
+            assert_eq!(array.is_mapped(), mapped, "{trailing} bytes after the words");
+            assert_eq!(array, source);
+            for width in [0, 1, 7, 33, 63, 64] {
+                for offset in (0..=320 - width as u64).step_by(5).chain([320 - width as u64]) {
+                    assert_eq!(array.get(offset, width), source.get(offset, width), "{width} bits at {offset}");
+                }
+            }
         }
     }
 
