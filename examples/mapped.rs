@@ -209,7 +209,11 @@ fn main() {
         }
     }
     let (heap, mapped) = (median(lookup_ns[0].clone()), median(lookup_ns[1].clone()));
-    println!("lookup+title, mean of {} random keys: heap {heap:.1} ns, mapped {mapped:.1} ns, mapped/heap {:.3}", keys.len(), mapped / heap);
+    println!(
+        "lookup+title, mean of {} random keys: heap {heap:.1} ns, mapped {mapped:.1} ns, mapped/heap {:.3}",
+        keys.len(),
+        mapped / heap
+    );
     println!("  rounds heap {:.1?} mapped {:.1?}", lookup_ns[0], lookup_ns[1]);
 
     // 3. The 1% delta.

@@ -21,8 +21,8 @@
 use std::alloc::{self, Layout};
 use std::ops::{Deref, DerefMut};
 use std::ptr::NonNull;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 /// The size of a huge page on x86-64 and of the usual transparent huge page elsewhere.
 pub const HUGE_PAGE_BYTES: usize = 2 << 20;
@@ -254,7 +254,7 @@ impl SharedBytes {
     /// is a whole number of them, so that bit arrays keep their alignment and huge pages).
     pub fn make_mut(&mut self) -> &mut [u8] {
         if self.is_mapped() {
-            *self = if self.len % 8 == 0 {
+            *self = if self.len.is_multiple_of(8) {
                 let mut words = LargeArray::<u64>::zeroed(self.len / 8);
                 for (word, bytes) in words.iter_mut().zip(self.chunks_exact(8)) {
                     *word = u64::from_ne_bytes(bytes.try_into().expect("8 bytes"));
