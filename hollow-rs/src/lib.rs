@@ -11,6 +11,8 @@
 //! * [`blob`]: the blob container: header, tags, type-section envelopes.
 //! * [`write`](mod@write): the write state engine: records to ordinals, snapshot/delta/reverse-delta writing.
 //! * [`read`]: the read state engine: loading snapshots, applying deltas, record access.
+//! * [`mapped`]: snapshot files read in place through a shared memory mapping (opt-in), and what that
+//!   is safe against; [`memory`]: the arrays records are stored in (heap, huge pages, or a mapping).
 //! * [`mapper`]: serde types and generic (JSON-like) values to and from records, with schemas derived
 //!   the way Java's `HollowObjectMapper` derives them.
 //! * [`diff`]: what changed between two read states, and change sets the incremental producer applies.
@@ -31,6 +33,7 @@ pub mod diff;
 pub mod encoding;
 pub mod error;
 pub mod index;
+pub mod mapped;
 pub mod mapper;
 pub mod memory;
 pub mod parallelism;

@@ -12,11 +12,17 @@
 //! 2 MiB-aligned, rounded up to whole 2 MiB pages, and advised before anything touches it, so that
 //! its pages fault in huge. Smaller arrays, and every array on other platforms, come from the
 //! global allocator as usual. The rounding wastes at most 2 MiB per array of at least 4 MiB.
+//!
+//! [`SharedBytes`] is what the read engine's arrays are stored in: an immutable run of bytes that is
+//! either on the heap (a `LargeArray` or a `Vec`) or a window into a memory-mapped snapshot file
+//! ([`crate::mapped`]). Its address and length are fixed when it is made, so reads cost the same
+//! wherever the bytes live.
 
 use std::alloc::{self, Layout};
 use std::ops::{Deref, DerefMut};
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 /// The size of a huge page on x86-64 and of the usual transparent huge page elsewhere.
 pub const HUGE_PAGE_BYTES: usize = 2 << 20;
@@ -105,6 +111,12 @@ impl<T: Element> LargeArray<T> {
         array.copy_from_slice(values);
         array
     }
+
+    /// The first element's address, derived from the allocation itself (not from a borrow), so that
+    /// a [`SharedBytes`] can keep it while owning the array.
+    fn base_ptr(&self) -> NonNull<T> {
+        self.ptr
+    }
 }
 
 /// Ask the kernel to back `[start, start + len)` (2 MiB-aligned) with huge pages. Advice only:
@@ -166,6 +178,138 @@ impl<T: Element + Eq> Eq for LargeArray<T> {}
 impl<T: Element + std::fmt::Debug> std::fmt::Debug for LargeArray<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "LargeArray({} elements)", self.len)
+    }
+}
+
+/// Where the bytes of a [`SharedBytes`] live.
+enum Owner {
+    /// Words on the heap (huge pages when large), for bit arrays.
+    Words(LargeArray<u64>),
+    /// Bytes on the heap.
+    Bytes(Vec<u8>),
+    /// A window into a read-only file mapping, kept alive by the `Arc` (see [`crate::mapped`]).
+    Mapped(Arc<memmap2::Mmap>),
+}
+
+/// An immutable run of bytes that is read in place: on the heap, or a window into a shared file
+/// mapping.
+///
+/// Reads never ask where the bytes live: the address and length are fixed when the value is made,
+/// and [`Deref`] builds the slice from them, so a mapped array and a heap array are read by the same
+/// instructions (the heap read path pays nothing for the mapped mode). Only writes, which the read
+/// engine makes while building new shards, look at the owner: a mapped window is copied to the heap
+/// before its first write.
+pub struct SharedBytes {
+    /// Start of the bytes; valid for `len` bytes for as long as `owner` lives (heap allocations do
+    /// not move when their owner does, and the mapping is held by the `Arc`).
+    ptr: NonNull<u8>,
+    len: usize,
+    owner: Owner,
+}
+
+// SAFETY: the bytes are owned (Vec, LargeArray) or held by an Arc<Mmap>, all Send + Sync; the raw
+// pointer only ever reads them, except through `&mut self` on an owned allocation.
+unsafe impl Send for SharedBytes {}
+// SAFETY: as above; `&self` only hands out `&[u8]`.
+unsafe impl Sync for SharedBytes {}
+
+impl SharedBytes {
+    /// Owned bytes.
+    pub fn from_vec(mut bytes: Vec<u8>) -> Self {
+        // `as_mut_ptr` does not go through a borrow of the contents, so the pointer stays valid while
+        // the Vec (which never reallocates again) is moved into the owner.
+        let ptr = NonNull::new(bytes.as_mut_ptr()).expect("Vec pointers are never null");
+        SharedBytes { ptr, len: bytes.len(), owner: Owner::Bytes(bytes) }
+    }
+
+    /// Owned words, read as their bytes in memory order.
+    pub fn from_words(words: LargeArray<u64>) -> Self {
+        let ptr = words.base_ptr().cast::<u8>();
+        SharedBytes { ptr, len: words.len() * 8, owner: Owner::Words(words) }
+    }
+
+    /// `len` bytes at `offset` of `map`, read in place. `None` when the window is not inside the
+    /// mapping.
+    pub fn mapped(map: &Arc<memmap2::Mmap>, offset: usize, len: usize) -> Option<Self> {
+        let window = map.get(offset..offset.checked_add(len)?)?;
+        let ptr = NonNull::new(window.as_ptr().cast_mut()).expect("slice pointers are never null");
+        Some(SharedBytes { ptr, len, owner: Owner::Mapped(Arc::clone(map)) })
+    }
+
+    /// True when the bytes are read from a file mapping rather than the heap.
+    pub fn is_mapped(&self) -> bool {
+        matches!(self.owner, Owner::Mapped(_))
+    }
+
+    /// Bytes of process heap held (0 for a mapped window: its pages belong to the page cache).
+    pub fn heap_bytes(&self) -> usize {
+        match &self.owner {
+            Owner::Mapped(_) => 0,
+            Owner::Words(w) => w.len() * 8,
+            Owner::Bytes(b) => b.capacity(),
+        }
+    }
+
+    /// The bytes, writable: a mapped window is first copied to the heap (as words when its length
+    /// is a whole number of them, so that bit arrays keep their alignment and huge pages).
+    pub fn make_mut(&mut self) -> &mut [u8] {
+        if self.is_mapped() {
+            *self = if self.len.is_multiple_of(8) {
+                let mut words = LargeArray::<u64>::zeroed(self.len / 8);
+                for (word, bytes) in words.iter_mut().zip(self.chunks_exact(8)) {
+                    *word = u64::from_ne_bytes(bytes.try_into().expect("8 bytes"));
+                }
+                Self::from_words(words)
+            } else {
+                Self::from_vec(self.to_vec())
+            };
+        }
+        // SAFETY: the bytes are owned by `self.owner` (made so above), which nothing else borrows
+        // while `&mut self` is held; `ptr` was derived from the allocation, not from a borrow.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+impl Deref for SharedBytes {
+    type Target = [u8];
+
+    #[inline]
+    fn deref(&self) -> &[u8] {
+        // SAFETY: `ptr` is valid for `len` initialized bytes while `owner` lives (see the field), and
+        // nothing writes them while `&self` is held. A mapping is read-only and opened from a file
+        // that hollow-rs never writes in place (see `crate::mapped` for what another process can do).
+        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+impl Clone for SharedBytes {
+    fn clone(&self) -> Self {
+        match &self.owner {
+            Owner::Mapped(map) => SharedBytes { ptr: self.ptr, len: self.len, owner: Owner::Mapped(Arc::clone(map)) },
+            Owner::Words(words) => Self::from_words(words.clone()),
+            Owner::Bytes(bytes) => Self::from_vec(bytes.clone()),
+        }
+    }
+}
+
+impl Default for SharedBytes {
+    fn default() -> Self {
+        Self::from_vec(Vec::new())
+    }
+}
+
+impl PartialEq for SharedBytes {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for SharedBytes {}
+
+impl std::fmt::Debug for SharedBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let place = if self.is_mapped() { "mapped" } else { "heap" };
+        write!(f, "SharedBytes({} bytes, {place})", self.len)
     }
 }
 

@@ -1,7 +1,8 @@
 //! Fifty producer cycles of random changes on the filesystem store, with a consumer refreshing at
 //! random points: skipping versions, pinning back, going forward again. After every refresh the
 //! consumer must hold exactly the producer's state of that version, ordinals included, and its
-//! indexes must answer as a scan of that version does.
+//! indexes must answer as a scan of that version does. Run twice: snapshots read into the heap, and
+//! snapshots memory-mapped from the store's files (deltas then mixing heap shards into mapped states).
 
 mod common;
 
@@ -10,6 +11,7 @@ use std::sync::Arc;
 
 use hollow::consumer::{Consumer, ReadState};
 use hollow::index::KeyValue;
+use hollow::mapped::MappingMode;
 use hollow::producer::{Producer, SequenceVersionMinter};
 use hollow::schema::dsl::parse_schemas;
 use hollow::store::filesystem::FilesystemBlobStore;
@@ -111,7 +113,16 @@ fn check(consumer: &Consumer, expected: &ReadState, model: &BTreeMap<i64, Item>)
 
 #[test]
 fn fifty_random_cycles_with_a_consumer_refreshing_at_random_points() {
-    let dir = common::temp_dir("random-cycles");
+    fifty_random_cycles(MappingMode::Copy);
+}
+
+#[test]
+fn fifty_random_cycles_with_a_memory_mapped_consumer() {
+    fifty_random_cycles(MappingMode::Shared);
+}
+
+fn fifty_random_cycles(mode: MappingMode) {
+    let dir = common::temp_dir(&format!("random-cycles-{mode:?}"));
     let store = Arc::new(FilesystemBlobStore::create(&dir).unwrap());
     let mut producer = Producer::builder(store.clone())
         .with_announcer(store.clone())
@@ -123,7 +134,10 @@ fn fifty_random_cycles_with_a_consumer_refreshing_at_random_points() {
     let consumer = Consumer::builder(store.clone())
         .with_announcement_watcher(store.clone())
         .with_primary_key_index("Item")
+        .with_memory_mapping(mode)
         .build();
+    // Shards read in place by some state the consumer held (snapshot loads, and what deltas kept).
+    let mut mapped_seen = 0;
 
     let mut rng = Rng(42);
     let mut model: BTreeMap<i64, Item> = BTreeMap::new();
@@ -154,10 +168,12 @@ fn fifty_random_cycles_with_a_consumer_refreshing_at_random_points() {
                 let (old, old_model) = &history[rng.below(history.len() as u64) as usize];
                 consumer.refresh_to(old.version()).unwrap();
                 check(&consumer, old, old_model);
+                mapped_seen += consumer.read_state().unwrap().engine().mapped_shards();
             }
             _ => {
                 assert_eq!(consumer.refresh().unwrap(), Some(v));
                 check(&consumer, history.last().map(|(s, _)| s).unwrap(), &model);
+                mapped_seen += consumer.read_state().unwrap().engine().mapped_shards();
             }
         }
     }
@@ -165,5 +181,6 @@ fn fifty_random_cycles_with_a_consumer_refreshing_at_random_points() {
     check(&consumer, &history.last().unwrap().0, &model);
     let m = consumer.metrics();
     assert!(m.deltas_applied > 40, "the consumer mostly followed deltas: {m:?}");
+    assert_eq!(mapped_seen > 0, mode == MappingMode::Shared, "{mode:?}: {mapped_seen} mapped shards seen");
     std::fs::remove_dir_all(&dir).unwrap();
 }

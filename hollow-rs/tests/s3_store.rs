@@ -383,6 +383,10 @@ fn disk_cache_avoids_downloads_after_restart() {
         assert_eq!(first.retrieve_snapshot(10).unwrap().as_ref(), Some(&snap));
         assert_eq!(first.retrieve_delta(10).unwrap().as_ref(), Some(&delta));
         assert!(first.stats().gets >= 2);
+        // The cache entry is the snapshot's local file, for a consumer that maps it; no cache, no file.
+        let file = first.local_file(&snap.id()).expect("the cached snapshot's file");
+        assert_eq!(std::fs::read(&file).unwrap(), &*snap.data);
+        assert_eq!(p.local_file(&snap.id()), None);
 
         // A restarted consumer: the snapshot costs no request at all, the delta one HEAD (its name holds
         // only its origin) and no GET.

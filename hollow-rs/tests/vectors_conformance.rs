@@ -9,12 +9,17 @@
 //!   allowed difference is `maxOrdinal` after a reverse delta: Java keeps the newer state's value
 //!   there, and each step's `maxOrdinal`s must equal what the manifest's `traversalCheck.steps`
 //!   recorded Java seeing.
+//!
+//! Both run twice: with the snapshot read into the heap, and with it memory-mapped and read in place
+//! (`MappingMode::Shared`, asserted to have left every shard mapped), deltas then building heap shards
+//! beside the mapped ones.
 
 mod common;
 
 use std::collections::BTreeMap;
 
 use common::{load_json, read_blob, read_expected, scenario_dir, versions};
+use hollow::mapped::MappingMode;
 use hollow::read::ReadStateEngine;
 use hollow::tools::dump::dump_state;
 use hollow::tools::stringify::{Stringifier, StringifyOptions};
@@ -110,23 +115,33 @@ fn first_difference(actual: &Value, expected: &Value, path: &str) -> Option<Stri
     }
 }
 
-fn check_snapshots(scenario: &str) {
+/// A snapshot of a scenario, loaded from its file in `mode`; a mapped load must have left every shard
+/// of every type in the mapping.
+fn load_snapshot(scenario: &str, version: i64, mode: MappingMode) -> ReadStateEngine {
+    let path = scenario_dir(scenario).join("blobs").join(format!("snapshot-{version}"));
+    let engine = ReadStateEngine::from_snapshot_file(&path, mode)
+        .unwrap_or_else(|e| panic!("{scenario} snapshot {version} ({mode:?}): {e}"));
+    let shards: usize = engine.types().map(|t| t.num_shards() as usize).sum();
+    let expected = if mode == MappingMode::Shared { shards } else { 0 };
+    assert_eq!(engine.mapped_shards(), expected, "{scenario} snapshot {version} ({mode:?}): mapped shards");
+    engine
+}
+
+fn check_snapshots(scenario: &str, mode: MappingMode) {
     let manifest = read_manifest(scenario);
     assert!(!manifest.versions.is_empty());
     for &version in &manifest.versions {
-        let engine = ReadStateEngine::from_snapshot(&read_blob(scenario, &format!("snapshot-{version}")))
-            .unwrap_or_else(|e| panic!("{scenario} snapshot {version}: {e}"));
+        let engine = load_snapshot(scenario, version, mode);
         let dump = dump_state(&engine, version);
         assert_same_text(&dump, &read_expected(scenario, version), &format!("{scenario} snapshot {version}"));
     }
 }
 
-fn check_traversal(scenario: &str) {
+fn check_traversal(scenario: &str, mode: MappingMode) {
     let manifest = read_manifest(scenario);
     let (first, rest) = manifest.steps.split_first().expect("traversal steps");
     assert_eq!(first.target, manifest.versions[0], "the traversal starts from the first snapshot");
-    let mut engine = ReadStateEngine::from_snapshot(&read_blob(scenario, &format!("snapshot-{}", first.target)))
-        .unwrap_or_else(|e| panic!("{scenario} snapshot {}: {e}", first.target));
+    let mut engine = load_snapshot(scenario, first.target, mode);
     check_step(scenario, &engine, first, "snapshot");
     let mut current = first.target;
     for step in rest {
@@ -162,14 +177,26 @@ fn check_step(scenario: &str, engine: &ReadStateEngine, step: &TraversalStep, wh
 macro_rules! scenario_tests {
     ($($module:ident => $scenario:literal),* $(,)?) => {$(
         mod $module {
+            use hollow::mapped::MappingMode;
+
             #[test]
             fn snapshots_match_java() {
-                super::check_snapshots($scenario);
+                super::check_snapshots($scenario, MappingMode::Copy);
             }
 
             #[test]
             fn delta_traversal_matches_java() {
-                super::check_traversal($scenario);
+                super::check_traversal($scenario, MappingMode::Copy);
+            }
+
+            #[test]
+            fn mapped_snapshots_match_java() {
+                super::check_snapshots($scenario, MappingMode::Shared);
+            }
+
+            #[test]
+            fn mapped_delta_traversal_matches_java() {
+                super::check_traversal($scenario, MappingMode::Shared);
             }
         }
     )*};

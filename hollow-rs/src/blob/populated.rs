@@ -99,7 +99,7 @@ mod tests {
         assert_eq!(&out[..4], &[0, 0, 1, 0]);
         assert_eq!(&out[4..12], &[0, 0, 0, 0, 0, 0, 0, 3]);
         let words = read_words(&mut ByteReader::new(&out)).unwrap();
-        assert_eq!(ones(words.words()).collect::<Vec<_>>(), [0, 1, 64, 200]);
+        assert_eq!(ones(&words.to_words()).collect::<Vec<_>>(), [0, 1, 64, 200]);
         assert_eq!(java_num_longs(Some(16383)), 256);
         assert_eq!(java_num_longs(Some(16384)), 512);
     }

@@ -21,7 +21,8 @@ use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwapOption;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
+use crate::mapped::MappingMode;
 use crate::read::ReadStateEngine;
 use crate::store::{AnnouncementWatcher, BlobRetriever, BlobType, Version};
 use crate::telemetry::{ConsumerTelemetry, DEFAULT_DATASET};
@@ -82,6 +83,7 @@ struct Inner {
     listeners: Vec<Arc<dyn RefreshListener>>,
     planner: Planner,
     declared_indexes: Vec<IndexSpec>,
+    mapping: MappingMode,
     telemetry: ConsumerTelemetry,
     pinned: Mutex<Option<Version>>,
     current: ArcSwapOption<ReadState>,
@@ -109,6 +111,7 @@ pub struct ConsumerBuilder {
     planner: Planner,
     declared_indexes: Vec<IndexSpec>,
     name: String,
+    mapping: MappingMode,
 }
 
 impl ConsumerBuilder {
@@ -158,6 +161,17 @@ impl ConsumerBuilder {
         self
     }
 
+    /// How snapshots are loaded: [`MappingMode::Copy`] (the default) reads them into the heap;
+    /// [`MappingMode::Shared`] maps the snapshot file and reads its records in place, when the
+    /// retriever has the snapshot in a local file ([`BlobRetriever::local_file`]: the filesystem store,
+    /// the object store with a `cache_dir`), and reads it into the heap otherwise. Deltas always build
+    /// heap shards for what they change and keep the rest mapped. See [`crate::mapped`] for what a
+    /// mapped file must not undergo.
+    pub fn with_memory_mapping(mut self, mode: MappingMode) -> Self {
+        self.mapping = mode;
+        self
+    }
+
     /// The consumer. It holds no state until the first refresh.
     pub fn build(self) -> Consumer {
         Consumer {
@@ -167,6 +181,7 @@ impl ConsumerBuilder {
                 listeners: self.listeners,
                 planner: self.planner,
                 declared_indexes: self.declared_indexes,
+                mapping: self.mapping,
                 telemetry: ConsumerTelemetry { dataset: self.name },
                 pinned: Mutex::new(None),
                 current: ArcSwapOption::empty(),
@@ -186,6 +201,7 @@ impl Consumer {
             planner: Planner::default(),
             declared_indexes: Vec::new(),
             name: DEFAULT_DATASET.to_owned(),
+            mapping: MappingMode::Copy,
         }
     }
 
@@ -326,6 +342,29 @@ impl Consumer {
         }
     }
 
+    /// A snapshot as [`ConsumerBuilder::with_memory_mapping`] says: mapped from the retriever's local
+    /// file when there is one, else from the bytes retrieved.
+    fn load_snapshot(&self, blob: &crate::store::Blob) -> Result<ReadStateEngine> {
+        if self.inner.mapping == MappingMode::Shared {
+            match self.inner.retriever.local_file(&blob.id()) {
+                Some(path) => match ReadStateEngine::from_snapshot_file(&path, MappingMode::Shared) {
+                    // The file vanished or changed since it was retrieved: the bytes in hand are the blob.
+                    Err(e) if matches!(e.kind(), ErrorKind::Io | ErrorKind::IntegrityCheckFailed) => {
+                        tracing::warn!(target: "hollow::consumer", path = %path.display(), error = %e,
+                            "mapping the snapshot failed: loaded into the heap")
+                    }
+                    loaded => return loaded,
+                },
+                None => tracing::debug!(
+                    target: "hollow::consumer",
+                    version = blob.to_version,
+                    "no local file for the snapshot: loaded into the heap"
+                ),
+            }
+        }
+        ReadStateEngine::from_snapshot(&blob.data)
+    }
+
     fn build_state(
         &self,
         current: Option<&ReadState>,
@@ -359,7 +398,7 @@ impl Consumer {
             .entered();
             let previous = built.as_ref().or(current);
             let engine = match (blob.blob_type, previous) {
-                (BlobType::Snapshot, _) => ReadStateEngine::from_snapshot(&blob.data),
+                (BlobType::Snapshot, _) => self.load_snapshot(blob),
                 (BlobType::Delta | BlobType::ReverseDelta, Some(base)) => base.engine().apply_delta(&blob.data),
                 (BlobType::Delta | BlobType::ReverseDelta, None) => {
                     Err(Error::InvalidArgument("update plan starts with a delta but there is no state".into()))

@@ -2,14 +2,22 @@
 //!
 //! The array is one long bit string. Bit `i` is bit `i % 64` (least significant first) of word `i / 64`.
 //! An element of `w` bits (`0 ..= 64`) at bit offset `o` may straddle two words. On the wire the array is
-//! a VarLong word count followed by that many **big-endian** 64-bit words; in memory the words are native
-//! `u64`s, converted once at load, plus two zero padding words, so that reading an element never needs a
-//! branch or a bounds special case: the word after an element's first word always exists, even for an
-//! element that ends in the last payload word or a zero-width element at the very end.
+//! a VarLong word count followed by that many **big-endian** 64-bit words.
+//!
+//! In memory the words stay as the wire has them, big-endian, whether the array was copied to the heap
+//! or is read in place from a mapped file ([`crate::mapped`]): one layout, one read path, and a load
+//! that copies bytes instead of converting words. A read is an unaligned load and a byte swap (one
+//! `movbe`, or `mov` + `bswap`, on x86-64).
+//!
+//! Invariant: at least [`PADDING_BYTES`] readable bytes follow the payload, so that reading an element
+//! never needs a branch or a bounds special case: the word after an element's first word always
+//! exists, even for an element that ends in the last payload word or a zero-width element at the very
+//! end. On the heap they are zero words; in a mapping they are whatever the file holds next, which
+//! never reaches a result: those bits lie above the element and are masked off.
 
 use super::reader::ByteReader;
 use crate::error::Result;
-use crate::memory::LargeArray;
+use crate::memory::{LargeArray, SharedBytes};
 
 /// A mask of the low `width` bits (`width` in `0..=64`).
 #[inline]
@@ -27,22 +35,37 @@ pub const fn bits_needed(value: u64) -> u32 {
     64 - value.leading_zeros()
 }
 
-/// Zero words after the payload (see the module docs).
-const PADDING_WORDS: usize = 2;
+/// Readable bytes after the payload (see the module docs): two words.
+pub const PADDING_BYTES: usize = 16;
 
-/// A bit-packed array of 64-bit words.
-#[derive(Clone, PartialEq, Eq)]
+/// A bit-packed array of 64-bit words. Equal when the payloads are (whatever follows them).
+#[derive(Clone)]
 pub struct BitArray {
-    /// `num_words` payload words followed by [`PADDING_WORDS`] zero words; on huge pages when
-    /// large (see [`crate::memory`]).
-    words: LargeArray<u64>,
+    /// `num_words` big-endian payload words followed by [`PADDING_BYTES`] readable bytes; on huge
+    /// pages when large (see [`crate::memory`]), or in a file mapping.
+    bytes: SharedBytes,
+    num_words: usize,
 }
 
 impl std::fmt::Debug for BitArray {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "BitArray({} words)", self.num_words())
+        write!(f, "BitArray({} words, {})", self.num_words, if self.is_mapped() { "mapped" } else { "heap" })
     }
 }
+
+#[cold]
+#[inline(never)]
+fn out_of_bounds(offset: u64, num_words: usize) -> ! {
+    panic!("bit {offset} is outside an array of {num_words} words")
+}
+
+impl PartialEq for BitArray {
+    fn eq(&self, other: &Self) -> bool {
+        self.num_words == other.num_words && self.bytes[..self.num_words * 8] == other.bytes[..other.num_words * 8]
+    }
+}
+
+impl Eq for BitArray {}
 
 impl Default for BitArray {
     fn default() -> Self {
@@ -53,7 +76,8 @@ impl Default for BitArray {
 impl BitArray {
     /// An all-zero array of `num_words` words.
     pub fn zeroed_words(num_words: usize) -> Self {
-        BitArray { words: LargeArray::zeroed(num_words + PADDING_WORDS) }
+        let words = LargeArray::zeroed(num_words + PADDING_BYTES / 8);
+        BitArray { bytes: SharedBytes::from_words(words), num_words }
     }
 
     /// An all-zero array with room for at least `num_bits` bits.
@@ -61,19 +85,20 @@ impl BitArray {
         Self::zeroed_words(num_bits.div_ceil(64) as usize)
     }
 
-    /// Read `num_words` big-endian words from `r`.
+    /// Read `num_words` big-endian words from `r`: in place when `r` reads a mapped file, else copied.
     ///
     /// # Errors
     ///
     /// [`Error::CorruptBlob`](crate::Error::CorruptBlob) when the words run past the end of the blob.
     pub fn read_words(r: &mut ByteReader<'_>, num_words: u64, what: &str) -> Result<Self> {
         let n = r.check_len(num_words, 8, what)?;
-        let raw = r.bytes(n * 8, what)?;
-        let mut words = LargeArray::zeroed(n + PADDING_WORDS);
-        for (word, bytes) in words.iter_mut().zip(raw.chunks_exact(8)) {
-            *word = u64::from_be_bytes(bytes.try_into().expect("8 bytes"));
+        if let Some(bytes) = r.in_place(n * 8, PADDING_BYTES, what)? {
+            return Ok(BitArray { bytes, num_words: n });
         }
-        Ok(BitArray { words })
+        let raw = r.bytes(n * 8, what)?;
+        let mut array = Self::zeroed_words(n);
+        array.bytes.make_mut()[..n * 8].copy_from_slice(raw);
+        Ok(array)
     }
 
     /// Read a VarLong word count and that many big-endian words (`SegmentedLongArray.readFrom`).
@@ -90,7 +115,7 @@ impl BitArray {
     /// Number of payload words.
     #[inline]
     pub fn num_words(&self) -> usize {
-        self.words.len() - PADDING_WORDS
+        self.num_words
     }
 
     /// Number of payload bits.
@@ -99,14 +124,22 @@ impl BitArray {
         self.num_words() as u64 * 64
     }
 
-    /// The payload words.
-    pub fn words(&self) -> &[u64] {
-        &self.words[..self.num_words()]
+    /// The payload words, in native byte order.
+    pub fn to_words(&self) -> Vec<u64> {
+        self.bytes[..self.num_words * 8]
+            .chunks_exact(8)
+            .map(|b| u64::from_be_bytes(b.try_into().expect("8 bytes")))
+            .collect()
     }
 
-    /// Approximate heap size in bytes.
+    /// True when the words are read in place from a file mapping.
+    pub fn is_mapped(&self) -> bool {
+        self.bytes.is_mapped()
+    }
+
+    /// Bytes of process heap held (0 when mapped).
     pub fn heap_bytes(&self) -> usize {
-        self.words.len() * 8
+        self.bytes.heap_bytes()
     }
 
     /// The `width`-bit element at bit `offset`, masked with `mask` (which must be [`mask`]`(width)`).
@@ -116,14 +149,15 @@ impl BitArray {
     /// within the array.
     #[inline]
     pub fn get_masked(&self, offset: u64, mask: u64) -> u64 {
-        let idx = (offset >> 6) as usize;
-        let shift = (offset & 63) as u32;
-        let lo = self.words[idx] >> shift;
-        // Two shifts so that shift == 0 contributes nothing instead of overflowing. The next word
-        // exists even for an element starting in the first padding word (a zero-width element at the
-        // very end), so this is one load, not a branch.
-        let hi = (self.words[idx + 1] << 1) << (63 - shift);
-        (lo | hi) & mask
+        let at = (offset >> 6) as usize * 8;
+        // One bounds check for both words; the padding makes the second exist (module docs).
+        let Some(two) = self.bytes.get(at..at + 16).and_then(|b| <&[u8; 16]>::try_from(b).ok()) else {
+            out_of_bounds(offset, self.num_words)
+        };
+        // Word `at / 8` is the high half of the big-endian u128, the next word the low half: rotated,
+        // the two words read as one 128-bit little-endian bit string, so the element is one shift.
+        let both = u128::from_be_bytes(*two).rotate_left(64);
+        (both >> (offset & 63)) as u64 & mask
     }
 
     /// The `width`-bit element (`0 ..= 64`) at bit `offset`.
@@ -138,7 +172,16 @@ impl BitArray {
         offset.checked_add(width as u64).is_some_and(|end| end <= self.num_bits())
     }
 
-    /// Store the low `width` bits of `value` at bit `offset`, replacing what was there.
+    fn word(bytes: &[u8], idx: usize) -> u64 {
+        u64::from_be_bytes(bytes[idx * 8..idx * 8 + 8].try_into().expect("8 bytes"))
+    }
+
+    fn set_word(bytes: &mut [u8], idx: usize, value: u64) {
+        bytes[idx * 8..idx * 8 + 8].copy_from_slice(&value.to_be_bytes());
+    }
+
+    /// Store the low `width` bits of `value` at bit `offset`, replacing what was there. A mapped
+    /// array is first copied to the heap.
     pub fn set(&mut self, offset: u64, width: u32, value: u64) {
         if width == 0 {
             return;
@@ -147,11 +190,12 @@ impl BitArray {
         let value = value & m;
         let idx = (offset >> 6) as usize;
         let shift = (offset & 63) as u32;
-        self.words[idx] = (self.words[idx] & !(m << shift)) | (value << shift);
+        let bytes = self.bytes.make_mut();
+        Self::set_word(bytes, idx, (Self::word(bytes, idx) & !(m << shift)) | (value << shift));
         if shift + width > 64 {
             let spill = 64 - shift;
             let hm = m >> spill;
-            self.words[idx + 1] = (self.words[idx + 1] & !hm) | (value >> spill);
+            Self::set_word(bytes, idx + 1, (Self::word(bytes, idx + 1) & !hm) | (value >> spill));
         }
     }
 
@@ -167,8 +211,8 @@ impl BitArray {
                 self.set(dst_offset, head as u32, v);
             }
             let words = ((num_bits - head) / 64) as usize;
-            let (s, d) = (((src_offset + head) / 64) as usize, ((dst_offset + head) / 64) as usize);
-            self.words[d..d + words].copy_from_slice(&src.words[s..s + words]);
+            let (s, d) = (((src_offset + head) / 64) as usize * 8, ((dst_offset + head) / 64) as usize * 8);
+            self.bytes.make_mut()[d..d + words * 8].copy_from_slice(&src.bytes[s..s + words * 8]);
             done = head + words as u64 * 64;
         }
         while done < num_bits {
@@ -179,13 +223,12 @@ impl BitArray {
         }
     }
 
-    /// Append the first `num_words` words as big-endian longs, preceded by nothing.
+    /// Append the first `num_words` words as big-endian longs (zero words past the payload).
     pub fn write_words(&self, out: &mut Vec<u8>, num_words: usize) {
+        let copied = num_words.min(self.num_words) * 8;
         out.reserve(num_words * 8);
-        for i in 0..num_words {
-            let w = self.words.get(i).copied().unwrap_or(0);
-            out.extend_from_slice(&w.to_be_bytes());
-        }
+        out.extend_from_slice(&self.bytes[..copied]);
+        out.resize(out.len() + num_words * 8 - copied, 0);
     }
 }
 
@@ -197,8 +240,7 @@ mod tests {
     fn elements_straddle_words() {
         let mut a = BitArray::zeroed_bits(256);
         a.set(60, 10, 0x3FF);
-        assert_eq!(a.words()[0], 0xF << 60);
-        assert_eq!(a.words()[1], 0x3F);
+        assert_eq!(a.to_words()[..2], [0xF << 60, 0x3F]);
         assert_eq!(a.get(60, 10), 0x3FF);
         a.set(100, 64, u64::MAX - 5);
         assert_eq!(a.get(100, 64), u64::MAX - 5);
@@ -271,6 +313,39 @@ mod tests {
                 expected.set(to + b, 1, src.get(from + b, 1));
             }
             assert_eq!(dst, expected, "copy of {n} bits from {from} to {to}");
+        }
+    }
+
+    /// A bit array read in place from a mapped file whose next bytes are all ones reads every element
+    /// as the same words copied to the heap (the bytes past the payload are masked off); with fewer
+    /// than [`PADDING_BYTES`] bytes after it, the array is copied instead.
+    #[test]
+    fn mapped_arrays_read_like_heap_arrays_whatever_follows_them() {
+        let mut source = BitArray::zeroed_bits(320);
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        for i in 0..5 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            source.set(i * 64, 64, x);
+        }
+        let mut blob = vec![5u8];
+        source.write_words(&mut blob, 5);
+        for (trailing, mapped) in [(PADDING_BYTES + 3, true), (PADDING_BYTES - 1, false)] {
+            let mut file = tempfile::tempfile().unwrap();
+            let mut bytes = blob.clone();
+            bytes.resize(blob.len() + trailing, 0xFF);
+            std::io::Write::write_all(&mut file, &bytes).unwrap();
+            // SAFETY: a private temporary file nothing else can reach.
+            let map = std::sync::Arc::new(unsafe { memmap2::Mmap::map(&file) }.unwrap());
+            let array = BitArray::read_from(&mut ByteReader::over_mapping(&map), "words").unwrap();
+            assert_eq!(array.is_mapped(), mapped, "{trailing} bytes after the words");
+            assert_eq!(array, source);
+            for width in [0, 1, 7, 33, 63, 64] {
+                for offset in (0..=320 - width as u64).step_by(5).chain([320 - width as u64]) {
+                    assert_eq!(array.get(offset, width), source.get(offset, width), "{width} bits at {offset}");
+                }
+            }
         }
     }
 

@@ -38,6 +38,10 @@ impl CollectionState {
     }
 
     /// Approximate bytes of memory held by the type's data.
+    pub(crate) fn mapped_shards(&self) -> usize {
+        self.shards.iter().filter(|s| s.data.is_mapped()).count()
+    }
+
     pub(crate) fn heap_bytes(&self) -> usize {
         self.shards.iter().map(|s| s.data.heap_bytes()).sum()
     }

@@ -109,6 +109,11 @@ pub(crate) struct CollectionDeltaShard {
 }
 
 impl CollectionShardData {
+    /// True when the shard's records are read in place from a file mapping.
+    pub(crate) fn is_mapped(&self) -> bool {
+        self.records.is_mapped()
+    }
+
     /// Bytes of memory held by this shard's data.
     pub(crate) fn heap_bytes(&self) -> usize {
         self.records.heap_bytes() + self.elements.heap_bytes()

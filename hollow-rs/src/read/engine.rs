@@ -1,6 +1,7 @@
 //! The read state engine: the dataset at one version, loaded from a snapshot and moved by deltas.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::sync::Arc;
 
 use super::collection::CollectionState;
@@ -11,6 +12,7 @@ use super::{ListTypeReadState, MapTypeReadState, ObjectTypeReadState, SetTypeRea
 use crate::blob::{envelope, BlobHeader};
 use crate::encoding::ByteReader;
 use crate::error::{Error, Result};
+use crate::mapped::{MappingMode, SnapshotFile};
 use crate::schema::paths::SchemaLookup;
 use crate::schema::{codec, Schema};
 
@@ -52,10 +54,43 @@ impl ReadStateEngine {
     /// [`Error::CorruptBlob`](crate::Error::CorruptBlob) for a blob that is truncated, not a snapshot or
     /// otherwise malformed; [`Error::Schema`](crate::Error::Schema) for schemas that do not decode.
     pub fn from_snapshot(blob: &[u8]) -> Result<Self> {
-        let mut r = ByteReader::new(blob);
+        Self::load_snapshot(ByteReader::new(blob))
+    }
+
+    /// Load the snapshot file at `path`: copied to the heap ([`MappingMode::Copy`]), or mapped and
+    /// read in place ([`MappingMode::Shared`]; see [`crate::mapped`] for what that asks of the file).
+    ///
+    /// # Errors
+    ///
+    /// As [`from_snapshot`](Self::from_snapshot); [`Error::Io`](crate::Error::Io) when the file cannot be
+    /// read or mapped; [`Error::IntegrityCheckFailed`](crate::Error::IntegrityCheckFailed) when a mapped
+    /// file changed while it loaded.
+    pub fn from_snapshot_file(path: &Path, mode: MappingMode) -> Result<Self> {
+        match mode {
+            MappingMode::Copy => {
+                let blob = std::fs::read(path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+                Self::from_snapshot(&blob)
+            }
+            MappingMode::Shared => Self::from_snapshot_mapped(&SnapshotFile::open(path)?),
+        }
+    }
+
+    /// Load a mapped snapshot file, reading its records in place. The state keeps the mapping alive.
+    ///
+    /// # Errors
+    ///
+    /// As [`from_snapshot_file`](Self::from_snapshot_file).
+    pub fn from_snapshot_mapped(file: &SnapshotFile) -> Result<Self> {
+        let engine = Self::load_snapshot(ByteReader::over_mapping(file.mapping()))?;
+        file.check_unchanged()?;
+        Ok(engine)
+    }
+
+    fn load_snapshot(mut r: ByteReader<'_>) -> Result<Self> {
+        let blob_len = r.remaining();
         let header = BlobHeader::read(&mut r)?;
         let num_types = read_num_types(&mut r)?;
-        let threads = parallel_load::load_threads(blob.len(), num_types);
+        let threads = parallel_load::load_threads(blob_len, num_types);
         let parallel = (threads > 1)
             .then(|| {
                 let skip = |r: &mut ByteReader<'_>, schema: &Schema, num_shards| {
@@ -166,6 +201,12 @@ impl ReadStateEngine {
             Schema::Set(_) => CollectionState::discard(r, CollectionKind::Set, num_shards, delta),
             Schema::Map(_) => CollectionState::discard(r, CollectionKind::Map, num_shards, delta),
         }
+    }
+
+    /// Number of shards, over all types, whose records are read in place from a file mapping: all of
+    /// them after a mapped load, those no delta has touched since.
+    pub fn mapped_shards(&self) -> usize {
+        self.types().map(TypeReadState::mapped_shards).sum()
     }
 
     /// The randomized tag identifying this state (the destination tag of the last blob applied).

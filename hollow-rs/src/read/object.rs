@@ -125,7 +125,12 @@ impl ObjectTypeReadState {
         }
     }
 
-    /// Approximate bytes of memory held by the type's records.
+    /// Number of shards whose records are read in place from a file mapping.
+    pub fn mapped_shards(&self) -> usize {
+        self.shards.iter().filter(|s| s.data.fixed.is_mapped()).count()
+    }
+
+    /// Approximate bytes of process heap held by the records (mapped shards count nothing).
     pub fn approximate_heap_bytes(&self) -> usize {
         self.shards.iter().map(|s| s.data.heap_bytes()).sum()
     }

@@ -29,6 +29,7 @@ use super::sharding::{
 use crate::encoding::bits::{bits_needed, mask};
 use crate::encoding::{BitArray, ByteReader};
 use crate::error::{Error, Result};
+use crate::memory::SharedBytes;
 use crate::schema::FieldType;
 
 /// Bit widths of a record's fields and where each field starts inside the record.
@@ -73,7 +74,7 @@ pub(crate) struct ObjectShardData {
     pub(crate) widths: FieldWidths,
     pub(crate) fixed: BitArray,
     /// One heap per field; empty for fields that are not STRING or BYTES.
-    pub(crate) heaps: Box<[Box<[u8]>]>,
+    pub(crate) heaps: Box<[SharedBytes]>,
 }
 
 /// One shard of an OBJECT type: its records, and the removals of the last delta that touched it
@@ -97,7 +98,7 @@ pub(crate) struct ObjectDeltaShard {
 impl ObjectShardData {
     /// Bytes of memory held by this shard's data.
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.fixed.heap_bytes() + self.heaps.iter().map(|h| h.len()).sum::<usize>()
+        self.fixed.heap_bytes() + self.heaps.iter().map(SharedBytes::heap_bytes).sum::<usize>()
     }
 
     /// Read a snapshot shard written with `types` (the blob schema's field types).
@@ -116,8 +117,15 @@ impl ObjectShardData {
         for t in types {
             let n = r.varlong_count("variable-length data length")?;
             let n = r.check_len(n, 1, "variable-length data")?;
-            let bytes = r.bytes(n, "variable-length data")?;
-            heaps.push(if t.is_variable_length() { Box::from(bytes) } else { Box::default() });
+            let heap = if !t.is_variable_length() {
+                r.bytes(n, "variable-length data")?;
+                SharedBytes::default()
+            } else if let Some(in_place) = r.in_place(n, 0, "variable-length data")? {
+                in_place
+            } else {
+                SharedBytes::from_vec(r.bytes(n, "variable-length data")?.to_vec())
+            };
+            heaps.push(heap);
         }
         Ok(ObjectShardData { max_ordinal, widths, fixed, heaps: heaps.into() })
     }
@@ -381,7 +389,7 @@ impl<'t> RecordWriter<'t> {
             max_ordinal,
             widths: self.widths,
             fixed: self.fixed,
-            heaps: self.heaps.into_iter().map(Vec::into_boxed_slice).collect(),
+            heaps: self.heaps.into_iter().map(SharedBytes::from_vec).collect(),
         }
     }
 }

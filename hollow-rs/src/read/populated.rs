@@ -98,7 +98,7 @@ impl PopulatedOrdinals {
 
     /// Read the bitset that ends a type's snapshot body.
     pub(crate) fn read_snapshot(r: &mut ByteReader<'_>) -> Result<Self> {
-        Ok(Self::from_words(populated::read_words(r)?.words().to_vec()))
+        Ok(Self::from_words(populated::read_words(r)?.to_words()))
     }
 
     /// This set without `removed` and with `added` (global ordinals).

@@ -58,6 +58,16 @@ impl TypeReadState {
         &self.core().populated
     }
 
+    /// Number of shards whose records are read in place from a file mapping (see [`crate::mapped`]).
+    pub fn mapped_shards(&self) -> usize {
+        match self {
+            TypeReadState::Object(s) => s.mapped_shards(),
+            TypeReadState::List(s) => s.inner.mapped_shards(),
+            TypeReadState::Set(s) => s.inner.mapped_shards(),
+            TypeReadState::Map(s) => s.inner.mapped_shards(),
+        }
+    }
+
     /// Approximate bytes of memory held by the type's records (shared shards count in full).
     pub fn approximate_heap_bytes(&self) -> usize {
         match self {

@@ -411,6 +411,13 @@ impl BlobRetriever for FilesystemBlobStore {
         self.retrieve(|blobs| Self::pick_from(blobs, BlobType::ReverseDelta, from))
     }
 
+    /// The blob's own file: blobs are written under a temporary name and renamed into place, and never
+    /// modified afterwards (retention deletes whole files).
+    fn local_file(&self, id: &BlobId) -> Option<PathBuf> {
+        let path = self.dir.join(id.file_name());
+        path.is_file().then_some(path)
+    }
+
     fn retrieve_header(&self, version: Version) -> Result<Option<Blob>> {
         let path = self.dir.join(format!("header-{version}"));
         self.read_blob(&StoredBlob { blob_type: BlobType::Header, from_version: None, to_version: version, path })

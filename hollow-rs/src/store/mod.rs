@@ -256,6 +256,14 @@ pub trait BlobRetriever: Send + Sync {
         let _ = version;
         Ok(None)
     }
+    /// A file on this machine that holds exactly the blob `id`, whole, and that the store never
+    /// modifies in place, if the store has one (the filesystem store's own file, the object store's
+    /// disk cache entry): a consumer may map it instead of reading it (see [`crate::mapped`]). `None`
+    /// by default.
+    fn local_file(&self, id: &BlobId) -> Option<std::path::PathBuf> {
+        let _ = id;
+        None
+    }
 }
 
 /// Announces the version consumers should be on.
@@ -350,6 +358,9 @@ impl<T: BlobRetriever + ?Sized> BlobRetriever for Arc<T> {
     }
     fn retrieve_header(&self, version: Version) -> Result<Option<Blob>> {
         (**self).retrieve_header(version)
+    }
+    fn local_file(&self, id: &BlobId) -> Option<std::path::PathBuf> {
+        (**self).local_file(id)
     }
 }
 

@@ -59,6 +59,17 @@ impl DiskCache {
         Ok(None)
     }
 
+    /// The file of the cached blob `id`, if a whole one is here (its length is the one in its name).
+    pub(crate) fn path(&self, id: &BlobId) -> Option<PathBuf> {
+        let stem = format!("{}.", id.file_name());
+        fs::read_dir(&self.dir).ok()?.flatten().find_map(|entry| {
+            let name = entry.file_name();
+            let len = name.to_str()?.strip_prefix(&stem)?.strip_suffix(".blob")?.parse::<u64>().ok()?;
+            let path = entry.path();
+            (fs::metadata(&path).ok()?.len() == len).then_some(path)
+        })
+    }
+
     fn read(path: &Path, len: u64) -> std::io::Result<Option<Arc<[u8]>>> {
         let mut file = fs::File::open(path)?;
         if file.metadata()?.len() != len {

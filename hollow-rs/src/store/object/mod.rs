@@ -759,6 +759,12 @@ impl BlobPublisher for ObjectStoreBlobStore {
 }
 
 impl BlobRetriever for ObjectStoreBlobStore {
+    /// The disk cache's entry (`cache_dir`), once the blob was retrieved: written to a temporary name,
+    /// checked and renamed into place, never modified afterwards.
+    fn local_file(&self, id: &BlobId) -> Option<std::path::PathBuf> {
+        self.inner.cache.as_ref()?.path(id)
+    }
+
     fn retrieve_snapshot(&self, desired: Version) -> Result<Option<Blob>> {
         let layout = self.inner.layout;
         let exact = layout::object_name(
