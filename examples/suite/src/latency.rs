@@ -89,6 +89,17 @@ impl LatencyRecorder {
         inner.total.value_at_quantile(0.99) as f64 / 1000.0
     }
 
+    /// The reads handed over before `t` seconds, and those after.
+    pub fn split_at(&self, t: f64) -> (Histogram<u64>, Histogram<u64>) {
+        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let (mut before, mut after) = (histogram(), histogram());
+        for (i, h) in &inner.windows {
+            let side = if (*i as f64) * self.window.as_secs_f64() < t { &mut before } else { &mut after };
+            let _ = side.add(h);
+        }
+        (before, after)
+    }
+
     /// (seconds since start, percentiles of the reads in that window), one entry per window with reads.
     pub fn over_time(&self) -> Vec<(f64, Percentiles)> {
         let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());

@@ -16,6 +16,8 @@ pub mod report;
 pub mod run;
 pub mod schedule;
 
+pub mod faults;
+pub mod stress;
 pub mod tour;
 
 pub use args::Common;
