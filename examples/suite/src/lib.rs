@@ -17,6 +17,7 @@ pub mod run;
 pub mod schedule;
 
 pub mod faults;
+pub mod performance;
 pub mod stress;
 pub mod tour;
 
