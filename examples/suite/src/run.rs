@@ -63,7 +63,7 @@ impl Run {
 
     pub fn event_done(&self) {
         let done = self.events_done.fetch_add(1, Ordering::Relaxed) + 1;
-        if done % 64 == 0 {
+        if done.is_multiple_of(64) {
             self.show();
         }
     }
