@@ -16,6 +16,7 @@ pub mod report;
 pub mod run;
 pub mod schedule;
 
+pub mod ecommerce;
 pub mod faults;
 pub mod performance;
 pub mod stress;

@@ -74,7 +74,7 @@ pub enum Tick {
 }
 
 /// Play `schedule` in real time from now: `Tick::Event(i)` at each event's offset, and `Tick::Cycle`
-/// every `cycle_every` (between events, never in the middle of one) and once more after the last event,
+/// `cycle_every` after the previous cycle ended (between events, never in the middle of one) and once more after the last event,
 /// so every event ends up in a published version. Returns the first error `on` gives.
 pub fn drive<E>(
     schedule: &Schedule,
@@ -89,7 +89,8 @@ pub fn drive<E>(
             let now = Instant::now();
             if now >= next_cycle {
                 on(Tick::Cycle)?;
-                next_cycle = (next_cycle + cycle_every).max(Instant::now());
+                // Counted from the end of the cycle, so a slow producer still lets the due events through.
+                next_cycle = Instant::now() + cycle_every;
                 continue;
             }
             if now >= due {

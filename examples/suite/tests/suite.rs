@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use clap::Parser;
-use hollow_examples::{performance, stress, tour, Report};
+use hollow_examples::{ecommerce, performance, stress, tour, Report};
 
 fn args(example: &str, dir: &Path, extra: &[&str]) -> Vec<String> {
     let mut all: Vec<String> = [example, "--report"].iter().map(|s| s.to_string()).collect();
@@ -146,4 +146,22 @@ fn performance_fails_against_a_clearly_better_baseline() {
     performance::compare_with_baseline(&mut same, &report, 0.0);
     assert_eq!(same.checks.len(), performance::COMPARED.len());
     assert!(same.passed(), "{:?}", same.checks);
+}
+
+#[test]
+fn ecommerce_books_match_the_storefront() {
+    let dir = tempfile::tempdir().unwrap();
+    let argv =
+        args("ecommerce", dir.path(), &["--events", "400", "--duration", "2s", "--users", "50", "--products", "80"]);
+    let options = ecommerce::Options::try_parse_from(argv).unwrap();
+    let (report, html) = run_and_read(dir.path(), || ecommerce::run(&options));
+    assert_common(&report, &html, "ecommerce", 400);
+    // 400 session steps on 50 users: some carts were bought.
+    assert!(report.figures["orders"] > 0.0 && report.figures["revenue_cents"] > 0.0);
+    let by_category = report.details["revenue_by_category_cents"].as_object().unwrap();
+    let sum: f64 = by_category.values().map(|v| v.as_f64().unwrap()).sum();
+    assert_eq!(sum, report.figures["revenue_cents"]);
+    let conversion = report.figures["conversion"];
+    assert!(conversion > 0.0 && conversion <= 1.0, "conversion {conversion}");
+    assert!(report.checks.iter().any(|c| c.name.starts_with("orders and revenue on the storefront") && c.passed));
 }
