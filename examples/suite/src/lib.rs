@@ -10,6 +10,7 @@ pub mod args;
 pub mod fleet;
 pub mod html;
 pub mod latency;
+pub mod metrics;
 pub mod movies;
 pub mod progress;
 pub mod report;

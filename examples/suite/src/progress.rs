@@ -25,6 +25,11 @@ impl Progress {
         self.bar.set_message(format!("| {cycles} cycles | version {version} | read p99 {p99_us:.2} µs"));
     }
 
+    /// Print a line above the bar (nothing when the bar is hidden).
+    pub fn println(&self, line: impl AsRef<str>) {
+        self.bar.println(line);
+    }
+
     pub fn finish(&self) {
         self.bar.finish_and_clear();
     }

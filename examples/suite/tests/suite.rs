@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use clap::Parser;
-use hollow_examples::{ecommerce, performance, stress, tour, Report};
+use hollow_examples::{ecommerce, metrics, performance, stress, tour, Report};
 
 fn args(example: &str, dir: &Path, extra: &[&str]) -> Vec<String> {
     let mut all: Vec<String> = [example, "--report"].iter().map(|s| s.to_string()).collect();
@@ -164,4 +164,27 @@ fn ecommerce_books_match_the_storefront() {
     let conversion = report.figures["conversion"];
     assert!(conversion > 0.0 && conversion <= 1.0, "conversion {conversion}");
     assert!(report.checks.iter().any(|c| c.name.starts_with("orders and revenue on the storefront") && c.passed));
+}
+
+#[test]
+fn metrics_series_follow_every_version_and_prometheus_serves_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let argv = args(
+        "metrics",
+        dir.path(),
+        &["--events", "400", "--duration", "2s", "--catalog", "200", "--listen", "127.0.0.1:0"],
+    );
+    let options = metrics::Options::try_parse_from(argv).unwrap();
+    let (report, html) = run_and_read(dir.path(), || metrics::run(&options));
+    assert_common(&report, &html, "metrics", 400);
+    let series = report.details["series"].as_array().unwrap();
+    assert_eq!(series.len() as f64, report.figures["samples"]);
+    // One sample per version the consumer reached, in order, each adding up by genre.
+    assert!(series.windows(2).all(|w| w[0]["version"].as_u64() < w[1]["version"].as_u64()));
+    assert_eq!(series.last().unwrap()["version"].as_u64(), Some(report.versions.last().unwrap().version));
+    for sample in series {
+        let by_genre: u64 = sample["by_genre"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
+        assert_eq!(Some(by_genre), sample["movies"].as_u64());
+    }
+    assert!(report.checks.iter().any(|c| c.name.starts_with("/metrics serves") && c.passed));
 }
