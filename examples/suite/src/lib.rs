@@ -7,6 +7,8 @@
 //! run every scenario in-process with a compressed schedule.
 
 pub mod args;
+pub mod benchmark;
+pub mod comprehensive;
 pub mod fleet;
 pub mod html;
 pub mod latency;

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use hollow::{Consumer, KeyValue, Producer, ReadState};
@@ -76,13 +76,13 @@ fn publish_gauges(sample: &Sample) {
 
 /// The process's Prometheus recorder, installed once (a process has one global recorder).
 fn prometheus() -> Result<PrometheusHandle> {
-    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
-    if let Some(h) = HANDLE.get() {
-        return Ok(h.clone());
+    static HANDLE: Mutex<Option<PrometheusHandle>> = Mutex::new(None);
+    let mut handle = HANDLE.lock().unwrap_or_else(|e| e.into_inner());
+    if handle.is_none() {
+        *handle = Some(PrometheusBuilder::new().install_recorder()?);
+        hollow::telemetry::describe_metrics();
     }
-    let handle = PrometheusBuilder::new().install_recorder()?;
-    hollow::telemetry::describe_metrics();
-    Ok(HANDLE.get_or_init(|| handle).clone())
+    Ok(handle.clone().expect("installed above"))
 }
 
 /// Serve `handle`'s text at any path until `stop` is set; returns the bound address.
@@ -95,14 +95,21 @@ fn serve(listen: SocketAddr, handle: PrometheusHandle, stop: Arc<AtomicBool>) ->
                 return;
             }
             let Ok(mut stream) = stream else { continue };
-            let mut request = [0u8; 1024];
-            let _ = stream.read(&mut request);
+            // Read the whole request head: closing a socket with unread bytes resets the connection.
+            let (mut request, mut buf) = (Vec::new(), [0u8; 1024]);
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                match stream.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => request.extend_from_slice(&buf[..n]),
+                }
+            }
             let body = handle.render();
-            let _ = write!(
-                stream,
+            let response = format!(
                 "HTTP/1.1 200 OK\r\ncontent-type: text/plain; version=0.0.4\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
                 body.len()
             );
+            let _ = stream.write_all(response.as_bytes());
         }
     });
     Ok(address)
@@ -112,7 +119,7 @@ fn serve(listen: SocketAddr, handle: PrometheusHandle, stop: Arc<AtomicBool>) ->
 pub fn scrape(address: SocketAddr) -> Result<String> {
     let mut stream = TcpStream::connect(address)?;
     stream.set_read_timeout(Some(Duration::from_secs(5)))?;
-    write!(stream, "GET /metrics HTTP/1.1\r\nhost: {address}\r\nconnection: close\r\n\r\n")?;
+    stream.write_all(format!("GET /metrics HTTP/1.1\r\nhost: {address}\r\nconnection: close\r\n\r\n").as_bytes())?;
     let mut response = String::new();
     stream.read_to_string(&mut response)?;
     let (_, body) = response.split_once("\r\n\r\n").ok_or("not an HTTP response")?;
