@@ -144,3 +144,36 @@ impl AnnouncementWatcher for FaultyStore {
         self.inner.latest_version()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_fault_is_counted_and_a_corrupted_blob_is_shorter() {
+        let inner = Arc::new(hollow::InMemoryBlobStore::new());
+        inner.publish(&Blob::snapshot(7, vec![1u8; 300])).unwrap();
+        let store = FaultyStore::new(inner, 1.0, 3);
+        // Off: nothing is touched.
+        assert_eq!(store.retrieve_snapshot(7).unwrap().unwrap().data.len(), 300);
+        assert_eq!(store.counts().total(), 0);
+        store.enable(true);
+        let (mut errors, mut short, mut whole) = (0, 0, 0);
+        for _ in 0..60 {
+            match store.retrieve_snapshot(7) {
+                Err(e) => errors += u64::from(e.to_string().contains("injected fault")),
+                Ok(Some(blob)) if blob.data.len() == 200 => short += 1,
+                Ok(Some(blob)) if blob.data.len() == 300 => whole += 1,
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        let counts = store.counts();
+        assert_eq!(counts.total(), 60);
+        assert_eq!((counts.failed_retrievals, counts.corrupted_blobs, counts.delayed_retrievals), (errors, short, whole));
+        assert!(errors > 0 && short > 0 && whole > 0, "{counts:?}");
+        // Publishing fails at half the rate; a failed publish stores nothing.
+        let failed = (0..40).filter(|v| store.publish(&Blob::snapshot(100 + v, vec![0u8; 8])).is_err()).count();
+        assert_eq!(failed as u64, store.counts().failed_publishes);
+        assert!((5..=35).contains(&failed), "{failed} of 40 publishes failed");
+    }
+}

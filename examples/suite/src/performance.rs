@@ -174,9 +174,8 @@ pub fn run(options: &Options) -> Result<Report> {
     let mut pending: Vec<i64> = Vec::new();
     drive(&run.schedule.clone(), cycle_every, |tick| {
         match tick {
-            Tick::Event(i) => {
+            Tick::Event(_) => {
                 pending.push(next_id(&mut key, records));
-                let _ = i;
                 run.event_done();
             }
             Tick::Cycle if pending.is_empty() => run.cycle_done(None),

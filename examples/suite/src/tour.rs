@@ -114,12 +114,11 @@ pub fn run(options: &Options) -> Result<Report> {
 
     // Consumer 2: a subprocess, reporting each version it reaches on its standard output.
     let mut child = {
-        let (exe, mut args) = match &options.follower_exe {
-            Some(exe) => (exe.clone(), Vec::new()),
-            None => (std::env::current_exe()?, Vec::new()),
+        let exe = match &options.follower_exe {
+            Some(exe) => exe.clone(),
+            None => std::env::current_exe()?,
         };
-        args.extend(["--follow-store".to_owned(), url.clone()]);
-        Command::new(exe).args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn()?
+        Command::new(exe).args(["--follow-store", &url]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn()?
     };
     let child_lines = {
         let stdout = child.stdout.take().ok_or("the subprocess has no standard output")?;
