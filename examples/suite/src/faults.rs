@@ -169,11 +169,15 @@ mod tests {
         }
         let counts = store.counts();
         assert_eq!(counts.total(), 60);
-        assert_eq!((counts.failed_retrievals, counts.corrupted_blobs, counts.delayed_retrievals), (errors, short, whole));
+        assert_eq!(
+            (counts.failed_retrievals, counts.corrupted_blobs, counts.delayed_retrievals),
+            (errors, short, whole)
+        );
         assert!(errors > 0 && short > 0 && whole > 0, "{counts:?}");
         // Publishing fails at half the rate; a failed publish stores nothing.
         let failed = (0..40).filter(|v| store.publish(&Blob::snapshot(100 + v, vec![0u8; 8])).is_err()).count();
         assert_eq!(failed as u64, store.counts().failed_publishes);
         assert!((5..=35).contains(&failed), "{failed} of 40 publishes failed");
+        assert_eq!(store.list().unwrap().len(), 1 + 40 - failed);
     }
 }
