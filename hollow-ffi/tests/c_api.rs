@@ -520,6 +520,21 @@ fn c_examples_publish_and_read_a_blob_directory() {
 }
 
 #[test]
+fn c_demo_tour_agrees_with_its_catalog() {
+    let dir = scratch("demo");
+    let demo = compile(&dir.join("demo"), &[example("demo.c")], Build::default());
+    let out = run(Command::new(&demo).arg(dir.join("blobs")).args(["300", "6"]));
+    // Six cycles, each a new version that the consumer and the diff agree on.
+    assert_eq!(out.lines().filter(|l| l.starts_with("cycle ")).count(), 6, "{out}");
+    assert!(out.contains("300 events over 6 cycles; 12000 lookups: p50 "), "{out}");
+    assert!(out.contains("consumer and diffs agree with the catalog: yes; wrong lookups: 0"), "{out}");
+    // Cycles after the first print their diff; the catalog grows from 200 movies on net additions.
+    assert_eq!(out.lines().filter(|l| l.contains(" (+")).count(), 5, "{out}");
+    let usage = Command::new(&demo).output().unwrap();
+    assert_eq!(usage.status.code(), Some(2));
+}
+
+#[test]
 fn c_examples_leak_nothing_under_valgrind() {
     if Command::new("valgrind").arg("--version").output().is_err() {
         assert!(std::env::var_os("CI").is_none(), "valgrind is required in CI");
