@@ -69,8 +69,7 @@ const LOOKUP_SEED: u64 = 7;
 /// The first snapshot of the directory and the delta from it (Java's filesystem publisher names them
 /// `snapshot-<version>` and `delta-<from>-<to>`).
 fn blobs(dir: &Path) -> std::io::Result<(PathBuf, PathBuf)> {
-    let names: Vec<String> =
-        std::fs::read_dir(dir)?.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect();
+    let names: Vec<String> = std::fs::read_dir(dir)?.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect();
     let first = names
         .iter()
         .filter_map(|n| n.strip_prefix("snapshot-")?.parse::<i64>().ok())
@@ -84,7 +83,14 @@ fn blobs(dir: &Path) -> std::io::Result<(PathBuf, PathBuf)> {
 }
 
 #[inline(never)]
-fn lookup_loop(index: &PrimaryKeyIndex, engine: &ReadStateEngine, movies: &ObjectTypeReadState, strings: &ObjectTypeReadState, title: usize, keys: &[i64]) -> u64 {
+fn lookup_loop(
+    index: &PrimaryKeyIndex,
+    engine: &ReadStateEngine,
+    movies: &ObjectTypeReadState,
+    strings: &ObjectTypeReadState,
+    title: usize,
+    keys: &[i64],
+) -> u64 {
     let mut checksum = 0u64;
     for &k in keys {
         let o = index.get(engine, &[KeyValue::Long(k)]).unwrap_or(0);
@@ -96,7 +102,9 @@ fn lookup_loop(index: &PrimaryKeyIndex, engine: &ReadStateEngine, movies: &Objec
 
 #[inline(never)]
 fn probes(index: &PrimaryKeyIndex, engine: &ReadStateEngine, keys: &[i64]) -> u64 {
-    keys.iter().map(|&k| index.get(engine, &[KeyValue::Long(k)]).map_or(-1i64, i64::from) as u64).fold(0, u64::wrapping_add)
+    keys.iter()
+        .map(|&k| index.get(engine, &[KeyValue::Long(k)]).map_or(-1i64, i64::from) as u64)
+        .fold(0, u64::wrapping_add)
 }
 
 #[inline(never)]

@@ -51,7 +51,12 @@ fn path_of_other_type(index: &hollow_primary_key_index, path: &hollow_field_path
 fn wrong_leaf(path: &hollow_field_path, wanted: FieldType) -> FfiError {
     FfiError::new(
         hollow_status::SchemaMismatch,
-        format!("field path {} leads to a {} field, not {}", path.describe(), path.leaf_type().java_name(), wanted.java_name()),
+        format!(
+            "field path {} leads to a {} field, not {}",
+            path.describe(),
+            path.leaf_type().java_name(),
+            wanted.java_name()
+        ),
     )
 }
 
@@ -167,9 +172,7 @@ pub unsafe extern "C" fn hollow_primary_key_index_read_long(
     out_found: *mut hollow_found,
 ) -> hollow_status {
     // SAFETY: the caller's pointers as the header's pointer contract says.
-    unsafe {
-        read_fixed(index, key, key_len, path, FieldType::Long, out_value, out_found, |o, r, f| o.read_long(r, f))
-    }
+    unsafe { read_fixed(index, key, key_len, path, FieldType::Long, out_value, out_found, |o, r, f| o.read_long(r, f)) }
 }
 
 /// As `hollow_primary_key_index_read_int`, for a `double` field.
@@ -262,9 +265,8 @@ pub unsafe extern "C" fn hollow_primary_key_index_copy_string(
         let out_found = unsafe { out(out_found, "out_found") }?;
         // SAFETY: the handles and the key as the header's pointer contract says; the text is copied out
         // below, before the call returns.
-        let (found, value) = unsafe {
-            read_by_key(index, key, key_len, path, FieldType::String, |o, r, f, _| string_of(o, r, f))
-        }?;
+        let (found, value) =
+            unsafe { read_by_key(index, key, key_len, path, FieldType::String, |o, r, f, _| string_of(o, r, f)) }?;
         // SAFETY: `buffer` has `capacity` writable bytes and `out_len` is writable (the header's contract).
         unsafe { copy_text(value.as_deref().unwrap_or(""), buffer, capacity, out_len) }?;
         out_found.set(found);

@@ -21,8 +21,8 @@ use hollow::consumer::ReadState;
 use hollow::index::{HashIndex, PrimaryKeyIndex};
 use hollow::read::{ObjectTypeReadState, ReadStateEngine, TypeReadState};
 use hollow::schema::dsl::to_java_string;
-use hollow::schema::FieldType;
 use hollow::schema::paths::resolve_key_path;
+use hollow::schema::FieldType;
 
 use crate::guard::{
     arg, arg_slice, arg_str, free_handle, guard, guard_value, out, Borrowed, FfiResult, Handle, OwnedBox,
