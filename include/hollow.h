@@ -43,6 +43,11 @@
 #define HOLLOW_VERSION_NONE INT64_MIN
 
 /**
+ * The ordinal `hollow_primary_key_index_get_many_i64` writes for a key that no record has.
+ */
+#define HOLLOW_NO_ORDINAL UINT32_MAX
+
+/**
  * What a call did. `HOLLOW_STATUS_OK` (0) is success; anything else is a failure whose details are in
  * `hollow_last_error_message()`. Values are stable across releases.
  */
@@ -214,6 +219,36 @@ typedef int32_t hollow_field_type;
 #endif // __cplusplus
 
 /**
+ * What a one-crossing read found. Values are stable.
+ */
+enum hollow_found
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * No record has the key; the value written is 0 (or empty).
+     */
+    HOLLOW_FOUND_NO_RECORD = 0,
+    /**
+     * The record exists, but the field (or a reference on the path to it) is null; the value written is
+     * 0 (or empty).
+     */
+    HOLLOW_FOUND_NULL = 1,
+    /**
+     * The record exists and the value written is its field.
+     */
+    HOLLOW_FOUND_VALUE = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum hollow_found hollow_found;
+#else
+typedef int32_t hollow_found;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * What happened to a record. Values are stable.
  */
 enum hollow_diff_change_kind
@@ -298,6 +333,15 @@ typedef struct hollow_consumer hollow_consumer;
  * may be called from many threads at once.
  */
 typedef struct hollow_diff hollow_diff;
+
+/**
+ * A field reached from an OBJECT type through zero or more references (`"year"`, `"title"` for a
+ * reference to a `String { string value; }`, `"director.name.value"`), resolved once by
+ * `hollow_read_state_field_path` so that the one-crossing reads (`hollow_primary_key_index_read_*`)
+ * compare no names. Valid until its read state is released; never freed on its own. Usable from many
+ * threads at once.
+ */
+typedef struct hollow_field_path hollow_field_path;
 
 /**
  * A hash index (a key matching any number of records) at one read state's version
@@ -1152,6 +1196,22 @@ hollow_status hollow_read_state_hash_index(const hollow_read_state *read_state,
                                            const hollow_hash_index **out_index);
 
 /**
+ * The field at `path` from OBJECT type `type_name`, for the one-crossing reads
+ * (`hollow_primary_key_index_read_int` and the others): dot-separated field names, each but the last a
+ * reference; a path ending at a reference to a type of one field reads that field (`"title"` for a
+ * reference to `String { string value; }`), as key paths do. Resolved on first use and kept.
+ *
+ * `*out_path` is valid until `read_state` is released; do not free it. Asking twice gives the same
+ * handle.
+ * Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_INVALID_UTF8`, `HOLLOW_STATUS_NOT_FOUND` (no such
+ * type), `HOLLOW_STATUS_SCHEMA` (a path that does not resolve). Thread safety: any thread, concurrently.
+ */
+hollow_status hollow_read_state_field_path(const hollow_read_state *read_state,
+                                           const char *type_name,
+                                           const char *path,
+                                           const hollow_field_path **out_path);
+
+/**
  * Release a read state. Every pointer obtained through it (types, indexes, strings, bytes) becomes
  * invalid. NULL is a no-op. Thread safety: no other call may be using `read_state`.
  */
@@ -1590,6 +1650,97 @@ hollow_status hollow_hash_index_find(const hollow_hash_index *index,
                                      uint32_t *ordinals,
                                      size_t capacity,
                                      size_t *out_count);
+
+/**
+ * Look up the record whose primary key is `key` (`key_len` values, as `hollow_primary_key_index_get`)
+ * and read the `int` field at `path` (from `hollow_read_state_field_path`, starting at the index's
+ * type), in one call. `*out_found` says whether there was a record and a value; `*out_value` receives the
+ * value, or 0.
+ *
+ * Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_INVALID_UTF8`, `HOLLOW_STATUS_INVALID_ARGUMENT`
+ * (a key of the wrong shape, as `hollow_primary_key_index_get`, or a path from another type),
+ * `HOLLOW_STATUS_SCHEMA_MISMATCH` (the path leads to a field that is not an `int`). Out-parameters are
+ * written only on success. Thread safety: any thread, concurrently.
+ */
+hollow_status hollow_primary_key_index_read_int(const hollow_primary_key_index *index,
+                                                const hollow_key_value *key,
+                                                size_t key_len,
+                                                const hollow_field_path *path,
+                                                int32_t *out_value,
+                                                hollow_found *out_found);
+
+/**
+ * As `hollow_primary_key_index_read_int`, for a `long` field.
+ *
+ * Errors: as `hollow_primary_key_index_read_int`. Thread safety: any thread, concurrently.
+ */
+hollow_status hollow_primary_key_index_read_long(const hollow_primary_key_index *index,
+                                                 const hollow_key_value *key,
+                                                 size_t key_len,
+                                                 const hollow_field_path *path,
+                                                 int64_t *out_value,
+                                                 hollow_found *out_found);
+
+/**
+ * As `hollow_primary_key_index_read_int`, for a `double` field.
+ *
+ * Errors: as `hollow_primary_key_index_read_int`. Thread safety: any thread, concurrently.
+ */
+hollow_status hollow_primary_key_index_read_double(const hollow_primary_key_index *index,
+                                                   const hollow_key_value *key,
+                                                   size_t key_len,
+                                                   const hollow_field_path *path,
+                                                   double *out_value,
+                                                   hollow_found *out_found);
+
+/**
+ * As `hollow_primary_key_index_read_int`, for a `string` field: `*out_value` points into the dataset
+ * (or, for text that is not ASCII, to a copy the read state keeps) and is valid until the read state is
+ * released; an empty string when `*out_found` is not `HOLLOW_FOUND_VALUE`.
+ *
+ * Errors: as `hollow_primary_key_index_read_int`, and `HOLLOW_STATUS_CORRUPT_BLOB` (the stored text is
+ * not valid). Thread safety: any thread, concurrently.
+ */
+hollow_status hollow_primary_key_index_read_string(const hollow_primary_key_index *index,
+                                                   const hollow_key_value *key,
+                                                   size_t key_len,
+                                                   const hollow_field_path *path,
+                                                   hollow_str *out_value,
+                                                   hollow_found *out_found);
+
+/**
+ * As `hollow_primary_key_index_read_string`, but copying the text into `buffer` as NUL-terminated
+ * UTF-8, keeping nothing in the read state, with the convention of `hollow_object_copy_string`:
+ * `*out_len` receives the text's length in bytes (without the NUL) whether or not it fit; a short buffer
+ * receives as much as fits, cut back to whole characters, then the NUL; with `capacity` 0 nothing is
+ * copied and `buffer` may be NULL. No record or a null field copies an empty string.
+ *
+ * Errors: as `hollow_primary_key_index_read_string`. Thread safety: any thread, concurrently.
+ */
+hollow_status hollow_primary_key_index_copy_string(const hollow_primary_key_index *index,
+                                                   const hollow_key_value *key,
+                                                   size_t key_len,
+                                                   const hollow_field_path *path,
+                                                   char *buffer,
+                                                   size_t capacity,
+                                                   size_t *out_len,
+                                                   hollow_found *out_found);
+
+/**
+ * Look up `count` keys at once, for an index whose key is one `int` or `long` field: `ordinals[i]`
+ * receives the ordinal of the record whose key is `keys[i]`, or `HOLLOW_NO_ORDINAL` if there is none.
+ * `*out_found` (may be NULL) receives how many keys were found. Faster than one call per key: the
+ * table reads of a batch are started together, so their cache misses overlap.
+ *
+ * Errors: `HOLLOW_STATUS_NULL_ARGUMENT` (`index`, or `keys` or `ordinals` with `count` above 0),
+ * `HOLLOW_STATUS_INVALID_ARGUMENT` (the key is not one `int` or `long` field); nothing is written then.
+ * Thread safety: any thread, concurrently.
+ */
+hollow_status hollow_primary_key_index_get_many_i64(const hollow_primary_key_index *index,
+                                                    const int64_t *keys,
+                                                    size_t count,
+                                                    uint32_t *ordinals,
+                                                    size_t *out_found);
 
 /**
  * Compare two read states (of one dataset, usually two versions of one consumer): for every type in

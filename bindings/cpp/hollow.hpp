@@ -643,6 +643,17 @@ private:
 };
 
 /// A primary-key index of one read state's version.
+/// A field reached from a type through references (read_state::field_path), for the one-call reads of
+/// primary_key_index.
+class field_path {
+public:
+    explicit field_path(const hollow_field_path *p) noexcept : p_(p) {}
+    const hollow_field_path *get() const noexcept { return p_; }
+
+private:
+    const hollow_field_path *p_;
+};
+
 class primary_key_index {
 public:
     explicit primary_key_index(const hollow_primary_key_index *i) noexcept : i_(i) {}
@@ -653,6 +664,59 @@ public:
         bool found = false;
         detail::check(hollow_primary_key_index_get(i_, key.begin(), key.size(), &o, &found));
         return found ? std::optional<std::uint32_t>(o) : std::nullopt;
+    }
+
+    /// The ordinals of the records with these keys (a key of one int or long field), in one call:
+    /// HOLLOW_NO_ORDINAL where no record has the key.
+    std::vector<std::uint32_t> get_many(const std::vector<std::int64_t> &keys) const {
+        std::vector<std::uint32_t> out(keys.size());
+        detail::check(hollow_primary_key_index_get_many_i64(i_, keys.data(), keys.size(), out.data(), nullptr));
+        return out;
+    }
+
+    /// The field at `path` of the record with this key, in one call: nullopt when there is no such
+    /// record or the field is null.
+    std::optional<std::int32_t> read_int(std::initializer_list<hollow_key_value> key, field_path path) const {
+        std::int32_t v = 0;
+        hollow_found f = HOLLOW_FOUND_NO_RECORD;
+        detail::check(hollow_primary_key_index_read_int(i_, key.begin(), key.size(), path.get(), &v, &f));
+        return f == HOLLOW_FOUND_VALUE ? std::optional<std::int32_t>(v) : std::nullopt;
+    }
+    std::optional<std::int64_t> read_long(std::initializer_list<hollow_key_value> key, field_path path) const {
+        std::int64_t v = 0;
+        hollow_found f = HOLLOW_FOUND_NO_RECORD;
+        detail::check(hollow_primary_key_index_read_long(i_, key.begin(), key.size(), path.get(), &v, &f));
+        return f == HOLLOW_FOUND_VALUE ? std::optional<std::int64_t>(v) : std::nullopt;
+    }
+    std::optional<double> read_double(std::initializer_list<hollow_key_value> key, field_path path) const {
+        double v = 0;
+        hollow_found f = HOLLOW_FOUND_NO_RECORD;
+        detail::check(hollow_primary_key_index_read_double(i_, key.begin(), key.size(), path.get(), &v, &f));
+        return f == HOLLOW_FOUND_VALUE ? std::optional<double>(v) : std::nullopt;
+    }
+    /// As read_int, for a string field; the view is valid while the read state lives.
+    std::optional<std::string_view> read_string(std::initializer_list<hollow_key_value> key,
+                                                field_path path) const {
+        hollow_str v;
+        hollow_found f = HOLLOW_FOUND_NO_RECORD;
+        detail::check(hollow_primary_key_index_read_string(i_, key.begin(), key.size(), path.get(), &v, &f));
+        return f == HOLLOW_FOUND_VALUE ? std::optional<std::string_view>(detail::view(v)) : std::nullopt;
+    }
+    /// As read_string, copied into `out` (cleared when there is no value), keeping nothing in the read
+    /// state; true when there was a value.
+    bool copy_string(std::initializer_list<hollow_key_value> key, field_path path, std::string &out) const {
+        std::size_t len = 0;
+        hollow_found f = HOLLOW_FOUND_NO_RECORD;
+        out.resize(out.capacity() > 0 ? out.capacity() : 15);
+        detail::check(hollow_primary_key_index_copy_string(i_, key.begin(), key.size(), path.get(), out.data(),
+                                                           out.size() + 1, &len, &f));
+        if (len > out.size()) {
+            out.resize(len);
+            detail::check(hollow_primary_key_index_copy_string(i_, key.begin(), key.size(), path.get(),
+                                                               out.data(), out.size() + 1, &len, &f));
+        }
+        out.resize(len);
+        return f == HOLLOW_FOUND_VALUE;
     }
 
 private:
@@ -724,6 +788,12 @@ public:
         const hollow_primary_key_index *i = nullptr;
         detail::check(hollow_read_state_primary_key_index(handle_.get(), type.c_str(), &i));
         return hollow::primary_key_index(i);
+    }
+    /// The field at `path` (dot-separated, following references) from type `type`, resolved once.
+    hollow::field_path field_path(const std::string &type, const std::string &path) const {
+        const hollow_field_path *p = nullptr;
+        detail::check(hollow_read_state_field_path(handle_.get(), type.c_str(), path.c_str(), &p));
+        return hollow::field_path(p);
     }
     hollow::hash_index hash_index(const std::string &type, const std::vector<std::string> &fields) const {
         std::vector<const char *> names;

@@ -114,6 +114,37 @@ fn with_article(noun: &str) -> String {
     format!("{article} {noun}")
 }
 
+/// The ordinal of the record whose primary key is `key` (`key_len` values), after checking the key
+/// against the index's signature: the body of every primary-key lookup of the C API.
+///
+/// # Safety
+/// A non-NULL `key` must point to `key_len` key values whose strings and bytes are readable for the call.
+#[inline(always)]
+pub(crate) unsafe fn lookup(
+    handle: &hollow_primary_key_index,
+    key: *const hollow_key_value,
+    key_len: usize,
+) -> FfiResult<Option<u32>> {
+    let (index, owner) = handle.parts();
+    let signature = handle.signature();
+    signature.check_len(key_len)?;
+    Ok(if key_len == 1 && !key.is_null() {
+        // The common case, without the general path's closures: one key field.
+        // SAFETY: `key` is non-NULL and points to `key_len` (1) key values whose strings and bytes are
+        // readable for the call (this function's contract).
+        let k = unsafe { key_field(key, 0) }?;
+        signature.check_kind(0, &k)?;
+        let k = k.to_index_key();
+        index.get(owner.engine(), std::slice::from_ref(&k))
+    } else {
+        // SAFETY: a non-NULL `key` points to `key_len` key values whose strings and bytes are readable
+        // for the call (this function's contract), which is what `check_all` and `with_key` require.
+        unsafe { signature.check_all(key, key_len) }?;
+        // SAFETY: as above.
+        unsafe { with_key(key, key_len, |k| k.to_index_key(), |key| index.get(owner.engine(), key)) }?
+    })
+}
+
 /// The record whose primary key is `key`: an array of `key_len` values, one per key field in the order
 /// of the type's `@PrimaryKey`. `*out_found` tells whether there is one; if so `*out_ordinal` receives
 /// its ordinal. An INT value may be given for a LONG key field and the other way round.
@@ -133,28 +164,13 @@ pub unsafe extern "C" fn hollow_primary_key_index_get(
     guard(|| {
         // SAFETY: a non-NULL `index` is a live handle for the whole call (the header's pointer contract).
         let handle = unsafe { arg(index, "index") }?;
-        let (index, owner) = handle.parts();
         // SAFETY: a non-NULL `out_ordinal` is writable for the whole call (the header's pointer contract).
         let out_ordinal = unsafe { out(out_ordinal, "out_ordinal") }?;
         // SAFETY: a non-NULL `out_found` is writable for the whole call (the header's pointer contract).
         let out_found = unsafe { out(out_found, "out_found") }?;
-        let signature = handle.signature();
-        signature.check_len(key_len)?;
-        let found = if key_len == 1 && !key.is_null() {
-            // The common case, without the general path's closures: one key field.
-            // SAFETY: `key` is non-NULL and points to `key_len` (1) key values whose strings and bytes are
-            // readable for the call (the header's pointer contract).
-            let k = unsafe { key_field(key, 0) }?;
-            signature.check_kind(0, &k)?;
-            let k = k.to_index_key();
-            index.get(owner.engine(), std::slice::from_ref(&k))
-        } else {
-            // SAFETY: a non-NULL `key` points to `key_len` key values whose strings and bytes are readable
-            // for the call (the header's pointer contract), which is what `check_all` and `with_key` require.
-            unsafe { signature.check_all(key, key_len) }?;
-            // SAFETY: as above.
-            unsafe { with_key(key, key_len, |k| k.to_index_key(), |key| index.get(owner.engine(), key)) }?
-        };
+        // SAFETY: a non-NULL `key` points to `key_len` key values whose strings and bytes are readable for
+        // the call (the header's pointer contract).
+        let found = unsafe { lookup(handle, key, key_len) }?;
         out_found.set(found.is_some());
         out_ordinal.set(found.unwrap_or(0));
         Ok(())

@@ -58,6 +58,8 @@ mod access;
 
 mod index;
 
+mod lookup;
+
 mod diff;
 
 mod log;
@@ -70,6 +72,7 @@ pub use consumer::*;
 pub use diff::*;
 pub use index::*;
 pub use log::*;
+pub use lookup::*;
 pub use producer::*;
 pub use read_state::*;
 pub use record::*;

@@ -19,9 +19,10 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use hollow::consumer::ReadState;
 use hollow::index::{HashIndex, PrimaryKeyIndex};
-use hollow::read::{ReadStateEngine, TypeReadState};
+use hollow::read::{ObjectTypeReadState, ReadStateEngine, TypeReadState};
 use hollow::schema::dsl::to_java_string;
 use hollow::schema::paths::resolve_key_path;
+use hollow::schema::FieldType;
 
 use crate::guard::{
     arg, arg_slice, arg_str, free_handle, guard, guard_value, out, Borrowed, FfiResult, Handle, OwnedBox,
@@ -55,6 +56,7 @@ struct Kept {
     types: Vec<Box<hollow_type>>,
     primary_key_indexes: Vec<Box<hollow_primary_key_index>>,
     hash_indexes: Vec<Box<hollow_hash_index>>,
+    field_paths: Vec<Box<hollow_field_path>>,
 }
 
 /// A type of the dataset, as seen by one read state (`hollow_read_state_type`). Valid until that read
@@ -77,6 +79,9 @@ impl Handle for hollow_type {
 #[allow(non_camel_case_types)]
 pub struct hollow_primary_key_index {
     owner: NonNull<hollow_read_state>,
+    /// The indexed type, to check that a field path given with a lookup starts there (one pointer
+    /// comparison) and to read the record found.
+    root: NonNull<ObjectTypeReadState>,
     index: Arc<PrimaryKeyIndex>,
     /// The indexed type and each key field's path and kind (REFERENCE for a path ending in `!`), to
     /// check a caller's key against.
@@ -100,6 +105,61 @@ pub struct hollow_hash_index {
 
 impl Handle for hollow_hash_index {
     type Ownership = Borrowed;
+}
+
+/// A field reached from an OBJECT type through zero or more references (`"year"`, `"title"` for a
+/// reference to a `String { string value; }`, `"director.name.value"`), resolved once by
+/// `hollow_read_state_field_path` so that the one-crossing reads (`hollow_primary_key_index_read_*`)
+/// compare no names. Valid until its read state is released; never freed on its own. Usable from many
+/// threads at once.
+#[allow(non_camel_case_types)]
+pub struct hollow_field_path {
+    /// The type the path starts at.
+    root: NonNull<ObjectTypeReadState>,
+    /// Each field walked through: the references followed, then the field read. Never empty.
+    steps: Box<[(NonNull<ObjectTypeReadState>, usize)]>,
+    /// The kind of the field read.
+    leaf_type: FieldType,
+    /// The type and the path as given, for messages and to find the handle again.
+    type_name: String,
+    path: String,
+}
+
+impl Handle for hollow_field_path {
+    type Ownership = Borrowed;
+}
+
+impl hollow_field_path {
+    /// The type the path starts at.
+    #[inline(always)]
+    pub(crate) fn root(&self) -> *const ObjectTypeReadState {
+        self.root.as_ptr()
+    }
+
+    /// The kind of the field read at the end of the path.
+    #[inline(always)]
+    pub(crate) fn leaf_type(&self) -> FieldType {
+        self.leaf_type
+    }
+
+    /// The path as given and its root type, for messages.
+    pub(crate) fn describe(&self) -> String {
+        format!("{}.{}", self.type_name, self.path)
+    }
+
+    /// Follow the path's references from record `ordinal` of its root type: the type and record holding
+    /// the field read and its index, or `None` when a reference on the way is null.
+    #[inline(always)]
+    pub(crate) fn walk(&self, mut ordinal: u32) -> Option<(&ObjectTypeReadState, u32, usize)> {
+        let (last, hops) = self.steps.split_last().expect("a resolved path has at least one step");
+        for (ty, field) in hops {
+            // SAFETY: the type states belong to the read state that owns this handle, which the caller
+            // keeps alive while using the handle (the header's contract).
+            ordinal = unsafe { ty.as_ref() }.read_ordinal(ordinal, *field)?;
+        }
+        // SAFETY: as above.
+        Some((unsafe { last.0.as_ref() }, ordinal, last.1))
+    }
 }
 
 impl hollow_read_state {
@@ -184,6 +244,14 @@ impl hollow_primary_key_index {
     pub(crate) fn parts(&self) -> (&PrimaryKeyIndex, &hollow_read_state) {
         // SAFETY: as in `hollow_type::parts`: the owner outlives every use of this handle.
         (&self.index, unsafe { self.owner.as_ref() })
+    }
+
+    /// The indexed type's state.
+    #[inline(always)]
+    pub(crate) fn root(&self) -> &ObjectTypeReadState {
+        // SAFETY: as in `hollow_type::parts`: the type state belongs to the owner, which outlives every
+        // use of this handle.
+        unsafe { self.root.as_ref() }
     }
 
     /// What a key of this index looks like.
@@ -385,8 +453,12 @@ pub unsafe extern "C" fn hollow_read_state_primary_key_index(
             .map(|path| Ok((path.to_owned(), resolve_key_path(rs.engine(), name, path)?.leaf_type())))
             .collect::<Result<Box<[_]>, hollow::schema::paths::KeyPathError>>()
             .map_err(hollow::Error::from)?;
+        let root = rs.engine().object(name).ok_or_else(|| {
+            FfiError::new(hollow_status::InvalidArgument, format!("type {name:?} is not an OBJECT type"))
+        })?;
         let handle = Box::new(hollow_primary_key_index {
             owner: NonNull::from(rs),
+            root: NonNull::from(root),
             index,
             signature: KeySignature { type_name: name.to_owned(), fields: key_fields },
         });
@@ -441,6 +513,64 @@ pub unsafe extern "C" fn hollow_read_state_hash_index(
         let p: *const hollow_hash_index = &*handle;
         rs.kept().hash_indexes.push(handle);
         out_index.set(p);
+        Ok(())
+    })
+}
+
+/// The field at `path` from OBJECT type `type_name`, for the one-crossing reads
+/// (`hollow_primary_key_index_read_int` and the others): dot-separated field names, each but the last a
+/// reference; a path ending at a reference to a type of one field reads that field (`"title"` for a
+/// reference to `String { string value; }`), as key paths do. Resolved on first use and kept.
+///
+/// `*out_path` is valid until `read_state` is released; do not free it. Asking twice gives the same
+/// handle.
+/// Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_INVALID_UTF8`, `HOLLOW_STATUS_NOT_FOUND` (no such
+/// type), `HOLLOW_STATUS_SCHEMA` (a path that does not resolve). Thread safety: any thread, concurrently.
+#[no_mangle]
+pub unsafe extern "C" fn hollow_read_state_field_path(
+    read_state: *const hollow_read_state,
+    type_name: *const c_char,
+    path: *const c_char,
+    out_path: *mut *const hollow_field_path,
+) -> hollow_status {
+    guard(|| {
+        // SAFETY: a non-NULL `read_state` is a live handle for the whole call (the header's pointer contract).
+        let rs = unsafe { arg(read_state, "read_state") }?;
+        // SAFETY: a non-NULL `type_name` is a NUL-terminated string valid for the call (the header's pointer contract).
+        let name = unsafe { arg_str(type_name, "type_name") }?;
+        // SAFETY: a non-NULL `path` is a NUL-terminated string valid for the call (the header's pointer contract).
+        let path = unsafe { arg_str(path, "path") }?;
+        // SAFETY: a non-NULL `out_path` is writable for the whole call (the header's pointer contract).
+        let out_path = unsafe { out(out_path, "out_path") }?;
+        if let Some(found) = rs.kept().field_paths.iter().find(|p| p.type_name == name && p.path == path) {
+            out_path.set(&**found);
+            return Ok(());
+        }
+        let root = rs
+            .engine()
+            .object(name)
+            .ok_or_else(|| FfiError::new(hollow_status::NotFound, format!("no OBJECT type named {name:?}")))?;
+        let resolved = resolve_key_path(rs.engine(), name, path).map_err(hollow::Error::from)?;
+        let steps = resolved
+            .steps
+            .iter()
+            .map(|step| {
+                let ty = rs.engine().object(&step.type_name).ok_or_else(|| {
+                    FfiError::new(hollow_status::NotFound, format!("no OBJECT type named {:?}", step.type_name))
+                })?;
+                Ok((NonNull::from(ty), step.field_index))
+            })
+            .collect::<FfiResult<Box<[_]>>>()?;
+        let handle = Box::new(hollow_field_path {
+            root: NonNull::from(root),
+            steps,
+            leaf_type: resolved.leaf_type(),
+            type_name: name.to_owned(),
+            path: path.to_owned(),
+        });
+        let p: *const hollow_field_path = &*handle;
+        rs.kept().field_paths.push(handle);
+        out_path.set(p);
         Ok(())
     })
 }

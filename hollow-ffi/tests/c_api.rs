@@ -517,6 +517,16 @@ fn c_examples_publish_and_read_a_blob_directory() {
         compile(&dir.join("bench_get"), &[example("bench_get.c")], Build { optimize: true, ..Default::default() });
     let out = run(Command::new(&bench).args(["2000", "5000", "3"]));
     assert!(out.contains("C get (primary-key lookup + title): median "), "{out}");
+    // It exits with an error when the one-call and three-call reads disagree; every key is found, so the
+    // batch lookup's checksum is at least the 3 rounds x 5000 keys found.
+    assert!(out.contains("C get in three calls (lookup, reference, string): median "), "{out}");
+    let batch_checksum: u64 = out
+        .split("C get_many (lookup alone, 1024 keys per call)")
+        .nth(1)
+        .and_then(|rest| rest.split("checksum ").nth(1))
+        .and_then(|c| c.trim_end().trim_end_matches(')').parse().ok())
+        .unwrap_or_else(|| panic!("no batch checksum in {out}"));
+    assert!(batch_checksum >= 3 * 5000, "{out}");
 }
 
 #[test]
@@ -555,6 +565,10 @@ fn c_examples_leak_nothing_under_valgrind() {
     assert!(out.contains("published version"), "{out}");
     let out = valgrind(&consumer, &[blobs.as_os_str(), "2".as_ref()]);
     assert!(out.contains("lookup id 2 -> movie 2: Alien"), "{out}");
+    // The benchmark, small: the one-call reads and the batch lookup, under valgrind too.
+    let bench = compile(&dir.join("bench_get"), &[example("bench_get.c")], Build::default());
+    let out = valgrind(&bench, &["300".as_ref(), "2000".as_ref(), "1".as_ref()]);
+    assert!(out.contains("C get_many (lookup alone"), "{out}");
 }
 
 #[test]

@@ -509,6 +509,182 @@ static hollow_str string_at(const hollow_read_state *rs, uint32_t ordinal) {
     return s;
 }
 
+/* One-call reads (lookup + field through a field path) and the batch lookup, at version 1: movie 1 has
+ * every field, movie 2 a non-ASCII title and a null rating, movie 3 a null title and no `original`. */
+static void test_one_call_reads(const hollow_read_state *rs) {
+    const hollow_primary_key_index *pk = NULL;
+    const hollow_field_path *title = NULL, *again = NULL, *year = NULL, *id = NULL, *rating = NULL;
+    const hollow_field_path *original = NULL, *string_value = NULL;
+    hollow_key_value key;
+    hollow_found found = HOLLOW_FOUND_VALUE;
+    hollow_str s = {NULL, 0};
+    int32_t i32 = -1;
+    int64_t i64 = -1;
+    double d = -1;
+    char buf[64];
+    size_t len = 0;
+
+    CHECK_OK(hollow_read_state_primary_key_index(rs, "Movie", &pk));
+    CHECK_OK(hollow_read_state_field_path(rs, "Movie", "title", &title));
+    CHECK_OK(hollow_read_state_field_path(rs, "Movie", "title", &again));
+    CHECK(title != NULL && title == again);
+    CHECK_OK(hollow_read_state_field_path(rs, "Movie", "year", &year));
+    CHECK_OK(hollow_read_state_field_path(rs, "Movie", "id", &id));
+    CHECK_OK(hollow_read_state_field_path(rs, "Movie", "rating", &rating));
+    CHECK_OK(hollow_read_state_field_path(rs, "Movie", "original", &original)); /* -> String.value */
+    CHECK(original != title);
+    CHECK_OK(hollow_read_state_field_path(rs, "String", "value", &string_value));
+    CHECK_STATUS(hollow_read_state_field_path(rs, "Movie", "nope", &again), HOLLOW_STATUS_SCHEMA);
+    CHECK_LAST_ERROR_HAS("nope");
+    CHECK_STATUS(hollow_read_state_field_path(rs, "Movie", "tags.element", &again), HOLLOW_STATUS_SCHEMA);
+    CHECK_STATUS(hollow_read_state_field_path(rs, "Nope", "id", &again), HOLLOW_STATUS_NOT_FOUND);
+    CHECK_STATUS(hollow_read_state_field_path(rs, "ListOfString", "element", &again), HOLLOW_STATUS_NOT_FOUND);
+    CHECK_STATUS(hollow_read_state_field_path(rs, "Movie", INVALID_UTF8, &again), HOLLOW_STATUS_INVALID_UTF8);
+    CHECK_STATUS(hollow_read_state_field_path(NULL, "Movie", "id", &again), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_read_state_field_path(rs, NULL, "id", &again), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_read_state_field_path(rs, "Movie", NULL, &again), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_read_state_field_path(rs, "Movie", "id", NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+
+    key.field_type = HOLLOW_FIELD_TYPE_LONG;
+    key.value.long_value = 1;
+    CHECK_OK(hollow_primary_key_index_read_string(pk, &key, 1, title, &s, &found));
+    CHECK(found == HOLLOW_FOUND_VALUE);
+    CHECK_STR(s, "The Matrix");
+    CHECK_OK(hollow_primary_key_index_read_string(pk, &key, 1, original, &s, &found));
+    CHECK(found == HOLLOW_FOUND_VALUE);
+    CHECK_STR(s, "The Matrix");
+    CHECK_OK(hollow_primary_key_index_read_int(pk, &key, 1, year, &i32, &found));
+    CHECK(found == HOLLOW_FOUND_VALUE && i32 == 1999);
+    CHECK_OK(hollow_primary_key_index_read_long(pk, &key, 1, id, &i64, &found));
+    CHECK(found == HOLLOW_FOUND_VALUE && i64 == 1);
+    CHECK_OK(hollow_primary_key_index_read_double(pk, &key, 1, rating, &d, &found));
+    CHECK(found == HOLLOW_FOUND_VALUE && d == 8.65);
+    key.field_type = HOLLOW_FIELD_TYPE_INT; /* an INT value matches a LONG key field */
+    key.value.int_value = 2;
+    CHECK_OK(hollow_primary_key_index_read_string(pk, &key, 1, title, &s, &found));
+    CHECK(found == HOLLOW_FOUND_VALUE);
+    CHECK_STR(s, AMELIE);
+    CHECK_OK(hollow_primary_key_index_read_string(pk, &key, 1, original, &s, &found));
+    CHECK_STR(s, AMELIE_ORIGINAL);
+    d = -1;
+    CHECK_OK(hollow_primary_key_index_read_double(pk, &key, 1, rating, &d, &found));
+    CHECK(found == HOLLOW_FOUND_NULL && d == 0.0);
+    key.value.int_value = 3; /* null title, null reference on the way to `original` */
+    CHECK_OK(hollow_primary_key_index_read_string(pk, &key, 1, title, &s, &found));
+    CHECK(found == HOLLOW_FOUND_NULL);
+    CHECK_STR(s, "");
+    found = HOLLOW_FOUND_VALUE;
+    CHECK_OK(hollow_primary_key_index_read_string(pk, &key, 1, original, &s, &found));
+    CHECK(found == HOLLOW_FOUND_NULL);
+    CHECK_OK(hollow_primary_key_index_read_int(pk, &key, 1, year, &i32, &found));
+    CHECK(found == HOLLOW_FOUND_VALUE && i32 == 1999);
+    key.value.int_value = 42; /* no such movie */
+    i32 = -1;
+    CHECK_OK(hollow_primary_key_index_read_int(pk, &key, 1, year, &i32, &found));
+    CHECK(found == HOLLOW_FOUND_NO_RECORD && i32 == 0);
+    CHECK_OK(hollow_primary_key_index_read_string(pk, &key, 1, title, &s, &found));
+    CHECK(found == HOLLOW_FOUND_NO_RECORD);
+    CHECK_STR(s, "");
+
+    /* Errors leave the out-parameters as they were. */
+    key.field_type = HOLLOW_FIELD_TYPE_LONG;
+    key.value.long_value = 1;
+    i32 = -7;
+    found = (hollow_found)77;
+    CHECK_STATUS(hollow_primary_key_index_read_int(pk, &key, 1, title, &i32, &found), HOLLOW_STATUS_SCHEMA_MISMATCH);
+    CHECK_LAST_ERROR_HAS("Movie.title leads to a STRING field, not INT");
+    CHECK(i32 == -7 && (int)found == 77);
+    CHECK_STATUS(hollow_primary_key_index_read_long(pk, &key, 1, year, &i64, &found), HOLLOW_STATUS_SCHEMA_MISMATCH);
+    CHECK_STATUS(hollow_primary_key_index_read_double(pk, &key, 1, year, &d, &found), HOLLOW_STATUS_SCHEMA_MISMATCH);
+    CHECK_STATUS(hollow_primary_key_index_read_string(pk, &key, 1, year, &s, &found), HOLLOW_STATUS_SCHEMA_MISMATCH);
+    CHECK_STATUS(hollow_primary_key_index_read_string(pk, &key, 1, string_value, &s, &found),
+                 HOLLOW_STATUS_INVALID_ARGUMENT);
+    CHECK_LAST_ERROR_HAS("does not start at Movie");
+    CHECK_STATUS(hollow_primary_key_index_read_int(pk, &key, 2, year, &i32, &found), HOLLOW_STATUS_INVALID_ARGUMENT);
+    CHECK_LAST_ERROR_HAS("1 field (id), 2 given");
+    key.field_type = HOLLOW_FIELD_TYPE_STRING; /* wrong kind of key */
+    key.value.string_value.ptr = "1";
+    key.value.string_value.len = 1;
+    CHECK_STATUS(hollow_primary_key_index_read_int(pk, &key, 1, year, &i32, &found), HOLLOW_STATUS_INVALID_ARGUMENT);
+    CHECK_LAST_ERROR_HAS("holds a long, but a string was given");
+    key.value.string_value.ptr = INVALID_UTF8;
+    key.value.string_value.len = sizeof INVALID_UTF8 - 1;
+    CHECK_STATUS(hollow_primary_key_index_read_int(pk, &key, 1, year, &i32, &found), HOLLOW_STATUS_INVALID_UTF8);
+    CHECK(i32 == -7 && (int)found == 77);
+    key.field_type = HOLLOW_FIELD_TYPE_LONG;
+    CHECK_STATUS(hollow_primary_key_index_read_int(NULL, &key, 1, year, &i32, &found), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_primary_key_index_read_int(pk, NULL, 1, year, &i32, &found), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_primary_key_index_read_int(pk, &key, 1, NULL, &i32, &found), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_primary_key_index_read_int(pk, &key, 1, year, NULL, &found), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_primary_key_index_read_int(pk, &key, 1, year, &i32, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_primary_key_index_read_long(pk, &key, 1, id, NULL, &found), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_primary_key_index_read_double(pk, &key, 1, rating, &d, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_primary_key_index_read_string(pk, &key, 1, title, NULL, &found), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_primary_key_index_read_string(pk, &key, 1, title, &s, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK(i32 == -7 && (int)found == 77);
+
+    /* Copies: whole, cut to the buffer (at a character boundary), counted only, missing. */
+    key.value.long_value = 1;
+    memset(buf, 'x', sizeof buf);
+    CHECK_OK(hollow_primary_key_index_copy_string(pk, &key, 1, title, buf, sizeof buf, &len, &found));
+    CHECK(found == HOLLOW_FOUND_VALUE && len == 10 && strcmp(buf, "The Matrix") == 0);
+    CHECK_OK(hollow_primary_key_index_copy_string(pk, &key, 1, title, buf, 4, &len, &found));
+    CHECK(len == 10 && strcmp(buf, "The") == 0);
+    CHECK_OK(hollow_primary_key_index_copy_string(pk, &key, 1, title, NULL, 0, &len, &found));
+    CHECK(len == 10 && found == HOLLOW_FOUND_VALUE);
+    key.value.long_value = 2;
+    CHECK_OK(hollow_primary_key_index_copy_string(pk, &key, 1, title, buf, 4, &len, &found));
+    CHECK(len == strlen(AMELIE) && strcmp(buf, "Am") == 0); /* "Am" + the first byte of \xc3\xa9 would cut it */
+    key.value.long_value = 3;
+    CHECK_OK(hollow_primary_key_index_copy_string(pk, &key, 1, title, buf, sizeof buf, &len, &found));
+    CHECK(found == HOLLOW_FOUND_NULL && len == 0 && buf[0] == '\0');
+    key.value.long_value = 42;
+    CHECK_OK(hollow_primary_key_index_copy_string(pk, &key, 1, title, buf, sizeof buf, &len, &found));
+    CHECK(found == HOLLOW_FOUND_NO_RECORD && len == 0 && buf[0] == '\0');
+    len = 99;
+    CHECK_STATUS(hollow_primary_key_index_copy_string(pk, &key, 1, title, NULL, 8, &len, &found),
+                 HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_primary_key_index_copy_string(pk, &key, 1, title, buf, sizeof buf, NULL, &found),
+                 HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_primary_key_index_copy_string(pk, &key, 1, title, buf, sizeof buf, &len, NULL),
+                 HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_primary_key_index_copy_string(pk, &key, 1, year, buf, sizeof buf, &len, &found),
+                 HOLLOW_STATUS_SCHEMA_MISMATCH);
+    CHECK(len == 99);
+
+    /* The batch lookup: the same ordinals as one lookup at a time, HOLLOW_NO_ORDINAL for misses, across
+     * more keys than one internal chunk. */
+    {
+        int64_t keys[200];
+        uint32_t ordinals[200], expected[4];
+        bool hit = false;
+        size_t n_found = 0, i, want_found = 0;
+        int64_t ids[4] = {1, 2, 3, 42};
+        for (i = 0; i < 3; i++) {
+            expected[i] = movie_ordinal(rs, ids[i], &hit);
+            CHECK(hit);
+        }
+        expected[3] = HOLLOW_NO_ORDINAL;
+        for (i = 0; i < 200; i++) {
+            keys[i] = ids[(i * 7) % 4];
+            want_found += keys[i] != 42;
+            ordinals[i] = 12345;
+        }
+        CHECK_OK(hollow_primary_key_index_get_many_i64(pk, keys, 200, ordinals, &n_found));
+        CHECK(n_found == want_found);
+        for (i = 0; i < 200; i++) CHECK(ordinals[i] == expected[(i * 7) % 4]);
+        CHECK_OK(hollow_primary_key_index_get_many_i64(pk, keys, 3, ordinals, NULL)); /* found count optional */
+        n_found = 9;
+        CHECK_OK(hollow_primary_key_index_get_many_i64(pk, NULL, 0, NULL, &n_found));
+        CHECK(n_found == 0);
+        ordinals[0] = 12345;
+        CHECK_STATUS(hollow_primary_key_index_get_many_i64(NULL, keys, 3, ordinals, &n_found), HOLLOW_STATUS_NULL_ARGUMENT);
+        CHECK_STATUS(hollow_primary_key_index_get_many_i64(pk, NULL, 3, ordinals, &n_found), HOLLOW_STATUS_NULL_ARGUMENT);
+        CHECK_STATUS(hollow_primary_key_index_get_many_i64(pk, keys, 3, NULL, &n_found), HOLLOW_STATUS_NULL_ARGUMENT);
+        CHECK(ordinals[0] == 12345 && n_found == 0);
+    }
+}
+
 static void test_metadata(const hollow_read_state *rs) {
     const hollow_type *movie = type_named(rs, "Movie"), *t = NULL, *again = NULL;
     size_t count = 0, f = 0, i;
@@ -1406,6 +1582,7 @@ int main(int argc, char **argv) {
     CHECK_OK(hollow_consumer_read_state(consumer, &rs));
     test_object_fields(rs);
     test_collections(rs);
+    test_one_call_reads(rs);
     hollow_read_state_free(rs);
     CHECK_OK(hollow_consumer_refresh_to(consumer, v2));
 

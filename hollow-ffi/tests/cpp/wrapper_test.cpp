@@ -134,6 +134,22 @@ int main() {
         EXPECT(strings.get_string(*movies.get_reference(m, title), 0) == std::string_view("Heat"));
         EXPECT(strings.copy_string(*movies.get_reference(m, title), 0) == std::string("Heat"));
         EXPECT(movies.get_int(m, year) == 1995);
+        {
+            // One-call reads through a field path, and the batch lookup.
+            hollow::field_path title_path = rs.field_path("Movie", "title"), year_path = rs.field_path("Movie", "year");
+            EXPECT(by_id.read_string({hollow::key::int64(1)}, title_path) == std::string_view("Heat"));
+            EXPECT(!by_id.read_string({hollow::key::int64(2)}, title_path).has_value());
+            EXPECT(by_id.read_int({hollow::key::int64(1)}, year_path) == 1995);
+            EXPECT(by_id.read_long({hollow::key::int64(1)}, rs.field_path("Movie", "id")) == 1);
+            EXPECT(by_id.read_double({hollow::key::int64(1)}, rs.field_path("Movie", "rating")) == 8.5);
+            std::string text;
+            EXPECT(by_id.copy_string({hollow::key::int64(1)}, title_path, text) && text == "Heat");
+            EXPECT(!by_id.copy_string({hollow::key::int64(2)}, title_path, text) && text.empty());
+            EXPECT_THROWS(by_id.read_int({hollow::key::int64(1)}, title_path), HOLLOW_STATUS_SCHEMA_MISMATCH);
+            EXPECT_THROWS(rs.field_path("Movie", "nope"), HOLLOW_STATUS_SCHEMA);
+            std::vector<std::uint32_t> many = by_id.get_many({2, 1, 1});
+            EXPECT(many.size() == 3 && many[0] == HOLLOW_NO_ORDINAL && many[1] == m && many[2] == m);
+        }
         EXPECT(movies.get_long(m, movies.field_index("id")) == 1);
         EXPECT(movies.get_double(m, movies.field_index("rating")) == 8.5);
         EXPECT(!movies.is_null(m, year));

@@ -87,6 +87,17 @@ impl PrimaryKeyIndex {
         self.get_many_in(engine, keys)
     }
 
+    /// [`Self::get_many`] without the result vector: `found(i, ordinal)` is called for each key, in
+    /// order, so that a caller with its own output (a C array, a NumPy array) allocates nothing.
+    pub fn get_many_each<'k, K: AsRef<[KeyValue<'k>]>>(
+        &self,
+        engine: &ReadStateEngine,
+        keys: &[K],
+        found: impl FnMut(usize, Option<u32>),
+    ) {
+        self.get_many_each_in(engine, keys, found)
+    }
+
     /// This index moved from version `from` (the one it is for; an error otherwise) to `to`, the
     /// state reached from `from` by one delta or reverse delta. Only the records of the indexed type
     /// that changed are visited; when the changes since the last full build exceed an eighth of the
@@ -184,8 +195,20 @@ impl PrimaryKeyIndex {
     }
 
     pub(crate) fn get_many_in<'k, S: Source, K: AsRef<[KeyValue<'k>]>>(&self, src: &S, keys: &[K]) -> Vec<Option<u32>> {
-        const BATCH: usize = 16;
         let mut out = Vec::with_capacity(keys.len());
+        self.get_many_each_in(src, keys, |_, found| out.push(found));
+        out
+    }
+
+    #[inline]
+    pub(crate) fn get_many_each_in<'k, S: Source, K: AsRef<[KeyValue<'k>]>>(
+        &self,
+        src: &S,
+        keys: &[K],
+        mut found: impl FnMut(usize, Option<u32>),
+    ) {
+        const BATCH: usize = 16;
+        let mut next = 0;
         let object = self.root.0.as_deref().and_then(S::held_object).or_else(|| src.object(self.shape.root()));
         let direct = self.shape.direct().zip(object);
         for chunk in keys.chunks(BATCH) {
@@ -205,14 +228,17 @@ impl PrimaryKeyIndex {
             }
             std::hint::black_box(touched);
             for (p, key) in prepared.iter().zip(chunk) {
-                out.push(match (p, direct) {
-                    (Some((h, Some(d))), Some((_, object))) => self.find(*h, |r| d.matches(object, r)),
-                    (Some((h, _)), _) => self.find(*h, |r| self.shape.root_matches(src, r, key.as_ref())),
-                    (None, _) => None,
-                });
+                found(
+                    next,
+                    match (p, direct) {
+                        (Some((h, Some(d))), Some((_, object))) => self.find(*h, |r| d.matches(object, r)),
+                        (Some((h, _)), _) => self.find(*h, |r| self.shape.root_matches(src, r, key.as_ref())),
+                        (None, _) => None,
+                    },
+                );
+                next += 1;
             }
         }
-        out
     }
 
     pub(crate) fn updated_in<S: Source>(&self, from: &S, to: &S) -> Result<Self> {
