@@ -51,6 +51,7 @@
 //! | `hollow_consumer_records` | gauge | `type` | populated records per type, current state |
 //! | `hollow_consumer_heap_bytes` | gauge | `type` | approximate heap bytes per type, current state |
 //! | `hollow_consumer_index_update_duration_seconds` | histogram | `type` | keeping one index current across a refresh |
+//! | `hollow_consumer_mapping_fallbacks_total` | counter | | snapshots a mapping consumer loaded into the heap because its local file could not be mapped (vanished or changed) |
 //!
 //! [`describe_metrics`] registers the descriptions and units with the installed recorder.
 
@@ -119,6 +120,7 @@ pub mod names {
     pub const CONSUMER_RECORDS: &str = "hollow_consumer_records";
     pub const CONSUMER_HEAP_BYTES: &str = "hollow_consumer_heap_bytes";
     pub const CONSUMER_INDEX_UPDATE_DURATION: &str = "hollow_consumer_index_update_duration_seconds";
+    pub const CONSUMER_MAPPING_FALLBACKS: &str = "hollow_consumer_mapping_fallbacks_total";
 }
 
 use names::*;
@@ -149,6 +151,11 @@ pub fn describe_metrics() {
         CONSUMER_INDEX_UPDATE_DURATION,
         Unit::Seconds,
         "Time to keep one index current across a refresh"
+    );
+    describe_counter!(
+        CONSUMER_MAPPING_FALLBACKS,
+        Unit::Count,
+        "Snapshots loaded into the heap because their local file could not be mapped"
     );
 }
 
@@ -215,6 +222,10 @@ impl ConsumerTelemetry {
         gauge!(CONSUMER_VERSIONS_BEHIND, &self.labels()).set(0.0);
         gauge!(CONSUMER_LAST_REFRESH, &self.labels()).set(unix_seconds_now());
         record_types(CONSUMER_RECORDS, CONSUMER_HEAP_BYTES, &self.dataset, state);
+    }
+
+    pub fn mapping_fell_back(&self) {
+        counter!(CONSUMER_MAPPING_FALLBACKS, &self.labels()).increment(1);
     }
 
     pub fn refresh_failed(&self, took: Duration) {

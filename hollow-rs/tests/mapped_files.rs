@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use common::{read_blob, read_expected, scenario_dir, temp_dir, versions};
@@ -14,6 +14,8 @@ use hollow::consumer::Consumer;
 use hollow::mapped::{MappingMode, SnapshotFile};
 use hollow::read::ReadStateEngine;
 use hollow::store::filesystem::FilesystemBlobStore;
+use hollow::store::{Blob, BlobId, BlobRetriever, Version};
+use hollow::telemetry::names::CONSUMER_MAPPING_FALLBACKS;
 use hollow::tools::dump::dump_state;
 use hollow::ErrorKind;
 
@@ -170,4 +172,43 @@ fn held_mapped_states_outlive_the_consumer_and_the_files() {
         assert!(held[0].1.engine().mapped_shards() > 0);
     }
     assert!(kept_mapped > 0, "no delta kept a mapped shard");
+}
+
+/// A filesystem store that names a local file that is not there (as when the file was removed
+/// between its retrieval and its mapping).
+struct MisplacedFiles(FilesystemBlobStore, PathBuf);
+
+impl BlobRetriever for MisplacedFiles {
+    fn retrieve_snapshot(&self, desired: Version) -> hollow::Result<Option<Blob>> {
+        self.0.retrieve_snapshot(desired)
+    }
+    fn retrieve_delta(&self, from: Version) -> hollow::Result<Option<Blob>> {
+        self.0.retrieve_delta(from)
+    }
+    fn retrieve_reverse_delta(&self, from: Version) -> hollow::Result<Option<Blob>> {
+        self.0.retrieve_reverse_delta(from)
+    }
+    fn local_file(&self, _: &BlobId) -> Option<PathBuf> {
+        Some(self.1.clone())
+    }
+}
+
+/// A snapshot whose local file cannot be mapped is loaded from the bytes retrieved, into the heap:
+/// the same state, a warning, and the fallback counted.
+#[test]
+fn a_snapshot_that_cannot_be_mapped_is_loaded_into_the_heap_and_counted() {
+    let scenario = "collections";
+    let dir = temp_dir("mapped-fallback");
+    let retriever =
+        MisplacedFiles(FilesystemBlobStore::open(scenario_dir(scenario).join("blobs")).unwrap(), dir.join("gone"));
+    let consumer = Consumer::builder(Arc::new(retriever)).with_memory_mapping(MappingMode::Shared).build();
+    let version = versions(scenario)[0];
+    let ((), metrics) = common::recording::record_metrics(|| {
+        consumer.refresh_to(version).unwrap();
+    });
+    let state = consumer.read_state().unwrap();
+    assert_eq!(state.engine().mapped_shards(), 0, "nothing could be mapped");
+    assert_eq!(dump_state(state.engine(), version), read_expected(scenario, version));
+    assert_eq!(metrics.counter(CONSUMER_MAPPING_FALLBACKS, &[("dataset", "default")]), 1);
+    std::fs::remove_dir_all(&dir).unwrap();
 }

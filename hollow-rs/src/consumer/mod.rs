@@ -351,7 +351,8 @@ impl Consumer {
                     // The file vanished or changed since it was retrieved: the bytes in hand are the blob.
                     Err(e) if matches!(e.kind(), ErrorKind::Io | ErrorKind::IntegrityCheckFailed) => {
                         tracing::warn!(target: "hollow::consumer", path = %path.display(), error = %e,
-                            "mapping the snapshot failed: loaded into the heap")
+                            "mapping the snapshot failed: loaded into the heap");
+                        self.inner.telemetry.mapping_fell_back();
                     }
                     loaded => return loaded,
                 },
