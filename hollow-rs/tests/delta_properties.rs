@@ -241,7 +241,8 @@ fn run_chain(seed: u64, cycles: usize, shard_size: Option<u64>) -> Result<Vec<u3
     // Walk back from the last state, reached through deltas, by reverse deltas.
     let mut state = via_deltas.expect("at least one cycle");
     for (cycle, reverse) in reverses.iter().enumerate().rev() {
-        state = state.apply_delta(reverse).map_err(|e| TestCaseError::fail(format!("reverse to {cycle}: {e}")))?;
+        state =
+            state.apply_reverse_delta(reverse).map_err(|e| TestCaseError::fail(format!("reverse to {cycle}: {e}")))?;
         assert_same_state(&state, &snapshots[cycle], &format!("back to cycle {cycle} via reverse deltas"))?;
     }
     Ok(shard_counts)

@@ -25,7 +25,8 @@ fn walk(scenario: &str) -> Vec<(String, ReadStateEngine)> {
         steps.push((pair[1].clone(), engine.clone()));
     }
     for pair in vs.windows(2).rev() {
-        engine = engine.apply_delta(&read_blob(scenario, &format!("reversedelta-{}-{}", pair[1], pair[0]))).unwrap();
+        engine =
+            engine.apply_reverse_delta(&read_blob(scenario, &format!("reversedelta-{}-{}", pair[1], pair[0]))).unwrap();
         steps.push((pair[0].clone(), engine.clone()));
     }
     steps

@@ -188,7 +188,7 @@ fn round_trip(allow_resharding: bool) -> Vec<u32> {
             let forward = prev_state.apply_delta(&delta).unwrap();
             check(&forward, &expected, &format!("cycle {cycle} via delta"));
             assert_eq!(forward.randomized_tag(), from_snapshot.randomized_tag());
-            let back = forward.apply_delta(&reverse).unwrap();
+            let back = forward.apply_reverse_delta(&reverse).unwrap();
             check(&back, &prev_expected, &format!("cycle {cycle} back via reverse delta"));
             assert_eq!(back.randomized_tag(), prev_state.randomized_tag());
         }

@@ -292,7 +292,7 @@ fn a_restored_engine_continues_the_chain_exactly_as_the_original() {
     let from_snapshot = ReadStateEngine::from_snapshot(&snapshot_r).unwrap();
     assert_same_contents(&forward, &from_snapshot, "state 2 via delta vs snapshot");
     check_items(&forward, &s2, &o2, "state 2 via delta");
-    let back = forward.apply_delta(&reverse_r).unwrap();
+    let back = forward.apply_reverse_delta(&reverse_r).unwrap();
     assert_same_contents(&back, &consumer, "state 1 via reverse delta");
     assert_eq!(back.header_tags().get("custom").map(String::as_str), Some("one"));
 }

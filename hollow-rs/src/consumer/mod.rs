@@ -400,7 +400,8 @@ impl Consumer {
             let previous = built.as_ref().or(current);
             let engine = match (blob.blob_type, previous) {
                 (BlobType::Snapshot, _) => self.load_snapshot(blob),
-                (BlobType::Delta | BlobType::ReverseDelta, Some(base)) => base.engine().apply_delta(&blob.data),
+                (BlobType::Delta, Some(base)) => base.engine().apply_delta(&blob.data),
+                (BlobType::ReverseDelta, Some(base)) => base.engine().apply_reverse_delta(&blob.data),
                 (BlobType::Delta | BlobType::ReverseDelta, None) => {
                     Err(Error::InvalidArgument("update plan starts with a delta but there is no state".into()))
                 }
@@ -553,6 +554,7 @@ pub(crate) fn load_version(retriever: &dyn BlobRetriever, version: Version) -> R
         let next = match (blob.blob_type, &state) {
             (BlobType::Snapshot, _) => ReadStateEngine::from_snapshot(&blob.data),
             (BlobType::Header, _) => continue,
+            (BlobType::ReverseDelta, Some(s)) => s.apply_reverse_delta(&blob.data),
             (_, Some(s)) => s.apply_delta(&blob.data),
             (_, None) => return Err(Error::NotFound(format!("version {version}: no snapshot to start from"))),
         }

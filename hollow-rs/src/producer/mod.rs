@@ -1141,7 +1141,7 @@ impl Producer {
             let snapshot = from_snapshot.as_ref().expect("the integrity check stages a snapshot");
             check_same(snapshot, &from_delta, "the snapshot and the delta")?;
             let reverse = staged.reverse_delta.as_ref().expect("a reverse delta is staged with the delta");
-            let back = from_delta.apply_delta(&reverse.data)?;
+            let back = from_delta.apply_reverse_delta(&reverse.data)?;
             check_same(current.engine(), &back, "the previous state and the reverse delta")?;
         }
         Ok(from_delta)

@@ -8,7 +8,9 @@
 use std::sync::Arc;
 
 use super::populated::PopulatedOrdinals;
-use super::sharding::{check_delta_max_ordinals, check_type_max_ordinal, read_max_ordinal, DeltaOrdinals, Sharding};
+use super::sharding::{
+    check_delta_max_ordinals, check_type_max_ordinal, read_max_ordinal, DeltaDirection, DeltaOrdinals, Sharding,
+};
 use crate::encoding::ByteReader;
 use crate::error::Result;
 use crate::schema::Schema;
@@ -91,6 +93,7 @@ impl<D> DeltaBody<D> {
     /// new largest ordinal and its removals and additions.
     pub(crate) fn read(
         r: &mut ByteReader<'_>,
+        direction: DeltaDirection,
         core: &TypeCore,
         from_num_shards: u32,
         from_maxes: &[i32],
@@ -111,7 +114,15 @@ impl<D> DeltaBody<D> {
                 (max, &ordinals.additions[..])
             })
             .collect();
-        check_delta_max_ordinals(core.sharding, from_num_shards, core.max_ordinal, from_maxes, &summary, at)?;
+        check_delta_max_ordinals(
+            direction,
+            core.sharding,
+            from_num_shards,
+            core.max_ordinal,
+            from_maxes,
+            &summary,
+            at,
+        )?;
         if let Some(m) = max_ordinal {
             let maxes: Vec<i32> = summary.iter().map(|&(max, _)| max).collect();
             check_type_max_ordinal(core.sharding, m, &maxes, at)?;

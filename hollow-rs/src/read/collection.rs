@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use super::body::{discard_body, read_snapshot_body, DeltaBody, TypeCore};
 use super::collection_data::{self, CollectionDeltaShard, CollectionKind, CollectionShard, CollectionShardData};
-use super::sharding::Sharding;
+use super::sharding::{DeltaDirection, Sharding};
 use crate::encoding::ByteReader;
 use crate::error::Result;
 use crate::schema::Schema;
@@ -50,7 +50,12 @@ impl CollectionState {
         discard_body(r, num_shards, delta, |r| collection_data::discard_shard(r, kind, delta))
     }
 
-    pub(crate) fn apply_delta(&self, r: &mut ByteReader<'_>, num_shards: u32) -> Result<Self> {
+    pub(crate) fn apply_delta(
+        &self,
+        r: &mut ByteReader<'_>,
+        direction: DeltaDirection,
+        num_shards: u32,
+    ) -> Result<Self> {
         // Each delta shard takes at least 8 bytes (largest ordinal, two ordinal lists, two widths, the
         // element total and two array lengths): a shard count the rest of the blob cannot hold is not
         // resharded for.
@@ -60,6 +65,7 @@ impl CollectionState {
         let kind = self.kind;
         let body = DeltaBody::read(
             r,
+            direction,
             &core,
             self.core.sharding.num_shards(),
             &maxes,
@@ -167,9 +173,10 @@ macro_rules! collection_state_basics {
             pub(crate) fn apply_delta(
                 &self,
                 r: &mut crate::encoding::ByteReader<'_>,
+                direction: super::sharding::DeltaDirection,
                 num_shards: u32,
             ) -> crate::error::Result<Self> {
-                Ok($state { inner: self.inner.apply_delta(r, num_shards)? })
+                Ok($state { inner: self.inner.apply_delta(r, direction, num_shards)? })
             }
 
             /// The type's schema.

@@ -8,6 +8,7 @@ use super::collection::CollectionState;
 use super::collection_data::CollectionKind;
 use super::object::kind_mismatch;
 use super::parallel_load;
+use super::sharding::DeltaDirection;
 use super::{ListTypeReadState, MapTypeReadState, ObjectTypeReadState, SetTypeReadState, TypeReadState};
 use crate::blob::{envelope, BlobHeader};
 use crate::encoding::ByteReader;
@@ -149,6 +150,22 @@ impl ReadStateEngine {
     /// [`Error::TagMismatch`](crate::Error::TagMismatch) when the delta does not start at this state (its
     /// origin tag differs).
     pub fn apply_delta(&self, blob: &[u8]) -> Result<Self> {
+        self.apply(blob, DeltaDirection::Forward)
+    }
+
+    /// Apply a reverse delta (from this state's version back to the previous one), returning the new
+    /// state, as [`ReadStateEngine::apply_delta`] does. A reverse delta adds back records of the older
+    /// version at the ordinals they had then, which a state reached by walking back cannot foresee, so
+    /// its added ordinals are not held to a forward delta's growth bound.
+    ///
+    /// # Errors
+    ///
+    /// As [`ReadStateEngine::apply_delta`].
+    pub fn apply_reverse_delta(&self, blob: &[u8]) -> Result<Self> {
+        self.apply(blob, DeltaDirection::Reverse)
+    }
+
+    fn apply(&self, blob: &[u8], direction: DeltaDirection) -> Result<Self> {
         let mut r = ByteReader::new(blob);
         let header = BlobHeader::read(&mut r)?;
         if header.origin_tag != self.randomized_tag {
@@ -159,7 +176,7 @@ impl ReadStateEngine {
             let (schema, num_shards, at) = read_section_start(&mut r)?;
             let name = schema.name().to_owned();
             let next = match types.get(&name) {
-                Some(state) => Some(Self::apply_type_delta(&mut r, state, &schema, num_shards, at)),
+                Some(state) => Some(Self::apply_type_delta(&mut r, direction, state, &schema, num_shards, at)),
                 None => {
                     Self::discard_type(&mut r, &schema, num_shards, true).map_err(|e| e.in_type(&name))?;
                     None
@@ -179,16 +196,19 @@ impl ReadStateEngine {
 
     fn apply_type_delta(
         r: &mut ByteReader<'_>,
+        direction: DeltaDirection,
         state: &TypeReadState,
         schema: &Schema,
         num_shards: u32,
         at: u64,
     ) -> Result<TypeReadState> {
         Ok(match (state, schema) {
-            (TypeReadState::Object(s), Schema::Object(d)) => TypeReadState::Object(s.apply_delta(r, d, num_shards)?),
-            (TypeReadState::List(s), Schema::List(_)) => TypeReadState::List(s.apply_delta(r, num_shards)?),
-            (TypeReadState::Set(s), Schema::Set(_)) => TypeReadState::Set(s.apply_delta(r, num_shards)?),
-            (TypeReadState::Map(s), Schema::Map(_)) => TypeReadState::Map(s.apply_delta(r, num_shards)?),
+            (TypeReadState::Object(s), Schema::Object(d)) => {
+                TypeReadState::Object(s.apply_delta(r, direction, d, num_shards)?)
+            }
+            (TypeReadState::List(s), Schema::List(_)) => TypeReadState::List(s.apply_delta(r, direction, num_shards)?),
+            (TypeReadState::Set(s), Schema::Set(_)) => TypeReadState::Set(s.apply_delta(r, direction, num_shards)?),
+            (TypeReadState::Map(s), Schema::Map(_)) => TypeReadState::Map(s.apply_delta(r, direction, num_shards)?),
             _ => return Err(kind_mismatch(schema.name(), state.schema().kind().name(), schema.kind().name(), at)),
         })
     }

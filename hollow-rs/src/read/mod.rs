@@ -32,7 +32,9 @@
 //! zero-width records cannot claim billions of records), and a delta's added ordinals may reach only
 //! as far past the state's largest ordinal as Java's producer can place them (`sharding`). Loading a
 //! snapshot of `n` bytes, or applying a delta of `d` bytes to a state of `s`, stays within a small
-//! multiple of `n` (or `s + d`); `tests/alloc_bound.rs` measures it.
+//! multiple of `n` (or `s + d`); `tests/alloc_bound.rs` measures it. The exception is a reverse delta
+//! ([`ReadStateEngine::apply_reverse_delta`]): it adds records back at the ordinals an older version
+//! gave them, which the state cannot bound, so it allocates for the ordinals it names, as Java does.
 
 mod body;
 mod collection;

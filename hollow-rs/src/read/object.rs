@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use super::body::{discard_body, read_snapshot_body, DeltaBody, TypeCore};
 use super::object_data::{self, ObjectDeltaShard, ObjectShard, ObjectShardData};
-use super::sharding::Sharding;
+use super::sharding::{DeltaDirection, Sharding};
 use crate::encoding::bits::mask;
 use crate::encoding::{hollow_string, zigzag, ByteReader};
 use crate::error::{Error, Result};
@@ -69,6 +69,7 @@ impl ObjectTypeReadState {
     pub(crate) fn apply_delta(
         &self,
         r: &mut ByteReader<'_>,
+        direction: DeltaDirection,
         delta_schema: &ObjectSchema,
         num_shards: u32,
     ) -> Result<Self> {
@@ -89,6 +90,7 @@ impl ObjectTypeReadState {
         let maxes: Vec<i32> = shards.iter().map(|s| s.data.max_ordinal).collect();
         let body = DeltaBody::read(
             r,
+            direction,
             &core,
             self.core.sharding.num_shards(),
             &maxes,

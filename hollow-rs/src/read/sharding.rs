@@ -191,6 +191,17 @@ impl<'a> OrdinalCursor<'a> {
     }
 }
 
+/// Which way a delta goes along the chain of versions. The two carry the same format; they differ in
+/// what their added ordinals can be (see [`check_delta_max_ordinals`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeltaDirection {
+    /// A delta: from a version to the next one, adding records the producer has just placed.
+    Forward,
+    /// A reverse delta: from a version back to the previous one, adding back records that version
+    /// held, at the ordinals they had then.
+    Reverse,
+}
+
 /// How far past the state's largest ordinal one added record can land, per shard count of the state.
 ///
 /// Java's producer hands out ordinals from a pool of freed ones before new ones, so the ordinals a
@@ -213,9 +224,17 @@ pub(crate) fn ordinal_growth_stride(from_num_shards: u32) -> u64 {
 /// * A shard's new largest ordinal is never beyond both the largest ordinal the state had and the
 ///   largest ordinal the delta adds (Java sizes shards over the records of the previous and the
 ///   current cycle; an ordinal beyond the previous ones holds a record of this cycle).
-/// * The largest added ordinal is at most `previous + stride * (additions + 1)` (see
-///   [`ordinal_growth_stride`]), where `previous` is the state's largest ordinal.
+/// * For a forward delta, the largest added ordinal is at most `previous + stride * (additions + 1)`
+///   (see [`ordinal_growth_stride`]), where `previous` is the state's largest ordinal.
+///
+/// The second rule does not hold for a reverse delta, whose additions are records of the older
+/// version at the ordinals they had then: the version it leads back to may have held a high ordinal
+/// that no version since has (many records removed, one at a high ordinal kept for a while), and a
+/// state reached by walking back knows nothing of it. What a reverse delta allocates is bounded by
+/// the ordinals it names, as Java's consumer allocates for it; the consumer applies reverse deltas
+/// only from the store it follows.
 pub(crate) fn check_delta_max_ordinals(
+    direction: DeltaDirection,
     sharding: Sharding,
     from_num_shards: u32,
     from_type_max: i32,
@@ -235,7 +254,7 @@ pub(crate) fn check_delta_max_ordinals(
     for (shard, (_, additions)) in deltas.iter().enumerate() {
         if let Some(&last) = additions.last() {
             let global = sharding.global(shard, last) as i64;
-            if global > reachable {
+            if direction == DeltaDirection::Forward && global > reachable {
                 return Err(Error::corrupt(
                     format!(
                         "shard {shard}: added ordinal {global} is beyond what {num_added} additions can reach from \
@@ -365,21 +384,27 @@ mod tests {
     fn delta_bounds() {
         let s = Sharding::new(2);
         // State max 5; shard maxes 2, 2. A delta growing to ordinal 7 must add it.
-        assert!(check_delta_max_ordinals(s, 2, 5, &[2, 2], &[(2, &[]), (2, &[])], 0).is_ok());
-        assert!(check_delta_max_ordinals(s, 2, 5, &[2, 2], &[(3, &[]), (3, &[3])], 0).is_ok());
-        assert!(check_delta_max_ordinals(s, 2, 5, &[2, 2], &[(4, &[]), (2, &[])], 0).is_err());
-        assert!(check_delta_max_ordinals(s, 2, 5, &[2, 2], &[(2, &[3]), (2, &[])], 0).is_err());
+        assert!(check_delta_max_ordinals(DeltaDirection::Forward, s, 2, 5, &[2, 2], &[(2, &[]), (2, &[])], 0).is_ok());
+        assert!(check_delta_max_ordinals(DeltaDirection::Forward, s, 2, 5, &[2, 2], &[(3, &[]), (3, &[3])], 0).is_ok());
+        assert!(check_delta_max_ordinals(DeltaDirection::Forward, s, 2, 5, &[2, 2], &[(4, &[]), (2, &[])], 0).is_err());
+        assert!(check_delta_max_ordinals(DeltaDirection::Forward, s, 2, 5, &[2, 2], &[(2, &[3]), (2, &[])], 0).is_err());
         // One addition reaches at most 5 + 4 * 2 = 13 (local 6 of shard 1), two at most 17.
-        assert!(check_delta_max_ordinals(s, 2, 5, &[2, 2], &[(2, &[]), (6, &[6])], 0).is_ok());
-        assert!(check_delta_max_ordinals(s, 2, 5, &[2, 2], &[(2, &[]), (7, &[7])], 0).is_err());
-        assert!(check_delta_max_ordinals(s, 2, 5, &[2, 2], &[(8, &[8]), (7, &[7])], 0).is_ok());
+        assert!(check_delta_max_ordinals(DeltaDirection::Forward, s, 2, 5, &[2, 2], &[(2, &[]), (6, &[6])], 0).is_ok());
+        assert!(check_delta_max_ordinals(DeltaDirection::Forward, s, 2, 5, &[2, 2], &[(2, &[]), (7, &[7])], 0).is_err());
+        assert!(check_delta_max_ordinals(DeltaDirection::Forward, s, 2, 5, &[2, 2], &[(8, &[8]), (7, &[7])], 0).is_ok());
         // A state of 16 shards (filled shard by shard) lets one addition go 32 further.
         let one = Sharding::new(1);
-        assert!(check_delta_max_ordinals(one, 16, 5, &[5], &[(37, &[37])], 0).is_ok());
-        assert!(check_delta_max_ordinals(one, 16, 5, &[5], &[(38, &[38])], 0).is_err());
+        assert!(check_delta_max_ordinals(DeltaDirection::Forward, one, 16, 5, &[5], &[(37, &[37])], 0).is_ok());
+        assert!(check_delta_max_ordinals(DeltaDirection::Forward, one, 16, 5, &[5], &[(38, &[38])], 0).is_err());
         // A huge ordinal in a few bytes.
-        let err = check_delta_max_ordinals(one, 1, 5, &[5], &[(1 << 30, &[1 << 30])], 77).unwrap_err();
+        let err = check_delta_max_ordinals(DeltaDirection::Forward, one, 1, 5, &[5], &[(1 << 30, &[1 << 30])], 77)
+            .unwrap_err();
         assert!(err.to_string().contains("byte 77") && err.to_string().contains("1073741824"), "{err}");
+        // A reverse delta adds a record back at the ordinal it had, however far past the state's
+        // largest ordinal (state 5, one addition at 38); the other rules still hold.
+        assert!(check_delta_max_ordinals(DeltaDirection::Reverse, one, 16, 5, &[5], &[(38, &[38])], 0).is_ok());
+        assert!(check_delta_max_ordinals(DeltaDirection::Reverse, one, 16, 5, &[5], &[(37, &[38])], 0).is_err());
+        assert!(check_delta_max_ordinals(DeltaDirection::Reverse, one, 16, 5, &[5], &[(40, &[38])], 0).is_err());
     }
 
     #[test]

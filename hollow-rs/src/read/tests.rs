@@ -125,7 +125,7 @@ fn delta_and_reverse_delta_worked_example() {
         Err(Error::TagMismatch { origin: 0x1111_1111_1111_1111, current: 0x2222 })
     ));
 
-    let back = v2.apply_delta(&movie_reverse_delta()).unwrap();
+    let back = v2.apply_reverse_delta(&movie_reverse_delta()).unwrap();
     let m = back.object("Movie").unwrap();
     assert_eq!(back.randomized_tag(), 0x1111_1111_1111_1111);
     assert_eq!(m.populated().iter().collect::<Vec<_>>(), [0, 1]);
