@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use common::{read_blob, read_expected, scenario_dir, temp_dir, versions};
@@ -14,7 +14,6 @@ use hollow::consumer::Consumer;
 use hollow::mapped::{MappingMode, SnapshotFile};
 use hollow::read::ReadStateEngine;
 use hollow::store::filesystem::FilesystemBlobStore;
-use hollow::store::{Blob, BlobId, BlobRetriever, Version};
 use hollow::telemetry::names::CONSUMER_MAPPING_FALLBACKS;
 use hollow::tools::dump::dump_state;
 use hollow::ErrorKind;
@@ -174,33 +173,16 @@ fn held_mapped_states_outlive_the_consumer_and_the_files() {
     assert!(kept_mapped > 0, "no delta kept a mapped shard");
 }
 
-/// A filesystem store that names a local file that is not there (as when the file was removed
-/// between its retrieval and its mapping).
-struct MisplacedFiles(FilesystemBlobStore, PathBuf);
-
-impl BlobRetriever for MisplacedFiles {
-    fn retrieve_snapshot(&self, desired: Version) -> hollow::Result<Option<Blob>> {
-        self.0.retrieve_snapshot(desired)
-    }
-    fn retrieve_delta(&self, from: Version) -> hollow::Result<Option<Blob>> {
-        self.0.retrieve_delta(from)
-    }
-    fn retrieve_reverse_delta(&self, from: Version) -> hollow::Result<Option<Blob>> {
-        self.0.retrieve_reverse_delta(from)
-    }
-    fn local_file(&self, _: &BlobId) -> Option<PathBuf> {
-        Some(self.1.clone())
-    }
-}
-
 /// A snapshot whose local file cannot be mapped is loaded from the bytes retrieved, into the heap:
 /// the same state, a warning, and the fallback counted.
 #[test]
 fn a_snapshot_that_cannot_be_mapped_is_loaded_into_the_heap_and_counted() {
     let scenario = "collections";
     let dir = temp_dir("mapped-fallback");
-    let retriever =
-        MisplacedFiles(FilesystemBlobStore::open(scenario_dir(scenario).join("blobs")).unwrap(), dir.join("gone"));
+    let retriever = common::VanishedLocalFile(
+        FilesystemBlobStore::open(scenario_dir(scenario).join("blobs")).unwrap(),
+        dir.join("gone"),
+    );
     let consumer = Consumer::builder(Arc::new(retriever)).with_memory_mapping(MappingMode::Shared).build();
     let version = versions(scenario)[0];
     let ((), metrics) = common::recording::record_metrics(|| {

@@ -11,7 +11,7 @@ use hollow::mapped::MappingMode;
 use hollow::producer::{Producer, SequenceVersionMinter};
 use hollow::schema::{FieldType, ObjectField, ObjectSchema};
 use hollow::store::memory::InMemoryBlobStore;
-use hollow::store::{Blob, BlobId, BlobPublisher, BlobRetriever, Version};
+use hollow::store::{BlobPublisher, BlobRetriever};
 use hollow::telemetry::names::*;
 use hollow::write::ObjectRecord;
 
@@ -306,25 +306,6 @@ fn producer_metrics_follow_a_scripted_sequence() {
     assert_eq!(counts.current_version, Some(101));
 }
 
-/// A store's blobs with a local file that is not there (as when the file was removed between its
-/// retrieval and its mapping): a mapping consumer falls back to the bytes retrieved.
-struct VanishedFiles(Arc<InMemoryBlobStore>);
-
-impl BlobRetriever for VanishedFiles {
-    fn retrieve_snapshot(&self, desired: Version) -> hollow::Result<Option<Blob>> {
-        self.0.retrieve_snapshot(desired)
-    }
-    fn retrieve_delta(&self, from: Version) -> hollow::Result<Option<Blob>> {
-        self.0.retrieve_delta(from)
-    }
-    fn retrieve_reverse_delta(&self, from: Version) -> hollow::Result<Option<Blob>> {
-        self.0.retrieve_reverse_delta(from)
-    }
-    fn local_file(&self, _: &BlobId) -> Option<std::path::PathBuf> {
-        Some(std::env::temp_dir().join(format!("hollow-observability-{}-vanished", std::process::id())))
-    }
-}
-
 /// Every metric of the documented table is recorded by the sequences above, and the table names
 /// exactly the metrics hollow records.
 #[test]
@@ -345,8 +326,12 @@ fn the_documented_table_names_every_metric() {
         cycle(&mut producer, &["a", "b"]);
         consumer.refresh().unwrap();
         assert!(consumer.refresh_to(1).is_err());
-        let mapping =
-            Consumer::builder(Arc::new(VanishedFiles(store.clone()))).with_memory_mapping(MappingMode::Shared).build();
+        let mapping = Consumer::builder(Arc::new(common::VanishedLocalFile(
+            store.clone(),
+            std::env::temp_dir().join(format!("hollow-observability-{}-vanished", std::process::id())),
+        )))
+        .with_memory_mapping(MappingMode::Shared)
+        .build();
         mapping.refresh_to(consumer.current_version().unwrap()).unwrap();
     });
     let recorded: std::collections::BTreeSet<String> =

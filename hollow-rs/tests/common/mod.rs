@@ -379,3 +379,23 @@ impl Scenario {
         assigned
     }
 }
+
+/// A retriever that hands out `inner`'s blobs but names a local file that is not there (as when the
+/// file was removed between its retrieval and its mapping): a mapping consumer must fall back to the
+/// bytes retrieved.
+pub struct VanishedLocalFile<R>(pub R, pub PathBuf);
+
+impl<R: hollow::store::BlobRetriever> hollow::store::BlobRetriever for VanishedLocalFile<R> {
+    fn retrieve_snapshot(&self, desired: hollow::store::Version) -> hollow::Result<Option<hollow::store::Blob>> {
+        self.0.retrieve_snapshot(desired)
+    }
+    fn retrieve_delta(&self, from: hollow::store::Version) -> hollow::Result<Option<hollow::store::Blob>> {
+        self.0.retrieve_delta(from)
+    }
+    fn retrieve_reverse_delta(&self, from: hollow::store::Version) -> hollow::Result<Option<hollow::store::Blob>> {
+        self.0.retrieve_reverse_delta(from)
+    }
+    fn local_file(&self, _: &hollow::store::BlobId) -> Option<PathBuf> {
+        Some(self.1.clone())
+    }
+}
