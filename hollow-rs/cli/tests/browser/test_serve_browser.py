@@ -16,10 +16,9 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import NoAlertPresentException
+from selenium.common.exceptions import NoAlertPresentException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 REPO = Path(__file__).resolve().parents[4]
@@ -77,10 +76,18 @@ def shot(driver, name):
 
 
 def follow(driver, element):
-    """Click a link or a submit button and wait for the next page to replace this one."""
-    page = driver.find_element(By.TAG_NAME, "html")
+    """Click a link or a submit button and wait until the next page has replaced this one and loaded.
+
+    The old page carries a marker in its `window`; a new document starts without it. Probing the old
+    page's nodes instead (selenium's `staleness_of`) races with Chromium tearing the document down and can
+    fail with "Node with given id does not belong to the document" rather than report it stale, so the
+    wait asks the browser for the marker and retries while a navigation makes it briefly unanswerable.
+    """
+    driver.execute_script("window.__hollowLeaving = true")
     element.click()
-    WebDriverWait(driver, 20).until(expected_conditions.staleness_of(page))
+    WebDriverWait(driver, 20, ignored_exceptions=(WebDriverException,)).until(
+        lambda d: d.execute_script(
+            "return window.__hollowLeaving === undefined && document.readyState === 'complete'"))
 
 
 def text(driver, css):
