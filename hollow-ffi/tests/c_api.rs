@@ -38,11 +38,23 @@ fn lib_dir() -> &'static Path {
         let target_dir = profile_dir.parent().expect("<target>");
         let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
             Some("release") => "release",
-            _ => "test", // the profile `cargo test` builds with: dependencies are shared, not rebuilt
+            _ => "test", // the profile `cargo test` builds with
         };
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        // Every library and example of the workspace with every feature: the feature resolution of
+        // `cargo test --workspace --all-features` (CI's), which has compiled all of it already. Building
+        // `-p hollow-ffi --lib` alone resolves features differently and recompiled twenty crates.
         let status = Command::new(cargo)
-            .args(["build", "-p", "hollow-ffi", "--lib", "--profile", profile, "--target-dir"])
+            .args([
+                "build",
+                "--workspace",
+                "--all-features",
+                "--lib",
+                "--examples",
+                "--profile",
+                profile,
+                "--target-dir",
+            ])
             .arg(target_dir)
             .current_dir(repo())
             .status()
