@@ -46,6 +46,13 @@ def test_records_from_the_schema_language(store: hollow.InMemoryBlobStore, consu
     assert movies.get_field(2, "title") == "Heat"
     assert movies.get_field(2, "tags") == []
     assert movies.get_field(99, "title") is None
+    # A field name built at run time is not interned: found by value, not by pointer.
+    built = "".join(["ti", "tle"])
+    assert built == "title" and id(built) != id("title")
+    assert movies.get_field(2, built) == "Heat" and getattr(movies.get(2), built) == "Heat"
+    assert movies.column(built, [0, 1, 2]) == [m.title for m in map(movies.record, [0, 1, 2])]
+    with pytest.raises(hollow.NotFoundError, match="field Movie.director"):
+        movies.get_field(2, "".join(["direc", "tor"]))
     assert sorted(hollow.to_dict(m)["id"] for m in movies) == sorted(m["id"] for m in MOVIES)
     assert [hollow.ordinal(m) for m in movies] == movies.ordinals()
     assert list(alien) == movies.fields and len(alien) == 5

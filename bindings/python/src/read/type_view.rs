@@ -14,7 +14,7 @@ use pyo3::types::{PyString, PyTuple};
 use super::index::key_value;
 use super::record::Record;
 use super::types::{TypeInfo, TypeRef};
-use crate::errors::{not_found, IntoPy};
+use crate::errors::IntoPy;
 
 /// The records of one type in one version.
 ///
@@ -144,10 +144,7 @@ impl TypeView {
         field: &Bound<'py, PyString>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let info = self.info();
-        let i = match info.field_index.bind(py).get_item(field)? {
-            Some(i) => i.extract::<usize>()?,
-            None => return Err(not_found(format!("field {}.{}", info.name, field))),
-        };
+        let i = info.field_position(py, field)?;
         match self.find_ordinal(py, key)? {
             Some(ordinal) => self.t.converter(py, false).field(self.t.object()?, &info.fields[i], ordinal, i, false, 0),
             None => Ok(py.None().into_bound(py)),
@@ -188,10 +185,7 @@ impl TypeView {
         ordinals: &Bound<'py, PyAny>,
     ) -> PyResult<Vec<Bound<'py, PyAny>>> {
         let info = self.info();
-        let i = match info.field_index.bind(py).get_item(field)? {
-            Some(i) => i.extract::<usize>()?,
-            None => return Err(not_found(format!("field {}.{}", info.name, field))),
-        };
+        let i = info.field_position(py, field)?;
         let object = self.t.object()?;
         let populated = self.type_state()?.populated();
         let converter = self.t.converter(py, false);
