@@ -256,7 +256,7 @@ impl ReadState {
         if let Some(view) = self.views[index].get() {
             return Ok(view.bind(py).clone());
         }
-        let view = Py::new(py, TypeView { t: TypeRef { shared: self.shared.clone(), index }, pk: OnceLock::new() })?;
+        let view = Py::new(py, TypeView::new(TypeRef { shared: self.shared.clone(), index }))?;
         // Another thread may have made one meanwhile; everyone uses the first.
         let view = self.views[index].get_or_init(|| view);
         Ok(view.bind(py).clone())

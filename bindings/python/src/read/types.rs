@@ -120,7 +120,7 @@ impl TypeRef {
     }
 
     pub(super) fn record(&self, ordinal: u32) -> Record {
-        Record { t: self.clone(), ordinal }
+        Record::new(self.clone(), ordinal)
     }
 }
 
