@@ -7,8 +7,10 @@
 use std::sync::{Arc, Mutex};
 
 use hollow::consumer::{Consumer as CoreConsumer, ReadState as CoreState, RefreshListener, Subscription};
+use hollow::mapped::MappingMode;
 use hollow::store::Version;
 use hollow::Error;
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -16,6 +18,18 @@ use crate::errors::{invalid, not_found, to_py_err, IntoPy};
 use crate::metrics::ConsumerMetrics;
 use crate::read::ReadState;
 use crate::store::store_arg;
+
+/// The `memory_mapping` argument: `"copy"` reads a snapshot into memory, safe whatever happens to the
+/// file afterwards; `"shared"` maps the file read-only and reads the records in place, which asks that
+/// the file is never modified or truncated while mapped (hollow's own stores never do either; see
+/// `hollow::mapped`). Anything else is a `ValueError`.
+pub(crate) fn mapping_mode(value: &str) -> PyResult<MappingMode> {
+    match value {
+        "copy" => Ok(MappingMode::Copy),
+        "shared" => Ok(MappingMode::Shared),
+        other => Err(PyValueError::new_err(format!("memory_mapping must be \"copy\" or \"shared\", not {other:?}"))),
+    }
+}
 
 /// Python callables to call on refreshes.
 #[derive(Default)]
@@ -93,6 +107,10 @@ impl RefreshListener for Listener {
 /// `read_state` is the current version; holding it pins that version while the consumer moves on.
 /// `primary_key_indexes` names types whose primary-key index is built with every state, before it
 /// becomes visible (otherwise an index is built on first use and then kept up to date).
+/// `memory_mapping` is how snapshots are loaded: `"copy"` (the default) reads them into memory;
+/// `"shared"` maps the snapshot file and reads its records in place, when the store has it in a local
+/// file (a filesystem store, an object store with a `cache_dir`), so that processes reading the same
+/// file share one copy of it in the page cache. Any other value is a `ValueError`.
 #[pyclass(module = "hollow", frozen)]
 pub struct Consumer {
     core: CoreConsumer,
@@ -112,6 +130,7 @@ impl Consumer {
         primary_key_indexes = Vec::new(),
         max_deltas_before_double_snapshot = 32,
         double_snapshot = true,
+        memory_mapping = "copy",
         **options,
     ))]
     fn new(
@@ -120,8 +139,10 @@ impl Consumer {
         primary_key_indexes: Vec<String>,
         max_deltas_before_double_snapshot: usize,
         double_snapshot: bool,
+        memory_mapping: &str,
         options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
+        let mapping = mapping_mode(memory_mapping)?;
         // A consumer given a missing directory fails (unless create=True): it was probably mistyped.
         let handle = &store_arg(py, store, options, false)?;
         let callbacks = Arc::new(Callbacks::default());
@@ -130,7 +151,8 @@ impl Consumer {
             .with_announcement_watcher(handle.watcher())
             .with_refresh_listener(Arc::new(Listener { callbacks: callbacks.clone(), last: last.clone() }))
             .with_max_deltas_before_double_snapshot(max_deltas_before_double_snapshot)
-            .with_double_snapshot(double_snapshot);
+            .with_double_snapshot(double_snapshot)
+            .with_memory_mapping(mapping);
         for t in &primary_key_indexes {
             builder = builder.with_primary_key_index(t);
         }

@@ -46,6 +46,13 @@ def test_records_from_the_schema_language(store: hollow.InMemoryBlobStore, consu
     assert movies.get_field(2, "title") == "Heat"
     assert movies.get_field(2, "tags") == []
     assert movies.get_field(99, "title") is None
+    # A field name built at run time is not interned: found by value, not by pointer.
+    built = "".join(["ti", "tle"])
+    assert built == "title" and id(built) != id("title")
+    assert movies.get_field(2, built) == "Heat" and getattr(movies.get(2), built) == "Heat"
+    assert movies.column(built, [0, 1, 2]) == [m.title for m in map(movies.record, [0, 1, 2])]
+    with pytest.raises(hollow.NotFoundError, match="field Movie.director"):
+        movies.get_field(2, "".join(["direc", "tor"]))
     assert sorted(hollow.to_dict(m)["id"] for m in movies) == sorted(m["id"] for m in MOVIES)
     assert [hollow.ordinal(m) for m in movies] == movies.ordinals()
     assert list(alien) == movies.fields and len(alien) == 5
@@ -53,6 +60,28 @@ def test_records_from_the_schema_language(store: hollow.InMemoryBlobStore, consu
     # Titles are deduplicated String records: "Alien" is stored once.
     assert len(rs.type("String")) == 4
     assert rs.type("ListOfString").kind == "LIST"
+
+
+def test_records_from_get_stay_what_they_were_looked_up_as(
+    store: hollow.InMemoryBlobStore, consumer: hollow.Consumer
+) -> None:
+    rs = movies_state(store, consumer)
+    movies = rs.type("Movie")
+    keys = [1 << 39, 2, 3]
+    held = [movies.get(k) for k in keys]
+    held.append(movies[2])
+    expected = [(1 << 39, "Alien", 1979), (2, "Heat", 1995), (3, "Alien", 1986), (2, "Heat", 1995)]
+    assert [(r.id, r.title, r.year) for r in held] == expected
+    assert len({id(r) for r in held}) == 4
+    # A record the caller dropped is reused by the next lookup (no allocation): it then stands for
+    # the new key, and the records still held are unchanged.
+    first = id(movies.get(3))
+    again = movies.get(1 << 39)
+    assert id(again) == first and again.year == 1979 and hollow.ordinal(again) == hollow.ordinal(held[0])
+    assert [movies.get(k).year for k in keys * 3] == [1979, 1995, 1986] * 3
+    assert [r.year for r in held] == [1979, 1995, 1986, 1995]
+    assert held[0] == again and held[1] == held[3] and held[0] != held[2]
+    assert len({held[0], held[1], held[2], held[3], again}) == 3
 
 
 def test_records_are_values(store: hollow.InMemoryBlobStore, consumer: hollow.Consumer) -> None:

@@ -4,7 +4,7 @@ import builtins
 import os
 import pathlib
 from types import TracebackType
-from typing import Any, Callable, ClassVar, Iterable, Iterator, Mapping, Optional, Sequence, TypeVar, Union, final, overload
+from typing import Any, Callable, ClassVar, Iterable, Iterator, Literal, Mapping, Optional, Sequence, TypeVar, Union, final, overload
 
 from hollow._typed import TypedView
 
@@ -416,7 +416,17 @@ class Consumer:
 
     ``store`` is a ``BlobStore``, or a URL or path opened as ``UrlBlobStore(store, **options)`` does (a
     missing directory is a ``NotFoundError`` unless ``create=True``). Store options are passed with the
-    other keyword arguments; given a store object, there must be none."""
+    other keyword arguments; given a store object, there must be none.
+
+    ``memory_mapping`` is how snapshots are loaded. ``"copy"`` (the default) reads each snapshot into
+    memory: safe whatever happens to the file afterwards. ``"shared"`` maps the snapshot file read-only
+    and reads the records in place, when the store has it in a local file (a ``FilesystemBlobStore``,
+    an object store with a ``cache_dir``; other stores load into memory as with ``"copy"``): every
+    process mapping the same file shares one copy of it in the page cache, and a load reads only the
+    headers. Deltas build in memory what they change and keep the rest mapped. The file must never be
+    modified in place or truncated while mapped (a truncated file kills the process with ``SIGBUS``);
+    hollow's own stores never do either (they write each blob once and rename it into place). Any
+    other value is a ``ValueError``. ``ReadState.mapped_shards`` tells how much of a state is mapped."""
 
     def __new__(
         cls,
@@ -425,6 +435,7 @@ class Consumer:
         primary_key_indexes: Sequence[str] = ...,
         max_deltas_before_double_snapshot: int = 32,
         double_snapshot: bool = True,
+        memory_mapping: Literal["copy", "shared"] = "copy",
         **options: _StoreOption,
     ) -> Self:
         """A consumer of ``store``; see the class docstring for the options."""
@@ -510,6 +521,27 @@ class ConsumerMetrics:
 class ReadState:
     """One version of the dataset; a read-only mapping of its string dataset."""
 
+    @staticmethod
+    def from_snapshot_file(
+        path: Union[str, "os.PathLike[str]"],
+        *,
+        memory_mapping: Literal["copy", "shared"] = "copy",
+        version: Optional[int] = None,
+    ) -> "ReadState":
+        """Load the snapshot file at `path` as a read state, without a store or consumer.
+
+        ``memory_mapping="copy"`` (the default) reads the file into memory; ``"shared"`` maps it and
+        reads the records in place, which asks that the file is never modified in place or truncated
+        while a state reads it (it is unmapped when the last object reading the state is freed); any
+        other value is a ``ValueError``. `version` is the state's version, by default the blob's
+        ``hollow.blob.to.version`` header tag, which hollow's producers write (``InvalidArgumentError``
+        if it is missing and no version is given). ``IoError`` if the file cannot be read,
+        ``CorruptBlobError`` if it is not a snapshot. The GIL is released while the file loads.
+        """
+    @property
+    def mapped_shards(self) -> int:
+        """How many shards of this state are read in place from a memory-mapped snapshot file (0 when
+        it was read into memory: ``memory_mapping="copy"``, or a store with no local file)."""
     @property
     def version(self) -> int:
         """The version this state holds."""

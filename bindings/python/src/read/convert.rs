@@ -99,7 +99,7 @@ impl<'py> Converter<'_, 'py> {
                 if self.plain {
                     return Ok(self.object_dict(obj, info, ordinal, depth)?.into_any());
                 }
-                let record = Record { t: TypeRef { shared: self.shared.clone(), index: type_index }, ordinal };
+                let record = Record::new(TypeRef { shared: self.shared.clone(), index: type_index }, ordinal);
                 Ok(Bound::new(py, record)?.into_any())
             }
             TypeReadState::List(list) => {

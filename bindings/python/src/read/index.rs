@@ -32,7 +32,7 @@ pub(super) fn key_value(v: &Bound<'_, PyAny>) -> PyResult<KeyValue<'static>> {
         return Ok(KeyValue::from(b.as_bytes().to_vec()));
     }
     if let Ok(r) = v.cast::<Record>() {
-        return Ok(KeyValue::Reference(r.get().ordinal));
+        return Ok(KeyValue::Reference(r.get().ordinal()));
     }
     Err(PyTypeError::new_err(format!(
         "a key field must be int, float, bool, str, bytes or a Record, not {}",

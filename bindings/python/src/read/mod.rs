@@ -13,9 +13,10 @@
 //!
 //! The hot path, `rs.type("Movie").get(id).title`, is kept to a pointer comparison per type name (the
 //! view is cached per type), one primary-key probe (the index `Arc` is cached in the view), one small
-//! object (the record) and one field read, its name found by a pointer comparison too (names written
-//! in Python code are interned, and so are ours). Each type's metadata and state handle are computed
-//! once per version, so nothing on that path looks a type up by name.
+//! object (the record, reused by the view's next `get` once the caller has dropped it) and one field
+//! read, its name found by a pointer comparison too (names written in Python code are interned, and
+//! so are ours). Each type's metadata and state handle are computed once per version, so nothing on
+//! that path looks a type up by name.
 
 mod convert;
 mod index;

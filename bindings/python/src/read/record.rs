@@ -1,6 +1,7 @@
 //! `Record`: one record of a version, its fields as attributes or items, and its conversion to plain
 //! data.
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
 use hollow::read::TypeReadState;
@@ -10,6 +11,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyList, PyString};
 
 use super::state::ReadState;
+#[cfg(doc)]
+use super::type_view::TypeView;
 use super::types::TypeRef;
 
 /// A record: fields as attributes (`movie.title`) or items (`movie["title"]`).
@@ -22,22 +25,38 @@ use super::types::TypeRef;
 #[pyclass(module = "hollow", frozen)]
 pub struct Record {
     pub(super) t: TypeRef,
-    pub(super) ordinal: u32,
+    /// Changed only while the record is unreachable from Python: see [`TypeView`]'s spare record.
+    /// (Atomic because a frozen class is shared between threads; only the GIL orders its accesses.)
+    ordinal: AtomicU32,
 }
 
 impl Record {
+    pub(super) fn new(t: TypeRef, ordinal: u32) -> Record {
+        Record { t, ordinal: AtomicU32::new(ordinal) }
+    }
+
+    pub(super) fn ordinal(&self) -> u32 {
+        self.ordinal.load(Ordering::Relaxed)
+    }
+
+    /// Make this record stand for `ordinal`. Only for a record no Python code can reach (the
+    /// caller holds its only reference), so no one sees it change.
+    pub(super) fn reuse_for(&self, ordinal: u32) {
+        self.ordinal.store(ordinal, Ordering::Relaxed);
+    }
+
     fn field_at<'py>(&self, py: Python<'py>, i: usize) -> PyResult<Bound<'py, PyAny>> {
         let view = &self.t;
         let obj = view.object()?;
-        view.converter(py, false).field(obj, &view.info().fields[i], self.ordinal, i, false, 0)
+        view.converter(py, false).field(obj, &view.info().fields[i], self.ordinal(), i, false, 0)
     }
 
     fn value<'py>(&self, py: Python<'py>, plain: bool) -> PyResult<Bound<'py, PyAny>> {
         let view = &self.t;
         let conv = view.converter(py, plain);
         match view.type_state()? {
-            TypeReadState::Object(obj) => Ok(conv.object_dict(obj, view.info(), self.ordinal, 0)?.into_any()),
-            _ => conv.record(view.index, self.ordinal, false, 0),
+            TypeReadState::Object(obj) => Ok(conv.object_dict(obj, view.info(), self.ordinal(), 0)?.into_any()),
+            _ => conv.record(view.index, self.ordinal(), false, 0),
         }
     }
 }
@@ -83,10 +102,10 @@ impl Record {
             }
             SchemaKind::List => {
                 let TypeReadState::List(list) = view.type_state()? else { unreachable!("kind checked") };
-                let size = list.size(self.ordinal) as i64;
+                let size = list.size(self.ordinal()) as i64;
                 let i: i64 = key.extract()?;
                 let i = if i < 0 { i + size } else { i };
-                match (i >= 0).then(|| list.element_ordinal(self.ordinal, i as usize)).flatten() {
+                match (i >= 0).then(|| list.element_ordinal(self.ordinal(), i as usize)).flatten() {
                     Some(e) => match view.info().children[0] {
                         Some(t) => view.converter(py, false).record(t, e, false, 0),
                         None => Ok(py.None().into_bound(py)),
@@ -105,9 +124,9 @@ impl Record {
         let view = &self.t;
         Ok(match view.type_state()? {
             TypeReadState::Object(_) => view.info().fields.len(),
-            TypeReadState::List(l) => l.size(self.ordinal),
-            TypeReadState::Set(s) => s.size(self.ordinal),
-            TypeReadState::Map(m) => m.size(self.ordinal),
+            TypeReadState::List(l) => l.size(self.ordinal()),
+            TypeReadState::Set(s) => s.size(self.ordinal()),
+            TypeReadState::Map(m) => m.size(self.ordinal()),
         })
     }
 
@@ -128,14 +147,14 @@ impl Record {
     fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
         let Ok(other) = other.cast::<Record>() else { return false };
         let (a, b) = (&self.t, &other.get().t);
-        self.ordinal == other.get().ordinal && a.index == b.index && Arc::ptr_eq(&a.shared, &b.shared)
+        self.ordinal() == other.get().ordinal() && a.index == b.index && Arc::ptr_eq(&a.shared, &b.shared)
     }
 
     fn __hash__(&self) -> u64 {
         use std::hash::{Hash, Hasher};
         let view = &self.t;
         let mut h = std::collections::hash_map::DefaultHasher::new();
-        (Arc::as_ptr(&view.shared) as usize, view.index, self.ordinal).hash(&mut h);
+        (Arc::as_ptr(&view.shared) as usize, view.index, self.ordinal()).hash(&mut h);
         h.finish()
     }
 
@@ -155,7 +174,7 @@ impl Record {
 /// The record's ordinal in its type: `hollow.ordinal(record)`.
 #[pyfunction]
 pub fn ordinal(record: &Bound<'_, Record>) -> u32 {
-    record.get().ordinal
+    record.get().ordinal()
 }
 
 /// The record's type name: `hollow.type_name(record)`.

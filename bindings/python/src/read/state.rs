@@ -1,10 +1,13 @@
 //! `ReadState`: one version of the dataset, the entry to its types and indexes, and a read-only
 //! mapping over the string dataset (records of type `String`).
 
+use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
+use hollow::blob::TAG_TO_VERSION;
+
 use hollow::consumer::ReadState as CoreState;
-use hollow::read::ObjectTypeReadState;
+use hollow::read::{ObjectTypeReadState, ReadStateEngine};
 use hollow::schema::dsl;
 use hollow::store::Version;
 use pyo3::exceptions::PyKeyError;
@@ -55,6 +58,44 @@ impl ReadState {
     #[getter]
     fn version(&self) -> Version {
         self.shared.state.version()
+    }
+
+    /// Load the snapshot file at `path` as a read state, without a store or consumer.
+    ///
+    /// `memory_mapping="copy"` (the default) reads the file into memory; `"shared"` maps it and reads
+    /// the records in place, which asks that the file is never modified or truncated while a state
+    /// reads it (the file is unmapped when the last object reading the state is freed). `version` is
+    /// the state's version; by default the blob's `hollow.blob.to.version` header tag, which hollow's
+    /// producers write (`InvalidArgumentError` if it is missing and no version is given). The GIL is
+    /// released while the file loads.
+    #[staticmethod]
+    #[pyo3(signature = (path, *, memory_mapping = "copy", version = None))]
+    fn from_snapshot_file(
+        py: Python<'_>,
+        path: PathBuf,
+        memory_mapping: &str,
+        version: Option<Version>,
+    ) -> PyResult<ReadState> {
+        let mode = crate::consumer::mapping_mode(memory_mapping)?;
+        let engine = py.detach(|| ReadStateEngine::from_snapshot_file(&path, mode)).py()?;
+        let version = match version {
+            Some(v) => v,
+            None => {
+                let tag = engine.header_tags().get(TAG_TO_VERSION).ok_or_else(|| {
+                    invalid(format!("{} has no {TAG_TO_VERSION} header tag: give the version", path.display()))
+                })?;
+                tag.parse()
+                    .map_err(|_| invalid(format!("{} has a malformed {TAG_TO_VERSION} tag {tag:?}", path.display())))?
+            }
+        };
+        ReadState::wrap(py, Arc::new(CoreState::new(version, engine)))
+    }
+
+    /// How many shards of this state are read in place from a memory-mapped snapshot file (0 when
+    /// it was read into memory: `memory_mapping="copy"`, or a store with no local file).
+    #[getter]
+    fn mapped_shards(&self) -> usize {
+        self.shared.engine().mapped_shards()
     }
 
     /// Names of every type, sorted.
@@ -215,7 +256,7 @@ impl ReadState {
         if let Some(view) = self.views[index].get() {
             return Ok(view.bind(py).clone());
         }
-        let view = Py::new(py, TypeView { t: TypeRef { shared: self.shared.clone(), index }, pk: OnceLock::new() })?;
+        let view = Py::new(py, TypeView::new(TypeRef { shared: self.shared.clone(), index }))?;
         // Another thread may have made one meanwhile; everyone uses the first.
         let view = self.views[index].get_or_init(|| view);
         Ok(view.bind(py).clone())

@@ -120,7 +120,7 @@ impl TypeRef {
     }
 
     pub(super) fn record(&self, ordinal: u32) -> Record {
-        Record { t: self.clone(), ordinal }
+        Record::new(self.clone(), ordinal)
     }
 }
 
@@ -156,6 +156,20 @@ pub(super) struct TypeInfo {
     pub(super) field_index: Py<PyDict>,
     /// Field name → index, the fields reachable as attributes.
     pub(super) attr_index: Py<PyDict>,
+}
+
+impl TypeInfo {
+    /// The index of field `name`; `NotFoundError` if the type has none. Names written in Python code
+    /// are interned, as ours are, so a pointer comparison usually finds it without hashing.
+    pub(super) fn field_position(&self, py: Python<'_>, name: &Bound<'_, PyString>) -> PyResult<usize> {
+        if let Some(i) = self.fields.iter().position(|f| f.py_name.as_ptr() == name.as_ptr()) {
+            return Ok(i);
+        }
+        match self.field_index.bind(py).get_item(name)? {
+            Some(i) => i.extract(),
+            None => Err(not_found(format!("field {}.{}", self.name, name))),
+        }
+    }
 }
 
 /// True if records of `type_name` stand for one plain value (see the `convert` module docs).
