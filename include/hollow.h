@@ -316,6 +316,44 @@ typedef int32_t hollow_log_level;
 #endif // __cplusplus
 
 /**
+ * How a snapshot file is loaded. Values are stable.
+ *
+ * `HOLLOW_MAPPING_MODE_SHARED` maps the file read-only and shared: its pages are the kernel's page cache,
+ * shared by every process that maps the same file, and only the headers, schemas and offsets are decoded
+ * at load. What that asks of the file: **it must never be modified or truncated in place** while a read
+ * state reading it is alive. A file modified in place makes reads return wrong values (never a read out of
+ * bounds: every read is checked against lengths fixed at load); a file truncated in place makes reads of
+ * the lost pages raise `SIGBUS`, which kills the process, and no check can prevent it. Replacing the file
+ * by a rename, or deleting it, is safe: the mapping keeps the old file. A file changed while it loads is
+ * detected (`HOLLOW_STATUS_INTEGRITY_CHECK_FAILED`). hollow's own filesystem store (and the object store's
+ * disk cache) write each blob once, under a temporary name renamed into place, and never modify it, so
+ * their files are safe to map; use `HOLLOW_MAPPING_MODE_COPY` for files another program may rewrite.
+ */
+enum hollow_mapping_mode
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    /**
+     * Read the file into the heap when it loads (the default of `hollow_consumer_new`): whatever happens
+     * to the file afterwards has no effect.
+     */
+    HOLLOW_MAPPING_MODE_COPY = 0,
+    /**
+     * Map the file read-only and shared and read its records in place; see above for what the file must
+     * not undergo.
+     */
+    HOLLOW_MAPPING_MODE_SHARED = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum hollow_mapping_mode hollow_mapping_mode;
+#else
+typedef int32_t hollow_mapping_mode;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * A blob store: in memory (shared by producers and consumers of one process) or a directory in Java
  * Hollow's layout (`snapshot-<v>`, `delta-<from>-<to>`, ..., `announced.version`).
  */
@@ -1032,6 +1070,25 @@ hollow_status hollow_consumer_new(const hollow_blob_store *store,
                                   hollow_consumer **out_consumer);
 
 /**
+ * Create a consumer of `store` whose snapshots load as `mapping` says (a `hollow_mapping_mode`).
+ * `HOLLOW_MAPPING_MODE_COPY` is `hollow_consumer_new`. `HOLLOW_MAPPING_MODE_SHARED` maps each snapshot
+ * file and reads its records in place, when the store keeps the snapshot in a local file (a filesystem
+ * store); from any other store, and when the file vanished or changed since it was listed, the snapshot
+ * is read into the heap instead (logged at WARN for a file that vanished or changed). A
+ * delta applied to a mapped state builds heap shards for what it changes and keeps the rest mapped;
+ * `hollow_read_state_mapped_shards` tells how much of a state is mapped. The files must never be modified
+ * or truncated in place while a read state reads them (see `hollow_mapping_mode`): hollow's filesystem
+ * store never does either.
+ *
+ * On success `*out_consumer` receives a new handle, owned by the caller (`hollow_consumer_free`).
+ * Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_INVALID_ARGUMENT` (`mapping` is not a
+ * `hollow_mapping_mode`); nothing is written then. Thread safety: any thread.
+ */
+hollow_status hollow_consumer_new_with_mapping(const hollow_blob_store *store,
+                                               int32_t mapping,
+                                               hollow_consumer **out_consumer);
+
+/**
  * Move to the store's announced version (by deltas when it can, else by snapshot). With nothing
  * announced, nothing changes. `*out_version` (if `out_version` is not NULL) receives the version now
  * held, or `HOLLOW_VERSION_NONE`. On failure the consumer keeps its current version.
@@ -1103,6 +1160,35 @@ hollow_status hollow_consumer_metrics_json(const hollow_consumer *consumer,
  */
 hollow_status hollow_read_state_version(const hollow_read_state *read_state,
                                         int64_t *out_version);
+
+/**
+ * How many of the state's shards (the parts of its types' records) are read from a memory-mapped
+ * snapshot file: 0 for a state wholly in the heap (`HOLLOW_MAPPING_MODE_COPY`, or a store without local
+ * files), more for one loaded with `HOLLOW_MAPPING_MODE_SHARED`; a delta applied to a mapped state leaves
+ * mapped the shards it does not change.
+ *
+ * Errors: `HOLLOW_STATUS_NULL_ARGUMENT`. Thread safety: any thread, concurrently.
+ */
+hollow_status hollow_read_state_mapped_shards(const hollow_read_state *read_state,
+                                              size_t *out_count);
+
+/**
+ * Load the snapshot file at `path` (NUL-terminated UTF-8), the blob of `version`, as a read state of its
+ * own, without a consumer or a store: read into the heap (`HOLLOW_MAPPING_MODE_COPY`) or mapped and read
+ * in place (`HOLLOW_MAPPING_MODE_SHARED`; the file must then never be modified or truncated in place while
+ * the state lives, see `hollow_mapping_mode`). `version` is what `hollow_read_state_version` reports: a
+ * snapshot does not record its own version (a filesystem store names the file `snapshot-<version>`).
+ *
+ * On success `*out_read_state` receives a new handle, owned by the caller (`hollow_read_state_free`).
+ * Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_INVALID_UTF8`, `HOLLOW_STATUS_INVALID_ARGUMENT`
+ * (`mapping` is not a `hollow_mapping_mode`), `HOLLOW_STATUS_IO` (the file cannot be read or mapped),
+ * `HOLLOW_STATUS_CORRUPT_BLOB`, `HOLLOW_STATUS_INTEGRITY_CHECK_FAILED` (a mapped file changed while it
+ * loaded); nothing is written then. Thread safety: any thread.
+ */
+hollow_status hollow_read_state_open_snapshot_file(const char *path,
+                                                   int64_t version,
+                                                   int32_t mapping,
+                                                   hollow_read_state **out_read_state);
 
 /**
  * The number of strings in the simple string dataset (records of type `String`, see

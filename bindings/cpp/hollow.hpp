@@ -805,6 +805,22 @@ public:
         return hollow::hash_index(i);
     }
 
+    /// How many of its shards this state reads from a memory-mapped snapshot file (0 when every record
+    /// is in the heap).
+    std::size_t mapped_shards() const {
+        std::size_t n = 0;
+        detail::check(hollow_read_state_mapped_shards(handle_.get(), &n));
+        return n;
+    }
+    /// The snapshot file at `path`, holding `version`, as a read state: read into the heap
+    /// (HOLLOW_MAPPING_MODE_COPY) or mapped (HOLLOW_MAPPING_MODE_SHARED: the file must never be modified
+    /// or truncated in place while the state lives; see hollow_read_state_open_snapshot_file).
+    static read_state open_snapshot_file(const std::string &path, std::int64_t version, hollow_mapping_mode mode) {
+        hollow_read_state *h = nullptr;
+        detail::check(hollow_read_state_open_snapshot_file(path.c_str(), version, mode, &h));
+        return read_state(h);
+    }
+
     const hollow_read_state *get() const noexcept { return handle_.get(); }
 
 private:
@@ -817,6 +833,13 @@ public:
     explicit consumer(const blob_store &store) {
         hollow_consumer *h = nullptr;
         detail::check(hollow_consumer_new(store.get(), &h));
+        handle_.reset(h);
+    }
+    /// A consumer whose snapshots load as `mapping` says: HOLLOW_MAPPING_MODE_SHARED maps the snapshot
+    /// files of a filesystem store and reads them in place (see hollow_consumer_new_with_mapping).
+    consumer(const blob_store &store, hollow_mapping_mode mapping) {
+        hollow_consumer *h = nullptr;
+        detail::check(hollow_consumer_new_with_mapping(store.get(), mapping, &h));
         handle_.reset(h);
     }
 

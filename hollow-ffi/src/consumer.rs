@@ -3,6 +3,7 @@
 use hollow::consumer::Consumer;
 
 use crate::guard::{arg, free_handle, guard, guard_value, into_handle, out, Handle, OwnedBox};
+use crate::mapping::mapping_mode;
 use crate::read_state::hollow_read_state;
 use crate::status::{hollow_status, FfiError};
 use crate::store::hollow_blob_store;
@@ -38,6 +39,41 @@ pub unsafe extern "C" fn hollow_consumer_new(
         let out_consumer = unsafe { out(out_consumer, "out_consumer") }?;
         let roles = store.roles().clone();
         let consumer = Consumer::builder(roles.retriever).with_announcement_watcher(roles.watcher).build();
+        out_consumer.set(into_handle(hollow_consumer { consumer }));
+        Ok(())
+    })
+}
+
+/// Create a consumer of `store` whose snapshots load as `mapping` says (a `hollow_mapping_mode`).
+/// `HOLLOW_MAPPING_MODE_COPY` is `hollow_consumer_new`. `HOLLOW_MAPPING_MODE_SHARED` maps each snapshot
+/// file and reads its records in place, when the store keeps the snapshot in a local file (a filesystem
+/// store); from any other store, and when the file vanished or changed since it was listed, the snapshot
+/// is read into the heap instead (logged at WARN for a file that vanished or changed). A
+/// delta applied to a mapped state builds heap shards for what it changes and keeps the rest mapped;
+/// `hollow_read_state_mapped_shards` tells how much of a state is mapped. The files must never be modified
+/// or truncated in place while a read state reads them (see `hollow_mapping_mode`): hollow's filesystem
+/// store never does either.
+///
+/// On success `*out_consumer` receives a new handle, owned by the caller (`hollow_consumer_free`).
+/// Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_INVALID_ARGUMENT` (`mapping` is not a
+/// `hollow_mapping_mode`); nothing is written then. Thread safety: any thread.
+#[no_mangle]
+pub unsafe extern "C" fn hollow_consumer_new_with_mapping(
+    store: *const hollow_blob_store,
+    mapping: i32,
+    out_consumer: *mut *mut hollow_consumer,
+) -> hollow_status {
+    guard(|| {
+        // SAFETY: a non-NULL `store` is a live handle for the whole call (the header's pointer contract).
+        let store = unsafe { arg(store, "store") }?;
+        // SAFETY: a non-NULL `out_consumer` is writable for the whole call (the header's pointer contract).
+        let out_consumer = unsafe { out(out_consumer, "out_consumer") }?;
+        let mode = mapping_mode(mapping)?;
+        let roles = store.roles().clone();
+        let consumer = Consumer::builder(roles.retriever)
+            .with_announcement_watcher(roles.watcher)
+            .with_memory_mapping(mode)
+            .build();
         out_consumer.set(into_handle(hollow_consumer { consumer }));
         Ok(())
     })

@@ -3,12 +3,13 @@
 //! Every lookup first checks the caller's key against the index's [`KeySignature`] (number of values,
 //! kind of each), so a malformed key is an error with a message, never a silent miss.
 
+use hollow::index::KeyValue;
 use hollow::schema::FieldType;
 
 use crate::guard::{arg, guard, out, FfiResult};
 use crate::read_state::{hollow_hash_index, hollow_primary_key_index};
 use crate::status::{hollow_status, FfiError};
-use crate::values::{hollow_key_value, key_field, with_key, KeyField};
+use crate::values::{hollow_key_value, integer_key, key_field, with_key, KeyField};
 
 /// What a key must look like for one index: the indexed type (for messages) and each key field's path
 /// and the kind of value it holds (REFERENCE for a field matched by ordinal). Checking a caller's key
@@ -128,6 +129,14 @@ pub(crate) unsafe fn lookup(
     let (index, owner) = handle.parts();
     let signature = handle.signature();
     signature.check_len(key_len)?;
+    if key_len == 1 && !key.is_null() && matches!(signature.fields[0].1, FieldType::Int | FieldType::Long) {
+        // The most common key, one integer field, given as an INT or a LONG (which stand for each other):
+        // no general decoding. Any other tag takes the general path below, which reports it.
+        // SAFETY: `key` is non-NULL and points to one key value (this function's contract).
+        if let Some(k) = unsafe { integer_key(key) } {
+            return Ok(index.get(owner.engine(), &[KeyValue::Long(k)]));
+        }
+    }
     Ok(if key_len == 1 && !key.is_null() {
         // The common case, without the general path's closures: one key field.
         // SAFETY: `key` is non-NULL and points to `key_len` (1) key values whose strings and bytes are

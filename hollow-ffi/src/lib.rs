@@ -50,6 +50,8 @@ mod producer;
 
 mod record;
 
+mod mapping;
+
 mod consumer;
 
 mod read_state;
@@ -73,6 +75,7 @@ pub use diff::*;
 pub use index::*;
 pub use log::*;
 pub use lookup::*;
+pub use mapping::hollow_mapping_mode;
 pub use producer::*;
 pub use read_state::*;
 pub use record::*;

@@ -25,9 +25,10 @@ use hollow::schema::paths::resolve_key_path;
 use hollow::schema::FieldType;
 
 use crate::guard::{
-    arg, arg_slice, arg_str, free_handle, guard, guard_value, out, Borrowed, FfiResult, Handle, OwnedBox,
+    arg, arg_slice, arg_str, free_handle, guard, guard_value, into_handle, out, Borrowed, FfiResult, Handle, OwnedBox,
 };
 use crate::index::KeySignature;
+use crate::mapping::mapping_mode;
 use crate::status::{hollow_status, FfiError};
 use crate::values::hollow_str;
 
@@ -285,6 +286,56 @@ pub unsafe extern "C" fn hollow_read_state_version(
         let rs = unsafe { arg(read_state, "read_state") }?;
         // SAFETY: a non-NULL `out_version` is writable for the whole call (the header's pointer contract).
         unsafe { out(out_version, "out_version") }?.set(rs.state().version());
+        Ok(())
+    })
+}
+
+/// How many of the state's shards (the parts of its types' records) are read from a memory-mapped
+/// snapshot file: 0 for a state wholly in the heap (`HOLLOW_MAPPING_MODE_COPY`, or a store without local
+/// files), more for one loaded with `HOLLOW_MAPPING_MODE_SHARED`; a delta applied to a mapped state leaves
+/// mapped the shards it does not change.
+///
+/// Errors: `HOLLOW_STATUS_NULL_ARGUMENT`. Thread safety: any thread, concurrently.
+#[no_mangle]
+pub unsafe extern "C" fn hollow_read_state_mapped_shards(
+    read_state: *const hollow_read_state,
+    out_count: *mut usize,
+) -> hollow_status {
+    guard(|| {
+        // SAFETY: a non-NULL `read_state` is a live handle for the whole call (the header's pointer contract).
+        let rs = unsafe { arg(read_state, "read_state") }?;
+        // SAFETY: a non-NULL `out_count` is writable for the whole call (the header's pointer contract).
+        unsafe { out(out_count, "out_count") }?.set(rs.engine().mapped_shards());
+        Ok(())
+    })
+}
+
+/// Load the snapshot file at `path` (NUL-terminated UTF-8), the blob of `version`, as a read state of its
+/// own, without a consumer or a store: read into the heap (`HOLLOW_MAPPING_MODE_COPY`) or mapped and read
+/// in place (`HOLLOW_MAPPING_MODE_SHARED`; the file must then never be modified or truncated in place while
+/// the state lives, see `hollow_mapping_mode`). `version` is what `hollow_read_state_version` reports: a
+/// snapshot does not record its own version (a filesystem store names the file `snapshot-<version>`).
+///
+/// On success `*out_read_state` receives a new handle, owned by the caller (`hollow_read_state_free`).
+/// Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_INVALID_UTF8`, `HOLLOW_STATUS_INVALID_ARGUMENT`
+/// (`mapping` is not a `hollow_mapping_mode`), `HOLLOW_STATUS_IO` (the file cannot be read or mapped),
+/// `HOLLOW_STATUS_CORRUPT_BLOB`, `HOLLOW_STATUS_INTEGRITY_CHECK_FAILED` (a mapped file changed while it
+/// loaded); nothing is written then. Thread safety: any thread.
+#[no_mangle]
+pub unsafe extern "C" fn hollow_read_state_open_snapshot_file(
+    path: *const c_char,
+    version: i64,
+    mapping: i32,
+    out_read_state: *mut *mut hollow_read_state,
+) -> hollow_status {
+    guard(|| {
+        // SAFETY: a non-NULL `path` is a NUL-terminated string valid for the call (the header's pointer contract).
+        let path = unsafe { arg_str(path, "path") }?;
+        // SAFETY: a non-NULL `out_read_state` is writable for the whole call (the header's pointer contract).
+        let out_read_state = unsafe { out(out_read_state, "out_read_state") }?;
+        let mode = mapping_mode(mapping)?;
+        let engine = ReadStateEngine::from_snapshot_file(std::path::Path::new(path), mode)?;
+        out_read_state.set(into_handle(hollow_read_state::new(Arc::new(ReadState::new(version, engine)))));
         Ok(())
     })
 }

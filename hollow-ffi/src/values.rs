@@ -224,6 +224,27 @@ impl<'a> KeyField<'a> {
     }
 }
 
+/// The first key value as an `i64` when C tagged it INT or LONG, else `None` (the caller then takes the
+/// general path, which reports whatever is wrong with it). The fast path of single-integer keys: a tag
+/// comparison and one load, where [`key_field`] decodes every kind.
+///
+/// # Safety
+/// `key` must point to at least one readable `hollow_key_value`.
+#[inline(always)]
+pub(crate) unsafe fn integer_key(key: *const hollow_key_value) -> Option<i64> {
+    // SAFETY: readable per the contract; read through the raw mirror type (same layout) so that no invalid
+    // enum value is materialized.
+    let raw = unsafe { key.cast::<RawKeyValue>().read() };
+    // SAFETY: the member the tag names is read; both are plain integers, valid for any bits.
+    unsafe {
+        match raw.field_type {
+            1 => Some(raw.value.int_value as i64),
+            2 => Some(raw.value.long_value),
+            _ => None,
+        }
+    }
+}
+
 /// Decode key field `i` of a key array.
 ///
 /// # Safety

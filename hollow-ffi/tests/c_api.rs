@@ -447,8 +447,11 @@ fn sanitized_cxx_program(dir: &Path, source: &str) -> PathBuf {
 
 #[test]
 fn cpp_wrappers_raii_and_exceptions() {
-    let exe = sanitized_cxx_program(&scratch("cpp"), "hollow-ffi/tests/cpp/wrapper_test.cpp");
-    let stdout = run(&mut sanitized(&exe));
+    let dir = scratch("cpp");
+    let exe = sanitized_cxx_program(&dir, "hollow-ffi/tests/cpp/wrapper_test.cpp");
+    let work = dir.join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let stdout = run(sanitized(&exe).arg(&work));
     assert_all_passed(&stdout, "wrapper_test", 50);
 }
 

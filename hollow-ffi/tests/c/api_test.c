@@ -1521,6 +1521,126 @@ static void test_diff(void) {
     hollow_producer_free(producer);
 }
 
+/* Two read states hold the same records: a diff between them finds no change in any type, and some
+ * records unchanged. */
+static void check_same_records(const hollow_read_state *a, const hollow_read_state *b) {
+    hollow_diff *diff = NULL;
+    size_t types = 0, t, changes = 99;
+    uint64_t unchanged = 0;
+    CHECK_OK(hollow_diff_new(a, b, &diff));
+    CHECK_OK(hollow_diff_type_count(diff, &types));
+    CHECK(types > 0);
+    for (t = 0; t < types; t++) {
+        hollow_diff_type_summary summary;
+        CHECK_OK(hollow_diff_type_at(diff, t, &summary));
+        CHECK_OK(hollow_diff_change_count(diff, t, &changes));
+        CHECK(changes == 0);
+        unchanged += summary.unchanged;
+    }
+    CHECK(unchanged > 0);
+    hollow_diff_free(diff);
+}
+
+/* Memory-mapped consumers: over one filesystem store, a consumer in SHARED mode reads the same records as
+ * one in COPY mode, and reads them from a mapping; a read state opens a snapshot file either way. */
+static void test_memory_mapping(const char *scratch) {
+    char dir[4096], path[4200];
+    hollow_blob_store *store = NULL;
+    hollow_producer *producer = NULL;
+    hollow_consumer *copying = NULL, *mapping = NULL;
+    /* Sentinels: a failed call must leave its out-parameter as it was. */
+    hollow_consumer *const consumer_sentinel = (hollow_consumer *)&check_passed;
+    hollow_read_state *const state_sentinel = (hollow_read_state *)&check_failed;
+    hollow_consumer *untouched_consumer = consumer_sentinel;
+    hollow_read_state *untouched_state = state_sentinel;
+    hollow_read_state *copied = NULL, *mapped = NULL, *from_file = NULL;
+    int64_t v1 = 0, v2 = 0, version = 0;
+    size_t shards = 99, mapped_v1 = 0;
+
+    snprintf(dir, sizeof dir, "%s/mapped-store", scratch);
+    CHECK_OK(hollow_blob_store_create_filesystem(dir, &store));
+    CHECK_OK(hollow_producer_new(store, SCHEMAS, &producer));
+    produce(producer, &v1, &v2);
+
+    CHECK_STATUS(hollow_consumer_new_with_mapping(store, 7, &untouched_consumer), HOLLOW_STATUS_INVALID_ARGUMENT);
+    CHECK_LAST_ERROR_HAS("hollow_mapping_mode");
+    CHECK_STATUS(hollow_consumer_new_with_mapping(store, -1, &untouched_consumer), HOLLOW_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(hollow_consumer_new_with_mapping(NULL, HOLLOW_MAPPING_MODE_SHARED, &untouched_consumer),
+                 HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK(untouched_consumer == consumer_sentinel);
+    CHECK_STATUS(hollow_consumer_new_with_mapping(store, HOLLOW_MAPPING_MODE_SHARED, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+
+    CHECK_OK(hollow_consumer_new_with_mapping(store, HOLLOW_MAPPING_MODE_COPY, &copying));
+    CHECK_OK(hollow_consumer_new_with_mapping(store, HOLLOW_MAPPING_MODE_SHARED, &mapping));
+    hollow_blob_store_free(store); /* the producer and the consumers share the store */
+    CHECK_OK(hollow_consumer_refresh_to(copying, v1));
+    CHECK_OK(hollow_consumer_refresh_to(mapping, v1));
+    CHECK_OK(hollow_consumer_read_state(copying, &copied));
+    CHECK_OK(hollow_consumer_read_state(mapping, &mapped));
+    CHECK_OK(hollow_read_state_mapped_shards(copied, &shards));
+    CHECK(shards == 0);
+    CHECK_OK(hollow_read_state_mapped_shards(mapped, &mapped_v1));
+    CHECK(mapped_v1 > 0);
+    shards = 99;
+    CHECK_STATUS(hollow_read_state_mapped_shards(NULL, &shards), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK(shards == 99);
+    CHECK_STATUS(hollow_read_state_mapped_shards(mapped, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    /* The same records, and the detailed reads of version 1 pass on the mapped state too. */
+    check_same_records(copied, mapped);
+    test_object_fields(mapped);
+    test_one_call_reads(mapped);
+    hollow_read_state_free(copied);
+    hollow_read_state_free(mapped);
+
+    /* A delta applied to a mapped state builds heap shards for what it changes and keeps the rest mapped. */
+    CHECK_OK(hollow_consumer_refresh_to(copying, v2));
+    CHECK_OK(hollow_consumer_refresh_to(mapping, v2));
+    CHECK_OK(hollow_consumer_read_state(copying, &copied));
+    CHECK_OK(hollow_consumer_read_state(mapping, &mapped));
+    CHECK_OK(hollow_read_state_mapped_shards(mapped, &shards));
+    CHECK(shards > 0 && shards < mapped_v1);
+    check_same_records(copied, mapped);
+    hollow_read_state_free(copied);
+    hollow_read_state_free(mapped);
+
+    /* A snapshot file of the store, opened as a read state: mapped, or copied into the heap. */
+    snprintf(path, sizeof path, "%s/snapshot-%lld", dir, (long long)v1);
+    CHECK_OK(hollow_consumer_refresh_to(copying, v1));
+    CHECK_OK(hollow_consumer_read_state(copying, &copied));
+    CHECK_OK(hollow_read_state_open_snapshot_file(path, v1, HOLLOW_MAPPING_MODE_SHARED, &from_file));
+    CHECK_OK(hollow_read_state_version(from_file, &version));
+    CHECK(version == v1);
+    CHECK_OK(hollow_read_state_mapped_shards(from_file, &shards));
+    CHECK(shards == mapped_v1);
+    check_same_records(copied, from_file);
+    test_object_fields(from_file);
+    hollow_read_state_free(from_file);
+    from_file = NULL;
+    CHECK_OK(hollow_read_state_open_snapshot_file(path, v1, HOLLOW_MAPPING_MODE_COPY, &from_file));
+    CHECK_OK(hollow_read_state_mapped_shards(from_file, &shards));
+    CHECK(shards == 0);
+    check_same_records(copied, from_file);
+    hollow_read_state_free(from_file);
+    hollow_read_state_free(copied);
+    CHECK_STATUS(hollow_read_state_open_snapshot_file(path, v1, 2, &untouched_state), HOLLOW_STATUS_INVALID_ARGUMENT);
+    CHECK_LAST_ERROR_HAS("hollow_mapping_mode");
+    CHECK_STATUS(hollow_read_state_open_snapshot_file(NULL, v1, HOLLOW_MAPPING_MODE_SHARED, &untouched_state),
+                 HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_read_state_open_snapshot_file(INVALID_UTF8, v1, HOLLOW_MAPPING_MODE_SHARED, &untouched_state),
+                 HOLLOW_STATUS_INVALID_UTF8);
+    snprintf(path, sizeof path, "%s/snapshot-1", dir); /* no such file */
+    CHECK_STATUS(hollow_read_state_open_snapshot_file(path, 1, HOLLOW_MAPPING_MODE_SHARED, &untouched_state),
+                 HOLLOW_STATUS_IO);
+    CHECK_LAST_ERROR_HAS("snapshot-1");
+    CHECK(untouched_state == state_sentinel);
+    CHECK_STATUS(hollow_read_state_open_snapshot_file(path, 1, HOLLOW_MAPPING_MODE_SHARED, NULL),
+                 HOLLOW_STATUS_NULL_ARGUMENT);
+
+    hollow_consumer_free(copying);
+    hollow_consumer_free(mapping);
+    hollow_producer_free(producer);
+}
+
 int main(int argc, char **argv) {
     hollow_blob_store *store = NULL;
     hollow_producer *producer = NULL;
@@ -1540,6 +1660,7 @@ int main(int argc, char **argv) {
     test_store_errors(argv[1]);
     test_record_errors();
     test_filesystem_and_corruption(argv[1]);
+    test_memory_mapping(argv[1]);
 
     CHECK_OK(hollow_blob_store_new_in_memory(&store));
     test_producer_errors(store);

@@ -58,7 +58,43 @@ static void add_movie(hollow::write_state &ws, hollow::object_record &r, std::in
     ws.add_object("Movie", r);
 }
 
-int main() {
+// Memory-mapped reads through the wrappers: a SHARED consumer over a filesystem store in `scratch` reads
+// what a COPY consumer reads, from a mapping; a snapshot file opens as a read state.
+static void memory_mapping(const std::string &scratch) {
+    const std::string dir = scratch + "/mapped";
+    hollow::object_record record;
+    std::int64_t v1 = 0;
+    {
+        hollow::blob_store store = hollow::blob_store::create_filesystem(dir);
+        hollow::producer producer(store, SCHEMAS);
+        v1 = producer.run_cycle([&](hollow::write_state &ws) {
+            add_movie(ws, record, 1, "Heat", 1995);
+            add_movie(ws, record, 2, "Thief", 1981);
+        });
+    }
+    hollow::blob_store store = hollow::blob_store::open_filesystem(dir);
+    hollow::consumer copying(store, HOLLOW_MAPPING_MODE_COPY), mapping(store, HOLLOW_MAPPING_MODE_SHARED);
+    EXPECT(copying.refresh() == v1 && mapping.refresh() == v1);
+    hollow::read_state copied = copying.read_state(), mapped = mapping.read_state();
+    EXPECT(copied.mapped_shards() == 0 && mapped.mapped_shards() > 0);
+    hollow::field_path title = mapped.field_path("Movie", "title");
+    auto read = mapped.primary_key_index("Movie").read_string({hollow::key::int64(2)}, title);
+    EXPECT(read.has_value() && *read == "Thief");
+    EXPECT(hollow::diff(copied, mapped).change_count(0) == 0);
+    hollow::read_state file =
+        hollow::read_state::open_snapshot_file(dir + "/snapshot-" + std::to_string(v1), v1, HOLLOW_MAPPING_MODE_SHARED);
+    EXPECT(file.version() == v1 && file.mapped_shards() == mapped.mapped_shards());
+    EXPECT_THROWS(hollow::consumer(store, static_cast<hollow_mapping_mode>(5)), HOLLOW_STATUS_INVALID_ARGUMENT);
+    EXPECT_THROWS(hollow::read_state::open_snapshot_file(dir + "/snapshot-1", 1, HOLLOW_MAPPING_MODE_COPY),
+                  HOLLOW_STATUS_IO);
+}
+
+int main(int argc, char **argv) {
+    if (argc != 2) {
+        std::fprintf(stderr, "usage: %s SCRATCH_DIR\n", argv[0]);
+        return 2;
+    }
+    memory_mapping(argv[1]);
     hollow::blob_store store = hollow::blob_store::new_in_memory();
     hollow::producer producer(store, SCHEMAS);
     hollow::object_record record;

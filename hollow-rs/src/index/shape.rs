@@ -258,7 +258,7 @@ pub(crate) struct DirectKey<'s, 'k, 'v> {
 
 impl<'s, 'k, 'v> DirectKey<'s, 'k, 'v> {
     /// `key` against `fields`; `None` if it can never match (wrong length or kinds).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn new(fields: &'s [DirectField], key: &'k [KeyValue<'v>]) -> Option<Self> {
         if key.len() != fields.len() {
             return None;
