@@ -48,6 +48,28 @@ struct StoreArgs {
     options: Vec<String>,
 }
 
+/// How a long-running consumer (`watch`, `serve`) loads snapshots.
+#[derive(Clone, Copy, Default, clap::ValueEnum)]
+enum MemoryMapping {
+    /// Read each snapshot into memory: safe whatever happens to the file afterwards.
+    #[default]
+    Copy,
+    /// Map the snapshot file read-only and read its records in place, so that processes reading the same
+    /// file share one copy in the page cache (a directory store, or an object store with
+    /// `--option cache_dir=DIR`; other stores fall back to copying). The file must never be modified or
+    /// truncated while mapped; hollow's own stores never do either.
+    Shared,
+}
+
+impl From<MemoryMapping> for hollow::mapped::MappingMode {
+    fn from(mode: MemoryMapping) -> Self {
+        match mode {
+            MemoryMapping::Copy => hollow::mapped::MappingMode::Copy,
+            MemoryMapping::Shared => hollow::mapped::MappingMode::Shared,
+        }
+    }
+}
+
 impl StoreArgs {
     /// Opens the store with its `--option KEY=VALUE`s (`create`: a missing directory is made).
     fn open(&self, create: bool) -> hollow::Result<Arc<dyn BlobStore>> {
@@ -170,6 +192,9 @@ enum Command {
         /// Serve the consumer's metrics for Prometheus at http://ADDR/metrics (e.g. 127.0.0.1:9898).
         #[arg(long, value_name = "ADDR")]
         metrics_listen: Option<std::net::SocketAddr>,
+        /// How snapshots are loaded: copied into memory, or mapped and shared with other processes.
+        #[arg(long, value_enum, default_value_t)]
+        memory_mapping: MemoryMapping,
     },
     /// Typed accessors for the schemas of SCHEMA_FILE (Hollow's schema language; `-` for standard
     /// input), printed on standard output: Rust zero-copy views over a read state, or Python
@@ -190,6 +215,9 @@ enum Command {
         /// The address to listen on (port 0: any free port, printed at start).
         #[arg(long, default_value = "127.0.0.1:7878", value_name = "ADDR")]
         listen: std::net::SocketAddr,
+        /// How snapshots are loaded: copied into memory, or mapped and shared with other processes.
+        #[arg(long, value_enum, default_value_t)]
+        memory_mapping: MemoryMapping,
     },
 }
 
@@ -221,13 +249,15 @@ fn main() -> ExitCode {
                 }
             })
         }
-        Command::Watch { store, interval_ms, count, metrics_listen } => {
-            let watch = watch::Watch { interval: std::time::Duration::from_millis(interval_ms), count, metrics_listen };
+        Command::Watch { store, interval_ms, count, metrics_listen, memory_mapping } => {
+            let interval = std::time::Duration::from_millis(interval_ms);
+            let watch = watch::Watch { interval, count, metrics_listen, mapping: memory_mapping.into() };
             store.open(false).and_then(|s| watch::run(&store.url, s, &watch))
         }
         Command::Codegen { lang, schema_file } => codegen::run(&lang, &schema_file, &mut std::io::stdout().lock()),
-        Command::Serve { store, listen } => {
-            store.open(false).and_then(|s| serve::run(&store.url, s, &serve::Serve { listen }))
+        Command::Serve { store, listen, memory_mapping } => {
+            let serve = serve::Serve { listen, mapping: memory_mapping.into() };
+            store.open(false).and_then(|s| serve::run(&store.url, s, &serve))
         }
     };
     match result {

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hollow::consumer::{Consumer, ConsumerMetrics};
+use hollow::mapped::MappingMode;
 use hollow::store::{AnnouncementWatcher, BlobStore};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
@@ -13,13 +14,17 @@ pub struct Watch {
     pub interval: Duration,
     pub count: Option<u64>,
     pub metrics_listen: Option<SocketAddr>,
+    pub mapping: MappingMode,
 }
 
 pub fn run(name: &str, store: Arc<dyn BlobStore>, watch: &Watch) -> hollow::Result<()> {
     if let Some(addr) = watch.metrics_listen {
         serve_metrics(addr)?;
     }
-    let consumer = Consumer::builder(store.clone()).with_announcement_watcher(store.clone()).build();
+    let consumer = Consumer::builder(store.clone())
+        .with_announcement_watcher(store.clone())
+        .with_memory_mapping(watch.mapping)
+        .build();
     println!("watching {name} (every {} ms)", watch.interval.as_millis());
     let mut seen = None;
     let mut refreshes = 0;
@@ -52,7 +57,8 @@ pub fn run(name: &str, store: Arc<dyn BlobStore>, watch: &Watch) -> hollow::Resu
     Ok(())
 }
 
-/// `version 7  plan 2 deltas  bytes 1234  3.1 ms  Movie=30 String=41`.
+/// `version 7  plan 2 deltas  bytes 1234  3.1 ms  Movie=30 String=41`, and `mapped shards 3` at the end
+/// when some of the state is read in place from a mapped snapshot file.
 fn refresh_line(consumer: &Consumer, version: i64, before: &ConsumerMetrics, took: Duration) -> String {
     let after = consumer.metrics();
     let snapshots = after.snapshots_applied - before.snapshots_applied;
@@ -66,8 +72,10 @@ fn refresh_line(consumer: &Consumer, version: i64, before: &ConsumerMetrics, too
     let records = consumer.read_state().map_or_else(String::new, |state| {
         state.engine().types().map(|t| format!("{}={}", t.name(), t.populated().count())).collect::<Vec<_>>().join(" ")
     });
+    let mapped = consumer.read_state().map_or(0, |state| state.engine().mapped_shards());
+    let mapped = if mapped > 0 { format!("  mapped shards {mapped}") } else { String::new() };
     format!(
-        "version {version}  plan {plan}  bytes {}  {:.1} ms  {records}",
+        "version {version}  plan {plan}  bytes {}  {:.1} ms  {records}{mapped}",
         after.bytes_applied - before.bytes_applied,
         took.as_secs_f64() * 1e3
     )

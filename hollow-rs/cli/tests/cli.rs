@@ -213,6 +213,35 @@ fn watch_prints_a_line_per_refresh_and_serves_metrics() {
 }
 
 #[test]
+fn watch_maps_snapshots_when_asked_and_reads_the_same_records() {
+    let work = temp_dir("cli-watch-mapping");
+    let store = work.join("store");
+    let d = store.to_str().unwrap().to_owned();
+    produce_records(&work, &d, "String { string value; }", &string_records(&["a", "b", "c"]));
+    let refresh_line = |mode: &str| {
+        let (ok, out, err) = hollow(&["watch", &d, "--count", "1", "--interval-ms", "50", "--memory-mapping", mode]);
+        assert!(ok, "{err}");
+        out.lines().find(|l| l.starts_with("version ")).unwrap_or_else(|| panic!("no refresh line: {out}")).to_owned()
+    };
+    let shared = refresh_line("shared");
+    let copied = refresh_line("copy");
+    // `version V  plan snapshot  bytes B  T ms  String=3[  mapped shards N]`: the same version, plan, bytes
+    // and records either way; only the shared state reads its shard from the mapped file.
+    let fields = |line: &str| {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        (words[1].to_owned(), words[3].to_owned(), words[5].to_owned(), words[8].to_owned())
+    };
+    assert_eq!(fields(&shared), fields(&copied));
+    assert!(shared.contains("String=3"), "{shared}");
+    let mapped: usize = shared.rsplit_once("mapped shards ").map(|(_, n)| n.trim().parse().unwrap()).unwrap_or(0);
+    assert!(mapped > 0, "the shared consumer maps its snapshot: {shared}");
+    assert!(!copied.contains("mapped"), "{copied}");
+    let (ok, _, err) = hollow(&["watch", &d, "--count", "1", "--memory-mapping", "mmap"]);
+    assert!(!ok && err.contains("--memory-mapping") && err.contains("shared"), "{err}");
+    std::fs::remove_dir_all(&work).unwrap();
+}
+
+#[test]
 fn log_level_prints_records_on_standard_error() {
     let work = temp_dir("cli-log-level");
     let store = work.join("store");

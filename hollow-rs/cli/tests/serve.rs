@@ -22,8 +22,14 @@ struct Server {
 
 impl Server {
     fn start(store: &str) -> Server {
+        Server::start_with(store, &[])
+    }
+
+    /// A server started with more command-line arguments.
+    fn start_with(store: &str, args: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_hollow"))
             .args(["serve", store, "--listen", "127.0.0.1:0"])
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -216,6 +222,44 @@ fn encode(text: &str) -> String {
     text.bytes()
         .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
         .collect()
+}
+
+#[test]
+fn a_server_mapping_its_snapshots_shows_the_same_records_with_less_heap() {
+    let store = collections_store();
+    let vs = versions("collections");
+    let copying = Server::start(&store);
+    let mapping = Server::start_with(&store, &["--memory-mapping", "shared"]);
+    let heap = |types: &Value| {
+        types["types"].as_array().unwrap().iter().map(|t| t["heapBytes"].as_u64().unwrap()).sum::<u64>()
+    };
+    // The followed version (reached by the snapshot the store holds for it) and an older one (a side
+    // consumer's snapshot): the same types, counts and records either way, read in place when mapped.
+    for path in ["/api/types".to_owned(), format!("/api/types?version={}", vs[0])] {
+        let (copied, mapped) = (copying.json(&path), mapping.json(&path));
+        let without_heap = |types: &Value| {
+            let mut types = types.clone();
+            types["types"].as_array_mut().unwrap().iter_mut().for_each(|t| t["heapBytes"] = Value::Null);
+            types
+        };
+        assert_eq!(without_heap(&copied), without_heap(&mapped), "{path}");
+        assert!(
+            heap(&mapped) < heap(&copied),
+            "{path}: mapped {} vs copied {} heap bytes",
+            heap(&mapped),
+            heap(&copied)
+        );
+        for t in copied["types"].as_array().unwrap() {
+            let records = format!(
+                "/api/types/{}/records?limit=500{}",
+                t["name"].as_str().unwrap(),
+                path.strip_prefix("/api/types").unwrap().replace('?', "&")
+            );
+            assert_eq!(copying.json(&records), mapping.json(&records), "{records}");
+        }
+    }
+    let (ok, _, err) = support::hollow(&["serve", &store, "--memory-mapping", "private"]);
+    assert!(!ok && err.contains("--memory-mapping"), "{err}");
 }
 
 #[test]

@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use hollow::consumer::Consumer;
+use hollow::mapped::MappingMode;
 use hollow::store::{BlobStore, BlobType};
 use hollow::ReadState;
 
@@ -36,6 +37,8 @@ pub struct Dataset {
     /// The store as named on the command line (shown in pages).
     pub name: String,
     store: Arc<dyn BlobStore>,
+    /// How every consumer of the store here loads snapshots.
+    mapping: MappingMode,
     /// Follows the announced version (subscribed by the caller).
     pub consumer: Consumer,
     /// Recently built states of other versions, most recent last.
@@ -47,11 +50,15 @@ pub struct Dataset {
 }
 
 impl Dataset {
-    pub fn new(name: &str, store: Arc<dyn BlobStore>) -> Self {
-        let consumer = Consumer::builder(store.clone()).with_announcement_watcher(store.clone()).build();
+    pub fn new(name: &str, store: Arc<dyn BlobStore>, mapping: MappingMode) -> Self {
+        let consumer = Consumer::builder(store.clone())
+            .with_announcement_watcher(store.clone())
+            .with_memory_mapping(mapping)
+            .build();
         Dataset {
             name: name.to_owned(),
             store,
+            mapping,
             consumer,
             others: Mutex::new(VecDeque::new()),
             building: Mutex::new(()),
@@ -61,7 +68,7 @@ impl Dataset {
 
     /// A consumer of the same store that follows nothing: for walking versions on the side.
     pub fn side_consumer(&self) -> Consumer {
-        Consumer::builder(self.store.clone()).build()
+        Consumer::builder(self.store.clone()).with_memory_mapping(self.mapping).build()
     }
 
     /// The state the followed consumer holds.

@@ -46,6 +46,8 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub struct Serve {
     pub listen: SocketAddr,
+    /// How the followed consumer and the side consumers load snapshots.
+    pub mapping: hollow::mapped::MappingMode,
 }
 
 /// What every handler shares.
@@ -75,7 +77,7 @@ pub fn run(name: &str, store: Arc<dyn BlobStore>, serve: &Serve) -> hollow::Resu
             None
         }
     };
-    let dataset = Dataset::new(name, store);
+    let dataset = Dataset::new(name, store, serve.mapping);
     if let Err(e) = dataset.consumer.refresh() {
         eprintln!("hollow: loading the announced version failed (serving anyway, retrying as announced): {e}");
     }
