@@ -1176,8 +1176,9 @@ hollow_status hollow_read_state_mapped_shards(const hollow_read_state *read_stat
  * Load the snapshot file at `path` (NUL-terminated UTF-8), the blob of `version`, as a read state of its
  * own, without a consumer or a store: read into the heap (`HOLLOW_MAPPING_MODE_COPY`) or mapped and read
  * in place (`HOLLOW_MAPPING_MODE_SHARED`; the file must then never be modified or truncated in place while
- * the state lives, see `hollow_mapping_mode`). `version` is what `hollow_read_state_version` reports: a
- * snapshot does not record its own version (a filesystem store names the file `snapshot-<version>`).
+ * the state lives, see `hollow_mapping_mode`). `version` is what `hollow_read_state_version` reports; it
+ * is given rather than read from the blob because only some writers tag a snapshot with its version
+ * (a filesystem store names the file `snapshot-<version>`).
  *
  * On success `*out_read_state` receives a new handle, owned by the caller (`hollow_read_state_free`).
  * Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_INVALID_UTF8`, `HOLLOW_STATUS_INVALID_ARGUMENT`
