@@ -3,7 +3,7 @@
 use hollow::consumer::Consumer;
 
 use crate::guard::{arg, free_handle, guard, guard_value, into_handle, out, Handle, OwnedBox};
-use crate::mapping::mapping_mode;
+use crate::mapping::{hollow_mapping_mode, mapping_mode};
 use crate::read_state::hollow_read_state;
 use crate::status::{hollow_status, FfiError};
 use crate::store::hollow_blob_store;
@@ -32,16 +32,8 @@ pub unsafe extern "C" fn hollow_consumer_new(
     store: *const hollow_blob_store,
     out_consumer: *mut *mut hollow_consumer,
 ) -> hollow_status {
-    guard(|| {
-        // SAFETY: a non-NULL `store` is a live handle for the whole call (the header's pointer contract).
-        let store = unsafe { arg(store, "store") }?;
-        // SAFETY: a non-NULL `out_consumer` is writable for the whole call (the header's pointer contract).
-        let out_consumer = unsafe { out(out_consumer, "out_consumer") }?;
-        let roles = store.roles().clone();
-        let consumer = Consumer::builder(roles.retriever).with_announcement_watcher(roles.watcher).build();
-        out_consumer.set(into_handle(hollow_consumer { consumer }));
-        Ok(())
-    })
+    // SAFETY: the caller's pointers as the header's pointer contract says, which is this function's.
+    unsafe { hollow_consumer_new_with_mapping(store, hollow_mapping_mode::Copy as i32, out_consumer) }
 }
 
 /// Create a consumer of `store` whose snapshots load as `mapping` says (a `hollow_mapping_mode`).
