@@ -31,8 +31,8 @@ phase "cargo doc -D warnings (hollow, hollow-cli, hollow-ffi)"
 for crate in hollow hollow-cli hollow-ffi; do
     RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --all-features -p "$crate"
 done
-phase "cargo test --workspace --all-features, beside a loopback S3 server (moto, .ci/with-s3.sh)"
-bash .ci/with-s3.sh cargo test --workspace --all-features
+phase "cargo test --workspace --all-features, beside a loopback S3 server (moto, .ci/with-s3.sh; lanes: .ci/cargo-test.sh)"
+bash .ci/with-s3.sh bash .ci/cargo-test.sh
 phase "hollow serve in headless Chromium (.ci/browser-test.sh)"
 bash .ci/browser-test.sh
 # The Python phase builds the core again in its own target directory. Where the disk is small (CI

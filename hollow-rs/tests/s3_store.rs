@@ -9,7 +9,7 @@ use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
 use hollow::store::object::{Layout, ObjectStoreBlobStore, StoreOptions};
-use hollow::store::{AnnouncementWatcher, Announcer, Blob, BlobId, BlobPublisher, BlobRetriever, BlobType};
+use hollow::store::{AnnouncementWatcher, Announcer, Blob, BlobId, BlobPublisher, BlobRetriever, BlobType, Version};
 use hollow::ErrorKind;
 use object_store::{Attribute, Attributes, ObjectStore, ObjectStoreExt, PutOptions, PutPayload};
 
@@ -247,6 +247,30 @@ fn retrieved_blobs_equal_published_and_list_delete() {
             assert_eq!(c.retrieve_snapshot(b0 + 99).unwrap().as_ref(), Some(&snap10));
             assert!(!c.list().unwrap().contains(&snap20.id()));
         }
+    }
+}
+
+/// A reference-layout delta is named by its origin alone, so `list` asks each one's metadata where it
+/// leads (many requests in flight): every answer must land on its own blob.
+#[test]
+fn list_resolves_every_reference_delta_to_its_own_destination() {
+    for b in backends("list-many") {
+        let s = b.client(&StoreOptions { layout: Layout::Reference, ..opts() });
+        // Uneven steps, so that a destination given to the wrong delta would show.
+        let versions: Vec<Version> = (0..41i64).map(|i| 1_000 + i * i + 3 * i).collect();
+        let mut expected = Vec::new();
+        for pair in versions.windows(2) {
+            let (from, to) = (pair[0], pair[1]);
+            for blob in [Blob::delta(from, to, data(from as u8, 40)), Blob::reverse_delta(to, from, data(to as u8, 40))]
+            {
+                s.publish(&blob).unwrap();
+                expected.push(blob.id());
+            }
+        }
+        expected.sort_by_key(|b| (b.to_version, b.from_version, b.blob_type));
+        let listed: Vec<BlobId> = b.client(&StoreOptions { layout: Layout::Reference, ..opts() }).list().unwrap();
+        assert_eq!(listed.len(), 80, "{}", b.name);
+        assert_eq!(listed, expected, "{}", b.name);
     }
 }
 

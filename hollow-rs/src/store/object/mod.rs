@@ -52,6 +52,9 @@ use super::{
 };
 use crate::error::{Error, Result};
 
+/// How many metadata requests `list` keeps in flight to resolve where reference-layout deltas lead.
+const LIST_HEADS_IN_FLIGHT: usize = 16;
+
 /// How many requests a store has sent, by kind (retries inside `object_store` are not counted).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RequestStats {
@@ -728,25 +731,42 @@ impl BlobPublisher for ObjectStoreBlobStore {
     fn list(&self) -> Result<Vec<BlobId>> {
         let layout = self.inner.layout;
         let mut ids = self.run(move |i| async move {
-            let mut ids = Vec::new();
-            for name in i.list().await? {
-                let Some((blob_type, from, to)) = layout::parse_name(layout, &name) else { continue };
-                let to = match to {
-                    Some(to) => to,
-                    None => match i.head(&name).await? {
-                        // Deleted since the listing.
-                        None => continue,
-                        Some((_, attrs)) => match metadata_version(&attrs, layout::TO_STATE, &name)? {
-                            Some(to) => to,
-                            None => {
-                                return Err(Error::corrupt(format!("{}: no to_state metadata", i.display(&name)), 0))
-                            }
+            let parsed: Vec<_> = i
+                .list()
+                .await?
+                .into_iter()
+                .filter_map(|name| layout::parse_name(layout, &name).map(|parsed| (name, parsed)))
+                .collect();
+            // A reference-layout delta's name holds only its origin; where it leads is in its metadata,
+            // one HEAD request each. They go out LIST_HEADS_IN_FLIGHT at a time: a store with a thousand
+            // deltas would otherwise take a thousand round trips in a row to list.
+            let i = &i;
+            let resolved: Vec<Option<BlobId>> = futures_util::stream::iter(parsed)
+                .map(|(name, (blob_type, from, to))| async move {
+                    let to = match to {
+                        Some(to) => to,
+                        None => match i.head(&name).await? {
+                            // Deleted since the listing.
+                            None => return Ok(None),
+                            Some((_, attrs)) => match metadata_version(&attrs, layout::TO_STATE, &name)? {
+                                Some(to) => to,
+                                None => {
+                                    return Err(Error::corrupt(
+                                        format!("{}: no to_state metadata", i.display(&name)),
+                                        0,
+                                    ))
+                                }
+                            },
                         },
-                    },
-                };
-                ids.push(BlobId { blob_type, from_version: from, to_version: to });
-            }
-            Ok(ids)
+                    };
+                    Ok(Some(BlobId { blob_type, from_version: from, to_version: to }))
+                })
+                .buffer_unordered(LIST_HEADS_IN_FLIGHT)
+                .collect::<Vec<Result<Option<BlobId>>>>()
+                .await
+                .into_iter()
+                .collect::<Result<_>>()?;
+            Ok(resolved.into_iter().flatten().collect::<Vec<_>>())
         })?;
         ids.sort_by_key(|b| (b.to_version, b.from_version, b.blob_type));
         Ok(ids)
