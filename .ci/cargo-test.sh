@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
-# `cargo test --workspace --all-features`, in two lanes (run by .ci/test.sh inside .ci/with-s3.sh).
+# `cargo test --workspace --all-features`, built first and then run in two lanes (.ci/test.sh).
+#
+#   bash .ci/cargo-test.sh build   compile every test target and the examples, run nothing
+#   bash .ci/cargo-test.sh run     run them (inside .ci/with-s3.sh); also compiles whatever is stale
 #
 # Two integration tests spend most of their time waiting: publishing_protocol (about 75 s of producer
 # processes started, SIGKILLed and waited for, and of requests to the loopback S3 server) and s3_faults
-# (retries through a faulty proxy). Run after the rest, they added their whole duration to CI's. Here
-# they are compiled first, then run in the background while everything else compiles and runs; their
-# output is printed at the end, and any failure of either lane fails the run.
+# (retries through a faulty proxy). Run one after the other with the rest, they added their whole
+# duration to CI's. Here they run in the background (lane A) while everything else runs (lane B); their
+# output is printed at the end, and a failure in either lane fails the run.
 #
 # Every other test target is named explicitly (lane B), so the waiting ones run exactly once; a new file
-# under a tests/ folder joins lane B by itself. Doc tests run on their own (cargo cannot mix `--doc` with
+# in a tests/ folder joins lane B by itself. Doc tests run on their own (cargo cannot mix `--doc` with
 # other target kinds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+mode="${1:-}"
 cargo_test=(cargo test --workspace --all-features)
 waiting=(publishing_protocol s3_faults)
 
@@ -26,21 +30,32 @@ for file in hollow-rs/tests/*.rs hollow-rs/cli/tests/*.rs hollow-ffi/tests/*.rs 
     [[ " ${waiting[*]} " == *" $name "* ]] || other_targets+=(--test "$name")
 done
 
-"${cargo_test[@]}" "${waiting_targets[@]}" --no-run
+case "$mode" in
+    build)
+        "${cargo_test[@]}" "${waiting_targets[@]}" "${other_targets[@]}" --no-run
+        # Besides the tests, `cargo test` builds the examples: prometheus_example and c_api run some,
+        # built by this same command, which then finds them fresh.
+        cargo build --workspace --all-features --lib --examples --profile test
+        exit 0
+        ;;
+    run) ;;
+    *)
+        echo "usage: cargo-test.sh build|run" >&2
+        exit 2
+        ;;
+esac
+
 waiting_log=$(mktemp -t hollow-waiting-tests.XXXXXX.log)
 "${cargo_test[@]}" "${waiting_targets[@]}" >"$waiting_log" 2>&1 &
 waiting_pid=$!
 finish() {
-    # However lane B ends, lane A is waited for (or stopped) and its output shown.
+    # However lane B ends, lane A is stopped if it still runs, and its log removed.
     kill "$waiting_pid" 2>/dev/null && wait "$waiting_pid" 2>/dev/null
     rm -f "$waiting_log"
 }
 trap finish EXIT
 
 status=0
-# Besides the tests, `cargo test` builds the examples: prometheus_example and c_api run some, through this
-# same command, which then finds them built.
-cargo build --workspace --all-features --lib --examples --profile test || status=$?
 "${cargo_test[@]}" "${other_targets[@]}" || status=$?
 "${cargo_test[@]}" --doc || status=$?
 
