@@ -87,6 +87,9 @@ fn smaps_rollup() -> Vec<(String, u64)> {
 /// The child process: load, index, touch, report ready, wait, then print its memory.
 fn child(path: &Path, mode: &str) {
     let mode = if mode == "Shared" { MappingMode::Shared } else { MappingMode::Copy };
+    // What the process holds before it opens the snapshot (its binary's data, the allocator, stacks):
+    // reported too, so that the growth is what the consumer itself costs.
+    let before = smaps_rollup();
     let engine = ReadStateEngine::from_snapshot_file(path, mode).expect("load");
     let index = index(&engine);
     black_box(touch_everything(&engine));
@@ -99,6 +102,10 @@ fn child(path: &Path, mode: &str) {
     for (k, kb) in smaps_rollup() {
         println!("{k} {kb}");
     }
+    for (k, kb) in before {
+        println!("Before_{k} {kb}");
+    }
+    println!("index_bytes {}", index.heap_bytes());
     println!("end");
     std::io::stdout().flush().unwrap();
     std::io::stdin().read_line(&mut line).unwrap();
@@ -149,6 +156,12 @@ fn two_consumers(exe: &Path, path: &Path, mode: MappingMode) {
             f("Private_Dirty"),
             f("Private_Clean") + f("Private_Dirty"),
             f("Shared_Clean") + f("Shared_Dirty"),
+        );
+        let private_before = f("Before_Private_Clean") + f("Before_Private_Dirty");
+        println!(
+            "  {mode:?} consumer {i}: private growth since before the open {:.1} MiB (primary-key index {:.1} MiB)",
+            f("Private_Clean") + f("Private_Dirty") - private_before,
+            f("index_bytes") / 1024.0,
         );
     }
     for mut c in children {

@@ -9,9 +9,9 @@
 //!
 //! [`LargeArray`] is a fixed-length, zero-initialized array of plain integers. From
 //! [`HUGE_PAGE_MIN_BYTES`] up, and while [`set_huge_pages`] has not turned it off, it is allocated
-//! 2 MiB-aligned, rounded up to whole 2 MiB pages, and advised before anything touches it, so that
-//! its pages fault in huge. Smaller arrays, and every array on other platforms, come from the
-//! global allocator as usual. The rounding wastes at most 2 MiB per array of at least 4 MiB.
+//! 2 MiB-aligned and advised before anything touches it, so that its whole 2 MiB ranges fault in as
+//! huge pages; the last, partial range stays on small pages, so no memory is spent past the array's
+//! end. Smaller arrays, and every array on other platforms, come from the global allocator as usual.
 //!
 //! [`SharedBytes`] is what the read engine's arrays are stored in: an immutable run of bytes that is
 //! either on the heap (a `LargeArray` or a `Vec`) or a window into a memory-mapped snapshot file
@@ -26,6 +26,9 @@ use std::sync::Arc;
 
 /// The size of a huge page on x86-64 and of the usual transparent huge page elsewhere.
 pub const HUGE_PAGE_BYTES: usize = 2 << 20;
+
+/// The kernel's ordinary page size on the platforms that have huge pages (x86-64, most aarch64 kernels).
+const SMALL_PAGE_BYTES: usize = 4 << 10;
 
 /// Arrays from this size up are placed on huge pages.
 pub const HUGE_PAGE_MIN_BYTES: usize = 2 * HUGE_PAGE_BYTES;
@@ -80,8 +83,10 @@ impl<T: Element> LargeArray<T> {
         }
         let huge = huge_pages() && cfg!(target_os = "linux") && bytes >= HUGE_PAGE_MIN_BYTES;
         let layout = if huge {
-            let rounded = bytes.div_ceil(HUGE_PAGE_BYTES) * HUGE_PAGE_BYTES;
-            Layout::from_size_align(rounded, HUGE_PAGE_BYTES)
+            // Aligned, but not rounded up to whole huge pages: the kernel backs the whole 2 MiB ranges
+            // with huge pages and the last, partial one with small pages, which only fault in as far as
+            // the array reaches. (Rounded up, the tail was up to 2 MiB of private memory nobody reads.)
+            Layout::from_size_align(bytes.next_multiple_of(SMALL_PAGE_BYTES), HUGE_PAGE_BYTES)
         } else {
             Layout::array::<T>(len)
         }
@@ -99,8 +104,9 @@ impl<T: Element> LargeArray<T> {
         let Some(ptr) = NonNull::new(raw.cast::<T>()) else { alloc::handle_alloc_error(layout) };
         if huge {
             advise_huge_pages(raw, layout.size());
-            // SAFETY: `raw` is a fresh allocation of `layout.size()` bytes.
-            unsafe { raw.write_bytes(0, layout.size()) };
+            // SAFETY: `raw` is a fresh allocation of `layout.size() >= bytes` bytes. Only the array's
+            // own bytes are zeroed (and so touched): the rest of its last page is never read.
+            unsafe { raw.write_bytes(0, bytes) };
         }
         LargeArray { ptr, len, layout: Some(layout) }
     }
@@ -335,6 +341,9 @@ mod tests {
             if a.layout.is_some_and(|l| l.align() == HUGE_PAGE_BYTES) {
                 assert!(len * 8 >= HUGE_PAGE_MIN_BYTES, "{len} words");
                 assert_eq!(a.as_ptr() as usize % HUGE_PAGE_BYTES, 0, "{len} words");
+                // Nothing is allocated past the array's last small page.
+                let size = a.layout.unwrap().size();
+                assert!(size >= len * 8 && size < len * 8 + SMALL_PAGE_BYTES, "{len} words in {size} bytes");
             }
         }
         let bytes = LargeArray::<u8>::from_slice(b"hollow");
