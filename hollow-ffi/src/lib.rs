@@ -62,6 +62,8 @@ mod index;
 
 mod lookup;
 
+mod prepared;
+
 mod diff;
 
 mod log;
@@ -75,6 +77,7 @@ pub use diff::*;
 pub use index::*;
 pub use log::*;
 pub use lookup::*;
+pub use prepared::*;
 pub use mapping::hollow_mapping_mode;
 pub use producer::*;
 pub use read_state::*;
