@@ -58,17 +58,13 @@ fn wrong_leaf(path: &hollow_field_path, wanted: FieldType) -> FfiError {
 pub(crate) fn leaf_mismatch(path: &str, leaf: FieldType, wanted: FieldType) -> FfiError {
     FfiError::new(
         hollow_status::SchemaMismatch,
-        format!(
-            "field path {path} leads to a {} field, not {}",
-            leaf.java_name(),
-            wanted.java_name()
-        ),
+        format!("field path {path} leads to a {} field, not {}", leaf.java_name(), wanted.java_name()),
     )
 }
 
 #[cold]
 #[inline(never)]
-fn not_a_string(o: &ObjectTypeReadState, ordinal: u32, field: usize) -> FfiError {
+pub(crate) fn not_a_string(o: &ObjectTypeReadState, ordinal: u32, field: usize) -> FfiError {
     FfiError::new(
         hollow_status::CorruptBlob,
         format!("{} record {ordinal}: field {field} holds bytes that are not a valid string", o.name()),
@@ -201,7 +197,7 @@ pub unsafe extern "C" fn hollow_primary_key_index_read_double(
 
 /// The text of a string field, `None` when null; an error when bytes are stored that do not decode.
 #[inline(always)]
-pub(crate) fn string_of(o: &ObjectTypeReadState, ordinal: u32, field: usize) -> FfiResult<Option<std::borrow::Cow<'_, str>>> {
+fn string_of(o: &ObjectTypeReadState, ordinal: u32, field: usize) -> FfiResult<Option<std::borrow::Cow<'_, str>>> {
     match o.read_string(ordinal, field) {
         Some(s) => Ok(Some(s)),
         None if o.is_null(ordinal, field) => Ok(None),

@@ -20,12 +20,13 @@ use std::ptr::NonNull;
 use std::sync::Arc;
 
 use hollow::consumer::ReadState;
+use hollow::encoding::hollow_string;
 use hollow::index::{KeyValue, PrimaryKeyIndex};
 use hollow::read::ObjectTypeReadState;
 use hollow::schema::FieldType;
 
 use crate::guard::{arg, arg_slice, free_handle, guard, guard_value, into_handle, out, FfiResult, Handle, OwnedBox};
-use crate::lookup::{hollow_found, leaf_mismatch, not_one_integer_key, path_of_other_type, string_of};
+use crate::lookup::{hollow_found, leaf_mismatch, not_a_string, not_one_integer_key, path_of_other_type};
 use crate::read_state::{hollow_field_path, hollow_primary_key_index, KeptStrings};
 use crate::status::{hollow_status, FfiError};
 use crate::values::hollow_str;
@@ -63,7 +64,7 @@ impl hollow_prepared_read {
     #[inline(always)]
     fn record(&self, key: i64) -> Option<u32> {
         // A LONG key value matches an INT key field when it fits, so one kind serves both.
-        self.index.get(self.state.engine(), &[KeyValue::Long(key)])
+        self.index.get_i64(self.state.engine(), key)
     }
 
     /// Follow the path's references from record `ordinal` of the indexed type: the type and record
@@ -270,6 +271,25 @@ pub unsafe extern "C" fn hollow_prepared_read_double(
     }
 }
 
+/// The string field `field` of record `ordinal`, a STRING field (checked when the read was prepared, so
+/// `ObjectTypeReadState::read_string`'s kind check is not repeated): ASCII text in place, other text
+/// decoded and kept.
+#[inline(always)]
+fn prepared_string(
+    o: &ObjectTypeReadState,
+    ordinal: u32,
+    field: usize,
+    kept: &KeptStrings,
+) -> FfiResult<Option<hollow_str>> {
+    let Some(bytes) = o.read_bytes(ordinal, field) else {
+        return Ok(None);
+    };
+    match hollow_string::decode(bytes) {
+        Some(text) => Ok(Some(kept.keep(text))),
+        None => Err(not_a_string(o, ordinal, field)),
+    }
+}
+
 /// As `hollow_prepared_read_int`, for a `string` field: `*out_value` points into the dataset (or, for
 /// text that is not ASCII, to a copy the prepared read keeps) and is valid until the prepared read is
 /// freed; an empty string when `*out_found` is not `HOLLOW_FOUND_VALUE`.
@@ -284,11 +304,7 @@ pub unsafe extern "C" fn hollow_prepared_read_string(
     out_found: *mut hollow_found,
 ) -> hollow_status {
     // SAFETY: the caller's pointers as the header's pointer contract says.
-    unsafe {
-        read_one(read, key, FieldType::String, out_value, out_found, || hollow_str::EMPTY, |o, r, f, kept| {
-            Ok(string_of(o, r, f)?.map(|s| kept.keep(s)))
-        })
-    }
+    unsafe { read_one(read, key, FieldType::String, out_value, out_found, || hollow_str::EMPTY, prepared_string) }
 }
 
 /// The body of the batch reads: the lookups of a chunk of keys are made together (their cache misses
@@ -333,7 +349,7 @@ unsafe fn read_many<T>(
             read.index.get_many_each(read.state.engine(), &batch[..chunk.len()], |i, ordinal| {
                 let (found, value) = match ordinal.map(|o| read.read_found(o, &value_of)) {
                     None => (hollow_found::NoRecord, None),
-                    Some(Ok(read)) => read,
+                    Some(Ok(result)) => result,
                     Some(Err(e)) => {
                         failed.get_or_insert(e);
                         (hollow_found::Null, None)
@@ -404,9 +420,16 @@ pub unsafe extern "C" fn hollow_prepared_read_double_many(
 ) -> hollow_status {
     // SAFETY: the caller's pointers as the header's pointer contract says.
     unsafe {
-        read_many(read, keys, count, FieldType::Double, out_values, out_found, || 0.0, |o, r, f, _| {
-            Ok(o.read_double(r, f))
-        })
+        read_many(
+            read,
+            keys,
+            count,
+            FieldType::Double,
+            out_values,
+            out_found,
+            || 0.0,
+            |o, r, f, _| Ok(o.read_double(r, f)),
+        )
     }
 }
 
@@ -427,8 +450,6 @@ pub unsafe extern "C" fn hollow_prepared_read_string_many(
 ) -> hollow_status {
     // SAFETY: the caller's pointers as the header's pointer contract says.
     unsafe {
-        read_many(read, keys, count, FieldType::String, out_values, out_found, || hollow_str::EMPTY, |o, r, f, kept| {
-            Ok(string_of(o, r, f)?.map(|s| kept.keep(s)))
-        })
+        read_many(read, keys, count, FieldType::String, out_values, out_found, || hollow_str::EMPTY, prepared_string)
     }
 }
