@@ -11,7 +11,9 @@
  * - Handles are opaque pointers. Handles made by a `_new`, `_create` or `_open` function, and read
  *   states from hollow_consumer_read_state(), are owned by the caller and released with the matching
  *   `_free` function; `_free(NULL)` does nothing. Handles borrowed from another (hollow_type, the index
- *   handles, hollow_write_state) are never freed: they live as long as their owner.
+ *   handles, hollow_write_state) are never freed: they live as long as their owner. A prepared read
+ *   (hollow_prepared_read_new) is owned and keeps the version it reads alive itself: it stays valid
+ *   after the read state, index and path it was made from are gone.
  * - Every fallible function returns a ::hollow_status; HOLLOW_STATUS_OK is 0 and the numbers never
  *   change. hollow_status_message() names a code; hollow_last_error_message() gives the details of the
  *   last failure on the calling thread.
@@ -23,9 +25,9 @@
  *   one thread at a time where the handle is not thread-safe), a NUL-terminated string, an array of the
  *   length given beside it, or a variable the library may write. The library cannot check this.
  * - Strings returned (::hollow_str) are UTF-8 with a length and are NOT NUL-terminated.
- * - Thread safety is stated on each function. Consumers, read states and the type and index handles
- *   of a read state may be used from many threads at once; producers, write states and records from
- *   one thread at a time.
+ * - Thread safety is stated on each function. Consumers, read states, prepared reads and the type and
+ *   index handles of a read state may be used from many threads at once; producers, write states and
+ *   records from one thread at a time.
  */
 
 #ifndef HOLLOW_H

@@ -87,10 +87,9 @@ impl PrimaryKeyIndex {
     /// only values that fit in 32 bits). A key of another shape matches nothing, as in `get`.
     ///
     /// For a key that is an inline field of the indexed type, this skips the per-field kind dispatch
-    /// and iteration of `get`'s slice of [`KeyValue`]s: the C API's prepared reads, which check the
-    /// key's shape once, use it (callgrind, 100k movies: a lookup and title read by an `i64` key went
-    /// from 648 to NEW_COUNT instructions in the `dist` build, where LLVM had left `get`'s matching closure out
-    /// of line).
+    /// and iteration of `get`'s slice of [`KeyValue`]s (callgrind, 100k movies, a lookup and title read
+    /// as in `hollow-ffi/examples/bench_get.rs`: 480 instructions against 572 through `get`). The C
+    /// API's prepared reads, which check the key's shape once, use it.
     #[inline(always)]
     pub fn get_i64(&self, engine: &ReadStateEngine, key: i64) -> Option<u32> {
         let Some([field]) = self.shape.direct() else {
