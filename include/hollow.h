@@ -1855,9 +1855,9 @@ hollow_status hollow_primary_key_index_get_many_i64(const hollow_primary_key_ind
  * state that gave `index` and `path` is freed and after the consumer moves to another version.
  *
  * Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_INVALID_ARGUMENT` (a key that is not one
- * `int` or `long` field, or a path from another type than the index's), `HOLLOW_STATUS_SCHEMA_MISMATCH`
- * (the path leads to a field of another kind); nothing is written then. Thread safety: any thread,
- * concurrently.
+ * `int` or `long` field, or a path from another type or another version than the index's),
+ * `HOLLOW_STATUS_SCHEMA_MISMATCH` (the path leads to a field of another kind); nothing is written
+ * then. Thread safety: any thread, concurrently.
  */
 hollow_status hollow_prepared_read_new(const hollow_primary_key_index *index,
                                        const hollow_field_path *path,

@@ -113,6 +113,8 @@ impl Handle for hollow_hash_index {
 /// threads at once.
 #[allow(non_camel_case_types)]
 pub struct hollow_field_path {
+    /// The read state that resolved the path, whose version the step pointers point into.
+    owner: NonNull<hollow_read_state>,
     /// The type the path starts at.
     root: NonNull<ObjectTypeReadState>,
     /// Each field walked through: the references followed, then the field read. Never empty.
@@ -139,6 +141,12 @@ impl hollow_field_path {
     #[inline(always)]
     pub(crate) fn leaf_type(&self) -> FieldType {
         self.leaf_type
+    }
+
+    /// The version the path was resolved in (its step pointers point into it).
+    pub(crate) fn version_state(&self) -> &Arc<ReadState> {
+        // SAFETY: as in `hollow_type::parts`: the owner outlives every use of this handle.
+        unsafe { self.owner.as_ref() }.shared_state()
     }
 
     /// Each field walked through: the references followed, then the field read. Never empty.
@@ -644,6 +652,7 @@ pub unsafe extern "C" fn hollow_read_state_field_path(
             })
             .collect::<FfiResult<Box<[_]>>>()?;
         let handle = Box::new(hollow_field_path {
+            owner: NonNull::from(rs),
             root: NonNull::from(root),
             steps,
             leaf_type: resolved.leaf_type(),

@@ -767,6 +767,23 @@ static void test_prepared_key_shapes(void) {
     CHECK_STR(s, "");
     hollow_prepared_read_free(prepared);
 
+    /* A version that changes only Tag shares the Small type with the version before: an index of one
+     * version and a path of the other are refused all the same. */
+    {
+        hollow_read_state *next = NULL;
+        const hollow_primary_key_index *next_smalls = NULL;
+        CHECK_OK(hollow_producer_apply_changes(
+            producer, "{\"op\":\"upsert\",\"type\":\"Tag\",\"record\":{\"name\":\"y\",\"n\":2}}", NULL));
+        CHECK_OK(hollow_consumer_refresh(consumer, NULL));
+        CHECK_OK(hollow_consumer_read_state(consumer, &next));
+        CHECK_OK(hollow_read_state_primary_key_index(next, "Small", &next_smalls));
+        prepared = sentinel;
+        CHECK_STATUS(hollow_prepared_read_new(next_smalls, small_s, &prepared), HOLLOW_STATUS_INVALID_ARGUMENT);
+        CHECK_LAST_ERROR_HAS("make both from one read state");
+        CHECK(prepared == sentinel);
+        hollow_read_state_free(next);
+    }
+
     hollow_read_state_free(rs);
     hollow_consumer_free(consumer);
     hollow_producer_free(producer);
