@@ -11,7 +11,9 @@
  * - Handles are opaque pointers. Handles made by a `_new`, `_create` or `_open` function, and read
  *   states from hollow_consumer_read_state(), are owned by the caller and released with the matching
  *   `_free` function; `_free(NULL)` does nothing. Handles borrowed from another (hollow_type, the index
- *   handles, hollow_write_state) are never freed: they live as long as their owner.
+ *   handles, hollow_write_state) are never freed: they live as long as their owner. A prepared read
+ *   (hollow_prepared_read_new) is owned and keeps the version it reads alive itself: it stays valid
+ *   after the read state, index and path it was made from are gone.
  * - Every fallible function returns a ::hollow_status; HOLLOW_STATUS_OK is 0 and the numbers never
  *   change. hollow_status_message() names a code; hollow_last_error_message() gives the details of the
  *   last failure on the calling thread.
@@ -23,9 +25,9 @@
  *   one thread at a time where the handle is not thread-safe), a NUL-terminated string, an array of the
  *   length given beside it, or a variable the library may write. The library cannot check this.
  * - Strings returned (::hollow_str) are UTF-8 with a length and are NOT NUL-terminated.
- * - Thread safety is stated on each function. Consumers, read states and the type and index handles
- *   of a read state may be used from many threads at once; producers, write states and records from
- *   one thread at a time.
+ * - Thread safety is stated on each function. Consumers, read states, prepared reads and the type and
+ *   index handles of a read state may be used from many threads at once; producers, write states and
+ *   records from one thread at a time.
  */
 
 #ifndef HOLLOW_H
@@ -393,6 +395,18 @@ typedef struct hollow_hash_index hollow_hash_index;
  * Not thread-safe: use it from one thread at a time.
  */
 typedef struct hollow_object_record hollow_object_record;
+
+/**
+ * A field of the record with a given primary key, ready to be read by key: made once from a
+ * primary-key index and a field path (`hollow_prepared_read_new`), read with
+ * `hollow_prepared_read_int` and the others, released with `hollow_prepared_read_free`.
+ *
+ * Owned by the caller and valid until freed, independently of the read state, index and path
+ * handles it was made from: it keeps the version it reads alive itself (so it goes on reading that
+ * version after the read state is freed or the consumer moved on; make a new one to read a newer
+ * version). Usable from many threads at once.
+ */
+typedef struct hollow_prepared_read hollow_prepared_read;
 
 /**
  * A primary-key index of an OBJECT type at one read state's version
@@ -1828,6 +1842,131 @@ hollow_status hollow_primary_key_index_get_many_i64(const hollow_primary_key_ind
                                                     size_t count,
                                                     uint32_t *ordinals,
                                                     size_t *out_found);
+
+/**
+ * Prepare reads of the field at `path` (from `hollow_read_state_field_path`) of the record with a
+ * given key in `index` (from `hollow_read_state_primary_key_index` of the same read state). The key
+ * must be one `int` or `long` field, the path must start at the index's type and lead to an `int`,
+ * `long`, `double` or `string` field; all of this is checked here, once, so each read checks only its
+ * pointers.
+ *
+ * On success `*out_read` receives a new handle, owned by the caller (`hollow_prepared_read_free`). It
+ * keeps the version it reads alive: it stays valid, and goes on reading that version, after the read
+ * state that gave `index` and `path` is freed and after the consumer moves to another version.
+ *
+ * Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_INVALID_ARGUMENT` (a key that is not one
+ * `int` or `long` field, or a path from another type or another version than the index's),
+ * `HOLLOW_STATUS_SCHEMA_MISMATCH` (the path leads to a field of another kind); nothing is written
+ * then. Thread safety: any thread, concurrently.
+ */
+hollow_status hollow_prepared_read_new(const hollow_primary_key_index *index,
+                                       const hollow_field_path *path,
+                                       hollow_prepared_read **out_read);
+
+/**
+ * Release a prepared read. Strings it returned become invalid. NULL is a no-op. Thread safety: no
+ * other call may be using `read`.
+ */
+void hollow_prepared_read_free(hollow_prepared_read *read);
+
+/**
+ * Read the `int` field of the record whose key is `key`: `*out_found` says whether there was a record
+ * and a value; `*out_value` receives the value, or 0. A key of an `int` field that `key` does not fit
+ * finds no record.
+ *
+ * Errors: `HOLLOW_STATUS_NULL_ARGUMENT`, `HOLLOW_STATUS_SCHEMA_MISMATCH` (the prepared field is not an
+ * `int`). Out-parameters are written only on success. Thread safety: any thread, concurrently.
+ */
+hollow_status hollow_prepared_read_int(const hollow_prepared_read *read,
+                                       int64_t key,
+                                       int32_t *out_value,
+                                       hollow_found *out_found);
+
+/**
+ * As `hollow_prepared_read_int`, for a `long` field.
+ *
+ * Errors: as `hollow_prepared_read_int`. Thread safety: any thread, concurrently.
+ */
+hollow_status hollow_prepared_read_long(const hollow_prepared_read *read,
+                                        int64_t key,
+                                        int64_t *out_value,
+                                        hollow_found *out_found);
+
+/**
+ * As `hollow_prepared_read_int`, for a `double` field.
+ *
+ * Errors: as `hollow_prepared_read_int`. Thread safety: any thread, concurrently.
+ */
+hollow_status hollow_prepared_read_double(const hollow_prepared_read *read,
+                                          int64_t key,
+                                          double *out_value,
+                                          hollow_found *out_found);
+
+/**
+ * As `hollow_prepared_read_int`, for a `string` field: `*out_value` points into the dataset (or, for
+ * text that is not ASCII, to a copy the prepared read keeps) and is valid until the prepared read is
+ * freed; an empty string when `*out_found` is not `HOLLOW_FOUND_VALUE`.
+ *
+ * Errors: as `hollow_prepared_read_int`, and `HOLLOW_STATUS_CORRUPT_BLOB` (the stored text is not
+ * valid). Thread safety: any thread, concurrently.
+ */
+hollow_status hollow_prepared_read_string(const hollow_prepared_read *read,
+                                          int64_t key,
+                                          hollow_str *out_value,
+                                          hollow_found *out_found);
+
+/**
+ * Read the `int` field of the records whose keys are `keys[0]` to `keys[count - 1]`, in one call:
+ * `out_values[i]` and `out_found[i]` receive what `hollow_prepared_read_int` would for `keys[i]`.
+ * Faster than one call per key: the index reads of a batch are started together, so their cache
+ * misses overlap.
+ *
+ * Errors: `HOLLOW_STATUS_NULL_ARGUMENT` (`read`, or an array with `count` above 0),
+ * `HOLLOW_STATUS_SCHEMA_MISMATCH` (the prepared field is not an `int`); nothing is written then.
+ * Thread safety: any thread, concurrently.
+ */
+hollow_status hollow_prepared_read_int_many(const hollow_prepared_read *read,
+                                            const int64_t *keys,
+                                            size_t count,
+                                            int32_t *out_values,
+                                            hollow_found *out_found);
+
+/**
+ * As `hollow_prepared_read_int_many`, for a `long` field.
+ *
+ * Errors: as `hollow_prepared_read_int_many`. Thread safety: any thread, concurrently.
+ */
+hollow_status hollow_prepared_read_long_many(const hollow_prepared_read *read,
+                                             const int64_t *keys,
+                                             size_t count,
+                                             int64_t *out_values,
+                                             hollow_found *out_found);
+
+/**
+ * As `hollow_prepared_read_int_many`, for a `double` field.
+ *
+ * Errors: as `hollow_prepared_read_int_many`. Thread safety: any thread, concurrently.
+ */
+hollow_status hollow_prepared_read_double_many(const hollow_prepared_read *read,
+                                               const int64_t *keys,
+                                               size_t count,
+                                               double *out_values,
+                                               hollow_found *out_found);
+
+/**
+ * As `hollow_prepared_read_int_many`, for a `string` field: each `out_values[i]` as
+ * `hollow_prepared_read_string` gives it, valid until the prepared read is freed.
+ *
+ * Errors: as `hollow_prepared_read_int_many`, and `HOLLOW_STATUS_CORRUPT_BLOB` (a stored text is not
+ * valid): the one exception to "nothing is written on failure", as the arrays are filled while the
+ * records are read; every element is then written, the undecodable ones as empty strings found
+ * `HOLLOW_FOUND_NULL`. Thread safety: any thread, concurrently.
+ */
+hollow_status hollow_prepared_read_string_many(const hollow_prepared_read *read,
+                                               const int64_t *keys,
+                                               size_t count,
+                                               hollow_str *out_values,
+                                               hollow_found *out_found);
 
 /**
  * Compare two read states (of one dataset, usually two versions of one consumer): for every type in

@@ -4,6 +4,8 @@
 //   object_record. Their destructors call the matching _free function.
 // * Borrowed handles are small value types valid as long as their owner: type_view, primary_key_index and
 //   hash_index (until the read_state is destroyed), write_state (during a populate callback).
+// * prepared_read owns what it reads (its version of the dataset): it stays valid after the read_state
+//   it was made from is destroyed.
 // * Every failing call throws hollow::error, which carries the hollow_status and the library's detailed
 //   message.
 // * Strings returned are std::string_view into memory owned by the read_state; copy them to keep them.
@@ -657,6 +659,7 @@ private:
 class primary_key_index {
 public:
     explicit primary_key_index(const hollow_primary_key_index *i) noexcept : i_(i) {}
+    const hollow_primary_key_index *get() const noexcept { return i_; }
 
     /// The ordinal of the record with this key (one value per key field), if any.
     std::optional<std::uint32_t> get(std::initializer_list<hollow_key_value> key) const {
@@ -721,6 +724,66 @@ public:
 
 private:
     const hollow_primary_key_index *i_;
+};
+
+/// The field at a path of the record with a given key, for an index whose key is one int or long field:
+/// the index, the path and the field's kind are checked once, here, so a read by key costs the lookup and
+/// the field read. Keeps its version of the dataset alive: valid (reading that version) after the
+/// read_state it was made from is destroyed; strings it returns are valid while it lives. Usable from many
+/// threads at once.
+class prepared_read {
+public:
+    prepared_read(primary_key_index index, field_path path) {
+        hollow_prepared_read *p = nullptr;
+        detail::check(hollow_prepared_read_new(index.get(), path.get(), &p));
+        handle_.reset(p);
+    }
+
+    /// The field of the record with key `key`: nullopt when there is no such record or the field is null.
+    std::optional<std::int32_t> read_int(std::int64_t key) const {
+        std::int32_t v = 0;
+        hollow_found f = HOLLOW_FOUND_NO_RECORD;
+        detail::check(hollow_prepared_read_int(handle_.get(), key, &v, &f));
+        return f == HOLLOW_FOUND_VALUE ? std::optional<std::int32_t>(v) : std::nullopt;
+    }
+    std::optional<std::int64_t> read_long(std::int64_t key) const {
+        std::int64_t v = 0;
+        hollow_found f = HOLLOW_FOUND_NO_RECORD;
+        detail::check(hollow_prepared_read_long(handle_.get(), key, &v, &f));
+        return f == HOLLOW_FOUND_VALUE ? std::optional<std::int64_t>(v) : std::nullopt;
+    }
+    std::optional<double> read_double(std::int64_t key) const {
+        double v = 0;
+        hollow_found f = HOLLOW_FOUND_NO_RECORD;
+        detail::check(hollow_prepared_read_double(handle_.get(), key, &v, &f));
+        return f == HOLLOW_FOUND_VALUE ? std::optional<double>(v) : std::nullopt;
+    }
+    /// As read_int, for a string field; the view is valid while this prepared_read lives.
+    std::optional<std::string_view> read_string(std::int64_t key) const {
+        hollow_str v;
+        hollow_found f = HOLLOW_FOUND_NO_RECORD;
+        detail::check(hollow_prepared_read_string(handle_.get(), key, &v, &f));
+        return f == HOLLOW_FOUND_VALUE ? std::optional<std::string_view>(detail::view(v)) : std::nullopt;
+    }
+    /// read_string for many keys in one call (their lookups overlap).
+    std::vector<std::optional<std::string_view>> read_string_many(const std::vector<std::int64_t> &keys) const {
+        std::vector<hollow_str> values(keys.size());
+        std::vector<hollow_found> found(keys.size());
+        detail::check(hollow_prepared_read_string_many(handle_.get(), keys.data(), keys.size(), values.data(),
+                                                       found.data()));
+        std::vector<std::optional<std::string_view>> out;
+        out.reserve(keys.size());
+        for (std::size_t i = 0; i < keys.size(); i++) {
+            out.push_back(found[i] == HOLLOW_FOUND_VALUE ? std::optional<std::string_view>(detail::view(values[i]))
+                                                         : std::nullopt);
+        }
+        return out;
+    }
+
+    const hollow_prepared_read *get() const noexcept { return handle_.get(); }
+
+private:
+    detail::owned<hollow_prepared_read, hollow_prepared_read_free> handle_;
 };
 
 /// A hash index of one read state's version.

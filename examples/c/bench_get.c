@@ -1,7 +1,9 @@
 /* The cost of a read through the C API: primary-key lookup of a movie by id, then its title (a reference
- * to a String record), on a dataset of 1M movies, in one call (hollow_primary_key_index_read_string); the
- * same lookups in batches (hollow_primary_key_index_get_many_i64); and, for reference, the read in three
- * calls (lookup, reference, string). hollow-ffi/examples/bench_get.rs does exactly the same through the
+ * to a String record), on a dataset of 1M movies, in one call: through a prepared read
+ * (hollow_prepared_read_string, the index and path checked once) and through
+ * hollow_primary_key_index_read_string (checked on every call); the same lookups in batches
+ * (hollow_primary_key_index_get_many_i64); and, for reference, the read in three calls (lookup,
+ * reference, string). hollow-ffi/examples/bench_get.rs does exactly the same through the
  * Rust API, for comparison; examples/c/bench_compare.sh runs both, alternating, and prints the ratios.
  *
  *   bench_get [MOVIES] [LOOKUPS] [ROUNDS]      (defaults: 1000000 1000000 7)
@@ -97,6 +99,23 @@ static uint64_t lookup_round(const hollow_primary_key_index *by_id, const hollow
     return checksum;
 }
 
+/* The same read through a prepared read: the key is a plain int64_t, and the index, the path and the
+ * field's kind were checked once, by hollow_prepared_read_new. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static uint64_t prepared_round(const hollow_prepared_read *title, const int64_t *ids, long lookups) {
+    uint64_t checksum = 0;
+    long i;
+    for (i = 0; i < lookups; i++) {
+        hollow_found found = HOLLOW_FOUND_NO_RECORD;
+        hollow_str text;
+        CHECK(hollow_prepared_read_string(title, ids[i], &text, &found));
+        checksum += text.len + (found == HOLLOW_FOUND_VALUE);
+    }
+    return checksum;
+}
+
 /* The same read in three calls: lookup, the title reference, the string. */
 #if defined(__GNUC__)
 __attribute__((noinline))
@@ -154,10 +173,11 @@ int main(int argc, char **argv) {
     const hollow_type *movies = NULL, *strings = NULL;
     const hollow_primary_key_index *by_id = NULL;
     const hollow_field_path *title = NULL;
+    hollow_prepared_read *prepared_title = NULL;
     size_t title_field = 0;
     int64_t *ids, version = 0;
-    double *ns, *cpu_ns, *three_ns, *batch_ns, started;
-    uint64_t x = 0x9E3779B97F4A7C15ull, checksum = 0, three_checksum = 0, batch_checksum = 0;
+    double *ns, *cpu_ns, *prepared_ns, *prepared_cpu_ns, *three_ns, *batch_ns, started;
+    uint64_t x = 0x9E3779B97F4A7C15ull, checksum = 0, prepared_checksum = 0, three_checksum = 0, batch_checksum = 0;
 
     d.movies = argc > 1 ? atol(argv[1]) : 1000000;
     if (d.movies <= 0 || lookups <= 0 || rounds <= 0) {
@@ -180,12 +200,15 @@ int main(int argc, char **argv) {
     CHECK(hollow_type_field_index(movies, "title", &title_field));
     CHECK(hollow_read_state_primary_key_index(rs, "Movie", &by_id));
     CHECK(hollow_read_state_field_path(rs, "Movie", "title", &title)); /* follows title to String.value */
+    CHECK(hollow_prepared_read_new(by_id, title, &prepared_title));
     printf("loaded and indexed in %.2f s\n", now_seconds() - started);
 
     /* The ids to look up: the same pseudo-random sequence as the Rust benchmark (xorshift64*). */
     ids = (int64_t *)malloc((size_t)lookups * sizeof *ids);
     ns = (double *)malloc((size_t)rounds * sizeof *ns);
     cpu_ns = (double *)malloc((size_t)rounds * sizeof *cpu_ns);
+    prepared_ns = (double *)malloc((size_t)rounds * sizeof *prepared_ns);
+    prepared_cpu_ns = (double *)malloc((size_t)rounds * sizeof *prepared_cpu_ns);
     three_ns = (double *)malloc((size_t)rounds * sizeof *three_ns);
     batch_ns = (double *)malloc((size_t)rounds * sizeof *batch_ns);
     for (i = 0; i < lookups; i++) {
@@ -195,9 +218,14 @@ int main(int argc, char **argv) {
         ids[i] = (int64_t)((x * 0x2545F4914F6CDD1Dull) % (uint64_t)d.movies);
     }
 
-    /* Each round runs the three loops in turn, so that a burst of load elsewhere hits all three. */
+    /* Each round runs the four loops in turn, so that a burst of load elsewhere hits all four. */
     for (round = 0; round < rounds; round++) {
         double t0 = now_seconds(), c0 = seconds(CLOCK_THREAD_CPUTIME_ID);
+        prepared_checksum += prepared_round(prepared_title, ids, lookups);
+        prepared_ns[round] = (now_seconds() - t0) * 1e9 / (double)lookups;
+        prepared_cpu_ns[round] = (seconds(CLOCK_THREAD_CPUTIME_ID) - c0) * 1e9 / (double)lookups;
+        t0 = now_seconds();
+        c0 = seconds(CLOCK_THREAD_CPUTIME_ID);
         checksum += lookup_round(by_id, title, ids, lookups);
         ns[round] = (now_seconds() - t0) * 1e9 / (double)lookups;
         cpu_ns[round] = (seconds(CLOCK_THREAD_CPUTIME_ID) - c0) * 1e9 / (double)lookups;
@@ -208,15 +236,22 @@ int main(int argc, char **argv) {
         batch_checksum += batch_round(by_id, ids, lookups);
         batch_ns[round] = (now_seconds() - t0) * 1e9 / (double)lookups;
     }
-    if (three_checksum != checksum) {
-        fprintf(stderr, "the one-call and three-call reads disagree: checksums %llu and %llu\n",
-                (unsigned long long)checksum, (unsigned long long)three_checksum);
+    if (three_checksum != checksum || prepared_checksum != checksum) {
+        fprintf(stderr, "the one-call, prepared and three-call reads disagree: checksums %llu, %llu and %llu\n",
+                (unsigned long long)checksum, (unsigned long long)prepared_checksum,
+                (unsigned long long)three_checksum);
         return 1;
     }
     qsort(ns, (size_t)rounds, sizeof *ns, compare_doubles);
     qsort(cpu_ns, (size_t)rounds, sizeof *cpu_ns, compare_doubles);
+    qsort(prepared_ns, (size_t)rounds, sizeof *prepared_ns, compare_doubles);
+    qsort(prepared_cpu_ns, (size_t)rounds, sizeof *prepared_cpu_ns, compare_doubles);
     qsort(three_ns, (size_t)rounds, sizeof *three_ns, compare_doubles);
     qsort(batch_ns, (size_t)rounds, sizeof *batch_ns, compare_doubles);
+    printf("C prepared get (hollow_prepared_read_string): median %.1f ns/op (thread CPU %.1f), best %.1f ns/op "
+           "(CPU %.1f) (checksum %llu)\n",
+           prepared_ns[rounds / 2], prepared_cpu_ns[rounds / 2], prepared_ns[0], prepared_cpu_ns[0],
+           (unsigned long long)prepared_checksum);
     printf("C get (primary-key lookup + title): median %.1f ns/op (thread CPU %.1f), best %.1f ns/op (CPU %.1f) "
            "(%d rounds of %ld lookups, %ld movies, checksum %llu)\n",
            ns[rounds / 2], cpu_ns[rounds / 2], ns[0], cpu_ns[0], rounds, lookups, d.movies,
@@ -229,9 +264,12 @@ int main(int argc, char **argv) {
     free(ids);
     free(ns);
     free(cpu_ns);
+    free(prepared_ns);
+    free(prepared_cpu_ns);
     free(three_ns);
     free(batch_ns);
     hollow_read_state_free(rs);
+    hollow_prepared_read_free(prepared_title); /* valid after the read state is freed: it keeps its version */
     hollow_consumer_free(consumer);
     hollow_producer_free(producer);
     hollow_blob_store_free(store);

@@ -1,6 +1,7 @@
 //! The Rust side of `examples/c/bench_get.c`: the same dataset (1M movies), the same pseudo-random ids,
-//! the same reads (primary-key lookup, then the title through its String reference; the lookups alone in
-//! batches of 1024 keys), through the Rust API, so the two figures show what the C boundary costs.
+//! the same reads (primary-key lookup, then the title through its String reference, by `get` and by
+//! `get_i64`; the lookups alone in batches of 1024 keys), through the Rust API, so the figures show what
+//! the C boundary costs.
 //! The checksums printed are those of the C program.
 //!
 //! ```sh
@@ -58,6 +59,28 @@ fn lookup_round(
     let mut checksum = 0;
     for &id in ids {
         let found = by_id.get(engine, &[KeyValue::Long(id)]);
+        let title = movies.read_ordinal(found.unwrap_or(0), title_field).unwrap_or(0);
+        let text = strings.read_string(title, value_field);
+        checksum += text.map_or(0, |t| t.len() as u64) + found.is_some() as u64;
+    }
+    checksum
+}
+
+/// [`lookup_round`] through `PrimaryKeyIndex::get_i64`, the entry point for a key of one integer field
+/// given as an `i64` (what the C API's prepared reads use).
+#[inline(never)]
+fn lookup_i64_round(
+    by_id: &PrimaryKeyIndex,
+    engine: &ReadStateEngine,
+    movies: &ObjectTypeReadState,
+    strings: &ObjectTypeReadState,
+    title_field: usize,
+    value_field: usize,
+    ids: &[i64],
+) -> u64 {
+    let mut checksum = 0;
+    for &id in ids {
+        let found = by_id.get_i64(engine, id);
         let title = movies.read_ordinal(found.unwrap_or(0), title_field).unwrap_or(0);
         let text = strings.read_string(title, value_field);
         checksum += text.map_or(0, |t| t.len() as u64) + found.is_some() as u64;
@@ -158,19 +181,27 @@ fn main() -> hollow::Result<()> {
         })
         .collect();
 
-    let (mut checksum, mut batch_checksum) = (0u64, 0u64);
+    let (mut checksum, mut i64_checksum, mut batch_checksum) = (0u64, 0u64, 0u64);
     let (mut ns, mut cpu_ns, mut batch_ns) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut i64_ns, mut i64_cpu_ns) = (Vec::new(), Vec::new());
     for _ in 0..rounds {
         let (t0, c0) = (Instant::now(), thread_cpu_seconds());
         checksum += lookup_round(&by_id, engine, movie_type, string_type, title_field, value_field, &ids);
         ns.push(t0.elapsed().as_nanos() as f64 / lookups as f64);
         cpu_ns.push((thread_cpu_seconds() - c0) * 1e9 / lookups as f64);
+        let (t0, c0) = (Instant::now(), thread_cpu_seconds());
+        i64_checksum += lookup_i64_round(&by_id, engine, movie_type, string_type, title_field, value_field, &ids);
+        i64_ns.push(t0.elapsed().as_nanos() as f64 / lookups as f64);
+        i64_cpu_ns.push((thread_cpu_seconds() - c0) * 1e9 / lookups as f64);
         let t0 = Instant::now();
         batch_checksum += batch_round(&by_id, engine, &ids);
         batch_ns.push(t0.elapsed().as_nanos() as f64 / lookups as f64);
     }
+    assert_eq!(i64_checksum, checksum, "get and get_i64 disagree");
     ns.sort_by(f64::total_cmp);
     cpu_ns.sort_by(f64::total_cmp);
+    i64_ns.sort_by(f64::total_cmp);
+    i64_cpu_ns.sort_by(f64::total_cmp);
     batch_ns.sort_by(f64::total_cmp);
     println!(
         "Rust get (primary-key lookup + title): median {:.1} ns/op (thread CPU {:.1}), best {:.1} ns/op (CPU {:.1}) \
@@ -179,6 +210,14 @@ fn main() -> hollow::Result<()> {
         cpu_ns[rounds / 2],
         ns[0],
         cpu_ns[0]
+    );
+    println!(
+        "Rust get_i64 (the same read by get_i64): median {:.1} ns/op (thread CPU {:.1}), best {:.1} \
+         ns/op (CPU {:.1})",
+        i64_ns[rounds / 2],
+        i64_cpu_ns[rounds / 2],
+        i64_ns[0],
+        i64_cpu_ns[0]
     );
     println!(
         "Rust get_many (lookup alone, 1024 keys per call): median {:.1} ns/key, best {:.1} ns/key (checksum {batch_checksum})",

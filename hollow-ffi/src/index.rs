@@ -21,6 +21,11 @@ pub(crate) struct KeySignature {
 }
 
 impl KeySignature {
+    /// Whether the key is one `int` or `long` field, which a key given as an `int64_t` can match.
+    pub(crate) fn is_one_integer(&self) -> bool {
+        self.fields.len() == 1 && matches!(self.fields[0].1, FieldType::Int | FieldType::Long)
+    }
+
     /// Check the number of key values given. One comparison on the fast path.
     #[inline(always)]
     fn check_len(&self, given: usize) -> FfiResult {

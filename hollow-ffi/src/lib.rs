@@ -62,6 +62,8 @@ mod index;
 
 mod lookup;
 
+mod prepared;
+
 mod diff;
 
 mod log;
@@ -76,6 +78,7 @@ pub use index::*;
 pub use log::*;
 pub use lookup::*;
 pub use mapping::hollow_mapping_mode;
+pub use prepared::*;
 pub use producer::*;
 pub use read_state::*;
 pub use record::*;

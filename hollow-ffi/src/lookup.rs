@@ -39,7 +39,7 @@ pub const HOLLOW_NO_ORDINAL: u32 = u32::MAX;
 
 #[cold]
 #[inline(never)]
-fn path_of_other_type(index: &hollow_primary_key_index, path: &hollow_field_path) -> FfiError {
+pub(crate) fn path_of_other_type(index: &hollow_primary_key_index, path: &hollow_field_path) -> FfiError {
     FfiError::new(
         hollow_status::InvalidArgument,
         format!("field path {} does not start at {}, the type of this index", path.describe(), index.root().name()),
@@ -49,20 +49,22 @@ fn path_of_other_type(index: &hollow_primary_key_index, path: &hollow_field_path
 #[cold]
 #[inline(never)]
 fn wrong_leaf(path: &hollow_field_path, wanted: FieldType) -> FfiError {
+    leaf_mismatch(&path.describe(), path.leaf_type(), wanted)
+}
+
+/// The error of a read of a `wanted` field through a path (`Type.path`) that leads to a `leaf` field.
+#[cold]
+#[inline(never)]
+pub(crate) fn leaf_mismatch(path: &str, leaf: FieldType, wanted: FieldType) -> FfiError {
     FfiError::new(
         hollow_status::SchemaMismatch,
-        format!(
-            "field path {} leads to a {} field, not {}",
-            path.describe(),
-            path.leaf_type().java_name(),
-            wanted.java_name()
-        ),
+        format!("field path {path} leads to a {} field, not {}", leaf.java_name(), wanted.java_name()),
     )
 }
 
 #[cold]
 #[inline(never)]
-fn not_a_string(o: &ObjectTypeReadState, ordinal: u32, field: usize) -> FfiError {
+pub(crate) fn not_a_string(o: &ObjectTypeReadState, ordinal: u32, field: usize) -> FfiError {
     FfiError::new(
         hollow_status::CorruptBlob,
         format!("{} record {ordinal}: field {field} holds bytes that are not a valid string", o.name()),
@@ -276,14 +278,14 @@ pub unsafe extern "C" fn hollow_primary_key_index_copy_string(
 
 #[cold]
 #[inline(never)]
-fn not_one_integer_key(index: &hollow_primary_key_index) -> FfiError {
+pub(crate) fn not_one_integer_key(function: &str, index: &hollow_primary_key_index) -> FfiError {
     let signature = index.signature();
     let fields: Vec<String> =
         signature.fields.iter().map(|(path, t)| format!("{path} ({})", t.java_name().to_ascii_lowercase())).collect();
     FfiError::new(
         hollow_status::InvalidArgument,
         format!(
-            "hollow_primary_key_index_get_many_i64 needs a key of one int or long field; the key of {} is {}",
+            "{function} needs a key of one int or long field; the key of {} is {}",
             signature.type_name,
             fields.join(", ")
         ),
@@ -311,9 +313,8 @@ pub unsafe extern "C" fn hollow_primary_key_index_get_many_i64(
     guard(|| {
         // SAFETY: a non-NULL `index` is a live handle for the whole call (the header's pointer contract).
         let handle = unsafe { arg(index, "index") }?;
-        let fields = &handle.signature().fields;
-        if fields.len() != 1 || !matches!(fields[0].1, FieldType::Int | FieldType::Long) {
-            return Err(not_one_integer_key(handle));
+        if !handle.signature().is_one_integer() {
+            return Err(not_one_integer_key("hollow_primary_key_index_get_many_i64", handle));
         }
         // SAFETY: a non-NULL `keys` points to `count` readable values (the header's pointer contract).
         let keys = unsafe { arg_slice(keys, count, "keys") }?;

@@ -39,6 +39,8 @@ use crate::values::hollow_str;
 pub struct hollow_read_state {
     state: Arc<ReadState>,
     kept: Mutex<Kept>,
+    /// Decoded non-ASCII strings handed out by this handle's reads.
+    strings: KeptStrings,
 }
 
 impl Handle for hollow_read_state {
@@ -50,10 +52,6 @@ impl Handle for hollow_read_state {
 #[derive(Default)]
 #[allow(clippy::vec_box)]
 struct Kept {
-    /// Decoded non-ASCII strings, one copy per distinct value (a set: reading a value again gives the
-    /// copy already kept, so this grows only with the number of distinct values read, which the
-    /// version's data bounds).
-    strings: HashSet<Box<str>>,
     types: Vec<Box<hollow_type>>,
     primary_key_indexes: Vec<Box<hollow_primary_key_index>>,
     hash_indexes: Vec<Box<hollow_hash_index>>,
@@ -115,6 +113,8 @@ impl Handle for hollow_hash_index {
 /// threads at once.
 #[allow(non_camel_case_types)]
 pub struct hollow_field_path {
+    /// The read state that resolved the path, whose version the step pointers point into.
+    owner: NonNull<hollow_read_state>,
     /// The type the path starts at.
     root: NonNull<ObjectTypeReadState>,
     /// Each field walked through: the references followed, then the field read. Never empty.
@@ -143,6 +143,17 @@ impl hollow_field_path {
         self.leaf_type
     }
 
+    /// The version the path was resolved in (its step pointers point into it).
+    pub(crate) fn version_state(&self) -> &Arc<ReadState> {
+        // SAFETY: as in `hollow_type::parts`: the owner outlives every use of this handle.
+        unsafe { self.owner.as_ref() }.shared_state()
+    }
+
+    /// Each field walked through: the references followed, then the field read. Never empty.
+    pub(crate) fn steps(&self) -> &[(NonNull<ObjectTypeReadState>, usize)] {
+        &self.steps
+    }
+
     /// The path as given and its root type, for messages.
     pub(crate) fn describe(&self) -> String {
         format!("{}.{}", self.type_name, self.path)
@@ -163,12 +174,51 @@ impl hollow_field_path {
     }
 }
 
+/// Decoded non-ASCII strings, kept so that a pointer to one stays valid as long as its holder (a read
+/// state, a prepared read). One copy per distinct value: reading a value again gives the copy already
+/// kept, so this grows only with the number of distinct values read, which the version's data bounds.
+/// Each copy is boxed, so it keeps its address while the set grows, and nothing is removed before the
+/// holder is dropped.
+#[derive(Default)]
+pub(crate) struct KeptStrings(Mutex<HashSet<Box<str>>>);
+
+impl KeptStrings {
+    /// A string valid as long as `self`: in place when borrowed from the dataset (which the holder keeps
+    /// alive), else the kept copy of that value (made on its first read).
+    #[inline(always)]
+    pub(crate) fn keep(&self, s: std::borrow::Cow<'_, str>) -> hollow_str {
+        match s {
+            std::borrow::Cow::Borrowed(b) => hollow_str::of(b),
+            std::borrow::Cow::Owned(o) => self.keep_owned(o),
+        }
+    }
+
+    #[inline(never)]
+    fn keep_owned(&self, text: String) -> hollow_str {
+        // The set only ever grows by whole inserts, so it is consistent even after a panic elsewhere.
+        let mut kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(existing) = kept.get(text.as_str()) {
+            return hollow_str::of(existing);
+        }
+        let boxed = text.into_boxed_str();
+        let view = hollow_str::of(&boxed);
+        // Moving the Box into the set (or the set's rehashing) does not move the text it points to.
+        kept.insert(boxed);
+        view
+    }
+}
+
 impl hollow_read_state {
     pub(crate) fn new(state: Arc<ReadState>) -> Self {
-        hollow_read_state { state, kept: Mutex::new(Kept::default()) }
+        hollow_read_state { state, kept: Mutex::new(Kept::default()), strings: KeptStrings::default() }
     }
 
     pub(crate) fn state(&self) -> &ReadState {
+        &self.state
+    }
+
+    /// The pinned version itself, for handles that keep it alive on their own (a prepared read).
+    pub(crate) fn shared_state(&self) -> &Arc<ReadState> {
         &self.state
     }
 
@@ -185,24 +235,7 @@ impl hollow_read_state {
     /// of that value (made on its first read).
     #[inline(always)]
     pub(crate) fn keep_str(&self, s: std::borrow::Cow<'_, str>) -> hollow_str {
-        match s {
-            std::borrow::Cow::Borrowed(b) => hollow_str::of(b),
-            std::borrow::Cow::Owned(o) => self.keep_owned(o),
-        }
-    }
-
-    #[inline(never)]
-    fn keep_owned(&self, text: String) -> hollow_str {
-        let mut kept = self.kept();
-        if let Some(existing) = kept.strings.get(text.as_str()) {
-            return hollow_str::of(existing);
-        }
-        let boxed = text.into_boxed_str();
-        let view = hollow_str::of(&boxed);
-        // Moving the Box into the set (or the set's rehashing) does not move the text it points to, and
-        // nothing is ever removed from the set before the handle is dropped.
-        kept.strings.insert(boxed);
-        view
+        self.strings.keep(s)
     }
 
     /// The handle of type `name`, made on first use.
@@ -258,6 +291,11 @@ impl hollow_primary_key_index {
     /// What a key of this index looks like.
     pub(crate) fn signature(&self) -> &KeySignature {
         &self.signature
+    }
+
+    /// The index itself, for handles that keep it alive on their own (a prepared read).
+    pub(crate) fn shared_index(&self) -> &Arc<PrimaryKeyIndex> {
+        &self.index
     }
 }
 
@@ -614,6 +652,7 @@ pub unsafe extern "C" fn hollow_read_state_field_path(
             })
             .collect::<FfiResult<Box<[_]>>>()?;
         let handle = Box::new(hollow_field_path {
+            owner: NonNull::from(rs),
             root: NonNull::from(root),
             steps,
             leaf_type: resolved.leaf_type(),

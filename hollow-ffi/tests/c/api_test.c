@@ -685,6 +685,258 @@ static void test_one_call_reads(const hollow_read_state *rs) {
     }
 }
 
+/* A prepared read gives what the unprepared one-call read gives, for the key `id`, on every field. */
+static void check_prepared_like_unprepared(const hollow_primary_key_index *pk, int64_t id,
+                                           const hollow_prepared_read *title, const hollow_field_path *title_path,
+                                           const hollow_prepared_read *original,
+                                           const hollow_field_path *original_path, const hollow_prepared_read *year,
+                                           const hollow_field_path *year_path, const hollow_prepared_read *movie_id,
+                                           const hollow_field_path *id_path, const hollow_prepared_read *rating,
+                                           const hollow_field_path *rating_path) {
+    hollow_key_value key;
+    hollow_found want = HOLLOW_FOUND_VALUE, got = HOLLOW_FOUND_VALUE;
+    hollow_str want_s = {NULL, 0}, got_s = {NULL, 0};
+    int32_t want_i = -1, got_i = -2;
+    int64_t want_l = -1, got_l = -2;
+    double want_d = -1, got_d = -2;
+    key.field_type = HOLLOW_FIELD_TYPE_LONG;
+    key.value.long_value = id;
+    CHECK_OK(hollow_primary_key_index_read_string(pk, &key, 1, title_path, &want_s, &want));
+    CHECK_OK(hollow_prepared_read_string(title, id, &got_s, &got));
+    CHECK(got == want && got_s.len == want_s.len && memcmp(got_s.ptr, want_s.ptr, want_s.len) == 0);
+    CHECK_OK(hollow_primary_key_index_read_string(pk, &key, 1, original_path, &want_s, &want));
+    CHECK_OK(hollow_prepared_read_string(original, id, &got_s, &got));
+    CHECK(got == want && got_s.len == want_s.len && memcmp(got_s.ptr, want_s.ptr, want_s.len) == 0);
+    CHECK_OK(hollow_primary_key_index_read_int(pk, &key, 1, year_path, &want_i, &want));
+    CHECK_OK(hollow_prepared_read_int(year, id, &got_i, &got));
+    CHECK(got == want && got_i == want_i);
+    CHECK_OK(hollow_primary_key_index_read_long(pk, &key, 1, id_path, &want_l, &want));
+    CHECK_OK(hollow_prepared_read_long(movie_id, id, &got_l, &got));
+    CHECK(got == want && got_l == want_l);
+    CHECK_OK(hollow_primary_key_index_read_double(pk, &key, 1, rating_path, &want_d, &want));
+    CHECK_OK(hollow_prepared_read_double(rating, id, &got_d, &got));
+    CHECK(got == want && got_d == want_d);
+}
+
+/* Key shapes a prepared read refuses (a string key, a key of two fields) and an int key given as an
+ * int64_t, on a dataset of their own. */
+static void test_prepared_key_shapes(void) {
+    static const char *schemas = "Tag @PrimaryKey(name) { string name; int n; }\n"
+                                 "Pair @PrimaryKey(a, b) { int a; int b; }\n"
+                                 "Small @PrimaryKey(k) { int k; string s; }\n";
+    static const char *records =
+        "{\"op\":\"upsert\",\"type\":\"Tag\",\"record\":{\"name\":\"x\",\"n\":1}}\n"
+        "{\"op\":\"upsert\",\"type\":\"Pair\",\"record\":{\"a\":1,\"b\":2}}\n"
+        "{\"op\":\"upsert\",\"type\":\"Small\",\"record\":{\"k\":-5,\"s\":\"minus five\"}}\n";
+    hollow_blob_store *store = NULL;
+    hollow_producer *producer = NULL;
+    hollow_consumer *consumer = NULL;
+    hollow_read_state *rs = NULL;
+    const hollow_primary_key_index *tags = NULL, *pairs = NULL, *smalls = NULL;
+    const hollow_field_path *tag_n = NULL, *pair_b = NULL, *small_s = NULL;
+    hollow_prepared_read *sentinel = (hollow_prepared_read *)&store, *prepared = sentinel;
+    hollow_found found = HOLLOW_FOUND_NO_RECORD;
+    hollow_str s = {NULL, 0};
+
+    CHECK_OK(hollow_blob_store_new_in_memory(&store));
+    CHECK_OK(hollow_producer_new(store, schemas, &producer));
+    CHECK_OK(hollow_consumer_new(store, &consumer));
+    CHECK_OK(hollow_producer_apply_changes(producer, records, NULL));
+    CHECK_OK(hollow_consumer_refresh(consumer, NULL));
+    CHECK_OK(hollow_consumer_read_state(consumer, &rs));
+    CHECK_OK(hollow_read_state_primary_key_index(rs, "Tag", &tags));
+    CHECK_OK(hollow_read_state_primary_key_index(rs, "Pair", &pairs));
+    CHECK_OK(hollow_read_state_primary_key_index(rs, "Small", &smalls));
+    CHECK_OK(hollow_read_state_field_path(rs, "Tag", "n", &tag_n));
+    CHECK_OK(hollow_read_state_field_path(rs, "Pair", "b", &pair_b));
+    CHECK_OK(hollow_read_state_field_path(rs, "Small", "s", &small_s));
+
+    CHECK_STATUS(hollow_prepared_read_new(tags, tag_n, &prepared), HOLLOW_STATUS_INVALID_ARGUMENT);
+    CHECK_LAST_ERROR_HAS("needs a key of one int or long field; the key of Tag is name (string)");
+    CHECK_STATUS(hollow_prepared_read_new(pairs, pair_b, &prepared), HOLLOW_STATUS_INVALID_ARGUMENT);
+    CHECK_LAST_ERROR_HAS("the key of Pair is a (int), b (int)");
+    CHECK(prepared == sentinel);
+
+    /* An int key field: an int64_t that fits finds its record, one that does not fit finds nothing. */
+    CHECK_OK(hollow_prepared_read_new(smalls, small_s, &prepared));
+    CHECK_OK(hollow_prepared_read_string(prepared, -5, &s, &found));
+    CHECK(found == HOLLOW_FOUND_VALUE);
+    CHECK_STR(s, "minus five");
+    CHECK_OK(hollow_prepared_read_string(prepared, -5 + ((int64_t)1 << 32), &s, &found));
+    CHECK(found == HOLLOW_FOUND_NO_RECORD);
+    CHECK_STR(s, "");
+    hollow_prepared_read_free(prepared);
+
+    /* A version that changes only Tag shares the Small type with the version before: an index of one
+     * version and a path of the other are refused all the same. */
+    {
+        hollow_read_state *next = NULL;
+        const hollow_primary_key_index *next_smalls = NULL;
+        CHECK_OK(hollow_producer_apply_changes(
+            producer, "{\"op\":\"upsert\",\"type\":\"Tag\",\"record\":{\"name\":\"y\",\"n\":2}}", NULL));
+        CHECK_OK(hollow_consumer_refresh(consumer, NULL));
+        CHECK_OK(hollow_consumer_read_state(consumer, &next));
+        CHECK_OK(hollow_read_state_primary_key_index(next, "Small", &next_smalls));
+        prepared = sentinel;
+        CHECK_STATUS(hollow_prepared_read_new(next_smalls, small_s, &prepared), HOLLOW_STATUS_INVALID_ARGUMENT);
+        CHECK_LAST_ERROR_HAS("make both from one read state");
+        CHECK(prepared == sentinel);
+        hollow_read_state_free(next);
+    }
+
+    hollow_read_state_free(rs);
+    hollow_consumer_free(consumer);
+    hollow_producer_free(producer);
+    hollow_blob_store_free(store);
+}
+
+/* Prepared reads at version 1 (see test_one_call_reads): the values of the unprepared reads, for found,
+ * missing and null keys, one at a time and in batches; every error leaves the out-parameters as they
+ * were; and a prepared read outlives its read state and the consumer's move to version 2. Leaves the
+ * consumer at version 2. */
+static void test_prepared_reads(hollow_consumer *consumer, int64_t v1, int64_t v2) {
+    hollow_read_state *rs = NULL;
+    const hollow_primary_key_index *pk = NULL;
+    const hollow_field_path *title_path = NULL, *original_path = NULL, *year_path = NULL, *id_path = NULL;
+    const hollow_field_path *rating_path = NULL, *string_value = NULL, *score = NULL;
+    hollow_prepared_read *title = NULL, *original = NULL, *year = NULL, *movie_id = NULL, *rating = NULL;
+    hollow_prepared_read *sentinel = (hollow_prepared_read *)&rs, *untouched = sentinel;
+    hollow_found found = HOLLOW_FOUND_VALUE;
+    hollow_str s = {NULL, 0};
+    int32_t i32 = -7;
+    int64_t i64 = -7, ids[4] = {1, 2, 3, 42}, version = 0;
+    double d = -7;
+    size_t i;
+
+    CHECK_OK(hollow_consumer_refresh_to(consumer, v1));
+    CHECK_OK(hollow_consumer_read_state(consumer, &rs));
+    CHECK_OK(hollow_read_state_primary_key_index(rs, "Movie", &pk));
+    CHECK_OK(hollow_read_state_field_path(rs, "Movie", "title", &title_path));
+    CHECK_OK(hollow_read_state_field_path(rs, "Movie", "original", &original_path)); /* -> String.value */
+    CHECK_OK(hollow_read_state_field_path(rs, "Movie", "year", &year_path));
+    CHECK_OK(hollow_read_state_field_path(rs, "Movie", "id", &id_path));
+    CHECK_OK(hollow_read_state_field_path(rs, "Movie", "rating", &rating_path));
+    CHECK_OK(hollow_read_state_field_path(rs, "Movie", "score", &score));
+    CHECK_OK(hollow_read_state_field_path(rs, "String", "value", &string_value));
+    CHECK_OK(hollow_prepared_read_new(pk, title_path, &title));
+    CHECK_OK(hollow_prepared_read_new(pk, original_path, &original));
+    CHECK_OK(hollow_prepared_read_new(pk, year_path, &year));
+    CHECK_OK(hollow_prepared_read_new(pk, id_path, &movie_id));
+    CHECK_OK(hollow_prepared_read_new(pk, rating_path, &rating));
+    CHECK(title != NULL && title != original);
+
+    /* 1: every field; 2: a non-ASCII title, a null rating; 3: a null title, a null `original`; 42: none. */
+    for (i = 0; i < 4; i++) {
+        check_prepared_like_unprepared(pk, ids[i], title, title_path, original, original_path, year, year_path,
+                                       movie_id, id_path, rating, rating_path);
+    }
+    CHECK_OK(hollow_prepared_read_string(title, 2, &s, &found));
+    CHECK(found == HOLLOW_FOUND_VALUE);
+    CHECK_STR(s, AMELIE);
+    CHECK_OK(hollow_prepared_read_string(original, 3, &s, &found));
+    CHECK(found == HOLLOW_FOUND_NULL);
+    CHECK_STR(s, "");
+    CHECK_OK(hollow_prepared_read_double(rating, 2, &d, &found));
+    CHECK(found == HOLLOW_FOUND_NULL && d == 0.0);
+    CHECK_OK(hollow_prepared_read_int(year, 42, &i32, &found));
+    CHECK(found == HOLLOW_FOUND_NO_RECORD && i32 == 0);
+
+    /* Batches: what one read at a time gives, across more keys than one internal chunk. */
+    {
+        int64_t keys[150];
+        hollow_str strs[150];
+        hollow_found founds[150];
+        int32_t ints[150];
+        int64_t longs[150];
+        double doubles[150];
+        for (i = 0; i < 150; i++) keys[i] = ids[(i * 7) % 4];
+        CHECK_OK(hollow_prepared_read_string_many(title, keys, 150, strs, founds));
+        for (i = 0; i < 150; i++) {
+            CHECK_OK(hollow_prepared_read_string(title, keys[i], &s, &found));
+            CHECK(founds[i] == found && strs[i].len == s.len && memcmp(strs[i].ptr, s.ptr, s.len) == 0);
+        }
+        CHECK_OK(hollow_prepared_read_int_many(year, keys, 150, ints, founds));
+        for (i = 0; i < 150; i++) {
+            CHECK_OK(hollow_prepared_read_int(year, keys[i], &i32, &found));
+            CHECK(founds[i] == found && ints[i] == i32);
+        }
+        CHECK_OK(hollow_prepared_read_long_many(movie_id, keys, 150, longs, founds));
+        for (i = 0; i < 150; i++) {
+            CHECK_OK(hollow_prepared_read_long(movie_id, keys[i], &i64, &found));
+            CHECK(founds[i] == found && longs[i] == i64);
+        }
+        CHECK_OK(hollow_prepared_read_double_many(rating, keys, 150, doubles, founds));
+        for (i = 0; i < 150; i++) {
+            CHECK_OK(hollow_prepared_read_double(rating, keys[i], &d, &found));
+            CHECK(founds[i] == found && doubles[i] == d);
+        }
+        CHECK_OK(hollow_prepared_read_string_many(title, NULL, 0, NULL, NULL)); /* nothing to read */
+        founds[0] = (hollow_found)77;
+        ints[0] = -7;
+        CHECK_STATUS(hollow_prepared_read_int_many(title, keys, 3, ints, founds), HOLLOW_STATUS_SCHEMA_MISMATCH);
+        CHECK_STATUS(hollow_prepared_read_int_many(NULL, keys, 3, ints, founds), HOLLOW_STATUS_NULL_ARGUMENT);
+        CHECK_STATUS(hollow_prepared_read_int_many(year, NULL, 3, ints, founds), HOLLOW_STATUS_NULL_ARGUMENT);
+        CHECK_STATUS(hollow_prepared_read_int_many(year, keys, 3, NULL, founds), HOLLOW_STATUS_NULL_ARGUMENT);
+        CHECK_STATUS(hollow_prepared_read_int_many(year, keys, 3, ints, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+        CHECK((int)founds[0] == 77 && ints[0] == -7);
+    }
+
+    /* Errors: nothing is written. */
+    found = (hollow_found)77;
+    i32 = -7;
+    i64 = -7;
+    d = -7;
+    s.ptr = NULL;
+    s.len = 99;
+    CHECK_STATUS(hollow_prepared_read_int(title, 1, &i32, &found), HOLLOW_STATUS_SCHEMA_MISMATCH);
+    CHECK_LAST_ERROR_HAS("Movie.title leads to a STRING field, not INT");
+    CHECK_STATUS(hollow_prepared_read_long(year, 1, &i64, &found), HOLLOW_STATUS_SCHEMA_MISMATCH);
+    CHECK_STATUS(hollow_prepared_read_double(movie_id, 1, &d, &found), HOLLOW_STATUS_SCHEMA_MISMATCH);
+    CHECK_STATUS(hollow_prepared_read_string(rating, 1, &s, &found), HOLLOW_STATUS_SCHEMA_MISMATCH);
+    CHECK_LAST_ERROR_HAS("Movie.rating leads to a DOUBLE field, not STRING");
+    CHECK_STATUS(hollow_prepared_read_int(NULL, 1, &i32, &found), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_prepared_read_int(year, 1, NULL, &found), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_prepared_read_int(year, 1, &i32, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_prepared_read_long(movie_id, 1, NULL, &found), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_prepared_read_double(rating, 1, &d, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_prepared_read_string(NULL, 1, &s, &found), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_prepared_read_string(title, 1, NULL, &found), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_prepared_read_string(title, 1, &s, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK((int)found == 77 && i32 == -7 && i64 == -7 && d == -7 && s.ptr == NULL && s.len == 99);
+    CHECK_STATUS(hollow_prepared_read_new(pk, string_value, &untouched), HOLLOW_STATUS_INVALID_ARGUMENT);
+    CHECK_LAST_ERROR_HAS("String.value does not start at Movie");
+    CHECK_STATUS(hollow_prepared_read_new(pk, score, &untouched), HOLLOW_STATUS_SCHEMA_MISMATCH);
+    CHECK_LAST_ERROR_HAS("Movie.score leads to a FLOAT field");
+    CHECK_STATUS(hollow_prepared_read_new(NULL, title_path, &untouched), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_prepared_read_new(pk, NULL, &untouched), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(hollow_prepared_read_new(pk, title_path, NULL), HOLLOW_STATUS_NULL_ARGUMENT);
+    CHECK(untouched == sentinel);
+    hollow_prepared_read_free(NULL);
+
+    /* The read state (and with it the index and path handles) released, the consumer at version 2,
+     * where movie 2 is gone: the prepared reads still read version 1, strings included. */
+    hollow_read_state_free(rs);
+    CHECK_OK(hollow_consumer_refresh_to(consumer, v2));
+    CHECK_OK(hollow_consumer_current_version(consumer, &version));
+    CHECK(version == v2);
+    CHECK_OK(hollow_prepared_read_string(title, 2, &s, &found));
+    CHECK(found == HOLLOW_FOUND_VALUE);
+    CHECK_STR(s, AMELIE);
+    CHECK_OK(hollow_prepared_read_string(original, 2, &s, &found));
+    CHECK_STR(s, AMELIE_ORIGINAL);
+    CHECK_OK(hollow_prepared_read_string(title, 1, &s, &found));
+    CHECK_STR(s, "The Matrix");
+    CHECK_OK(hollow_prepared_read_int(year, 2, &i32, &found));
+    CHECK(found == HOLLOW_FOUND_VALUE && i32 == 2001);
+    CHECK_OK(hollow_prepared_read_long(movie_id, 4, &i64, &found)); /* only in version 2 */
+    CHECK(found == HOLLOW_FOUND_NO_RECORD && i64 == 0);
+    hollow_prepared_read_free(title);
+    hollow_prepared_read_free(original);
+    hollow_prepared_read_free(year);
+    hollow_prepared_read_free(movie_id);
+    hollow_prepared_read_free(rating);
+}
+
 static void test_metadata(const hollow_read_state *rs) {
     const hollow_type *movie = type_named(rs, "Movie"), *t = NULL, *again = NULL;
     size_t count = 0, f = 0, i;
@@ -1706,6 +1958,8 @@ int main(int argc, char **argv) {
     test_one_call_reads(rs);
     hollow_read_state_free(rs);
     CHECK_OK(hollow_consumer_refresh_to(consumer, v2));
+    test_prepared_reads(consumer, v1, v2);
+    test_prepared_key_shapes();
 
     test_versions(consumer, v1, v2);
     test_diff();

@@ -226,6 +226,24 @@ int main(int argc, char **argv) {
         EXPECT(!rs.get("Thief").has_value());
         EXPECT(rs.size() == 6);  // Heat, Collateral, drama, crime, director, Michael Mann
 
+        // Prepared reads: the values of the unprepared reads, errors as exceptions.
+        hollow::field_path title_path = rs.field_path("Movie", "title"), year_path = rs.field_path("Movie", "year");
+        std::optional<hollow::prepared_read> prepared_title(std::in_place, by_id, title_path);
+        hollow::prepared_read prepared_year(by_id, year_path);
+        EXPECT(prepared_title->read_string(1) == by_id.read_string({hollow::key::int64(1)}, title_path));
+        EXPECT(prepared_title->read_string(1) == std::string_view("Heat"));
+        EXPECT(!prepared_title->read_string(2).has_value());
+        EXPECT(prepared_year.read_int(3) == 2004);
+        EXPECT(hollow::prepared_read(by_id, rs.field_path("Movie", "id")).read_long(3) == 3);
+        EXPECT(hollow::prepared_read(by_id, rs.field_path("Movie", "rating")).read_double(1) == 8.5);
+        {
+            auto many = prepared_title->read_string_many({3, 2, 1});
+            EXPECT(many.size() == 3 && many[0] == std::string_view("Collateral") && !many[1] &&
+                   many[2] == std::string_view("Heat"));
+        }
+        EXPECT_THROWS(prepared_year.read_string(1), HOLLOW_STATUS_SCHEMA_MISMATCH);
+        EXPECT_THROWS(hollow::prepared_read(by_id, rs.field_path("String", "value")), HOLLOW_STATUS_INVALID_ARGUMENT);
+
         // A read state pins its version while the consumer moves.
         consumer.refresh_to(v1);
         EXPECT(consumer.current_version() == v1);
@@ -234,6 +252,13 @@ int main(int argc, char **argv) {
         EXPECT(old.primary_key_index("Movie").get({hollow::key::int64(2)}).has_value());
         hollow::read_state moved = std::move(old);  // RAII handles move
         EXPECT(moved.version() == v1);
+        // A prepared read keeps its version (v2) after its read state is gone.
+        hollow::prepared_read kept = std::move(*prepared_title);
+        prepared_title.reset();
+        {
+            hollow::read_state gone = std::move(rs);
+        }
+        EXPECT(kept.read_string(3) == std::string_view("Collateral") && !kept.read_string(2));
     }
     EXPECT_THROWS(consumer.refresh_to(v2 + 99), HOLLOW_STATUS_NOT_FOUND);
     EXPECT_THROWS(hollow::blob_store::open_filesystem("/nonexistent/hollow/dir"), HOLLOW_STATUS_NOT_FOUND);

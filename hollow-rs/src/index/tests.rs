@@ -598,6 +598,9 @@ fn assert_same_answers(a: &Indexes, b: &Indexes, e: &crate::read::ReadStateEngin
     let max = |t: &str| e.type_state(t).map_or(0, |s| s.max_ordinal() + 1) as u32;
     for id in -1..=MAX_ID {
         assert_eq!(a.by_id.get(e, &[id.into()]), b.by_id.get(e, &[id.into()]), "{label}: id {id}");
+        // The i64 entry point through the overlay of an updated index, and through a fresh table.
+        assert_eq!(a.by_id.get_i64(e, id), a.by_id.get(e, &[id.into()]), "{label}: get_i64 {id}");
+        assert_eq!(b.by_id.get_i64(e, id), b.by_id.get(e, &[id.into()]), "{label}: get_i64 {id}");
         for year in 0..YEARS {
             let key = [id.into(), year.into()];
             assert_eq!(a.by_id_year.get(e, &key), b.by_id_year.get(e, &key), "{label}: id {id} year {year}");
@@ -840,4 +843,49 @@ fn direct_keys_compare_every_field() {
         (by_id.get(&e, &[7.into()]), by_id.get(&e, &[8.into()]), by_id.get(&e, &[9.into()])),
         (Some(a), Some(b), None)
     );
+}
+
+/// `get_i64` answers as `get` with one LONG key value does, for every key shape: a `long` field, an
+/// `int` field (values beyond 32 bits match nothing), a `long` reached through a reference (the general
+/// path), and shapes an `i64` cannot be (a string, two fields), which match nothing.
+#[test]
+fn get_i64_answers_as_get_does() {
+    use crate::read::ReadStateEngine;
+    use crate::write::{ObjectRecord, WriteStateEngine};
+    let mut w = WriteStateEngine::new();
+    w.add_schema(ObjectSchema::new("Box").with_field(ObjectField::new("n", FieldType::Long)).into()).unwrap();
+    let movie = ObjectSchema::new("Movie")
+        .with_field(ObjectField::new("id", FieldType::Long))
+        .with_field(ObjectField::new("year", FieldType::Int))
+        .with_field(ObjectField::new("name", FieldType::String))
+        .with_field(ObjectField::reference("box", "Box"));
+    w.add_schema(movie.into()).unwrap();
+    let mut expected = Vec::new();
+    for i in 0..40i64 {
+        let boxed = w.add("Box", &*ObjectRecord::new().set_long("n", i * 1000)).unwrap();
+        let mut m = ObjectRecord::new();
+        m.set_long("id", i - 20).set_int("year", 1990 + i as i32).set_string("name", "x").set_reference("box", boxed);
+        expected.push((i - 20, w.add("Movie", &m).unwrap()));
+    }
+    let mut blob = Vec::new();
+    w.write_snapshot(&mut blob).unwrap();
+    let e = ReadStateEngine::from_snapshot(&blob).unwrap();
+    let by = |fields: &[&str]| PrimaryKeyIndex::with_fields(&e, "Movie", fields).unwrap();
+    let (by_id, by_year, by_box, by_name, by_pair) =
+        (by(&["id"]), by(&["year"]), by(&["box.n"]), by(&["name"]), by(&["id", "year"]));
+    for &(id, ordinal) in &expected {
+        assert_eq!(by_id.get_i64(&e, id), Some(ordinal), "id {id}");
+        assert_eq!(by_year.get_i64(&e, 2010 + id), Some(ordinal), "year of id {id}");
+        assert_eq!(by_box.get_i64(&e, (id + 20) * 1000), Some(ordinal), "box of id {id}");
+    }
+    for key in [-21, 20, i64::MIN, i64::MAX, 1999 + (1 << 32), 1999 - (1 << 32), 500] {
+        for index in [&by_id, &by_year, &by_box, &by_name, &by_pair] {
+            assert_eq!(index.get_i64(&e, key), index.get(&e, &[KeyValue::Long(key)]), "key {key}");
+        }
+    }
+    assert_eq!(by_year.get(&e, &[KeyValue::Long(1999)]), by_year.get_i64(&e, 1999));
+    assert!(by_year.get_i64(&e, 1999).is_some());
+    assert_eq!(by_year.get_i64(&e, 1999 + (1 << 32)), None, "an int field never holds a value beyond 32 bits");
+    assert_eq!(by_name.get_i64(&e, 0), None);
+    assert_eq!(by_pair.get_i64(&e, -20), None, "a key of two fields");
 }
