@@ -34,8 +34,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use hollow::index::{KeyValue, PrimaryKeyIndex};
-use hollow::read::{ObjectTypeReadState, ReadStateEngine};
 use hollow::mapped::MappingMode;
+use hollow::read::{ObjectTypeReadState, ReadStateEngine};
 use movies::SplitMix64;
 
 /// Counts the bytes currently allocated, for `heap_mib`.

@@ -14,9 +14,19 @@
 //! global allocator as usual. The rounding wastes at most 2 MiB per array of at least 4 MiB.
 //!
 //! [`SharedBytes`] is what the read engine's arrays are stored in: an immutable run of bytes that is
-//! either on the heap (a `LargeArray` or a `Vec`) or a window into a memory-mapped snapshot file
-//! ([`crate::mapped`]). Its address and length are fixed when it is made, so reads cost the same
-//! wherever the bytes live.
+//! either an array of its own on the heap (a `LargeArray` or a `Vec`), or a window into a
+//! [`Backing`] it keeps alive: a memory-mapped snapshot file ([`crate::mapped`]), or a snapshot
+//! blob in memory ([`BlobBuffer`]). Its address and length are fixed when it is made, so reads cost
+//! the same wherever the bytes live.
+//!
+//! A snapshot loaded from memory is read in place: the blob (a store's `Arc<[u8]>`, handed over,
+//! or a file read into a buffer of our own, on huge pages when large) becomes a [`BlobBuffer`], and
+//! every array of the state is a window into it. The load then allocates and copies nothing but its
+//! small structures, and its peak memory is the blob's size instead of twice it. Only "file
+//! mapping" counts as mapped ([`SharedBytes::is_mapped`]): a buffer is process memory, and a
+//! buffer window's [`heap_bytes`](SharedBytes::heap_bytes) is its own length, so per-type heap
+//! figures stay meaningful. How long a state keeps a buffer alive once deltas have replaced most of
+//! it is bounded by `read/retention.rs` (at most 4/3 of what its windows still read).
 
 use std::alloc::{self, Layout};
 use std::ops::{Deref, DerefMut};
@@ -133,6 +143,31 @@ fn advise_huge_pages(start: *mut u8, len: usize) {
 #[cfg(not(target_os = "linux"))]
 fn advise_huge_pages(_start: *mut u8, _len: usize) {}
 
+/// Ask the kernel to back the whole 2 MiB pages inside `bytes`, memory already written, with huge
+/// pages now (`MADV_COLLAPSE`, Linux 6.1 and later: it copies each 2 MiB into a huge page in place
+/// of the small ones, one at a time, so the memory held does not grow). Advice only, as above: a
+/// kernel that declines leaves the pages as they are, logged at debug level.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn collapse_to_huge_pages(bytes: &[u8]) {
+    let start = (bytes.as_ptr() as usize).next_multiple_of(HUGE_PAGE_BYTES);
+    let end = (bytes.as_ptr() as usize + bytes.len()) / HUGE_PAGE_BYTES * HUGE_PAGE_BYTES;
+    if end <= start {
+        return;
+    }
+    for advice in [libc::MADV_HUGEPAGE, libc::MADV_COLLAPSE] {
+        // SAFETY: `[start, end)` lies inside `bytes`, which the caller keeps alive; neither advice
+        // changes the contents of the memory, only the pages behind it.
+        let rc = unsafe { libc::madvise(start as *mut libc::c_void, end - start, advice) };
+        if rc != 0 {
+            tracing::debug!(target: "hollow::memory", bytes = end - start, advice, error = %std::io::Error::last_os_error(), "madvise declined");
+            return;
+        }
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn collapse_to_huge_pages(_bytes: &[u8]) {}
+
 impl<T: Element> Drop for LargeArray<T> {
     fn drop(&mut self) {
         if let Some(layout) = self.layout {
@@ -209,7 +244,13 @@ pub const BUFFER_PADDING_BYTES: usize = 16;
 impl BlobBuffer {
     /// A blob handed over by a store, read in place (no copy). No padding follows it, so a bit array
     /// in its last 16 bytes is copied when loaded.
+    ///
+    /// A large blob is moved onto huge pages where it lies (see [`collapse_to_huge_pages`]): windows
+    /// into ordinary pages made lookups about 10% slower than arrays on huge pages.
     pub fn shared(blob: Arc<[u8]>) -> Self {
+        if huge_pages() && blob.len() >= HUGE_PAGE_MIN_BYTES {
+            collapse_to_huge_pages(&blob);
+        }
         BlobBuffer { bytes: Arc::new(BufferBytes::Shared(blob)) }
     }
 
@@ -245,7 +286,8 @@ impl BlobBuffer {
 
     /// A buffer of our own for `blob_len` bytes, filled by `fill`.
     fn filled(blob_len: usize, fill: impl FnOnce(&mut [u8]) -> std::io::Result<()>) -> std::io::Result<Self> {
-        let padded = blob_len.checked_add(BUFFER_PADDING_BYTES).ok_or_else(|| std::io::Error::other("blob too large"))?;
+        let padded =
+            blob_len.checked_add(BUFFER_PADDING_BYTES).ok_or_else(|| std::io::Error::other("blob too large"))?;
         let huge = huge_pages() && cfg!(target_os = "linux") && padded >= HUGE_PAGE_MIN_BYTES;
         // Room to start at a 2 MiB boundary wherever the kernel places the mapping; the slack is
         // address space only, never touched.
@@ -455,7 +497,9 @@ impl Deref for SharedBytes {
 impl Clone for SharedBytes {
     fn clone(&self) -> Self {
         match &self.owner {
-            Owner::Window(backing) => SharedBytes { ptr: self.ptr, len: self.len, owner: Owner::Window(backing.clone()) },
+            Owner::Window(backing) => {
+                SharedBytes { ptr: self.ptr, len: self.len, owner: Owner::Window(backing.clone()) }
+            }
             Owner::Words(words) => Self::from_words(words.clone()),
             Owner::Bytes(bytes) => Self::from_vec(bytes.clone()),
         }

@@ -83,9 +83,15 @@ impl TypeReadState {
     pub(crate) fn with_windows_detached(&self, release: &dyn Fn(&BlobBuffer) -> bool) -> TypeReadState {
         match self {
             TypeReadState::Object(s) => TypeReadState::Object(s.with_windows_detached(release)),
-            TypeReadState::List(s) => TypeReadState::List(ListTypeReadState { inner: s.inner.with_windows_detached(release) }),
-            TypeReadState::Set(s) => TypeReadState::Set(SetTypeReadState { inner: s.inner.with_windows_detached(release) }),
-            TypeReadState::Map(s) => TypeReadState::Map(MapTypeReadState { inner: s.inner.with_windows_detached(release) }),
+            TypeReadState::List(s) => {
+                TypeReadState::List(ListTypeReadState { inner: s.inner.with_windows_detached(release) })
+            }
+            TypeReadState::Set(s) => {
+                TypeReadState::Set(SetTypeReadState { inner: s.inner.with_windows_detached(release) })
+            }
+            TypeReadState::Map(s) => {
+                TypeReadState::Map(MapTypeReadState { inner: s.inner.with_windows_detached(release) })
+            }
         }
     }
 
