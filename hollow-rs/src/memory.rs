@@ -245,7 +245,7 @@ impl BlobBuffer {
     /// A blob handed over by a store, read in place (no copy). No padding follows it, so a bit array
     /// in its last 16 bytes is copied when loaded.
     ///
-    /// A large blob is moved onto huge pages where it lies (see [`collapse_to_huge_pages`]): windows
+    /// A large blob is moved onto huge pages where it lies (`MADV_COLLAPSE` on Linux): windows
     /// into ordinary pages made lookups about 10% slower than arrays on huge pages.
     pub fn shared(blob: Arc<[u8]>) -> Self {
         if huge_pages() && blob.len() >= HUGE_PAGE_MIN_BYTES {
