@@ -19,8 +19,9 @@
 //! blob in memory ([`BlobBuffer`]). Its address and length are fixed when it is made, so reads cost
 //! the same wherever the bytes live.
 //!
-//! A snapshot loaded from memory is read in place: the blob (a store's `Arc<[u8]>`, handed over,
-//! or a file read into a buffer of our own, on huge pages when large) becomes a [`BlobBuffer`], and
+//! A snapshot loaded from memory is read in place: the blob (a store's `Arc<[u8]>`, handed over and
+//! collapsed onto huge pages where it lies when large, or a file read into a buffer of our own, on
+//! huge pages when large) becomes a [`BlobBuffer`], and
 //! every array of the state is a window into it. The load then allocates and copies nothing but its
 //! small structures, and its peak memory is the blob's size instead of twice it. Only "file
 //! mapping" counts as mapped ([`SharedBytes::is_mapped`]): a buffer is process memory, and a
@@ -559,6 +560,37 @@ mod tests {
         assert_eq!(&*bytes, b"hollow");
         let narrow = LargeArray::<u32>::from_slice(&[1, 2, 3]);
         assert_eq!(&*narrow, &[1, 2, 3]);
+    }
+
+    #[test]
+    fn blob_buffers_hold_the_blob_then_zero_padding_and_windows_keep_them_alive() {
+        for len in [0usize, 5, 4093, HUGE_PAGE_MIN_BYTES + 3] {
+            let blob: Vec<u8> = (0..len).map(|i| (i * 7 + 1) as u8).collect();
+            let mut file = tempfile::NamedTempFile::new().unwrap();
+            std::io::Write::write_all(&mut file, &blob).unwrap();
+            let own = [BlobBuffer::copy_of(&blob).unwrap(), BlobBuffer::read_file(file.path()).unwrap()];
+            for buffer in &own {
+                assert_eq!(buffer.blob(), &blob[..], "{len} bytes");
+                assert_eq!(buffer.held_bytes(), len + BUFFER_PADDING_BYTES);
+                assert!(buffer.readable()[len..].iter().all(|&b| b == 0), "{len} bytes: padding");
+            }
+            let shared = BlobBuffer::shared(Arc::from(blob.clone()));
+            assert_eq!((shared.blob(), shared.held_bytes()), (&blob[..], len));
+
+            // A window may cover the padding of our own buffers, not past it.
+            let backing = Backing::Buffer(own[0].clone());
+            let mut window = SharedBytes::window(&backing, len / 2, len - len / 2 + BUFFER_PADDING_BYTES).unwrap();
+            assert!(SharedBytes::window(&backing, len / 2, len - len / 2 + BUFFER_PADDING_BYTES + 1).is_none());
+            assert!(!window.is_mapped() && window.buffer().is_some_and(|b| b.same_as(&own[0])));
+            assert_eq!(window.heap_bytes(), window.len());
+            assert_eq!(&window[..len - len / 2], &blob[len / 2..]);
+            drop(backing);
+            assert_eq!(own[0].handles(), 2, "the test's handle and the window's");
+            window.make_mut();
+            assert!(window.buffer().is_none(), "written, the window has bytes of its own");
+            assert_eq!(&window[..len - len / 2], &blob[len / 2..]);
+            assert_eq!(own[0].handles(), 1);
+        }
     }
 
     #[test]
