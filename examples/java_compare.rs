@@ -9,11 +9,17 @@
 //! | key | what |
 //! |---|---|
 //! | `load_ms`, `index_ms`, `load_index_ms` | read the first snapshot file (in the page cache) and load it; build the `Movie` primary-key index |
-//! | `heap_mib` | heap allocated after load + index (a counting allocator; Java: used heap after GC) |
+//! | `heap_mib` | heap allocated after load + index (a counting allocator, plus the blob buffer the state reads in place; Java: used heap after GC) |
+//! | `load_peak_rss_mib` | the process's peak resident set after load + index (Linux `VmHWM`; not printed elsewhere) |
 //! | `loop_ns` | lookup + title per key, tight loop, median of 5 rounds after 3 warm-up rounds |
 //! | `probe_ns`, `get_many_ns` | the index probe alone per key: one `get` at a time; `get_many` over batches of 1024 |
 //! | `single_p50_ns`, `single_p99_ns` | one lookup + title timed alone (an `Instant` pair, timer included, as Java's `nanoTime` pair) |
 //! | `delta_ms` | read and apply the 1% delta, and move the index across it |
+//!
+//! `JAVA_COMPARE_LOAD` picks how the snapshot is loaded: `file` (the default:
+//! `from_snapshot_file` in copy mode, what a user of the file API gets), `owned` (the file read into
+//! an `Arc<[u8]>` handed over, as a consumer loads a retrieved blob), `slice` (`from_snapshot` of
+//! the bytes read).
 //!
 //! The keys are drawn from the movies' ids in ordinal order with the same SplitMix64 as the Java
 //! harness, so both sides look up the same keys; the checksum printed last must match Java's.
@@ -28,6 +34,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use hollow::index::{KeyValue, PrimaryKeyIndex};
+use hollow::mapped::MappingMode;
 use hollow::read::{ObjectTypeReadState, ReadStateEngine};
 use movies::SplitMix64;
 
@@ -135,23 +142,45 @@ fn per_key(n: usize, checksum: &mut u64, mut f: impl FnMut() -> u64) -> f64 {
     ns[ns.len() / 2]
 }
 
+/// The process's peak resident set so far (`VmHWM`), in KiB; Linux only.
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = PathBuf::from(std::env::args().nth(1).ok_or("usage: java_compare DIR [LOOKUPS]")?);
     let lookups: usize = std::env::args().nth(2).map(|a| a.parse()).transpose()?.unwrap_or(1_000_000);
     let (snapshot, delta) = blobs(&dir)?;
 
+    // How the snapshot is loaded: `file` (the default, what a user of the file API gets), `owned`
+    // (a blob in memory handed over, as a consumer does), `slice` (a blob in memory, copied).
+    let load_path = std::env::var("JAVA_COMPARE_LOAD").unwrap_or_else(|_| "file".to_owned());
     let heap_before = ALLOCATED.load(Ordering::Relaxed);
     let t0 = Instant::now();
-    let engine = ReadStateEngine::from_snapshot(&std::fs::read(&snapshot)?)?;
+    let engine = match load_path.as_str() {
+        "file" => ReadStateEngine::from_snapshot_file(&snapshot, MappingMode::Copy)?,
+        "owned" => ReadStateEngine::from_snapshot_owned(std::fs::read(&snapshot)?.into())?,
+        "slice" => ReadStateEngine::from_snapshot(&std::fs::read(&snapshot)?)?,
+        other => return Err(format!("JAVA_COMPARE_LOAD={other}: expected file, owned or slice").into()),
+    };
     let t1 = Instant::now();
     let index = PrimaryKeyIndex::new(&engine, "Movie")?;
     let t2 = Instant::now();
-    let heap_after = ALLOCATED.load(Ordering::Relaxed);
+    // A buffer of the library's own is mapped memory, which the counting allocator does not see (an
+    // owned blob was allocated, and counted, by the `Vec` it came from).
+    let own_buffer = if load_path == "owned" { 0 } else { engine.blob_buffer_bytes() };
+    let heap_after = ALLOCATED.load(Ordering::Relaxed) + own_buffer;
+    let load_peak_rss = peak_rss_kib();
     println!("load_ms {:.1}", (t1 - t0).as_secs_f64() * 1e3);
     println!("index_ms {:.1}", (t2 - t1).as_secs_f64() * 1e3);
     println!("load_index_ms {:.1}", (t2 - t0).as_secs_f64() * 1e3);
     println!("heap_mib {:.1}", (heap_after - heap_before) as f64 / 1048576.0);
     println!("index_mib {:.1}", index.heap_bytes() as f64 / 1048576.0);
+    if let Some(kib) = load_peak_rss {
+        println!("load_peak_rss_mib {:.1}", kib as f64 / 1024.0);
+    }
 
     let movies = engine.object("Movie").ok_or("no Movie type")?;
     let strings = engine.object("String").ok_or("no String type")?;

@@ -11,8 +11,10 @@
 //! A delta applied to a mapped state builds new heap shards for what it changes and keeps every
 //! other shard mapped.
 //!
-//! [`MappingMode::Copy`], the default, reads the file into the heap at open: the file can then change
-//! or disappear without any effect. It is the safe choice whenever the file may be modified.
+//! [`MappingMode::Copy`], the default, reads the file into memory at open (one read into a buffer of
+//! the process's own, which the state then reads in place: see [`crate::memory::BlobBuffer`]): the
+//! file can then change or disappear without any effect. It is the safe choice whenever the file may
+//! be modified.
 //!
 //! ## What a mapping is exposed to, and what is detected
 //!

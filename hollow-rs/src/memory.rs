@@ -14,9 +14,20 @@
 //! end. Smaller arrays, and every array on other platforms, come from the global allocator as usual.
 //!
 //! [`SharedBytes`] is what the read engine's arrays are stored in: an immutable run of bytes that is
-//! either on the heap (a `LargeArray` or a `Vec`) or a window into a memory-mapped snapshot file
-//! ([`crate::mapped`]). Its address and length are fixed when it is made, so reads cost the same
-//! wherever the bytes live.
+//! either an array of its own on the heap (a `LargeArray` or a `Vec`), or a window into a
+//! [`Backing`] it keeps alive: a memory-mapped snapshot file ([`crate::mapped`]), or a snapshot
+//! blob in memory ([`BlobBuffer`]). Its address and length are fixed when it is made, so reads cost
+//! the same wherever the bytes live.
+//!
+//! A snapshot loaded from memory is read in place: the blob (a store's `Arc<[u8]>`, handed over and
+//! collapsed onto huge pages where it lies when large, or a file read into a buffer of our own, on
+//! huge pages when large) becomes a [`BlobBuffer`], and
+//! every array of the state is a window into it. The load then allocates and copies nothing but its
+//! small structures, and its peak memory is the blob's size instead of twice it. Only "file
+//! mapping" counts as mapped ([`SharedBytes::is_mapped`]): a buffer is process memory, and a
+//! buffer window's [`heap_bytes`](SharedBytes::heap_bytes) is its own length, so per-type heap
+//! figures stay meaningful. How long a state keeps a buffer alive once deltas have replaced most of
+//! it is bounded by `read/retention.rs` (at most 4/3 of what its windows still read).
 
 use std::alloc::{self, Layout};
 use std::ops::{Deref, DerefMut};
@@ -139,6 +150,31 @@ fn advise_huge_pages(start: *mut u8, len: usize) {
 #[cfg(not(target_os = "linux"))]
 fn advise_huge_pages(_start: *mut u8, _len: usize) {}
 
+/// Ask the kernel to back the whole 2 MiB pages inside `bytes`, memory already written, with huge
+/// pages now (`MADV_COLLAPSE`, Linux 6.1 and later: it copies each 2 MiB into a huge page in place
+/// of the small ones, one at a time, so the memory held does not grow). Advice only, as above: a
+/// kernel that declines leaves the pages as they are, logged at debug level.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn collapse_to_huge_pages(bytes: &[u8]) {
+    let start = (bytes.as_ptr() as usize).next_multiple_of(HUGE_PAGE_BYTES);
+    let end = (bytes.as_ptr() as usize + bytes.len()) / HUGE_PAGE_BYTES * HUGE_PAGE_BYTES;
+    if end <= start {
+        return;
+    }
+    for advice in [libc::MADV_HUGEPAGE, libc::MADV_COLLAPSE] {
+        // SAFETY: `[start, end)` lies inside `bytes`, which the caller keeps alive; neither advice
+        // changes the contents of the memory, only the pages behind it.
+        let rc = unsafe { libc::madvise(start as *mut libc::c_void, end - start, advice) };
+        if rc != 0 {
+            tracing::debug!(target: "hollow::memory", bytes = end - start, advice, error = %std::io::Error::last_os_error(), "madvise declined");
+            return;
+        }
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn collapse_to_huge_pages(_bytes: &[u8]) {}
+
 impl<T: Element> Drop for LargeArray<T> {
     fn drop(&mut self) {
         if let Some(layout) = self.layout {
@@ -187,34 +223,194 @@ impl<T: Element + std::fmt::Debug> std::fmt::Debug for LargeArray<T> {
     }
 }
 
+/// Blob bytes held in memory, which windows ([`SharedBytes::window`]) read in place and keep alive:
+/// a blob as a store handed it over (`Arc<[u8]>`), or a blob read or copied into a buffer of our own.
+///
+/// A buffer of our own is an anonymous mapping: the kernel hands its pages over zeroed (no second
+/// pass to clear them), it is 2 MiB-aligned and advised to huge pages when large (as [`LargeArray`]
+/// is), and [`BUFFER_PADDING_BYTES`] zero bytes follow the blob, so that every bit array in it,
+/// the last one included, can be read in place (see [`crate::encoding::bits`]).
+///
+/// Cloning shares the bytes.
+#[derive(Clone)]
+pub struct BlobBuffer {
+    bytes: Arc<BufferBytes>,
+}
+
+enum BufferBytes {
+    /// A blob as its store handed it over.
+    Shared(Arc<[u8]>),
+    /// A blob at `start` of an anonymous mapping, followed by zero padding.
+    Anonymous { map: memmap2::Mmap, start: usize, blob_len: usize },
+}
+
+/// Zero bytes after the blob in a [`BlobBuffer`] of our own: the padding a bit array reads past its
+/// payload.
+pub const BUFFER_PADDING_BYTES: usize = 16;
+
+impl BlobBuffer {
+    /// A blob handed over by a store, read in place (no copy). No padding follows it, so a bit array
+    /// in its last 16 bytes is copied when loaded.
+    ///
+    /// A large blob is moved onto huge pages where it lies (`MADV_COLLAPSE` on Linux): windows
+    /// into ordinary pages made lookups about 10% slower than arrays on huge pages.
+    pub fn shared(blob: Arc<[u8]>) -> Self {
+        if huge_pages() && blob.len() >= HUGE_PAGE_MIN_BYTES {
+            collapse_to_huge_pages(&blob);
+        }
+        BlobBuffer { bytes: Arc::new(BufferBytes::Shared(blob)) }
+    }
+
+    /// A copy of `blob` in a buffer of our own.
+    ///
+    /// # Errors
+    ///
+    /// The operating system's error when it cannot map the memory.
+    pub fn copy_of(blob: &[u8]) -> std::io::Result<Self> {
+        Self::filled(blob.len(), |dest| {
+            dest.copy_from_slice(blob);
+            Ok(())
+        })
+    }
+
+    /// The contents of the file at `path`, read into a buffer of our own.
+    ///
+    /// # Errors
+    ///
+    /// The operating system's error when the file cannot be read or the memory mapped.
+    pub fn read_file(path: &std::path::Path) -> std::io::Result<Self> {
+        use std::io::Read;
+        let mut file = std::fs::File::open(path)?;
+        let len = usize::try_from(file.metadata()?.len()).map_err(std::io::Error::other)?;
+        let buffer = Self::filled(len, |dest| file.read_exact(dest))?;
+        // A file that grew since its length was taken: read it whole, as `std::fs::read` would.
+        if file.read(&mut [0; 1])? != 0 {
+            tracing::debug!(target: "hollow::memory", path = %path.display(), "file grew while read: reading it again");
+            return Self::copy_of(&std::fs::read(path)?);
+        }
+        Ok(buffer)
+    }
+
+    /// A buffer of our own for `blob_len` bytes, filled by `fill`.
+    fn filled(blob_len: usize, fill: impl FnOnce(&mut [u8]) -> std::io::Result<()>) -> std::io::Result<Self> {
+        let padded =
+            blob_len.checked_add(BUFFER_PADDING_BYTES).ok_or_else(|| std::io::Error::other("blob too large"))?;
+        let huge = huge_pages() && cfg!(target_os = "linux") && padded >= HUGE_PAGE_MIN_BYTES;
+        // Room to start at a 2 MiB boundary wherever the kernel places the mapping; the slack is
+        // address space only, never touched.
+        let slack = if huge { HUGE_PAGE_BYTES } else { 0 };
+        let mut map = memmap2::MmapMut::map_anon(padded + slack)?;
+        let start = if huge { map.as_ptr().align_offset(HUGE_PAGE_BYTES).min(slack) } else { 0 };
+        #[cfg(target_os = "linux")]
+        if huge {
+            if let Err(error) = map.advise(memmap2::Advice::HugePage) {
+                tracing::debug!(target: "hollow::memory", bytes = padded, %error, "madvise(MADV_HUGEPAGE) declined");
+            }
+        }
+        fill(&mut map[start..start + blob_len])?;
+        let map = map.make_read_only()?;
+        Ok(BlobBuffer { bytes: Arc::new(BufferBytes::Anonymous { map, start, blob_len }) })
+    }
+
+    /// The blob.
+    pub fn blob(&self) -> &[u8] {
+        match &*self.bytes {
+            BufferBytes::Shared(blob) => blob,
+            BufferBytes::Anonymous { map, start, blob_len } => &map[*start..start + blob_len],
+        }
+    }
+
+    /// The blob and the padding after it: what a window may cover.
+    fn readable(&self) -> &[u8] {
+        match &*self.bytes {
+            BufferBytes::Shared(blob) => blob,
+            BufferBytes::Anonymous { map, start, blob_len } => &map[*start..start + blob_len + BUFFER_PADDING_BYTES],
+        }
+    }
+
+    /// Bytes of memory the buffer holds.
+    pub fn held_bytes(&self) -> usize {
+        self.readable().len()
+    }
+
+    /// Number of handles to the buffer: one per window reading it, plus this one and its other clones.
+    pub fn handles(&self) -> usize {
+        Arc::strong_count(&self.bytes)
+    }
+
+    /// True when `self` and `other` are the same buffer.
+    pub fn same_as(&self, other: &BlobBuffer) -> bool {
+        Arc::ptr_eq(&self.bytes, &other.bytes)
+    }
+
+    /// An address that identifies the buffer while it lives.
+    pub(crate) fn id(&self) -> usize {
+        Arc::as_ptr(&self.bytes) as usize
+    }
+}
+
+impl std::fmt::Debug for BlobBuffer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "BlobBuffer({} bytes)", self.blob().len())
+    }
+}
+
+/// What a window's bytes belong to.
+#[derive(Clone, Debug)]
+pub enum Backing {
+    /// A read-only file mapping (see [`crate::mapped`]): page cache, not heap.
+    File(Arc<memmap2::Mmap>),
+    /// Blob bytes in memory.
+    Buffer(BlobBuffer),
+}
+
+impl Backing {
+    /// The blob the cursor reads.
+    pub fn blob(&self) -> &[u8] {
+        match self {
+            Backing::File(map) => map,
+            Backing::Buffer(buffer) => buffer.blob(),
+        }
+    }
+
+    /// What windows may cover: the blob, and any padding after it.
+    fn readable(&self) -> &[u8] {
+        match self {
+            Backing::File(map) => map,
+            Backing::Buffer(buffer) => buffer.readable(),
+        }
+    }
+}
+
 /// Where the bytes of a [`SharedBytes`] live.
 enum Owner {
     /// Words on the heap (huge pages when large), for bit arrays.
     Words(LargeArray<u64>),
     /// Bytes on the heap.
     Bytes(Vec<u8>),
-    /// A window into a read-only file mapping, kept alive by the `Arc` (see [`crate::mapped`]).
-    Mapped(Arc<memmap2::Mmap>),
+    /// A window into a file mapping or a blob buffer, kept alive by the handle.
+    Window(Backing),
 }
 
 /// An immutable run of bytes that is read in place: on the heap, or a window into a shared file
-/// mapping.
+/// mapping or blob buffer.
 ///
 /// Reads never ask where the bytes live: the address and length are fixed when the value is made,
-/// and [`Deref`] builds the slice from them, so a mapped array and a heap array are read by the same
-/// instructions (the heap read path pays nothing for the mapped mode). Only writes, which the read
-/// engine makes while building new shards, look at the owner: a mapped window is copied to the heap
+/// and [`Deref`] builds the slice from them, so a window and an array of its own are read by the
+/// same instructions (the heap read path pays nothing for windows). Only writes, which the read
+/// engine makes while building new shards, look at the owner: a window is copied to the heap
 /// before its first write.
 pub struct SharedBytes {
     /// Start of the bytes; valid for `len` bytes for as long as `owner` lives (heap allocations do
-    /// not move when their owner does, and the mapping is held by the `Arc`).
+    /// not move when their owner does, and a window's mapping or buffer is held by its handle).
     ptr: NonNull<u8>,
     len: usize,
     owner: Owner,
 }
 
-// SAFETY: the bytes are owned (Vec, LargeArray) or held by an Arc<Mmap>, all Send + Sync; the raw
-// pointer only ever reads them, except through `&mut self` on an owned allocation.
+// SAFETY: the bytes are owned (Vec, LargeArray) or held by an Arc (of a Mmap or a blob buffer), all
+// Send + Sync; the raw pointer only ever reads them, except through `&mut self` on an owned
+// allocation.
 unsafe impl Send for SharedBytes {}
 // SAFETY: as above; `&self` only hands out `&[u8]`.
 unsafe impl Sync for SharedBytes {}
@@ -234,32 +430,42 @@ impl SharedBytes {
         SharedBytes { ptr, len: words.len() * 8, owner: Owner::Words(words) }
     }
 
-    /// `len` bytes at `offset` of `map`, read in place. `None` when the window is not inside the
-    /// mapping.
-    pub fn mapped(map: &Arc<memmap2::Mmap>, offset: usize, len: usize) -> Option<Self> {
-        let window = map.get(offset..offset.checked_add(len)?)?;
+    /// `len` bytes at `offset` of `backing`, read in place. `None` when the window is not inside
+    /// what the backing can read (its blob and padding).
+    pub fn window(backing: &Backing, offset: usize, len: usize) -> Option<Self> {
+        let window = backing.readable().get(offset..offset.checked_add(len)?)?;
         let ptr = NonNull::new(window.as_ptr().cast_mut()).expect("slice pointers are never null");
-        Some(SharedBytes { ptr, len, owner: Owner::Mapped(Arc::clone(map)) })
+        Some(SharedBytes { ptr, len, owner: Owner::Window(backing.clone()) })
     }
 
-    /// True when the bytes are read from a file mapping rather than the heap.
+    /// True when the bytes are read from a file mapping (not from the heap, nor from a blob buffer).
     pub fn is_mapped(&self) -> bool {
-        matches!(self.owner, Owner::Mapped(_))
+        matches!(self.owner, Owner::Window(Backing::File(_)))
     }
 
-    /// Bytes of process heap held (0 for a mapped window: its pages belong to the page cache).
+    /// The blob buffer these bytes are a window into, if they are.
+    pub fn buffer(&self) -> Option<&BlobBuffer> {
+        match &self.owner {
+            Owner::Window(Backing::Buffer(buffer)) => Some(buffer),
+            _ => None,
+        }
+    }
+
+    /// Bytes of memory held: a file window counts nothing (its pages belong to the page cache), a
+    /// buffer window its own length (the buffer's other bytes are held for other windows).
     pub fn heap_bytes(&self) -> usize {
         match &self.owner {
-            Owner::Mapped(_) => 0,
+            Owner::Window(Backing::File(_)) => 0,
+            Owner::Window(Backing::Buffer(_)) => self.len,
             Owner::Words(w) => w.len() * 8,
             Owner::Bytes(b) => b.capacity(),
         }
     }
 
-    /// The bytes, writable: a mapped window is first copied to the heap (as words when its length
-    /// is a whole number of them, so that bit arrays keep their alignment and huge pages).
-    pub fn make_mut(&mut self) -> &mut [u8] {
-        if self.is_mapped() {
+    /// Copy a window to bytes of its own (as words when its length is a whole number of them, so
+    /// that bit arrays keep their alignment and huge pages); owned bytes stay as they are.
+    pub fn detach(&mut self) {
+        if matches!(self.owner, Owner::Window(_)) {
             *self = if self.len.is_multiple_of(8) {
                 let mut words = LargeArray::<u64>::zeroed(self.len / 8);
                 for (word, bytes) in words.iter_mut().zip(self.chunks_exact(8)) {
@@ -270,6 +476,11 @@ impl SharedBytes {
                 Self::from_vec(self.to_vec())
             };
         }
+    }
+
+    /// The bytes, writable: a window is first copied to the heap ([`Self::detach`]).
+    pub fn make_mut(&mut self) -> &mut [u8] {
+        self.detach();
         // SAFETY: the bytes are owned by `self.owner` (made so above), which nothing else borrows
         // while `&mut self` is held; `ptr` was derived from the allocation, not from a borrow.
         unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
@@ -282,8 +493,10 @@ impl Deref for SharedBytes {
     #[inline]
     fn deref(&self) -> &[u8] {
         // SAFETY: `ptr` is valid for `len` initialized bytes while `owner` lives (see the field), and
-        // nothing writes them while `&self` is held. A mapping is read-only and opened from a file
-        // that hollow-rs never writes in place (see `crate::mapped` for what another process can do).
+        // nothing writes them while `&self` is held. A blob buffer is never written once made (an
+        // `Arc<[u8]>` is shared immutably, our own mapping is made read-only after it is filled). A
+        // file mapping is read-only and opened from a file that hollow-rs never writes in place (see
+        // `crate::mapped` for what another process can do).
         unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
     }
 }
@@ -291,7 +504,9 @@ impl Deref for SharedBytes {
 impl Clone for SharedBytes {
     fn clone(&self) -> Self {
         match &self.owner {
-            Owner::Mapped(map) => SharedBytes { ptr: self.ptr, len: self.len, owner: Owner::Mapped(Arc::clone(map)) },
+            Owner::Window(backing) => {
+                SharedBytes { ptr: self.ptr, len: self.len, owner: Owner::Window(backing.clone()) }
+            }
             Owner::Words(words) => Self::from_words(words.clone()),
             Owner::Bytes(bytes) => Self::from_vec(bytes.clone()),
         }
@@ -314,7 +529,11 @@ impl Eq for SharedBytes {}
 
 impl std::fmt::Debug for SharedBytes {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let place = if self.is_mapped() { "mapped" } else { "heap" };
+        let place = match &self.owner {
+            Owner::Window(Backing::File(_)) => "mapped",
+            Owner::Window(Backing::Buffer(_)) => "buffer window",
+            Owner::Words(_) | Owner::Bytes(_) => "heap",
+        };
         write!(f, "SharedBytes({} bytes, {place})", self.len)
     }
 }
@@ -350,6 +569,37 @@ mod tests {
         assert_eq!(&*bytes, b"hollow");
         let narrow = LargeArray::<u32>::from_slice(&[1, 2, 3]);
         assert_eq!(&*narrow, &[1, 2, 3]);
+    }
+
+    #[test]
+    fn blob_buffers_hold_the_blob_then_zero_padding_and_windows_keep_them_alive() {
+        for len in [0usize, 5, 4093, HUGE_PAGE_MIN_BYTES + 3] {
+            let blob: Vec<u8> = (0..len).map(|i| (i * 7 + 1) as u8).collect();
+            let mut file = tempfile::NamedTempFile::new().unwrap();
+            std::io::Write::write_all(&mut file, &blob).unwrap();
+            let own = [BlobBuffer::copy_of(&blob).unwrap(), BlobBuffer::read_file(file.path()).unwrap()];
+            for buffer in &own {
+                assert_eq!(buffer.blob(), &blob[..], "{len} bytes");
+                assert_eq!(buffer.held_bytes(), len + BUFFER_PADDING_BYTES);
+                assert!(buffer.readable()[len..].iter().all(|&b| b == 0), "{len} bytes: padding");
+            }
+            let shared = BlobBuffer::shared(Arc::from(blob.clone()));
+            assert_eq!((shared.blob(), shared.held_bytes()), (&blob[..], len));
+
+            // A window may cover the padding of our own buffers, not past it.
+            let backing = Backing::Buffer(own[0].clone());
+            let mut window = SharedBytes::window(&backing, len / 2, len - len / 2 + BUFFER_PADDING_BYTES).unwrap();
+            assert!(SharedBytes::window(&backing, len / 2, len - len / 2 + BUFFER_PADDING_BYTES + 1).is_none());
+            assert!(!window.is_mapped() && window.buffer().is_some_and(|b| b.same_as(&own[0])));
+            assert_eq!(window.heap_bytes(), window.len());
+            assert_eq!(&window[..len - len / 2], &blob[len / 2..]);
+            drop(backing);
+            assert_eq!(own[0].handles(), 2, "the test's handle and the window's");
+            window.make_mut();
+            assert!(window.buffer().is_none(), "written, the window has bytes of its own");
+            assert_eq!(&window[..len - len / 2], &blob[len / 2..]);
+            assert_eq!(own[0].handles(), 1);
+        }
     }
 
     #[test]

@@ -363,7 +363,7 @@ impl Consumer {
                 ),
             }
         }
-        ReadStateEngine::from_snapshot(&blob.data)
+        ReadStateEngine::from_snapshot_owned(Arc::clone(&blob.data))
     }
 
     fn build_state(
@@ -552,7 +552,7 @@ pub(crate) fn load_version(retriever: &dyn BlobRetriever, version: Version) -> R
     let mut state: Option<ReadStateEngine> = None;
     for blob in &plan.blobs {
         let next = match (blob.blob_type, &state) {
-            (BlobType::Snapshot, _) => ReadStateEngine::from_snapshot(&blob.data),
+            (BlobType::Snapshot, _) => ReadStateEngine::from_snapshot_owned(Arc::clone(&blob.data)),
             (BlobType::Header, _) => continue,
             (BlobType::ReverseDelta, Some(s)) => s.apply_reverse_delta(&blob.data),
             (_, Some(s)) => s.apply_delta(&blob.data),

@@ -142,6 +142,16 @@ impl BitArray {
         self.bytes.heap_bytes()
     }
 
+    /// The bytes behind the array (payload and padding).
+    pub(crate) fn storage(&self) -> &SharedBytes {
+        &self.bytes
+    }
+
+    /// The bytes behind the array, to detach them from a window (never to change the payload).
+    pub(crate) fn storage_mut(&mut self) -> &mut SharedBytes {
+        &mut self.bytes
+    }
+
     /// The `width`-bit element at bit `offset`, masked with `mask` (which must be [`mask`]`(width)`).
     ///
     /// Panics if the element does not lie within the array; callers validate sizes at load time. An
@@ -235,6 +245,7 @@ impl BitArray {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::memory::{Backing, BlobBuffer};
 
     #[test]
     fn elements_straddle_words() {
@@ -319,6 +330,28 @@ mod tests {
     /// A bit array read in place from a mapped file whose next bytes are all ones reads every element
     /// as the same words copied to the heap (the bytes past the payload are masked off); with fewer
     /// than [`PADDING_BYTES`] bytes after it, the array is copied instead.
+    /// A blob buffer of our own pads the blob, so that even an array at its very end is read in
+    /// place; a store's blob has no padding, so such an array is copied.
+    #[test]
+    fn buffer_windows_need_the_padding_after_the_payload() {
+        let mut source = BitArray::zeroed_bits(128);
+        source.set(3, 64, 0xfeed_f00d_dead_beef);
+        source.set(100, 28, 0x0abc_def1);
+        let mut blob = vec![2u8];
+        source.write_words(&mut blob, 2);
+        let own = Backing::Buffer(BlobBuffer::copy_of(&blob).unwrap());
+        let shared = Backing::Buffer(BlobBuffer::shared(blob.into()));
+        for (backing, in_place) in [(own, true), (shared, false)] {
+            let array = BitArray::read_from(&mut ByteReader::over(&backing), "words").unwrap();
+            assert_eq!(array.bytes.buffer().is_some(), in_place, "{backing:?}");
+            assert!(!array.is_mapped(), "a buffer is not a file mapping");
+            assert_eq!(array, source);
+            assert_eq!(array.get(3, 64), 0xfeed_f00d_dead_beef);
+            assert_eq!(array.get(100, 28), 0x0abc_def1);
+            assert_eq!(array.get(128, 0), 0);
+        }
+    }
+
     #[test]
     fn mapped_arrays_read_like_heap_arrays_whatever_follows_them() {
         let mut source = BitArray::zeroed_bits(320);
@@ -338,7 +371,7 @@ mod tests {
             std::io::Write::write_all(&mut file, &bytes).unwrap();
             // SAFETY: a private temporary file nothing else can reach.
             let map = std::sync::Arc::new(unsafe { memmap2::Mmap::map(&file) }.unwrap());
-            let array = BitArray::read_from(&mut ByteReader::over_mapping(&map), "words").unwrap();
+            let array = BitArray::read_from(&mut ByteReader::over(&Backing::File(map)), "words").unwrap();
             assert_eq!(array.is_mapped(), mapped, "{trailing} bytes after the words");
             assert_eq!(array, source);
             for width in [0, 1, 7, 33, 63, 64] {

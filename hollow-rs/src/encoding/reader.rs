@@ -5,36 +5,35 @@
 //! against what remains before anything is allocated for them, which bounds every allocation by the
 //! blob's own size.
 
-use std::sync::Arc;
-
 use super::{mutf8, varint};
 use crate::error::{Error, Result};
-use crate::memory::SharedBytes;
+use crate::memory::{Backing, SharedBytes};
 
 /// A cursor over the bytes of one blob.
 #[derive(Debug, Clone)]
 pub struct ByteReader<'a> {
     bytes: &'a [u8],
     pos: usize,
-    /// The file mapping `bytes` is, when the blob is read in place (see [`Self::in_place`]).
-    mapping: Option<&'a Arc<memmap2::Mmap>>,
+    /// What `bytes` belong to, when the blob's arrays are read in place (see [`Self::in_place`]).
+    backing: Option<&'a Backing>,
 }
 
 impl<'a> ByteReader<'a> {
     /// A cursor at the start of `bytes`.
     pub fn new(bytes: &'a [u8]) -> Self {
-        ByteReader { bytes, pos: 0, mapping: None }
+        ByteReader { bytes, pos: 0, backing: None }
     }
 
-    /// A cursor at the start of a mapped blob, whose arrays [`Self::in_place`] leaves in the mapping.
-    pub fn over_mapping(mapping: &'a Arc<memmap2::Mmap>) -> Self {
-        ByteReader { bytes: &mapping[..], pos: 0, mapping: Some(mapping) }
+    /// A cursor at the start of a mapped file's or a blob buffer's blob, whose arrays
+    /// [`Self::in_place`] leaves where they are.
+    pub fn over(backing: &'a Backing) -> Self {
+        ByteReader { bytes: backing.blob(), pos: 0, backing: Some(backing) }
     }
 
-    /// The next `n` bytes as a window into the mapping, when this cursor reads a mapped blob and at
-    /// least `readable_after` more bytes follow them in it (a bit array reads one word past its
-    /// payload). The window covers `n + readable_after` bytes; the cursor moves by `n`. `None`, with
-    /// the cursor unmoved, otherwise: the caller copies the bytes instead.
+    /// The next `n` bytes as a window into the backing, when this cursor reads one and at least
+    /// `readable_after` more bytes follow them in it (a bit array reads one word past its payload).
+    /// The window covers `n + readable_after` bytes; the cursor moves by `n`. `None`, with the
+    /// cursor unmoved, otherwise: the caller copies the bytes instead.
     ///
     /// # Errors
     ///
@@ -43,8 +42,8 @@ impl<'a> ByteReader<'a> {
         if n > self.remaining() {
             return Err(self.error(format!("{what}: needs {n} bytes, only {} remain", self.remaining())));
         }
-        let Some(mapping) = self.mapping else { return Ok(None) };
-        let window = n.checked_add(readable_after).and_then(|len| SharedBytes::mapped(mapping, self.pos, len));
+        let Some(backing) = self.backing else { return Ok(None) };
+        let window = n.checked_add(readable_after).and_then(|len| SharedBytes::window(backing, self.pos, len));
         if window.is_some() {
             self.pos += n;
         }

@@ -1131,7 +1131,8 @@ impl Producer {
 
     /// Read the staged blobs back into the state consumers will see, checking them against each other.
     fn read_back(&self, staged: &Staged) -> Result<ReadStateEngine> {
-        let from_snapshot = staged.snapshot.as_ref().map(|b| ReadStateEngine::from_snapshot(&b.data)).transpose()?;
+        let from_snapshot =
+            staged.snapshot.as_ref().map(|b| ReadStateEngine::from_snapshot_owned(Arc::clone(&b.data))).transpose()?;
         let Some(current) = &self.current else {
             return from_snapshot.ok_or_else(|| Error::IntegrityCheckFailed("no snapshot for the first state".into()));
         };

@@ -7,6 +7,7 @@ use super::collection_data::{self, CollectionDeltaShard, CollectionKind, Collect
 use super::sharding::{DeltaDirection, Sharding};
 use crate::encoding::ByteReader;
 use crate::error::Result;
+use crate::memory::{BlobBuffer, SharedBytes};
 use crate::schema::Schema;
 
 /// The sharded records of a LIST, SET or MAP type.
@@ -40,6 +41,22 @@ impl CollectionState {
     /// Approximate bytes of memory held by the type's data.
     pub(crate) fn mapped_shards(&self) -> usize {
         self.shards.iter().filter(|s| s.data.is_mapped()).count()
+    }
+
+    /// Every array of every shard.
+    pub(crate) fn for_each_storage(&self, f: &mut dyn FnMut(&SharedBytes)) {
+        self.shards.iter().for_each(|s| s.data.for_each_storage(f));
+    }
+
+    /// This state with its windows into the buffers `release` picks copied to arrays of their own.
+    pub(crate) fn with_windows_detached(&self, release: &dyn Fn(&BlobBuffer) -> bool) -> Self {
+        let mut next = self.clone();
+        for shard in &mut next.shards {
+            if let Some(data) = shard.data.with_windows_detached(release) {
+                shard.data = Arc::new(data);
+            }
+        }
+        next
     }
 
     pub(crate) fn heap_bytes(&self) -> usize {

@@ -28,6 +28,7 @@ use super::sharding::{
 use crate::encoding::bits::{bits_needed, mask};
 use crate::encoding::{BitArray, ByteReader};
 use crate::error::{Error, Result};
+use crate::memory::{BlobBuffer, SharedBytes};
 
 /// Which of the three collection kinds a shard holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,6 +118,29 @@ impl CollectionShardData {
     /// Bytes of memory held by this shard's data.
     pub(crate) fn heap_bytes(&self) -> usize {
         self.records.heap_bytes() + self.elements.heap_bytes()
+    }
+
+    /// Every array of the shard.
+    pub(crate) fn for_each_storage(&self, f: &mut dyn FnMut(&SharedBytes)) {
+        f(self.records.storage());
+        f(self.elements.storage());
+    }
+
+    /// This shard with its windows into the buffers `release` picks copied to arrays of their own;
+    /// `None` when it has none (see `ObjectShardData::with_windows_detached`).
+    pub(crate) fn with_windows_detached(&self, release: &dyn Fn(&BlobBuffer) -> bool) -> Option<Self> {
+        let mut any = false;
+        self.for_each_storage(&mut |bytes| any |= bytes.buffer().is_some_and(release));
+        if !any {
+            return None;
+        }
+        let mut data = self.clone();
+        for bytes in [data.records.storage_mut(), data.elements.storage_mut()] {
+            if bytes.buffer().is_some_and(release) {
+                bytes.detach();
+            }
+        }
+        Some(data)
     }
 
     /// Read a snapshot shard.

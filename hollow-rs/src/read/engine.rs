@@ -8,12 +8,14 @@ use super::collection::CollectionState;
 use super::collection_data::CollectionKind;
 use super::object::kind_mismatch;
 use super::parallel_load;
+use super::retention::release_sparse_buffers;
 use super::sharding::DeltaDirection;
 use super::{ListTypeReadState, MapTypeReadState, ObjectTypeReadState, SetTypeReadState, TypeReadState};
 use crate::blob::{envelope, BlobHeader};
 use crate::encoding::ByteReader;
 use crate::error::{Error, Result};
 use crate::mapped::{MappingMode, SnapshotFile};
+use crate::memory::{Backing, BlobBuffer};
 use crate::schema::paths::SchemaLookup;
 use crate::schema::{codec, Schema};
 
@@ -54,12 +56,42 @@ impl ReadStateEngine {
     ///
     /// [`Error::CorruptBlob`](crate::Error::CorruptBlob) for a blob that is truncated, not a snapshot or
     /// otherwise malformed; [`Error::Schema`](crate::Error::Schema) for schemas that do not decode.
+    ///
+    /// The blob is copied once, whole, into a buffer the state reads in place (see
+    /// [`from_snapshot_buffer`](Self::from_snapshot_buffer)); to load without that copy, hand over
+    /// the blob with [`from_snapshot_owned`](Self::from_snapshot_owned).
     pub fn from_snapshot(blob: &[u8]) -> Result<Self> {
-        Self::load_snapshot(ByteReader::new(blob))
+        let buffer = BlobBuffer::copy_of(blob).map_err(|e| Error::io("allocating a buffer for a snapshot", e))?;
+        Self::from_snapshot_buffer(buffer)
     }
 
-    /// Load the snapshot file at `path`: copied to the heap ([`MappingMode::Copy`]), or mapped and
-    /// read in place ([`MappingMode::Shared`]; see [`crate::mapped`] for what that asks of the file).
+    /// Load a snapshot blob held in memory, without copying it: the state reads its records in
+    /// place and keeps the blob alive (until deltas have replaced most of it: see
+    /// `read/retention.rs`). The blob is never written.
+    ///
+    /// # Errors
+    ///
+    /// As [`from_snapshot`](Self::from_snapshot).
+    pub fn from_snapshot_owned(blob: Arc<[u8]>) -> Result<Self> {
+        Self::from_snapshot_buffer(BlobBuffer::shared(blob))
+    }
+
+    /// Load the snapshot blob in `buffer`, reading its records in place; the state keeps the buffer
+    /// alive as [`from_snapshot_owned`](Self::from_snapshot_owned) does.
+    ///
+    /// # Errors
+    ///
+    /// As [`from_snapshot`](Self::from_snapshot).
+    pub fn from_snapshot_buffer(buffer: BlobBuffer) -> Result<Self> {
+        let mut engine = Self::load_snapshot(ByteReader::over(&Backing::Buffer(buffer)))?;
+        release_sparse_buffers(&mut engine.types);
+        Ok(engine)
+    }
+
+    /// Load the snapshot file at `path`: read into memory ([`MappingMode::Copy`]: one read into a
+    /// buffer on huge pages that the state then reads in place, see [`BlobBuffer::read_file`]), or
+    /// mapped and read in place ([`MappingMode::Shared`]; see [`crate::mapped`] for what that asks
+    /// of the file).
     ///
     /// # Errors
     ///
@@ -69,8 +101,9 @@ impl ReadStateEngine {
     pub fn from_snapshot_file(path: &Path, mode: MappingMode) -> Result<Self> {
         match mode {
             MappingMode::Copy => {
-                let blob = std::fs::read(path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
-                Self::from_snapshot(&blob)
+                let buffer =
+                    BlobBuffer::read_file(path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+                Self::from_snapshot_buffer(buffer)
             }
             MappingMode::Shared => Self::from_snapshot_mapped(&SnapshotFile::open(path)?),
         }
@@ -82,7 +115,7 @@ impl ReadStateEngine {
     ///
     /// As [`from_snapshot_file`](Self::from_snapshot_file).
     pub fn from_snapshot_mapped(file: &SnapshotFile) -> Result<Self> {
-        let engine = Self::load_snapshot(ByteReader::over_mapping(file.mapping()))?;
+        let engine = Self::load_snapshot(ByteReader::over(&Backing::File(Arc::clone(file.mapping()))))?;
         file.check_unchanged()?;
         Ok(engine)
     }
@@ -186,6 +219,7 @@ impl ReadStateEngine {
                 types.insert(name.clone(), Arc::new(next.map_err(|e| e.in_type(&name))?));
             }
         }
+        release_sparse_buffers(&mut types);
         Ok(ReadStateEngine {
             types,
             randomized_tag: header.destination_tag,
@@ -227,6 +261,21 @@ impl ReadStateEngine {
     /// them after a mapped load, those no delta has touched since.
     pub fn mapped_shards(&self) -> usize {
         self.types().map(TypeReadState::mapped_shards).sum()
+    }
+
+    /// Bytes of the blob buffers this state reads records from in place, each buffer counted once
+    /// (0 for a state whose arrays are all its own or in a file mapping). See `read/retention.rs` for
+    /// how long a buffer stays.
+    pub fn blob_buffer_bytes(&self) -> usize {
+        let mut buffers = std::collections::HashMap::new();
+        for state in self.types() {
+            state.for_each_storage(&mut |bytes| {
+                if let Some(buffer) = bytes.buffer() {
+                    buffers.insert(buffer.id(), buffer.held_bytes());
+                }
+            });
+        }
+        buffers.values().sum()
     }
 
     /// The randomized tag identifying this state (the destination tag of the last blob applied).

@@ -47,6 +47,7 @@ mod object;
 mod object_data;
 mod parallel_load;
 mod populated;
+mod retention;
 mod set;
 mod sharding;
 mod type_state;

@@ -22,6 +22,7 @@ use super::sharding::{DeltaDirection, Sharding};
 use crate::encoding::bits::mask;
 use crate::encoding::{hollow_string, zigzag, ByteReader};
 use crate::error::{Error, Result};
+use crate::memory::{BlobBuffer, SharedBytes};
 use crate::schema::{FieldType, ObjectSchema, Schema};
 
 /// Stored bits of a FLOAT field that mean null (`HollowObjectWriteRecord.NULL_FLOAT_BITS`).
@@ -130,6 +131,22 @@ impl ObjectTypeReadState {
     /// Number of shards whose records are read in place from a file mapping.
     pub fn mapped_shards(&self) -> usize {
         self.shards.iter().filter(|s| s.data.fixed.is_mapped()).count()
+    }
+
+    /// Every array of every shard.
+    pub(crate) fn for_each_storage(&self, f: &mut dyn FnMut(&SharedBytes)) {
+        self.shards.iter().for_each(|s| s.data.for_each_storage(f));
+    }
+
+    /// This state with its windows into the buffers `release` picks copied to arrays of their own.
+    pub(crate) fn with_windows_detached(&self, release: &dyn Fn(&BlobBuffer) -> bool) -> Self {
+        let mut next = self.clone();
+        for shard in &mut next.shards {
+            if let Some(data) = shard.data.with_windows_detached(release) {
+                shard.data = Arc::new(data);
+            }
+        }
+        next
     }
 
     /// Approximate bytes of process heap held by the records (mapped shards count nothing).

@@ -7,6 +7,7 @@ use super::map::MapTypeReadState;
 use super::object::ObjectTypeReadState;
 use super::populated::PopulatedOrdinals;
 use super::set::SetTypeReadState;
+use crate::memory::{BlobBuffer, SharedBytes};
 use crate::schema::Schema;
 
 /// The state of one type.
@@ -65,6 +66,32 @@ impl TypeReadState {
             TypeReadState::List(s) => s.inner.mapped_shards(),
             TypeReadState::Set(s) => s.inner.mapped_shards(),
             TypeReadState::Map(s) => s.inner.mapped_shards(),
+        }
+    }
+
+    /// Every array of the type's records.
+    pub(crate) fn for_each_storage(&self, f: &mut dyn FnMut(&SharedBytes)) {
+        match self {
+            TypeReadState::Object(s) => s.for_each_storage(f),
+            TypeReadState::List(s) => s.inner.for_each_storage(f),
+            TypeReadState::Set(s) => s.inner.for_each_storage(f),
+            TypeReadState::Map(s) => s.inner.for_each_storage(f),
+        }
+    }
+
+    /// This state with its windows into the buffers `release` picks copied to arrays of their own.
+    pub(crate) fn with_windows_detached(&self, release: &dyn Fn(&BlobBuffer) -> bool) -> TypeReadState {
+        match self {
+            TypeReadState::Object(s) => TypeReadState::Object(s.with_windows_detached(release)),
+            TypeReadState::List(s) => {
+                TypeReadState::List(ListTypeReadState { inner: s.inner.with_windows_detached(release) })
+            }
+            TypeReadState::Set(s) => {
+                TypeReadState::Set(SetTypeReadState { inner: s.inner.with_windows_detached(release) })
+            }
+            TypeReadState::Map(s) => {
+                TypeReadState::Map(MapTypeReadState { inner: s.inner.with_windows_detached(release) })
+            }
         }
     }
 
