@@ -17,7 +17,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 mode="${1:-}"
-cargo_test=(cargo test --workspace --all-features)
+# --no-fail-fast: a failing test binary does not hide the results of the ones after it.
+cargo_test=(cargo test --workspace --all-features --no-fail-fast)
 waiting=(publishing_protocol s3_faults)
 
 waiting_targets=()

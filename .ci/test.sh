@@ -20,24 +20,10 @@ fi
 
 phase "cargo fmt --check"
 cargo fmt --all -- --check
-phase "cargo clippy -D warnings (every feature, then the library without its optional ones)"
-cargo clippy --workspace --all-targets --all-features -- -D warnings
-cargo clippy -p hollow --lib --no-default-features -- -D warnings
-phase "packages: what cargo package ships (.ci/check-packages.sh)"
-bash .ci/check-packages.sh
-phase "cargo doc -D warnings (hollow, hollow-cli, hollow-ffi)"
-# One crate at a time: the three share the name `hollow` (the library, the binary, the C library), so
-# their pages would land in the same target/doc/hollow/.
-for crate in hollow hollow-cli hollow-ffi; do
-    RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --all-features -p "$crate"
-done
-phase "build every Rust test target and example (.ci/cargo-test.sh build)"
-bash .ci/cargo-test.sh build
-
 # The Python wheel compiles in its own target directory. Where the disk has room for both, it compiles in
-# the background at the lowest priority while the Rust and browser tests run (they wait on processes,
-# servers and a browser as much as they compute, and get the CPU first); elsewhere (small CI disks) the
-# Rust build is freed first and the wheel compiles after them.
+# the background from the start, at the lowest priority: it takes only the CPU the Rust phases leave idle
+# (their serial stretches, and the tests, which wait on processes, servers and a browser as much as they
+# compute). Elsewhere (small CI disks) the Rust build is freed first and the wheel compiles after it.
 python_pid=""
 python_log=""
 stop_python_build() {
@@ -55,6 +41,20 @@ if [ "${avail_kib:-0}" -ge $((12 * 1024 * 1024)) ]; then
     nice -n 19 bash bindings/python/ci.sh build >"$python_log" 2>&1 &
     python_pid=$!
 fi
+
+phase "cargo clippy -D warnings (every feature, then the library without its optional ones)"
+cargo clippy --workspace --all-targets --all-features -- -D warnings
+cargo clippy -p hollow --lib --no-default-features -- -D warnings
+phase "packages: what cargo package ships (.ci/check-packages.sh)"
+bash .ci/check-packages.sh
+phase "cargo doc -D warnings (hollow, hollow-cli, hollow-ffi)"
+# One crate at a time: the three share the name `hollow` (the library, the binary, the C library), so
+# their pages would land in the same target/doc/hollow/.
+for crate in hollow hollow-cli hollow-ffi; do
+    RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --all-features -p "$crate"
+done
+phase "build every Rust test target and example (.ci/cargo-test.sh build)"
+bash .ci/cargo-test.sh build
 
 phase "cargo test --workspace --all-features, beside a loopback S3 server (moto, .ci/with-s3.sh; lanes: .ci/cargo-test.sh)"
 bash .ci/with-s3.sh bash .ci/cargo-test.sh run
