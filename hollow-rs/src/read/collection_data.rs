@@ -21,6 +21,7 @@
 
 use std::sync::Arc;
 
+use super::retention::ShardArrays;
 use super::sharding::{
     merge_steps, read_max_ordinal, records_fit, reshard_ordinal_lists, resharded_max_ordinals, DeltaOrdinals,
     MergeStep, Sharding,
@@ -28,7 +29,7 @@ use super::sharding::{
 use crate::encoding::bits::{bits_needed, mask};
 use crate::encoding::{BitArray, ByteReader};
 use crate::error::{Error, Result};
-use crate::memory::{BlobBuffer, SharedBytes};
+use crate::memory::SharedBytes;
 
 /// Which of the three collection kinds a shard holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,6 +110,18 @@ pub(crate) struct CollectionDeltaShard {
     at: u64,
 }
 
+impl ShardArrays for CollectionShardData {
+    fn for_each_storage(&self, f: &mut dyn FnMut(&SharedBytes)) {
+        f(self.records.storage());
+        f(self.elements.storage());
+    }
+
+    fn for_each_storage_mut(&mut self, f: &mut dyn FnMut(&mut SharedBytes)) {
+        f(self.records.storage_mut());
+        f(self.elements.storage_mut());
+    }
+}
+
 impl CollectionShardData {
     /// True when the shard's records are read in place from a file mapping.
     pub(crate) fn is_mapped(&self) -> bool {
@@ -118,29 +131,6 @@ impl CollectionShardData {
     /// Bytes of memory held by this shard's data.
     pub(crate) fn heap_bytes(&self) -> usize {
         self.records.heap_bytes() + self.elements.heap_bytes()
-    }
-
-    /// Every array of the shard.
-    pub(crate) fn for_each_storage(&self, f: &mut dyn FnMut(&SharedBytes)) {
-        f(self.records.storage());
-        f(self.elements.storage());
-    }
-
-    /// This shard with its windows into the buffers `release` picks copied to arrays of their own;
-    /// `None` when it has none (see `ObjectShardData::with_windows_detached`).
-    pub(crate) fn with_windows_detached(&self, release: &dyn Fn(&BlobBuffer) -> bool) -> Option<Self> {
-        let mut any = false;
-        self.for_each_storage(&mut |bytes| any |= bytes.buffer().is_some_and(release));
-        if !any {
-            return None;
-        }
-        let mut data = self.clone();
-        for bytes in [data.records.storage_mut(), data.elements.storage_mut()] {
-            if bytes.buffer().is_some_and(release) {
-                bytes.detach();
-            }
-        }
-        Some(data)
     }
 
     /// Read a snapshot shard.

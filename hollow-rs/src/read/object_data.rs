@@ -22,6 +22,7 @@
 
 use std::sync::Arc;
 
+use super::retention::ShardArrays;
 use super::sharding::{
     merge_steps, read_max_ordinal, records_fit, reshard_ordinal_lists, resharded_max_ordinals, DeltaOrdinals,
     MergeStep, Sharding,
@@ -29,7 +30,7 @@ use super::sharding::{
 use crate::encoding::bits::{bits_needed, mask};
 use crate::encoding::{BitArray, ByteReader};
 use crate::error::{Error, Result};
-use crate::memory::{BlobBuffer, SharedBytes};
+use crate::memory::SharedBytes;
 use crate::schema::FieldType;
 
 /// Bit widths of a record's fields and where each field starts inside the record.
@@ -95,37 +96,22 @@ pub(crate) struct ObjectDeltaShard {
     pub(crate) at: u64,
 }
 
-impl ObjectShardData {
-    /// Bytes of memory held by this shard's data.
-    pub(crate) fn heap_bytes(&self) -> usize {
-        self.fixed.heap_bytes() + self.heaps.iter().map(SharedBytes::heap_bytes).sum::<usize>()
-    }
-
-    /// Every array of the shard.
-    pub(crate) fn for_each_storage(&self, f: &mut dyn FnMut(&SharedBytes)) {
+impl ShardArrays for ObjectShardData {
+    fn for_each_storage(&self, f: &mut dyn FnMut(&SharedBytes)) {
         f(self.fixed.storage());
         self.heaps.iter().for_each(f);
     }
 
-    /// This shard with its windows into the buffers `release` picks copied to arrays of their own;
-    /// `None` when it has none. (Its other arrays are copied too: a shard's arrays all come from
-    /// one load, so a shard is all windows into one buffer or has none, but for arrays too close to
-    /// the end of an unpadded blob to be windows.)
-    pub(crate) fn with_windows_detached(&self, release: &dyn Fn(&BlobBuffer) -> bool) -> Option<Self> {
-        let mut any = false;
-        self.for_each_storage(&mut |bytes| any |= bytes.buffer().is_some_and(release));
-        if !any {
-            return None;
-        }
-        let mut data = self.clone();
-        let detach = |bytes: &mut SharedBytes| {
-            if bytes.buffer().is_some_and(release) {
-                bytes.detach();
-            }
-        };
-        detach(data.fixed.storage_mut());
-        data.heaps.iter_mut().for_each(detach);
-        Some(data)
+    fn for_each_storage_mut(&mut self, f: &mut dyn FnMut(&mut SharedBytes)) {
+        f(self.fixed.storage_mut());
+        self.heaps.iter_mut().for_each(f);
+    }
+}
+
+impl ObjectShardData {
+    /// Bytes of memory held by this shard's data.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.fixed.heap_bytes() + self.heaps.iter().map(SharedBytes::heap_bytes).sum::<usize>()
     }
 
     /// Read a snapshot shard written with `types` (the blob schema's field types).
