@@ -49,6 +49,7 @@ mod parallel_load;
 mod populated;
 mod retention;
 mod set;
+mod shard_arrays;
 mod sharding;
 mod type_state;
 

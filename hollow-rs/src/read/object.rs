@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use super::body::{discard_body, read_snapshot_body, DeltaBody, TypeCore};
 use super::object_data::{self, ObjectDeltaShard, ObjectShard, ObjectShardData};
-use super::retention::{self, ShardArrays};
+use super::shard_arrays::{self, ShardArrays};
 use super::sharding::{DeltaDirection, Sharding};
 use crate::encoding::bits::mask;
 use crate::encoding::{hollow_string, zigzag, ByteReader};
@@ -142,7 +142,7 @@ impl ObjectTypeReadState {
     /// This state with its windows into the buffers `release` picks copied to arrays of their own.
     pub(crate) fn with_windows_detached(&self, release: &dyn Fn(&BlobBuffer) -> bool) -> Self {
         let mut next = self.clone();
-        next.shards.iter_mut().for_each(|shard| retention::detach_windows(&mut shard.data, release));
+        next.shards.iter_mut().for_each(|shard| shard_arrays::detach_windows(&mut shard.data, release));
         next
     }
 

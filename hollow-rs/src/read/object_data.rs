@@ -22,7 +22,7 @@
 
 use std::sync::Arc;
 
-use super::retention::ShardArrays;
+use super::shard_arrays::ShardArrays;
 use super::sharding::{
     merge_steps, read_max_ordinal, records_fit, reshard_ordinal_lists, resharded_max_ordinals, DeltaOrdinals,
     MergeStep, Sharding,

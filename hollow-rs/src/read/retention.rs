@@ -22,7 +22,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use super::TypeReadState;
-use crate::memory::{BlobBuffer, SharedBytes};
+use crate::memory::BlobBuffer;
 
 /// The share of a buffer its windows must cover for the state to keep reading it: 3/4, as
 /// (numerator, denominator).
@@ -30,32 +30,6 @@ pub(crate) const MIN_COVERED: (u128, u128) = (3, 4);
 
 /// Unread bytes a buffer may keep whatever its share.
 pub(crate) const MAX_UNREAD_KEPT: usize = 64 << 10;
-
-/// A shard's data: the arrays that may be windows into blob buffers.
-pub(crate) trait ShardArrays: Clone {
-    /// Every array of the shard.
-    fn for_each_storage(&self, f: &mut dyn FnMut(&SharedBytes));
-    /// Every array of the shard, writable.
-    fn for_each_storage_mut(&mut self, f: &mut dyn FnMut(&mut SharedBytes));
-}
-
-/// Replace `data` with a copy whose windows into the buffers `release` picks are copied to arrays of
-/// their own; `data` is left as it is when it has none. (The copy's other arrays are copied too: a
-/// shard's arrays all come from one load, so a shard is all windows into one buffer or has none, but
-/// for arrays too close to the end of an unpadded blob to be windows.)
-pub(crate) fn detach_windows<T: ShardArrays>(data: &mut Arc<T>, release: &dyn Fn(&BlobBuffer) -> bool) {
-    let mut any = false;
-    data.for_each_storage(&mut |bytes| any |= bytes.buffer().is_some_and(release));
-    if any {
-        let mut copy = T::clone(data);
-        copy.for_each_storage_mut(&mut |bytes| {
-            if bytes.buffer().is_some_and(release) {
-                bytes.detach();
-            }
-        });
-        *data = Arc::new(copy);
-    }
-}
 
 /// Copy out the windows into every buffer the windows of `types` cover less than [`MIN_COVERED`]
 /// of, with more than [`MAX_UNREAD_KEPT`] bytes unread. Returns the bytes copied.
