@@ -79,7 +79,11 @@ static ALLOCATOR: Counting = Counting;
 
 /// Peak bytes live at once while `f` runs, above what was live when it started (what `f` returns is
 /// dropped inside, so a state that loaded counts too).
+///
+/// Huge pages are switched off for the whole binary: a large array on huge pages is an anonymous
+/// mapping of its own, which the global allocator never sees, and every allocation must be counted.
 fn peak_during<T>(f: impl FnOnce() -> T) -> u64 {
+    hollow::memory::set_huge_pages(false);
     let start = LIVE.with(Cell::get);
     PEAK.with(|p| p.set(start));
     drop(f());

@@ -30,7 +30,7 @@ use super::sharding::{
 use crate::encoding::bits::{bits_needed, mask};
 use crate::encoding::{BitArray, ByteReader};
 use crate::error::{Error, Result};
-use crate::memory::SharedBytes;
+use crate::memory::{ByteBuilder, SharedBytes};
 use crate::schema::FieldType;
 
 /// Bit widths of a record's fields and where each field starts inside the record.
@@ -266,7 +266,7 @@ struct RecordWriter<'t> {
     types: &'t [FieldType],
     widths: FieldWidths,
     fixed: BitArray,
-    heaps: Vec<Vec<u8>>,
+    heaps: Vec<ByteBuilder>,
 }
 
 impl<'t> RecordWriter<'t> {
@@ -275,7 +275,7 @@ impl<'t> RecordWriter<'t> {
         let heaps = types
             .iter()
             .zip(heap_capacity)
-            .map(|(t, &c)| if t.is_variable_length() { Vec::with_capacity(c) } else { Vec::new() })
+            .map(|(t, &c)| ByteBuilder::with_capacity(if t.is_variable_length() { c } else { 0 }))
             .collect();
         RecordWriter { types, widths, fixed, heaps }
     }
@@ -402,7 +402,7 @@ impl<'t> RecordWriter<'t> {
             max_ordinal,
             widths: self.widths,
             fixed: self.fixed,
-            heaps: self.heaps.into_iter().map(SharedBytes::from_vec).collect(),
+            heaps: self.heaps.into_iter().map(ByteBuilder::finish).collect(),
         }
     }
 }
