@@ -9,7 +9,7 @@
 //! | key | what |
 //! |---|---|
 //! | `load_ms`, `index_ms`, `load_index_ms` | read the first snapshot file (in the page cache) and load it; build the `Movie` primary-key index |
-//! | `heap_mib` | heap allocated after load + index (a counting allocator, plus the large arrays on mappings of their own and the blob buffer the state reads in place; Java: used heap after GC) |
+//! | `heap_mib` | heap allocated after load + index (a counting allocator, plus the large arrays on mappings of their own, freed ones kept for reuse, and the blob buffer the state reads in place; Java: used heap after GC) |
 //! | `load_peak_rss_mib` | the process's peak resident set after load + index (Linux `VmHWM`; not printed elsewhere) |
 //! | `loop_ns` | lookup + title per key, tight loop, median of 5 rounds after 3 warm-up rounds |
 //! | `probe_ns`, `get_many_ns` | the index probe alone per key: one `get` at a time; `get_many` over batches of 1024 |
@@ -157,7 +157,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // How the snapshot is loaded: `file` (the default, what a user of the file API gets), `owned`
     // (a blob in memory handed over, as a consumer does), `slice` (a blob in memory, copied).
     let load_path = std::env::var("JAVA_COMPARE_LOAD").unwrap_or_else(|_| "file".to_owned());
-    let heap_before = ALLOCATED.load(Ordering::Relaxed) + hollow::memory::mapped_array_bytes();
+    let heap_before =
+        ALLOCATED.load(Ordering::Relaxed) + hollow::memory::mapped_array_bytes() + hollow::memory::recycled_bytes();
     let t0 = Instant::now();
     let engine = match load_path.as_str() {
         "file" => ReadStateEngine::from_snapshot_file(&snapshot, MappingMode::Copy)?,
@@ -171,7 +172,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // A buffer of the library's own is mapped memory, which the counting allocator does not see (an
     // owned blob was allocated, and counted, by the `Vec` it came from).
     let own_buffer = if load_path == "owned" { 0 } else { engine.blob_buffer_bytes() };
-    let heap_after = ALLOCATED.load(Ordering::Relaxed) + hollow::memory::mapped_array_bytes() + own_buffer;
+    let heap_after = ALLOCATED.load(Ordering::Relaxed)
+        + hollow::memory::mapped_array_bytes()
+        + hollow::memory::recycled_bytes()
+        + own_buffer;
     let load_peak_rss = peak_rss_kib();
     println!("load_ms {:.1}", (t1 - t0).as_secs_f64() * 1e3);
     println!("index_ms {:.1}", (t2 - t1).as_secs_f64() * 1e3);

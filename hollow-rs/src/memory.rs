@@ -13,9 +13,12 @@
 //! whole 2 MiB ranges fault in as huge pages; the last, partial range stays on small pages, so no
 //! memory is spent past the array's end. The kernel zeroes those pages as they first fault in, so
 //! the array is never cleared twice ([`mapped_array_bytes`] counts these arrays, which a counting
-//! global allocator does not see). Smaller arrays, and every array on other platforms, come from
-//! the global allocator as usual. [`ByteBuilder`] appends bytes into such an array, for heaps whose
-//! size is bounded in advance (a delta's new string data).
+//! global allocator does not see). A freed one's mapping is kept for the next large array
+//! ([`set_recycle_limit`]; `memory/recycler.rs` says why: on virtual machines that hand freed
+//! memory back to their host, fresh pages cost several times the work done on them). Smaller
+//! arrays, and every array on other platforms, come from the global allocator as usual.
+//! [`ByteBuilder`] appends bytes into such an array, for heaps whose size is bounded in advance (a
+//! delta's new string data).
 //!
 //! [`SharedBytes`] is what the read engine's arrays are stored in: an immutable run of bytes that is
 //! either an array of its own on the heap (a `LargeArray` or a `Vec`), or a window into a
@@ -33,11 +36,17 @@
 //! figures stay meaningful. How long a state keeps a buffer alive once deltas have replaced most of
 //! it is bounded by `read/retention.rs` (at most 4/3 of what its windows still read).
 
+mod recycler;
+
+pub use recycler::{recycle_limit, recycled_bytes, set_recycle_limit, DEFAULT_RECYCLE_LIMIT_BYTES};
+
 use std::alloc::{self, Layout};
 use std::ops::{Deref, DerefMut};
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
+
+use recycler::Region;
 
 /// The size of a huge page on x86-64 and of the usual transparent huge page elsewhere.
 pub const HUGE_PAGE_BYTES: usize = 2 << 20;
@@ -105,8 +114,9 @@ enum Allocation {
     /// own to clear them: the zeroing happens once, page by page, right before the first write,
     /// instead of in a memset over the whole array and again in the kernel. (A 2 MiB-aligned
     /// `alloc_zeroed` memsets, and memory the allocator reuses must be cleared: a delta's fresh
-    /// shards spent a quarter of their time zeroing twice.) Dropping it unmaps it.
-    Mapped(#[allow(dead_code)] memmap2::MmapMut),
+    /// shards spent a quarter of their time zeroing twice.) Dropping it hands the mapping to the
+    /// [`recycler`], which keeps it for the next large array or unmaps it.
+    Mapped(Region),
 }
 
 // SAFETY: a LargeArray owns its elements like a Box<[T]> does, and T is Send + Sync.
@@ -139,8 +149,27 @@ impl<T: Element> LargeArray<T> {
     /// address space only, and so is everything past the array's last small page: the whole 2 MiB
     /// ranges fault in as huge pages, the last, partial one as small pages, only as far as the array
     /// reaches. `None` when the kernel maps nothing (the caller falls back to the heap).
+    ///
+    /// A region a freed array left in the [`recycler`] is taken first when one fits: its pages are
+    /// resident, so they are zeroed here instead of faulted in afresh.
     fn mapped(len: usize, bytes: usize) -> Option<Self> {
-        let mut map = match memmap2::MmapMut::map_anon(bytes.checked_add(HUGE_PAGE_BYTES)?) {
+        let mut region = match recycler::take(bytes) {
+            Some(mut region) => {
+                // SAFETY: the region's capacity is at least `bytes` from its base, and the region
+                // is ours alone (taken out of the pool, its last array dropped).
+                unsafe { region.base().write_bytes(0, bytes) };
+                region
+            }
+            None => Self::fresh_region(bytes)?,
+        };
+        let ptr = NonNull::new(region.base().cast::<T>())?;
+        MAPPED_ARRAY_BYTES.fetch_add(bytes.next_multiple_of(SMALL_PAGE_BYTES), Ordering::Relaxed);
+        Some(LargeArray { ptr, len, allocation: Allocation::Mapped(region) })
+    }
+
+    /// A new mapping for `bytes` bytes from a 2 MiB boundary, the array's range advised to huge pages.
+    fn fresh_region(bytes: usize) -> Option<Region> {
+        let map = match memmap2::MmapMut::map_anon(bytes.checked_add(HUGE_PAGE_BYTES)?) {
             Ok(map) => map,
             Err(error) => {
                 tracing::debug!(target: "hollow::memory", bytes, %error, "anonymous mapping failed: using the heap");
@@ -148,12 +177,9 @@ impl<T: Element> LargeArray<T> {
             }
         };
         let start = map.as_ptr().align_offset(HUGE_PAGE_BYTES).min(HUGE_PAGE_BYTES);
-        // SAFETY: `start + bytes <= bytes + HUGE_PAGE_BYTES`, the mapping's length.
-        let raw = unsafe { map.as_mut_ptr().add(start) };
-        advise_huge_pages(raw, bytes.next_multiple_of(SMALL_PAGE_BYTES));
-        let ptr = NonNull::new(raw.cast::<T>())?;
-        MAPPED_ARRAY_BYTES.fetch_add(bytes.next_multiple_of(SMALL_PAGE_BYTES), Ordering::Relaxed);
-        Some(LargeArray { ptr, len, allocation: Allocation::Mapped(map) })
+        let mut region = Region::new(map, start);
+        advise_huge_pages(region.base(), bytes.next_multiple_of(SMALL_PAGE_BYTES));
+        Some(region)
     }
 
     /// True when the array is on a 2 MiB-aligned mapping of its own, advised to huge pages.
@@ -220,10 +246,10 @@ impl<T: Element> Drop for LargeArray<T> {
             // SAFETY: allocated by `zeroed` with exactly this layout, and not freed before.
             unsafe { alloc::dealloc(self.ptr.as_ptr().cast(), layout) }
         }
-        if let Allocation::Mapped(_) = self.allocation {
-            // The mapping unmaps itself when dropped.
+        if let Allocation::Mapped(region) = std::mem::replace(&mut self.allocation, Allocation::None) {
             MAPPED_ARRAY_BYTES
                 .fetch_sub((self.len * size_of::<T>()).next_multiple_of(SMALL_PAGE_BYTES), Ordering::Relaxed);
+            recycler::give(region);
         }
     }
 }
@@ -688,6 +714,9 @@ mod tests {
 
     #[test]
     fn arrays_of_every_size_are_zeroed_writable_and_aligned_when_huge() {
+        // Residency is checked below, which a recycled region (resident past a smaller array's
+        // end) would fail: no unit test here recycles (`tests/recycled_arrays.rs` does, alone).
+        set_recycle_limit(0);
         for len in
             [0usize, 1, 7, 1000, HUGE_PAGE_MIN_BYTES / 8 - 1, HUGE_PAGE_MIN_BYTES / 8, 3 * HUGE_PAGE_BYTES / 8 + 5]
         {
@@ -760,6 +789,7 @@ mod tests {
 
     #[test]
     fn byte_builders_keep_what_was_appended_and_give_back_the_rest() {
+        set_recycle_limit(0);
         // Within the bound, past it (the array moves), and huge with most of the bound unused.
         for (capacity, appends) in [(100usize, 3usize), (10, 40), (HUGE_PAGE_MIN_BYTES + 3 * HUGE_PAGE_BYTES, 5)] {
             let mut builder = ByteBuilder::with_capacity(capacity);
