@@ -14,7 +14,8 @@
 //! | `loop_ns` | lookup + title per key, tight loop, median of 5 rounds after 3 warm-up rounds |
 //! | `probe_ns`, `get_many_ns` | the index probe alone per key: one `get` at a time; `get_many` over batches of 1024 |
 //! | `single_p50_ns`, `single_p99_ns` | one lookup + title timed alone (an `Instant` pair, timer included, as Java's `nanoTime` pair) |
-//! | `delta_ms` | read and apply the 1% delta, and move the index across it |
+//! | `delta_ms` | read and apply the 1% delta, and move the index across it (the first delta in the process: its arrays are fresh memory) |
+//! | `delta_again_ms` | the same delta applied again after its reverse delta, median of 5 (as a consumer's next delta, on the memory the states before it freed) |
 //!
 //! `JAVA_COMPARE_LOAD` picks how the snapshot is loaded: `file` (the default:
 //! `from_snapshot_file` in copy mode, what a user of the file API gets), `owned` (the file read into
@@ -87,6 +88,19 @@ fn blobs(dir: &Path) -> std::io::Result<(PathBuf, PathBuf)> {
         .find(|n| n.starts_with(&format!("delta-{first}-")))
         .ok_or_else(|| std::io::Error::other(format!("no delta from {first} in {}", dir.display())))?;
     Ok((dir.join(format!("snapshot-{first}")), dir.join(delta)))
+}
+
+/// Forward deltas timed again after the first (see the end of `main`).
+const DELTA_AGAIN: usize = 5;
+
+/// The reverse delta beside `delta-FROM-TO`: `reversedelta-TO-FROM`.
+fn reverse_delta(delta: &Path) -> std::io::Result<PathBuf> {
+    let name = delta.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    let (from, to) = name
+        .strip_prefix("delta-")
+        .and_then(|v| v.split_once('-'))
+        .ok_or_else(|| std::io::Error::other(format!("{name} is not delta-FROM-TO")))?;
+    Ok(delta.with_file_name(format!("reversedelta-{to}-{from}")))
 }
 
 #[inline(never)]
@@ -227,6 +241,30 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if next_index.get(&next, &[KeyValue::Long(k)]) != Some(o) {
             return Err(format!("index is stale at {o}").into());
         }
+    }
+    // The same delta again, as a consumer applies its next one: back to v1 by the reverse delta,
+    // then forward, DELTA_AGAIN times, each state dropped once the next is made (as a consumer's
+    // readers leave it); the forward applications, index included, are timed (median).
+    let forward = std::fs::read(&delta)?;
+    let reverse = std::fs::read(reverse_delta(&delta)?)?;
+    let (mut state, mut state_index) = (next, next_index);
+    let mut again = Vec::with_capacity(DELTA_AGAIN);
+    for _ in 0..DELTA_AGAIN {
+        let back = state.apply_reverse_delta(&reverse)?;
+        let back_index = state_index.updated(&state, &back)?;
+        drop((state, state_index));
+        let a0 = Instant::now();
+        let ahead = back.apply_delta(&forward)?;
+        let ahead_index = back_index.updated(&back, &ahead)?;
+        again.push(a0.elapsed().as_secs_f64() * 1e3);
+        (state, state_index) = (ahead, ahead_index);
+    }
+    again.sort_by(f64::total_cmp);
+    println!("delta_again_ms {:.1}", again[DELTA_AGAIN / 2]);
+    let first = state.object("Movie").ok_or("no Movie type")?.populated().iter().next().ok_or("no movies")?;
+    let first_id = state.object("Movie").ok_or("no Movie type")?.read_long(first, id).ok_or("no id")?;
+    if state_index.get(&state, &[KeyValue::Long(first_id)]) != Some(first) {
+        return Err("index is stale after the repeated deltas".into());
     }
     black_box(checksum);
     // Java's checksum is the sum of the title lengths (UTF-16 units) over its 9 loop rounds and the

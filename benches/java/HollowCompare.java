@@ -182,6 +182,19 @@ public class HollowCompare {
         return rt.totalMemory() - rt.freeMemory();
     }
 
+    /** Forward deltas timed again after the first (see the end of {@code bench}). */
+    static final int DELTA_AGAIN = 5;
+
+    /** The reverse delta beside {@code delta-FROM-TO}: {@code reversedelta-TO-FROM}. */
+    static File reverseDelta(File delta) {
+        String[] v = delta.getName().substring("delta-".length()).split("-");
+        return new File(delta.getParentFile(), "reversedelta-" + v[1] + "-" + v[0]);
+    }
+
+    static byte[] readAll(File f) throws IOException {
+        return java.nio.file.Files.readAllBytes(f.toPath());
+    }
+
     static InputStream open(File f) throws IOException {
         return new BufferedInputStream(new FileInputStream(f), 1 << 16);
     }
@@ -267,6 +280,20 @@ public class HollowCompare {
         for (int o = now.nextSetBit(0); o >= 0 && checked < 10000; o = now.nextSetBit(o + 1), checked++) {
             if (index.getMatchingOrdinal(movies.readLong(o, idField)) != o) throw new IllegalStateException("index is stale at " + o);
         }
+        // The same delta again, as a consumer applies its next one: back to v1 by the reverse delta,
+        // then forward, DELTA_AGAIN times; the forward applications are timed (median).
+        byte[] forward = readAll(files[1]), reverse = readAll(reverseDelta(files[1]));
+        double[] again = new double[DELTA_AGAIN];
+        for (int r = 0; r < DELTA_AGAIN; r++) {
+            reader.applyDelta(HollowBlobInput.serial(new java.io.ByteArrayInputStream(reverse)));
+            long a0 = System.nanoTime();
+            reader.applyDelta(HollowBlobInput.serial(new java.io.ByteArrayInputStream(forward)));
+            again[r] = (System.nanoTime() - a0) / 1e6;
+        }
+        Arrays.sort(again);
+        System.out.printf("delta_again_ms %.1f%n", again[DELTA_AGAIN / 2]);
+        int firstMovie = movies.getPopulatedOrdinals().nextSetBit(0);
+        if (index.getMatchingOrdinal(movies.readLong(firstMovie, idField)) != firstMovie) throw new IllegalStateException("index is stale after the repeated deltas");
         if (probeSum == 42) System.out.println(); // keeps the probes from being optimized away
         // The sum of the title lengths over the 8 loop rounds and the single-request pass; hollow-rs prints the same.
         System.out.println("movies " + ids.length + " lookups " + lookups + " checksum " + checksum);

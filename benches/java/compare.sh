@@ -31,7 +31,7 @@ function median(a, n,    i, j, t) {
     return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 }
 BEGIN {
-    split("load_index_ms load_ms index_ms heap_mib single_p50_ns single_p99_ns loop_ns probe_ns get_many_ns delta_ms", keys, " ")
+    split("load_index_ms load_ms index_ms heap_mib single_p50_ns single_p99_ns loop_ns probe_ns get_many_ns delta_ms delta_again_ms", keys, " ")
     for (r = 1; r <= rounds; r++) {
         while ((getline line < (dir "/java." r)) > 0) { split(line, f, " "); java[f[1], r] = f[2] }
         while ((getline line < (dir "/rust." r)) > 0) { split(line, f, " "); rust[f[1], r] = f[2] }

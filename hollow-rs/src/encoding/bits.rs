@@ -80,6 +80,30 @@ impl BitArray {
         BitArray { bytes: SharedBytes::from_words(words), num_words }
     }
 
+    /// An array with room for at least `num_bits` bits whose bits are undefined (zero, or what a
+    /// recycled array held: see [`LargeArray::for_overwrite`]) until written. The writer must set
+    /// every bit it will read and end with [`Self::clear_from`] past the last one, so that the
+    /// payload compares and writes out as an array built from zeros would.
+    pub(crate) fn for_overwrite_bits(num_bits: u64) -> Self {
+        let num_words = num_bits.div_ceil(64) as usize;
+        let words = LargeArray::for_overwrite(num_words + PADDING_BYTES / 8);
+        BitArray { bytes: SharedBytes::from_words(words), num_words }
+    }
+
+    /// Zero every bit from `offset` to the end of the payload, and the padding after it.
+    pub(crate) fn clear_from(&mut self, offset: u64) {
+        let end = (self.num_words as u64) * 64;
+        if offset < end {
+            let head = (64 - offset % 64) % 64;
+            if head > 0 {
+                self.set(offset, head.min(end - offset) as u32, 0);
+            }
+        }
+        let first_word = offset.div_ceil(64).min(self.num_words as u64) as usize;
+        let bytes = self.bytes.make_mut();
+        bytes[first_word * 8..].fill(0);
+    }
+
     /// An all-zero array with room for at least `num_bits` bits.
     pub fn zeroed_bits(num_bits: u64) -> Self {
         Self::zeroed_words(num_bits.div_ceil(64) as usize)
@@ -246,6 +270,27 @@ impl BitArray {
 mod tests {
     use super::*;
     use crate::memory::{Backing, BlobBuffer};
+
+    #[test]
+    fn clear_from_zeroes_the_rest_of_the_payload_and_the_padding() {
+        for bits in [0u64, 1, 63, 64, 65, 200] {
+            for from in (0..=bits).step_by(7).chain([bits]) {
+                let mut a = BitArray::for_overwrite_bits(bits);
+                let n = a.num_words as u64 * 64;
+                // Whatever the array held (garbage in debug builds), set every payload bit.
+                let mut at = 0;
+                while at < n {
+                    a.set(at, 64, u64::MAX);
+                    at += 64;
+                }
+                a.clear_from(from);
+                for bit in 0..n {
+                    assert_eq!(a.get(bit, 1), u64::from(bit < from), "{bits} bits cleared from {from}: bit {bit}");
+                }
+                assert!(a.bytes[a.num_words * 8..].iter().all(|&b| b == 0), "{bits} bits from {from}: padding");
+            }
+        }
+    }
 
     #[test]
     fn elements_straddle_words() {

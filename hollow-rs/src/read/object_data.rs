@@ -270,8 +270,11 @@ struct RecordWriter<'t> {
 }
 
 impl<'t> RecordWriter<'t> {
+    /// A writer for `num_records` records. Their bits start undefined (recycled memory is not
+    /// cleared first): every step writes every field of its record, holes and dropped records
+    /// included, and [`Self::finish`] clears what follows the last record.
     fn new(types: &'t [FieldType], widths: FieldWidths, num_records: u64, heap_capacity: &[usize]) -> Self {
-        let fixed = BitArray::zeroed_bits(num_records * widths.bits_per_record);
+        let fixed = BitArray::for_overwrite_bits(num_records * widths.bits_per_record);
         let heaps = types
             .iter()
             .zip(heap_capacity)
@@ -352,6 +355,8 @@ impl<'t> RecordWriter<'t> {
             if self.types[f].is_variable_length() {
                 let null = src.var_is_null(src_record, f);
                 self.write_var_end(record, f, null)?;
+            } else {
+                self.write_zero(record, f);
             }
         }
         Ok(())
@@ -362,9 +367,17 @@ impl<'t> RecordWriter<'t> {
         for f in 0..self.types.len() {
             if self.types[f].is_variable_length() {
                 self.write_var_end(record, f, true)?;
+            } else {
+                self.write_zero(record, f);
             }
         }
         Ok(())
+    }
+
+    /// Zero a fixed field (the writer's bits are not cleared in advance).
+    fn write_zero(&mut self, record: u64, field: usize) {
+        let at = self.offset(record, field);
+        self.fixed.set(at, self.widths.bits[field], 0);
     }
 
     /// Copy `count` records starting at `first` from `src`, which has exactly this writer's widths,
@@ -397,7 +410,8 @@ impl<'t> RecordWriter<'t> {
         Ok(())
     }
 
-    fn finish(self, max_ordinal: i32) -> ObjectShardData {
+    fn finish(mut self, max_ordinal: i32) -> ObjectShardData {
+        self.fixed.clear_from((max_ordinal + 1) as u64 * self.widths.bits_per_record);
         ObjectShardData {
             max_ordinal,
             widths: self.widths,
