@@ -170,8 +170,12 @@ impl Overlay {
     }
 
     /// Record that `root`, whose keys hashed to `hashes`, is no longer populated.
-    pub(crate) fn remove_root(&mut self, root: u32, hashes: &[u64]) {
-        for &h in hashes {
+    pub(crate) fn remove_root(&mut self, root: u32, hashes: impl IntoIterator<Item = u64>) {
+        for h in hashes {
+            // Most removed records are from the base, filed under no added key: one bit test.
+            if self.added_len == 0 || !self.added_filter.get(self.filter_bit(h)) {
+                continue;
+            }
             let Some(roots) = self.added.get(&h) else { continue };
             let rest: Vec<u32> = roots.as_slice().iter().copied().filter(|&r| r != root).collect();
             if rest.len() == roots.as_slice().len() {
@@ -196,8 +200,8 @@ impl Overlay {
     }
 
     /// Record that `root`, whose keys hash to `hashes`, is now populated.
-    pub(crate) fn add_root(&mut self, root: u32, hashes: &[u64]) {
-        for &h in hashes {
+    pub(crate) fn add_root(&mut self, root: u32, hashes: impl IntoIterator<Item = u64>) {
+        for h in hashes {
             let roots = match self.added.get(&h) {
                 None => Roots::One(root),
                 Some(roots) if roots.as_slice().contains(&root) => continue,
@@ -224,14 +228,14 @@ mod tests {
     fn add_remove_and_stale() {
         let mut o = Overlay::default();
         assert!(o.is_empty());
-        o.add_root(7, &[100, 200]);
-        o.add_root(9, &[100]);
-        o.add_root(9, &[100]);
+        o.add_root(7, [100, 200]);
+        o.add_root(9, [100]);
+        o.add_root(9, [100]);
         assert_eq!(o.added(100), [7, 9]);
         assert_eq!(o.added(200), [7]);
         assert_eq!(o.len(), 3);
         let before = o.clone();
-        o.remove_root(7, &[100, 200]);
+        o.remove_root(7, [100, 200]);
         assert_eq!(o.added(100), [9]);
         assert_eq!(o.added(200), [] as [u32; 0]);
         assert!(o.is_stale(7));

@@ -279,14 +279,26 @@ pub(crate) fn plan_update<S: Source>(
 fn apply_changes<S: Source>(shape: &KeyShape, overlay: &mut Overlay, from: &S, to: &S) {
     let (mut removed, mut added) = (Vec::new(), Vec::new());
     from.populated_changes(to, shape.root(), &mut removed, &mut added);
-    let mut hashes = Vec::new();
-    for root in removed {
-        shape.key_hashes(from, root, &mut hashes);
-        overlay.remove_root(root, &hashes);
+    let mut keys = Vec::with_capacity(removed.len().max(added.len()));
+    changed_keys(shape, from, &removed, &mut keys);
+    for group in keys.chunk_by(|a, b| a.0 == b.0) {
+        overlay.remove_root(group[0].0, group.iter().map(|&(_, h)| h));
     }
-    for root in added {
-        shape.key_hashes(to, root, &mut hashes);
-        overlay.add_root(root, &hashes);
+    changed_keys(shape, to, &added, &mut keys);
+    for group in keys.chunk_by(|a, b| a.0 == b.0) {
+        overlay.add_root(group[0].0, group.iter().map(|&(_, h)| h));
+    }
+}
+
+/// (root, key hash) of every distinct key of `roots` in `src`, grouped by root, in `out`. The keys
+/// are all read before the overlay is edited, so that the record misses of one root and the next
+/// overlap instead of waiting behind the overlay's work in between.
+fn changed_keys<S: Source>(shape: &KeyShape, src: &S, roots: &[u32], out: &mut Vec<(u32, u64)>) {
+    out.clear();
+    let mut hashes = Vec::new();
+    for &root in roots {
+        shape.key_hashes(src, root, &mut hashes);
+        out.extend(hashes.iter().map(|&h| (root, h)));
     }
 }
 

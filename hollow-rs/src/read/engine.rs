@@ -48,9 +48,8 @@ fn read_num_types(r: &mut ByteReader<'_>) -> Result<usize> {
 impl ReadStateEngine {
     /// Load a snapshot blob. Bytes after the last type section are ignored (forward compatibility).
     ///
-    /// With `HOLLOW_THREADS` set (see [`crate::parallelism`]), large snapshots are decoded on
-    /// several threads, type by type, with the same result and the same errors as one (see
-    /// `read/parallel_load.rs`).
+    /// Large snapshots are decoded on several threads, type by type (see [`crate::parallelism`]),
+    /// with the same result and the same errors as on one (see `read/parallel_load.rs`).
     ///
     /// # Errors
     ///
@@ -177,6 +176,9 @@ impl ReadStateEngine {
     /// shard count differs from the delta's is resharded first. Records removed by the delta stop being
     /// populated at once but stay readable until the next delta that touches their type.
     ///
+    /// On a large state the delta's types are applied on several threads (see
+    /// [`crate::parallelism`]), with the same result and the same errors as on one.
+    ///
     /// # Errors
     ///
     /// [`Error::CorruptBlob`](crate::Error::CorruptBlob) for a malformed delta;
@@ -204,21 +206,43 @@ impl ReadStateEngine {
         if header.origin_tag != self.randomized_tag {
             return Err(Error::TagMismatch { origin: header.origin_tag, current: self.randomized_tag });
         }
-        let mut types = self.types.clone();
-        for _ in 0..read_num_types(&mut r)? {
-            let (schema, num_shards, at) = read_section_start(&mut r)?;
-            let name = schema.name().to_owned();
-            let next = match types.get(&name) {
-                Some(state) => Some(Self::apply_type_delta(&mut r, direction, state, &schema, num_shards, at)),
-                None => {
-                    Self::discard_type(&mut r, &schema, num_shards, true).map_err(|e| e.in_type(&name))?;
-                    None
-                }
+        let num_types = read_num_types(&mut r)?;
+        let apply_section =
+            |r: &mut ByteReader<'_>, schema: &Schema, num_shards: u32, at: u64| match self.types.get(schema.name()) {
+                Some(state) => Self::apply_type_delta(r, direction, state, schema, num_shards, at).map(Some),
+                None => Self::discard_type(r, schema, num_shards, true).map(|()| None),
             };
-            if let Some(next) = next {
-                types.insert(name.clone(), Arc::new(next.map_err(|e| e.in_type(&name))?));
+        let threads = parallel_load::delta_threads(self.storage_bytes(), num_types);
+        let parallel = (threads > 1)
+            .then(|| {
+                let skip = |r: &mut ByteReader<'_>, schema: &Schema, num_shards| {
+                    Self::discard_type(r, schema, num_shards, true)
+                };
+                parallel_load::walk(r.clone(), num_types, read_section_start, skip)
+            })
+            .flatten()
+            .and_then(|sections| parallel_load::apply(sections, threads, self.types.clone(), apply_section));
+        let mut types = match parallel {
+            Some(types) => types?,
+            None => {
+                let mut types = self.types.clone();
+                for _ in 0..num_types {
+                    let (schema, num_shards, at) = read_section_start(&mut r)?;
+                    let name = schema.name().to_owned();
+                    // A type named twice applies to what its first section made.
+                    let state = match types.get(&name) {
+                        Some(state) => {
+                            Self::apply_type_delta(&mut r, direction, state, &schema, num_shards, at).map(Some)
+                        }
+                        None => Self::discard_type(&mut r, &schema, num_shards, true).map(|()| None),
+                    };
+                    if let Some(next) = state.map_err(|e| e.in_type(&name))? {
+                        types.insert(name, Arc::new(next));
+                    }
+                }
+                types
             }
-        }
+        };
         release_sparse_buffers(&mut types);
         Ok(ReadStateEngine {
             types,
@@ -255,6 +279,15 @@ impl ReadStateEngine {
             Schema::Set(_) => CollectionState::discard(r, CollectionKind::Set, num_shards, delta),
             Schema::Map(_) => CollectionState::discard(r, CollectionKind::Map, num_shards, delta),
         }
+    }
+
+    /// Bytes of every type's record arrays, as a measure of the work a delta touching them all does.
+    fn storage_bytes(&self) -> usize {
+        let mut bytes = 0;
+        for state in self.types() {
+            state.for_each_storage(&mut |b| bytes += b.len());
+        }
+        bytes
     }
 
     /// Number of shards, over all types, whose records are read in place from a file mapping: all of

@@ -1,15 +1,16 @@
-//! Loading the type sections of a snapshot on several cores.
+//! Loading the type sections of a snapshot, or applying those of a delta, on several cores.
 //!
-//! A snapshot's type sections follow one another with no index of where each starts, but every
+//! A blob's type sections follow one another with no index of where each starts, but every
 //! section can be skipped cheaply by its length fields (`discard`), without decoding or copying its
-//! arrays. So a load first walks the sections to find each one's bounds, then decodes them on up to
-//! [`max_threads`](crate::parallelism::max_threads) threads (largest first, from a shared queue),
-//! each with its own cursor over the same blob, so error offsets stay absolute. One thread is the
-//! default: see [`crate::parallelism`] for why.
+//! arrays. So a load or delta first walks the sections to find each one's bounds, then decodes or
+//! applies them on up to [`max_threads`](crate::parallelism::max_threads) threads (largest first,
+//! from a shared queue), each with its own cursor over the same blob, so error offsets stay
+//! absolute. Each type's delta reads only its own section and its own previous state, so the types
+//! are independent of one another.
 //!
-//! ## Same result, same error, as the sequential load
+//! ## Same result, same error, as the sequential path
 //!
-//! The sequential load reads section after section and stops at the first failure. The parallel
+//! The sequential path reads section after section and stops at the first failure. The parallel
 //! one returns exactly that:
 //! * if the walk fails anywhere, nothing has been decoded yet and the load falls back to the
 //!   sequential path, which reports the error it always did;
@@ -17,7 +18,9 @@
 //!   sequential load would have returned it, since every earlier section decoded and ended where
 //!   the walk said (so the failing one started where the sequential load would have started it);
 //! * a section that decodes but ends elsewhere than its skip did (possible only for a damaged blob)
-//!   sends the load to the sequential path, which reads it as it always did.
+//!   sends the load to the sequential path, which reads it as it always did;
+//! * a delta naming a type twice goes to the sequential path too, where the second section applies
+//!   to what the first made.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -38,6 +41,17 @@ pub(super) fn load_threads(blob_len: usize, num_types: usize) -> usize {
         return forced.min(num_types).max(1);
     }
     crate::parallelism::max_threads().min(num_types).min(blob_len / MIN_BYTES_PER_THREAD).max(1)
+}
+
+/// How many threads to apply a delta of `num_types` sections on, to a state whose types hold
+/// `state_bytes` bytes of records (a delta rebuilds each shard it touches: the work follows the
+/// state's size, not the delta's).
+pub(super) fn delta_threads(state_bytes: usize, num_types: usize) -> usize {
+    #[cfg(test)]
+    if let Some(forced) = tests::FORCED_THREADS.with(|t| t.get()) {
+        return forced.min(num_types).max(1);
+    }
+    crate::parallelism::max_threads().min(num_types).min(state_bytes / MIN_BYTES_PER_THREAD).max(1)
 }
 
 /// One type section: its schema and shard count, a cursor at its body, and where its body ends.
@@ -73,26 +87,26 @@ pub(super) fn walk<'a>(
     Some(sections)
 }
 
-/// A decoded section and where its cursor ended.
-type Decoded = (Result<TypeReadState>, u64);
+/// What running a section gave, and where its cursor ended.
+type Ran<T> = (Result<T>, u64);
 
-/// What decoding the sections gave, in blob order: the types, or the first error; `None` when a
-/// section ended elsewhere than the walk found (the caller then loads sequentially).
-pub(super) fn decode(
-    sections: Vec<Section<'_>>,
+/// Run `f` over every section on up to `threads` threads (largest first, from a shared queue), each
+/// with its own cursor at the section's body; the results in blob order.
+fn run<T: Send>(
+    sections: &[Section<'_>],
     threads: usize,
-    read: impl Fn(&mut ByteReader<'_>, Schema, u32) -> Result<TypeReadState> + Sync,
-) -> Option<Result<BTreeMap<String, Arc<TypeReadState>>>> {
+    f: impl Fn(&Section<'_>, &mut ByteReader<'_>) -> Result<T> + Sync,
+) -> Vec<Ran<T>> {
     let mut order: Vec<usize> = (0..sections.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(sections[i].body_len()));
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Decoded>>> = Mutex::new((0..sections.len()).map(|_| None).collect());
+    let results: Mutex<Vec<Option<Ran<T>>>> = Mutex::new((0..sections.len()).map(|_| None).collect());
     let work = || {
         while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
             let section = &sections[i];
             let mut r = section.body.clone();
-            let state = read(&mut r, section.schema.clone(), section.num_shards);
-            results.lock().unwrap_or_else(|poisoned| poisoned.into_inner())[i] = Some((state, r.position()));
+            let out = f(section, &mut r);
+            results.lock().unwrap_or_else(|poisoned| poisoned.into_inner())[i] = Some((out, r.position()));
         }
     };
     std::thread::scope(|scope| {
@@ -105,9 +119,19 @@ pub(super) fn decode(
         }
     });
     let results = results.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
+    results.into_iter().map(|r| r.expect("every section was run")).collect()
+}
+
+/// What decoding the sections gave, in blob order: the types, or the first error; `None` when a
+/// section ended elsewhere than the walk found (the caller then loads sequentially).
+pub(super) fn decode(
+    sections: Vec<Section<'_>>,
+    threads: usize,
+    read: impl Fn(&mut ByteReader<'_>, Schema, u32) -> Result<TypeReadState> + Sync,
+) -> Option<Result<BTreeMap<String, Arc<TypeReadState>>>> {
+    let results = run(&sections, threads, |section, r| read(r, section.schema.clone(), section.num_shards));
     let mut types = BTreeMap::new();
-    for (section, result) in sections.iter().zip(results) {
-        let (state, end) = result.expect("every section was decoded");
+    for (section, (state, end)) in sections.iter().zip(results) {
         let name = section.schema.name();
         let state = match state {
             Ok(state) if end == section.end => state,
@@ -116,6 +140,36 @@ pub(super) fn decode(
         };
         if types.insert(name.to_owned(), Arc::new(state)).is_some() {
             return Some(Err(Error::corrupt(format!("type {name} appears twice in the snapshot"), section.at)));
+        }
+    }
+    Some(Ok(types))
+}
+
+/// What applying a delta's sections to `types` gave: `types` with every section's type replaced by
+/// `apply`'s result (`Ok(None)`: a type this state does not have, skipped), or the first error in
+/// blob order; `None` when a section ended elsewhere than the walk found (the caller then applies
+/// sequentially, as it does for a delta naming a type twice: its second section applies to what
+/// the first made).
+pub(super) fn apply(
+    sections: Vec<Section<'_>>,
+    threads: usize,
+    mut types: BTreeMap<String, Arc<TypeReadState>>,
+    apply: impl Fn(&mut ByteReader<'_>, &Schema, u32, u64) -> Result<Option<TypeReadState>> + Sync,
+) -> Option<Result<BTreeMap<String, Arc<TypeReadState>>>> {
+    let names: std::collections::HashSet<&str> = sections.iter().map(|s| s.schema.name()).collect();
+    if names.len() != sections.len() {
+        return None;
+    }
+    let results = run(&sections, threads, |section, r| apply(r, &section.schema, section.num_shards, section.at));
+    for (section, (state, end)) in sections.iter().zip(results) {
+        let name = section.schema.name();
+        match state {
+            Ok(_) if end != section.end => return None,
+            Ok(Some(state)) => {
+                types.insert(name.to_owned(), Arc::new(state));
+            }
+            Ok(None) => {}
+            Err(e) => return Some(Err(e.in_type(name))),
         }
     }
     Some(Ok(types))

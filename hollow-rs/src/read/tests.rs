@@ -633,3 +633,83 @@ fn parallel_loads_give_the_sequential_state_and_errors() {
     // Every cut is an error; some flips load.
     assert!(errors > blob.len() / 4 && loaded > 0, "{errors} errors, {loaded} loaded");
 }
+
+/// Apply a delta (or reverse delta) blob to `from` on `threads` threads (1: the sequential path):
+/// the new state described, or the error's text.
+fn apply_on(from: &ReadStateEngine, blob: &[u8], reverse: bool, threads: usize) -> std::result::Result<String, String> {
+    super::parallel_load::tests::FORCED_THREADS.with(|t| t.set(Some(threads)));
+    let applied = if reverse { from.apply_reverse_delta(blob) } else { from.apply_delta(blob) };
+    super::parallel_load::tests::FORCED_THREADS.with(|t| t.set(None));
+    applied.map(|e| describe_engine(&e)).map_err(|e| e.to_string())
+}
+
+#[test]
+fn parallel_deltas_give_the_sequential_state_and_errors() {
+    let mut deltas = 0;
+    for scenario in ["strings", "primitives", "collections", "sharded", "sharded-reshard"] {
+        // Forward along the chain from V1, then back to V1, each step on every thread count.
+        let dir = format!("{}/tests/vectors/{scenario}/blobs", env!("CARGO_MANIFEST_DIR"));
+        let mut forward: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|f| f.unwrap().file_name().into_string().unwrap())
+            .filter(|f| f.starts_with("delta-"))
+            .collect();
+        forward.sort();
+        let backward = forward.iter().rev().map(|f| {
+            let (from, to) = f["delta-".len()..].split_once('-').unwrap();
+            (format!("reversedelta-{to}-{from}"), true)
+        });
+        let steps: Vec<(String, bool)> = forward.iter().map(|f| (f.clone(), false)).chain(backward).collect();
+        let mut state = ReadStateEngine::from_snapshot(&vector(scenario, &format!("snapshot-{V1}"))).unwrap();
+        for (file, reverse) in steps {
+            let blob = vector(scenario, &file);
+            let sequential = apply_on(&state, &blob, reverse, 1);
+            assert!(sequential.is_ok(), "{scenario}/{file}: {sequential:?}");
+            for threads in [2, 3, 8] {
+                assert_eq!(
+                    apply_on(&state, &blob, reverse, threads),
+                    sequential,
+                    "{scenario}/{file} on {threads} threads"
+                );
+            }
+            state = if reverse { state.apply_reverse_delta(&blob) } else { state.apply_delta(&blob) }.unwrap();
+            deltas += 1;
+        }
+        // Back where it started: the snapshot's records (removed ones stay readable as ghosts, so
+        // only the populated ones are compared).
+        let start = ReadStateEngine::from_snapshot(&vector(scenario, &format!("snapshot-{V1}"))).unwrap();
+        for t in start.types() {
+            let walked = state.type_state(t.name()).unwrap();
+            let populated: Vec<u32> = t.populated().iter().collect();
+            assert_eq!(walked.populated().iter().collect::<Vec<_>>(), populated, "{scenario}: {}", t.name());
+            for o in populated {
+                assert_eq!(describe(walked, o), describe(t, o), "{scenario}: {} record {o}", t.name());
+            }
+        }
+    }
+    assert_eq!(deltas, 18);
+
+    // Damaged deltas: truncations and bit flips give the same error, or the same state, as the
+    // sequential path.
+    let from = ReadStateEngine::from_snapshot(&vector("collections", &format!("snapshot-{V1}"))).unwrap();
+    let blob = vector("collections", &format!("delta-{V1}-{V2}"));
+    let (mut errors, mut applied) = (0, 0);
+    let mut check = |damaged: &[u8], what: &str| {
+        let sequential = apply_on(&from, damaged, false, 1);
+        assert_eq!(apply_on(&from, damaged, false, 3), sequential, "{what}");
+        if sequential.is_ok() {
+            applied += 1
+        } else {
+            errors += 1
+        }
+    };
+    for cut in 0..blob.len() {
+        check(&blob[..cut], &format!("cut at {cut}"));
+    }
+    for at in 0..blob.len() {
+        let mut flipped = blob.clone();
+        flipped[at] ^= 1 << (at % 8);
+        check(&flipped, &format!("bit {} of byte {at} flipped", at % 8));
+    }
+    assert!(errors > blob.len() && applied > 0, "{errors} errors, {applied} applied");
+}
