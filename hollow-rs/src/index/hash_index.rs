@@ -100,9 +100,12 @@ impl HashIndex {
         })
     }
 
-    /// Approximate heap bytes of the base table (the overlay is small by construction).
+    /// Approximate heap bytes of the index: its base table and the changes since it was built
+    /// (pages shared with the index's other versions are counted in each).
     pub fn heap_bytes(&self) -> usize {
-        self.base.table.heap_bytes() + 4 * (self.base.group_start.len() + self.base.members.len())
+        self.base.table.heap_bytes()
+            + 4 * (self.base.group_start.len() + self.base.members.len())
+            + self.overlay.heap_bytes()
     }
 
     pub(crate) fn build_in<S: Source>(src: &S, type_name: &str, fields: &[&str]) -> Result<Self> {
@@ -178,7 +181,8 @@ impl HashIndex {
             }
         }
         if !self.overlay.is_empty() {
-            matches.added = self.overlay.added(hash).iter().copied().filter(|&r| holds_key(r)).collect();
+            matches.added = self.overlay.added(hash).filter(|&r| holds_key(r)).collect();
+            matches.added.sort_unstable();
         }
         matches
     }

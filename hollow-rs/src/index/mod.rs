@@ -19,8 +19,10 @@
 //! since: root records removed since the base (their base entries are ignored) and records added
 //! since (filed by key hash). `updated` diffs the populated ordinals of the indexed type between `a`
 //! and `b`, reads the keys of removed records in `a` and of added records in `b`, and edits a copy
-//! of the overlay (a persistent hash trie, so the copy is O(1) and each edit O(log n)). When the
-//! overlay outgrows an eighth of the base, the base is rebuilt from `b`: O(n) once per n/8 changes.
+//! of the overlay (in copy-on-write pages: the copy is the page tables, a pointer per page of 128
+//! entries or 4096 bits, and an edit is O(1) plus a copy of its page the first time it touches
+//! one). When the overlay outgrows an eighth of the base, the base is rebuilt from `b`: O(n) once
+//! per n/8 changes.
 //!
 //! ## Why only the indexed type's records need watching
 //!
@@ -68,6 +70,7 @@ mod hash_index;
 mod hasher;
 mod key;
 mod overlay;
+mod paged;
 mod path;
 mod primary_key;
 mod shape;

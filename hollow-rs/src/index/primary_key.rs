@@ -161,9 +161,10 @@ impl PrimaryKeyIndex {
         self.shape.fields().iter().map(|f| f.path.text.as_str())
     }
 
-    /// Approximate heap bytes of the base table (the overlay is small by construction).
+    /// Approximate heap bytes of the index: its base table and the changes since it was built
+    /// (pages shared with the index's other versions are counted in each).
     pub fn heap_bytes(&self) -> usize {
-        self.base.table.heap_bytes()
+        self.base.table.heap_bytes() + self.overlay.heap_bytes()
     }
 
     pub(crate) fn build_by_schema_key<S: Source>(src: &S, type_name: &str) -> Result<Self> {
@@ -236,7 +237,7 @@ impl PrimaryKeyIndex {
         if self.overlay.is_empty() {
             return self.base.table.probe(hash).find(|&r| matches(r));
         }
-        if let Some(&r) = self.overlay.added(hash).iter().find(|&&r| matches(r)) {
+        if let Some(r) = self.overlay.added(hash).find(|&r| matches(r)) {
             return Some(r);
         }
         self.base.table.probe(hash).find(|&r| !self.overlay.is_stale(r) && matches(r))

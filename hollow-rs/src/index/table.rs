@@ -291,10 +291,14 @@ fn apply_changes<S: Source>(shape: &KeyShape, overlay: &mut Overlay, from: &S, t
 }
 
 /// (root, key hash) of every distinct key of `roots` in `src`, grouped by root, in `out`. The keys
-/// are all read before the overlay is edited, so that the record misses of one root and the next
-/// overlap instead of waiting behind the overlay's work in between.
+/// are all read before the overlay is edited, in a loop with nothing else in it when the key is read
+/// straight from the root record, so that the record misses of one root and the next overlap.
 fn changed_keys<S: Source>(shape: &KeyShape, src: &S, roots: &[u32], out: &mut Vec<(u32, u64)>) {
     out.clear();
+    if let (Some(direct), Some(object)) = (shape.direct(), src.object(shape.root())) {
+        out.extend(roots.iter().filter_map(|&root| Some((root, KeyShape::direct_hash(direct, object, root)?))));
+        return;
+    }
     let mut hashes = Vec::new();
     for &root in roots {
         shape.key_hashes(src, root, &mut hashes);
