@@ -343,6 +343,61 @@ enum BufferBytes {
     Anonymous { map: memmap2::Mmap, start: usize, blob_len: usize },
 }
 
+/// Bytes of a file per thread below which [`BlobBuffer::read_file`] reads on one thread.
+const PARALLEL_READ_MIN_BYTES: usize = 16 << 20;
+
+/// Fill `dest` from `file` at offset 0, in `threads` contiguous parts read side by side. Reading a
+/// file into fresh memory is mostly page faults (the copy from the page cache is cheap), and on a
+/// VM whose host takes freed memory back, a fault on fresh memory is slow: threads fault their parts
+/// at the same time.
+fn read_exact_at_parts(file: &std::fs::File, dest: &mut [u8], threads: usize) -> std::io::Result<()> {
+    if dest.is_empty() {
+        return Ok(());
+    }
+    let part = dest.len().div_ceil(threads.max(1)).next_multiple_of(HUGE_PAGE_BYTES);
+    let mut parts = dest.chunks_mut(part).enumerate();
+    let Some((_, first)) = parts.next() else { return Ok(()) };
+    std::thread::scope(|scope| {
+        let helpers: Vec<_> =
+            parts.map(|(i, chunk)| scope.spawn(move || read_exact_at(file, chunk, (i * part) as u64))).collect();
+        let mut result = read_exact_at(file, first, 0);
+        for helper in helpers {
+            let joined = helper.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            result = result.and(joined);
+        }
+        result
+    })
+}
+
+#[cfg(unix)]
+fn read_exact_at(file: &std::fs::File, dest: &mut [u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, dest, offset)
+}
+
+#[cfg(unix)]
+fn read_at(file: &std::fs::File, dest: &mut [u8], offset: u64) -> std::io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(file, dest, offset)
+}
+
+#[cfg(windows)]
+fn read_exact_at(file: &std::fs::File, mut dest: &mut [u8], mut offset: u64) -> std::io::Result<()> {
+    while !dest.is_empty() {
+        match std::os::windows::fs::FileExt::seek_read(file, dest, offset)? {
+            0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            n => {
+                dest = &mut dest[n..];
+                offset += n as u64;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(windows)]
+fn read_at(file: &std::fs::File, dest: &mut [u8], offset: u64) -> std::io::Result<usize> {
+    std::os::windows::fs::FileExt::seek_read(file, dest, offset)
+}
+
 /// Zero bytes after the blob in a [`BlobBuffer`] of our own: the padding a bit array reads past its
 /// payload.
 pub const BUFFER_PADDING_BYTES: usize = 16;
@@ -372,18 +427,19 @@ impl BlobBuffer {
         })
     }
 
-    /// The contents of the file at `path`, read into a buffer of our own.
+    /// The contents of the file at `path`, read into a buffer of our own (a large file in parts
+    /// read side by side, see [`crate::parallelism`]).
     ///
     /// # Errors
     ///
     /// The operating system's error when the file cannot be read or the memory mapped.
     pub fn read_file(path: &std::path::Path) -> std::io::Result<Self> {
-        use std::io::Read;
-        let mut file = std::fs::File::open(path)?;
+        let file = std::fs::File::open(path)?;
         let len = usize::try_from(file.metadata()?.len()).map_err(std::io::Error::other)?;
-        let buffer = Self::filled(len, |dest| file.read_exact(dest))?;
+        let threads = crate::parallelism::max_threads().min(len / PARALLEL_READ_MIN_BYTES).max(1);
+        let buffer = Self::filled(len, |dest| read_exact_at_parts(&file, dest, threads))?;
         // A file that grew since its length was taken: read it whole, as `std::fs::read` would.
-        if file.read(&mut [0; 1])? != 0 {
+        if read_at(&file, &mut [0; 1], len as u64)? != 0 {
             tracing::debug!(target: "hollow::memory", path = %path.display(), "file grew while read: reading it again");
             return Self::copy_of(&std::fs::read(path)?);
         }
@@ -723,6 +779,32 @@ fn release_tail(_array: &mut LargeArray<u8>, _used: usize) {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_read_in_parts_is_the_file() {
+        let len = 2 * HUGE_PAGE_BYTES + 12_345;
+        let contents: Vec<u8> = (0..len).map(|i| (i * 7 + i / 4099) as u8).collect();
+        let mut file = tempfile::tempfile().unwrap();
+        std::io::Write::write_all(&mut file, &contents).unwrap();
+        for threads in [1, 2, 3, 8] {
+            let mut dest = vec![0u8; len];
+            read_exact_at_parts(&file, &mut dest, threads).unwrap();
+            assert!(dest == contents, "{threads} threads");
+        }
+        // A file shorter than asked for is an error, whichever part comes short.
+        for threads in [1, 3] {
+            let mut dest = vec![0u8; len + 1];
+            let e = read_exact_at_parts(&file, &mut dest, threads).unwrap_err();
+            assert_eq!(e.kind(), std::io::ErrorKind::UnexpectedEof, "{threads} threads");
+        }
+        read_exact_at_parts(&file, &mut [], 2).unwrap();
+        // Through the buffer: the blob is the file, and a zero padding follows it.
+        let path = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(path.path(), &contents).unwrap();
+        let buffer = BlobBuffer::read_file(path.path()).unwrap();
+        assert!(buffer.blob() == contents);
+        assert_eq!(buffer.readable()[len..], [0; BUFFER_PADDING_BYTES]);
+    }
 
     /// Pages of `[start, start + len)` (page-aligned) in memory, by `mincore`; 0 on other platforms.
     fn resident_pages(start: usize, len: usize) -> usize {
