@@ -2,21 +2,24 @@
 //!
 //! By default, as many as the machine has cores (at most [`DEFAULT_MAX_THREADS`]); `HOLLOW_THREADS=N`
 //! in the environment (read once per process) sets the number, and `HOLLOW_THREADS=1` keeps all of
-//! it on the calling thread. A snapshot file is read into memory in parts side by side (on a VM
-//! whose host takes freed memory back, faulting fresh memory in is most of a load's time), a load
-//! decodes type sections side by side, a delta applies to type
-//! sections side by side (each rebuilds the shards it touches), and a primary-key build reads keys
-//! over ranges of records side by side; only work large enough to pay for a thread is split (a few
-//! MiB of records per thread). Every path gives exactly the sequential result and the same errors
-//! (see `read/parallel_load.rs`).
+//! the work on the calling thread. Split across threads:
+//! * reading a snapshot file into memory, in parts (on a VM whose host takes freed memory back,
+//!   faulting fresh memory in is most of a load's time);
+//! * decoding a snapshot's type sections, and applying a delta's (each rebuilds the shards it
+//!   touches);
+//! * reading the keys of a primary-key build, over ranges of records.
 //!
-//! Measured on a 2-core VM on the 1M-movie dataset (52 MB), 6 alternating processes each: load
-//! 14-19 ms on two threads against 17-20 ms on one, primary-key build 37-48 against 47-62 ms, and a
-//! 1% delta (back to back, recycled memory) 5.3-6.3 against 7.6-8.9 ms; a load in a new process 4 s
-//! after the last one ended (its memory handed back to the host) 84-176 ms, median 128, against
-//! 122-288 ms, median 210. (Before loads read records
-//! in place and deltas reused freed arrays, two threads faulting in fresh arrays together were
-//! slower than one, and more threads were opt-in.)
+//! Only work large enough to pay for a thread is split (a few MiB per thread), and every path gives
+//! exactly the sequential result and the same errors (see `read/parallel_load.rs`).
+//!
+//! Measured on a 2-core VM on the 1M-movie dataset (52 MB), alternating processes, two threads
+//! against one: load 14-19 against 17-20 ms; primary-key build 37-48 against 47-62 ms; a 1% delta
+//! (back to back, on recycled memory) 5.3-6.3 against 7.6-8.9 ms; a load in a new process 4 s after
+//! the last one ended (its memory handed back to the host) median 128 against 210 ms. Filling the
+//! index table on two threads, each owning half of the slots, was slower than one (17-22 against
+//! 12-13 ms: each thread scans every key) and is not done. Before loads read records in place and
+//! deltas reused freed arrays, two threads faulting in fresh arrays together were slower than one,
+//! and more threads were opt-in.
 
 use std::sync::OnceLock;
 
