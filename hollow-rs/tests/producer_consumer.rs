@@ -309,4 +309,47 @@ fn index_build_failures_are_counted_not_swallowed() {
         .build();
     consumer.refresh().unwrap();
     assert_eq!(consumer.metrics().index_build_failures, 1);
+    // The declared indexes are built side by side: the failing one does not keep the other out.
+    let string_values = hollow::consumer::IndexSpec::Hash { type_name: "String".into(), fields: vec!["value".into()] };
+    let rs = consumer.read_state().unwrap();
+    assert_eq!(rs.index_specs(), [string_values.clone()]);
+    let held = rs.hash_index("String", &["value"]).unwrap();
+    assert_eq!(rs.index_specs().len(), 1, "the declared index was there, not built on this call");
+    let b = held.find(rs.engine(), &[hollow::index::KeyValue::from("b")]).iter().collect::<Vec<_>>();
+    assert_eq!(b.len(), 1);
+    assert_eq!(rs.engine().object("String").unwrap().read_string(b[0], 0).as_deref(), Some("b"));
+
+    // After a delta the held index is carried over, and the failing one is tried, and counted, again.
+    producer.run_cycle(add_strings(&["a", "b", "c"])).unwrap();
+    consumer.refresh().unwrap();
+    assert_eq!(consumer.metrics().deltas_applied, 1);
+    assert_eq!(consumer.metrics().index_build_failures, 2);
+    let rs = consumer.read_state().unwrap();
+    assert_eq!(rs.index_specs(), [string_values]);
+    let c = rs.hash_index("String", &["value"]).unwrap().find(rs.engine(), &[hollow::index::KeyValue::from("c")]).len();
+    assert_eq!(c, 1);
+}
+
+#[test]
+fn an_index_declared_twice_is_built_once() {
+    let store = Arc::new(InMemoryBlobStore::new());
+    let mut producer = producer(&store);
+    let words: Vec<String> = (0..5000).map(|i| format!("word{i}")).collect();
+    let refs: Vec<&str> = words.iter().map(String::as_str).collect();
+    producer.run_cycle(add_strings(&refs)).unwrap();
+    let consumer = Consumer::builder(store.clone())
+        .with_announcement_watcher(store.clone())
+        .with_hash_index("String", &["value"])
+        .with_hash_index("String", &["value"])
+        .build();
+    consumer.refresh().unwrap();
+    assert_eq!(consumer.metrics().index_build_failures, 0);
+    let rs = consumer.read_state().unwrap();
+    assert_eq!(rs.index_specs().len(), 1);
+    let index = rs.hash_index("String", &["value"]).unwrap();
+    for w in ["word0", "word4999", "word2500"] {
+        let found: Vec<u32> = index.find(rs.engine(), &[hollow::index::KeyValue::from(w)]).iter().collect();
+        assert_eq!(found.len(), 1, "{w}");
+        assert_eq!(rs.engine().object("String").unwrap().read_string(found[0], 0).as_deref(), Some(w));
+    }
 }

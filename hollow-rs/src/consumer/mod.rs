@@ -417,15 +417,18 @@ impl Consumer {
                 (BlobType::Delta | BlobType::ReverseDelta, Some(prev)) => {
                     let _span =
                         tracing::debug_span!(target: "hollow::consumer", "hollow.consumer.update_indexes").entered();
-                    prev.carry_indexes_to(&next, &mut |spec, took| telemetry.index_updated(spec.type_name(), took));
+                    prev.carry_indexes_to(&next, &mut |spec, took, carried| {
+                        telemetry.index_updated(spec.type_name(), took);
+                        if let Err(e) = carried {
+                            index_failed(&next, spec, &e, metrics);
+                        }
+                    });
                 }
                 // ...and are rebuilt after a snapshot.
                 (_, Some(prev)) => {
                     let _span =
                         tracing::debug_span!(target: "hollow::consumer", "hollow.consumer.update_indexes").entered();
-                    for spec in prev.index_specs() {
-                        ensure_index(&next, &spec, metrics, telemetry);
-                    }
+                    ensure_indexes(&next, &prev.index_specs(), metrics, telemetry);
                 }
                 _ => {}
             }
@@ -446,10 +449,8 @@ impl Consumer {
             check_against_header(&*self.inner.retriever, version, state.engine())?;
         }
         let _span = tracing::debug_span!(target: "hollow::consumer", "hollow.consumer.update_indexes").entered();
-        for spec in &self.inner.declared_indexes {
-            // A declared index over a type this version lacks is built when the type appears.
-            ensure_index(&state, spec, metrics, telemetry);
-        }
+        // A declared index over a type this version lacks is built when the type appears.
+        ensure_indexes(&state, &self.inner.declared_indexes, metrics, telemetry);
         Ok(state)
     }
 
@@ -569,17 +570,31 @@ pub(crate) fn load_version(retriever: &dyn BlobRetriever, version: Version) -> R
     Ok(state)
 }
 
-/// Build the index `spec` on `state`, counting a failure unless the index's type is simply absent.
-fn ensure_index(state: &ReadState, spec: &IndexSpec, metrics: &mut ConsumerMetrics, telemetry: &ConsumerTelemetry) {
-    let type_name = spec.type_name();
-    let started = Instant::now();
-    let built = state.ensure_index(spec);
-    telemetry.index_updated(type_name, started.elapsed());
-    if let Err(e) = built {
-        if state.engine().type_state(type_name).is_some() {
-            tracing::warn!(target: "hollow::consumer", index = ?spec, error = %e, "building an index failed; it is retried on first use");
-            metrics.index_build_failures += 1;
+/// Build the indexes `specs` that `state` lacks, side by side, counting each failure unless the
+/// index's type is simply absent.
+fn ensure_indexes(
+    state: &ReadState,
+    specs: &[IndexSpec],
+    metrics: &mut ConsumerMetrics,
+    telemetry: &ConsumerTelemetry,
+) {
+    if specs.is_empty() {
+        return;
+    }
+    for (spec, (built, took)) in specs.iter().zip(state.ensure_indexes(specs)) {
+        telemetry.index_updated(spec.type_name(), took);
+        if let Err(e) = built {
+            index_failed(state, spec, &e, metrics);
         }
+    }
+}
+
+/// An index `state` could not have: logged and counted, unless its type is simply absent (it is
+/// built when the type appears).
+fn index_failed(state: &ReadState, spec: &IndexSpec, e: &Error, metrics: &mut ConsumerMetrics) {
+    if state.engine().type_state(spec.type_name()).is_some() {
+        tracing::warn!(target: "hollow::consumer", index = ?spec, error = %e, "building an index failed; it is retried on first use");
+        metrics.index_build_failures += 1;
     }
 }
 

@@ -1,7 +1,9 @@
 //! [`ReadState`]: one version of the dataset as consumers read it, with its indexes.
 
 use std::borrow::Cow;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
 
@@ -211,32 +213,77 @@ impl ReadState {
         Ok(index)
     }
 
-    /// Make sure the index `spec` exists.
-    pub(crate) fn ensure_index(&self, spec: &IndexSpec) -> Result<()> {
-        let (primary_key, type_name, fields) = match spec {
-            IndexSpec::PrimaryKey { type_name, fields } => (true, type_name, fields),
-            IndexSpec::Hash { type_name, fields } => (false, type_name, fields),
+    /// Make sure every index of `specs` exists, building those missing side by side (up to
+    /// [`max_threads`](crate::parallelism::max_threads) at a time): after a snapshot, each declared
+    /// index is a pass over its type's records, independent of the others. Each spec's result, in
+    /// the order given; a failed build leaves the others in place.
+    pub(crate) fn ensure_indexes(&self, specs: &[IndexSpec]) -> Vec<(Result<()>, Duration)> {
+        let _building = self.build.lock().unwrap_or_else(|e| e.into_inner());
+        let present = self.indexes.load();
+        // Positions in `specs` of the indexes to build.
+        let missing: Vec<usize> = (0..specs.len())
+            .filter(|&i| !present.iter().any(|(p, _)| *p == specs[i]) && !specs[..i].contains(&specs[i]))
+            .collect();
+        let threads = crate::parallelism::max_threads().min(missing.len()).max(1);
+        let next_job = AtomicUsize::new(0);
+        let built: Mutex<Vec<Option<(Result<AnyIndex>, Duration)>>> =
+            Mutex::new(missing.iter().map(|_| None).collect());
+        let work = || loop {
+            let job = next_job.fetch_add(1, Ordering::Relaxed);
+            if job >= missing.len() {
+                break;
+            }
+            let started = Instant::now();
+            let index = AnyIndex::build(&specs[missing[job]], &self.engine);
+            built.lock().unwrap_or_else(|e| e.into_inner())[job] = Some((index, started.elapsed()));
         };
-        let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
-        self.find_or_build_index(primary_key, type_name, &fields).map(drop)
+        std::thread::scope(|scope| {
+            let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+            work();
+            for helper in helpers {
+                if let Err(panic) = helper.join() {
+                    std::panic::resume_unwind(panic);
+                }
+            }
+        });
+        let mut results: Vec<(Result<()>, Duration)> = specs.iter().map(|_| (Ok(()), Duration::ZERO)).collect();
+        let mut next = Vec::clone(&present);
+        let built = built.into_inner().unwrap_or_else(|e| e.into_inner());
+        for (&at, outcome) in missing.iter().zip(built) {
+            let (index, took) = outcome.expect("every job ran");
+            results[at] = match index {
+                Ok(index) => {
+                    next.push((specs[at].clone(), index));
+                    (Ok(()), took)
+                }
+                Err(e) => (Err(e), took),
+            };
+        }
+        self.indexes.store(Arc::new(next));
+        results
     }
 
     /// Carry this state's indexes over to `next`, reached from this state by one delta or reverse
-    /// delta. An index that cannot be carried over (its type is gone) is dropped; it is rebuilt on
-    /// next use if the type comes back.
-    /// `took` hears how long each index took.
-    pub(crate) fn carry_indexes_to(&self, next: &ReadState, took: &mut dyn FnMut(&IndexSpec, std::time::Duration)) {
+    /// delta. An index that cannot be carried over (its type is gone, or its rebuild failed) is
+    /// dropped: it is rebuilt on next use if it can be.
+    /// `took` hears how long each index took, and whether it was carried.
+    pub(crate) fn carry_indexes_to(&self, next: &ReadState, took: &mut dyn FnMut(&IndexSpec, Duration, Result<()>)) {
         let current = self.indexes.load();
         if current.is_empty() {
             return;
         }
         let mut carried = Vec::with_capacity(current.len());
         for (spec, index) in current.iter() {
-            let started = std::time::Instant::now();
-            if let Ok(updated) = index.updated(&self.engine, &next.engine) {
-                carried.push((spec.clone(), updated));
+            let started = Instant::now();
+            let updated = index.updated(&self.engine, &next.engine);
+            let elapsed = started.elapsed();
+            match updated {
+                Ok(updated) => {
+                    carried.push((spec.clone(), updated));
+                    took(spec, elapsed, Ok(()));
+                }
+                Err(e) => took(spec, elapsed, Err(e)),
             }
-            took(spec, started.elapsed());
         }
         next.indexes.store(Arc::new(carried));
     }
