@@ -312,7 +312,7 @@ fn index_build_failures_are_counted_not_swallowed() {
     // The declared indexes are built side by side: the failing one does not keep the other out.
     let string_values = hollow::consumer::IndexSpec::Hash { type_name: "String".into(), fields: vec!["value".into()] };
     let rs = consumer.read_state().unwrap();
-    assert_eq!(rs.index_specs(), [string_values.clone()]);
+    assert_eq!(rs.index_specs(), std::slice::from_ref(&string_values));
     let held = rs.hash_index("String", &["value"]).unwrap();
     assert_eq!(rs.index_specs().len(), 1, "the declared index was there, not built on this call");
     let b = held.find(rs.engine(), &[hollow::index::KeyValue::from("b")]).iter().collect::<Vec<_>>();

@@ -54,6 +54,9 @@ impl IndexSpec {
     }
 }
 
+/// An index build's result and how long it took.
+type Built = (Result<AnyIndex>, Duration);
+
 #[derive(Debug, Clone)]
 enum AnyIndex {
     PrimaryKey(Arc<PrimaryKeyIndex>),
@@ -226,8 +229,7 @@ impl ReadState {
             .collect();
         let threads = crate::parallelism::max_threads().min(missing.len()).max(1);
         let next_job = AtomicUsize::new(0);
-        let built: Mutex<Vec<Option<(Result<AnyIndex>, Duration)>>> =
-            Mutex::new(missing.iter().map(|_| None).collect());
+        let built: Mutex<Vec<Option<Built>>> = Mutex::new(missing.iter().map(|_| None).collect());
         let work = || loop {
             let job = next_job.fetch_add(1, Ordering::Relaxed);
             if job >= missing.len() {
