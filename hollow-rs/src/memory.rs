@@ -346,10 +346,9 @@ enum BufferBytes {
 /// Bytes of a file per thread below which [`BlobBuffer::read_file`] reads on one thread.
 const PARALLEL_READ_MIN_BYTES: usize = 16 << 20;
 
-/// Fill `dest` from `file` at offset 0, in `threads` contiguous parts read side by side. Reading a
-/// file into fresh memory is mostly page faults (the copy from the page cache is cheap), and on a
-/// VM whose host takes freed memory back, a fault on fresh memory is slow: threads fault their parts
-/// at the same time.
+/// Fill `dest` from `file` at offset 0, in `threads` contiguous parts read side by side: reading a
+/// file into fresh memory is mostly page faults (the copy from the page cache is cheap), and the
+/// threads fault their parts at the same time (see [`crate::parallelism`] for what it measured).
 fn read_exact_at_parts(file: &std::fs::File, dest: &mut [u8], threads: usize) -> std::io::Result<()> {
     if dest.is_empty() {
         return Ok(());

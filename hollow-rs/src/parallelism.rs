@@ -13,13 +13,15 @@
 //! exactly the sequential result and the same errors (see `read/parallel_load.rs`).
 //!
 //! Measured on a 2-core VM on the 1M-movie dataset (52 MB), alternating processes, two threads
-//! against one: load 14-19 against 17-20 ms; primary-key build 37-48 against 47-62 ms; a 1% delta
-//! (back to back, on recycled memory) 5.3-6.3 against 7.6-8.9 ms; a load in a new process 4 s after
-//! the last one ended (its memory handed back to the host) median 128 against 210 ms. Filling the
-//! index table on two threads, each owning half of the slots, was slower than one (17-22 against
-//! 12-13 ms: each thread scans every key) and is not done. Before loads read records in place and
-//! deltas reused freed arrays, two threads faulting in fresh arrays together were slower than one,
-//! and more threads were opt-in.
+//! against one: a load back to back (warm memory) 11-16 against 15-32 ms; primary-key build 37-48
+//! against 47-62 ms; a 1% delta on recycled memory 5.3-6.3 against 7.6-8.9 ms, and the first delta
+//! of a process (fresh memory) median 202 against 280 ms (8 pairs, 5 s apart). A load 5 s after the
+//! last process ended is bimodal on this VM, 15-30 ms when the freed pages are still the guest's and
+//! 150-390 ms when its host has taken them back, with the same median on one or two threads (165
+//! ms, 8 pairs). Filling the index table on two threads, each owning half of the slots, was slower
+//! than one (17-22 against 12-13 ms: each thread scans every key) and is not done. Before loads read
+//! records in place and deltas reused freed arrays, two threads faulting in fresh arrays together
+//! were slower than one, and more threads were opt-in.
 
 use std::sync::OnceLock;
 
