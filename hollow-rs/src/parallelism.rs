@@ -23,7 +23,8 @@
 //! records in place and deltas reused freed arrays, two threads faulting in fresh arrays together
 //! were slower than one, and more threads were opt-in.
 
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 /// The most threads used by default, on machines with more cores: a load or delta splits by type, and
 /// datasets rarely have more large types than this.
@@ -47,4 +48,54 @@ pub fn max_threads() -> usize {
 
 fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get()).min(DEFAULT_MAX_THREADS)
+}
+
+/// Run `job(i)` for every job `i` of `order` (a permutation of `0..order.len()`) on up to `threads`
+/// threads, the calling one among them, each taking the next job in `order` from a shared queue;
+/// the results by job number. A panicking job panics the caller once every thread has stopped.
+pub(crate) fn run_jobs<T: Send>(order: &[usize], threads: usize, job: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<T>>> = Mutex::new(order.iter().map(|_| None).collect());
+    let work = || {
+        while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+            let out = job(i);
+            results.lock().unwrap_or_else(|poisoned| poisoned.into_inner())[i] = Some(out);
+        }
+    };
+    std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..threads.max(1)).map(|_| scope.spawn(work)).collect();
+        work();
+        for helper in helpers {
+            if let Err(panic) = helper.join() {
+                std::panic::resume_unwind(panic);
+            }
+        }
+    });
+    let results = results.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
+    results.into_iter().map(|r| r.expect("every job of the permutation ran")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::run_jobs;
+
+    #[test]
+    fn every_job_runs_once_and_results_come_by_job_number() {
+        for threads in [1, 2, 5] {
+            let runs = std::sync::Mutex::new(Vec::new());
+            let order = [3, 0, 4, 1, 2];
+            let out = run_jobs(&order, threads, |i| {
+                runs.lock().unwrap().push(i);
+                i * 10
+            });
+            assert_eq!(out, [0, 10, 20, 30, 40], "{threads} threads");
+            let mut ran = runs.into_inner().unwrap();
+            if threads == 1 {
+                assert_eq!(ran, order, "one thread takes the jobs in order");
+            }
+            ran.sort_unstable();
+            assert_eq!(ran, [0, 1, 2, 3, 4], "{threads} threads");
+        }
+        assert!(run_jobs(&[], 3, |i| i).is_empty());
+    }
 }

@@ -1,7 +1,6 @@
 //! [`ReadState`]: one version of the dataset as consumers read it, with its indexes.
 
 use std::borrow::Cow;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -228,31 +227,14 @@ impl ReadState {
             .filter(|&i| !present.iter().any(|(p, _)| *p == specs[i]) && !specs[..i].contains(&specs[i]))
             .collect();
         let threads = crate::parallelism::max_threads().min(missing.len()).max(1);
-        let next_job = AtomicUsize::new(0);
-        let built: Mutex<Vec<Option<Built>>> = Mutex::new(missing.iter().map(|_| None).collect());
-        let work = || loop {
-            let job = next_job.fetch_add(1, Ordering::Relaxed);
-            if job >= missing.len() {
-                break;
-            }
+        let order: Vec<usize> = (0..missing.len()).collect();
+        let built: Vec<Built> = crate::parallelism::run_jobs(&order, threads, |job| {
             let started = Instant::now();
-            let index = AnyIndex::build(&specs[missing[job]], &self.engine);
-            built.lock().unwrap_or_else(|e| e.into_inner())[job] = Some((index, started.elapsed()));
-        };
-        std::thread::scope(|scope| {
-            let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
-            work();
-            for helper in helpers {
-                if let Err(panic) = helper.join() {
-                    std::panic::resume_unwind(panic);
-                }
-            }
+            (AnyIndex::build(&specs[missing[job]], &self.engine), started.elapsed())
         });
         let mut results: Vec<(Result<()>, Duration)> = specs.iter().map(|_| (Ok(()), Duration::ZERO)).collect();
         let mut next = Vec::clone(&present);
-        let built = built.into_inner().unwrap_or_else(|e| e.into_inner());
-        for (&at, outcome) in missing.iter().zip(built) {
-            let (index, took) = outcome.expect("every job ran");
+        for (&at, (index, took)) in missing.iter().zip(built) {
             results[at] = match index {
                 Ok(index) => {
                     next.push((specs[at].clone(), index));

@@ -125,12 +125,7 @@ impl ReadStateEngine {
         let num_types = read_num_types(&mut r)?;
         let threads = parallel_load::load_threads(blob_len, num_types);
         let parallel = (threads > 1)
-            .then(|| {
-                let skip = |r: &mut ByteReader<'_>, schema: &Schema, num_shards| {
-                    Self::discard_type(r, schema, num_shards, false)
-                };
-                parallel_load::walk(r.clone(), num_types, read_section_start, skip)
-            })
+            .then(|| Self::walk_sections(&r, num_types, false))
             .flatten()
             .and_then(|sections| parallel_load::decode(sections, threads, Self::read_type_snapshot));
         let types = match parallel {
@@ -214,12 +209,7 @@ impl ReadStateEngine {
             };
         let threads = parallel_load::delta_threads(self.storage_bytes(), num_types);
         let parallel = (threads > 1)
-            .then(|| {
-                let skip = |r: &mut ByteReader<'_>, schema: &Schema, num_shards| {
-                    Self::discard_type(r, schema, num_shards, true)
-                };
-                parallel_load::walk(r.clone(), num_types, read_section_start, skip)
-            })
+            .then(|| Self::walk_sections(&r, num_types, true))
             .flatten()
             .and_then(|sections| parallel_load::apply(sections, threads, self.types.clone(), apply_section));
         let mut types = match parallel {
@@ -269,6 +259,14 @@ impl ReadStateEngine {
             (TypeReadState::Map(s), Schema::Map(_)) => TypeReadState::Map(s.apply_delta(r, direction, num_shards)?),
             _ => return Err(kind_mismatch(schema.name(), state.schema().kind().name(), schema.kind().name(), at)),
         })
+    }
+
+    /// The bounds of the `num_types` sections of a snapshot or delta (`delta`) from `r`, found by
+    /// skipping each by its length fields; `None` if any is damaged.
+    fn walk_sections<'a>(r: &ByteReader<'a>, num_types: usize, delta: bool) -> Option<Vec<parallel_load::Section<'a>>> {
+        let skip =
+            |r: &mut ByteReader<'a>, schema: &Schema, num_shards| Self::discard_type(r, schema, num_shards, delta);
+        parallel_load::walk(r.clone(), num_types, read_section_start, skip)
     }
 
     /// Skip a type body by its length fields.

@@ -23,8 +23,7 @@
 //!   to what the first made.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use super::TypeReadState;
 use crate::encoding::ByteReader;
@@ -99,27 +98,11 @@ fn run<T: Send>(
 ) -> Vec<Ran<T>> {
     let mut order: Vec<usize> = (0..sections.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(sections[i].body_len()));
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Ran<T>>>> = Mutex::new((0..sections.len()).map(|_| None).collect());
-    let work = || {
-        while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
-            let section = &sections[i];
-            let mut r = section.body.clone();
-            let out = f(section, &mut r);
-            results.lock().unwrap_or_else(|poisoned| poisoned.into_inner())[i] = Some((out, r.position()));
-        }
-    };
-    std::thread::scope(|scope| {
-        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
-        work();
-        for helper in helpers {
-            if let Err(panic) = helper.join() {
-                std::panic::resume_unwind(panic);
-            }
-        }
-    });
-    let results = results.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
-    results.into_iter().map(|r| r.expect("every section was run")).collect()
+    crate::parallelism::run_jobs(&order, threads, |i| {
+        let mut r = sections[i].body.clone();
+        let out = f(&sections[i], &mut r);
+        (out, r.position())
+    })
 }
 
 /// What decoding the sections gave, in blob order: the types, or the first error; `None` when a

@@ -578,26 +578,69 @@ fn describe_engine(e: &ReadStateEngine) -> String {
     out
 }
 
-/// Load `blob` on `threads` threads (1: the sequential path), described or the error's text.
-fn load_on(blob: &[u8], threads: usize) -> std::result::Result<String, String> {
+/// The state `make` gives with loads and deltas forced onto `threads` threads (1: the sequential
+/// path), described, or the error's text.
+fn on_threads(
+    threads: usize,
+    make: impl FnOnce() -> crate::error::Result<ReadStateEngine>,
+) -> std::result::Result<String, String> {
     super::parallel_load::tests::FORCED_THREADS.with(|t| t.set(Some(threads)));
-    let loaded = ReadStateEngine::from_snapshot(blob);
+    let made = make();
     super::parallel_load::tests::FORCED_THREADS.with(|t| t.set(None));
-    loaded.map(|e| describe_engine(&e)).map_err(|e| e.to_string())
+    made.map(|e| describe_engine(&e)).map_err(|e| e.to_string())
+}
+
+/// Load `blob` on `threads` threads, as [`on_threads`] describes it.
+fn load_on(blob: &[u8], threads: usize) -> std::result::Result<String, String> {
+    on_threads(threads, || ReadStateEngine::from_snapshot(blob))
+}
+
+/// The files of a vector scenario whose names start with `prefix`, sorted.
+fn vector_files(scenario: &str, prefix: &str) -> Vec<String> {
+    let dir = format!("{}/tests/vectors/{scenario}/blobs", env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|f| f.unwrap().file_name().into_string().unwrap())
+        .filter(|f| f.starts_with(prefix))
+        .collect();
+    files.sort();
+    files
+}
+
+/// `blob` cut every `cut_step` bytes and with one bit flipped every `flip_step` bytes gives with
+/// `threads` threads what it gives with one (asserted); how many forms failed, and how many did not.
+fn damaged_alike(
+    blob: &[u8],
+    (cut_step, flip_step): (usize, usize),
+    threads: usize,
+    on: impl Fn(&[u8], usize) -> std::result::Result<String, String>,
+) -> (usize, usize) {
+    let (mut errors, mut fine) = (0, 0);
+    let mut check = |damaged: &[u8], what: &str| {
+        let sequential = on(damaged, 1);
+        assert_eq!(on(damaged, threads), sequential, "{what}");
+        if sequential.is_ok() {
+            fine += 1
+        } else {
+            errors += 1
+        }
+    };
+    for cut in (0..blob.len()).step_by(cut_step) {
+        check(&blob[..cut], &format!("cut at {cut}"));
+    }
+    for at in (0..blob.len()).step_by(flip_step) {
+        let mut flipped = blob.to_vec();
+        flipped[at] ^= 1 << (at % 8);
+        check(&flipped, &format!("bit {} of byte {at} flipped", at % 8));
+    }
+    (errors, fine)
 }
 
 #[test]
 fn parallel_loads_give_the_sequential_state_and_errors() {
     let mut snapshots = 0;
     for scenario in ["strings", "primitives", "collections", "sharded", "sharded-reshard"] {
-        let dir = format!("{}/tests/vectors/{scenario}/blobs", env!("CARGO_MANIFEST_DIR"));
-        let mut files: Vec<String> = std::fs::read_dir(&dir)
-            .unwrap()
-            .map(|f| f.unwrap().file_name().into_string().unwrap())
-            .filter(|f| f.starts_with("snapshot-"))
-            .collect();
-        files.sort();
-        for file in files {
+        for file in vector_files(scenario, "snapshot-") {
             let blob = vector(scenario, &file);
             let sequential = load_on(&blob, 1);
             assert!(sequential.is_ok(), "{scenario}/{file}: {sequential:?}");
@@ -612,24 +655,7 @@ fn parallel_loads_give_the_sequential_state_and_errors() {
     // Damaged blobs: truncations and bit flips spread over the blob give the same error, or the
     // same state, as the sequential load.
     let blob = vector("collections", &format!("snapshot-{V2}"));
-    let (mut errors, mut loaded) = (0, 0);
-    let mut check = |damaged: &[u8], what: &str| {
-        let sequential = load_on(damaged, 1);
-        assert_eq!(load_on(damaged, 3), sequential, "{what}");
-        if sequential.is_ok() {
-            loaded += 1
-        } else {
-            errors += 1
-        }
-    };
-    for cut in (0..blob.len()).step_by(4) {
-        check(&blob[..cut], &format!("cut at {cut}"));
-    }
-    for at in (0..blob.len()).step_by(11) {
-        let mut flipped = blob.clone();
-        flipped[at] ^= 1 << (at % 8);
-        check(&flipped, &format!("bit {} of byte {at} flipped", at % 8));
-    }
+    let (errors, loaded) = damaged_alike(&blob, (4, 11), 3, load_on);
     // Every cut is an error; some flips load.
     assert!(errors > blob.len() / 4 && loaded > 0, "{errors} errors, {loaded} loaded");
 }
@@ -637,10 +663,7 @@ fn parallel_loads_give_the_sequential_state_and_errors() {
 /// Apply a delta (or reverse delta) blob to `from` on `threads` threads (1: the sequential path):
 /// the new state described, or the error's text.
 fn apply_on(from: &ReadStateEngine, blob: &[u8], reverse: bool, threads: usize) -> std::result::Result<String, String> {
-    super::parallel_load::tests::FORCED_THREADS.with(|t| t.set(Some(threads)));
-    let applied = if reverse { from.apply_reverse_delta(blob) } else { from.apply_delta(blob) };
-    super::parallel_load::tests::FORCED_THREADS.with(|t| t.set(None));
-    applied.map(|e| describe_engine(&e)).map_err(|e| e.to_string())
+    on_threads(threads, || if reverse { from.apply_reverse_delta(blob) } else { from.apply_delta(blob) })
 }
 
 #[test]
@@ -648,13 +671,7 @@ fn parallel_deltas_give_the_sequential_state_and_errors() {
     let mut deltas = 0;
     for scenario in ["strings", "primitives", "collections", "sharded", "sharded-reshard"] {
         // Forward along the chain from V1, then back to V1, each step on every thread count.
-        let dir = format!("{}/tests/vectors/{scenario}/blobs", env!("CARGO_MANIFEST_DIR"));
-        let mut forward: Vec<String> = std::fs::read_dir(&dir)
-            .unwrap()
-            .map(|f| f.unwrap().file_name().into_string().unwrap())
-            .filter(|f| f.starts_with("delta-"))
-            .collect();
-        forward.sort();
+        let forward = vector_files(scenario, "delta-");
         let backward = forward.iter().rev().map(|f| {
             let (from, to) = f["delta-".len()..].split_once('-').unwrap();
             (format!("reversedelta-{to}-{from}"), true)
@@ -693,23 +710,7 @@ fn parallel_deltas_give_the_sequential_state_and_errors() {
     // sequential path.
     let from = ReadStateEngine::from_snapshot(&vector("collections", &format!("snapshot-{V1}"))).unwrap();
     let blob = vector("collections", &format!("delta-{V1}-{V2}"));
-    let (mut errors, mut applied) = (0, 0);
-    let mut check = |damaged: &[u8], what: &str| {
-        let sequential = apply_on(&from, damaged, false, 1);
-        assert_eq!(apply_on(&from, damaged, false, 3), sequential, "{what}");
-        if sequential.is_ok() {
-            applied += 1
-        } else {
-            errors += 1
-        }
-    };
-    for cut in 0..blob.len() {
-        check(&blob[..cut], &format!("cut at {cut}"));
-    }
-    for at in 0..blob.len() {
-        let mut flipped = blob.clone();
-        flipped[at] ^= 1 << (at % 8);
-        check(&flipped, &format!("bit {} of byte {at} flipped", at % 8));
-    }
+    let (errors, applied) =
+        damaged_alike(&blob, (1, 1), 3, |damaged, threads| apply_on(&from, damaged, false, threads));
     assert!(errors > blob.len() && applied > 0, "{errors} errors, {applied} applied");
 }
