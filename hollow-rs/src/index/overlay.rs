@@ -77,18 +77,24 @@ impl Overlay {
         (hash >> 32) as usize & self.filter_mask
     }
 
+    /// Whether roots may be filed under `hash` in `added`: false is sure, true may be a filter
+    /// collision.
+    #[inline]
+    fn may_have_added(&self, hash: u64) -> bool {
+        self.added.len() != 0 && self.added_filter.get(self.filter_bit(hash))
+    }
+
     /// Roots added since the base under key hash `hash`.
     #[inline]
     pub(crate) fn added(&self, hash: u64) -> impl Iterator<Item = u32> + '_ {
-        let filed = self.added.len() != 0 && self.added_filter.get(self.filter_bit(hash));
-        filed.then(|| self.added.get(hash)).into_iter().flatten()
+        self.may_have_added(hash).then(|| self.added.get(hash)).into_iter().flatten()
     }
 
     /// Record that `root`, whose keys hashed to `hashes`, is no longer populated.
     pub(crate) fn remove_root(&mut self, root: u32, hashes: impl IntoIterator<Item = u64>) {
         for h in hashes {
             // Most removed records are from the base, filed under no added key: one bit test.
-            if self.added.len() != 0 && self.added_filter.get(self.filter_bit(h)) {
+            if self.may_have_added(h) {
                 self.added.remove(h, root);
             }
         }

@@ -123,7 +123,7 @@ impl ReadStateEngine {
         let blob_len = r.remaining();
         let header = BlobHeader::read(&mut r)?;
         let num_types = read_num_types(&mut r)?;
-        let threads = parallel_load::load_threads(blob_len, num_types);
+        let threads = parallel_load::section_threads(blob_len, num_types);
         let parallel = (threads > 1)
             .then(|| Self::walk_sections(&r, num_types, false))
             .flatten()
@@ -202,12 +202,10 @@ impl ReadStateEngine {
             return Err(Error::TagMismatch { origin: header.origin_tag, current: self.randomized_tag });
         }
         let num_types = read_num_types(&mut r)?;
-        let apply_section =
-            |r: &mut ByteReader<'_>, schema: &Schema, num_shards: u32, at: u64| match self.types.get(schema.name()) {
-                Some(state) => Self::apply_type_delta(r, direction, state, schema, num_shards, at).map(Some),
-                None => Self::discard_type(r, schema, num_shards, true).map(|()| None),
-            };
-        let threads = parallel_load::delta_threads(self.storage_bytes(), num_types);
+        let apply_section = |r: &mut ByteReader<'_>, schema: &Schema, num_shards: u32, at: u64| {
+            Self::apply_section(&self.types, r, direction, schema, num_shards, at)
+        };
+        let threads = parallel_load::section_threads(self.storage_bytes(), num_types);
         let parallel = (threads > 1)
             .then(|| Self::walk_sections(&r, num_types, true))
             .flatten()
@@ -220,12 +218,7 @@ impl ReadStateEngine {
                     let (schema, num_shards, at) = read_section_start(&mut r)?;
                     let name = schema.name().to_owned();
                     // A type named twice applies to what its first section made.
-                    let state = match types.get(&name) {
-                        Some(state) => {
-                            Self::apply_type_delta(&mut r, direction, state, &schema, num_shards, at).map(Some)
-                        }
-                        None => Self::discard_type(&mut r, &schema, num_shards, true).map(|()| None),
-                    };
+                    let state = Self::apply_section(&types, &mut r, direction, &schema, num_shards, at);
                     if let Some(next) = state.map_err(|e| e.in_type(&name))? {
                         types.insert(name, Arc::new(next));
                     }
@@ -240,6 +233,22 @@ impl ReadStateEngine {
             origin_tag: header.origin_tag,
             header_tags: header.tags,
         })
+    }
+
+    /// One delta section applied to its type in `types`: the type's next state, or `None` for a
+    /// type `types` does not have (its section skipped).
+    fn apply_section(
+        types: &BTreeMap<String, Arc<TypeReadState>>,
+        r: &mut ByteReader<'_>,
+        direction: DeltaDirection,
+        schema: &Schema,
+        num_shards: u32,
+        at: u64,
+    ) -> Result<Option<TypeReadState>> {
+        match types.get(schema.name()) {
+            Some(state) => Self::apply_type_delta(r, direction, state, schema, num_shards, at).map(Some),
+            None => Self::discard_type(r, schema, num_shards, true).map(|()| None),
+        }
     }
 
     fn apply_type_delta(

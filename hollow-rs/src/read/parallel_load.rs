@@ -30,27 +30,18 @@ use crate::encoding::ByteReader;
 use crate::error::{Error, Result};
 use crate::schema::Schema;
 
-/// Blob bytes per thread below which more threads cost more than they save.
+/// Bytes of work per thread below which more threads cost more than they save.
 const MIN_BYTES_PER_THREAD: usize = 4 << 20;
 
-/// How many threads to load a blob of `blob_len` bytes with `num_types` sections on.
-pub(super) fn load_threads(blob_len: usize, num_types: usize) -> usize {
+/// How many threads to run `num_types` sections on, for `work_bytes` bytes of records in all: a
+/// snapshot's length for a load; for a delta, the state's record bytes (a delta rebuilds each shard
+/// it touches, so its work follows the state's size, not the delta's).
+pub(super) fn section_threads(work_bytes: usize, num_types: usize) -> usize {
     #[cfg(test)]
     if let Some(forced) = tests::FORCED_THREADS.with(|t| t.get()) {
         return forced.min(num_types).max(1);
     }
-    crate::parallelism::max_threads().min(num_types).min(blob_len / MIN_BYTES_PER_THREAD).max(1)
-}
-
-/// How many threads to apply a delta of `num_types` sections on, to a state whose types hold
-/// `state_bytes` bytes of records (a delta rebuilds each shard it touches: the work follows the
-/// state's size, not the delta's).
-pub(super) fn delta_threads(state_bytes: usize, num_types: usize) -> usize {
-    #[cfg(test)]
-    if let Some(forced) = tests::FORCED_THREADS.with(|t| t.get()) {
-        return forced.min(num_types).max(1);
-    }
-    crate::parallelism::max_threads().min(num_types).min(state_bytes / MIN_BYTES_PER_THREAD).max(1)
+    crate::parallelism::max_threads().min(num_types).min(work_bytes / MIN_BYTES_PER_THREAD).max(1)
 }
 
 /// One type section: its schema and shard count, a cursor at its body, and where its body ends.
@@ -163,7 +154,7 @@ pub(crate) mod tests {
     use std::cell::Cell;
 
     thread_local! {
-        /// Overrides [`super::load_threads`] so that small test blobs take the parallel path.
+        /// Overrides [`super::section_threads`] so that small test blobs take the parallel path.
         pub(crate) static FORCED_THREADS: Cell<Option<usize>> = const { Cell::new(None) };
     }
 }
