@@ -14,7 +14,7 @@
 //! | `loop_ns` | lookup + title per key, tight loop, median of 5 rounds after 3 warm-up rounds |
 //! | `probe_ns`, `get_many_ns` | the index probe alone per key: one `get` at a time; `get_many` over batches of 1024 |
 //! | `single_p50_ns`, `single_p99_ns` | one lookup + title timed alone (an `Instant` pair, timer included, as Java's `nanoTime` pair) |
-//! | `delta_ms` | read and apply the 1% delta, and move the index across it (the first delta in the process: its arrays are fresh memory) |
+//! | `delta_ms` | read and apply the 1% delta, and move the index across it as a consumer does, beside the delta's other types (the first delta in the process: its arrays are fresh memory) |
 //! | `delta_again_ms` | the same delta applied again after its reverse delta, median of 5 (as a consumer's next delta, on the memory the states before it freed) |
 //!
 //! `JAVA_COMPARE_LOAD` picks how the snapshot is loaded: `file` (the default:
@@ -92,6 +92,18 @@ fn blobs(dir: &Path) -> std::io::Result<(PathBuf, PathBuf)> {
 
 /// Forward deltas timed again after the first (see the end of `main`).
 const DELTA_AGAIN: usize = 5;
+
+/// Apply a delta to `engine` and move `index` across it, as a consumer does: the index moves as
+/// soon as `Movie` has its new state, beside the delta's other types.
+fn apply_delta_with_index(
+    engine: &ReadStateEngine,
+    index: &PrimaryKeyIndex,
+    delta: &[u8],
+) -> Result<(ReadStateEngine, PrimaryKeyIndex), Box<dyn std::error::Error>> {
+    let (next, moved) = engine.apply_delta_with(delta, &[index.follower(engine)])?;
+    let index = moved.into_iter().next().ok_or("the follower gave no index")??;
+    Ok((next, index))
+}
 
 /// The reverse delta beside `delta-FROM-TO`: `reversedelta-TO-FROM`.
 fn reverse_delta(delta: &Path) -> std::io::Result<PathBuf> {
@@ -243,8 +255,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("single_p99_ns {}", single[(lookups as f64 * 0.99) as usize]);
 
     let d0 = Instant::now();
-    let next = engine.apply_delta(&std::fs::read(&delta)?)?;
-    let next_index = index.updated(&engine, &next)?;
+    let (next, next_index) = apply_delta_with_index(&engine, &index, &std::fs::read(&delta)?)?;
     let d1 = Instant::now();
     println!("delta_ms {:.1}", (d1 - d0).as_secs_f64() * 1e3);
     // The index follows the delta: every key of the new version is found, with its own id.
@@ -267,8 +278,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let back_index = state_index.updated(&state, &back)?;
         drop((state, state_index));
         let a0 = Instant::now();
-        let ahead = back.apply_delta(&forward)?;
-        let ahead_index = back_index.updated(&back, &ahead)?;
+        let (ahead, ahead_index) = apply_delta_with_index(&back, &back_index, &forward)?;
         again.push(a0.elapsed().as_secs_f64() * 1e3);
         (state, state_index) = (ahead, ahead_index);
     }

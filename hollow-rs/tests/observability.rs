@@ -52,12 +52,15 @@ fn a_refresh_by_deltas_is_one_span_with_a_child_per_blob() {
     let (store, _producer) = three_versions();
     let consumer = Consumer::builder(store.clone())
         .with_announcement_watcher(store.clone())
-        .with_primary_key_index("String")
+        .with_hash_index("String", &["value"])
         .with_name("strings")
         .build();
     consumer.refresh_to(100).unwrap();
     let (result, rec) = record_tracing(|| consumer.refresh());
     assert_eq!(result.unwrap(), Some(102));
+    let state = consumer.read_state().unwrap();
+    assert_eq!(state.index_specs().len(), 1, "the declared index was built and followed both deltas");
+    assert_eq!(consumer.metrics().index_build_failures, 0);
 
     let refreshes = rec.spans_named("hollow.consumer.refresh");
     assert_eq!(refreshes.len(), 1, "{:#?}", rec.spans);
@@ -75,7 +78,9 @@ fn a_refresh_by_deltas_is_one_span_with_a_child_per_blob() {
     for &s in &applied {
         let bytes: usize = rec.field(s, "bytes").unwrap().parse().unwrap();
         assert!(bytes > 20, "a delta has a header and a type section: {bytes}");
-        assert_eq!(rec.children_named(s, "hollow.consumer.update_indexes").len(), 1, "the index follows each delta");
+        let moved = rec.children_named(s, "hollow.consumer.update_indexes");
+        assert_eq!(moved.len(), 1, "the index follows each delta");
+        assert_eq!(rec.field(moved[0], "index_type"), Some("String"));
     }
     let done: Vec<_> = rec.events_in(r).into_iter().filter(|e| e.level == tracing::Level::INFO).collect();
     assert_eq!(done.len(), 1);

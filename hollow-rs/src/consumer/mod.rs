@@ -11,6 +11,7 @@ pub mod planner;
 pub(crate) mod read_state;
 mod typed;
 
+use read_state::Direction;
 pub use read_state::{IndexSpec, ReadState, STRING_TYPE};
 pub use typed::{Records, TypedIndex};
 
@@ -398,40 +399,45 @@ impl Consumer {
             )
             .entered();
             let previous = built.as_ref().or(current);
-            let engine = match (blob.blob_type, previous) {
-                (BlobType::Snapshot, _) => self.load_snapshot(blob),
-                (BlobType::Delta, Some(base)) => base.engine().apply_delta(&blob.data),
-                (BlobType::ReverseDelta, Some(base)) => base.engine().apply_reverse_delta(&blob.data),
+            let next = match (blob.blob_type, previous) {
+                (BlobType::Snapshot, _) => {
+                    let engine = self.load_snapshot(blob).map_err(|e| blob_context(e, blob))?;
+                    check_against_header(&*self.inner.retriever, blob.to_version, &engine)?;
+                    let next = ReadState::new(blob.to_version, engine);
+                    // Indexes are rebuilt after a snapshot...
+                    if let Some(prev) = previous {
+                        let _span = tracing::debug_span!(target: "hollow::consumer", "hollow.consumer.update_indexes")
+                            .entered();
+                        ensure_indexes(&next, &prev.index_specs(), metrics, telemetry);
+                    }
+                    next
+                }
+                // ...and follow deltas at the cost of the change, beside the delta's other types.
+                (BlobType::Delta | BlobType::ReverseDelta, Some(base)) => {
+                    let direction =
+                        if blob.blob_type == BlobType::Delta { Direction::Forward } else { Direction::Reverse };
+                    let mut failed = Vec::new();
+                    let next = base
+                        .next_by_delta(blob.to_version, &blob.data, direction, &mut |spec, took, carried| {
+                            telemetry.index_updated(spec.type_name(), took);
+                            if let Err(e) = carried {
+                                failed.push((spec.clone(), e));
+                            }
+                        })
+                        .map_err(|e| blob_context(e, blob))?;
+                    for (spec, e) in failed {
+                        index_failed(&next, &spec, &e, metrics);
+                    }
+                    next
+                }
                 (BlobType::Delta | BlobType::ReverseDelta, None) => {
-                    Err(Error::InvalidArgument("update plan starts with a delta but there is no state".into()))
+                    return Err(blob_context(
+                        Error::InvalidArgument("update plan starts with a delta but there is no state".into()),
+                        blob,
+                    ));
                 }
                 (BlobType::Header, _) => continue,
-            }
-            .map_err(|e| blob_context(e, blob))?;
-            if blob.blob_type == BlobType::Snapshot {
-                check_against_header(&*self.inner.retriever, blob.to_version, &engine)?;
-            }
-            let next = ReadState::new(blob.to_version, engine);
-            match (blob.blob_type, previous) {
-                // Indexes follow deltas at the cost of the change...
-                (BlobType::Delta | BlobType::ReverseDelta, Some(prev)) => {
-                    let _span =
-                        tracing::debug_span!(target: "hollow::consumer", "hollow.consumer.update_indexes").entered();
-                    prev.carry_indexes_to(&next, &mut |spec, took, carried| {
-                        telemetry.index_updated(spec.type_name(), took);
-                        if let Err(e) = carried {
-                            index_failed(&next, spec, &e, metrics);
-                        }
-                    });
-                }
-                // ...and are rebuilt after a snapshot.
-                (_, Some(prev)) => {
-                    let _span =
-                        tracing::debug_span!(target: "hollow::consumer", "hollow.consumer.update_indexes").entered();
-                    ensure_indexes(&next, &prev.index_specs(), metrics, telemetry);
-                }
-                _ => {}
-            }
+            };
             if blob.blob_type == BlobType::Snapshot {
                 metrics.snapshots_applied += 1;
             } else {

@@ -8,7 +8,7 @@ use arc_swap::ArcSwap;
 
 use crate::error::Result;
 use crate::index::{HashIndex, KeyValue, PrimaryKeyIndex};
-use crate::read::ReadStateEngine;
+use crate::read::{Follower, ReadStateEngine};
 use crate::store::Version;
 
 pub use crate::schema::STRING_TYPE;
@@ -53,6 +53,13 @@ impl IndexSpec {
     }
 }
 
+/// Which way a delta goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Direction {
+    Forward,
+    Reverse,
+}
+
 /// An index build's result and how long it took.
 type Built = (Result<AnyIndex>, Duration);
 
@@ -77,6 +84,13 @@ impl AnyIndex {
                 AnyIndex::Hash(Arc::new(HashIndex::new(engine, type_name, &fields)?))
             }
         })
+    }
+
+    fn types_read(&self) -> Vec<&str> {
+        match self {
+            AnyIndex::PrimaryKey(i) => i.types_read().collect(),
+            AnyIndex::Hash(i) => i.types_read().collect(),
+        }
     }
 
     fn updated(&self, from: &ReadStateEngine, to: &ReadStateEngine) -> Result<Self> {
@@ -247,20 +261,45 @@ impl ReadState {
         results
     }
 
-    /// Carry this state's indexes over to `next`, reached from this state by one delta or reverse
-    /// delta. An index that cannot be carried over (its type is gone, or its rebuild failed) is
-    /// dropped: it is rebuilt on next use if it can be.
+    /// The state a delta or reverse delta `blob` from this state leads to, as `version`, with this
+    /// state's indexes carried over. Each index moves as soon as its types have their new states,
+    /// beside the rest of the delta (see [`Follower`]). An index that cannot be carried over (its
+    /// type is gone, or its rebuild failed) is dropped: it is rebuilt on next use if it can be.
     /// `took` hears how long each index took, and whether it was carried.
-    pub(crate) fn carry_indexes_to(&self, next: &ReadState, took: &mut dyn FnMut(&IndexSpec, Duration, Result<()>)) {
+    pub(crate) fn next_by_delta(
+        &self,
+        version: Version,
+        blob: &[u8],
+        direction: Direction,
+        took: &mut dyn FnMut(&IndexSpec, Duration, Result<()>),
+    ) -> Result<ReadState> {
         let current = self.indexes.load();
-        if current.is_empty() {
-            return;
-        }
+        // Each index moves in a span of its own under the blob's, on whichever thread moves it.
+        let blob_span = tracing::Span::current();
+        let followers: Vec<Follower<'_, (Result<AnyIndex>, Duration)>> = current
+            .iter()
+            .map(|(spec, index)| {
+                let blob_span = &blob_span;
+                Follower::new(index.types_read(), move |to| {
+                    let _span = tracing::debug_span!(
+                        target: "hollow::consumer",
+                        parent: blob_span,
+                        "hollow.consumer.update_indexes",
+                        index_type = spec.type_name(),
+                    )
+                    .entered();
+                    let started = Instant::now();
+                    let updated = index.updated(&self.engine, to);
+                    (updated, started.elapsed())
+                })
+            })
+            .collect();
+        let (engine, moved) = match direction {
+            Direction::Forward => self.engine.apply_delta_with(blob, &followers)?,
+            Direction::Reverse => self.engine.apply_reverse_delta_with(blob, &followers)?,
+        };
         let mut carried = Vec::with_capacity(current.len());
-        for (spec, index) in current.iter() {
-            let started = Instant::now();
-            let updated = index.updated(&self.engine, &next.engine);
-            let elapsed = started.elapsed();
+        for ((spec, _), (updated, elapsed)) in current.iter().zip(moved) {
             match updated {
                 Ok(updated) => {
                     carried.push((spec.clone(), updated));
@@ -269,7 +308,9 @@ impl ReadState {
                 Err(e) => took(spec, elapsed, Err(e)),
             }
         }
+        let next = ReadState::new(version, engine);
         next.indexes.store(Arc::new(carried));
+        Ok(next)
     }
 
     /// The specs of the indexes this state holds.

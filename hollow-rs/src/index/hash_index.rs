@@ -11,7 +11,7 @@ use super::shape::{DirectKey, KeyShape};
 use super::source::Source;
 use super::table::{for_each_key, plan_update, SlotTable, Update};
 use crate::error::Result;
-use crate::read::ReadStateEngine;
+use crate::read::{Follower, ReadStateEngine};
 use crate::schema::FieldType;
 
 /// Finds every record of a type whose key fields match: `year`, `studio.address.city.value`,
@@ -77,6 +77,18 @@ impl HashIndex {
     /// As [`new`](Self::new), when the schemas on the paths changed and the index is rebuilt from `to`.
     pub fn updated(&self, from: &ReadStateEngine, to: &ReadStateEngine) -> Result<Self> {
         self.updated_in(from, to)
+    }
+
+    /// This index moved across a delta from `from` (the state it is for), as work for
+    /// [`ReadStateEngine::apply_delta_with`]: it gives [`updated`](Self::updated)'s result, and
+    /// starts as soon as the types it reads have their new states, beside the rest of the delta.
+    pub fn follower<'a>(&'a self, from: &'a ReadStateEngine) -> Follower<'a, Result<Self>> {
+        Follower::new(self.shape.types(), move |to| self.updated(from, to))
+    }
+
+    /// The types whose records the index reads: its own, then those its match paths go through.
+    pub fn types_read(&self) -> impl Iterator<Item = &str> {
+        self.shape.types()
     }
 
     /// The indexed type.

@@ -10,7 +10,7 @@ use super::shape::{DirectKey, KeyShape};
 use super::source::{ObjectRecords, Source};
 use super::table::{collect_keys, plan_update, SlotTable, Update};
 use crate::error::{Error, Result};
-use crate::read::{ReadStateEngine, TypeReadState};
+use crate::read::{Follower, ReadStateEngine, TypeReadState};
 use crate::schema::FieldType;
 
 /// Finds the record of an OBJECT type by its key: the type's primary key, or any fields given by
@@ -149,6 +149,18 @@ impl PrimaryKeyIndex {
     /// resolve.
     pub fn updated(&self, from: &ReadStateEngine, to: &ReadStateEngine) -> Result<Self> {
         self.updated_in(from, to)
+    }
+
+    /// This index moved across a delta from `from` (the state it is for), as work for
+    /// [`ReadStateEngine::apply_delta_with`]: it gives [`updated`](Self::updated)'s result, and
+    /// starts as soon as the types it reads have their new states, beside the rest of the delta.
+    pub fn follower<'a>(&'a self, from: &'a ReadStateEngine) -> Follower<'a, Result<Self>> {
+        Follower::new(self.shape.types(), move |to| self.updated(from, to))
+    }
+
+    /// The types whose records the index reads: its own, then those its key paths go through.
+    pub fn types_read(&self) -> impl Iterator<Item = &str> {
+        self.shape.types()
     }
 
     /// The indexed type.

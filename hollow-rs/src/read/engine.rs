@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use super::collection::CollectionState;
 use super::collection_data::CollectionKind;
+use super::follow::{Schedule, Waiting};
 use super::object::kind_mismatch;
 use super::parallel_load;
 use super::retention::release_sparse_buffers;
@@ -180,7 +181,7 @@ impl ReadStateEngine {
     /// [`Error::TagMismatch`](crate::Error::TagMismatch) when the delta does not start at this state (its
     /// origin tag differs).
     pub fn apply_delta(&self, blob: &[u8]) -> Result<Self> {
-        self.apply(blob, DeltaDirection::Forward)
+        self.apply(blob, DeltaDirection::Forward, &[] as &[Follower<'_, ()>]).map(|(state, _)| state)
     }
 
     /// Apply a reverse delta (from this state's version back to the previous one), returning the new
@@ -192,26 +193,70 @@ impl ReadStateEngine {
     ///
     /// As [`ReadStateEngine::apply_delta`].
     pub fn apply_reverse_delta(&self, blob: &[u8]) -> Result<Self> {
-        self.apply(blob, DeltaDirection::Reverse)
+        self.apply(blob, DeltaDirection::Reverse, &[] as &[Follower<'_, ()>]).map(|(state, _)| state)
     }
 
-    fn apply(&self, blob: &[u8], direction: DeltaDirection) -> Result<Self> {
+    /// [`apply_delta`](Self::apply_delta), and each follower run on the result: the new state and
+    /// the followers' results, in order. A follower starts as soon as the types it reads have their
+    /// new states, beside the delta's other types (see [`Follower`]): moving an index across a
+    /// delta this way overlaps the delta instead of following all of it.
+    ///
+    /// # Errors
+    ///
+    /// As [`ReadStateEngine::apply_delta`]; no follower's result is returned then.
+    pub fn apply_delta_with<T: Send>(&self, blob: &[u8], followers: &[Follower<'_, T>]) -> Result<(Self, Vec<T>)> {
+        self.apply(blob, DeltaDirection::Forward, followers)
+    }
+
+    /// [`apply_reverse_delta`](Self::apply_reverse_delta) with followers, as
+    /// [`apply_delta_with`](Self::apply_delta_with).
+    ///
+    /// # Errors
+    ///
+    /// As [`ReadStateEngine::apply_delta`].
+    pub fn apply_reverse_delta_with<T: Send>(
+        &self,
+        blob: &[u8],
+        followers: &[Follower<'_, T>],
+    ) -> Result<(Self, Vec<T>)> {
+        self.apply(blob, DeltaDirection::Reverse, followers)
+    }
+
+    fn apply<T: Send>(
+        &self,
+        blob: &[u8],
+        direction: DeltaDirection,
+        followers: &[Follower<'_, T>],
+    ) -> Result<(Self, Vec<T>)> {
         let mut r = ByteReader::new(blob);
         let header = BlobHeader::read(&mut r)?;
         if header.origin_tag != self.randomized_tag {
             return Err(Error::TagMismatch { origin: header.origin_tag, current: self.randomized_tag });
         }
         let num_types = read_num_types(&mut r)?;
+        let with_types = |types| ReadStateEngine {
+            types,
+            randomized_tag: header.destination_tag,
+            origin_tag: header.origin_tag,
+            header_tags: header.tags.clone(),
+        };
         let apply_section = |r: &mut ByteReader<'_>, schema: &Schema, num_shards: u32, at: u64| {
             Self::apply_section(&self.types, r, direction, schema, num_shards, at)
         };
         let threads = parallel_load::section_threads(self.storage_bytes(), num_types);
-        let parallel = (threads > 1)
-            .then(|| Self::walk_sections(&r, num_types, true))
-            .flatten()
-            .and_then(|sections| parallel_load::apply(sections, threads, self.types.clone(), apply_section));
-        let mut types = match parallel {
-            Some(types) => types?,
+        let sections = (threads > 1).then(|| Self::walk_sections(&r, num_types, true)).flatten();
+        let parallel = sections.as_deref().and_then(|sections| {
+            let names = parallel_load::distinct_types(sections)?;
+            let waiting = followers.iter().map(|f| Waiting { types: &f.types, run: &*f.run }).collect();
+            let schedule = Schedule::new(waiting, &self.types, &names, &with_types);
+            let types = parallel_load::apply(sections, threads, self.types.clone(), &schedule, apply_section)?;
+            Some(types.map(|types| (types, schedule)))
+        });
+        let (mut types, schedule) = match parallel {
+            Some(applied) => {
+                let (types, schedule) = applied?;
+                (types, Some(schedule))
+            }
             None => {
                 let mut types = self.types.clone();
                 for _ in 0..num_types {
@@ -223,16 +268,16 @@ impl ReadStateEngine {
                         types.insert(name, Arc::new(next));
                     }
                 }
-                types
+                (types, None)
             }
         };
         release_sparse_buffers(&mut types);
-        Ok(ReadStateEngine {
-            types,
-            randomized_tag: header.destination_tag,
-            origin_tag: header.origin_tag,
-            header_tags: header.tags,
-        })
+        let result = with_types(types);
+        let outputs = match schedule {
+            Some(schedule) => schedule.finish(&result, &result.types),
+            None => followers.iter().map(|f| (f.run)(&result)).collect(),
+        };
+        Ok((result, outputs))
     }
 
     /// One delta section applied to its type in `types`: the type's next state, or `None` for a
@@ -411,5 +456,37 @@ impl ReadStateEngine {
 impl SchemaLookup for ReadStateEngine {
     fn schema(&self, name: &str) -> Option<&Schema> {
         ReadStateEngine::schema(self, name)
+    }
+}
+
+/// Work to run on a delta's result that reads only some of its types: given to
+/// [`ReadStateEngine::apply_delta_with`], it starts as soon as those types have their new states,
+/// beside the delta's other types (see `read/follow.rs` for why its result is the same as on the
+/// whole result).
+pub struct Follower<'f, T> {
+    types: Vec<String>,
+    run: Box<dyn Fn(&ReadStateEngine) -> T + Send + Sync + 'f>,
+}
+
+impl<'f, T> Follower<'f, T> {
+    /// `run` is given the delta's result, or a view of it that holds the named `types` (those the
+    /// result has) and no others, with the result's tags. It may run on another thread, beside the
+    /// delta's remaining types; it must read no other type and have no effect beyond its result.
+    pub fn new<S: Into<String>>(
+        types: impl IntoIterator<Item = S>,
+        run: impl Fn(&ReadStateEngine) -> T + Send + Sync + 'f,
+    ) -> Self {
+        Follower { types: types.into_iter().map(Into::into).collect(), run: Box::new(run) }
+    }
+
+    /// The types `run` reads.
+    pub fn types(&self) -> impl Iterator<Item = &str> {
+        self.types.iter().map(String::as_str)
+    }
+}
+
+impl<T> std::fmt::Debug for Follower<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Follower").field("types", &self.types).finish_non_exhaustive()
     }
 }

@@ -40,6 +40,7 @@ mod body;
 mod collection;
 mod collection_data;
 mod engine;
+mod follow;
 mod list;
 pub mod lookup;
 mod map;
@@ -53,7 +54,7 @@ mod shard_arrays;
 mod sharding;
 mod type_state;
 
-pub use engine::ReadStateEngine;
+pub use engine::{Follower, ReadStateEngine};
 pub use list::ListTypeReadState;
 pub use lookup::SetMapKeyValue;
 pub use map::MapTypeReadState;

@@ -22,9 +22,10 @@
 //! * a delta naming a type twice goes to the sequential path too, where the second section applies
 //!   to what the first made.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
+use super::follow::Schedule;
 use super::TypeReadState;
 use crate::encoding::ByteReader;
 use crate::error::{Error, Result};
@@ -80,15 +81,16 @@ pub(super) fn walk<'a>(
 /// What running a section gave, and where its cursor ended.
 type Ran<T> = (Result<T>, u64);
 
-/// Run `f` over every section on up to `threads` threads (largest first, from a shared queue), each
-/// with its own cursor at the section's body; the results in blob order.
+/// Run `f` over every section on up to `threads` threads (heaviest by `weight` first, from a shared
+/// queue), each with its own cursor at the section's body; the results in blob order.
 fn run<T: Send>(
     sections: &[Section<'_>],
     threads: usize,
+    weight: impl Fn(&Section<'_>) -> u64,
     f: impl Fn(&Section<'_>, &mut ByteReader<'_>) -> Result<T> + Sync,
 ) -> Vec<Ran<T>> {
     let mut order: Vec<usize> = (0..sections.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(sections[i].body_len()));
+    order.sort_by_key(|&i| std::cmp::Reverse(weight(&sections[i])));
     crate::parallelism::run_jobs(&order, threads, |i| {
         let mut r = sections[i].body.clone();
         let out = f(&sections[i], &mut r);
@@ -103,7 +105,8 @@ pub(super) fn decode(
     threads: usize,
     read: impl Fn(&mut ByteReader<'_>, Schema, u32) -> Result<TypeReadState> + Sync,
 ) -> Option<Result<BTreeMap<String, Arc<TypeReadState>>>> {
-    let results = run(&sections, threads, |section, r| read(r, section.schema.clone(), section.num_shards));
+    let results =
+        run(&sections, threads, |s| s.body_len(), |section, r| read(r, section.schema.clone(), section.num_shards));
     let mut types = BTreeMap::new();
     for (section, (state, end)) in sections.iter().zip(results) {
         let name = section.schema.name();
@@ -119,28 +122,50 @@ pub(super) fn decode(
     Some(Ok(types))
 }
 
-/// What applying a delta's sections to `types` gave: `types` with every section's type replaced by
-/// `apply`'s result (`Ok(None)`: a type this state does not have, skipped), or the first error in
-/// blob order; `None` when a section ended elsewhere than the walk found (the caller then applies
-/// sequentially, as it does for a delta naming a type twice: its second section applies to what
-/// the first made).
-pub(super) fn apply(
-    sections: Vec<Section<'_>>,
+/// The types of a delta's sections, if each is named once (a delta naming a type twice is applied
+/// sequentially: its second section applies to what the first made).
+pub(super) fn distinct_types<'s>(sections: &'s [Section<'_>]) -> Option<HashSet<&'s str>> {
+    let names: HashSet<&str> = sections.iter().map(|s| s.schema.name()).collect();
+    (names.len() == sections.len()).then_some(names)
+}
+
+/// What applying a delta's sections (each naming a distinct type: see [`distinct_types`]) to
+/// `types` gave: `types` with every section's type replaced by `apply`'s result (`Ok(None)`: a type
+/// this state does not have, skipped), or the first error in blob order; `None` when a section
+/// ended elsewhere than the walk found (the caller then applies sequentially). `followers` hears of
+/// each type as soon as it is applied, on the thread that applied it.
+///
+/// A delta rebuilds the shards it touches, so a section's work follows its type's size more than
+/// the section's: sections start by the size of their type's state, those a follower waits for
+/// first, since the follower's work comes after them.
+pub(super) fn apply<V, T: Send>(
+    sections: &[Section<'_>],
     threads: usize,
     mut types: BTreeMap<String, Arc<TypeReadState>>,
+    followers: &Schedule<'_, V, T>,
     apply: impl Fn(&mut ByteReader<'_>, &Schema, u32, u64) -> Result<Option<TypeReadState>> + Sync,
 ) -> Option<Result<BTreeMap<String, Arc<TypeReadState>>>> {
-    let names: std::collections::HashSet<&str> = sections.iter().map(|s| s.schema.name()).collect();
-    if names.len() != sections.len() {
-        return None;
-    }
-    let results = run(&sections, threads, |section, r| apply(r, &section.schema, section.num_shards, section.at));
+    let weight = |section: &Section<'_>| {
+        let name = section.schema.name();
+        let mut size = section.body_len();
+        if let Some(state) = types.get(name) {
+            state.for_each_storage(&mut |bytes| size += bytes.len() as u64);
+        }
+        (u64::from(followers.awaits(name)) << 63) | size.min(u64::MAX >> 1)
+    };
+    let results = run(sections, threads, weight, |section, r| {
+        let state = apply(r, &section.schema, section.num_shards, section.at)?.map(Arc::new);
+        if let Some(state) = state.as_ref().filter(|_| r.position() == section.end) {
+            followers.type_done(section.schema.name(), state);
+        }
+        Ok(state)
+    });
     for (section, (state, end)) in sections.iter().zip(results) {
         let name = section.schema.name();
         match state {
             Ok(_) if end != section.end => return None,
             Ok(Some(state)) => {
-                types.insert(name.to_owned(), Arc::new(state));
+                types.insert(name.to_owned(), state);
             }
             Ok(None) => {}
             Err(e) => return Some(Err(e.in_type(name))),

@@ -1,6 +1,7 @@
 //! Engine tests on hand-built blobs (the worked examples of the format doc) and on hostile input.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::*;
 use crate::blob::{envelope, BlobHeader};
@@ -713,4 +714,132 @@ fn parallel_deltas_give_the_sequential_state_and_errors() {
     let (errors, applied) =
         damaged_alike(&blob, (1, 1), 3, |damaged, threads| apply_on(&from, damaged, false, threads));
     assert!(errors > blob.len() && applied > 0, "{errors} errors, {applied} applied");
+}
+
+/// What a follower saw: the types of its view, and each of its types' state (its address in
+/// memory, and its records described).
+type Seen = (Vec<String>, Vec<(usize, String)>);
+
+fn seen_by(types: &[&str], view: &ReadStateEngine) -> Seen {
+    let names = view.types().map(|t| t.name().to_owned()).collect();
+    let states = types
+        .iter()
+        .filter_map(|t| view.type_state_shared(t))
+        .map(|s| (Arc::as_ptr(&s) as usize, describe_all(&s).join("|")))
+        .collect();
+    (names, states)
+}
+
+#[test]
+fn followers_see_the_states_the_delta_result_holds_and_start_early() {
+    let mut early = 0;
+    for scenario in ["strings", "collections", "sharded", "sharded-reshard"] {
+        let mut state = ReadStateEngine::from_snapshot(&vector(scenario, &format!("snapshot-{V1}"))).unwrap();
+        for file in vector_files(scenario, "delta-") {
+            let blob = vector(scenario, &file);
+            let mut wanted: Vec<Vec<&str>> = state.types().map(|t| vec![t.name()]).collect();
+            wanted.push(state.types().map(|t| t.name()).collect());
+            wanted.push(vec!["NoSuchType"]);
+            for threads in [1, 2, 3] {
+                let followers: Vec<Follower<'_, Seen>> = wanted
+                    .iter()
+                    .map(|types| Follower::new(types.iter().copied(), |view| seen_by(types, view)))
+                    .collect();
+                super::parallel_load::tests::FORCED_THREADS.with(|t| t.set(Some(threads)));
+                let applied = state.apply_delta_with(&blob, &followers);
+                super::parallel_load::tests::FORCED_THREADS.with(|t| t.set(None));
+                let (next, outputs) = applied.unwrap();
+                assert_eq!(describe_engine(&next), describe_engine(&state.apply_delta(&blob).unwrap()));
+                let all: Vec<String> = next.types().map(|t| t.name().to_owned()).collect();
+                for (types, (view_types, states)) in wanted.iter().zip(outputs) {
+                    let what = format!("{scenario}/{file}, {threads} threads, follower of {types:?}");
+                    // The very states of the result, and nothing else but them unless it ran on
+                    // the whole result.
+                    let result = seen_by(types, &next).1;
+                    let addresses = |states: &[(usize, String)]| states.iter().map(|s| s.0).collect::<Vec<_>>();
+                    assert_eq!(addresses(&states), addresses(&result), "{what}");
+                    assert!(states == result, "{what}: the follower read other records than the result holds");
+                    let own: Vec<String> = all.iter().filter(|t| types.contains(&t.as_str())).cloned().collect();
+                    if view_types != all {
+                        assert_eq!(view_types, own, "{what}");
+                        assert!(threads > 1, "{what}: the sequential path runs followers on the result");
+                        early += 1;
+                    }
+                }
+            }
+            state = state.apply_delta(&blob).unwrap();
+        }
+    }
+    assert!(early >= 8, "{early} followers started before the whole delta was applied");
+
+    // A delta that fails returns its error, whatever the followers did.
+    let from = ReadStateEngine::from_snapshot(&vector("collections", &format!("snapshot-{V1}"))).unwrap();
+    let blob = vector("collections", &format!("delta-{V1}-{V2}"));
+    let follower =
+        Follower::new(from.types().map(|t| t.name().to_owned()).collect::<Vec<_>>(), |view| view.types().count());
+    for cut in (1..blob.len()).step_by(7) {
+        super::parallel_load::tests::FORCED_THREADS.with(|t| t.set(Some(2)));
+        let applied = from.apply_delta_with(&blob[..cut], std::slice::from_ref(&follower));
+        super::parallel_load::tests::FORCED_THREADS.with(|t| t.set(None));
+        assert_eq!(
+            applied.map(|_| ()).unwrap_err().to_string(),
+            from.apply_delta(&blob[..cut]).unwrap_err().to_string()
+        );
+    }
+}
+
+#[test]
+fn a_follower_runs_again_when_the_delta_swaps_its_state_out_of_a_sparse_buffer() {
+    use crate::memory::BlobBuffer;
+    use crate::write::{ObjectRecord, WriteStateEngine};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let mut writer = WriteStateEngine::new();
+    let big = ObjectSchema::new("Big")
+        .with_field(ObjectField::new("id", FieldType::Long))
+        .with_field(ObjectField::new("name", FieldType::String));
+    writer.add_schema(Schema::from(big)).unwrap();
+    writer
+        .add_schema(Schema::from(ObjectSchema::new("Small").with_field(ObjectField::new("id", FieldType::Long))))
+        .unwrap();
+    writer.set_num_shards("Big", 4).unwrap();
+    let mut cycle = |big: i64, small: i64| {
+        writer.prepare_for_next_cycle();
+        let mut record = ObjectRecord::new();
+        for id in 0..big {
+            record.clear().set_long("id", id).set_string("name", &format!("big record {id:>8} with a longish name"));
+            writer.add("Big", &record).unwrap();
+        }
+        for id in 0..small {
+            record.clear().set_long("id", id);
+            writer.add("Small", &record).unwrap();
+        }
+        let (mut snapshot, mut delta) = (Vec::new(), Vec::new());
+        writer.write_snapshot(&mut snapshot).unwrap();
+        if writer.write_delta(&mut delta).is_err() {
+            delta.clear();
+        }
+        (snapshot, delta)
+    };
+    let (snapshot, _) = cycle(4000, 10);
+    let v1 = ReadStateEngine::from_snapshot_buffer(BlobBuffer::copy_of(&snapshot).unwrap()).unwrap();
+    // Two Big records more: two of Big's four shards are rebuilt, the other two still read the
+    // buffer, now half unread, so the delta's last step copies them out into a new Big state.
+    let (_, delta) = cycle(4002, 11);
+    let runs = AtomicUsize::new(0);
+    let follower = Follower::new(["Big"], |view| {
+        runs.fetch_add(1, Ordering::Relaxed);
+        Arc::as_ptr(&view.type_state_shared("Big").unwrap()) as usize
+    });
+    super::parallel_load::tests::FORCED_THREADS.with(|t| t.set(Some(2)));
+    let applied = v1.apply_delta_with(&delta, std::slice::from_ref(&follower));
+    super::parallel_load::tests::FORCED_THREADS.with(|t| t.set(None));
+    let (v2, seen) = applied.unwrap();
+    assert_eq!(v2.blob_buffer_bytes(), 0, "the buffer was let go");
+    assert_eq!(runs.load(Ordering::Relaxed), 2, "run early on the delta's Big, then again on the copy");
+    assert_eq!(seen, [Arc::as_ptr(&v2.type_state_shared("Big").unwrap()) as usize]);
+    assert_eq!(
+        v2.object("Big").unwrap().read_string(4001, 1).as_deref(),
+        Some("big record     4001 with a longish name")
+    );
 }
