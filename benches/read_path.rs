@@ -151,6 +151,18 @@ fn load_and_update(c: &mut Criterion, chain: &Chain) {
     });
     g.throughput(Throughput::Bytes(delta.len() as u64));
     g.bench_function("engine", |b| b.iter_with_large_drop(|| engine.apply_delta(black_box(delta)).expect("delta")));
+    // The delta and the index moved across it: after the whole delta, and beside the delta's other
+    // types as a consumer does.
+    g.bench_function("engine+primary_key_index/after", |b| {
+        b.iter_with_large_drop(|| {
+            let next = engine.apply_delta(black_box(delta)).expect("delta");
+            let moved = index.updated(&engine, &next).expect("update");
+            (next, moved)
+        })
+    });
+    g.bench_function("engine+primary_key_index/beside", |b| {
+        b.iter_with_large_drop(|| engine.apply_delta_with(black_box(delta), &[index.follower(&engine)]).expect("delta"))
+    });
     g.finish();
 }
 
