@@ -17,7 +17,7 @@
 //! | `hollow.producer.integrity_check` | | |
 //! | `hollow.producer.validate` | | a `WARN` event per veto (`validator`, `error`) |
 //! | `hollow.producer.announce` | `version` | |
-//! | `hollow.consumer.refresh` | `dataset`, `from_version`, `to_version`, `plan` (`snapshot`/`deltas`/`reverse_deltas`/`none`), `blobs` | planning, one `hollow.consumer.apply_blob` per blob (`kind`, `version`, `bytes`), with one `hollow.consumer.update_indexes` (`index_type`) per index a delta moves (on the thread that applied the index's type, beside the rest of the delta), `hollow.consumer.update_indexes` for the indexes rebuilt after a snapshot or declared; `INFO` on success, `WARN` with `error` on failure |
+//! | `hollow.consumer.refresh` | `dataset`, `from_version`, `to_version`, `plan` (`snapshot`/`deltas`/`reverse_deltas`/`none`), `blobs` | planning, one `hollow.consumer.apply_blob` per blob (`kind`, `version`, `bytes`), with one `hollow.consumer.update_indexes` (`index_type`) per index a delta moves (possibly on a worker thread, beside the rest of the delta), `hollow.consumer.update_indexes` for the indexes rebuilt after a snapshot or declared; `INFO` on success, `WARN` with `error` on failure |
 //!
 //! Event targets are the module paths (`hollow::producer`, `hollow::consumer`, `hollow::store`, ...),
 //! which is what `RUST_LOG`-style filters and the Python and C log bridges go by.

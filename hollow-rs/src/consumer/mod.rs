@@ -11,7 +11,6 @@ pub mod planner;
 pub(crate) mod read_state;
 mod typed;
 
-use read_state::Direction;
 pub use read_state::{IndexSpec, ReadState, STRING_TYPE};
 pub use typed::{Records, TypedIndex};
 
@@ -414,11 +413,9 @@ impl Consumer {
                 }
                 // ...and follow deltas at the cost of the change, beside the delta's other types.
                 (BlobType::Delta | BlobType::ReverseDelta, Some(base)) => {
-                    let direction =
-                        if blob.blob_type == BlobType::Delta { Direction::Forward } else { Direction::Reverse };
                     let mut failed = Vec::new();
                     let next = base
-                        .next_by_delta(blob.to_version, &blob.data, direction, &mut |spec, took, carried| {
+                        .next_by_delta(blob, &mut |spec, took, carried| {
                             telemetry.index_updated(spec.type_name(), took);
                             if let Err(e) = carried {
                                 failed.push((spec.clone(), e));

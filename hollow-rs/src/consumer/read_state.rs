@@ -6,10 +6,10 @@ use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::index::{HashIndex, KeyValue, PrimaryKeyIndex};
 use crate::read::{Follower, ReadStateEngine};
-use crate::store::Version;
+use crate::store::{Blob, BlobType, Version};
 
 pub use crate::schema::STRING_TYPE;
 
@@ -51,13 +51,6 @@ impl IndexSpec {
         };
         t == type_name && f.len() == fields.len() && f.iter().zip(fields).all(|(a, b)| a == b)
     }
-}
-
-/// Which way a delta goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Direction {
-    Forward,
-    Reverse,
 }
 
 /// An index build's result and how long it took.
@@ -261,16 +254,14 @@ impl ReadState {
         results
     }
 
-    /// The state a delta or reverse delta `blob` from this state leads to, as `version`, with this
+    /// The state a delta or reverse delta `blob` from this state leads to, with this
     /// state's indexes carried over. Each index moves as soon as its types have their new states,
     /// beside the rest of the delta (see [`Follower`]). An index that cannot be carried over (its
     /// type is gone, or its rebuild failed) is dropped: it is rebuilt on next use if it can be.
     /// `took` hears how long each index took, and whether it was carried.
     pub(crate) fn next_by_delta(
         &self,
-        version: Version,
-        blob: &[u8],
-        direction: Direction,
+        blob: &Blob,
         took: &mut dyn FnMut(&IndexSpec, Duration, Result<()>),
     ) -> Result<ReadState> {
         let current = self.indexes.load();
@@ -294,9 +285,10 @@ impl ReadState {
                 })
             })
             .collect();
-        let (engine, moved) = match direction {
-            Direction::Forward => self.engine.apply_delta_with(blob, &followers)?,
-            Direction::Reverse => self.engine.apply_reverse_delta_with(blob, &followers)?,
+        let (engine, moved) = match blob.blob_type {
+            BlobType::Delta => self.engine.apply_delta_with(&blob.data, &followers)?,
+            BlobType::ReverseDelta => self.engine.apply_reverse_delta_with(&blob.data, &followers)?,
+            other => return Err(Error::InvalidArgument(format!("a {other:?} blob is not a delta"))),
         };
         let mut carried = Vec::with_capacity(current.len());
         for ((spec, _), (updated, elapsed)) in current.iter().zip(moved) {
@@ -308,7 +300,7 @@ impl ReadState {
                 Err(e) => took(spec, elapsed, Err(e)),
             }
         }
-        let next = ReadState::new(version, engine);
+        let next = ReadState::new(blob.to_version, engine);
         next.indexes.store(Arc::new(carried));
         Ok(next)
     }

@@ -213,7 +213,7 @@ impl ReadStateEngine {
     ///
     /// # Errors
     ///
-    /// As [`ReadStateEngine::apply_delta`].
+    /// As [`ReadStateEngine::apply_delta`]; no follower's result is returned then.
     pub fn apply_reverse_delta_with<T: Send>(
         &self,
         blob: &[u8],
@@ -471,7 +471,9 @@ pub struct Follower<'f, T> {
 impl<'f, T> Follower<'f, T> {
     /// `run` is given the delta's result, or a view of it that holds the named `types` (those the
     /// result has) and no others, with the result's tags. It may run on another thread, beside the
-    /// delta's remaining types; it must read no other type and have no effect beyond its result.
+    /// delta's remaining types, and it may run twice: early on a view, then on the result if the
+    /// delta's last step replaced a state the view held (only the second result is kept). So it
+    /// must read no other type and have no effect beyond its result.
     pub fn new<S: Into<String>>(
         types: impl IntoIterator<Item = S>,
         run: impl Fn(&ReadStateEngine) -> T + Send + Sync + 'f,

@@ -24,8 +24,9 @@
 //!   any differs.
 //!
 //! Followers whose types the delta does not touch, and all of them when the delta is applied on
-//! one thread, run at the end on the whole result. A delta that fails drops every follower's result:
-//! followers must not have effects beyond their result.
+//! one thread, run at the end on the whole result. A delta that fails drops every follower's result,
+//! and a follower may run twice (early, then again on the result): followers must not have effects
+//! beyond their result.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -44,8 +45,11 @@ impl<V, T> Waiting<'_, V, T> {
     }
 }
 
+/// The states a follower's view holds, by type.
+type Seen = Vec<(String, Arc<TypeReadState>)>;
+
 /// What a follower run early gave, and the states it saw (to check against the result's).
-type Early<T> = (T, Vec<(String, Arc<TypeReadState>)>);
+type Early<T> = (T, Seen);
 
 /// Which followers wait for which of a delta's types, and what those run early gave; views and the
 /// result are of type `V` (the engine: this module does not depend on it).
@@ -101,32 +105,33 @@ impl<'s, V, T: Send> Schedule<'s, V, T> {
 
     /// `type_name` has its new state: run, on this thread, every follower it was the last type of.
     pub(super) fn type_done(&self, type_name: &str, state: &Arc<TypeReadState>) {
-        let ready: Vec<usize> = {
+        // The followers made ready, with the states each is to see.
+        let ready: Vec<(usize, Seen)> = {
             let mut done = lock(&self.done);
-            if done.insert(type_name.to_owned(), Arc::clone(state)).is_some() {
-                return; // A type applied twice: the sequential path takes over, and this schedule is dropped.
-            }
+            let first = done.insert(type_name.to_owned(), Arc::clone(state)).is_none();
+            // A schedule is made only for a delta naming each type once (`distinct_types`).
+            debug_assert!(first, "type {type_name} applied twice");
             let mut pending = lock(&self.pending);
             let mut ready = Vec::new();
             for (i, f) in self.followers.iter().enumerate() {
                 if pending[i] > 0 && f.reads(type_name) {
                     pending[i] -= 1;
                     if pending[i] == 0 {
-                        ready.push(i);
+                        let seen = f
+                            .types
+                            .iter()
+                            .filter_map(|t| {
+                                done.get(t).or_else(|| self.before.get(t)).map(|s| (t.clone(), Arc::clone(s)))
+                            })
+                            .collect();
+                        ready.push((i, seen));
                     }
                 }
             }
             ready
         };
-        for i in ready {
-            let seen: Vec<(String, Arc<TypeReadState>)> = {
-                let done = lock(&self.done);
-                self.followers[i]
-                    .types
-                    .iter()
-                    .filter_map(|t| done.get(t).or_else(|| self.before.get(t)).map(|s| (t.clone(), Arc::clone(s))))
-                    .collect()
-            };
+        // Outside the locks: a follower may take a while, and the other threads report types too.
+        for (i, seen) in ready {
             let view = (self.view)(seen.iter().cloned().collect());
             let out = (self.followers[i].run)(&view);
             lock(&self.early)[i] = Some((out, seen));

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use super::parallel_load::tests::with_threads;
 use super::*;
 use crate::blob::{envelope, BlobHeader};
 use crate::encoding::varint;
@@ -585,10 +586,7 @@ fn on_threads(
     threads: usize,
     make: impl FnOnce() -> crate::error::Result<ReadStateEngine>,
 ) -> std::result::Result<String, String> {
-    super::parallel_load::tests::FORCED_THREADS.with(|t| t.set(Some(threads)));
-    let made = make();
-    super::parallel_load::tests::FORCED_THREADS.with(|t| t.set(None));
-    made.map(|e| describe_engine(&e)).map_err(|e| e.to_string())
+    with_threads(threads, make).map(|e| describe_engine(&e)).map_err(|e| e.to_string())
 }
 
 /// Load `blob` on `threads` threads, as [`on_threads`] describes it.
@@ -732,7 +730,7 @@ fn seen_by(types: &[&str], view: &ReadStateEngine) -> Seen {
 
 #[test]
 fn followers_see_the_states_the_delta_result_holds_and_start_early() {
-    let mut early = 0;
+    let (mut early, mut early_named_twice) = (0, 0);
     for scenario in ["strings", "collections", "sharded", "sharded-reshard"] {
         let mut state = ReadStateEngine::from_snapshot(&vector(scenario, &format!("snapshot-{V1}"))).unwrap();
         for file in vector_files(scenario, "delta-") {
@@ -740,15 +738,15 @@ fn followers_see_the_states_the_delta_result_holds_and_start_early() {
             let mut wanted: Vec<Vec<&str>> = state.types().map(|t| vec![t.name()]).collect();
             wanted.push(state.types().map(|t| t.name()).collect());
             wanted.push(vec!["NoSuchType"]);
+            // A type named twice, as an index's key paths name their root type twice.
+            let first = state.types().next().unwrap().name();
+            wanted.push(vec![first, first]);
             for threads in [1, 2, 3] {
                 let followers: Vec<Follower<'_, Seen>> = wanted
                     .iter()
                     .map(|types| Follower::new(types.iter().copied(), |view| seen_by(types, view)))
                     .collect();
-                super::parallel_load::tests::FORCED_THREADS.with(|t| t.set(Some(threads)));
-                let applied = state.apply_delta_with(&blob, &followers);
-                super::parallel_load::tests::FORCED_THREADS.with(|t| t.set(None));
-                let (next, outputs) = applied.unwrap();
+                let (next, outputs) = with_threads(threads, || state.apply_delta_with(&blob, &followers)).unwrap();
                 assert_eq!(describe_engine(&next), describe_engine(&state.apply_delta(&blob).unwrap()));
                 let all: Vec<String> = next.types().map(|t| t.name().to_owned()).collect();
                 for (types, (view_types, states)) in wanted.iter().zip(outputs) {
@@ -764,6 +762,7 @@ fn followers_see_the_states_the_delta_result_holds_and_start_early() {
                         assert_eq!(view_types, own, "{what}");
                         assert!(threads > 1, "{what}: the sequential path runs followers on the result");
                         early += 1;
+                        early_named_twice += usize::from(types.len() == 2 && types[0] == types[1]);
                     }
                 }
             }
@@ -771,20 +770,98 @@ fn followers_see_the_states_the_delta_result_holds_and_start_early() {
         }
     }
     assert!(early >= 8, "{early} followers started before the whole delta was applied");
+    assert!(early_named_twice > 0, "a follower naming its type twice never started early");
 
-    // A delta that fails returns its error, whatever the followers did.
+    // A delta that fails returns its error, whatever the followers did: each bit of the delta
+    // flipped in turn, on two threads. Some flips leave the walk intact and break a later type's
+    // section after a follower of an earlier one has run.
     let from = ReadStateEngine::from_snapshot(&vector("collections", &format!("snapshot-{V1}"))).unwrap();
     let blob = vector("collections", &format!("delta-{V1}-{V2}"));
-    let follower =
-        Follower::new(from.types().map(|t| t.name().to_owned()).collect::<Vec<_>>(), |view| view.types().count());
-    for cut in (1..blob.len()).step_by(7) {
-        super::parallel_load::tests::FORCED_THREADS.with(|t| t.set(Some(2)));
-        let applied = from.apply_delta_with(&blob[..cut], std::slice::from_ref(&follower));
-        super::parallel_load::tests::FORCED_THREADS.with(|t| t.set(None));
+    let ran = std::sync::atomic::AtomicUsize::new(0);
+    let followers: Vec<Follower<'_, ()>> = from
+        .types()
+        .map(|t| {
+            Follower::new([t.name()], |_| {
+                ran.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            })
+        })
+        .collect();
+    let (mut failed_after_a_follower, mut failed) = (0, 0);
+    for at in 0..blob.len() * 8 {
+        let mut damaged = blob.clone();
+        damaged[at / 8] ^= 1 << (at % 8);
+        ran.store(0, std::sync::atomic::Ordering::Relaxed);
+        let with = with_threads(2, || from.apply_delta_with(&damaged, &followers));
+        let ran_early = ran.load(std::sync::atomic::Ordering::Relaxed);
+        let without = from.apply_delta(&damaged);
+        match (with, without) {
+            (Ok((next, outputs)), Ok(plain)) => {
+                assert_eq!(describe_engine(&next), describe_engine(&plain), "bit {at}");
+                assert_eq!(outputs.len(), followers.len());
+            }
+            (Err(with), Err(without)) => {
+                assert_eq!(with.to_string(), without.to_string(), "bit {at}");
+                failed += 1;
+                failed_after_a_follower += usize::from(ran_early > 0);
+            }
+            (with, without) => panic!("bit {at}: {:?} with followers, {:?} without", with.err(), without.err()),
+        }
+    }
+    assert!(failed_after_a_follower > 0, "{failed} failures, none after a follower ran");
+}
+
+/// A primary-key index moved beside a delta on several threads is the index `updated` gives after it.
+#[test]
+fn an_index_follower_gives_what_updated_gives() {
+    use crate::index::{KeyValue, PrimaryKeyIndex};
+    use crate::write::{ObjectRecord, WriteStateEngine};
+
+    let mut writer = WriteStateEngine::new();
+    let item = ObjectSchema::new("Item")
+        .with_field(ObjectField::new("id", FieldType::Long))
+        .with_field(ObjectField::new("name", FieldType::String))
+        .with_primary_key(["id"]);
+    writer.add_schema(Schema::from(item)).unwrap();
+    writer
+        .add_schema(Schema::from(ObjectSchema::new("Other").with_field(ObjectField::new("n", FieldType::Int))))
+        .unwrap();
+    let mut cycle = |ids: std::ops::Range<i64>, others: i32| {
+        writer.prepare_for_next_cycle();
+        let mut record = ObjectRecord::new();
+        for id in ids {
+            record.clear().set_long("id", id).set_string("name", &format!("item {id}"));
+            writer.add("Item", &record).unwrap();
+        }
+        for n in 0..others {
+            record.clear().set_int("n", n);
+            writer.add("Other", &record).unwrap();
+        }
+        let (mut snapshot, mut delta) = (Vec::new(), Vec::new());
+        writer.write_snapshot(&mut snapshot).unwrap();
+        if writer.write_delta(&mut delta).is_err() {
+            delta.clear();
+        }
+        (snapshot, delta)
+    };
+    let (snapshot, _) = cycle(0..500, 50);
+    let v1 = ReadStateEngine::from_snapshot(&snapshot).unwrap();
+    let index = PrimaryKeyIndex::new(&v1, "Item").unwrap();
+    let (_, delta) = cycle(100..650, 60);
+    let v2 = v1.apply_delta(&delta).unwrap();
+    let after = index.updated(&v1, &v2).unwrap();
+    for threads in [1, 2, 3] {
+        let (next, moved) = with_threads(threads, || v1.apply_delta_with(&delta, &[index.follower(&v1)])).unwrap();
+        let beside = moved.into_iter().next().unwrap().unwrap();
+        assert_eq!(beside.heap_bytes(), after.heap_bytes(), "{threads} threads");
+        for id in -5..700 {
+            let key = [KeyValue::Long(id)];
+            assert_eq!(beside.get(&next, &key), after.get(&v2, &key), "id {id}, {threads} threads");
+        }
         assert_eq!(
-            applied.map(|_| ()).unwrap_err().to_string(),
-            from.apply_delta(&blob[..cut]).unwrap_err().to_string()
+            beside.get(&next, &[KeyValue::Long(649)]).map(|o| next.object("Item").unwrap().read_long(o, 0)),
+            Some(Some(649))
         );
+        assert_eq!(beside.get(&next, &[KeyValue::Long(50)]), None, "removed by the delta");
     }
 }
 
@@ -831,10 +908,7 @@ fn a_follower_runs_again_when_the_delta_swaps_its_state_out_of_a_sparse_buffer()
         runs.fetch_add(1, Ordering::Relaxed);
         Arc::as_ptr(&view.type_state_shared("Big").unwrap()) as usize
     });
-    super::parallel_load::tests::FORCED_THREADS.with(|t| t.set(Some(2)));
-    let applied = v1.apply_delta_with(&delta, std::slice::from_ref(&follower));
-    super::parallel_load::tests::FORCED_THREADS.with(|t| t.set(None));
-    let (v2, seen) = applied.unwrap();
+    let (v2, seen) = with_threads(2, || v1.apply_delta_with(&delta, std::slice::from_ref(&follower))).unwrap();
     assert_eq!(v2.blob_buffer_bytes(), 0, "the buffer was let go");
     assert_eq!(runs.load(Ordering::Relaxed), 2, "run early on the delta's Big, then again on the copy");
     assert_eq!(seen, [Arc::as_ptr(&v2.type_state_shared("Big").unwrap()) as usize]);
