@@ -810,39 +810,54 @@ fn followers_see_the_states_the_delta_result_holds_and_start_early() {
     assert!(failed_after_a_follower > 0, "{failed} failures, none after a follower ran");
 }
 
+/// A writer of two OBJECT types: `named`, records of a long `id` and a string `name`, and
+/// `counted`, records of a long `id` only.
+fn two_type_writer(named: ObjectSchema, counted: &str) -> crate::write::WriteStateEngine {
+    let mut writer = crate::write::WriteStateEngine::new();
+    let named = named
+        .with_field(ObjectField::new("id", FieldType::Long))
+        .with_field(ObjectField::new("name", FieldType::String));
+    writer.add_schema(Schema::from(named)).unwrap();
+    writer
+        .add_schema(Schema::from(ObjectSchema::new(counted).with_field(ObjectField::new("id", FieldType::Long))))
+        .unwrap();
+    writer
+}
+
+/// A cycle of a [`two_type_writer`]: a `named` record for each of `ids`, named by `name`, and
+/// `counted` records with ids `0..counted_records`. Its snapshot, and its delta from the last
+/// cycle (empty after the first).
+fn two_type_cycle(
+    writer: &mut crate::write::WriteStateEngine,
+    (named, ids, name): (&str, std::ops::Range<i64>, fn(i64) -> String),
+    (counted, counted_records): (&str, i64),
+) -> (Vec<u8>, Vec<u8>) {
+    writer.prepare_for_next_cycle();
+    let mut record = crate::write::ObjectRecord::new();
+    for id in ids {
+        record.clear().set_long("id", id).set_string("name", &name(id));
+        writer.add(named, &record).unwrap();
+    }
+    for id in 0..counted_records {
+        record.clear().set_long("id", id);
+        writer.add(counted, &record).unwrap();
+    }
+    let (mut snapshot, mut delta) = (Vec::new(), Vec::new());
+    writer.write_snapshot(&mut snapshot).unwrap();
+    if writer.write_delta(&mut delta).is_err() {
+        delta.clear();
+    }
+    (snapshot, delta)
+}
+
 /// A primary-key index moved beside a delta on several threads is the index `updated` gives after it.
 #[test]
 fn an_index_follower_gives_what_updated_gives() {
     use crate::index::{KeyValue, PrimaryKeyIndex};
-    use crate::write::{ObjectRecord, WriteStateEngine};
 
-    let mut writer = WriteStateEngine::new();
-    let item = ObjectSchema::new("Item")
-        .with_field(ObjectField::new("id", FieldType::Long))
-        .with_field(ObjectField::new("name", FieldType::String))
-        .with_primary_key(["id"]);
-    writer.add_schema(Schema::from(item)).unwrap();
-    writer
-        .add_schema(Schema::from(ObjectSchema::new("Other").with_field(ObjectField::new("n", FieldType::Int))))
-        .unwrap();
-    let mut cycle = |ids: std::ops::Range<i64>, others: i32| {
-        writer.prepare_for_next_cycle();
-        let mut record = ObjectRecord::new();
-        for id in ids {
-            record.clear().set_long("id", id).set_string("name", &format!("item {id}"));
-            writer.add("Item", &record).unwrap();
-        }
-        for n in 0..others {
-            record.clear().set_int("n", n);
-            writer.add("Other", &record).unwrap();
-        }
-        let (mut snapshot, mut delta) = (Vec::new(), Vec::new());
-        writer.write_snapshot(&mut snapshot).unwrap();
-        if writer.write_delta(&mut delta).is_err() {
-            delta.clear();
-        }
-        (snapshot, delta)
-    };
+    let mut writer = two_type_writer(ObjectSchema::new("Item").with_primary_key(["id"]), "Other");
+    let mut cycle =
+        |ids, others| two_type_cycle(&mut writer, ("Item", ids, |id| format!("item {id}")), ("Other", others));
     let (snapshot, _) = cycle(0..500, 50);
     let v1 = ReadStateEngine::from_snapshot(&snapshot).unwrap();
     let index = PrimaryKeyIndex::new(&v1, "Item").unwrap();
@@ -868,36 +883,12 @@ fn an_index_follower_gives_what_updated_gives() {
 #[test]
 fn a_follower_runs_again_when_the_delta_swaps_its_state_out_of_a_sparse_buffer() {
     use crate::memory::BlobBuffer;
-    use crate::write::{ObjectRecord, WriteStateEngine};
     use std::sync::atomic::{AtomicUsize, Ordering};
 
-    let mut writer = WriteStateEngine::new();
-    let big = ObjectSchema::new("Big")
-        .with_field(ObjectField::new("id", FieldType::Long))
-        .with_field(ObjectField::new("name", FieldType::String));
-    writer.add_schema(Schema::from(big)).unwrap();
-    writer
-        .add_schema(Schema::from(ObjectSchema::new("Small").with_field(ObjectField::new("id", FieldType::Long))))
-        .unwrap();
+    let mut writer = two_type_writer(ObjectSchema::new("Big"), "Small");
     writer.set_num_shards("Big", 4).unwrap();
-    let mut cycle = |big: i64, small: i64| {
-        writer.prepare_for_next_cycle();
-        let mut record = ObjectRecord::new();
-        for id in 0..big {
-            record.clear().set_long("id", id).set_string("name", &format!("big record {id:>8} with a longish name"));
-            writer.add("Big", &record).unwrap();
-        }
-        for id in 0..small {
-            record.clear().set_long("id", id);
-            writer.add("Small", &record).unwrap();
-        }
-        let (mut snapshot, mut delta) = (Vec::new(), Vec::new());
-        writer.write_snapshot(&mut snapshot).unwrap();
-        if writer.write_delta(&mut delta).is_err() {
-            delta.clear();
-        }
-        (snapshot, delta)
-    };
+    let long_name = |id| format!("big record {id:>8} with a longish name");
+    let mut cycle = |big, small| two_type_cycle(&mut writer, ("Big", 0..big, long_name), ("Small", small));
     let (snapshot, _) = cycle(4000, 10);
     let v1 = ReadStateEngine::from_snapshot_buffer(BlobBuffer::copy_of(&snapshot).unwrap()).unwrap();
     // Two Big records more: two of Big's four shards are rebuilt, the other two still read the
