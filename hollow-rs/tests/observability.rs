@@ -88,6 +88,57 @@ fn a_refresh_by_deltas_is_one_span_with_a_child_per_blob() {
     assert_eq!(done[0].fields.get("version").map(String::as_str), Some("102"));
 }
 
+/// With over 8 MiB of records in two types, a delta applies them side by side where the machine has
+/// two cores, and each type's index moves on the thread that applied the type (the second type's on
+/// a worker thread): each index's span is still the blob's child.
+#[test]
+fn an_index_moved_beside_a_delta_reports_under_its_blob() {
+    let store = Arc::new(InMemoryBlobStore::new());
+    let text = |name: &str| ObjectSchema::new(name).with_field(ObjectField::new("text", FieldType::String));
+    let mut producer = Producer::builder(store.clone())
+        .with_announcer(store.clone())
+        .with_version_minter(Arc::new(SequenceVersionMinter::starting_at(100)))
+        .with_schema(text("Item").with_field(ObjectField::new("id", FieldType::Long)).with_primary_key(["id"]).into())
+        .with_schema(text("Note").into())
+        .build()
+        .unwrap();
+    let mut cycle = |changed: i64| {
+        producer
+            .run_cycle(|ws| {
+                let mut rec = ObjectRecord::new();
+                for i in 0..120_000i64 {
+                    let version = if i % 100 == 0 { changed } else { 0 };
+                    rec.clear().set_long("id", i).set_string("text", &format!("item {i:>40} {version}"));
+                    ws.add_object("Item", &rec)?;
+                    rec.clear().set_string("text", &format!("note {i:>40} {version}"));
+                    ws.add_object("Note", &rec)?;
+                }
+                Ok(())
+            })
+            .unwrap()
+    };
+    cycle(0);
+    cycle(1);
+    let consumer =
+        Consumer::builder(store.clone()).with_primary_key_index("Item").with_hash_index("Note", &["text"]).build();
+    consumer.refresh_to(100).unwrap();
+    let (result, rec) = record_tracing(|| consumer.refresh_to(101));
+    assert_eq!(result.unwrap(), 101);
+    assert_eq!(consumer.metrics().index_build_failures, 0);
+    let state = consumer.read_state().unwrap();
+    let index = state.primary_key_index("Item").unwrap();
+    let item = index.get(state.engine(), &[hollow::index::KeyValue::Long(500)]).unwrap();
+    let text_of = state.engine().object("Item").unwrap().read_string(item, 0);
+    assert_eq!(text_of.as_deref(), Some(&*format!("item {:>40} 1", 500)), "the index follows the delta");
+
+    let applied = rec.spans_named("hollow.consumer.apply_blob");
+    assert_eq!(applied.len(), 1, "{:#?}", rec.spans);
+    let moved = rec.children_named(applied[0], "hollow.consumer.update_indexes");
+    let mut types: Vec<_> = moved.iter().map(|&s| rec.field(s, "index_type").unwrap()).collect();
+    types.sort_unstable();
+    assert_eq!(types, ["Item", "Note"], "{:#?}", rec.spans);
+}
+
 #[test]
 fn a_failed_refresh_is_a_warning_inside_its_span() {
     let (store, _producer) = three_versions();

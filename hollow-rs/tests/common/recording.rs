@@ -90,12 +90,14 @@ impl Visit for Fields<'_> {
     }
 }
 
-/// The index in `Recording::spans`, kept in each span's extensions.
-struct SpanIndex(usize);
+/// The index in `Recording::spans` and the recording, kept in each recorded span's extensions.
+struct SpanIndex(usize, Arc<Mutex<Recording>>);
 
-/// Records into the recording of the current thread, if it has one (see [`record_tracing`]). One layer
-/// is installed globally, once: per-thread default subscribers race with `tracing`'s global interest
-/// cache when tests run in parallel, so a callsite first seen elsewhere could go unrecorded.
+/// Records into the recording of the current thread, if it has one (see [`record_tracing`]), and
+/// spans and events on other threads (a library's worker threads) into the recording of their parent
+/// span. One layer is installed globally, once: per-thread default subscribers race with `tracing`'s
+/// global interest cache when tests run in parallel, so a callsite first seen elsewhere could go
+/// unrecorded.
 #[derive(Clone, Default)]
 pub struct RecordingLayer;
 
@@ -110,29 +112,36 @@ fn current() -> Option<Arc<Mutex<Recording>>> {
 impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for RecordingLayer {
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(id) else { return };
-        let parent = span.parent().and_then(|p| p.extensions().get::<SpanIndex>().map(|i| i.0));
+        let parent = span.parent().and_then(|p| p.extensions().get::<SpanIndex>().map(|i| (i.0, Arc::clone(&i.1))));
         let mut fields = BTreeMap::new();
         attrs.record(&mut Fields { message: None, fields: &mut fields });
-        let Some(recording) = current() else { return };
-        let mut recording = recording.lock().unwrap();
-        recording.spans.push(SpanRecord { name: attrs.metadata().name().to_owned(), parent, fields });
-        span.extensions_mut().insert(SpanIndex(recording.spans.len() - 1));
+        let Some(recording) = current().or_else(|| parent.as_ref().map(|p| Arc::clone(&p.1))) else { return };
+        let index = {
+            let mut spans = recording.lock().unwrap();
+            let parent = parent.filter(|p| Arc::ptr_eq(&p.1, &recording)).map(|p| p.0);
+            spans.spans.push(SpanRecord { name: attrs.metadata().name().to_owned(), parent, fields });
+            spans.spans.len() - 1
+        };
+        span.extensions_mut().insert(SpanIndex(index, recording));
     }
 
     fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(id) else { return };
-        let Some(index) = span.extensions().get::<SpanIndex>().map(|i| i.0) else { return };
-        let Some(recording) = current() else { return };
+        let Some((index, recording)) = span.extensions().get::<SpanIndex>().map(|i| (i.0, Arc::clone(&i.1))) else {
+            return;
+        };
         let mut recording = recording.lock().unwrap();
         values.record(&mut Fields { message: None, fields: &mut recording.spans[index].fields });
     }
 
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
-        let span = ctx.event_span(event).and_then(|s| s.extensions().get::<SpanIndex>().map(|i| i.0));
+        let span =
+            ctx.event_span(event).and_then(|s| s.extensions().get::<SpanIndex>().map(|i| (i.0, Arc::clone(&i.1))));
         let (mut message, mut fields) = (String::new(), BTreeMap::new());
         event.record(&mut Fields { message: Some(&mut message), fields: &mut fields });
         let meta = event.metadata();
-        let Some(recording) = current() else { return };
+        let Some(recording) = current().or_else(|| span.as_ref().map(|s| Arc::clone(&s.1))) else { return };
+        let span = span.filter(|s| Arc::ptr_eq(&s.1, &recording)).map(|s| s.0);
         recording.lock().unwrap().events.push(EventRecord {
             level: *meta.level(),
             target: meta.target().to_owned(),
