@@ -155,7 +155,7 @@ impl PrimaryKeyIndex {
     /// [`ReadStateEngine::apply_delta_with`]: it gives [`updated`](Self::updated)'s result, and
     /// starts as soon as the types it reads have their new states, beside the rest of the delta.
     pub fn follower<'a>(&'a self, from: &'a ReadStateEngine) -> Follower<'a, Result<Self>> {
-        Follower::new(self.shape.types(), move |to| self.updated(from, to))
+        Follower::new(self.types_read(), move |to| self.updated(from, to))
     }
 
     /// The types whose records the index reads: its own, then those its key paths go through.

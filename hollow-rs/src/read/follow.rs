@@ -59,11 +59,16 @@ pub(super) struct Schedule<'s, V, T> {
     before: &'s BTreeMap<String, Arc<TypeReadState>>,
     /// Makes a view with the result's tags over some of its types.
     view: &'s (dyn Fn(BTreeMap<String, Arc<TypeReadState>>) -> V + Sync),
-    /// Per follower, how many of its types the delta is still applying.
-    pending: Mutex<Vec<usize>>,
-    /// The delta's types done so far.
-    done: Mutex<BTreeMap<String, Arc<TypeReadState>>>,
+    progress: Mutex<Progress>,
     early: Mutex<Vec<Option<Early<T>>>>,
+}
+
+/// How far the delta is, as the followers wait for it.
+struct Progress {
+    /// Per follower, how many of its types the delta is still applying.
+    pending: Vec<usize>,
+    /// The delta's types done so far.
+    done: BTreeMap<String, Arc<TypeReadState>>,
 }
 
 impl<'s, V, T: Send> Schedule<'s, V, T> {
@@ -93,8 +98,7 @@ impl<'s, V, T: Send> Schedule<'s, V, T> {
             followers,
             before,
             view,
-            pending: Mutex::new(pending),
-            done: Mutex::new(BTreeMap::new()),
+            progress: Mutex::new(Progress { pending, done: BTreeMap::new() }),
         }
     }
 
@@ -105,13 +109,16 @@ impl<'s, V, T: Send> Schedule<'s, V, T> {
 
     /// `type_name` has its new state: run, on this thread, every follower it was the last type of.
     pub(super) fn type_done(&self, type_name: &str, state: &Arc<TypeReadState>) {
+        if self.followers.is_empty() {
+            return;
+        }
         // The followers made ready, with the states each is to see.
         let ready: Vec<(usize, Seen)> = {
-            let mut done = lock(&self.done);
+            let mut progress = lock(&self.progress);
+            let Progress { pending, done } = &mut *progress;
             let first = done.insert(type_name.to_owned(), Arc::clone(state)).is_none();
             // A schedule is made only for a delta naming each type once (`distinct_types`).
             debug_assert!(first, "type {type_name} applied twice");
-            let mut pending = lock(&self.pending);
             let mut ready = Vec::new();
             for (i, f) in self.followers.iter().enumerate() {
                 if pending[i] > 0 && f.reads(type_name) {
@@ -130,7 +137,7 @@ impl<'s, V, T: Send> Schedule<'s, V, T> {
             }
             ready
         };
-        // Outside the locks: a follower may take a while, and the other threads report types too.
+        // Outside the lock: a follower may take a while, and the other threads report types too.
         for (i, seen) in ready {
             let view = (self.view)(seen.iter().cloned().collect());
             let out = (self.followers[i].run)(&view);

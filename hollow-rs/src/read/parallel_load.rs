@@ -90,7 +90,8 @@ fn run<T: Send>(
     f: impl Fn(&Section<'_>, &mut ByteReader<'_>) -> Result<T> + Sync,
 ) -> Vec<Ran<T>> {
     let mut order: Vec<usize> = (0..sections.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(weight(&sections[i])));
+    // Cached: a delta's weight walks its type's arrays.
+    order.sort_by_cached_key(|&i| std::cmp::Reverse(weight(&sections[i])));
     crate::parallelism::run_jobs(&order, threads, |i| {
         let mut r = sections[i].body.clone();
         let out = f(&sections[i], &mut r);
