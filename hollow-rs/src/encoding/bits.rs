@@ -194,6 +194,15 @@ impl BitArray {
         (both >> (offset & 63)) as u64 & mask
     }
 
+    /// Start loading the cache line of the element at bit `offset` (see [`crate::memory::prefetch`]);
+    /// nothing when the offset is outside the array.
+    #[inline]
+    pub(crate) fn prefetch(&self, offset: u64) {
+        if let Some(byte) = self.bytes.get((offset >> 3) as usize) {
+            crate::memory::prefetch(byte);
+        }
+    }
+
     /// The `width`-bit element (`0 ..= 64`) at bit `offset`.
     #[inline]
     pub fn get(&self, offset: u64, width: u32) -> u64 {

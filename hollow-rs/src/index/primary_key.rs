@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::hasher::KeyHasher;
-use super::key::{FieldValue, KeyValue, LeafKind};
+use super::key::{KeyValue, LeafKind};
 use super::overlay::Overlay;
 use super::path::PathRules;
 use super::shape::{DirectKey, KeyShape};
@@ -11,6 +11,11 @@ use super::source::{ObjectRecords, Source};
 use super::table::{collect_keys, plan_update, SlotTable, Update};
 use crate::error::{Error, Result};
 use crate::read::{Follower, ReadStateEngine, TypeReadState};
+
+/// Keys a batch lookup prepares ahead of the one it resolves, per stage of its pipeline
+/// ([`PrimaryKeyIndex::get_many_each`]): enough that the misses of one stage overlap the work of
+/// the others, few enough that the prefetched lines are still in L1 when they are read.
+pub(super) const LOOKAHEAD: usize = 16;
 use crate::schema::FieldType;
 
 /// Finds the record of an OBJECT type by its key: the type's primary key, or any fields given by
@@ -115,12 +120,14 @@ impl PrimaryKeyIndex {
                     None => return false,
                 },
             };
-            object.value(r, field_index, field_type) == Some(FieldValue::Int(key))
+            object.integer(r, field_index, field_type) == Some(key)
         })
     }
 
-    /// [`Self::get`] for many keys; faster than one call per key because the table reads of a
-    /// batch overlap.
+    /// [`Self::get`] for many keys; faster than one call per key because the cache misses of many
+    /// keys overlap: the table slots and key records of the next keys are loaded while the current
+    /// ones are resolved. On 1M movies (a 52 MB snapshot, far beyond the cache), 55-75 ns a key
+    /// against 100-230 ns for `get` in a loop (`examples/java_compare.rs`).
     pub fn get_many<'k, K: AsRef<[KeyValue<'k>]>>(&self, engine: &ReadStateEngine, keys: &[K]) -> Vec<Option<u32>> {
         self.get_many_in(engine, keys)
     }
@@ -261,6 +268,12 @@ impl PrimaryKeyIndex {
         out
     }
 
+    /// Lookups in a three-stage pipeline over batches of [`LOOKAHEAD`] keys, so that the cache misses
+    /// of many keys are in flight together: while batch `b` is resolved, the records that batch
+    /// `b + 1`'s home slots name are being loaded, and the home slots of batch `b + 2`. A key resolved
+    /// this way reads a slot and a record that are usually in cache already; one looked up alone waits
+    /// for each in turn. (Only keys of direct fields have their records prefetched: others read
+    /// through references, which the pipeline does not follow.)
     #[inline]
     pub(crate) fn get_many_each_in<'k, S: Source, K: AsRef<[KeyValue<'k>]>>(
         &self,
@@ -268,36 +281,44 @@ impl PrimaryKeyIndex {
         keys: &[K],
         mut found: impl FnMut(usize, Option<u32>),
     ) {
-        const BATCH: usize = 16;
-        let mut next = 0;
         let object = self.root.0.as_deref().and_then(S::held_object).or_else(|| src.object(self.shape.root()));
         let direct = self.shape.direct().zip(object);
-        for chunk in keys.chunks(BATCH) {
-            // Check and hash the whole batch and touch each first slot before resolving any, so
-            // that the table misses of the batch are in flight together.
-            let mut prepared = [None; BATCH];
-            let mut touched = 0u64;
-            for (p, key) in prepared.iter_mut().zip(chunk) {
-                let key = key.as_ref();
-                *p = match direct {
-                    Some((fields, _)) => DirectKey::new(fields, key).map(|d| (d.hash, Some(d))),
-                    None => self.shape.hash_key(key).map(|h| (h, None)),
-                };
-                if let Some((h, _)) = *p {
-                    touched ^= self.base.table.first_slot(h);
+        let table = &self.base.table;
+        let batch = |b: usize| &keys[(b * LOOKAHEAD).min(keys.len())..((b + 1) * LOOKAHEAD).min(keys.len())];
+        let batches = keys.len().div_ceil(LOOKAHEAD);
+        // Each key's hash and, for direct fields, its checked form; `None` for a key that can never match.
+        let mut stages = [[None; LOOKAHEAD]; 3];
+        for b in 0..batches + 2 {
+            if b < batches {
+                let prepared = &mut stages[b % 3];
+                for (p, key) in prepared.iter_mut().zip(batch(b)) {
+                    let key = key.as_ref();
+                    *p = match direct {
+                        Some((fields, _)) => DirectKey::new(fields, key).map(|d| (d.hash, Some(d))),
+                        None => self.shape.hash_key(key).map(|h| (h, None)),
+                    };
+                    if let Some((h, _)) = *p {
+                        table.prefetch_home(h);
+                    }
                 }
             }
-            std::hint::black_box(touched);
-            for (p, key) in prepared.iter().zip(chunk) {
+            if let (Some(aimed), Some((_, object))) = (b.checked_sub(1).filter(|&a| a < batches), direct) {
+                for (h, d) in stages[aimed % 3][..batch(aimed).len()].iter().flatten() {
+                    if let (Some(d), Some(root)) = (d, table.probe(*h).next()) {
+                        d.prefetch(object, root);
+                    }
+                }
+            }
+            let Some(done) = b.checked_sub(2) else { continue };
+            for (i, (p, key)) in stages[done % 3].iter().zip(batch(done)).enumerate() {
                 found(
-                    next,
+                    done * LOOKAHEAD + i,
                     match (p, direct) {
                         (Some((h, Some(d))), Some((_, object))) => self.find(*h, |r| d.matches(object, r)),
                         (Some((h, _)), _) => self.find(*h, |r| self.shape.root_matches(src, r, key.as_ref())),
                         (None, _) => None,
                     },
                 );
-                next += 1;
             }
         }
     }

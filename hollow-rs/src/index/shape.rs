@@ -254,6 +254,11 @@ pub(crate) struct DirectKey<'s, 'k, 'v> {
     key: &'k [KeyValue<'v>],
     /// The key hash, as [`KeyShape::hash_key`] computes it.
     pub(crate) hash: u64,
+    /// The value of a key of one INT or LONG field, the key of most primary keys: it is matched by
+    /// reading that one field as a number, with no loop over fields or match on kinds. Through the
+    /// general loop, a lookup by such a key took 304 instructions with every line in cache (callgrind,
+    /// 1M movies), the loop out of line and the field read called twice.
+    integer: Option<i64>,
 }
 
 impl<'s, 'k, 'v> DirectKey<'s, 'k, 'v> {
@@ -264,15 +269,41 @@ impl<'s, 'k, 'v> DirectKey<'s, 'k, 'v> {
             return None;
         }
         let mut h = KeyHasher::default();
+        if let ([value], [field]) = (key, fields) {
+            let probe = Probe::new(value, &field.kind)?;
+            probe.hash_into(&mut h);
+            let integer = match (probe, field.field_type) {
+                (Probe::Int(v), FieldType::Int | FieldType::Long) => Some(v),
+                _ => None,
+            };
+            return Some(DirectKey { fields, key, hash: h.finish(), integer });
+        }
         for (value, field) in key.iter().zip(fields) {
             Probe::new(value, &field.kind)?.hash_into(&mut h);
         }
-        Some(DirectKey { fields, key, hash: h.finish() })
+        Some(DirectKey { fields, key, hash: h.finish(), integer: None })
+    }
+
+    /// Start loading the key fields of record `root`, which [`Self::matches`] will read.
+    #[inline(always)]
+    pub(crate) fn prefetch<'a, O: ObjectRecords<'a>>(&self, object: O, root: u32) {
+        for f in self.fields {
+            object.prefetch(root, f.field);
+        }
     }
 
     /// Whether record `root` of the root type holds this key.
     #[inline(always)]
     pub(crate) fn matches<'a, O: ObjectRecords<'a>>(&self, object: O, root: u32) -> bool {
+        match (self.integer, self.fields) {
+            (Some(v), [f]) => object.integer(root, f.field, f.field_type) == Some(v),
+            _ => self.matches_fields(object, root),
+        }
+    }
+
+    /// [`Self::matches`] for any direct key, field by field.
+    #[inline(never)]
+    fn matches_fields<'a, O: ObjectRecords<'a>>(&self, object: O, root: u32) -> bool {
         // The probes were checked by `new`; building them again is a match on two tags, cheaper
         // than keeping them (a lookup that misses never needs them).
         self.fields.iter().zip(self.key).all(|(f, value)| {

@@ -75,6 +75,20 @@ pub(crate) trait ObjectRecords<'a>: Copy {
     fn value(self, ordinal: u32, field: usize, field_type: FieldType) -> Option<FieldValue<'a>>;
     /// The ordinal referenced by a REFERENCE field; `None` for null.
     fn reference(self, ordinal: u32, field: usize) -> Option<u32>;
+    /// An INT or LONG field as a number; `None` for null, or for a field of another type.
+    #[inline(always)]
+    fn integer(self, ordinal: u32, field: usize, field_type: FieldType) -> Option<i64> {
+        match self.value(ordinal, field, field_type) {
+            Some(FieldValue::Int(v)) if matches!(field_type, FieldType::Int | FieldType::Long) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Start loading the cache line of a field of `ordinal`, ahead of [`Self::value`]; only a hint.
+    #[inline(always)]
+    fn prefetch(self, ordinal: u32, field: usize) {
+        let _ = (ordinal, field);
+    }
 }
 
 /// Element reads of one LIST or SET type.
@@ -179,6 +193,20 @@ impl<'a> ObjectRecords<'a> for &'a ObjectTypeReadState {
     #[inline]
     fn reference(self, ordinal: u32, field: usize) -> Option<u32> {
         self.read_ordinal(ordinal, field)
+    }
+
+    #[inline(always)]
+    fn prefetch(self, ordinal: u32, field: usize) {
+        self.prefetch_field(ordinal, field);
+    }
+
+    #[inline(always)]
+    fn integer(self, ordinal: u32, field: usize, field_type: FieldType) -> Option<i64> {
+        match field_type {
+            FieldType::Long => self.read_long(ordinal, field),
+            FieldType::Int => self.read_int(ordinal, field).map(i64::from),
+            _ => None,
+        }
     }
 }
 

@@ -122,12 +122,12 @@ impl SlotTable {
         }
     }
 
-    /// Start loading the first slot for `hash`; used by batch lookups to overlap cache misses.
+    /// Start loading the home slot of `hash`, ahead of a [`Self::probe`] (a hint).
     #[inline]
-    pub(crate) fn first_slot(&self, hash: u64) -> u64 {
+    pub(crate) fn prefetch_home(&self, hash: u64) {
         match &self.slots {
-            Slots::Narrow(slots) => slots[home(hash, slots.len())] as u64,
-            Slots::Wide(slots) => slots[home(hash, slots.len())],
+            Slots::Narrow(slots) => crate::memory::prefetch(&slots[home(hash, slots.len())]),
+            Slots::Wide(slots) => crate::memory::prefetch(&slots[home(hash, slots.len())]),
         }
     }
 

@@ -549,6 +549,54 @@ fn real_engine_overlay_only_and_rebuild_always_agree_with_fresh_builds() {
     THRESHOLD.with(|t| t.set(None));
 }
 
+/// `get_many` resolves keys in a pipeline whose stages take [`LOOKAHEAD`] keys each (home slots
+/// prefetched, then the records they name, then resolved): for every batch length around the
+/// stages' size, on the real engine, with and without an overlay, it answers each key as `get`
+/// does, in order, hits, misses and keys of the wrong kind alike.
+#[test]
+fn get_many_answers_each_key_as_get_does_for_every_batch_length() {
+    use super::primary_key::LOOKAHEAD;
+    THRESHOLD.with(|t| t.set(Some(usize::MAX)));
+    let engines = vector_walk("sharded");
+    let mut by_id = PrimaryKeyIndex::build_by_schema_key(&engines[0], "Item").unwrap();
+    for (step, e) in engines.iter().enumerate() {
+        if step > 0 {
+            by_id = by_id.updated_in(&engines[step - 1], e).unwrap();
+            assert!(by_id.overlay_len() > 0, "step {step}: the overlay holds the changes");
+        }
+        let item = e.object("Item").unwrap();
+        let mut keys = Vec::new();
+        let mut hits = Vec::new();
+        for (n, o) in e.type_state("Item").unwrap().populated().iter().enumerate() {
+            let id = item.read_long(o, 0).unwrap();
+            keys.push([KeyValue::Long(id)]);
+            hits.push((keys.len() - 1, o));
+            if n % 3 == 0 {
+                keys.push([KeyValue::Long(id + 1_000_000)]);
+            }
+            if n % 7 == 0 {
+                keys.push(["1".into()]);
+            }
+        }
+        let expected: Vec<Option<u32>> = keys.iter().map(|k| by_id.get_in(e, k)).collect();
+        for &(at, o) in &hits {
+            assert_eq!(expected[at], Some(o), "step {step}: key {:?}", keys[at]);
+        }
+        let misses = expected.iter().filter(|o| o.is_none()).count();
+        assert!(hits.len() > 500 && misses > hits.len() / 3, "step {step}: {} hits, {misses} misses", hits.len());
+        for len in (0..=3 * LOOKAHEAD + 1).chain([keys.len() - 1, keys.len()]) {
+            assert_eq!(by_id.get_many_in(e, &keys[..len]), expected[..len], "step {step}: {len} keys");
+        }
+        let mut positions = Vec::new();
+        by_id.get_many_each_in(e, &keys, |at, found| {
+            assert_eq!(found, expected[at], "step {step}: key {at}");
+            positions.push(at);
+        });
+        assert_eq!(positions, (0..keys.len()).collect::<Vec<_>>(), "step {step}: each key once, in order");
+    }
+    THRESHOLD.with(|t| t.set(None));
+}
+
 /// The movies of one version written with the write engine.
 fn write_movies(w: &mut crate::write::WriteStateEngine, movies: &[Movie]) {
     use crate::write::{ListRecord, MapRecord, ObjectRecord};

@@ -188,6 +188,15 @@ impl ObjectTypeReadState {
         Some((data, local as u64, field_type))
     }
 
+    /// Start loading the cache line that holds a field of `ordinal`, for a batch of reads that
+    /// overlaps its cache misses; nothing for an ordinal without data or a field out of range.
+    #[inline]
+    pub(crate) fn prefetch_field(&self, ordinal: u32, field: usize) {
+        if let Some((data, rec, _)) = self.record(ordinal, field) {
+            data.prefetch(rec, field);
+        }
+    }
+
     /// The stored bits of a field and the field's width in the record's shard: what Java calls the
     /// fixed-length value. For STRING/BYTES it is the heap end offset with the null bit. `None` only
     /// for an ordinal without data or a field index out of range.
@@ -197,7 +206,9 @@ impl ObjectTypeReadState {
     }
 
     /// The stored bits of a fixed-length field, `None` when they are the all-ones null value.
-    #[inline]
+    /// Always inlined: it is the whole of a numeric read, which an index lookup makes on every
+    /// candidate record (out of line, LLVM's copy cost a call and a spill per read).
+    #[inline(always)]
     fn fixed_value(&self, ordinal: u32, field: usize) -> Option<u64> {
         let (data, rec, _) = self.record(ordinal, field)?;
         let v = data.value(rec, field);

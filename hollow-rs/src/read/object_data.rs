@@ -184,6 +184,12 @@ impl ObjectShardData {
         record * self.widths.bits_per_record + self.widths.offsets[field]
     }
 
+    /// Start loading the cache line of a field of `record` (a hint; see [`crate::memory::prefetch`]).
+    #[inline]
+    pub(crate) fn prefetch(&self, record: u64, field: usize) {
+        self.fixed.prefetch(self.bit_offset(record, field));
+    }
+
     /// The stored bits of a field.
     #[inline]
     pub(crate) fn value(&self, record: u64, field: usize) -> u64 {
