@@ -64,7 +64,9 @@ fn check_primary(ix: &PrimaryKeyIndex, e: &ReadStateEngine, expected: &[(u32, Ke
         assert!(by_key[&format!("{k:?}")].contains(&got), "{what}: {k:?} found {got}");
     }
     let keys: Vec<&[KeyValue<'_>]> = expected.iter().map(|(_, k)| k.as_slice()).collect();
-    for (got, (_, k)) in ix.get_many(e, &keys).into_iter().zip(expected) {
+    let batch = ix.get_many(e, &keys);
+    assert_eq!(batch.len(), keys.len(), "{what}: one answer per key");
+    for (got, (_, k)) in batch.into_iter().zip(expected) {
         assert!(got.is_some_and(|o| by_key[&format!("{k:?}")].contains(&o)), "{what}: batch {k:?}");
     }
     for k in absent {

@@ -653,10 +653,10 @@ static void test_one_call_reads(const hollow_read_state *rs) {
     CHECK(len == 99);
 
     /* The batch lookup: the same ordinals as one lookup at a time, HOLLOW_NO_ORDINAL for misses, across
-     * more keys than one internal chunk. */
+     * more keys than one internal chunk (nine whole chunks and part of a tenth). */
     {
-        int64_t keys[200];
-        uint32_t ordinals[200], expected[4];
+        int64_t keys[600];
+        uint32_t ordinals[600], expected[4];
         bool hit = false;
         size_t n_found = 0, i, want_found = 0;
         int64_t ids[4] = {1, 2, 3, 42};
@@ -665,14 +665,14 @@ static void test_one_call_reads(const hollow_read_state *rs) {
             CHECK(hit);
         }
         expected[3] = HOLLOW_NO_ORDINAL;
-        for (i = 0; i < 200; i++) {
+        for (i = 0; i < 600; i++) {
             keys[i] = ids[(i * 7) % 4];
             want_found += keys[i] != 42;
             ordinals[i] = 12345;
         }
-        CHECK_OK(hollow_primary_key_index_get_many_i64(pk, keys, 200, ordinals, &n_found));
+        CHECK_OK(hollow_primary_key_index_get_many_i64(pk, keys, 600, ordinals, &n_found));
         CHECK(n_found == want_found);
-        for (i = 0; i < 200; i++) CHECK(ordinals[i] == expected[(i * 7) % 4]);
+        for (i = 0; i < 600; i++) CHECK(ordinals[i] == expected[(i * 7) % 4]);
         CHECK_OK(hollow_primary_key_index_get_many_i64(pk, keys, 3, ordinals, NULL)); /* found count optional */
         n_found = 9;
         CHECK_OK(hollow_primary_key_index_get_many_i64(pk, NULL, 0, NULL, &n_found));
@@ -841,32 +841,33 @@ static void test_prepared_reads(hollow_consumer *consumer, int64_t v1, int64_t v
     CHECK_OK(hollow_prepared_read_int(year, 42, &i32, &found));
     CHECK(found == HOLLOW_FOUND_NO_RECORD && i32 == 0);
 
-    /* Batches: what one read at a time gives, across more keys than one internal chunk. */
+    /* Batches: what one read at a time gives, across more keys than one internal chunk
+     * (nine whole chunks and part of a tenth). */
     {
-        int64_t keys[150];
-        hollow_str strs[150];
-        hollow_found founds[150];
-        int32_t ints[150];
-        int64_t longs[150];
-        double doubles[150];
-        for (i = 0; i < 150; i++) keys[i] = ids[(i * 7) % 4];
-        CHECK_OK(hollow_prepared_read_string_many(title, keys, 150, strs, founds));
-        for (i = 0; i < 150; i++) {
+        int64_t keys[600];
+        hollow_str strs[600];
+        hollow_found founds[600];
+        int32_t ints[600];
+        int64_t longs[600];
+        double doubles[600];
+        for (i = 0; i < 600; i++) keys[i] = ids[(i * 7) % 4];
+        CHECK_OK(hollow_prepared_read_string_many(title, keys, 600, strs, founds));
+        for (i = 0; i < 600; i++) {
             CHECK_OK(hollow_prepared_read_string(title, keys[i], &s, &found));
             CHECK(founds[i] == found && strs[i].len == s.len && memcmp(strs[i].ptr, s.ptr, s.len) == 0);
         }
-        CHECK_OK(hollow_prepared_read_int_many(year, keys, 150, ints, founds));
-        for (i = 0; i < 150; i++) {
+        CHECK_OK(hollow_prepared_read_int_many(year, keys, 600, ints, founds));
+        for (i = 0; i < 600; i++) {
             CHECK_OK(hollow_prepared_read_int(year, keys[i], &i32, &found));
             CHECK(founds[i] == found && ints[i] == i32);
         }
-        CHECK_OK(hollow_prepared_read_long_many(movie_id, keys, 150, longs, founds));
-        for (i = 0; i < 150; i++) {
+        CHECK_OK(hollow_prepared_read_long_many(movie_id, keys, 600, longs, founds));
+        for (i = 0; i < 600; i++) {
             CHECK_OK(hollow_prepared_read_long(movie_id, keys[i], &i64, &found));
             CHECK(founds[i] == found && longs[i] == i64);
         }
-        CHECK_OK(hollow_prepared_read_double_many(rating, keys, 150, doubles, founds));
-        for (i = 0; i < 150; i++) {
+        CHECK_OK(hollow_prepared_read_double_many(rating, keys, 600, doubles, founds));
+        for (i = 0; i < 600; i++) {
             CHECK_OK(hollow_prepared_read_double(rating, keys[i], &d, &found));
             CHECK(founds[i] == found && doubles[i] == d);
         }

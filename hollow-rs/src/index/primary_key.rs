@@ -11,12 +11,12 @@ use super::source::{ObjectRecords, Source};
 use super::table::{collect_keys, plan_update, SlotTable, Update};
 use crate::error::{Error, Result};
 use crate::read::{Follower, ReadStateEngine, TypeReadState};
+use crate::schema::FieldType;
 
 /// Keys a batch lookup prepares ahead of the one it resolves, per stage of its pipeline
 /// ([`PrimaryKeyIndex::get_many_each`]): enough that the misses of one stage overlap the work of
 /// the others, few enough that the prefetched lines are still in L1 when they are read.
 pub(super) const LOOKAHEAD: usize = 16;
-use crate::schema::FieldType;
 
 /// Finds the record of an OBJECT type by its key: the type's primary key, or any fields given by
 /// path (`id`, `title` (expanded to `title.value`), `address.city.value`, `studio!` for the ordinal
@@ -91,10 +91,10 @@ impl PrimaryKeyIndex {
     /// [`Self::get`] for a key of one `int` or `long` field given as an `i64` (an `int` field matches
     /// only values that fit in 32 bits). A key of another shape matches nothing, as in `get`.
     ///
-    /// For a key that is an inline field of the indexed type, this skips the per-field kind dispatch
-    /// and iteration of `get`'s slice of [`KeyValue`]s (callgrind, 100k movies, a lookup and title read
-    /// as in `hollow-ffi/examples/bench_get.rs`: 480 instructions against 572 through `get`). The C
-    /// API's prepared reads, which check the key's shape once, use it.
+    /// `get` matches a key of one integer field as a number too; this skips only making the
+    /// [`KeyValue`] slice and checking its length and kind (callgrind, 100k movies, a lookup and title
+    /// read as in `hollow-ffi/examples/bench_get.rs`: 449 instructions against 464 through `get`). The
+    /// C API's prepared reads, which check the key's shape once, use it.
     #[inline(always)]
     pub fn get_i64(&self, engine: &ReadStateEngine, key: i64) -> Option<u32> {
         let Some([field]) = self.shape.direct() else {
@@ -118,9 +118,10 @@ impl PrimaryKeyIndex {
     }
 
     /// [`Self::get`] for many keys; faster than one call per key because the cache misses of many
-    /// keys overlap: the table slots and key records of the next keys are loaded while the current
-    /// ones are resolved. On 1M movies (a 52 MB snapshot, far beyond the cache), 55-75 ns a key
-    /// against 100-230 ns for `get` in a loop (`examples/java_compare.rs`).
+    /// keys overlap: the table slots of the next keys, and for keys of inline fields the records they
+    /// name, are loaded while the current ones are resolved. On 1M movies (a 52 MB snapshot, far
+    /// beyond the cache), 64-91 ns a key against 136-250 ns for `get` in a loop
+    /// (`examples/java_compare.rs`, 8 rounds).
     pub fn get_many<'k, K: AsRef<[KeyValue<'k>]>>(&self, engine: &ReadStateEngine, keys: &[K]) -> Vec<Option<u32>> {
         self.get_many_in(engine, keys)
     }

@@ -566,24 +566,26 @@ fn get_many_answers_each_key_as_get_does_for_every_batch_length() {
         }
         let item = e.object("Item").unwrap();
         let mut keys = Vec::new();
-        let mut hits = Vec::new();
+        let (mut hits, mut misses) = (Vec::new(), Vec::new());
         for (n, o) in e.type_state("Item").unwrap().populated().iter().enumerate() {
             let id = item.read_long(o, 0).unwrap();
             keys.push([KeyValue::Long(id)]);
-            hits.push((keys.len() - 1, o));
+            hits.push((keys.len() - 1, Some(o)));
             if n % 3 == 0 {
+                // No id in the vectors is this large.
                 keys.push([KeyValue::Long(id + 1_000_000)]);
+                misses.push((keys.len() - 1, None));
             }
             if n % 7 == 0 {
                 keys.push(["1".into()]);
+                misses.push((keys.len() - 1, None));
             }
         }
         let expected: Vec<Option<u32>> = keys.iter().map(|k| by_id.get_in(e, k)).collect();
-        for &(at, o) in &hits {
-            assert_eq!(expected[at], Some(o), "step {step}: key {:?}", keys[at]);
+        for &(at, o) in hits.iter().chain(&misses) {
+            assert_eq!(expected[at], o, "step {step}: key {:?}", keys[at]);
         }
-        let misses = expected.iter().filter(|o| o.is_none()).count();
-        assert!(hits.len() > 500 && misses > hits.len() / 3, "step {step}: {} hits, {misses} misses", hits.len());
+        assert!(hits.len() > 500 && misses.len() > hits.len() / 3, "step {step}: {} hits", hits.len());
         for len in (0..=3 * LOOKAHEAD + 1).chain([keys.len() - 1, keys.len()]) {
             assert_eq!(by_id.get_many_in(e, &keys[..len]), expected[..len], "step {step}: {len} keys");
         }
@@ -906,13 +908,19 @@ fn get_i64_answers_as_get_does() {
         .with_field(ObjectField::new("id", FieldType::Long))
         .with_field(ObjectField::new("year", FieldType::Int))
         .with_field(ObjectField::new("name", FieldType::String))
-        .with_field(ObjectField::reference("box", "Box"));
+        .with_field(ObjectField::reference("box", "Box"))
+        .with_field(ObjectField::new("rating", FieldType::Double))
+        .with_field(ObjectField::new("score", FieldType::Float))
+        .with_field(ObjectField::new("flag", FieldType::Boolean));
     w.add_schema(movie.into()).unwrap();
+    let rating = |id: i64| id as f64 * 0.5 + 0.25;
+    let score = |id: i64| id as f32 * 0.75 - 0.125;
     let mut expected = Vec::new();
     for i in 0..40i64 {
         let boxed = w.add("Box", &*ObjectRecord::new().set_long("n", i * 1000)).unwrap();
         let mut m = ObjectRecord::new();
         m.set_long("id", i - 20).set_int("year", 1990 + i as i32).set_string("name", "x").set_reference("box", boxed);
+        m.set_double("rating", rating(i - 20)).set_float("score", score(i - 20)).set_boolean("flag", i % 2 == 0);
         expected.push((i - 20, w.add("Movie", &m).unwrap()));
     }
     let mut blob = Vec::new();
@@ -936,4 +944,40 @@ fn get_i64_answers_as_get_does() {
     assert_eq!(by_year.get_i64(&e, 1999 + (1 << 32)), None, "an int field never holds a value beyond 32 bits");
     assert_eq!(by_name.get_i64(&e, 0), None);
     assert_eq!(by_pair.get_i64(&e, -20), None, "a key of two fields");
+
+    // `get_many` by every path, over more keys than one stage of its pipeline: the number path (a
+    // LONG field; an INT one, given longs in and out of 32 bits), a field through a reference, a
+    // string, two fields, and DOUBLE, FLOAT and BOOLEAN fields, which must not take the number path.
+    let (by_rating, by_score, by_flag) = (by(&["rating"]), by(&["score"]), by(&["flag"]));
+    let specials = [i64::MIN, i64::MAX, 1999 + (1 << 32), 1999 - (1 << 32)];
+    let longs: Vec<[KeyValue<'_>; 1]> =
+        (-25..25).chain(1985..2035).chain((0..45).map(|n| n * 1000)).chain(specials).map(|k| [k.into()]).collect();
+    let doubles: Vec<[KeyValue<'_>; 1]> = (-25..25).map(|id| [rating(id).into()]).collect();
+    let floats: Vec<[KeyValue<'_>; 1]> = (-25..25).map(|id| [KeyValue::Float(score(id))]).collect();
+    let flags: Vec<[KeyValue<'_>; 1]> = [true, false, true].map(|f| [f.into()]).to_vec();
+    let indexes = [&by_id, &by_year, &by_box, &by_name, &by_pair, &by_rating, &by_score, &by_flag];
+    for (i, index) in indexes.into_iter().enumerate() {
+        for keys in [&longs, &doubles, &floats, &flags] {
+            let got = index.get_many(&e, keys);
+            assert_eq!(got.len(), keys.len(), "index {i}");
+            for (key, got) in keys.iter().zip(got) {
+                assert_eq!(got, index.get(&e, key), "index {i}: {key:?}");
+            }
+        }
+    }
+    for &(id, ordinal) in &expected {
+        assert_eq!(by_rating.get(&e, &[rating(id).into()]), Some(ordinal), "rating of id {id}");
+        assert_eq!(by_score.get(&e, &[KeyValue::Float(score(id))]), Some(ordinal), "score of id {id}");
+        assert_eq!(by_id.get_many(&e, &[[id.into()]]), [Some(ordinal)], "id {id}");
+    }
+    let years = longs.iter().filter(|k| matches!(k[0], KeyValue::Long(y) if (1990..2030).contains(&y))).count();
+    assert_eq!(years, 41, "each year once, and 2000 as a box number too");
+    let found = by_year.get_many(&e, &longs).into_iter().flatten().count();
+    assert_eq!(found, years, "the years, and no value beyond 32 bits");
+    assert_eq!(by_rating.get_many(&e, &longs).into_iter().flatten().count(), 0, "a long never matches a double");
+    let movie = e.object("Movie").unwrap();
+    for (key, got) in flags.iter().zip(by_flag.get_many(&e, &flags)) {
+        let KeyValue::Boolean(flag) = key[0] else { unreachable!() };
+        assert_eq!(got.and_then(|o| movie.read_boolean(o, 6)), Some(flag), "flag {flag}");
+    }
 }
