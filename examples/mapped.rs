@@ -158,10 +158,12 @@ fn two_consumers(exe: &Path, path: &Path, mode: MappingMode) {
             f("Shared_Clean") + f("Shared_Dirty"),
         );
         let private_before = f("Before_Private_Clean") + f("Before_Private_Dirty");
+        let growth = f("Private_Clean") + f("Private_Dirty") - private_before;
+        let index = f("index_bytes") / 1024.0;
         println!(
-            "  {mode:?} consumer {i}: private growth since before the open {:.1} MiB (primary-key index {:.1} MiB)",
-            f("Private_Clean") + f("Private_Dirty") - private_before,
-            f("index_bytes") / 1024.0,
+            "  {mode:?} consumer {i}: private growth since before the open {growth:.2} MiB, primary-key index \
+             {index:.2} MiB: {:.3}x the index",
+            growth / index,
         );
     }
     for mut c in children {

@@ -2,9 +2,11 @@
 //!
 //! In [`MappingMode::Shared`] a snapshot file is mapped read-only and shared, and the read engine
 //! decodes only what it must at load (the header, the schemas, shard headers and bit widths, the
-//! populated-ordinal bitsets, and the offset checks of `read/object_data.rs` and
-//! `read/collection_data.rs`): the fixed-length words and the var-length bytes are read from the
-//! mapping where they lie (unaligned big-endian loads, see [`crate::encoding::bits`]). The pages are
+//! length and count of each populated-ordinal bitset, and the offset checks of `read/object_data.rs`
+//! and `read/collection_data.rs`): the fixed-length words, the var-length bytes and the populated
+//! bits are read from the mapping where they lie (unaligned big-endian loads, see
+//! [`crate::encoding::bits`] and `read/populated.rs`), so that a mapped consumer's private memory
+//! is its indexes and little else. The pages are
 //! the kernel's page cache, so every process mapping the same file shares one copy of them. Each
 //! shard holds an `Arc` of the mapping, so a reader that holds a state keeps its mapping alive
 //! whatever the consumer does next; the file is unmapped when the last state reading it is dropped.

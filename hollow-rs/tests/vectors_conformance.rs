@@ -116,7 +116,7 @@ fn first_difference(actual: &Value, expected: &Value, path: &str) -> Option<Stri
 }
 
 /// A snapshot of a scenario, loaded from its file in `mode`; a mapped load must have left every shard
-/// of every type in the mapping.
+/// and every populated bitset of every type in the mapping.
 fn load_snapshot(scenario: &str, version: i64, mode: MappingMode) -> ReadStateEngine {
     let path = scenario_dir(scenario).join("blobs").join(format!("snapshot-{version}"));
     let engine = ReadStateEngine::from_snapshot_file(&path, mode)
@@ -124,6 +124,12 @@ fn load_snapshot(scenario: &str, version: i64, mode: MappingMode) -> ReadStateEn
     let shards: usize = engine.types().map(|t| t.num_shards() as usize).sum();
     let expected = if mode == MappingMode::Shared { shards } else { 0 };
     assert_eq!(engine.mapped_shards(), expected, "{scenario} snapshot {version} ({mode:?}): mapped shards");
+    if mode == MappingMode::Shared {
+        for t in engine.types() {
+            let name = t.name();
+            assert_eq!(t.populated().heap_bytes(), 0, "{scenario} snapshot {version} {name}: populated bits copied");
+        }
+    }
     engine
 }
 

@@ -10,21 +10,36 @@
 //! costs 2 KiB; readers must not rely on that (a length of any size, trailing zero longs included, is
 //! valid).
 
-use crate::encoding::{BitArray, ByteReader};
+use crate::encoding::ByteReader;
 use crate::error::{Error, Result};
+use crate::memory::SharedBytes;
 
 /// Longs in one `ThreadSafeBitSet` segment with Hollow's default segment size (2^14 bits).
 pub const LONGS_PER_SEGMENT: usize = 256;
 
-/// Read the bitset's longs as written, trailing zero longs included.
+/// The word `index` of a bitset's bytes as [`read_bytes`] gives them (big-endian), in native byte
+/// order. Panics when the bytes hold no such word.
+#[inline]
+pub fn word(bytes: &[u8], index: usize) -> u64 {
+    let at = index * 8;
+    u64::from_be_bytes(bytes[at..at + 8].try_into().expect("8 bytes"))
+}
+
+/// The bitset's longs as written (big-endian, trailing zero longs included), read with [`word`]: in
+/// place when `r` reads a mapping or a blob buffer, else copied.
 ///
 /// # Errors
 ///
-/// [`Error::CorruptBlob`] when the word count or the words run past the end of the
+/// [`Error::CorruptBlob`] when the word count is negative or the words run past the end of the
 /// blob.
-pub fn read_words(r: &mut ByteReader<'_>) -> Result<BitArray> {
+pub fn read_bytes(r: &mut ByteReader<'_>) -> Result<SharedBytes> {
+    const WHAT: &str = "populated ordinals";
     let n = read_len(r)?;
-    BitArray::read_words(r, n, "populated ordinals")
+    let len = r.check_len(n, 8, WHAT)? * 8;
+    if let Some(bytes) = r.in_place(len, 0, WHAT)? {
+        return Ok(bytes);
+    }
+    Ok(SharedBytes::from_vec(r.bytes(len, WHAT)?.to_vec()))
 }
 
 /// Skip the bitset.
@@ -64,7 +79,12 @@ pub fn write(out: &mut Vec<u8>, ordinals: &[u32], num_longs: usize) {
 
 /// The ordinals whose bits are set in `words`, ascending.
 pub fn ones(words: &[u64]) -> impl Iterator<Item = u32> + '_ {
-    words.iter().enumerate().flat_map(|(i, &word)| {
+    ones_of(words.iter().copied())
+}
+
+/// The ordinals whose bits are set in the words `words` yields (native byte order), ascending.
+pub fn ones_of(words: impl Iterator<Item = u64>) -> impl Iterator<Item = u32> {
+    words.enumerate().flat_map(|(i, word)| {
         let mut w = word;
         std::iter::from_fn(move || {
             if w == 0 {
@@ -98,16 +118,17 @@ mod tests {
         assert_eq!(out.len(), 4 + 256 * 8);
         assert_eq!(&out[..4], &[0, 0, 1, 0]);
         assert_eq!(&out[4..12], &[0, 0, 0, 0, 0, 0, 0, 3]);
-        let words = read_words(&mut ByteReader::new(&out)).unwrap();
-        assert_eq!(ones(&words.to_words()).collect::<Vec<_>>(), [0, 1, 64, 200]);
+        let bytes = read_bytes(&mut ByteReader::new(&out)).unwrap();
+        assert_eq!(bytes.len(), 256 * 8);
+        assert_eq!(ones_of((0..256).map(|i| word(&bytes, i))).collect::<Vec<_>>(), [0, 1, 64, 200]);
         assert_eq!(java_num_longs(Some(16383)), 256);
         assert_eq!(java_num_longs(Some(16384)), 512);
     }
 
     #[test]
     fn truncated_or_negative_is_error() {
-        assert!(read_words(&mut ByteReader::new(&[0, 0, 1, 0, 0])).is_err());
-        assert!(read_words(&mut ByteReader::new(&[0xFF, 0, 0, 0])).is_err());
+        assert!(read_bytes(&mut ByteReader::new(&[0, 0, 1, 0, 0])).is_err());
+        assert!(read_bytes(&mut ByteReader::new(&[0xFF, 0, 0, 0])).is_err());
         assert!(skip(&mut ByteReader::new(&[0xFF, 0, 0, 0])).is_err());
         assert!(skip(&mut ByteReader::new(&[0, 0, 0, 1, 0])).is_err());
     }

@@ -33,6 +33,15 @@ impl TypeReadState {
         }
     }
 
+    fn core_mut(&mut self) -> &mut TypeCore {
+        match self {
+            TypeReadState::Object(s) => &mut s.core,
+            TypeReadState::List(s) => &mut s.inner.core,
+            TypeReadState::Set(s) => &mut s.inner.core,
+            TypeReadState::Map(s) => &mut s.inner.core,
+        }
+    }
+
     /// The type's schema (as of the snapshot it was loaded from: deltas never change it).
     pub fn schema(&self) -> &Schema {
         &self.core().schema
@@ -69,8 +78,9 @@ impl TypeReadState {
         }
     }
 
-    /// Every array of the type's records.
+    /// Every array of the type's records, and its populated set's.
     pub(crate) fn for_each_storage(&self, f: &mut dyn FnMut(&SharedBytes)) {
+        f(self.populated().storage());
         match self {
             TypeReadState::Object(s) => s.for_each_storage(f),
             TypeReadState::List(s) => s.inner.for_each_storage(f),
@@ -81,6 +91,13 @@ impl TypeReadState {
 
     /// This state with its windows into the buffers `release` picks copied to arrays of their own.
     pub(crate) fn with_windows_detached(&self, release: &dyn Fn(&BlobBuffer) -> bool) -> TypeReadState {
+        let mut next = self.with_shard_windows_detached(release);
+        let core = next.core_mut();
+        core.populated = core.populated.with_windows_detached(release);
+        next
+    }
+
+    fn with_shard_windows_detached(&self, release: &dyn Fn(&BlobBuffer) -> bool) -> TypeReadState {
         match self {
             TypeReadState::Object(s) => TypeReadState::Object(s.with_windows_detached(release)),
             TypeReadState::List(s) => {
