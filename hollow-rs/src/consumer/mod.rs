@@ -23,7 +23,8 @@ use arc_swap::ArcSwapOption;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::mapped::MappingMode;
-use crate::read::ReadStateEngine;
+use crate::memory::BlobBuffer;
+use crate::read::{Follower, ReadStateEngine};
 use crate::store::{AnnouncementWatcher, BlobRetriever, BlobType, Version};
 use crate::telemetry::{ConsumerTelemetry, DEFAULT_DATASET};
 use planner::{Planner, UpdatePlan};
@@ -343,11 +344,15 @@ impl Consumer {
     }
 
     /// A snapshot as [`ConsumerBuilder::with_memory_mapping`] says: mapped from the retriever's local
-    /// file when there is one, else from the bytes retrieved.
-    fn load_snapshot(&self, blob: &crate::store::Blob) -> Result<ReadStateEngine> {
+    /// file when there is one, else from the bytes retrieved; and the followers' results on it.
+    fn load_snapshot<T: Send>(
+        &self,
+        blob: &crate::store::Blob,
+        followers: &[Follower<'_, T>],
+    ) -> Result<(ReadStateEngine, Vec<T>)> {
         if self.inner.mapping == MappingMode::Shared {
             match self.inner.retriever.local_file(&blob.id()) {
-                Some(path) => match ReadStateEngine::from_snapshot_file(&path, MappingMode::Shared) {
+                Some(path) => match ReadStateEngine::from_snapshot_file_with(&path, MappingMode::Shared, followers) {
                     // The file vanished or changed since it was retrieved: the bytes in hand are the blob.
                     Err(e) if matches!(e.kind(), ErrorKind::Io | ErrorKind::IntegrityCheckFailed) => {
                         tracing::warn!(target: "hollow::consumer", path = %path.display(), error = %e,
@@ -363,7 +368,7 @@ impl Consumer {
                 ),
             }
         }
-        ReadStateEngine::from_snapshot_owned(Arc::clone(&blob.data))
+        ReadStateEngine::from_snapshot_buffer_with(BlobBuffer::shared(Arc::clone(&blob.data)), followers)
     }
 
     fn build_state(
@@ -400,14 +405,38 @@ impl Consumer {
             let previous = built.as_ref().or(current);
             let next = match (blob.blob_type, previous) {
                 (BlobType::Snapshot, _) => {
-                    let engine = self.load_snapshot(blob).map_err(|e| blob_context(e, blob))?;
+                    // Indexes are rebuilt as a snapshot loads (the previous state's and the declared
+                    // ones), each as soon as the types its key reads are in...
+                    let mut specs = previous.map(ReadState::index_specs).unwrap_or_default();
+                    for spec in &self.inner.declared_indexes {
+                        if !specs.contains(spec) {
+                            specs.push(spec.clone());
+                        }
+                    }
+                    let blob_span = tracing::Span::current();
+                    let followers = ReadState::index_followers(&specs, &blob_span);
+                    let (engine, built) = self.load_snapshot(blob, &followers).map_err(|e| blob_context(e, blob))?;
                     check_against_header(&*self.inner.retriever, blob.to_version, &engine)?;
-                    let next = ReadState::new(blob.to_version, engine);
-                    // Indexes are rebuilt after a snapshot...
-                    if let Some(prev) = previous {
-                        let _span = tracing::debug_span!(target: "hollow::consumer", "hollow.consumer.update_indexes")
-                            .entered();
-                        ensure_indexes(&next, &prev.index_specs(), metrics, telemetry);
+                    let mut failed = Vec::new();
+                    let declared = &self.inner.declared_indexes;
+                    let next = ReadState::with_built_indexes(
+                        blob.to_version,
+                        engine,
+                        &specs,
+                        built,
+                        &mut |spec, took, built| {
+                            // A declared index that failed is built again, and reported, once the plan is done.
+                            if built.is_ok() || !declared.contains(spec) {
+                                telemetry.index_updated(spec.type_name(), took);
+                            }
+                            match built {
+                                Err(e) if !declared.contains(spec) => failed.push((spec.clone(), e)),
+                                _ => {}
+                            }
+                        },
+                    );
+                    for (spec, e) in failed {
+                        index_failed(&next, &spec, &e, metrics);
                     }
                     next
                 }

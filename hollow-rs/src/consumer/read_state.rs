@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use arc_swap::ArcSwap;
 
 use crate::error::{Error, Result};
-use crate::index::{HashIndex, KeyValue, PrimaryKeyIndex};
+use crate::index::{key_types, HashIndex, KeyValue, PathRules, PrimaryKeyIndex};
 use crate::read::{Follower, ReadStateEngine};
 use crate::store::{Blob, BlobType, Version};
 
@@ -54,10 +54,10 @@ impl IndexSpec {
 }
 
 /// An index build's result and how long it took.
-type Built = (Result<AnyIndex>, Duration);
+pub(crate) type Built = (Result<AnyIndex>, Duration);
 
 #[derive(Debug, Clone)]
-enum AnyIndex {
+pub(crate) enum AnyIndex {
     PrimaryKey(Arc<PrimaryKeyIndex>),
     Hash(Arc<HashIndex>),
 }
@@ -77,6 +77,34 @@ impl AnyIndex {
                 AnyIndex::Hash(Arc::new(HashIndex::new(engine, type_name, &fields)?))
             }
         })
+    }
+
+    /// Building `spec`'s index as a snapshot loads (see [`Follower::from_schemas`]), in a span of its
+    /// own under `parent`, timed.
+    fn build_follower<'a>(spec: &'a IndexSpec, parent: &'a tracing::Span) -> Follower<'a, Built> {
+        Follower::from_schemas(
+            move |schemas| {
+                let (IndexSpec::PrimaryKey { type_name, fields } | IndexSpec::Hash { type_name, fields }) = spec;
+                let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
+                let rules = if matches!(spec, IndexSpec::PrimaryKey { .. }) {
+                    PathRules::PrimaryKey
+                } else {
+                    PathRules::HashIndex
+                };
+                key_types(schemas, type_name, &fields, rules)
+            },
+            move |engine| {
+                let _span = tracing::debug_span!(
+                    target: "hollow::consumer",
+                    parent: parent,
+                    "hollow.consumer.update_indexes",
+                    index_type = spec.type_name(),
+                )
+                .entered();
+                let started = Instant::now();
+                (AnyIndex::build(spec, engine), started.elapsed())
+            },
+        )
     }
 
     fn types_read(&self) -> Vec<&str> {
@@ -123,6 +151,39 @@ impl ReadState {
     /// A read state over `engine` at `version`, with no indexes yet.
     pub fn new(version: Version, engine: ReadStateEngine) -> Self {
         ReadState { version, engine, indexes: ArcSwap::from_pointee(Vec::new()), build: Mutex::new(()) }
+    }
+
+    /// A read state over a snapshot's `engine` at `version`, with the indexes of `specs` that
+    /// [`index_followers`](Self::index_followers) built as it loaded (`built`, in the same order).
+    /// `took` hears each index's time and result, failures included; a failed index is left out
+    /// (it is rebuilt on next use if it can be).
+    pub(crate) fn with_built_indexes(
+        version: Version,
+        engine: ReadStateEngine,
+        specs: &[IndexSpec],
+        built: Vec<Built>,
+        took: &mut dyn FnMut(&IndexSpec, Duration, Result<()>),
+    ) -> Self {
+        let state = ReadState::new(version, engine);
+        let mut indexes = Vec::with_capacity(specs.len());
+        for (spec, (index, elapsed)) in specs.iter().zip(built) {
+            match index {
+                Ok(index) => {
+                    indexes.push((spec.clone(), index));
+                    took(spec, elapsed, Ok(()));
+                }
+                Err(e) => took(spec, elapsed, Err(e)),
+            }
+        }
+        state.indexes.store(Arc::new(indexes));
+        state
+    }
+
+    /// Work that builds the indexes of `specs` (distinct) beside a snapshot's load, for
+    /// [`ReadStateEngine::from_snapshot_buffer_with`]: each starts as soon as the types its key
+    /// reads are loaded. Their results go to [`with_built_indexes`](Self::with_built_indexes).
+    pub(crate) fn index_followers<'a>(specs: &'a [IndexSpec], parent: &'a tracing::Span) -> Vec<Follower<'a, Built>> {
+        specs.iter().map(|spec| AnyIndex::build_follower(spec, parent)).collect()
     }
 
     /// The version this state holds.

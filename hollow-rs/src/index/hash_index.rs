@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::key::{KeyValue, LeafKind};
 use super::overlay::Overlay;
 use super::path::PathRules;
-use super::shape::{DirectKey, KeyShape};
+use super::shape::{key_types, DirectKey, KeyShape};
 use super::source::Source;
 use super::table::{for_each_key, plan_update, SlotTable, Update};
 use crate::error::Result;
@@ -60,6 +60,16 @@ impl HashIndex {
     /// [`Error::SchemaMismatch`](crate::Error::SchemaMismatch) when a field path does not resolve.
     pub fn new(engine: &ReadStateEngine, type_name: &str, fields: &[&str]) -> Result<Self> {
         Self::build_in(engine, type_name, fields)
+    }
+
+    /// Building this index as a snapshot loads, as
+    /// [`PrimaryKeyIndex::build_follower`](super::PrimaryKeyIndex::build_follower) does: it gives
+    /// what [`new`](Self::new) gives on the loaded state.
+    pub fn build_follower<'a>(type_name: &'a str, fields: &'a [&'a str]) -> Follower<'a, Result<Self>> {
+        Follower::from_schemas(
+            move |schemas| key_types(schemas, type_name, fields, PathRules::HashIndex),
+            move |engine| Self::new(engine, type_name, fields),
+        )
     }
 
     /// The populated records whose key is `key` (one value per key field, in order). A key of the

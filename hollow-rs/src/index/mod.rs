@@ -86,3 +86,6 @@ pub use duplicates::{find_duplicate_keys, DuplicateKey};
 pub use hash_index::{HashIndex, HashIndexMatches};
 pub use key::KeyValue;
 pub use primary_key::PrimaryKeyIndex;
+
+pub(crate) use path::PathRules;
+pub(crate) use shape::key_types;

@@ -6,7 +6,7 @@ use super::hasher::KeyHasher;
 use super::key::{KeyValue, LeafKind};
 use super::overlay::Overlay;
 use super::path::PathRules;
-use super::shape::{DirectKey, KeyShape};
+use super::shape::{key_types, DirectKey, KeyShape};
 use super::source::{ObjectRecords, Source};
 use super::table::{collect_keys, plan_update, SlotTable, Update};
 use crate::error::{Error, Result};
@@ -150,6 +150,21 @@ impl PrimaryKeyIndex {
     /// resolve.
     pub fn updated(&self, from: &ReadStateEngine, to: &ReadStateEngine) -> Result<Self> {
         self.updated_in(from, to)
+    }
+
+    /// Building this index as a snapshot loads, as work for
+    /// [`ReadStateEngine::from_snapshot_buffer_with`] or
+    /// [`ReadStateEngine::from_snapshot_file_with`]: it gives what [`with_fields`](Self::with_fields)
+    /// (or, for no `fields`, [`new`](Self::new)) gives on the loaded state, and starts as soon as the
+    /// types the key reads are loaded, beside the snapshot's other types.
+    pub fn build_follower<'a>(type_name: &'a str, fields: &'a [&'a str]) -> Follower<'a, Result<Self>> {
+        Follower::from_schemas(
+            move |schemas| key_types(schemas, type_name, fields, PathRules::PrimaryKey),
+            move |engine| match fields {
+                [] => Self::new(engine, type_name),
+                fields => Self::with_fields(engine, type_name, fields),
+            },
+        )
     }
 
     /// This index moved across a delta from `from` (the state it is for), as work for

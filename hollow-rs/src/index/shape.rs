@@ -65,6 +65,35 @@ pub(crate) struct DirectField {
     pub(crate) kind: LeafKind,
 }
 
+/// The types a key of `paths` from `root` reads, in a dataset of `schemas` (each once, the root
+/// first): what [`KeyShape::types`] names once bound. Empty paths are the root's primary key. Empty
+/// when the key does not resolve (the build then fails, and says why).
+pub(crate) fn key_types(schemas: &dyn SchemaLookup, root: &str, paths: &[&str], rules: PathRules) -> Vec<String> {
+    let primary_key: Vec<&str>;
+    let paths = if paths.is_empty() && rules == PathRules::PrimaryKey {
+        let Some(key) = schemas.schema(root).and_then(Schema::as_object).and_then(|o| o.primary_key.as_ref()) else {
+            return Vec::new();
+        };
+        primary_key = key.iter().map(String::as_str).collect();
+        &primary_key
+    } else {
+        paths
+    };
+    if schemas.schema(root).is_none() || paths.is_empty() {
+        return Vec::new();
+    }
+    let mut types = vec![root.to_owned()];
+    for p in paths {
+        let Ok(path) = path::bind(schemas, root, p, rules) else { return Vec::new() };
+        for t in path.types() {
+            if !types.iter().any(|have| have == t) {
+                types.push(t.to_owned());
+            }
+        }
+    }
+    types
+}
+
 impl KeyShape {
     /// Bind `paths` from `root` in `src`.
     pub(crate) fn bind<S: Source>(src: &S, root: &str, paths: &[&str], rules: PathRules) -> Result<Self> {

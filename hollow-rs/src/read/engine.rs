@@ -83,9 +83,22 @@ impl ReadStateEngine {
     ///
     /// As [`from_snapshot`](Self::from_snapshot).
     pub fn from_snapshot_buffer(buffer: BlobBuffer) -> Result<Self> {
-        let mut engine = Self::load_snapshot(ByteReader::over(&Backing::Buffer(buffer)))?;
-        release_sparse_buffers(&mut engine.types);
-        Ok(engine)
+        Self::from_snapshot_buffer_with(buffer, &[] as &[Follower<'_, ()>]).map(|(state, _)| state)
+    }
+
+    /// [`from_snapshot_buffer`](Self::from_snapshot_buffer), and each follower run on the result: the
+    /// state and the followers' results, in order. A follower starts as soon as the types it reads
+    /// are loaded, beside the snapshot's other types (see [`Follower`]): building an index this way
+    /// overlaps the load instead of following all of it.
+    ///
+    /// # Errors
+    ///
+    /// As [`from_snapshot`](Self::from_snapshot); no follower's result is returned then.
+    pub fn from_snapshot_buffer_with<T: Send>(
+        buffer: BlobBuffer,
+        followers: &[Follower<'_, T>],
+    ) -> Result<(Self, Vec<T>)> {
+        Self::load_snapshot(ByteReader::over(&Backing::Buffer(buffer)), followers)
     }
 
     /// Load the snapshot file at `path`: read into memory ([`MappingMode::Copy`]: one read into a
@@ -99,13 +112,33 @@ impl ReadStateEngine {
     /// read or mapped; [`Error::IntegrityCheckFailed`](crate::Error::IntegrityCheckFailed) when a mapped
     /// file changed while it loaded.
     pub fn from_snapshot_file(path: &Path, mode: MappingMode) -> Result<Self> {
+        Self::from_snapshot_file_with(path, mode, &[] as &[Follower<'_, ()>]).map(|(state, _)| state)
+    }
+
+    /// [`from_snapshot_file`](Self::from_snapshot_file) with followers, as
+    /// [`from_snapshot_buffer_with`](Self::from_snapshot_buffer_with).
+    ///
+    /// # Errors
+    ///
+    /// As [`from_snapshot_file`](Self::from_snapshot_file); no follower's result is returned then.
+    pub fn from_snapshot_file_with<T: Send>(
+        path: &Path,
+        mode: MappingMode,
+        followers: &[Follower<'_, T>],
+    ) -> Result<(Self, Vec<T>)> {
         match mode {
             MappingMode::Copy => {
                 let buffer =
                     BlobBuffer::read_file(path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
-                Self::from_snapshot_buffer(buffer)
+                Self::from_snapshot_buffer_with(buffer, followers)
             }
-            MappingMode::Shared => Self::from_snapshot_mapped(&SnapshotFile::open(path)?),
+            MappingMode::Shared => {
+                let file = SnapshotFile::open(path)?;
+                let loaded =
+                    Self::load_snapshot(ByteReader::over(&Backing::File(Arc::clone(file.mapping()))), followers)?;
+                file.check_unchanged()?;
+                Ok(loaded)
+            }
         }
     }
 
@@ -115,30 +148,64 @@ impl ReadStateEngine {
     ///
     /// As [`from_snapshot_file`](Self::from_snapshot_file).
     pub fn from_snapshot_mapped(file: &SnapshotFile) -> Result<Self> {
-        let engine = Self::load_snapshot(ByteReader::over(&Backing::File(Arc::clone(file.mapping()))))?;
+        let backing = Backing::File(Arc::clone(file.mapping()));
+        let (engine, _) = Self::load_snapshot(ByteReader::over(&backing), &[] as &[Follower<'_, ()>])?;
         file.check_unchanged()?;
         Ok(engine)
     }
 
-    fn load_snapshot(mut r: ByteReader<'_>) -> Result<Self> {
+    /// The snapshot `r` reads, and the followers' results on it. Windows into a buffer the state
+    /// would read too little of are copied out before the followers' results are settled (see
+    /// [`Schedule::finish`]).
+    fn load_snapshot<T: Send>(mut r: ByteReader<'_>, followers: &[Follower<'_, T>]) -> Result<(Self, Vec<T>)> {
         let blob_len = r.remaining();
         let header = BlobHeader::read(&mut r)?;
         let num_types = read_num_types(&mut r)?;
-        let threads = parallel_load::section_threads(blob_len, num_types);
-        let parallel = (threads > 1)
-            .then(|| Self::walk_sections(&r, num_types, false))
-            .flatten()
-            .and_then(|sections| parallel_load::decode(sections, threads, Self::read_type_snapshot));
-        let types = match parallel {
-            Some(types) => types?,
-            None => Self::read_types_in_order(&mut r, num_types)?,
-        };
-        Ok(ReadStateEngine {
+        let with_types = |types| ReadStateEngine {
             types,
             randomized_tag: header.destination_tag,
             origin_tag: header.origin_tag,
-            header_tags: header.tags,
-        })
+            header_tags: header.tags.clone(),
+        };
+        let none_before = BTreeMap::new();
+        let threads = parallel_load::section_threads(blob_len, num_types);
+        let sections = (threads > 1).then(|| Self::walk_sections(&r, num_types, false)).flatten();
+        // The types each follower reads, named from the snapshot's schemas.
+        let resolved: Vec<Vec<String>> = match &sections {
+            Some(sections) if !followers.is_empty() => {
+                let schemas: Vec<Schema> = sections.iter().map(|s| s.schema.clone()).collect();
+                followers.iter().map(|f| f.types_in(&schemas.as_slice())).collect()
+            }
+            _ => Vec::new(),
+        };
+        let parallel = sections.as_deref().and_then(|sections| {
+            // A snapshot naming a type twice is an error the decode reports; no follower waits on it.
+            let (waiting, names) = match parallel_load::distinct_types(sections) {
+                Some(names) => {
+                    let waiting =
+                        followers.iter().zip(&resolved).map(|(f, types)| Waiting { types, run: &*f.run }).collect();
+                    (waiting, names)
+                }
+                None => (Vec::new(), Default::default()),
+            };
+            let schedule = Schedule::new(waiting, &none_before, &names, &with_types);
+            let types = parallel_load::decode(sections, threads, &schedule, Self::read_type_snapshot)?;
+            Some(types.map(|types| (types, schedule)))
+        });
+        let (mut types, schedule) = match parallel {
+            Some(loaded) => {
+                let (types, schedule) = loaded?;
+                (types, Some(schedule))
+            }
+            None => (Self::read_types_in_order(&mut r, num_types)?, None),
+        };
+        release_sparse_buffers(&mut types);
+        let result = with_types(types);
+        let outputs = match schedule {
+            Some(schedule) => schedule.finish(&result, &result.types),
+            None => followers.iter().map(|f| (f.run)(&result)).collect(),
+        };
+        Ok((result, outputs))
     }
 
     /// The type sections of a snapshot, one after the other.
@@ -245,9 +312,14 @@ impl ReadStateEngine {
         };
         let threads = parallel_load::section_threads(self.storage_bytes(), num_types);
         let sections = (threads > 1).then(|| Self::walk_sections(&r, num_types, true)).flatten();
+        // A delta never changes a schema: the state's name the types its followers read.
+        let resolved: Vec<Vec<String>> =
+            if sections.is_some() { followers.iter().map(|f| f.types_in(self)).collect() } else { Vec::new() };
         let parallel = sections.as_deref().and_then(|sections| {
-            let names = parallel_load::distinct_types(sections)?;
-            let waiting = followers.iter().map(|f| Waiting { types: &f.types, run: &*f.run }).collect();
+            let mut names = parallel_load::distinct_types(sections)?;
+            // A section of a type this state lacks is skipped: it is never done.
+            names.retain(|t| self.types.contains_key(*t));
+            let waiting = followers.iter().zip(&resolved).map(|(f, types)| Waiting { types, run: &*f.run }).collect();
             let schedule = Schedule::new(waiting, &self.types, &names, &with_types);
             let types = parallel_load::apply(sections, threads, self.types.clone(), &schedule, apply_section)?;
             Some(types.map(|types| (types, schedule)))
@@ -459,36 +531,66 @@ impl SchemaLookup for ReadStateEngine {
     }
 }
 
-/// Work to run on a delta's result that reads only some of its types: given to
+/// Work to run on a snapshot's or a delta's result that reads only some of its types: given to
+/// [`ReadStateEngine::from_snapshot_buffer_with`], [`ReadStateEngine::from_snapshot_file_with`] or
 /// [`ReadStateEngine::apply_delta_with`], it starts as soon as those types have their new states,
-/// beside the delta's other types (see `read/follow.rs` for why its result is the same as on the
+/// beside the blob's other types (see `read/follow.rs` for why its result is the same as on the
 /// whole result).
 pub struct Follower<'f, T> {
-    types: Vec<String>,
+    types: FollowerTypes<'f>,
     run: Box<dyn Fn(&ReadStateEngine) -> T + Send + Sync + 'f>,
 }
 
+/// Names the types a follower reads, given the result's schemas.
+type TypesFromSchemas<'f> = Box<dyn Fn(&dyn SchemaLookup) -> Vec<String> + Send + Sync + 'f>;
+
+/// The types a follower reads: named, or found from the blob's schemas.
+enum FollowerTypes<'f> {
+    Named(Vec<String>),
+    FromSchemas(TypesFromSchemas<'f>),
+}
+
 impl<'f, T> Follower<'f, T> {
-    /// `run` is given the delta's result, or a view of it that holds the named `types` (those the
-    /// result has) and no others, with the result's tags. It may run on another thread, beside the
-    /// delta's remaining types, and it may run twice: early on a view, then on the result if the
+    /// `run` is given the result, or a view of it that holds the named `types` (those the result
+    /// has) and no others, with the result's tags. It may run on another thread, beside the blob's
+    /// remaining types, and it may run twice: early on a view, then on the result if the load's or
     /// delta's last step replaced a state the view held (only the second result is kept). So it
     /// must read no other type and have no effect beyond its result.
     pub fn new<S: Into<String>>(
         types: impl IntoIterator<Item = S>,
         run: impl Fn(&ReadStateEngine) -> T + Send + Sync + 'f,
     ) -> Self {
-        Follower { types: types.into_iter().map(Into::into).collect(), run: Box::new(run) }
+        let types = FollowerTypes::Named(types.into_iter().map(Into::into).collect());
+        Follower { types, run: Box::new(run) }
     }
 
-    /// The types `run` reads.
-    pub fn types(&self) -> impl Iterator<Item = &str> {
-        self.types.iter().map(String::as_str)
+    /// A follower whose types depend on the schemas, which a snapshot's reader knows only once it
+    /// has walked the blob: `types` is given the result's schemas (a snapshot's, or the state's a
+    /// delta applies to) and names the types `run` reads, as for [`new`](Self::new). A follower
+    /// whose types cannot be named (an index whose key does not resolve: `types` returns none) runs
+    /// on the whole result.
+    pub fn from_schemas(
+        types: impl Fn(&dyn SchemaLookup) -> Vec<String> + Send + Sync + 'f,
+        run: impl Fn(&ReadStateEngine) -> T + Send + Sync + 'f,
+    ) -> Self {
+        Follower { types: FollowerTypes::FromSchemas(Box::new(types)), run: Box::new(run) }
+    }
+
+    /// The types `run` reads, in a dataset of `schemas`.
+    pub fn types_in(&self, schemas: &dyn SchemaLookup) -> Vec<String> {
+        match &self.types {
+            FollowerTypes::Named(types) => types.clone(),
+            FollowerTypes::FromSchemas(types) => types(schemas),
+        }
     }
 }
 
 impl<T> std::fmt::Debug for Follower<'_, T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Follower").field("types", &self.types).finish_non_exhaustive()
+        let types = match &self.types {
+            FollowerTypes::Named(types) => format!("{types:?}"),
+            FollowerTypes::FromSchemas(_) => "from the schemas".to_owned(),
+        };
+        f.debug_struct("Follower").field("types", &types).finish_non_exhaustive()
     }
 }

@@ -1,30 +1,33 @@
-//! Work that follows a delta, started as soon as the types it reads have their new states.
+//! Work that follows a snapshot load or a delta, started as soon as the types it reads have their new
+//! states.
 //!
 //! Keeping an index current across a delta needs the indexed type's state after the delta, not the
-//! whole state. On a delta applied type by type on several threads (see `parallel_load.rs`), a
+//! whole state; building one after a snapshot needs the indexed type's section, not the whole blob.
+//! On a load or delta applied type by type on several threads (see `parallel_load.rs`), a
 //! [`Follower`](super::Follower) runs on the thread that finished the last of its types, while the
-//! other threads are still applying the remaining ones; a consumer's index update then overlaps the
-//! delta instead of waiting for all of it. On the 1M-movie dataset (a 1% delta on two threads, 6 alternating pairs)
+//! other threads are still reading the remaining ones; a consumer's index build or update then
+//! overlaps the blob instead of waiting for all of it. On the 1M-movie dataset (a 1% delta on two threads, 6 alternating pairs)
 //! the primary-key update starts when `Movie` is done (about 4 ms in) and runs beside the `String`
 //! section: delta plus index 8.9-9.9 ms after the delta, 7.1-8.7 ms beside it. Beside a delta that
 //! copies arrays the update itself is slower (about 4 ms, against 1.6 ms alone: both are memory
 //! bound), which is why the gain is less than the update's whole time.
 //!
-//! ## Same results as running the followers after the delta
+//! ## Same results as running the followers after the load or delta
 //!
-//! A follower gets a *view*: an engine with the delta's tags holding just the types it reads, each
-//! the very state (`Arc`) the delta's result will hold. So a follower that reads only those types
+//! A follower gets a *view*: an engine with the blob's tags holding just the types it reads, each
+//! the very state (`Arc`) the result will hold. So a follower that reads only those types
 //! computes what it would compute on the whole result. That holds when:
-//! * every type it reads that the delta changes is done: it is started when the count of those
-//!   still being applied reaches zero, and its other types are the unchanged states of the
-//!   engine the delta applies to, which the result shares;
+//! * every type it reads that the blob makes is done: it is started when the count of those
+//!   still being read reaches zero, and its other types are the unchanged states of the
+//!   engine a delta applies to, which the result shares (a snapshot has no others: a type it lacks
+//!   is absent from the view as from the result);
 //! * the result keeps those very states: the last step of a delta may still swap a state for a
 //!   copy that no longer reads a mostly-unused blob buffer (`retention.rs`), so [`Schedule::finish`]
 //!   checks the states a follower saw against the result's and runs it again on the result where
 //!   any differs.
 //!
-//! Followers whose types the delta does not touch, and all of them when the delta is applied on
-//! one thread, run at the end on the whole result. A delta that fails drops every follower's result,
+//! Followers whose types the blob does not touch, and all of them when the blob is read on one
+//! thread, run at the end on the whole result. A load or delta that fails drops every follower's result,
 //! and a follower may run twice (early, then again on the result): followers must not have effects
 //! beyond their result.
 
@@ -51,11 +54,12 @@ type Seen = Vec<(String, Arc<TypeReadState>)>;
 /// What a follower run early gave, and the states it saw (to check against the result's).
 type Early<T> = (T, Seen);
 
-/// Which followers wait for which of a delta's types, and what those run early gave; views and the
-/// result are of type `V` (the engine: this module does not depend on it).
+/// Which followers wait for which of a load's or delta's types, and what those run early gave; views
+/// and the result are of type `V` (the engine: this module does not depend on it).
 pub(super) struct Schedule<'s, V, T> {
     followers: Vec<Waiting<'s, V, T>>,
-    /// The states before the delta: a follower's types the delta leaves alone.
+    /// The states before the delta (none before a snapshot): a follower's types the blob leaves
+    /// alone.
     before: &'s BTreeMap<String, Arc<TypeReadState>>,
     /// Makes a view with the result's tags over some of its types.
     view: &'s (dyn Fn(BTreeMap<String, Arc<TypeReadState>>) -> V + Sync),
@@ -63,31 +67,28 @@ pub(super) struct Schedule<'s, V, T> {
     early: Mutex<Vec<Option<Early<T>>>>,
 }
 
-/// How far the delta is, as the followers wait for it.
+/// How far the load or delta is, as the followers wait for it.
 struct Progress {
     /// Per follower, how many of its types the delta is still applying.
     pending: Vec<usize>,
-    /// The delta's types done so far.
+    /// The types done so far.
     done: BTreeMap<String, Arc<TypeReadState>>,
 }
 
 impl<'s, V, T: Send> Schedule<'s, V, T> {
-    /// A schedule for a delta applying `delta_types` (each once) to `before`.
+    /// A schedule for a load or delta that will report each of `reported` done once (see
+    /// [`Self::type_done`]), over `before`: a snapshot's types, or those of a delta's types `before`
+    /// has (a delta skips the others).
     pub(super) fn new(
         followers: Vec<Waiting<'s, V, T>>,
         before: &'s BTreeMap<String, Arc<TypeReadState>>,
-        delta_types: &HashSet<&str>,
+        reported: &HashSet<&str>,
         view: &'s (dyn Fn(BTreeMap<String, Arc<TypeReadState>>) -> V + Sync),
     ) -> Self {
         let pending = followers
             .iter()
             .map(|f| {
-                let mut read: Vec<&str> = f
-                    .types
-                    .iter()
-                    .map(String::as_str)
-                    .filter(|t| delta_types.contains(t) && before.contains_key(*t))
-                    .collect();
+                let mut read: Vec<&str> = f.types.iter().map(String::as_str).filter(|t| reported.contains(t)).collect();
                 read.sort_unstable();
                 read.dedup();
                 read.len()
@@ -145,7 +146,7 @@ impl<'s, V, T: Send> Schedule<'s, V, T> {
         }
     }
 
-    /// Every follower's result on `result`, the delta's, whose states are `result_types`: those
+    /// Every follower's result on `result`, the load's or delta's, whose states are `result_types`: those
     /// run early where the states they saw are the result's, the others run now.
     pub(super) fn finish(self, result: &V, result_types: &BTreeMap<String, Arc<TypeReadState>>) -> Vec<T> {
         let early = self.early.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());

@@ -100,14 +100,26 @@ fn run<T: Send>(
 }
 
 /// What decoding the sections gave, in blob order: the types, or the first error; `None` when a
-/// section ended elsewhere than the walk found (the caller then loads sequentially).
-pub(super) fn decode(
-    sections: Vec<Section<'_>>,
+/// section ended elsewhere than the walk found (the caller then loads sequentially). `followers`
+/// hears of each type as soon as it is read, on the thread that read it; the sections its followers
+/// wait for start first (heaviest first among them, then the others, heaviest first).
+pub(super) fn decode<V, T: Send>(
+    sections: &[Section<'_>],
     threads: usize,
+    followers: &Schedule<'_, V, T>,
     read: impl Fn(&mut ByteReader<'_>, Schema, u32) -> Result<TypeReadState> + Sync,
 ) -> Option<Result<BTreeMap<String, Arc<TypeReadState>>>> {
-    let results =
-        run(&sections, threads, |s| s.body_len(), |section, r| read(r, section.schema.clone(), section.num_shards));
+    let weight = |section: &Section<'_>| {
+        (u64::from(followers.awaits(section.schema.name())) << 63) | section.body_len().min(u64::MAX >> 1)
+    };
+    let results = run(sections, threads, weight, |section, r| {
+        let state = Arc::new(read(r, section.schema.clone(), section.num_shards)?);
+        // As in `apply`: a section ending elsewhere than the walk found never reaches a follower.
+        if r.position() == section.end {
+            followers.type_done(section.schema.name(), &state);
+        }
+        Ok(state)
+    });
     let mut types = BTreeMap::new();
     for (section, (state, end)) in sections.iter().zip(results) {
         let name = section.schema.name();
@@ -116,7 +128,7 @@ pub(super) fn decode(
             Ok(_) => return None,
             Err(e) => return Some(Err(e.in_type(name))),
         };
-        if types.insert(name.to_owned(), Arc::new(state)).is_some() {
+        if types.insert(name.to_owned(), state).is_some() {
             return Some(Err(Error::corrupt(format!("type {name} appears twice in the snapshot"), section.at)));
         }
     }

@@ -810,6 +810,178 @@ fn followers_see_the_states_the_delta_result_holds_and_start_early() {
     assert!(failed_after_a_follower > 0, "{failed} failures, none after a follower ran");
 }
 
+/// Followers of a snapshot load, named or found from the schemas, see exactly the states the loaded
+/// state holds, start before the whole snapshot is loaded when it is read on several threads, and
+/// never change the load's result or error.
+#[test]
+fn snapshot_followers_see_the_loaded_states_and_start_early() {
+    use crate::memory::BlobBuffer;
+
+    let (mut early, mut early_from_schemas) = (0, 0);
+    for scenario in ["strings", "collections", "sharded", "sharded-reshard", "primitives"] {
+        for file in vector_files(scenario, "snapshot-") {
+            let blob = vector(scenario, &file);
+            let plain = ReadStateEngine::from_snapshot(&blob).unwrap();
+            let mut wanted: Vec<Vec<&str>> = plain.types().map(|t| vec![t.name()]).collect();
+            wanted.push(plain.types().map(|t| t.name()).collect());
+            wanted.push(vec!["NoSuchType"]);
+            let first = plain.types().next().unwrap().name();
+            wanted.push(vec![first, first]);
+            for threads in [1, 2, 3] {
+                // Each named follower twice: by name, and by a lookup of the schemas that must find
+                // every type of the snapshot (and names the same types).
+                let followers: Vec<Follower<'_, Seen>> = wanted
+                    .iter()
+                    .flat_map(|types| {
+                        let named = Follower::new(types.iter().copied(), |view| seen_by(types, view));
+                        let found = Follower::from_schemas(
+                            |schemas| {
+                                assert!(plain.types().all(|t| schemas.schema(t.name()) == Some(t.schema())));
+                                types.iter().map(|t| (*t).to_owned()).collect()
+                            },
+                            |view| seen_by(types, view),
+                        );
+                        [named, found]
+                    })
+                    .collect();
+                let buffer = BlobBuffer::copy_of(&blob).unwrap();
+                let (loaded, outputs) =
+                    with_threads(threads, || ReadStateEngine::from_snapshot_buffer_with(buffer, &followers)).unwrap();
+                assert_eq!(describe_engine(&loaded), describe_engine(&plain));
+                let all: Vec<String> = loaded.types().map(|t| t.name().to_owned()).collect();
+                for (i, (view_types, states)) in outputs.into_iter().enumerate() {
+                    let types = &wanted[i / 2];
+                    let what = format!("{scenario}/{file}, {threads} threads, follower {i} of {types:?}");
+                    let result = seen_by(types, &loaded).1;
+                    let addresses = |states: &[(usize, String)]| states.iter().map(|s| s.0).collect::<Vec<_>>();
+                    assert_eq!(addresses(&states), addresses(&result), "{what}");
+                    assert!(states == result, "{what}: the follower read other records than the result holds");
+                    if view_types != all {
+                        let own: Vec<String> = all.iter().filter(|t| types.contains(&t.as_str())).cloned().collect();
+                        assert_eq!(view_types, own, "{what}");
+                        assert!(threads > 1, "{what}: the sequential path runs followers on the result");
+                        early += 1;
+                        early_from_schemas += i % 2;
+                    }
+                }
+            }
+        }
+    }
+    assert!(early >= 10, "{early} followers started before the whole snapshot was loaded");
+    assert!(early_from_schemas > 0, "no follower found from the schemas started early");
+
+    // A snapshot that fails to load returns its error, whatever the followers did: bit flips and
+    // cuts over the blob, on two threads, against the plain load on one.
+    let blob = vector("collections", &format!("snapshot-{V2}"));
+    let plain = ReadStateEngine::from_snapshot(&blob).unwrap();
+    let followers: Vec<Follower<'_, usize>> =
+        plain.types().map(|t| Follower::new([t.name()], |view| view.types().count())).collect();
+    let with_followers = |damaged: &[u8], threads: usize| {
+        with_threads(threads, || {
+            ReadStateEngine::from_snapshot_buffer_with(BlobBuffer::copy_of(damaged).unwrap(), &followers)
+        })
+        .map(|(e, outputs)| {
+            assert_eq!(outputs.len(), followers.len());
+            describe_engine(&e)
+        })
+        .map_err(|e| e.to_string())
+    };
+    let (errors, loaded) = damaged_alike(&blob, (7, 5), 2, |damaged, threads| {
+        let with = with_followers(damaged, threads);
+        assert_eq!(with, load_on(damaged, 1), "with followers against the plain load");
+        with
+    });
+    assert!(errors > blob.len() / 7 && loaded > 0, "{errors} errors, {loaded} loaded");
+}
+
+/// Indexes built by followers as a snapshot loads (`build_follower`), on every thread count, answer
+/// every key as the same indexes built after the load do: primary keys of one field, and of two
+/// fields one of which is reached through two references; a hash index through references; and a
+/// key that does not resolve fails as the build after the load fails.
+#[test]
+fn index_build_followers_give_what_a_build_after_the_load_gives() {
+    use crate::index::{HashIndex, KeyValue, PrimaryKeyIndex};
+    use crate::memory::BlobBuffer;
+
+    let blob = vector("collections", &format!("snapshot-{V2}"));
+    let after = ReadStateEngine::from_snapshot(&blob).unwrap();
+    let string = |e: &ReadStateEngine, t: &str, o: u32, f: &str| {
+        let t = e.object(t).unwrap();
+        t.read_string(o, t.field_index(f).unwrap()).map(|s| s.into_owned())
+    };
+    let reference = |e: &ReadStateEngine, t: &str, o: u32, f: &str| {
+        let t = e.object(t).unwrap();
+        t.read_ordinal(o, t.field_index(f).unwrap())
+    };
+    // Each Studio's key (its name and its address's city) and each city alone.
+    let studio_key = |e: &ReadStateEngine, o: u32| {
+        let city = reference(e, "Address", reference(e, "Studio", o, "address")?, "city")?;
+        Some((string(e, "Studio", o, "name")?, string(e, "String", city, "value")?))
+    };
+    let studios: Vec<u32> = after.type_state("Studio").unwrap().populated().iter().collect();
+    let shows: Vec<u32> = after.type_state("Show").unwrap().populated().iter().collect();
+    assert!(studios.len() > 1 && shows.len() > 1);
+
+    let show_ix = PrimaryKeyIndex::new(&after, "Show").unwrap();
+    let studio_ix = PrimaryKeyIndex::new(&after, "Studio").unwrap();
+    let city_ix = HashIndex::new(&after, "Show", &["studio.address.city.value"]).unwrap();
+    let unresolved = PrimaryKeyIndex::with_fields(&after, "Show", &["noSuchField"]).unwrap_err().to_string();
+    let city_path = ["studio.address.city.value"];
+    let bad_path = ["noSuchField"];
+    for threads in [1, 2, 3] {
+        let followers = [
+            PrimaryKeyIndex::build_follower("Show", &[]),
+            PrimaryKeyIndex::build_follower("Studio", &[]),
+            PrimaryKeyIndex::build_follower("Show", &bad_path),
+        ];
+        let hash_followers = [HashIndex::build_follower("Show", &city_path)];
+        // The types each reads, named from the schemas as the built index names them.
+        let sorted = |mut v: Vec<String>| {
+            v.sort();
+            v.dedup();
+            v
+        };
+        let read = |types: &mut dyn Iterator<Item = &str>| sorted(types.map(str::to_owned).collect());
+        assert_eq!(sorted(followers[0].types_in(&after)), read(&mut show_ix.types_read()));
+        assert_eq!(sorted(followers[1].types_in(&after)), read(&mut studio_ix.types_read()));
+        assert_eq!(followers[1].types_in(&after), ["Studio", "Address", "String"]);
+        assert_eq!(sorted(hash_followers[0].types_in(&after)), read(&mut city_ix.types_read()));
+        assert!(followers[2].types_in(&after).is_empty(), "a key that does not resolve names no type");
+
+        let (e, mut built) = with_threads(threads, || {
+            ReadStateEngine::from_snapshot_buffer_with(BlobBuffer::copy_of(&blob).unwrap(), &followers)
+        })
+        .unwrap();
+        let (e2, mut hashed) = with_threads(threads, || {
+            ReadStateEngine::from_snapshot_buffer_with(BlobBuffer::copy_of(&blob).unwrap(), &hash_followers)
+        })
+        .unwrap();
+        assert_eq!(built.pop().unwrap().unwrap_err().to_string(), unresolved, "{threads} threads");
+        let studio = built.pop().unwrap().unwrap();
+        let show = built.pop().unwrap().unwrap();
+        let by_city = hashed.pop().unwrap().unwrap();
+        for &o in &shows {
+            let id = e.object("Show").unwrap().read_long(o, 0).unwrap();
+            let key = [KeyValue::Long(id)];
+            assert_eq!(show.get(&e, &key), Some(o), "show {id}, {threads} threads");
+            assert_eq!(show.get(&e, &key), show_ix.get(&after, &key));
+        }
+        assert_eq!(show.get(&e, &[KeyValue::Long(-12345)]), None);
+        for &o in &studios {
+            let (name, city) = studio_key(&e, o).unwrap();
+            let key = [KeyValue::from(name.as_str()), KeyValue::from(city.as_str())];
+            assert_eq!(studio.get(&e, &key), Some(o), "studio {name} in {city}, {threads} threads");
+            assert_eq!(studio.get(&e, &key), studio_ix.get(&after, &key));
+            let found = by_city.find(&e2, &[KeyValue::from(city.as_str())]).to_vec();
+            let expected = city_ix.find(&after, &[KeyValue::from(city.as_str())]).to_vec();
+            assert!(!found.is_empty(), "shows in {city}");
+            assert_eq!(found, expected, "shows in {city}, {threads} threads");
+        }
+        assert_eq!(studio.heap_bytes(), studio_ix.heap_bytes());
+        assert_eq!(by_city.heap_bytes(), city_ix.heap_bytes());
+    }
+}
+
 /// A writer of two OBJECT types: `named`, records of a long `id` and a string `name`, and
 /// `counted`, records of a long `id` only.
 fn two_type_writer(named: ObjectSchema, counted: &str) -> crate::write::WriteStateEngine {
