@@ -198,3 +198,34 @@ fn a_snapshot_that_cannot_be_mapped_is_loaded_into_the_heap_and_counted() {
     assert_eq!(metrics.counter(CONSUMER_MAPPING_FALLBACKS, &[("dataset", "default")]), 1);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Indexes built by followers of a mapped load (`from_snapshot_file_with`) answer as indexes built
+/// after it, in both modes; a file that cannot be opened gives its error and no follower result.
+#[test]
+fn followers_build_indexes_as_a_mapped_file_loads() {
+    use hollow::index::{KeyValue, PrimaryKeyIndex};
+    let dir = temp_dir("mapped-followers");
+    let version = versions("collections")[0];
+    let path = write(&dir, "snapshot", &read_blob("collections", &format!("snapshot-{version}")));
+    for mode in [MappingMode::Shared, MappingMode::Copy] {
+        let followers = [PrimaryKeyIndex::build_follower("Show", &[]), PrimaryKeyIndex::build_follower("Nope", &[])];
+        let (engine, mut built) = ReadStateEngine::from_snapshot_file_with(&path, mode, &followers).unwrap();
+        assert_eq!(engine.mapped_shards() > 0, mode == MappingMode::Shared, "{mode:?}");
+        assert_eq!(built.pop().unwrap().unwrap_err().kind(), ErrorKind::NotFound, "{mode:?}: no such type");
+        let index = built.pop().unwrap().unwrap();
+        let after = PrimaryKeyIndex::new(&engine, "Show").unwrap();
+        let shows = engine.object("Show").unwrap();
+        let mut checked = 0;
+        for o in shows.populated().iter() {
+            let key = [KeyValue::Long(shows.read_long(o, 0).unwrap())];
+            assert_eq!(index.get(&engine, &key), Some(o), "{mode:?}");
+            assert_eq!(after.get(&engine, &key), Some(o), "{mode:?}");
+            checked += 1;
+        }
+        assert!(checked > 1, "{mode:?}: {checked} shows");
+        let missing = dir.join("missing");
+        let err = ReadStateEngine::from_snapshot_file_with(&missing, mode, &followers).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Io, "{mode:?}: {err}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

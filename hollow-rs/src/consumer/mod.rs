@@ -613,7 +613,8 @@ fn ensure_indexes(
     if specs.is_empty() {
         return;
     }
-    for (spec, (built, took)) in specs.iter().zip(state.ensure_indexes(specs)) {
+    // Only the indexes built now: those already present were reported when they were built or moved.
+    for (spec, (built, took)) in specs.iter().zip(state.ensure_indexes(specs)).filter_map(|(s, r)| Some((s, r?))) {
         telemetry.index_updated(spec.type_name(), took);
         if let Err(e) = built {
             index_failed(state, spec, &e, metrics);

@@ -286,8 +286,9 @@ impl ReadState {
     /// Make sure every index of `specs` exists, building those missing side by side (up to
     /// [`max_threads`](crate::parallelism::max_threads) at a time): after a snapshot, each declared
     /// index is a pass over its type's records, independent of the others. Each spec's result, in
-    /// the order given; a failed build leaves the others in place.
-    pub(crate) fn ensure_indexes(&self, specs: &[IndexSpec]) -> Vec<(Result<()>, Duration)> {
+    /// the order given (`None` for one already present, or given twice); a failed build leaves the
+    /// others in place.
+    pub(crate) fn ensure_indexes(&self, specs: &[IndexSpec]) -> Vec<Option<(Result<()>, Duration)>> {
         let _building = self.build.lock().unwrap_or_else(|e| e.into_inner());
         let present = self.indexes.load();
         // Positions in `specs` of the indexes to build.
@@ -300,16 +301,16 @@ impl ReadState {
             let started = Instant::now();
             (AnyIndex::build(&specs[missing[job]], &self.engine), started.elapsed())
         });
-        let mut results: Vec<(Result<()>, Duration)> = specs.iter().map(|_| (Ok(()), Duration::ZERO)).collect();
+        let mut results: Vec<Option<(Result<()>, Duration)>> = specs.iter().map(|_| None).collect();
         let mut next = Vec::clone(&present);
         for (&at, (index, took)) in missing.iter().zip(built) {
-            results[at] = match index {
+            results[at] = Some(match index {
                 Ok(index) => {
                     next.push((specs[at].clone(), index));
                     (Ok(()), took)
                 }
                 Err(e) => (Err(e), took),
-            };
+            });
         }
         self.indexes.store(Arc::new(next));
         results

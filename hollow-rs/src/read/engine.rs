@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::collection::CollectionState;
 use super::collection_data::CollectionKind;
-use super::follow::{Schedule, Waiting};
+use super::follow::{self, Schedule, Waiting};
 use super::object::kind_mismatch;
 use super::parallel_load;
 use super::retention::release_sparse_buffers;
@@ -179,15 +179,9 @@ impl ReadStateEngine {
             _ => Vec::new(),
         };
         let parallel = sections.as_deref().and_then(|sections| {
-            // A snapshot naming a type twice is an error the decode reports; no follower waits on it.
-            let (waiting, names) = match parallel_load::distinct_types(sections) {
-                Some(names) => {
-                    let waiting =
-                        followers.iter().zip(&resolved).map(|(f, types)| Waiting { types, run: &*f.run }).collect();
-                    (waiting, names)
-                }
-                None => (Vec::new(), Default::default()),
-            };
+            // A snapshot naming a type twice is loaded sequentially, which reports it.
+            let names = parallel_load::distinct_types(sections)?;
+            let waiting = followers.iter().zip(&resolved).map(|(f, types)| Waiting { types, run: &*f.run }).collect();
             let schedule = Schedule::new(waiting, &none_before, &names, &with_types);
             let types = parallel_load::decode(sections, threads, &schedule, Self::read_type_snapshot)?;
             Some(types.map(|types| (types, schedule)))
@@ -203,7 +197,7 @@ impl ReadStateEngine {
         let result = with_types(types);
         let outputs = match schedule {
             Some(schedule) => schedule.finish(&result, &result.types),
-            None => followers.iter().map(|f| (f.run)(&result)).collect(),
+            None => follow::run_on(&followers.iter().map(|f| &*f.run).collect::<Vec<_>>(), &result),
         };
         Ok((result, outputs))
     }
@@ -347,7 +341,7 @@ impl ReadStateEngine {
         let result = with_types(types);
         let outputs = match schedule {
             Some(schedule) => schedule.finish(&result, &result.types),
-            None => followers.iter().map(|f| (f.run)(&result)).collect(),
+            None => follow::run_on(&followers.iter().map(|f| &*f.run).collect::<Vec<_>>(), &result),
         };
         Ok((result, outputs))
     }

@@ -139,30 +139,54 @@ impl<'s, V, T: Send> Schedule<'s, V, T> {
             ready
         };
         // Outside the lock: a follower may take a while, and the other threads report types too.
-        for (i, seen) in ready {
-            let view = (self.view)(seen.iter().cloned().collect());
-            let out = (self.followers[i].run)(&view);
-            lock(&self.early)[i] = Some((out, seen));
+        // Followers made ready together (indexes over the same type) run side by side.
+        let order: Vec<usize> = (0..ready.len()).collect();
+        let threads = crate::parallelism::max_threads().min(ready.len()).max(1);
+        let outputs = crate::parallelism::run_jobs(&order, threads, |k| {
+            let (i, seen) = &ready[k];
+            (self.followers[*i].run)(&(self.view)(seen.iter().cloned().collect()))
+        });
+        let mut early = lock(&self.early);
+        for ((i, seen), out) in ready.into_iter().zip(outputs) {
+            early[i] = Some((out, seen));
         }
     }
 
-    /// Every follower's result on `result`, the load's or delta's, whose states are `result_types`: those
-    /// run early where the states they saw are the result's, the others run now.
-    pub(super) fn finish(self, result: &V, result_types: &BTreeMap<String, Arc<TypeReadState>>) -> Vec<T> {
+    /// Every follower's result on `result`, the load's or delta's, whose states are `result_types`:
+    /// those run early where the states they saw are the result's, the others run now, side by side
+    /// (see [`run_on`]).
+    pub(super) fn finish(self, result: &V, result_types: &BTreeMap<String, Arc<TypeReadState>>) -> Vec<T>
+    where
+        V: Sync,
+    {
         let early = self.early.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
-        self.followers
-            .iter()
-            .zip(early)
-            .map(|(f, early)| match early {
+        let mut outputs: Vec<Option<T>> = early
+            .into_iter()
+            .map(|early| match early {
                 Some((out, seen))
                     if seen.iter().all(|(t, s)| result_types.get(t).is_some_and(|r| Arc::ptr_eq(r, s))) =>
                 {
-                    out
+                    Some(out)
                 }
-                _ => (f.run)(result),
+                _ => None,
             })
-            .collect()
+            .collect();
+        let rest: Vec<usize> = (0..outputs.len()).filter(|&i| outputs[i].is_none()).collect();
+        let runs: Vec<&(dyn Fn(&V) -> T + Send + Sync)> = rest.iter().map(|&i| self.followers[i].run).collect();
+        for (i, out) in rest.into_iter().zip(run_on(&runs, result)) {
+            outputs[i] = Some(out);
+        }
+        outputs.into_iter().map(|out| out.expect("every follower ran")).collect()
     }
+}
+
+/// Each of `runs` on `result`, in order: side by side on up to
+/// [`max_threads`](crate::parallelism::max_threads) threads (followers are independent of one
+/// another, as index builds are).
+pub(super) fn run_on<V: Sync, T: Send>(runs: &[&(dyn Fn(&V) -> T + Send + Sync)], result: &V) -> Vec<T> {
+    let threads = crate::parallelism::max_threads().min(runs.len()).max(1);
+    let order: Vec<usize> = (0..runs.len()).collect();
+    crate::parallelism::run_jobs(&order, threads, |i| runs[i](result))
 }
 
 fn lock<V>(m: &Mutex<V>) -> std::sync::MutexGuard<'_, V> {

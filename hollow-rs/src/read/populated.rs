@@ -20,7 +20,7 @@ use crate::error::Result;
 use crate::memory::{BlobBuffer, SharedBytes};
 
 /// The set of populated ordinals of a type: a bitset, shared between versions until a delta changes it.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct PopulatedOrdinals {
     /// Bit `o % 64` of word `o / 64` is set when ordinal `o` is populated (big-endian words, in
     /// place when the snapshot was); only the first `num_words` words belong to the set.
@@ -45,6 +45,16 @@ impl PartialEq for PopulatedOrdinals {
 }
 
 impl Eq for PopulatedOrdinals {}
+
+/// The count and the first ordinals (a set can hold millions).
+impl std::fmt::Debug for PopulatedOrdinals {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const SHOWN: usize = 32;
+        let first: Vec<u32> = self.iter().take(SHOWN).collect();
+        let more = if self.count > SHOWN { ", ..." } else { "" };
+        write!(f, "PopulatedOrdinals({} ordinals: {first:?}{more})", self.count)
+    }
+}
 
 impl PopulatedOrdinals {
     /// The set's words, native byte order.
@@ -287,6 +297,48 @@ mod tests {
         let copied = PopulatedOrdinals::read_snapshot(&mut ByteReader::new(&blob)).unwrap();
         assert_eq!(copied.storage().len(), 256 * 8, "copied up to the last nonzero word");
         assert_eq!(copied, expected);
+    }
+
+    /// A mapped file rewritten after the load changes which ordinals a walk yields, never how far it
+    /// reads: no panic, and nothing past the words the load counted.
+    #[test]
+    fn a_mapped_bitset_changed_after_the_load_reads_within_its_words() {
+        use crate::memory::Backing;
+        use std::io::{Seek, SeekFrom, Write};
+        let mut blob = Vec::new();
+        populated::write(&mut blob, &[1, 70, 130], 4);
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(&blob).unwrap();
+        // SAFETY: a private temporary file, changed below on purpose through the file, not the mapping.
+        let map = Arc::new(unsafe { memmap2::Mmap::map(&file) }.unwrap());
+        let set = PopulatedOrdinals::read_snapshot(&mut ByteReader::over(&Backing::File(map))).unwrap();
+        assert_eq!((set.count(), set.max()), (3, Some(130)));
+        // The last counted word (ordinal 130) zeroed, and every bit of the word after it set.
+        file.seek(SeekFrom::Start(4 + 2 * 8)).unwrap();
+        file.write_all(&[0; 8]).unwrap();
+        file.write_all(&[0xFF; 8]).unwrap();
+        file.sync_all().unwrap();
+        assert_eq!(set.max(), None, "the last counted word is now zero");
+        assert_eq!(set.iter().collect::<Vec<_>>(), [1, 70]);
+        assert_eq!(set.iter_from(100).count(), 0);
+        assert!(!set.contains(130) && !set.contains(200), "nothing past the counted words");
+        let (mut removed, mut added) = (Vec::new(), Vec::new());
+        set.diff(&PopulatedOrdinals::from_ordinals([1, 70, 130]), &mut removed, &mut added);
+        assert_eq!((removed, added), (vec![], vec![130]));
+        assert_eq!(set.with_changes(&[], &[5]).iter().collect::<Vec<_>>(), [1, 5, 70]);
+        assert!(format!("{set:?}").starts_with("PopulatedOrdinals(3 ordinals"));
+    }
+
+    /// An empty bitset (a length of zero words, which the format allows) read from a buffer is an
+    /// empty window into it, and detaching lets the buffer go.
+    #[test]
+    fn an_empty_bitset_is_an_empty_window_that_detaches() {
+        use crate::memory::{Backing, BlobBuffer};
+        let backing = Backing::Buffer(BlobBuffer::copy_of(&[0, 0, 0, 0]).unwrap());
+        let set = PopulatedOrdinals::read_snapshot(&mut ByteReader::over(&backing)).unwrap();
+        assert_eq!(set, PopulatedOrdinals::default());
+        assert!(set.storage().buffer().is_some() && set.storage().is_empty());
+        assert!(set.with_windows_detached(&|_| true).storage().buffer().is_none());
     }
 
     #[test]

@@ -57,13 +57,15 @@ pub(super) fn release_sparse_buffers(types: &mut BTreeMap<String, Arc<TypeReadSt
     let release = |buffer: &BlobBuffer| sparse.contains(&buffer.id());
     let mut copied = 0;
     for state in types.values_mut() {
-        let mut affected = 0;
+        // Whether the state reads a released buffer at all: an empty window holds its buffer too.
+        let (mut reads_released, mut affected) = (false, 0);
         state.for_each_storage(&mut |bytes| {
             if bytes.buffer().is_some_and(release) {
+                reads_released = true;
                 affected += bytes.len();
             }
         });
-        if affected > 0 {
+        if reads_released {
             *state = Arc::new(state.with_windows_detached(&release));
             copied += affected;
         }
