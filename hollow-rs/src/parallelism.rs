@@ -62,15 +62,21 @@ pub(crate) fn run_jobs<T: Send>(order: &[usize], threads: usize, job: impl Fn(us
             results.lock().unwrap_or_else(|poisoned| poisoned.into_inner())[i] = Some(out);
         }
     };
-    std::thread::scope(|scope| {
-        let helpers: Vec<_> = (1..threads.max(1)).map(|_| scope.spawn(work)).collect();
+    if threads <= 1 {
+        // No scope for one thread: `thread::scope` gives the calling thread a handle of its own,
+        // which a thread std did not start (a C program's main thread) keeps until it exits.
         work();
-        for helper in helpers {
-            if let Err(panic) = helper.join() {
-                std::panic::resume_unwind(panic);
+    } else {
+        std::thread::scope(|scope| {
+            let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+            work();
+            for helper in helpers {
+                if let Err(panic) = helper.join() {
+                    std::panic::resume_unwind(panic);
+                }
             }
-        }
-    });
+        });
+    }
     let results = results.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
     results.into_iter().map(|r| r.expect("every job of the permutation ran")).collect()
 }

@@ -93,17 +93,7 @@ impl AnyIndex {
                 };
                 key_types(schemas, type_name, &fields, rules)
             },
-            move |engine| {
-                let _span = tracing::debug_span!(
-                    target: "hollow::consumer",
-                    parent: parent,
-                    "hollow.consumer.update_indexes",
-                    index_type = spec.type_name(),
-                )
-                .entered();
-                let started = Instant::now();
-                (AnyIndex::build(spec, engine), started.elapsed())
-            },
+            move |engine| in_index_span(parent, spec, || AnyIndex::build(spec, engine)),
         )
     }
 
@@ -334,16 +324,7 @@ impl ReadState {
             .map(|(spec, index)| {
                 let blob_span = &blob_span;
                 Follower::new(index.types_read(), move |to| {
-                    let _span = tracing::debug_span!(
-                        target: "hollow::consumer",
-                        parent: blob_span,
-                        "hollow.consumer.update_indexes",
-                        index_type = spec.type_name(),
-                    )
-                    .entered();
-                    let started = Instant::now();
-                    let updated = index.updated(&self.engine, to);
-                    (updated, started.elapsed())
+                    in_index_span(blob_span, spec, || index.updated(&self.engine, to))
                 })
             })
             .collect();
@@ -371,6 +352,21 @@ impl ReadState {
     pub fn index_specs(&self) -> Vec<IndexSpec> {
         self.indexes.load().iter().map(|(spec, _)| spec.clone()).collect()
     }
+}
+
+/// `work` on `spec`'s index, in a span of its own under `parent` (the blob's, whichever thread runs
+/// it), timed.
+fn in_index_span<R>(parent: &tracing::Span, spec: &IndexSpec, work: impl FnOnce() -> R) -> (R, Duration) {
+    let _span = tracing::debug_span!(
+        target: "hollow::consumer",
+        parent: parent,
+        "hollow.consumer.update_indexes",
+        index_type = spec.type_name(),
+    )
+    .entered();
+    let started = Instant::now();
+    let out = work();
+    (out, started.elapsed())
 }
 
 fn to_strings(fields: &[&str]) -> Vec<String> {

@@ -186,20 +186,14 @@ impl ReadStateEngine {
             let types = parallel_load::decode(sections, threads, &schedule, Self::read_type_snapshot)?;
             Some(types.map(|types| (types, schedule)))
         });
-        let (mut types, schedule) = match parallel {
+        let (types, schedule) = match parallel {
             Some(loaded) => {
                 let (types, schedule) = loaded?;
                 (types, Some(schedule))
             }
             None => (Self::read_types_in_order(&mut r, num_types)?, None),
         };
-        release_sparse_buffers(&mut types);
-        let result = with_types(types);
-        let outputs = match schedule {
-            Some(schedule) => schedule.finish(&result, &result.types),
-            None => follow::run_on(&followers.iter().map(|f| &*f.run).collect::<Vec<_>>(), &result),
-        };
-        Ok((result, outputs))
+        Ok(Self::settle(types, &with_types, schedule, followers))
     }
 
     /// The type sections of a snapshot, one after the other.
@@ -318,7 +312,7 @@ impl ReadStateEngine {
             let types = parallel_load::apply(sections, threads, self.types.clone(), &schedule, apply_section)?;
             Some(types.map(|types| (types, schedule)))
         });
-        let (mut types, schedule) = match parallel {
+        let (types, schedule) = match parallel {
             Some(applied) => {
                 let (types, schedule) = applied?;
                 (types, Some(schedule))
@@ -337,13 +331,26 @@ impl ReadStateEngine {
                 (types, None)
             }
         };
+        Ok(Self::settle(types, &with_types, schedule, followers))
+    }
+
+    /// The last step of a load or delta: windows into buffers the state would read too little of
+    /// copied out (`retention.rs`), then the followers' results on the state: those of `schedule`
+    /// (which reruns any whose view no longer holds the result's states), or, without one, every
+    /// follower run on the state now.
+    fn settle<T: Send>(
+        mut types: BTreeMap<String, Arc<TypeReadState>>,
+        with_types: &dyn Fn(BTreeMap<String, Arc<TypeReadState>>) -> Self,
+        schedule: Option<Schedule<'_, Self, T>>,
+        followers: &[Follower<'_, T>],
+    ) -> (Self, Vec<T>) {
         release_sparse_buffers(&mut types);
         let result = with_types(types);
         let outputs = match schedule {
             Some(schedule) => schedule.finish(&result, &result.types),
             None => follow::run_on(&followers.iter().map(|f| &*f.run).collect::<Vec<_>>(), &result),
         };
-        Ok((result, outputs))
+        (result, outputs)
     }
 
     /// One delta section applied to its type in `types`: the type's next state, or `None` for a
