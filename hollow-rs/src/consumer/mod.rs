@@ -424,15 +424,14 @@ impl Consumer {
                         engine,
                         &specs,
                         built,
-                        &mut |spec, took, built| {
+                        &mut |spec, took, built| match built {
                             // A declared index that failed is built again, and reported, once the plan is done.
-                            if built.is_ok() || !declared.contains(spec) {
+                            Err(_) if declared.contains(spec) => {}
+                            Err(e) => {
                                 telemetry.index_updated(spec.type_name(), took);
+                                failed.push((spec.clone(), e));
                             }
-                            match built {
-                                Err(e) if !declared.contains(spec) => failed.push((spec.clone(), e)),
-                                _ => {}
-                            }
+                            Ok(()) => telemetry.index_updated(spec.type_name(), took),
                         },
                     );
                     for (spec, e) in failed {

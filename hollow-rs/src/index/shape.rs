@@ -69,17 +69,16 @@ pub(crate) struct DirectField {
 /// first): what [`KeyShape::types`] names once bound. Empty paths are the root's primary key. Empty
 /// when the key does not resolve (the build then fails, and says why).
 pub(crate) fn key_types(schemas: &dyn SchemaLookup, root: &str, paths: &[&str], rules: PathRules) -> Vec<String> {
+    let Some(schema) = schemas.schema(root) else { return Vec::new() };
     let primary_key: Vec<&str>;
     let paths = if paths.is_empty() && rules == PathRules::PrimaryKey {
-        let Some(key) = schemas.schema(root).and_then(Schema::as_object).and_then(|o| o.primary_key.as_ref()) else {
-            return Vec::new();
-        };
+        let Some(key) = schema.as_object().and_then(|o| o.primary_key.as_ref()) else { return Vec::new() };
         primary_key = key.iter().map(String::as_str).collect();
         &primary_key
     } else {
         paths
     };
-    if schemas.schema(root).is_none() || paths.is_empty() {
+    if paths.is_empty() {
         return Vec::new();
     }
     let mut types = vec![root.to_owned()];

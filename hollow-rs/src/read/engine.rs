@@ -132,13 +132,7 @@ impl ReadStateEngine {
                     BlobBuffer::read_file(path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
                 Self::from_snapshot_buffer_with(buffer, followers)
             }
-            MappingMode::Shared => {
-                let file = SnapshotFile::open(path)?;
-                let loaded =
-                    Self::load_snapshot(ByteReader::over(&Backing::File(Arc::clone(file.mapping()))), followers)?;
-                file.check_unchanged()?;
-                Ok(loaded)
-            }
+            MappingMode::Shared => Self::load_mapped(&SnapshotFile::open(path)?, followers),
         }
     }
 
@@ -148,10 +142,15 @@ impl ReadStateEngine {
     ///
     /// As [`from_snapshot_file`](Self::from_snapshot_file).
     pub fn from_snapshot_mapped(file: &SnapshotFile) -> Result<Self> {
-        let backing = Backing::File(Arc::clone(file.mapping()));
-        let (engine, _) = Self::load_snapshot(ByteReader::over(&backing), &[] as &[Follower<'_, ()>])?;
+        Self::load_mapped(file, &[] as &[Follower<'_, ()>]).map(|(state, _)| state)
+    }
+
+    /// The snapshot `file` maps, read in place, checked unchanged once loaded; and the followers'
+    /// results on it.
+    fn load_mapped<T: Send>(file: &SnapshotFile, followers: &[Follower<'_, T>]) -> Result<(Self, Vec<T>)> {
+        let loaded = Self::load_snapshot(ByteReader::over(&Backing::File(Arc::clone(file.mapping()))), followers)?;
         file.check_unchanged()?;
-        Ok(engine)
+        Ok(loaded)
     }
 
     /// The snapshot `r` reads, and the followers' results on it. Windows into a buffer the state
@@ -161,12 +160,7 @@ impl ReadStateEngine {
         let blob_len = r.remaining();
         let header = BlobHeader::read(&mut r)?;
         let num_types = read_num_types(&mut r)?;
-        let with_types = |types| ReadStateEngine {
-            types,
-            randomized_tag: header.destination_tag,
-            origin_tag: header.origin_tag,
-            header_tags: header.tags.clone(),
-        };
+        let with_types = |types| Self::with_header(&header, types);
         let none_before = BTreeMap::new();
         let threads = parallel_load::section_threads(blob_len, num_types);
         let sections = (threads > 1).then(|| Self::walk_sections(&r, num_types, false)).flatten();
@@ -181,7 +175,7 @@ impl ReadStateEngine {
         let parallel = sections.as_deref().and_then(|sections| {
             // A snapshot naming a type twice is loaded sequentially, which reports it.
             let names = parallel_load::distinct_types(sections)?;
-            let waiting = followers.iter().zip(&resolved).map(|(f, types)| Waiting { types, run: &*f.run }).collect();
+            let waiting = Follower::waiting(followers, &resolved);
             let schedule = Schedule::new(waiting, &none_before, &names, &with_types);
             let types = parallel_load::decode(sections, threads, &schedule, Self::read_type_snapshot)?;
             Some(types.map(|types| (types, schedule)))
@@ -194,6 +188,16 @@ impl ReadStateEngine {
             None => (Self::read_types_in_order(&mut r, num_types)?, None),
         };
         Ok(Self::settle(types, &with_types, schedule, followers))
+    }
+
+    /// A state of `types`, tagged as the blob with `header` leaves it.
+    fn with_header(header: &BlobHeader, types: BTreeMap<String, Arc<TypeReadState>>) -> Self {
+        ReadStateEngine {
+            types,
+            randomized_tag: header.destination_tag,
+            origin_tag: header.origin_tag,
+            header_tags: header.tags.clone(),
+        }
     }
 
     /// The type sections of a snapshot, one after the other.
@@ -289,12 +293,7 @@ impl ReadStateEngine {
             return Err(Error::TagMismatch { origin: header.origin_tag, current: self.randomized_tag });
         }
         let num_types = read_num_types(&mut r)?;
-        let with_types = |types| ReadStateEngine {
-            types,
-            randomized_tag: header.destination_tag,
-            origin_tag: header.origin_tag,
-            header_tags: header.tags.clone(),
-        };
+        let with_types = |types| Self::with_header(&header, types);
         let apply_section = |r: &mut ByteReader<'_>, schema: &Schema, num_shards: u32, at: u64| {
             Self::apply_section(&self.types, r, direction, schema, num_shards, at)
         };
@@ -307,7 +306,7 @@ impl ReadStateEngine {
             let mut names = parallel_load::distinct_types(sections)?;
             // A section of a type this state lacks is skipped: it is never done.
             names.retain(|t| self.types.contains_key(*t));
-            let waiting = followers.iter().zip(&resolved).map(|(f, types)| Waiting { types, run: &*f.run }).collect();
+            let waiting = Follower::waiting(followers, &resolved);
             let schedule = Schedule::new(waiting, &self.types, &names, &with_types);
             let types = parallel_load::apply(sections, threads, self.types.clone(), &schedule, apply_section)?;
             Some(types.map(|types| (types, schedule)))
@@ -575,6 +574,12 @@ impl<'f, T> Follower<'f, T> {
         run: impl Fn(&ReadStateEngine) -> T + Send + Sync + 'f,
     ) -> Self {
         Follower { types: FollowerTypes::FromSchemas(Box::new(types)), run: Box::new(run) }
+    }
+
+    /// `followers` as a load's or delta's schedule sees them, each with the types it reads
+    /// (`types[i]` for `followers[i]`).
+    fn waiting<'s>(followers: &'s [Self], types: &'s [Vec<String>]) -> Vec<Waiting<'s, ReadStateEngine, T>> {
+        followers.iter().zip(types).map(|(f, types)| Waiting { types, run: &*f.run }).collect()
     }
 
     /// The types `run` reads, in a dataset of `schemas`.
