@@ -18,18 +18,21 @@
 //! * **One producer at a time.** [`BlobPublisher::lock_producer`] takes an exclusive `flock` on
 //!   `.hollow-producer.lock` for the producer's life. The kernel drops it when the process dies, so a
 //!   crash never leaves a stale lock; the new holder then removes staging files a crash left.
+//!   A lock this process released but a child it is spawning still holds (a `flock` is shared with
+//!   a forked child until it execs) is waited for, briefly; a rival's fails at once.
 //!
 //! File names are parsed whole (Java's retriever matches `delta-<v>` as a prefix, which confuses
 //! versions that are prefixes of one another; this one does not). Lookups use a listing of the
 //! directory cached until the directory's modification time changes, and relisted on a miss, so a
 //! refresh does not list a large directory once per blob.
 
+use std::collections::HashSet;
 use std::fs;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant, SystemTime};
 
 use super::{
     announce_conflict, AnnouncementWatcher, Announcer, Blob, BlobId, BlobPublisher, BlobRetriever, BlobType,
@@ -348,28 +351,67 @@ impl BlobPublisher for FilesystemBlobStore {
     }
 
     fn lock_producer(&self) -> Result<Box<dyn ProducerLock>> {
+        Ok(Box::new(self.lock_producer_within(RELEASED_HERE_GRACE)?))
+    }
+}
+
+/// How long taking the producer lock waits for a lock this process released but a child of it still
+/// holds (see [`FilesystemBlobStore::lock_producer_within`]).
+const RELEASED_HERE_GRACE: Duration = Duration::from_secs(2);
+
+/// The producer locks this process holds, by their lock file's path.
+fn held_in_this_process() -> std::sync::MutexGuard<'static, HashSet<PathBuf>> {
+    static HELD: OnceLock<Mutex<HashSet<PathBuf>>> = OnceLock::new();
+    HELD.get_or_init(Mutex::default).lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl FilesystemBlobStore {
+    /// Take the producer lock. A `flock` belongs to the open file, and a process that forks shares its
+    /// open files with the child until the child execs (the descriptor is close-on-exec): a lock this
+    /// process released can so stay taken for as long as another of its threads is spawning a
+    /// program. When the lock is taken, its holder file names this process and no lock of this
+    /// process is live on it, that is the only holder there can be, and the attempt waits up to
+    /// `grace` for it to go. A rival (another process, or a live lock of this one) fails at once.
+    fn lock_producer_within(&self, grace: Duration) -> Result<FilesystemProducerLock> {
+        let path = self.dir.join(PRODUCER_LOCK_FILE);
         let mut file = self.open_lock_file(PRODUCER_LOCK_FILE)?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(fs::TryLockError::WouldBlock) => {
-                let mut holder = String::new();
-                let _ = file.read_to_string(&mut holder);
-                let holder = holder.trim();
-                return Err(Error::Conflict(format!(
-                    "another producer holds the lock on {} ({})",
-                    self.dir.display(),
-                    if holder.is_empty() { "holder unknown" } else { holder }
-                )));
-            }
-            Err(fs::TryLockError::Error(e)) => {
-                return Err(Error::io(format!("locking {}", self.dir.join(PRODUCER_LOCK_FILE).display()), e))
+        let key = fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+        let deadline = Instant::now() + grace;
+        let mut pause = Duration::from_millis(1);
+        loop {
+            match file.try_lock() {
+                Ok(()) => break,
+                Err(fs::TryLockError::WouldBlock) => {
+                    let holder = fs::read_to_string(&path).unwrap_or_default();
+                    let holder = holder.trim();
+                    let released_here = holder.split_whitespace().nth(1) == Some(&std::process::id().to_string())
+                        && !held_in_this_process().contains(&key);
+                    if released_here && Instant::now() < deadline {
+                        std::thread::sleep(pause);
+                        pause = (pause * 2).min(Duration::from_millis(50));
+                        continue;
+                    }
+                    return Err(Error::Conflict(format!(
+                        "another producer holds the lock on {} ({}{})",
+                        self.dir.display(),
+                        if holder.is_empty() { "holder unknown" } else { holder },
+                        if released_here {
+                            ": released by this process, still open in a child process of it"
+                        } else {
+                            ""
+                        }
+                    )));
+                }
+                Err(fs::TryLockError::Error(e)) => return Err(Error::io(format!("locking {}", path.display()), e)),
             }
         }
         // Who holds it, for the message another producer gets. Written only while holding the lock.
         let holder = format!("pid {} since {:?}", std::process::id(), SystemTime::now());
         let _ = file.set_len(0).and_then(|()| file.write_all(holder.as_bytes()));
+        held_in_this_process().insert(key.clone());
+        let lock = FilesystemProducerLock { _file: file, dir: self.dir.clone(), key };
         self.remove_leftovers()?;
-        Ok(Box::new(FilesystemProducerLock { _file: file, dir: self.dir.clone() }))
+        Ok(lock)
     }
 }
 
@@ -379,6 +421,14 @@ impl BlobPublisher for FilesystemBlobStore {
 struct FilesystemProducerLock {
     _file: fs::File,
     dir: PathBuf,
+    /// The lock file's path in [`held_in_this_process`].
+    key: PathBuf,
+}
+
+impl Drop for FilesystemProducerLock {
+    fn drop(&mut self) {
+        held_in_this_process().remove(&self.key);
+    }
 }
 
 impl ProducerLock for FilesystemProducerLock {
@@ -571,6 +621,41 @@ mod tests {
         assert!(err.to_string().contains(&format!("pid {}", std::process::id())), "{err}");
         drop(held);
         second.lock_producer().unwrap();
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_lock_released_here_but_open_in_a_child_is_waited_for_and_a_live_one_is_not() {
+        let dir = temp_dir("lock-released");
+        let store = FilesystemBlobStore::create(&dir).unwrap();
+        // A child between fork and exec holds a copy of the lock's descriptor: a cloned descriptor
+        // shares the open file, and so the flock, the same way.
+        let lock = store.lock_producer_within(Duration::ZERO).unwrap();
+        let in_child = lock._file.try_clone().unwrap();
+        drop(lock);
+        let err = store.lock_producer_within(Duration::ZERO).unwrap_err();
+        assert!(matches!(&err, Error::Conflict(m) if m.contains("still open in a child process")), "{err}");
+        let child_execs = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(100));
+            drop(in_child);
+        });
+        let started = Instant::now();
+        let lock = store.lock_producer_within(Duration::from_secs(30)).unwrap();
+        assert!(started.elapsed() >= Duration::from_millis(100));
+        child_execs.join().unwrap();
+        // A live lock of this process is a rival: no waiting, whatever the grace.
+        let started = Instant::now();
+        let err = FilesystemBlobStore::open(&dir).unwrap().lock_producer_within(Duration::from_secs(30)).unwrap_err();
+        assert!(matches!(&err, Error::Conflict(m) if !m.contains("child")), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(10));
+        // Nor is one another process holds: its holder file names that process.
+        let in_other = lock._file.try_clone().unwrap();
+        drop(lock);
+        fs::write(dir.join(PRODUCER_LOCK_FILE), "pid 1 since then").unwrap();
+        let err = store.lock_producer_within(Duration::from_secs(30)).unwrap_err();
+        assert!(matches!(&err, Error::Conflict(m) if m.contains("pid 1 since then") && !m.contains("child")), "{err}");
+        drop(in_other);
+        store.lock_producer_within(Duration::ZERO).unwrap();
         fs::remove_dir_all(&dir).unwrap();
     }
 
