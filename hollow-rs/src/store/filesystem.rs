@@ -26,12 +26,11 @@
 //! directory cached until the directory's modification time changes, and relisted on a miss, so a
 //! refresh does not list a large directory once per blob.
 
-use std::collections::HashSet;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use super::{
@@ -359,23 +358,22 @@ impl BlobPublisher for FilesystemBlobStore {
 /// holds (see [`FilesystemBlobStore::lock_producer_within`]).
 const RELEASED_HERE_GRACE: Duration = Duration::from_secs(2);
 
-/// The producer locks this process holds, by their lock file's path.
-fn held_in_this_process() -> std::sync::MutexGuard<'static, HashSet<PathBuf>> {
-    static HELD: OnceLock<Mutex<HashSet<PathBuf>>> = OnceLock::new();
-    HELD.get_or_init(Mutex::default).lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+/// What the lock file says once this process has let the lock go.
+fn released_by_this_process() -> String {
+    format!("released by pid {}", std::process::id())
 }
 
 impl FilesystemBlobStore {
     /// Take the producer lock. A `flock` belongs to the open file, and a process that forks shares its
     /// open files with the child until the child execs (the descriptor is close-on-exec): a lock this
     /// process released can so stay taken for as long as another of its threads is spawning a
-    /// program. When the lock is taken, its holder file names this process and no lock of this
-    /// process is live on it, that is the only holder there can be, and the attempt waits up to
-    /// `grace` for it to go. A rival (another process, or a live lock of this one) fails at once.
+    /// program. A holder writes its pid into the lock file when it takes the lock and writes that it
+    /// released it just before it does; a lock found taken whose file says this process released it
+    /// can only be held by such a child, and the attempt waits up to `grace` for it to go. A rival
+    /// (another process, or a live lock of this one) fails at once.
     fn lock_producer_within(&self, grace: Duration) -> Result<FilesystemProducerLock> {
         let path = self.dir.join(PRODUCER_LOCK_FILE);
-        let mut file = self.open_lock_file(PRODUCER_LOCK_FILE)?;
-        let key = fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+        let file = self.open_lock_file(PRODUCER_LOCK_FILE)?;
         let deadline = Instant::now() + grace;
         let mut pause = Duration::from_millis(1);
         loop {
@@ -384,8 +382,7 @@ impl FilesystemBlobStore {
                 Err(fs::TryLockError::WouldBlock) => {
                     let holder = fs::read_to_string(&path).unwrap_or_default();
                     let holder = holder.trim();
-                    let released_here = holder.split_whitespace().nth(1) == Some(&std::process::id().to_string())
-                        && !held_in_this_process().contains(&key);
+                    let released_here = holder == released_by_this_process();
                     if released_here && Instant::now() < deadline {
                         std::thread::sleep(pause);
                         pause = (pause * 2).min(Duration::from_millis(50));
@@ -395,21 +392,15 @@ impl FilesystemBlobStore {
                         "another producer holds the lock on {} ({}{})",
                         self.dir.display(),
                         if holder.is_empty() { "holder unknown" } else { holder },
-                        if released_here {
-                            ": released by this process, still open in a child process of it"
-                        } else {
-                            ""
-                        }
+                        if released_here { ", and still open in a child process of it" } else { "" }
                     )));
                 }
                 Err(fs::TryLockError::Error(e)) => return Err(Error::io(format!("locking {}", path.display()), e)),
             }
         }
-        // Who holds it, for the message another producer gets. Written only while holding the lock.
-        let holder = format!("pid {} since {:?}", std::process::id(), SystemTime::now());
-        let _ = file.set_len(0).and_then(|()| file.write_all(holder.as_bytes()));
-        held_in_this_process().insert(key.clone());
-        let lock = FilesystemProducerLock { _file: file, dir: self.dir.clone(), key };
+        let lock = FilesystemProducerLock { file, dir: self.dir.clone() };
+        // Who holds it, for the message another producer gets.
+        lock.write_holder(&format!("pid {} since {:?}", std::process::id(), SystemTime::now()));
         self.remove_leftovers()?;
         Ok(lock)
     }
@@ -419,15 +410,28 @@ impl FilesystemBlobStore {
 /// closed (on drop, or by the kernel when the process dies).
 #[derive(Debug)]
 struct FilesystemProducerLock {
-    _file: fs::File,
+    file: fs::File,
     dir: PathBuf,
-    /// The lock file's path in [`held_in_this_process`].
-    key: PathBuf,
+}
+
+impl FilesystemProducerLock {
+    /// Replace the lock file's text. Only ever called while holding the lock. Best effort: the text
+    /// only words an error message and tells a released lock from a live one (a failure to write
+    /// leaves a lock attempt in this process failing where it could have waited).
+    fn write_holder(&self, text: &str) {
+        use std::io::{Seek, SeekFrom};
+        let mut file = &self.file;
+        let written =
+            file.set_len(0).and_then(|()| file.seek(SeekFrom::Start(0))).and_then(|_| file.write_all(text.as_bytes()));
+        if let Err(e) = written {
+            tracing::debug!(target: "hollow", dir = %self.dir.display(), error = %e, "could not write the producer lock's holder");
+        }
+    }
 }
 
 impl Drop for FilesystemProducerLock {
     fn drop(&mut self) {
-        held_in_this_process().remove(&self.key);
+        self.write_holder(&released_by_this_process());
     }
 }
 
@@ -631,10 +635,11 @@ mod tests {
         // A child between fork and exec holds a copy of the lock's descriptor: a cloned descriptor
         // shares the open file, and so the flock, the same way.
         let lock = store.lock_producer_within(Duration::ZERO).unwrap();
-        let in_child = lock._file.try_clone().unwrap();
+        let in_child = lock.file.try_clone().unwrap();
         drop(lock);
         let err = store.lock_producer_within(Duration::ZERO).unwrap_err();
-        assert!(matches!(&err, Error::Conflict(m) if m.contains("still open in a child process")), "{err}");
+        let released = format!("released by pid {}, and still open in a child process of it", std::process::id());
+        assert!(matches!(&err, Error::Conflict(m) if m.contains(&released)), "{err}");
         let child_execs = std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(100));
             drop(in_child);
@@ -649,7 +654,7 @@ mod tests {
         assert!(matches!(&err, Error::Conflict(m) if !m.contains("child")), "{err}");
         assert!(started.elapsed() < Duration::from_secs(10));
         // Nor is one another process holds: its holder file names that process.
-        let in_other = lock._file.try_clone().unwrap();
+        let in_other = lock.file.try_clone().unwrap();
         drop(lock);
         fs::write(dir.join(PRODUCER_LOCK_FILE), "pid 1 since then").unwrap();
         let err = store.lock_producer_within(Duration::from_secs(30)).unwrap_err();
