@@ -335,19 +335,20 @@ pub(crate) fn collect_keys<S: Source>(shape: &KeyShape, src: &S) -> Vec<Vec<(u64
     }
     let mut roots = Vec::with_capacity(n);
     src.for_each_populated(shape.root(), &mut |root| roots.push(root));
+    let keys_in = |chunk: &[u32]| {
+        let mut keys = Vec::with_capacity(chunk.len());
+        let visit_chunk = |visit: &mut dyn FnMut(u32)| chunk.iter().for_each(|&root| visit(root));
+        keys_of(shape, src, visit_chunk, |hash, root, _| keys.push((hash, root)));
+        keys
+    };
+    let mut chunks = roots.chunks(n.div_ceil(threads).max(1));
+    let first = chunks.next().unwrap_or_default();
+    // The calling thread reads the first part: one thread fewer to start, and none idle.
     std::thread::scope(|scope| {
-        let workers: Vec<_> = roots
-            .chunks(n.div_ceil(threads).max(1))
-            .map(|chunk| {
-                scope.spawn(move || {
-                    let mut keys = Vec::with_capacity(chunk.len());
-                    let visit_chunk = |visit: &mut dyn FnMut(u32)| chunk.iter().for_each(|&root| visit(root));
-                    keys_of(shape, src, visit_chunk, |hash, root, _| keys.push((hash, root)));
-                    keys
-                })
-            })
-            .collect();
-        workers.into_iter().map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+        let helpers: Vec<_> = chunks.map(|chunk| scope.spawn(move || keys_in(chunk))).collect();
+        let mut parts = vec![keys_in(first)];
+        parts.extend(helpers.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))));
+        parts
     })
 }
 
