@@ -424,7 +424,7 @@ impl FilesystemProducerLock {
         let written =
             file.set_len(0).and_then(|()| file.seek(SeekFrom::Start(0))).and_then(|_| file.write_all(text.as_bytes()));
         if let Err(e) = written {
-            tracing::debug!(target: "hollow", dir = %self.dir.display(), error = %e, "could not write the producer lock's holder");
+            tracing::warn!(target: "hollow", dir = %self.dir.display(), error = %e, "could not write the producer lock's holder");
         }
     }
 }
