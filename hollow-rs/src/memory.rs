@@ -374,18 +374,10 @@ fn read_exact_at_parts(file: &std::fs::File, dest: &mut [u8], threads: usize) ->
         return Ok(());
     }
     let part = dest.len().div_ceil(threads.max(1)).next_multiple_of(HUGE_PAGE_BYTES);
-    let mut parts = dest.chunks_mut(part).enumerate();
-    let Some((_, first)) = parts.next() else { return Ok(()) };
-    std::thread::scope(|scope| {
-        let helpers: Vec<_> =
-            parts.map(|(i, chunk)| scope.spawn(move || read_exact_at(file, chunk, (i * part) as u64))).collect();
-        let mut result = read_exact_at(file, first, 0);
-        for helper in helpers {
-            let joined = helper.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            result = result.and(joined);
-        }
-        result
-    })
+    let parts = dest.chunks_mut(part).collect();
+    crate::parallelism::each_on_a_thread(parts, |i, chunk| read_exact_at(file, chunk, (i * part) as u64))
+        .into_iter()
+        .collect()
 }
 
 #[cfg(unix)]

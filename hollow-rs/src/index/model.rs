@@ -252,6 +252,14 @@ impl Source for Engine {
             t.populated.iter().for_each(|&o| f(o));
         }
     }
+    fn for_each_populated_in(&self, type_name: &str, ordinals: std::ops::Range<u32>, f: &mut dyn FnMut(u32)) {
+        if let Some(t) = self.types.get(type_name) {
+            t.populated.range(ordinals).for_each(|&o| f(o));
+        }
+    }
+    fn max_populated(&self, type_name: &str) -> Option<u32> {
+        self.types.get(type_name)?.populated.last().copied()
+    }
     fn populated_changes(&self, newer: &Self, type_name: &str, removed: &mut Vec<u32>, added: &mut Vec<u32>) {
         let empty = BTreeSet::new();
         let old = self.types.get(type_name).map_or(&empty, |t| &t.populated);

@@ -8,7 +8,7 @@ use super::overlay::Overlay;
 use super::path::PathRules;
 use super::shape::{key_types, DirectKey, KeyShape};
 use super::source::{ObjectRecords, Source};
-use super::table::{collect_keys, plan_update, SlotTable, Update};
+use super::table::{plan_update, SlotTable, Update};
 use crate::error::{Error, Result};
 use crate::read::{Follower, ReadStateEngine, TypeReadState};
 use crate::schema::FieldType;
@@ -216,12 +216,9 @@ impl PrimaryKeyIndex {
     }
 
     fn build_with_shape<S: Source>(src: &S, shape: Arc<KeyShape>) -> Self {
-        let keys = collect_keys(&shape, src);
-        // Roots come in ascending order: the last is the largest.
-        let max_root = keys.iter().rev().find_map(|part| part.last()).map_or(0, |&(_, root)| root);
-        let entries = keys.iter().map(Vec::len).sum();
+        let (table, entries) = SlotTable::of_keys(&shape, src);
         PrimaryKeyIndex {
-            base: Arc::new(Base { table: SlotTable::build(&keys, max_root), entries }),
+            base: Arc::new(Base { table, entries }),
             overlay: Overlay::new(entries),
             version: src.version_tag(),
             root: HeldType(src.shared_type(shape.root())),

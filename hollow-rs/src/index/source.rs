@@ -48,6 +48,10 @@ pub(crate) trait Source: Sync {
     fn populated_count(&self, type_name: &str) -> usize;
     /// Call `f` with each populated ordinal of a type, ascending.
     fn for_each_populated(&self, type_name: &str, f: &mut dyn FnMut(u32));
+    /// Call `f` with each populated ordinal of a type in `ordinals`, ascending.
+    fn for_each_populated_in(&self, type_name: &str, ordinals: std::ops::Range<u32>, f: &mut dyn FnMut(u32));
+    /// The largest populated ordinal of a type.
+    fn max_populated(&self, type_name: &str) -> Option<u32>;
     /// The ordinals populated in `self` and not in `newer` (`removed`) and the other way round
     /// (`added`), both ascending.
     fn populated_changes(&self, newer: &Self, type_name: &str, removed: &mut Vec<u32>, added: &mut Vec<u32>);
@@ -151,6 +155,16 @@ impl Source for ReadStateEngine {
         if let Some(t) = self.type_state(type_name) {
             t.populated().iter().for_each(f);
         }
+    }
+
+    fn for_each_populated_in(&self, type_name: &str, ordinals: std::ops::Range<u32>, f: &mut dyn FnMut(u32)) {
+        if let Some(t) = self.type_state(type_name) {
+            t.populated().iter_from(ordinals.start).take_while(|&o| o < ordinals.end).for_each(f);
+        }
+    }
+
+    fn max_populated(&self, type_name: &str) -> Option<u32> {
+        self.type_state(type_name)?.populated().max()
     }
 
     fn shared_type(&self, type_name: &str) -> Option<Arc<TypeReadState>> {

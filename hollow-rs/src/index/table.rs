@@ -16,8 +16,10 @@
 //! cache miss in the table plus the record's own, and a miss is one (a run at 80% load is a few
 //! dozen bytes). A fingerprint of `f` bits sends one in 2^f non-matching slots to the record.
 //!
-//! The all-ones word marks an empty slot: it cannot be a full one, because a value is at most the
-//! largest value the table was built for, which is below the all-ones value of its bits.
+//! The all-ones entry marks an empty slot: it cannot be a full one, because a value is at most the
+//! largest value the table was built for, which is below the all-ones value of its bits. Slots hold
+//! their entry's complement, so that an empty slot is a zero word and a table's fresh (zeroed)
+//! memory is an empty table as it is.
 
 use std::ops::ControlFlow;
 
@@ -41,37 +43,42 @@ enum Slots {
     Wide(LargeArray<u64>),
 }
 
-/// A slot word: `u32` or `u64`.
+/// A slot word: `u32` or `u64`. A word holds the complement of its entry, so that the empty entry
+/// (all ones) is the zero word, which is what fresh memory holds: a new table is empty without a
+/// pass over it.
 pub(crate) trait Word: Element + Eq + std::fmt::Debug {
     const BITS: u32;
+    /// The empty slot.
     const EMPTY: Self;
-    fn widen(self) -> u64;
-    fn narrow(v: u64) -> Self;
+    /// The entry this word holds.
+    fn entry(self) -> u64;
+    /// The word holding `entry`.
+    fn holding(entry: u64) -> Self;
 }
 
 impl Word for u32 {
     const BITS: u32 = 32;
-    const EMPTY: Self = u32::MAX;
+    const EMPTY: Self = 0;
     #[inline]
-    fn widen(self) -> u64 {
-        self as u64
+    fn entry(self) -> u64 {
+        (!self) as u64
     }
     #[inline]
-    fn narrow(v: u64) -> Self {
-        v as u32
+    fn holding(entry: u64) -> Self {
+        !(entry as u32)
     }
 }
 
 impl Word for u64 {
     const BITS: u32 = 64;
-    const EMPTY: Self = u64::MAX;
+    const EMPTY: Self = 0;
     #[inline]
-    fn widen(self) -> u64 {
-        self
+    fn entry(self) -> u64 {
+        !self
     }
     #[inline]
-    fn narrow(v: u64) -> Self {
-        v
+    fn holding(entry: u64) -> Self {
+        !entry
     }
 }
 
@@ -93,6 +100,16 @@ fn fingerprint<W: Word>(hash: u64, value_bits: u32) -> u64 {
     hash >> (64 - (W::BITS - value_bits))
 }
 
+/// The bits a slot gives its value: enough that `max_value` is below the all-ones value (the empty mark).
+fn value_bits_for(max_value: u32) -> u32 {
+    (64 - (max_value as u64 + 1).leading_zeros()).max(1)
+}
+
+/// Slots for `count` entries: 80% load at most, and always one empty slot so that every probe ends.
+fn slots_for(count: usize) -> usize {
+    (count + count / 4 + 1).max(8)
+}
+
 impl SlotTable {
     /// A table holding the entries (key hash, value) of every part; every value is at most
     /// `max_value`, which must be below `u32::MAX`. Duplicates are kept: a probe yields every
@@ -100,17 +117,29 @@ impl SlotTable {
     pub(crate) fn build<E: AsRef<[(u64, u32)]>>(parts: &[E], max_value: u32) -> Self {
         let entries = || parts.iter().flat_map(|part| part.as_ref());
         debug_assert!(max_value < u32::MAX && entries().all(|&(_, v)| v <= max_value));
-        let count = entries().count();
-        // Enough bits that `max_value` is below the all-ones value (the empty mark).
-        let value_bits = (64 - (max_value as u64 + 1).leading_zeros()).max(1);
-        // 80% load at most, and always one empty slot so that every probe ends.
-        let len = (count + count / 4 + 1).max(8);
+        let value_bits = value_bits_for(max_value);
+        let len = slots_for(entries().count());
         let slots = if value_bits <= NARROW_VALUE_BITS {
             Slots::Narrow(fill::<u32, E>(parts, len, value_bits))
         } else {
             Slots::Wide(fill::<u64, E>(parts, len, value_bits))
         };
         SlotTable { slots, value_bits }
+    }
+
+    /// The table of a primary-key index: one entry (key hash, root) for every non-null key of every
+    /// populated record of the root type, keys read on up to
+    /// [`max_threads`](crate::parallelism::max_threads) threads, each over a range of roots, when
+    /// there are enough of them. Returns the table and its number of entries.
+    pub(crate) fn of_keys<S: Source>(shape: &KeyShape, src: &S) -> (Self, usize) {
+        let value_bits = value_bits_for(src.max_populated(shape.root()).unwrap_or(0));
+        if value_bits <= NARROW_VALUE_BITS {
+            let (slots, entries) = fill_binned(&collect_keys::<u32, S>(shape, src, value_bits));
+            (SlotTable { slots: Slots::Narrow(slots), value_bits }, entries)
+        } else {
+            let (slots, entries) = fill_binned(&collect_keys::<u64, S>(shape, src, value_bits));
+            (SlotTable { slots: Slots::Wide(slots), value_bits }, entries)
+        }
     }
 
     /// The values whose fingerprint matches `hash`, in probe order.
@@ -140,30 +169,157 @@ impl SlotTable {
     }
 }
 
-/// Slots of width `W` holding `entries`, inserted in batches whose first slots are read before any
-/// is written, so that the cache misses of a batch overlap (entries come in record order, which is
-/// random in the table).
+/// Slots of width `W` holding the entries of `parts`, inserted in batches whose first slots are
+/// read before any is written, so that the cache misses of a batch overlap (entries come in record
+/// order, which is random in the table).
 fn fill<W: Word, E: AsRef<[(u64, u32)]>>(parts: &[E], len: usize, value_bits: u32) -> LargeArray<W> {
-    let mut slots = LargeArray::zeroed(len);
-    slots.fill(W::EMPTY);
+    let mut slots = LargeArray::<W>::zeroed(len);
     for batch in parts.iter().flat_map(|part| part.as_ref().chunks(BUILD_BATCH)) {
         let mut touched = 0u64;
         for &(hash, _) in batch {
-            touched ^= slots[home(hash, len)].widen();
+            touched ^= slots[home(hash, len)].entry();
         }
         std::hint::black_box(touched);
         for &(hash, value) in batch {
-            let mut i = home(hash, len);
-            while slots[i] != W::EMPTY {
-                i += 1;
-                if i == len {
-                    i = 0;
-                }
-            }
-            slots[i] = W::narrow((fingerprint::<W>(hash, value_bits) << value_bits) | value as u64);
+            let word = W::holding((fingerprint::<W>(hash, value_bits) << value_bits) | value as u64);
+            insert(&mut slots, home(hash, len), word);
         }
     }
     slots
+}
+
+/// Put `word` in the first empty slot from `at` on, wrapping at the end.
+#[inline]
+fn insert<W: Word>(slots: &mut [W], mut at: usize, word: W) {
+    while slots[at] != W::EMPTY {
+        at += 1;
+        if at == slots.len() {
+            at = 0;
+        }
+    }
+    slots[at] = word;
+}
+
+/// The entries of a build, ready to be put in slots of width `W`, sorted into regions of the table
+/// by home slot as they are collected. A region is named by the top bits of a hash's home bits (its
+/// low 32, which [`home`] scales to the table's length), so regions are consecutive runs of slots
+/// whatever the length. Filled region after region, a build writes within a window of the table
+/// that stays in cache, and threads can fill disjoint runs of regions; in record order, each entry
+/// went to a random slot of the whole table, one thread at a time.
+#[derive(Debug)]
+pub(crate) struct Binned<W> {
+    /// Right shift of the home bits that leaves the region.
+    shift: u32,
+    /// (home bits, slot word), by region.
+    bins: Vec<Vec<(u32, W)>>,
+    value_bits: u32,
+}
+
+/// Table bytes a build region spans at most: well within a core's L2 cache.
+const BUILD_REGION_BYTES: usize = 128 * 1024;
+
+/// Most regions a build sorts its entries into (the streams a key pass writes to).
+const MAX_BUILD_REGIONS: usize = 1 << 10;
+
+/// The regions of a build of about `total` entries in slots of width `W`: a power of two.
+fn build_regions<W: Word>(total: usize) -> usize {
+    #[cfg(test)]
+    if let Some(forced) = tests::BUILD_REGIONS.with(|r| r.get()) {
+        return forced;
+    }
+    let table_bytes = slots_for(total) * size_of::<W>();
+    table_bytes.div_ceil(BUILD_REGION_BYTES).next_power_of_two().min(MAX_BUILD_REGIONS)
+}
+
+/// Threads a primary-key build of `n` records uses.
+fn build_threads(n: usize) -> usize {
+    #[cfg(test)]
+    if let Some(forced) = tests::KEY_THREADS.with(|t| t.get()) {
+        return forced;
+    }
+    crate::parallelism::max_threads().min(n / PARALLEL_MIN_RECORDS).max(1)
+}
+
+impl<W: Word> Binned<W> {
+    /// Room for about `expected` entries in `regions` (a power of two), in slots giving values
+    /// `value_bits`.
+    fn new(expected: usize, regions: usize, value_bits: u32) -> Self {
+        debug_assert!(regions.is_power_of_two());
+        let per_region = expected / regions;
+        Binned {
+            shift: 32 - regions.trailing_zeros(),
+            bins: (0..regions).map(|_| Vec::with_capacity(per_region + per_region / 8 + 16)).collect(),
+            value_bits,
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, hash: u64, value: u32) {
+        let home_bits = hash as u32;
+        let word = W::holding((fingerprint::<W>(hash, self.value_bits) << self.value_bits) | value as u64);
+        // The shift is at most 32 (one region); the region is below the number of bins.
+        let region = ((home_bits as u64) >> self.shift) as usize;
+        self.bins[region].push((home_bits, word));
+    }
+
+    fn len(&self) -> usize {
+        self.bins.iter().map(Vec::len).sum()
+    }
+
+    /// The first slot a region's entries can home on, in a table of `len` slots (`len` for the
+    /// region after the last).
+    fn region_start(&self, region: usize, len: usize) -> usize {
+        // `home` of the region's smallest home bits, unmasked so that the region after the last
+        // (home bits 2^32) gives `len`.
+        ((((region as u64) << self.shift) * len as u64) >> 32) as usize
+    }
+}
+
+/// Slots holding the entries of `parts` (built alike, in root order), and their number. Each of up
+/// to [`max_threads`](crate::parallelism::max_threads) threads fills a run of regions; an entry
+/// whose probe runs past the end of its thread's run (or of the table) is put in place after they
+/// all finish, by the linear probe from its home, which skips full slots whoever filled them. So
+/// the table is one that inserting the entries one by one in some order would give, and entries of
+/// one key, which share a region, keep their order (the parts', then each part's).
+fn fill_binned<W: Word>(parts: &[Binned<W>]) -> (LargeArray<W>, usize) {
+    let count = parts.iter().map(Binned::len).sum();
+    let len = slots_for(count);
+    let mut slots = LargeArray::<W>::zeroed(len);
+    let Some(first) = parts.first() else { return (slots, count) };
+    let regions = first.bins.len();
+    debug_assert!(parts.iter().all(|part| part.bins.len() == regions && part.shift == first.shift));
+    let threads = build_threads(count).min(regions);
+    // Thread t fills regions runs[t]..runs[t + 1], slots bounds[t]..bounds[t + 1].
+    let runs: Vec<usize> = (0..=threads).map(|t| t * regions / threads).collect();
+    let bounds: Vec<usize> = runs.iter().map(|&r| first.region_start(r, len)).collect();
+    let fill_run = |t: usize, run: &mut [W]| {
+        let mut overflow = Vec::new();
+        for region in runs[t]..runs[t + 1] {
+            for part in parts {
+                let bin = &part.bins[region];
+                for &(home_bits, word) in bin {
+                    let at = home(home_bits as u64, len) - bounds[t];
+                    match run[at..].iter().position(|&w| w == W::EMPTY) {
+                        Some(free) => run[at + free] = word,
+                        None => overflow.push((home_bits, word)),
+                    }
+                }
+            }
+        }
+        overflow
+    };
+    let mut runs_of_slots = Vec::with_capacity(threads);
+    let mut rest: &mut [W] = &mut slots;
+    for t in 0..threads {
+        let (run, tail) = rest.split_at_mut(bounds[t + 1] - bounds[t]);
+        runs_of_slots.push(run);
+        rest = tail;
+    }
+    let overflow = crate::parallelism::each_on_a_thread(runs_of_slots, fill_run);
+    for &(home_bits, word) in overflow.iter().flatten() {
+        insert(&mut slots, home(home_bits as u64, len), word);
+    }
+    (slots, count)
 }
 
 /// Iterator of [`SlotTable::probe`].
@@ -209,7 +365,7 @@ impl<'t, W: Word> Run<'t, W> {
             if self.at == self.slots.len() {
                 self.at = 0;
             }
-            let slot = slot.widen();
+            let slot = slot.entry();
             if slot >> self.value_bits == self.fingerprint {
                 return Some((slot & ((1u64 << self.value_bits) - 1)) as u32);
             }
@@ -316,40 +472,23 @@ pub(crate) fn for_each_key<S: Source>(shape: &KeyShape, src: &S, f: impl FnMut(u
 /// Records per thread below which a parallel key pass costs more in threads than it saves.
 const PARALLEL_MIN_RECORDS: usize = 64 * 1024;
 
-/// (key hash, root) for every non-null key of every populated record of the root type, in root
-/// order, in parts (one per thread): the records are read by up to
-/// [`max_threads`](crate::parallelism::max_threads) threads, each over a contiguous range of roots,
-/// when there are enough of them.
-pub(crate) fn collect_keys<S: Source>(shape: &KeyShape, src: &S) -> Vec<Vec<(u64, u32)>> {
+/// The entries of a primary-key build (see [`SlotTable::of_keys`]), in parts in root order.
+fn collect_keys<W: Word, S: Source>(shape: &KeyShape, src: &S, value_bits: u32) -> Vec<Binned<W>> {
     let n = src.populated_count(shape.root());
-    #[allow(unused_mut)]
-    let mut threads = crate::parallelism::max_threads().min(n / PARALLEL_MIN_RECORDS).max(1);
-    #[cfg(test)]
-    if let Some(forced) = tests::KEY_THREADS.with(|t| t.get()) {
-        threads = forced;
-    }
-    if threads == 1 {
-        let mut keys = Vec::with_capacity(n);
-        for_each_key(shape, src, |hash, root, _| keys.push((hash, root)));
-        return vec![keys];
-    }
-    let mut roots = Vec::with_capacity(n);
-    src.for_each_populated(shape.root(), &mut |root| roots.push(root));
-    let keys_in = |chunk: &[u32]| {
-        let mut keys = Vec::with_capacity(chunk.len());
-        let visit_chunk = |visit: &mut dyn FnMut(u32)| chunk.iter().for_each(|&root| visit(root));
-        keys_of(shape, src, visit_chunk, |hash, root, _| keys.push((hash, root)));
+    let threads = build_threads(n);
+    let regions = build_regions::<W>(n);
+    let ordinals = src.max_populated(shape.root()).map_or(0, |max| max as usize + 1);
+    // Thread t reads the records of ordinals ranges[t]..ranges[t + 1] (a share of the records when
+    // the populated ordinals are dense, as they mostly are).
+    let ranges: Vec<u32> = (0..=threads).map(|t| (t * ordinals / threads) as u32).collect();
+    let keys_in = |t: usize| {
+        let mut keys = Binned::new(n / threads, regions, value_bits);
+        let visit_range =
+            |visit: &mut dyn FnMut(u32)| src.for_each_populated_in(shape.root(), ranges[t]..ranges[t + 1], visit);
+        keys_of(shape, src, visit_range, |hash, root, _| keys.push(hash, root));
         keys
     };
-    let mut chunks = roots.chunks(n.div_ceil(threads).max(1));
-    let first = chunks.next().unwrap_or_default();
-    // The calling thread reads the first part: one thread fewer to start, and none idle.
-    std::thread::scope(|scope| {
-        let helpers: Vec<_> = chunks.map(|chunk| scope.spawn(move || keys_in(chunk))).collect();
-        let mut parts = vec![keys_in(first)];
-        parts.extend(helpers.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))));
-        parts
-    })
+    crate::parallelism::each_on_a_thread((0..threads).collect(), |t, _| keys_in(t))
 }
 
 /// [`for_each_key`] over the roots `roots` visits.
@@ -388,9 +527,13 @@ pub(crate) mod tests {
     thread_local! {
         /// Overrides [`super::rebuild_threshold`] so tests can force or forbid rebuilds.
         pub(crate) static THRESHOLD: Cell<Option<usize>> = const { Cell::new(None) };
-        /// Overrides the thread count of [`super::collect_keys`] so that small test datasets take
-        /// the parallel path.
+        /// Overrides the thread count of a primary-key build's key pass and fill, so that small test
+        /// datasets take the parallel paths.
         pub(crate) static KEY_THREADS: Cell<Option<usize>> = const { Cell::new(None) };
+        /// Overrides the number of regions a primary-key build sorts its entries into, so that small
+        /// test datasets take the region-by-region fill, with probes running across regions and
+        /// threads' runs of them.
+        pub(crate) static BUILD_REGIONS: Cell<Option<usize>> = const { Cell::new(None) };
     }
 }
 
@@ -398,7 +541,8 @@ pub(crate) mod tests {
 mod slot_tests {
     use std::collections::BTreeMap;
 
-    use super::{SlotTable, Slots};
+    use super::tests::KEY_THREADS;
+    use super::{fill_binned, home, Binned, SlotTable, Slots, Word};
 
     /// A hash with chosen home bits (low 32) and a distinct fingerprint for each `top` (its top
     /// four bits).
@@ -472,6 +616,77 @@ mod slot_tests {
         assert_eq!(table.probe(hash(last, 2)).collect::<Vec<_>>(), [1]);
         assert_eq!(table.probe(hash(last, 3)).count(), 0);
         assert_eq!(table.probe(hash(0, 1)).collect::<Vec<_>>(), [2, 3], "a probe starting inside the wrapped run");
+    }
+
+    /// A table of the entries in `parts` (one `Binned` each), filled on `threads` threads.
+    fn binned_table(parts: &[&[(u64, u32)]], regions: usize, threads: usize) -> SlotTable {
+        let value_bits = 20;
+        let binned: Vec<Binned<u32>> = parts
+            .iter()
+            .map(|entries| {
+                let mut b = Binned::new(entries.len(), regions, value_bits);
+                entries.iter().for_each(|&(h, v)| b.push(h, v));
+                b
+            })
+            .collect();
+        KEY_THREADS.with(|t| t.set(Some(threads)));
+        let (slots, count) = fill_binned(&binned);
+        KEY_THREADS.with(|t| t.set(None));
+        assert_eq!(count, parts.iter().map(|p| p.len()).sum::<usize>());
+        SlotTable { slots: Slots::Narrow(slots), value_bits }
+    }
+
+    /// Every full slot is reached by a linear probe from its entry's home over full slots only, as
+    /// inserting the entries one by one gives, and the entries are those inserted.
+    fn assert_linear_probing_table(table: &SlotTable, entries: &[(u64, u32)]) {
+        let Slots::Narrow(slots) = &table.slots else { panic!("narrow slots") };
+        let len = slots.len();
+        let mut expected: Vec<u32> = entries.iter().map(|&(_, v)| v).collect();
+        let mut held = Vec::new();
+        for (at, &word) in slots.iter().enumerate() {
+            if word == u32::EMPTY {
+                continue;
+            }
+            let value = (word.entry() & ((1 << table.value_bits) - 1)) as u32;
+            held.push(value);
+            let (hash, _) = entries.iter().find(|&&(_, v)| v == value).expect("a value inserted");
+            let mut i = home(*hash, len);
+            while i != at {
+                assert_ne!(slots[i], u32::EMPTY, "slot {i} empty between the home and slot {at} of value {value}");
+                i = (i + 1) % len;
+            }
+        }
+        held.sort_unstable();
+        expected.sort_unstable();
+        assert_eq!(held, expected);
+    }
+
+    #[test]
+    fn a_binned_fill_on_threads_gives_a_linear_probing_table_and_keeps_duplicates_in_order() {
+        let mut entries: Vec<(u64, u32)> = pseudo_random(3000).zip(0..).collect();
+        // A pile-up on the last home slot of the first half of the table, past the end of the
+        // first thread's slots; another on the last slot of the table, wrapping to the start; and a
+        // key filed three times, from two parts.
+        let half = u32::MAX / 2;
+        entries.extend((0..40).map(|i| (hash(half, i % 3), 3000 + i as u32)));
+        entries.extend((0..40).map(|i| (hash(u32::MAX, i % 3), 3040 + i as u32)));
+        entries.push((hash(7, 5), 3080));
+        entries.push((hash(7, 5), 3081));
+        let (first, second) = entries.split_at(1500);
+        let mut second = second.to_vec();
+        second.push((hash(7, 5), 3082));
+        let all: Vec<(u64, u32)> = first.iter().chain(&second).copied().collect();
+        for (regions, threads) in [(1, 1), (8, 1), (8, 2), (8, 3), (64, 8)] {
+            let table = binned_table(&[first, &second], regions, threads);
+            assert_linear_probing_table(&table, &all);
+            assert_finds_all(&table, &all);
+            assert_eq!(
+                table.probe(hash(7, 5)).collect::<Vec<_>>(),
+                [3080, 3081, 3082],
+                "{regions} regions, {threads} threads"
+            );
+            assert_eq!(table.probe(hash(u32::MAX, 0)).take(3).collect::<Vec<_>>(), [3040, 3043, 3046]);
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use proptest::prelude::*;
 
 use super::model::{Engine, Field, Producer, Record, State};
-use super::table::tests::{KEY_THREADS, THRESHOLD};
+use super::table::tests::{BUILD_REGIONS, KEY_THREADS, THRESHOLD};
 use super::{HashIndex, KeyValue, PrimaryKeyIndex};
 use crate::encoding::hollow_string;
 use crate::schema::{FieldType, ListSchema, MapSchema, ObjectField, ObjectSchema, Schema};
@@ -315,17 +315,21 @@ fn walk(versions: &[Vec<Movie>]) {
     }
 }
 
-/// Run `f` with rebuilds forced on every update, forbidden, and at the default threshold.
-/// Runs `f` always rebuilding (with primary-key builds split over three threads, so that the
-/// parallel key pass sees every shape of data), never rebuilding, and with the real policy.
+/// Runs `f` always rebuilding (with primary-key builds split over three threads and eight regions,
+/// so that the parallel key pass and fill see every shape of data, probes crossing from one
+/// thread's slots into the next), never rebuilding, and with the real policy.
 fn with_each_rebuild_policy(f: impl Fn()) {
-    for (threshold, threads) in [(Some(0), Some(3)), (Some(usize::MAX), None), (None, None)] {
+    for (threshold, threads, regions) in
+        [(Some(0), Some(3), Some(8)), (Some(usize::MAX), None, None), (None, None, None)]
+    {
         THRESHOLD.with(|t| t.set(threshold));
         KEY_THREADS.with(|t| t.set(threads));
+        BUILD_REGIONS.with(|r| r.set(regions));
         f();
     }
     THRESHOLD.with(|t| t.set(None));
     KEY_THREADS.with(|t| t.set(None));
+    BUILD_REGIONS.with(|r| r.set(None));
 }
 
 fn movie(id: i64, title: usize, year: i32) -> Movie {
