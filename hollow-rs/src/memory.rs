@@ -137,6 +137,9 @@ enum Allocation {
     /// shards spent a quarter of their time zeroing twice.) Dropping it hands the mapping to the
     /// [`recycler`], which keeps it for the next large array or unmaps it.
     Mapped(Region),
+    /// A mapping as `Mapped`, unmapped when the array is dropped: working memory
+    /// ([`LargeArray::scratch`]).
+    Scratch(Region),
 }
 
 // SAFETY: a LargeArray owns its elements like a Box<[T]> does, and T is Send + Sync.
@@ -231,9 +234,29 @@ impl<T: Element> LargeArray<T> {
         Some(region)
     }
 
+    /// `len` zero elements of working memory, thrown away once something is built: as
+    /// [`Self::zeroed`], but a mapping of its own is unmapped when the array is dropped instead of
+    /// kept for the next array, and none kept is taken. A recycled region stays resident, which a
+    /// consumer that maps its snapshot would hold as private memory for nothing; and allocator
+    /// memory freed in small pieces by another thread than the one that took it may not go back to
+    /// the system at all (a primary-key build's per-region key lists, 62 KiB each, kept 4 MiB
+    /// resident in the helper thread's arena).
+    pub(crate) fn scratch(len: usize) -> Self {
+        let bytes = len.checked_mul(size_of::<T>()).expect("array size overflows usize");
+        if huge_pages() && cfg!(target_os = "linux") && bytes >= HUGE_PAGE_MIN_BYTES {
+            if let Some(mut region) = Self::fresh_region(bytes) {
+                if let Some(ptr) = NonNull::new(region.base().cast::<T>()) {
+                    MAPPED_ARRAY_BYTES.fetch_add(bytes.next_multiple_of(SMALL_PAGE_BYTES), Ordering::Relaxed);
+                    return LargeArray { ptr, len, allocation: Allocation::Scratch(region) };
+                }
+            }
+        }
+        Self::zeroed(len)
+    }
+
     /// True when the array is on a 2 MiB-aligned mapping of its own, advised to huge pages.
     pub fn is_huge(&self) -> bool {
-        matches!(self.allocation, Allocation::Mapped(_))
+        matches!(self.allocation, Allocation::Mapped(_) | Allocation::Scratch(_))
     }
 
     /// The elements of `values`, copied.
@@ -295,10 +318,18 @@ impl<T: Element> Drop for LargeArray<T> {
             // SAFETY: allocated by `zeroed` with exactly this layout, and not freed before.
             unsafe { alloc::dealloc(self.ptr.as_ptr().cast(), layout) }
         }
-        if let Allocation::Mapped(region) = std::mem::replace(&mut self.allocation, Allocation::None) {
-            MAPPED_ARRAY_BYTES
-                .fetch_sub((self.len * size_of::<T>()).next_multiple_of(SMALL_PAGE_BYTES), Ordering::Relaxed);
-            recycler::give(region);
+        match std::mem::replace(&mut self.allocation, Allocation::None) {
+            Allocation::Mapped(region) => {
+                MAPPED_ARRAY_BYTES
+                    .fetch_sub((self.len * size_of::<T>()).next_multiple_of(SMALL_PAGE_BYTES), Ordering::Relaxed);
+                recycler::give(region);
+            }
+            Allocation::Scratch(region) => {
+                MAPPED_ARRAY_BYTES
+                    .fetch_sub((self.len * size_of::<T>()).next_multiple_of(SMALL_PAGE_BYTES), Ordering::Relaxed);
+                drop(region);
+            }
+            Allocation::None | Allocation::Heap(_) => {}
         }
     }
 }

@@ -22,7 +22,7 @@
 //! ms, 8 pairs). Filling the index table on two threads, each owning half of the slots and scanning
 //! every key for its own, was slower than one (17-22 against 12-13 ms); now the key pass sorts the
 //! keys into regions of the table as it reads them, each thread fills only its own, and a build of
-//! 1M keys takes 29-35 ms against 39-66 ms before, key pass and fill together (fresh processes,
+//! 1M keys takes 26-31 ms against 34-60 ms before, key pass and fill together (fresh processes,
 //! alternating). Before loads read records in place and deltas reused freed arrays, two threads
 //! faulting in fresh arrays together were slower than one, and more threads were opt-in.
 

@@ -1,10 +1,12 @@
 //! Freed large arrays are kept and reused (`hollow::memory::recycler`): a reused array reads as
-//! zeros whatever its last owner wrote, the bytes kept stay within the limit, and states built by
-//! deltas on reused memory read exactly as the same versions loaded from their snapshots.
+//! zeros whatever its last owner wrote, the bytes kept stay within the limit, states built by
+//! deltas on reused memory read exactly as the same versions loaded from their snapshots, and an
+//! index build's working memory is given back rather than kept.
 //!
 //! One test, alone in its binary: the recycler is one per process, and other tests freeing or taking
 //! arrays at the same time would change the counts it checks.
 
+use hollow::index::{KeyValue, PrimaryKeyIndex};
 use hollow::memory::{self, LargeArray, HUGE_PAGE_MIN_BYTES};
 use hollow::read::ReadStateEngine;
 use hollow::schema::{FieldType, ObjectField, ObjectSchema, Schema};
@@ -98,4 +100,32 @@ fn reused_arrays_are_zeroed_bounded_and_deltas_on_them_read_as_snapshots() {
     drop(state);
     assert_eq!(memory::recycled_bytes(), 0);
     assert_eq!(memory::recycle_limit(), 0);
+
+    // A primary-key build's working memory (its keys, sorted by region of the table, several MiB
+    // here) is given back when the build ends, not kept: with room in the recycler, nothing is in
+    // it after the build, and the only large array left mapped is the index's table.
+    memory::set_recycle_limit(512 * MIB);
+    let mut writer = WriteStateEngine::new();
+    writer
+        .add_schema(Schema::from(ObjectSchema::new("Key").with_field(ObjectField::new("id", FieldType::Long))))
+        .unwrap();
+    writer.prepare_for_next_cycle();
+    let mut record = ObjectRecord::new();
+    for id in 0..1_200_000i64 {
+        record.clear();
+        record.set_long("id", id * 7);
+        writer.add("Key", &record).unwrap();
+    }
+    let mut snapshot = Vec::new();
+    writer.write_snapshot(&mut snapshot).unwrap();
+    let state = ReadStateEngine::from_snapshot(&snapshot).unwrap();
+    let mapped_before = memory::mapped_array_bytes();
+    let index = PrimaryKeyIndex::with_fields(&state, "Key", &["id"]).unwrap();
+    assert_eq!(memory::recycled_bytes(), 0, "the build kept none of its working memory");
+    assert!(index.heap_bytes() >= HUGE_PAGE_MIN_BYTES, "a table large enough to be mapped");
+    assert_eq!(memory::mapped_array_bytes() - mapped_before, index.heap_bytes().next_multiple_of(4096));
+    for id in [0, 1, 599_999, 600_000, 1_199_999] {
+        assert_eq!(index.get(&state, &[KeyValue::Long(id * 7)]), Some(id as u32), "id {}", id * 7);
+    }
+    assert_eq!(index.get(&state, &[KeyValue::Long(8)]), None);
 }

@@ -54,6 +54,10 @@ pub(crate) trait Word: Element + Eq + std::fmt::Debug {
     fn entry(self) -> u64;
     /// The word holding `entry`.
     fn holding(entry: u64) -> Self;
+    /// `bits` in a word (a build's home bits, kept beside the slot words).
+    fn of_bits(bits: u32) -> Self;
+    /// The bits [`Self::of_bits`] put in.
+    fn bits(self) -> u32;
 }
 
 impl Word for u32 {
@@ -67,6 +71,14 @@ impl Word for u32 {
     fn holding(entry: u64) -> Self {
         !(entry as u32)
     }
+    #[inline]
+    fn of_bits(bits: u32) -> Self {
+        bits
+    }
+    #[inline]
+    fn bits(self) -> u32 {
+        self
+    }
 }
 
 impl Word for u64 {
@@ -79,6 +91,14 @@ impl Word for u64 {
     #[inline]
     fn holding(entry: u64) -> Self {
         !entry
+    }
+    #[inline]
+    fn of_bits(bits: u32) -> Self {
+        bits as u64
+    }
+    #[inline]
+    fn bits(self) -> u32 {
+        self as u32
     }
 }
 
@@ -205,13 +225,21 @@ fn insert<W: Word>(slots: &mut [W], mut at: usize, word: W) {
 /// low 32, which [`home`] scales to the table's length), so regions are consecutive runs of slots
 /// whatever the length. Filled region after region, a build writes within a window of the table
 /// that stays in cache, and threads can fill disjoint runs of regions; in record order, each entry
-/// went to a random slot of the whole table, one thread at a time.
-#[derive(Debug)]
-pub(crate) struct Binned<W> {
+/// went to a random slot of the whole table, one thread at a time. Each region has room for its
+/// share of the entries and an eighth more in one block of working memory; the rare entries past
+/// that go to a list of the region's own.
+pub(crate) struct Binned<W: Element> {
     /// Right shift of the home bits that leaves the region.
     shift: u32,
-    /// (home bits, slot word), by region.
-    bins: Vec<Vec<(u32, W)>>,
+    /// Room for this many entries in each region's part of `entries`.
+    room: usize,
+    /// Home bits and slot word of each entry, region after region (`room` entries each), in
+    /// working memory given back when the build ends (see [`LargeArray::scratch`]).
+    entries: LargeArray<W>,
+    /// Entries in each region's part.
+    lens: Vec<usize>,
+    /// Entries of a region past its room (rarely any), after those in its part.
+    spill: Vec<Vec<(u32, W)>>,
     value_bits: u32,
 }
 
@@ -246,9 +274,13 @@ impl<W: Word> Binned<W> {
     fn new(expected: usize, regions: usize, value_bits: u32) -> Self {
         debug_assert!(regions.is_power_of_two());
         let per_region = expected / regions;
+        let room = per_region + per_region / 8 + 16;
         Binned {
             shift: 32 - regions.trailing_zeros(),
-            bins: (0..regions).map(|_| Vec::with_capacity(per_region + per_region / 8 + 16)).collect(),
+            room,
+            entries: LargeArray::scratch(2 * room * regions),
+            lens: vec![0; regions],
+            spill: (0..regions).map(|_| Vec::new()).collect(),
             value_bits,
         }
     }
@@ -257,13 +289,32 @@ impl<W: Word> Binned<W> {
     fn push(&mut self, hash: u64, value: u32) {
         let home_bits = hash as u32;
         let word = W::holding((fingerprint::<W>(hash, self.value_bits) << self.value_bits) | value as u64);
-        // The shift is at most 32 (one region); the region is below the number of bins.
+        // The shift is at most 32 (one region); the region is below the number of regions.
         let region = ((home_bits as u64) >> self.shift) as usize;
-        self.bins[region].push((home_bits, word));
+        let len = self.lens[region];
+        if len < self.room {
+            let at = 2 * (region * self.room + len);
+            self.entries[at] = W::of_bits(home_bits);
+            self.entries[at + 1] = word;
+            self.lens[region] = len + 1;
+        } else {
+            self.spill[region].push((home_bits, word));
+        }
+    }
+
+    fn regions(&self) -> usize {
+        self.lens.len()
     }
 
     fn len(&self) -> usize {
-        self.bins.iter().map(Vec::len).sum()
+        self.lens.iter().sum::<usize>() + self.spill.iter().map(Vec::len).sum::<usize>()
+    }
+
+    /// (home bits, slot word) of the entries of `region`, in the order they were pushed.
+    fn region(&self, region: usize) -> impl Iterator<Item = (u32, W)> + '_ {
+        let start = 2 * region * self.room;
+        let part = &self.entries[start..start + 2 * self.lens[region]];
+        part.chunks_exact(2).map(|e| (e[0].bits(), e[1])).chain(self.spill[region].iter().copied())
     }
 
     /// The first slot a region's entries can home on, in a table of `len` slots (`len` for the
@@ -286,8 +337,8 @@ fn fill_binned<W: Word>(parts: &[Binned<W>]) -> (LargeArray<W>, usize) {
     let len = slots_for(count);
     let mut slots = LargeArray::<W>::zeroed(len);
     let Some(first) = parts.first() else { return (slots, count) };
-    let regions = first.bins.len();
-    debug_assert!(parts.iter().all(|part| part.bins.len() == regions && part.shift == first.shift));
+    let regions = first.regions();
+    debug_assert!(parts.iter().all(|part| part.regions() == regions && part.shift == first.shift));
     let threads = build_threads(count).min(regions);
     // Thread t fills regions runs[t]..runs[t + 1], slots bounds[t]..bounds[t + 1].
     let runs: Vec<usize> = (0..=threads).map(|t| t * regions / threads).collect();
@@ -296,8 +347,7 @@ fn fill_binned<W: Word>(parts: &[Binned<W>]) -> (LargeArray<W>, usize) {
         let mut overflow = Vec::new();
         for region in runs[t]..runs[t + 1] {
             for part in parts {
-                let bin = &part.bins[region];
-                for &(home_bits, word) in bin {
+                for (home_bits, word) in part.region(region) {
                     let at = home(home_bits as u64, len) - bounds[t];
                     match run[at..].iter().position(|&w| w == W::EMPTY) {
                         Some(free) => run[at + free] = word,
