@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use hollow::consumer::Consumer;
-use hollow::index::{KeyValue, PrimaryKeyIndex};
+use hollow::index::{HashIndex, KeyValue, PrimaryKeyIndex};
 use hollow::read::ReadStateEngine;
 use hollow::store::memory::InMemoryBlobStore;
 use hollow::store::{Announcer, Blob, BlobPublisher};
@@ -138,6 +138,10 @@ fn load_and_update(c: &mut Criterion, chain: &Chain) {
     g.throughput(Throughput::Elements(chain.ids[0].len() as u64));
     g.bench_function("primary_key_index_build", |b| {
         b.iter_with_large_drop(|| PrimaryKeyIndex::new(&engine, "Movie").expect("index"))
+    });
+    // A hash index with as many keys as records: the build's sort and table fill at full size.
+    g.bench_function("hash_index_build_by_id", |b| {
+        b.iter_with_large_drop(|| HashIndex::new(&engine, "Movie", &["id"]).expect("index"))
     });
     g.finish();
 
