@@ -164,7 +164,7 @@ impl<T: Element> LargeArray<T> {
     }
 
     fn allocate(len: usize, zeroed: bool) -> Self {
-        let array = Self::allocate_zeroed_unless_recycled(len, zeroed);
+        let array = Self::allocate_zeroed_unless_recycled(len, zeroed, true);
         // Debug builds (tests among them) hand out no zeros where none are promised: a writer that
         // reads a bit it never wrote then fails every test, not only those that happen to reuse
         // memory.
@@ -176,13 +176,15 @@ impl<T: Element> LargeArray<T> {
         array
     }
 
-    fn allocate_zeroed_unless_recycled(len: usize, zeroed: bool) -> Self {
+    /// `recycle`: take a mapping from the [`recycler`] when one fits, and give it back on drop;
+    /// otherwise map afresh and unmap on drop ([`Self::scratch`]).
+    fn allocate_zeroed_unless_recycled(len: usize, zeroed: bool, recycle: bool) -> Self {
         let bytes = len.checked_mul(size_of::<T>()).expect("array size overflows usize");
         if bytes == 0 {
             return LargeArray { ptr: NonNull::dangling(), len, allocation: Allocation::None };
         }
         if huge_pages() && cfg!(target_os = "linux") && bytes >= HUGE_PAGE_MIN_BYTES {
-            if let Some(array) = Self::mapped(len, bytes, zeroed) {
+            if let Some(array) = Self::mapped(len, bytes, zeroed, recycle) {
                 return array;
             }
         }
@@ -200,10 +202,10 @@ impl<T: Element> LargeArray<T> {
     /// ranges fault in as huge pages, the last, partial one as small pages, only as far as the array
     /// reaches. `None` when the kernel maps nothing (the caller falls back to the heap).
     ///
-    /// A region a freed array left in the [`recycler`] is taken first when one fits: its pages are
-    /// resident, so they are zeroed here (when `zeroed`) instead of faulted in afresh.
-    fn mapped(len: usize, bytes: usize, zeroed: bool) -> Option<Self> {
-        let mut region = match recycler::take(bytes) {
+    /// When `recycle`, a region a freed array left in the [`recycler`] is taken first when one fits:
+    /// its pages are resident, so they are zeroed here (when `zeroed`) instead of faulted in afresh.
+    fn mapped(len: usize, bytes: usize, zeroed: bool, recycle: bool) -> Option<Self> {
+        let mut region = match recycle.then(|| recycler::take(bytes)).flatten() {
             Some(mut region) => {
                 if zeroed {
                     // SAFETY: the region's capacity is at least `bytes` from its base, and the
@@ -216,7 +218,8 @@ impl<T: Element> LargeArray<T> {
         };
         let ptr = NonNull::new(region.base().cast::<T>())?;
         MAPPED_ARRAY_BYTES.fetch_add(bytes.next_multiple_of(SMALL_PAGE_BYTES), Ordering::Relaxed);
-        Some(LargeArray { ptr, len, allocation: Allocation::Mapped(region) })
+        let allocation = if recycle { Allocation::Mapped(region) } else { Allocation::Scratch(region) };
+        Some(LargeArray { ptr, len, allocation })
     }
 
     /// A new mapping for `bytes` bytes from a 2 MiB boundary, the array's range advised to huge pages.
@@ -242,16 +245,7 @@ impl<T: Element> LargeArray<T> {
     /// the system at all (a primary-key build's per-region key lists, 62 KiB each, kept 4 MiB
     /// resident in the helper thread's arena).
     pub(crate) fn scratch(len: usize) -> Self {
-        let bytes = len.checked_mul(size_of::<T>()).expect("array size overflows usize");
-        if huge_pages() && cfg!(target_os = "linux") && bytes >= HUGE_PAGE_MIN_BYTES {
-            if let Some(mut region) = Self::fresh_region(bytes) {
-                if let Some(ptr) = NonNull::new(region.base().cast::<T>()) {
-                    MAPPED_ARRAY_BYTES.fetch_add(bytes.next_multiple_of(SMALL_PAGE_BYTES), Ordering::Relaxed);
-                    return LargeArray { ptr, len, allocation: Allocation::Scratch(region) };
-                }
-            }
-        }
-        Self::zeroed(len)
+        Self::allocate_zeroed_unless_recycled(len, true, false)
     }
 
     /// True when the array is on a 2 MiB-aligned mapping of its own, advised to huge pages.
@@ -318,19 +312,16 @@ impl<T: Element> Drop for LargeArray<T> {
             // SAFETY: allocated by `zeroed` with exactly this layout, and not freed before.
             unsafe { alloc::dealloc(self.ptr.as_ptr().cast(), layout) }
         }
-        match std::mem::replace(&mut self.allocation, Allocation::None) {
-            Allocation::Mapped(region) => {
-                MAPPED_ARRAY_BYTES
-                    .fetch_sub((self.len * size_of::<T>()).next_multiple_of(SMALL_PAGE_BYTES), Ordering::Relaxed);
-                recycler::give(region);
-            }
-            Allocation::Scratch(region) => {
-                MAPPED_ARRAY_BYTES
-                    .fetch_sub((self.len * size_of::<T>()).next_multiple_of(SMALL_PAGE_BYTES), Ordering::Relaxed);
-                drop(region);
-            }
-            Allocation::None | Allocation::Heap(_) => {}
+        let (region, recycle) = match std::mem::replace(&mut self.allocation, Allocation::None) {
+            Allocation::Mapped(region) => (region, true),
+            Allocation::Scratch(region) => (region, false),
+            Allocation::None | Allocation::Heap(_) => return,
+        };
+        MAPPED_ARRAY_BYTES.fetch_sub((self.len * size_of::<T>()).next_multiple_of(SMALL_PAGE_BYTES), Ordering::Relaxed);
+        if recycle {
+            recycler::give(region);
         }
+        // A scratch region is unmapped here, as it drops.
     }
 }
 
