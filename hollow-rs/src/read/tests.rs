@@ -771,10 +771,15 @@ fn followers_see_the_states_the_delta_result_holds_and_start_early() {
     }
     assert!(early >= 8, "{early} followers started before the whole delta was applied");
     assert!(early_named_twice > 0, "a follower naming its type twice never started early");
+}
 
-    // A delta that fails returns its error, whatever the followers did: each bit of the delta
-    // flipped in turn, on two threads. Some flips leave the walk intact and break a later type's
-    // section after a follower of an earlier one has run.
+#[test]
+fn a_failing_delta_returns_its_error_whatever_the_followers_did() {
+    // Bits of the delta flipped one at a time, on two threads: every bit of the first 64 bytes (the
+    // header and the first type's section start), then one bit of every later byte, a different bit
+    // from byte to byte (every bit of the 2.8 KB delta took 17 s, most of a CI lane's tail). Some
+    // flips leave the walk intact and break a later type's section after a follower of an earlier one
+    // has run.
     let from = ReadStateEngine::from_snapshot(&vector("collections", &format!("snapshot-{V1}"))).unwrap();
     let blob = vector("collections", &format!("delta-{V1}-{V2}"));
     let ran = std::sync::atomic::AtomicUsize::new(0);
@@ -787,7 +792,7 @@ fn followers_see_the_states_the_delta_result_holds_and_start_early() {
         })
         .collect();
     let (mut failed_after_a_follower, mut failed) = (0, 0);
-    for at in 0..blob.len() * 8 {
+    for at in (0..blob.len() * 8).filter(|at| at / 8 < 64 || at % 8 == (at / 8) % 8) {
         let mut damaged = blob.clone();
         damaged[at / 8] ^= 1 << (at % 8);
         ran.store(0, std::sync::atomic::Ordering::Relaxed);
