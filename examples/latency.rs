@@ -93,7 +93,7 @@ fn batched<T>(inputs: &[T], mut op: impl FnMut(&T) -> usize) -> Summary {
         black_box(op(x));
     }
     let mut samples = Vec::with_capacity(inputs.len() / BATCH);
-    for chunk in inputs.chunks_exact(BATCH) {
+    for chunk in inputs.as_chunks::<BATCH>().0 {
         let t = Instant::now();
         for x in chunk {
             black_box(op(black_box(x)));
@@ -108,7 +108,7 @@ fn batched<T>(inputs: &[T], mut op: impl FnMut(&T) -> usize) -> Summary {
 fn batched_get_many(index: &PrimaryKeyIndex, engine: &ReadStateEngine, keys: &[i64]) -> Summary {
     let keys: Vec<[KeyValue<'static>; 1]> = keys.iter().map(|&k| [KeyValue::Long(k)]).collect();
     let mut per_key = Vec::with_capacity(keys.len() / 1024);
-    for chunk in keys.chunks_exact(1024) {
+    for chunk in keys.as_chunks::<1024>().0 {
         let t = Instant::now();
         black_box(index.get_many(engine, chunk));
         per_key.push(t.elapsed().as_nanos() as f64 / chunk.len() as f64);

@@ -662,8 +662,8 @@ impl SharedBytes {
         if matches!(self.owner, Owner::Window(_)) {
             *self = if self.len.is_multiple_of(8) {
                 let mut words = LargeArray::<u64>::zeroed(self.len / 8);
-                for (word, bytes) in words.iter_mut().zip(self.chunks_exact(8)) {
-                    *word = u64::from_ne_bytes(bytes.try_into().expect("8 bytes"));
+                for (word, &bytes) in words.iter_mut().zip(self.as_chunks::<8>().0) {
+                    *word = u64::from_ne_bytes(bytes);
                 }
                 Self::from_words(words)
             } else {

@@ -83,15 +83,14 @@ fn item(id: i32) -> Item {
     Item {
         id,
         count: (id % 5 != 1).then_some(id as i64 * 1_000_000_007),
-        ratio: Some(match id % 6 {
+        ratio: (id % 7 != 4).then(|| match id % 6 {
             0 => f32::NAN,
             1 => f32::from_bits(0x7FC0_1234), // a NaN with a payload: stored as the canonical NaN
             2 => -0.0,
             3 => f32::INFINITY,
             _ => id as f32 / 3.0,
-        })
-        .filter(|_| id % 7 != 4),
-        weight: Some(if id % 4 == 0 { f64::NAN } else { id as f64 * -1.5 }).filter(|_| id % 9 != 2),
+        }),
+        weight: (id % 9 != 2).then(|| if id % 4 == 0 { f64::NAN } else { id as f64 * -1.5 }),
         flag: [None, Some(true), Some(false)][id as usize % 3],
         name: match id % 4 {
             0 => None,

@@ -150,10 +150,7 @@ impl BitArray {
 
     /// The payload words, in native byte order.
     pub fn to_words(&self) -> Vec<u64> {
-        self.bytes[..self.num_words * 8]
-            .chunks_exact(8)
-            .map(|b| u64::from_be_bytes(b.try_into().expect("8 bytes")))
-            .collect()
+        self.bytes[..self.num_words * 8].as_chunks::<8>().0.iter().map(|&b| u64::from_be_bytes(b)).collect()
     }
 
     /// True when the words are read in place from a file mapping.

@@ -45,14 +45,13 @@ pub fn murmur3(data: &[u8]) -> i32 {
     const C1: u32 = 0xcc9e_2d51;
     const C2: u32 = 0x1b87_3593;
     let mut h1 = MURMUR_SEED;
-    let mut chunks = data.chunks_exact(4);
-    for c in &mut chunks {
-        let mut k1 = u32::from_le_bytes(c.try_into().expect("4 bytes"));
+    let (chunks, tail) = data.as_chunks::<4>();
+    for &c in chunks {
+        let mut k1 = u32::from_le_bytes(c);
         k1 = k1.wrapping_mul(C1).rotate_left(15).wrapping_mul(C2);
         h1 ^= k1;
         h1 = h1.rotate_left(13).wrapping_mul(5).wrapping_add(0xe654_6b64);
     }
-    let tail = chunks.remainder();
     if !tail.is_empty() {
         let mut k1 = 0u32;
         for (i, &b) in tail.iter().enumerate() {

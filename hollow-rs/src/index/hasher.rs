@@ -69,11 +69,11 @@ impl KeyHasher {
             }
             return;
         }
-        let mut words = bytes.chunks_exact(8);
-        for w in &mut words {
-            self.word(u64::from_le_bytes(w.try_into().expect("chunk of 8")));
+        let (words, tail) = bytes.as_chunks::<8>();
+        for &w in words {
+            self.word(u64::from_le_bytes(w));
         }
-        for &b in words.remainder() {
+        for &b in tail {
             self.push_byte(b);
         }
     }

@@ -327,7 +327,11 @@ impl<W: Word> Binned<W> {
     fn region(&self, region: usize) -> impl Iterator<Item = (u32, W)> + '_ {
         let start = 2 * region * self.room;
         let part = &self.entries[start..start + 2 * self.lens[region]];
-        part.chunks_exact(2).map(|e| (e[0].bits(), e[1])).chain(self.spill[region].iter().copied())
+        part.as_chunks::<2>()
+            .0
+            .iter()
+            .map(|&[bits, word]| (bits.bits(), word))
+            .chain(self.spill[region].iter().copied())
     }
 
     /// The first slot a region's entries can home on, in a table of `len` slots (`len` for the
