@@ -7,12 +7,18 @@ export CARGO_INCREMENTAL=0
 # Each heading says how long the run has taken so far: CI's budget is 20 minutes on 2 cores.
 phase() { printf '== [%dm%02ds] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*"; }
 
+# Rust itself, where the machine has none yet (rustup, into ~/.cargo).
+# shellcheck source=ensure-rust.sh
+source .ci/ensure-rust.sh
+
 # The C API tests (hollow-ffi/tests/c_api.rs) compile C and C++ programs with the system compilers and run
 # them, also under valgrind, and check the installed pkg-config file. Install what a fresh machine lacks.
 missing=()
 for pair in cc:gcc c++:g++ valgrind:valgrind pkg-config:pkg-config readelf:binutils; do
     command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair##*:}")
 done
+# The S3 server (moto), the browser test and the Python wheel's checks run in virtualenvs of python3's.
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3 python3-venv python3-pip)
 if [ ${#missing[@]} -gt 0 ]; then
     phase "installing ${missing[*]}"
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
